@@ -1,0 +1,79 @@
+package io.trainwatch.schemas;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One emission of an alert on {@link Topics#ALERTS}, keyed by {@code alertId}.
+ *
+ * <p>Mirrors {@code schemas/json/alert.schema.json}. An incident produces exactly two emissions with the same
+ * {@code alertId}: {@code firing} (revision n) and {@code resolved} (revision n+1).
+ *
+ * @param alertId stable per run, rule and incident: the deduplication key downstream
+ * @param eventId unique per emission
+ * @param revision 1 for the first emission of {@code alertId}, +1 per emission
+ * @param diagnosis the most likely cause as a stable id ({@code softmax_into_nll}), or {@code null}
+ * @param evidence the numbers that triggered the alert, in a stable order; values are Number, String, Boolean or null
+ * @param step the step of this emission, or {@code null} when there was none (e.g. resolved by a timeout)
+ * @param endsAt {@code null} while firing
+ */
+public record Alert(
+    String alertId,
+    String eventId,
+    int revision,
+    AlertStatus status,
+    String rule,
+    Severity severity,
+    String runId,
+    String job,
+    String summary,
+    String hint,
+    String diagnosis,
+    Map<String, Object> evidence,
+    Long step,
+    Instant startsAt,
+    Instant endsAt,
+    Map<String, String> labels) {
+
+  /** Longest summary the contract allows: PagerDuty's limit. */
+  public static final int MAX_SUMMARY_LENGTH = 1024;
+
+  public Alert {
+    requireText("alert_id", alertId);
+    requireText("event_id", eventId);
+    requireText("rule", rule);
+    TrainingEvent.requireRunId(runId);
+    if (revision < 1) {
+      throw new IllegalArgumentException("revision=" + revision + ": must be >= 1");
+    }
+    if (status == null || severity == null || startsAt == null) {
+      throw new IllegalArgumentException("status, severity and starts_at are required");
+    }
+    if (status == AlertStatus.RESOLVED && endsAt == null) {
+      throw new IllegalArgumentException("ends_at: required when status is resolved");
+    }
+    summary = oneLine(requireText("summary", summary));
+    hint = hint == null ? "" : hint;
+    // LinkedHashMap, not Map.copyOf: evidence order is part of what people read, and values may be null.
+    evidence = evidence == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(evidence));
+    labels = labels == null ? Map.of() : Map.copyOf(labels);
+  }
+
+  /** {@code true} if this emission opens or continues an incident, {@code false} if it closes one. */
+  public boolean firing() {
+    return status == AlertStatus.FIRING;
+  }
+
+  private static String requireText(String field, String value) {
+    if (value == null || value.isEmpty()) {
+      throw new IllegalArgumentException(field + ": must not be empty");
+    }
+    return value;
+  }
+
+  private static String oneLine(String s) {
+    String flat = s.replace('\r', ' ').replace('\n', ' ');
+    return flat.length() <= MAX_SUMMARY_LENGTH ? flat : flat.substring(0, MAX_SUMMARY_LENGTH - 1) + "…";
+  }
+}

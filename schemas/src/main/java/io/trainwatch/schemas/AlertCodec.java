@@ -1,0 +1,132 @@
+package io.trainwatch.schemas;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/** Reads and writes {@link Alert}s as the UTF-8 JSON of contract version 1. Thread-safe. */
+public final class AlertCodec {
+
+  private static final Set<String> FIELDS =
+      Set.of("schema_version", "alert_id", "event_id", "revision", "status", "rule", "severity", "run_id", "job",
+          "summary", "hint", "diagnosis", "evidence", "step", "starts_at", "ends_at", "labels");
+
+  private AlertCodec() {}
+
+  /** Serializes an alert to UTF-8 JSON; times are RFC 3339 in UTC. */
+  public static byte[] encode(Alert a) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+    try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
+      g.writeStartObject();
+      g.writeNumberField("schema_version", TrainingEvent.SCHEMA_VERSION);
+      g.writeStringField("alert_id", a.alertId());
+      g.writeStringField("event_id", a.eventId());
+      g.writeNumberField("revision", a.revision());
+      g.writeStringField("status", a.status().wire());
+      g.writeStringField("rule", a.rule());
+      g.writeStringField("severity", a.severity().wire());
+      g.writeStringField("run_id", a.runId());
+      writeNullable(g, "job", a.job());
+      g.writeStringField("summary", a.summary());
+      g.writeStringField("hint", a.hint());
+      writeNullable(g, "diagnosis", a.diagnosis());
+      g.writeObjectFieldStart("evidence");
+      for (Map.Entry<String, Object> e : a.evidence().entrySet()) {
+        g.writeFieldName(e.getKey());
+        Json.writeScalar(g, e.getValue());
+      }
+      g.writeEndObject();
+      g.writeFieldName("step");
+      if (a.step() == null) {
+        g.writeNull();
+      } else {
+        g.writeNumber(a.step());
+      }
+      g.writeStringField("starts_at", a.startsAt().toString());
+      writeNullable(g, "ends_at", a.endsAt() == null ? null : a.endsAt().toString());
+      Json.writeStringMap(g, "labels", a.labels());
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * Parses one alert.
+   *
+   * @throws InvalidEventException if the bytes are not a valid version-1 alert; the message says why
+   */
+  public static Alert decode(byte[] bytes) {
+    JsonObjectReader r = new JsonObjectReader(Json.parse(bytes), "");
+    r.rejectUnknown(FIELDS);
+    long version = r.requiredLong("schema_version", 0);
+    if (version != TrainingEvent.SCHEMA_VERSION) {
+      throw new InvalidEventException("schema_version=" + version + ": unsupported");
+    }
+    try {
+      Map<String, Object> evidence = new LinkedHashMap<>();
+      JsonObjectReader ev = r.optionalObject("evidence");
+      if (ev != null) {
+        for (String k : ev.fieldNames()) {
+          evidence.put(k, readEvidence(ev.raw(k)));
+        }
+      }
+      JsonNode step = r.raw("step");
+      String endsAt = r.optionalString("ends_at", 64);
+      return new Alert(
+          r.requiredString("alert_id", 512),
+          r.requiredString("event_id", 128),
+          (int) r.requiredLong("revision", 1),
+          AlertStatus.fromWire(r.requiredString("status", 16)),
+          r.requiredString("rule", 128),
+          Severity.fromWire(r.requiredString("severity", 16)),
+          r.requiredString("run_id", TrainingEvent.MAX_RUN_ID_LENGTH),
+          r.optionalString("job", 256),
+          r.requiredString("summary", Alert.MAX_SUMMARY_LENGTH),
+          r.optionalString("hint", 8192),
+          r.optionalString("diagnosis", 128),
+          evidence,
+          step == null || step.isNull() ? null : r.requiredLong("step", 0),
+          Instant.parse(r.requiredString("starts_at", 64)),
+          endsAt == null ? null : Instant.parse(endsAt),
+          r.stringMap("labels", 64, 128, 1024));
+    } catch (IllegalArgumentException | DateTimeParseException e) {
+      throw new InvalidEventException(e.getMessage(), e);
+    }
+  }
+
+  /** Evidence values are numbers first: the contract's non-finite spellings come back as doubles. */
+  private static Object readEvidence(JsonNode v) {
+    Object o = Json.readScalar(v);
+    if (o instanceof String s) {
+      switch (s) {
+        case "NaN":
+          return Double.NaN;
+        case "Infinity":
+          return Double.POSITIVE_INFINITY;
+        case "-Infinity":
+          return Double.NEGATIVE_INFINITY;
+        default:
+          return s;
+      }
+    }
+    return o;
+  }
+
+  private static void writeNullable(JsonGenerator g, String name, String v) throws IOException {
+    if (v == null) {
+      g.writeNullField(name);
+    } else {
+      g.writeStringField(name, v);
+    }
+  }
+}

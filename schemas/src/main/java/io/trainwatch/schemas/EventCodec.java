@@ -1,0 +1,307 @@
+package io.trainwatch.schemas;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads and writes {@link TrainingEvent}s as the UTF-8 JSON of contract version 1.
+ *
+ * <p>Reading is strict: anything {@code schemas/json/event.schema.json} rejects is rejected here too, with an
+ * {@link InvalidEventException} whose message names the field. Thread-safe.
+ */
+public final class EventCodec {
+
+  private static final Set<String> RUN_STARTED_FIELDS =
+      Set.of("schema_version", "type", "run_id", "ts_ms", "framework", "job", "host", "rank", "model", "labels",
+          "num_classes", "input_range", "loss", "rules");
+  private static final Set<String> BATCH_FIELDS =
+      Set.of("schema_version", "type", "run_id", "ts_ms", "step", "epoch", "batch_size", "loss", "input", "output",
+          "predictions", "grad_norm", "lr", "step_ms");
+  private static final Set<String> RUN_ENDED_FIELDS = Set.of("schema_version", "type", "run_id", "ts_ms", "status",
+      "reason");
+  private static final Set<String> LOSS_FIELDS = Set.of("name", "input_kind", "activation", "lower_bound");
+  private static final Set<String> RANGE_FIELDS = Set.of("min", "max");
+  private static final Set<String> PREDICTION_FIELDS = Set.of("top_class_fraction", "entropy");
+
+  private EventCodec() {}
+
+  /** Serializes an event to UTF-8 JSON. */
+  public static byte[] encode(TrainingEvent event) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+    try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
+      g.writeStartObject();
+      g.writeNumberField("schema_version", TrainingEvent.SCHEMA_VERSION);
+      g.writeStringField("type", event.type());
+      g.writeStringField("run_id", event.runId());
+      g.writeNumberField("ts_ms", event.tsMs());
+      if (event instanceof RunStarted r) {
+        writeRunStarted(g, r);
+      } else if (event instanceof BatchEvent b) {
+        writeBatch(g, b);
+      } else if (event instanceof RunEnded e) {
+        g.writeStringField("status", e.status().wire());
+        Json.writeOptionalString(g, "reason", e.reason());
+      }
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * Parses one event.
+   *
+   * @throws InvalidEventException if the bytes are not a valid version-1 event; the message says why
+   */
+  public static TrainingEvent decode(byte[] bytes) {
+    JsonObjectReader r = new JsonObjectReader(Json.parse(bytes), "");
+    JsonNode version = r.raw("schema_version");
+    if (version == null || version.isNull()) {
+      throw new InvalidEventException("schema_version: required");
+    }
+    if (!version.isIntegralNumber() || version.longValue() != TrainingEvent.SCHEMA_VERSION) {
+      throw new InvalidEventException(
+          "schema_version=" + version + ": unsupported, this monitor reads version " + TrainingEvent.SCHEMA_VERSION);
+    }
+    String type = r.requiredString("type", 64);
+    try {
+      switch (type) {
+        case "run_started":
+          return readRunStarted(r);
+        case "batch":
+          return readBatch(r);
+        case "run_ended":
+          return readRunEnded(r);
+        default:
+          throw new InvalidEventException("type=\"" + type + "\": unknown, expected run_started, batch or run_ended");
+      }
+    } catch (IllegalArgumentException e) {
+      // Invariants enforced by the records' constructors (e.g. nonfinite <= count).
+      throw new InvalidEventException(e.getMessage(), e);
+    }
+  }
+
+  private static void writeRunStarted(JsonGenerator g, RunStarted r) throws IOException {
+    g.writeStringField("framework", r.framework());
+    Json.writeOptionalString(g, "job", r.job());
+    Json.writeOptionalString(g, "host", r.host());
+    if (r.rank() != null) {
+      g.writeNumberField("rank", r.rank());
+    }
+    Json.writeOptionalString(g, "model", r.model());
+    if (!r.labels().isEmpty()) {
+      Json.writeStringMap(g, "labels", r.labels());
+    }
+    if (r.numClasses() != null) {
+      g.writeNumberField("num_classes", r.numClasses());
+    }
+    if (r.inputRange() != null) {
+      g.writeObjectFieldStart("input_range");
+      g.writeNumberField("min", r.inputRange().min());
+      g.writeNumberField("max", r.inputRange().max());
+      g.writeEndObject();
+    }
+    LossDescriptor loss = r.loss();
+    if (loss != null) {
+      g.writeObjectFieldStart("loss");
+      g.writeStringField("name", loss.name());
+      if (loss.inputKind() != null) {
+        g.writeStringField("input_kind", loss.inputKind().wire());
+      }
+      Json.writeOptionalString(g, "activation", loss.activation());
+      g.writeFieldName("lower_bound");
+      if (loss.lowerBound() == null) {
+        g.writeNull();
+      } else {
+        g.writeNumber(loss.lowerBound());
+      }
+      g.writeEndObject();
+    }
+    if (!r.rules().isEmpty()) {
+      g.writeObjectFieldStart("rules");
+      for (Map.Entry<String, Map<String, Object>> rule : r.rules().entrySet()) {
+        g.writeObjectFieldStart(rule.getKey());
+        for (Map.Entry<String, Object> setting : rule.getValue().entrySet()) {
+          g.writeFieldName(setting.getKey());
+          Json.writeScalar(g, setting.getValue());
+        }
+        g.writeEndObject();
+      }
+      g.writeEndObject();
+    }
+  }
+
+  private static void writeBatch(JsonGenerator g, BatchEvent b) throws IOException {
+    g.writeNumberField("step", b.step());
+    if (b.epoch() != null) {
+      g.writeNumberField("epoch", b.epoch());
+    }
+    if (b.batchSize() != null) {
+      g.writeNumberField("batch_size", b.batchSize());
+    }
+    Json.writeReal(g, "loss", b.loss());
+    writeStats(g, "input", b.input());
+    writeStats(g, "output", b.output());
+    if (b.predictions() != null) {
+      g.writeObjectFieldStart("predictions");
+      g.writeNumberField("top_class_fraction", b.predictions().topClassFraction());
+      g.writeNumberField("entropy", b.predictions().entropy());
+      g.writeEndObject();
+    }
+    Json.writeOptionalReal(g, "grad_norm", b.gradNorm());
+    Json.writeOptionalReal(g, "lr", b.lr());
+    if (b.stepMs() != null) {
+      g.writeNumberField("step_ms", b.stepMs());
+    }
+  }
+
+  private static void writeStats(JsonGenerator g, String name, Stats s) throws IOException {
+    g.writeObjectFieldStart(name);
+    Json.writeReal(g, "min", s.min());
+    Json.writeReal(g, "max", s.max());
+    Json.writeReal(g, "mean", s.mean());
+    Json.writeReal(g, "std", s.std());
+    g.writeNumberField("nonfinite", s.nonfinite());
+    g.writeNumberField("count", s.count());
+    Json.writeOptionalReal(g, "row_sum_mean", s.rowSumMean());
+    Json.writeOptionalReal(g, "row_sum_std", s.rowSumStd());
+    g.writeEndObject();
+  }
+
+  private static RunStarted readRunStarted(JsonObjectReader r) {
+    r.rejectUnknown(RUN_STARTED_FIELDS);
+    InputRange range = null;
+    JsonObjectReader rr = r.optionalObject("input_range");
+    if (rr != null) {
+      rr.rejectUnknown(RANGE_FIELDS);
+      range = new InputRange(rr.requiredFiniteNumber("min"), rr.requiredFiniteNumber("max"));
+    }
+    return new RunStarted(
+        runId(r),
+        r.requiredLong("ts_ms", 0),
+        r.requiredString("framework", 64),
+        r.optionalString("job", 256),
+        r.optionalString("host", 256),
+        r.optionalInt("rank", 0),
+        r.optionalString("model", 1024),
+        r.stringMap("labels", 64, 128, 1024),
+        r.optionalInt("num_classes", 1),
+        range,
+        readLoss(r.optionalObject("loss")),
+        readRules(r.optionalObject("rules")));
+  }
+
+  private static LossDescriptor readLoss(JsonObjectReader l) {
+    if (l == null) {
+      return null;
+    }
+    l.rejectUnknown(LOSS_FIELDS);
+    String kind = l.optionalString("input_kind", 64);
+    Double lowerBound;
+    if (l.isExplicitNull("lower_bound")) {
+      lowerBound = null; // declared unbounded below
+    } else if (l.has("lower_bound")) {
+      lowerBound = l.optionalFiniteNumber("lower_bound");
+    } else {
+      lowerBound = LossDescriptor.DEFAULT_LOWER_BOUND;
+    }
+    return new LossDescriptor(
+        l.requiredString("name", 256),
+        kind == null ? null : parseEnum("loss.input_kind", () -> InputKind.fromWire(kind)),
+        l.optionalString("activation", 128),
+        lowerBound);
+  }
+
+  private static Map<String, Map<String, Object>> readRules(JsonObjectReader rules) {
+    if (rules == null) {
+      return Map.of();
+    }
+    if (rules.size() > 64) {
+      throw new InvalidEventException("rules: " + rules.size() + " entries, at most 64 allowed");
+    }
+    Map<String, Map<String, Object>> out = new LinkedHashMap<>();
+    for (String rule : rules.fieldNames()) {
+      JsonObjectReader settings = rules.requiredObject(rule);
+      Map<String, Object> values = new LinkedHashMap<>();
+      for (String key : settings.fieldNames()) {
+        JsonNode v = settings.raw(key);
+        if (!(v.isNumber() || v.isBoolean() || v.isTextual())) {
+          throw new InvalidEventException(settings.field(key) + ": expected a number, boolean or string, got "
+              + JsonObjectReader.kind(v));
+        }
+        values.put(key, Json.readScalar(v));
+      }
+      out.put(rule, Map.copyOf(values));
+    }
+    return out;
+  }
+
+  private static BatchEvent readBatch(JsonObjectReader r) {
+    r.rejectUnknown(BATCH_FIELDS);
+    Predictions predictions = null;
+    JsonObjectReader p = r.optionalObject("predictions");
+    if (p != null) {
+      p.rejectUnknown(PREDICTION_FIELDS);
+      predictions = new Predictions(p.requiredFiniteNumber("top_class_fraction"), p.requiredFiniteNumber("entropy"));
+    }
+    return new BatchEvent(
+        runId(r),
+        r.requiredLong("ts_ms", 0),
+        r.requiredLong("step", 0),
+        r.optionalInt("epoch", 0),
+        r.optionalInt("batch_size", 1),
+        r.requiredReal("loss"),
+        readStats(r.requiredObject("input")),
+        readStats(r.requiredObject("output")),
+        predictions,
+        r.optionalReal("grad_norm"),
+        r.optionalReal("lr"),
+        r.optionalFiniteNumber("step_ms"));
+  }
+
+  private static Stats readStats(JsonObjectReader s) {
+    return new Stats(
+        s.requiredReal("min"),
+        s.requiredReal("max"),
+        s.requiredReal("mean"),
+        s.requiredReal("std"),
+        s.requiredLong("nonfinite", 0),
+        s.requiredLong("count", 0),
+        s.optionalReal("row_sum_mean"),
+        s.optionalReal("row_sum_std"));
+  }
+
+  private static RunEnded readRunEnded(JsonObjectReader r) {
+    r.rejectUnknown(RUN_ENDED_FIELDS);
+    String status = r.requiredString("status", 32);
+    return new RunEnded(
+        runId(r),
+        r.requiredLong("ts_ms", 0),
+        parseEnum("status", () -> RunStatus.fromWire(status)),
+        r.optionalString("reason", 4096));
+  }
+
+  private static String runId(JsonObjectReader r) {
+    String id = r.requiredString("run_id", TrainingEvent.MAX_RUN_ID_LENGTH);
+    if (id.isEmpty()) {
+      throw new InvalidEventException("run_id: must not be empty");
+    }
+    return id;
+  }
+
+  private static <T> T parseEnum(String field, java.util.function.Supplier<T> parse) {
+    try {
+      return parse.get();
+    } catch (IllegalArgumentException e) {
+      throw new InvalidEventException(field + "=" + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package io.trainwatch.schemas;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.util.Map;
+
+/** The one JSON configuration of the contract: how numbers, including non-finite ones, are read and written. */
+final class Json {
+
+  /** Reads strict JSON plus the bare NaN/Infinity tokens Python's json module writes. */
+  static final ObjectMapper MAPPER =
+      JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+
+  private Json() {}
+
+  static JsonNode parse(byte[] bytes) {
+    if (bytes == null) {
+      throw new InvalidEventException("value: null (a tombstone is not an event)");
+    }
+    if (bytes.length == 0) {
+      throw new InvalidEventException("value: empty");
+    }
+    try {
+      JsonNode node = MAPPER.readTree(bytes);
+      if (node == null || node.isMissingNode()) {
+        throw new InvalidEventException("value: no JSON document");
+      }
+      return node;
+    } catch (IOException e) {
+      throw new InvalidEventException("value: not valid JSON: " + firstLine(e.getMessage()), e);
+    }
+  }
+
+  /** Writes a real number; non-finite values become the strings "NaN", "Infinity", "-Infinity". */
+  static void writeReal(JsonGenerator g, String name, double v) throws IOException {
+    g.writeFieldName(name);
+    writeRealValue(g, v);
+  }
+
+  static void writeRealValue(JsonGenerator g, double v) throws IOException {
+    if (Double.isFinite(v)) {
+      g.writeNumber(v);
+    } else if (Double.isNaN(v)) {
+      g.writeString("NaN");
+    } else {
+      g.writeString(v > 0 ? "Infinity" : "-Infinity");
+    }
+  }
+
+  static void writeOptionalReal(JsonGenerator g, String name, Double v) throws IOException {
+    if (v != null) {
+      writeReal(g, name, v);
+    }
+  }
+
+  static void writeOptionalString(JsonGenerator g, String name, String v) throws IOException {
+    if (v != null) {
+      g.writeStringField(name, v);
+    }
+  }
+
+  static void writeStringMap(JsonGenerator g, String name, Map<String, String> m) throws IOException {
+    g.writeObjectFieldStart(name);
+    for (Map.Entry<String, String> e : m.entrySet()) {
+      g.writeStringField(e.getKey(), e.getValue());
+    }
+    g.writeEndObject();
+  }
+
+  /** Writes a scalar of unknown type: Number (non-finite as strings), Boolean, String or null. */
+  static void writeScalar(JsonGenerator g, Object v) throws IOException {
+    if (v == null) {
+      g.writeNull();
+    } else if (v instanceof Double || v instanceof Float) {
+      writeRealValue(g, ((Number) v).doubleValue());
+    } else if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+      g.writeNumber(((Number) v).longValue());
+    } else if (v instanceof Number) {
+      writeRealValue(g, ((Number) v).doubleValue());
+    } else if (v instanceof Boolean) {
+      g.writeBoolean((Boolean) v);
+    } else {
+      g.writeString(v.toString());
+    }
+  }
+
+  /** Reads a scalar written by {@link #writeScalar}; "NaN"-like strings stay strings (the field decides). */
+  static Object readScalar(JsonNode v) {
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (v.isIntegralNumber() && v.canConvertToLong()) {
+      return v.longValue();
+    }
+    if (v.isNumber()) {
+      return v.doubleValue();
+    }
+    if (v.isBoolean()) {
+      return v.booleanValue();
+    }
+    if (v.isTextual()) {
+      return v.textValue();
+    }
+    throw new InvalidEventException("expected a number, string, boolean or null, got " + JsonObjectReader.kind(v));
+  }
+
+  static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+}

@@ -1,0 +1,68 @@
+package io.trainwatch.schemas;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class EventCodecTest {
+
+  private static final String STATS = "{\"min\":0,\"max\":1,\"mean\":0.5,\"std\":0.1,\"nonfinite\":0,\"count\":4}";
+
+  private static String batch(String loss) {
+    return "{\"schema_version\":1,\"type\":\"batch\",\"run_id\":\"r\",\"ts_ms\":1,\"step\":3,\"loss\":" + loss
+        + ",\"input\":" + STATS + ",\"output\":" + STATS + "}";
+  }
+
+  private static TrainingEvent decode(String json) {
+    return EventCodec.decode(json.getBytes(UTF_8));
+  }
+
+  @Test
+  void shouldReadEveryNonFiniteSpelling() {
+    assertThat(((BatchEvent) decode(batch("\"NaN\""))).loss()).isNaN();
+    assertThat(((BatchEvent) decode(batch("NaN"))).loss()).isNaN();
+    assertThat(((BatchEvent) decode(batch("\"Infinity\""))).loss()).isEqualTo(Double.POSITIVE_INFINITY);
+    assertThat(((BatchEvent) decode(batch("Infinity"))).loss()).isEqualTo(Double.POSITIVE_INFINITY);
+    assertThat(((BatchEvent) decode(batch("\"-Infinity\""))).loss()).isEqualTo(Double.NEGATIVE_INFINITY);
+    assertThat(((BatchEvent) decode(batch("-Infinity"))).loss()).isEqualTo(Double.NEGATIVE_INFINITY);
+  }
+
+  @Test
+  void shouldWriteNonFiniteNumbersAsStrings() {
+    String json = new String(EventCodec.encode(decode(batch("NaN"))), UTF_8);
+    assertThat(json).contains("\"loss\":\"NaN\"");
+  }
+
+  @Test
+  void shouldNameTheOffendingFieldWhenRejecting() {
+    assertThatThrownBy(() -> decode(batch("\"lots\""))).hasMessageStartingWith("loss: expected a number");
+    assertThatThrownBy(() -> decode(batch("null"))).hasMessage("loss: required");
+    assertThatThrownBy(() -> decode("{\"schema_version\":1,\"type\":\"batch\",\"run_id\":\"r\",\"ts_ms\":1,"
+        + "\"step\":0,\"loss\":1,\"input\":{\"min\":0,\"max\":1,\"mean\":0.5,\"std\":0.1,\"nonfinite\":0},"
+        + "\"output\":" + STATS + "}")).hasMessage("input.count: required");
+    assertThatThrownBy(() -> decode("[1,2]")).hasMessage("event: expected an object, got array");
+    assertThatThrownBy(() -> decode("{\"schema_version\":7}")).hasMessageStartingWith("schema_version=7: unsupported");
+    assertThatThrownBy(() -> decode("not json")).hasMessageStartingWith("value: not valid JSON");
+    assertThatThrownBy(() -> EventCodec.decode(null)).hasMessageContaining("tombstone");
+    assertThatThrownBy(() -> decode(batch("1").replace("\"nonfinite\":0,\"count\":4", "\"nonfinite\":9,\"count\":4")))
+        .hasMessage("nonfinite=9: must be <= count=4");
+  }
+
+  @Test
+  void shouldTreatAbsentLowerBoundAsZeroAndNullAsUnbounded() {
+    String absent = "{\"schema_version\":1,\"type\":\"run_started\",\"run_id\":\"r\",\"ts_ms\":1,\"framework\":\"x\","
+        + "\"loss\":{\"name\":\"nll_loss\"}}";
+    String unbounded = absent.replace("{\"name\":\"nll_loss\"}", "{\"name\":\"GaussianNLLLoss\",\"lower_bound\":null}");
+    assertThat(((RunStarted) decode(absent)).loss().lowerBound()).isEqualTo(0.0);
+    assertThat(((RunStarted) decode(unbounded)).loss().unboundedBelow()).isTrue();
+  }
+
+  @Test
+  void shouldRejectOverlongRunIds() {
+    String id = "x".repeat(257);
+    assertThatThrownBy(() -> decode(batch("1").replace("\"run_id\":\"r\"", "\"run_id\":\"" + id + "\"")))
+        .hasMessage("run_id: 257 characters, at most 256 allowed");
+  }
+}
