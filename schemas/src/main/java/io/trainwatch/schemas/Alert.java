@@ -10,7 +10,8 @@ import java.util.Map;
  * <p>Mirrors {@code schemas/json/alert.schema.json}. An incident produces exactly two emissions with the same
  * {@code alertId}: {@code firing} (revision n) and {@code resolved} (revision n+1).
  *
- * @param alertId stable per run, rule and incident: the deduplication key downstream
+ * @param alertId stable per run and rule ({@code <run_id>/<rule>}): the deduplication key downstream; a later
+ *     incident of the same rule in the same run reuses it with higher revisions
  * @param eventId unique per emission
  * @param revision 1 for the first emission of {@code alertId}, +1 per emission
  * @param diagnosis the most likely cause as a stable id ({@code softmax_into_nll}), or {@code null}
