@@ -10,9 +10,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
@@ -20,6 +23,10 @@ import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
@@ -51,9 +58,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    *
    * @param port the client port, or 0 for a free one
    * @param dataDir the log directory, or {@code null} for a temporary one deleted on close
-   * @param extraProperties broker settings added last (they win), e.g. listeners with SASL
+   * @param extraProperties broker settings added last (they win)
+   * @param security SASL authentication and ACLs, or {@code null} for a plaintext broker that trusts everyone
    */
-  public record Options(int port, Path dataDir, Map<String, String> extraProperties) {
+  public record Options(int port, Path dataDir, Map<String, String> extraProperties, BrokerSecurity security) {
 
     public Options {
       if (port < 0 || port > 65535) {
@@ -62,21 +70,31 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       extraProperties = extraProperties == null ? Map.of() : Map.copyOf(extraProperties);
     }
 
-    /** A free port, a temporary directory, no extra settings. */
+    /** Options of a plaintext broker. */
+    public Options(int port, Path dataDir, Map<String, String> extraProperties) {
+      this(port, dataDir, extraProperties, null);
+    }
+
+    /** A free port, a temporary directory, no extra settings, no security. */
     public static Options defaults() {
       return new Options(0, null, Map.of());
     }
 
     public Options withPort(int newPort) {
-      return new Options(newPort, dataDir, extraProperties);
+      return new Options(newPort, dataDir, extraProperties, security);
     }
 
     public Options withDataDir(Path dir) {
-      return new Options(port, dir, extraProperties);
+      return new Options(port, dir, extraProperties, security);
     }
 
     public Options withExtraProperties(Map<String, String> props) {
-      return new Options(port, dataDir, props);
+      return new Options(port, dataDir, props, security);
+    }
+
+    /** Clients must authenticate (and, if enabled, be authorized); see {@link BrokerSecurity}. */
+    public Options withSecurity(BrokerSecurity newSecurity) {
+      return new Options(port, dataDir, extraProperties, newSecurity);
     }
   }
 
@@ -85,14 +103,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private final Path dataDir;
   private final boolean deleteOnClose;
   private final Properties brokerProperties;
+  private final BrokerSecurity security;
   private volatile boolean closed;
 
-  private EmbeddedKafkaBroker(KafkaRaftServer server, int port, Path dataDir, boolean deleteOnClose, Properties p) {
+  private EmbeddedKafkaBroker(
+      KafkaRaftServer server, int port, Path dataDir, boolean deleteOnClose, Properties p, BrokerSecurity security) {
     this.server = server;
     this.port = port;
     this.dataDir = dataDir;
     this.deleteOnClose = deleteOnClose;
     this.brokerProperties = p;
+    this.security = security;
   }
 
   /**
@@ -112,15 +133,29 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
     int port = options.port() == 0 ? freePort() : options.port();
     int controllerPort = freePort();
+    BrokerSecurity security = options.security();
     Properties p = brokerProperties(dir, port, controllerPort);
+    if (security != null) {
+      security.brokerProperties(port, controllerPort).forEach(p::setProperty);
+    }
     options.extraProperties().forEach(p::setProperty);
+    KafkaRaftServer server = null;
     try {
-      format(dir, p);
-      KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
+      format(dir, p, security == null ? List.of() : security.formatScramArguments());
+      server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
       server.startup();
-      LOG.info("Kafka broker ready at localhost:{} (data in {})", port, dir);
-      return new EmbeddedKafkaBroker(server, port, dir, temporary, p);
+      EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, port, dir, temporary, p, security);
+      if (security != null && security.mechanism().isScram()) {
+        broker.upsertScramUsers();
+      }
+      LOG.info("Kafka broker ready at localhost:{} (data in {}{})", port, dir,
+          security == null ? "" : ", " + security);
+      return broker;
     } catch (RuntimeException e) {
+      if (server != null) {
+        server.shutdown();
+        server.awaitShutdown();
+      }
       if (temporary) {
         deleteRecursively(dir);
       }
@@ -141,6 +176,40 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return dataDir;
   }
 
+  /**
+   * Client settings of the broker's super user: {@code bootstrap.servers} plus, on a secured broker, the SASL
+   * settings of {@link BrokerSecurity#ADMIN_USER}. What test fixtures use to create topics and ACLs.
+   */
+  public Map<String, Object> adminClientConfig() {
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    if (security != null) {
+      config.putAll(security.clientConfig(BrokerSecurity.ADMIN_USER));
+    }
+    return config;
+  }
+
+  /**
+   * Client settings of one account of a secured broker: {@code bootstrap.servers}, {@code security.protocol},
+   * {@code sasl.mechanism}, {@code sasl.jaas.config}.
+   *
+   * @throws IllegalStateException if the broker was started without security
+   */
+  public Map<String, Object> clientConfig(String user) {
+    if (security == null) {
+      throw new IllegalStateException("this broker has no accounts: it was started without security");
+    }
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    config.putAll(security.clientConfig(user));
+    return config;
+  }
+
+  /** The security the broker was started with, if any. */
+  public Optional<BrokerSecurity> security() {
+    return Optional.ofNullable(security);
+  }
+
   /** The settings the broker was started with (copy). */
   public Properties brokerProperties() {
     Properties copy = new Properties();
@@ -157,7 +226,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   /** Creates a topic with the given partitions (replication factor 1), ignoring it if it exists. */
   public void createTopic(String name, int partitions) {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+    try (Admin admin = Admin.create(adminClientConfig())) {
       admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
     } catch (ExecutionException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {
@@ -218,7 +287,30 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return p;
   }
 
-  private static void format(Path dir, Properties p) {
+  /**
+   * SCRAM credentials live in the cluster metadata: create (or, after a restart, refresh) the client accounts.
+   * The broker's own account was created when the directory was formatted.
+   */
+  private void upsertScramUsers() {
+    if (security.users().isEmpty()) {
+      return;
+    }
+    ScramMechanism mechanism = ScramMechanism.fromMechanismName(security.mechanism().wireName());
+    List<UserScramCredentialAlteration> upserts = new ArrayList<>();
+    security.users().forEach((user, password) ->
+        upserts.add(new UserScramCredentialUpsertion(user, new ScramCredentialInfo(mechanism, 4096), password)));
+    try (Admin admin = Admin.create(adminClientConfig())) {
+      admin.alterUserScramCredentials(upserts).all().get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot create SCRAM accounts " + new TreeSet<>(security.users().keySet())
+          + ": " + e.getCause().getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating SCRAM accounts", e);
+    }
+  }
+
+  private static void format(Path dir, Properties p, List<String> scramArguments) {
     if (Files.exists(dir.resolve("meta.properties"))) {
       return; // formatted by an earlier start: keep the cluster id and the data
     }
@@ -230,6 +322,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
           .setMetadataLogDirectory(dir.toString())
           .setControllerListenerName("CONTROLLER")
           .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+          .setScramArguments(scramArguments)
           .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
           .run();
     } catch (Exception e) {
