@@ -1,7 +1,9 @@
 package io.trainwatch.schemas;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -12,8 +14,13 @@ import java.util.Map;
 final class Json {
 
   /** Reads strict JSON plus the bare NaN/Infinity tokens Python's json module writes. */
-  static final ObjectMapper MAPPER =
-      JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+  static final ObjectMapper MAPPER = JsonMapper.builder()
+      .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+      // One record is one document: bytes after it mean a torn or concatenated write, not an event.
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      // Readers disagree on which of two values for one field wins, so such a record has no single meaning.
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .build();
 
   private Json() {}
 
@@ -23,6 +30,12 @@ final class Json {
     }
     if (bytes.length == 0) {
       throw new InvalidEventException("value: empty");
+    }
+    // JSON between systems is UTF-8 (RFC 8259 section 8.1). Jackson would silently detect UTF-16 and UTF-32, whose
+    // first two bytes hold a zero or a byte order mark; neither can start UTF-8 JSON.
+    int first = bytes[0] & 0xFF;
+    if (first == 0 || first == 0xFE || first == 0xFF || bytes.length > 1 && bytes[1] == 0) {
+      throw new InvalidEventException("value: not UTF-8 (looks like UTF-16 or UTF-32)");
     }
     try {
       JsonNode node = MAPPER.readTree(bytes);

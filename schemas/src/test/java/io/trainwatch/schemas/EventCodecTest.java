@@ -51,6 +51,20 @@ class EventCodecTest {
   }
 
   @Test
+  void shouldRejectWhatIsNotExactlyOneUtf8Document() {
+    String good = batch("1");
+    assertThat(decode(good)).isInstanceOf(BatchEvent.class);
+    assertThatThrownBy(() -> decode(good + " garbage")).hasMessageStartingWith("value: not valid JSON");
+    assertThatThrownBy(() -> decode(good + good)).hasMessageStartingWith("value: not valid JSON");
+    assertThatThrownBy(() -> decode(good.replace("\"step\":3", "\"step\":3,\"step\":4")))
+        .hasMessageStartingWith("value: not valid JSON").hasMessageContaining("step");
+    assertThatThrownBy(() -> EventCodec.decode(good.getBytes(java.nio.charset.StandardCharsets.UTF_16)))
+        .hasMessage("value: not UTF-8 (looks like UTF-16 or UTF-32)");
+    assertThatThrownBy(() -> EventCodec.decode(good.getBytes(java.nio.charset.StandardCharsets.UTF_16LE)))
+        .hasMessage("value: not UTF-8 (looks like UTF-16 or UTF-32)");
+  }
+
+  @Test
   void shouldTreatAbsentLowerBoundAsZeroAndNullAsUnbounded() {
     String absent = "{\"schema_version\":1,\"type\":\"run_started\",\"run_id\":\"r\",\"ts_ms\":1,\"framework\":\"x\","
         + "\"loss\":{\"name\":\"nll_loss\"}}";
