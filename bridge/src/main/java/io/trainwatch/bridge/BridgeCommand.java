@@ -1,0 +1,141 @@
+package io.trainwatch.bridge;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code trainwatch bridge --to slack|pagerduty|alertmanager|webhook --config FILE --bootstrap-server HOST:PORT}: runs
+ * one bridge until interrupted, then prints what it delivered.
+ */
+@Command(
+    name = "bridge",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+        "Delivers alerts from trainwatch.alerts to Slack, PagerDuty, Alertmanager or any webhook.",
+        "Ordered per alert, retried with backoff, paced to each API's rate limit, and never re-triggered after a"
+            + " resolve. Rejected alerts go to the bridge's dead-letter topic with the reason."},
+    footer = {
+        "",
+        "Config file keys (properties; full list in docs/bridges.md):",
+        "  bridge.to, bridge.name, bridge.start_from=latest|earliest, bridge.dlq_topic",
+        "  slack.webhook_url (or $TRAINWATCH_SLACK_WEBHOOK_URL), slack.group_window",
+        "  pagerduty.routing_key (or $TRAINWATCH_PAGERDUTY_ROUTING_KEY), pagerduty.url",
+        "  alertmanager.url (or $TRAINWATCH_ALERTMANAGER_URL), alertmanager.resend_interval",
+        "  webhook.url (or $TRAINWATCH_WEBHOOK_URL), webhook.format=alert|alertmanager, webhook.header.NAME",
+        "  filter.min_severity, filter.include_rules, filter.exclude_rules, filter.include_jobs,",
+        "  filter.exclude_jobs, filter.include_labels, filter.exclude_labels",
+        "  retry.max_attempts, retry.initial_backoff, retry.max_backoff, retry.park_interval,",
+        "  retry.rate_limit_backoff, rate.per_second, rate.burst, http.timeout, http.connect_timeout,",
+        "  links.run_url, links.runbook_url",
+        "",
+        "Example:",
+        "  TRAINWATCH_SLACK_WEBHOOK_URL=https://hooks.slack.com/services/... \\",
+        "    ./trainwatch bridge --to slack --bootstrap-server localhost:9092"})
+public final class BridgeCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--to", paramLabel = "DEST", converter = DestinationConverter.class,
+      description = "slack, pagerduty, alertmanager or webhook (or bridge.to in the config file)")
+  Destination to;
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "bridge config (properties); secrets may come from the environment instead")
+  Path config;
+
+  @Option(names = "--bootstrap-server", paramLabel = "HOST:PORT", required = true,
+      description = "Kafka bootstrap servers")
+  String bootstrapServer;
+
+  @Option(names = "--client-config", paramLabel = "FILE",
+      description = "Kafka client properties: security.protocol, sasl.*, ssl.*, group.instance.id ...")
+  Path clientConfig;
+
+  private final Map<String, String> env;
+
+  /** The command as the CLI runs it, reading secrets from the process environment. */
+  public BridgeCommand() {
+    this(System.getenv());
+  }
+
+  BridgeCommand(Map<String, String> env) {
+    this.env = Map.copyOf(env);
+  }
+
+  /** Runs the bridge command on its own, as {@code java -cp ... io.trainwatch.bridge.BridgeCommand}. */
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new BridgeCommand()).execute(args));
+  }
+
+  @Override
+  public Integer call() {
+    BridgeConfig bridgeConfig;
+    try {
+      bridgeConfig = BridgeConfig.load(config, env, to);
+    } catch (BridgeConfigException e) {
+      throw new ParameterException(spec.commandLine(), (config == null ? "" : config + ": ") + e.getMessage());
+    }
+    Map<String, Object> kafka = new HashMap<>();
+    if (clientConfig != null) {
+      kafka.putAll(readClientConfig(clientConfig));
+    }
+    kafka.put("bootstrap.servers", bootstrapServer);
+    AlertBridge bridge = AlertBridge.create(bridgeConfig, kafka);
+    Thread hook = new Thread(bridge::close, "trainwatch-bridge-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      bridge.run();
+    } catch (BridgeException e) {
+      spec.commandLine().getErr().println("trainwatch bridge: " + bridgeConfig.redactor().redact(e.getMessage()));
+      return 1;
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is what stopped us
+      }
+    }
+    spec.commandLine().getOut().println("bridge " + bridgeConfig.name() + ": " + bridge.stats());
+    return 0;
+  }
+
+  private Map<String, Object> readClientConfig(Path file) {
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      p.load(r);
+    } catch (IOException e) {
+      throw new ParameterException(spec.commandLine(), "--client-config " + file + ": cannot read (" + e.getMessage()
+          + ")");
+    }
+    Map<String, Object> m = new HashMap<>();
+    p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k)));
+    return m;
+  }
+
+  /** Reads {@code --to} in the same spelling as {@code bridge.to}. */
+  static final class DestinationConverter implements CommandLine.ITypeConverter<Destination> {
+    @Override
+    public Destination convert(String value) {
+      try {
+        return Destination.fromWire(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
+  }
+}

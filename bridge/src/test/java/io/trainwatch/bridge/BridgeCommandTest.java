@@ -1,0 +1,74 @@
+package io.trainwatch.bridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class BridgeCommandTest {
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  @Test
+  void shouldPrintHelpWithOptionsAndConfigKeys() {
+    int code = run(Map.of(), "--help");
+
+    assertThat(code).isZero();
+    assertThat(out.toString()).contains("Usage: bridge", "--to=DEST", "--config=FILE", "--bootstrap-server=HOST:PORT",
+        "--client-config=FILE", "slack.webhook_url", "pagerduty.routing_key", "filter.min_severity");
+  }
+
+  @Test
+  void shouldRequireTheBootstrapServerWithAUsageLine() {
+    int code = run(Map.of(), "--to", "slack");
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).startsWith("Missing required option: '--bootstrap-server=HOST:PORT'")
+        .contains("Usage: bridge");
+  }
+
+  @Test
+  void shouldRefuseAnUnknownDestination() {
+    int code = run(Map.of(), "--to", "email", "--bootstrap-server", "localhost:9092");
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("Invalid value for option '--to'")
+        .contains("'email': not one of slack, pagerduty, alertmanager, webhook");
+  }
+
+  @Test
+  void shouldReportConfigErrorsByKeyWithoutSecrets(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("slack.properties");
+    Files.writeString(f, "slack.webhook_url=https://hooks.slack.com/services/T1/B1/sekretsekretsekret1\n"
+        + "retry.max_attempts=many\n");
+
+    int code = run(Map.of(), "--to", "slack", "--config", f.toString(), "--bootstrap-server", "localhost:9092");
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).startsWith(f + ": retry.max_attempts=many: not an integer")
+        .doesNotContain("sekret").contains("Usage: bridge");
+  }
+
+  @Test
+  void shouldNameTheMissingSecretAndItsEnvironmentVariable() {
+    int code = run(Map.of(), "--to", "pagerduty", "--bootstrap-server", "localhost:9092");
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString())
+        .startsWith("pagerduty.routing_key: required (in the config file or $TRAINWATCH_PAGERDUTY_ROUTING_KEY)");
+  }
+
+  private int run(Map<String, String> env, String... args) {
+    CommandLine cl = new CommandLine(new BridgeCommand(env));
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    return cl.execute(args);
+  }
+}
