@@ -1,0 +1,159 @@
+package io.trainwatch.app;
+
+import io.trainwatch.broker.EmbeddedKafkaBroker;
+import io.trainwatch.monitor.Monitor;
+import io.trainwatch.monitor.MonitorOptions;
+import io.trainwatch.schemas.Alert;
+import io.trainwatch.trainer.KafkaEventPublisher;
+import io.trainwatch.trainer.TrainingReport;
+import io.trainwatch.trainer.TrainingRun;
+import io.trainwatch.trainer.TrainingSpec;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code trainwatch demo}: the whole system in one process, on the real Kafka broker: embedded broker, monitor, and
+ * four real DL4J trainings (healthy, softmax into NLL, unnormalized input, divergence); alerts are printed as they
+ * arrive; exit code 0 only if every expected alert came and the healthy run stayed quiet.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs everything on an embedded Kafka broker: the monitor and four real DL4J training runs (healthy,",
+      "softmax-into-nll, unnormalized-input, diverge). Prints alerts with their hints as they arrive and a table",
+      "of run -> alerts at the end. Exit code 1 if an expected alert is missing or the healthy run was alerted."
+    })
+final class DemoCommand implements Callable<Integer> {
+
+  @Option(names = "--steps", defaultValue = "300", paramLabel = "N",
+      description = "Training iterations per run (default: ${DEFAULT-VALUE}).")
+  int steps;
+
+  @Option(names = "--wait", defaultValue = "60", paramLabel = "SECONDS",
+      description = "How long to wait for expected alerts after training ends (default: ${DEFAULT-VALUE}).")
+  int waitSeconds;
+
+  @Option(names = "--port", defaultValue = "0", paramLabel = "P",
+      description = "Broker port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Override
+  public Integer call() throws Exception {
+    if (steps < 20) {
+      throw new IllegalArgumentException("--steps=" + steps + ": must be >= 20 for the rules to have a history");
+    }
+    quietComponentLogs();
+    PrintStream out = System.out;
+    long start = System.nanoTime();
+    Path stateDir = Files.createTempDirectory("trainwatch-demo-state-");
+    List<DemoScenario> scenarios = DemoScenario.seeds("demo-");
+    AlertFormatter formatter = new AlertFormatter(System.console() != null);
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults().withPort(port));
+        Monitor monitor = Monitor.start(MonitorOptions.of(broker.bootstrapServers()).withStateDir(stateDir)
+            .withApplicationId("trainwatch-demo"));
+        AlertCollector alerts = AlertCollector.start(broker.bootstrapServers(), new Properties(),
+            a -> printAlert(out, formatter, a))) {
+      out.printf("broker ready at %s; monitor running; starting %d DL4J training runs of %d steps%n%n",
+          broker.bootstrapServers(), scenarios.size(), steps);
+      List<TrainingReport> reports = train(broker.bootstrapServers(), scenarios);
+      boolean allSeen = alerts.awaitCondition(
+          seen -> scenarios.stream().filter(s -> !s.healthy())
+              .allMatch(s -> s.satisfiedBy(of(seen, s.runId()))),
+          Duration.ofSeconds(waitSeconds));
+      // Every run has ended; the monitor resolves open alerts on run_ended. Give it a moment so that a late alert on
+      // the healthy run would be seen, then judge.
+      alerts.awaitCondition(seen -> false, Duration.ofSeconds(allSeen ? 3 : 0));
+      boolean ok = printTable(out, scenarios, reports, alerts.alerts());
+      out.printf("%ndemo %s in %.1f s%n", ok ? "passed" : "FAILED", (System.nanoTime() - start) / 1e9);
+      return ok ? 0 : 1;
+    } finally {
+      deleteQuietly(stateDir);
+    }
+  }
+
+  /**
+   * The demo prints every alert itself; the components' own INFO lines (publisher opened, alert fired) would say the
+   * same things twice. Must run before those classes create their loggers.
+   */
+  private static void quietComponentLogs() {
+    for (String logger : List.of("io.trainwatch.monitor", "io.trainwatch.trainer")) {
+      System.setProperty("org.slf4j.simpleLogger.log." + logger, "warn");
+    }
+  }
+
+  private List<TrainingReport> train(String bootstrap, List<DemoScenario> scenarios) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(scenarios.size());
+    try {
+      List<Future<TrainingReport>> futures = new ArrayList<>();
+      for (DemoScenario s : scenarios) {
+        futures.add(pool.submit(() -> {
+          try (KafkaEventPublisher publisher = KafkaEventPublisher.connect(bootstrap)) {
+            return TrainingRun.run(TrainingSpec.of(s.runId(), s.fault()).withSteps(steps).withJob("demo"),
+                publisher);
+          }
+        }));
+      }
+      List<TrainingReport> reports = new ArrayList<>();
+      for (Future<TrainingReport> f : futures) {
+        reports.add(f.get());
+      }
+      return reports;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static synchronized void printAlert(PrintStream out, AlertFormatter formatter, Alert a) {
+    out.println(formatter.format(a));
+  }
+
+  private static List<Alert> of(List<Alert> alerts, String runId) {
+    return alerts.stream().filter(a -> a.runId().equals(runId)).toList();
+  }
+
+  private static boolean printTable(
+      PrintStream out, List<DemoScenario> scenarios, List<TrainingReport> reports, List<Alert> alerts) {
+    out.println();
+    out.printf("%-26s %-33s %-33s %-11s %s%n", "run", "expected", "alerts fired (rule/diagnosis)", "result",
+        "training");
+    boolean ok = true;
+    for (int i = 0; i < scenarios.size(); i++) {
+      DemoScenario s = scenarios.get(i);
+      List<Alert> runAlerts = of(alerts, s.runId());
+      boolean pass = s.satisfiedBy(runAlerts);
+      ok &= pass;
+      String fired = runAlerts.stream().filter(Alert::firing)
+          .map(a -> a.rule() + (a.diagnosis() == null ? "" : "/" + a.diagnosis()))
+          .distinct().collect(Collectors.joining(", "));
+      String expected = s.healthy() ? "no alert"
+          : s.expectedRule() + (s.expectedDiagnosis() == null ? "" : "/" + s.expectedDiagnosis());
+      TrainingReport r = reports.get(i);
+      out.printf("%-26s %-33s %-33s %-11s %d steps, final loss %.4g, %.1f ms/step%n", s.runId(), expected,
+          fired.isEmpty() ? "-" : fired, pass ? "OK" : (s.healthy() ? "FALSE ALARM" : "MISSED"), r.stepsRun(),
+          r.finalLoss(), r.meanStepMs());
+    }
+    return ok;
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (var walk = Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // a temp dir left behind is harmless
+    }
+  }
+}

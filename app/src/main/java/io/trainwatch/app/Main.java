@@ -1,0 +1,53 @@
+package io.trainwatch.app;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code ./trainwatch}: one entry point for every part of the system. */
+@Command(
+    name = "trainwatch",
+    mixinStandardHelpOptions = true,
+    version = "trainwatch 0.1.0",
+    description = "Watches neural-network training runs over Kafka and alerts when one goes wrong.",
+    subcommands = {
+      DemoCommand.class,
+      BrokerCommand.class,
+      io.trainwatch.monitor.MonitorCommand.class,
+      io.trainwatch.trainer.TrainCommand.class,
+      AlertsCommand.class,
+    })
+public final class Main implements Runnable {
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured command line; exposed for tests. */
+  static CommandLine commandLine() {
+    return new CommandLine(new Main())
+        .setExecutionExceptionHandler(Main::reportWithoutStackTrace)
+        .setCaseInsensitiveEnumValuesAllowed(true);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /**
+   * Expected failures (bad configuration, unreachable files) are user errors: one line naming the problem, then how
+   * to get help. Anything else is a bug and keeps its stack trace.
+   */
+  private static int reportWithoutStackTrace(
+      Exception e, CommandLine cmd, CommandLine.ParseResult parseResult) throws Exception {
+    if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
+      cmd.getErr().println(cmd.getColorScheme().errorText(cmd.getCommandName() + ": " + e.getMessage()));
+      cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+      return 2;
+    }
+    throw e;
+  }
+}
