@@ -356,8 +356,14 @@ public final class AlertBridge implements AutoCloseable {
     private void deliver(List<PendingAlert> batch) {
       List<Alert> alerts = batch.stream().map(PendingAlert::alert).toList();
       stats.requests.incrementAndGet();
-      DeliveryResult result = alerts.size() == 1 ? sink.deliver(alerts.get(0))
-          : ((BatchSink) sink).deliverAll(alerts);
+      DeliveryResult result;
+      try {
+        result = alerts.size() == 1 ? sink.deliver(alerts.get(0)) : ((BatchSink) sink).deliverAll(alerts);
+      } catch (RuntimeException e) {
+        // A bug in building one alert's request must not stop every other alert (nor crash-loop on restart).
+        LOG.error("could not build the request for {}", batch, e);
+        result = DeliveryResult.rejected("the bridge could not build the request: " + e);
+      }
       Instant now = clock.instant();
       String dest = config.destination().wire();
       if (result instanceof DeliveryResult.Delivered) {

@@ -9,6 +9,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -96,12 +99,23 @@ public final class BridgeCommand implements Callable<Integer> {
     }
     kafka.put("bootstrap.servers", bootstrapServer);
     AlertBridge bridge = AlertBridge.create(bridgeConfig, kafka);
-    Thread hook = new Thread(bridge::close, "trainwatch-bridge-shutdown");
+    CountDownLatch reported = new CountDownLatch(1);
+    // On SIGTERM the JVM exits once the hooks are done: wait for the counts to be printed first.
+    Thread hook = new Thread(() -> {
+      bridge.close();
+      try {
+        reported.await(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "trainwatch-bridge-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       bridge.run();
-    } catch (BridgeException e) {
+    } catch (BridgeException | KafkaException e) {
+      // Broker unreachable, bad security settings, state topic not writable: one line, not a stack trace.
       spec.commandLine().getErr().println("trainwatch bridge: " + bridgeConfig.redactor().redact(e.getMessage()));
+      reported.countDown();
       return 1;
     } finally {
       try {
@@ -111,6 +125,8 @@ public final class BridgeCommand implements Callable<Integer> {
       }
     }
     spec.commandLine().getOut().println("bridge " + bridgeConfig.name() + ": " + bridge.stats());
+    spec.commandLine().getOut().flush();
+    reported.countDown();
     return 0;
   }
 

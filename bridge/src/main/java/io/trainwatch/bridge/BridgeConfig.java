@@ -52,7 +52,8 @@ public record BridgeConfig(
   private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
   private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
   /** Headers the HTTP client or the bridge sets; a config must not override them. */
-  private static final Set<String> RESERVED_HEADERS = Set.of("host", "content-length", "content-type", "connection");
+  private static final Set<String> RESERVED_HEADERS =
+      Set.of("host", "content-length", "content-type", "connection", "expect", "upgrade");
 
   /** Where a consumer group with no committed offset starts. */
   public enum StartFrom {
@@ -225,8 +226,14 @@ public record BridgeConfig(
             + ": must be >= " + ConfigKey.RETRY_INITIAL_BACKOFF.key() + " (" + string(ConfigKey.RETRY_INITIAL_BACKOFF)
             + ")");
       }
+      Duration rateLimit = positive(ConfigKey.RETRY_RATE_LIMIT_BACKOFF);
+      if (rateLimit.compareTo(max) > 0) {
+        throw new IllegalArgumentException(ConfigKey.RETRY_RATE_LIMIT_BACKOFF.key() + "="
+            + string(ConfigKey.RETRY_RATE_LIMIT_BACKOFF) + ": must be <= " + ConfigKey.RETRY_MAX_BACKOFF.key() + " ("
+            + string(ConfigKey.RETRY_MAX_BACKOFF) + ")");
+      }
       return new RetryPolicy(integer(ConfigKey.RETRY_MAX_ATTEMPTS, null), initial, max,
-          positive(ConfigKey.RETRY_PARK_INTERVAL), positive(ConfigKey.RETRY_RATE_LIMIT_BACKOFF));
+          positive(ConfigKey.RETRY_PARK_INTERVAL), rateLimit);
     }
 
     private AlertFilter filter() {
@@ -251,8 +258,8 @@ public record BridgeConfig(
           if (RESERVED_HEADERS.contains(header.toLowerCase(Locale.ROOT))) {
             throw new IllegalArgumentException(e.getKey() + ": the bridge sets " + header + " itself");
           }
-          if (e.getValue().isEmpty()) {
-            throw new IllegalArgumentException(e.getKey() + ": must not be empty");
+          if (e.getValue().isEmpty() || e.getValue().chars().anyMatch(c -> c == '\r' || c == '\n')) {
+            throw new IllegalArgumentException(e.getKey() + ": must be one non-empty line");
           }
           headers.put(header, Secret.token(e.getValue()));
         }

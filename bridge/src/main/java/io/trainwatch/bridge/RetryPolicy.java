@@ -28,8 +28,9 @@ public record RetryPolicy(
     requirePositive("maxBackoff", maxBackoff);
     requirePositive("parkInterval", parkInterval);
     requirePositive("rateLimitBackoff", rateLimitBackoff);
-    if (maxBackoff.compareTo(initialBackoff) < 0) {
-      throw new IllegalArgumentException("maxBackoff=" + maxBackoff + ": must be >= initialBackoff " + initialBackoff);
+    if (maxBackoff.compareTo(initialBackoff) < 0 || maxBackoff.compareTo(rateLimitBackoff) < 0) {
+      throw new IllegalArgumentException("maxBackoff=" + maxBackoff + ": must be >= initialBackoff " + initialBackoff
+          + " and rateLimitBackoff " + rateLimitBackoff);
     }
   }
 

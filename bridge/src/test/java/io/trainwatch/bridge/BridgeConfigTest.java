@@ -56,7 +56,7 @@ class BridgeConfigTest {
     p.put("retry.initial_backoff", "250ms");
     p.put("retry.max_backoff", "PT2S");
     p.put("retry.park_interval", "1m");
-    p.put("retry.rate_limit_backoff", "1h");
+    p.put("retry.rate_limit_backoff", "1500ms");
     p.put("rate.per_second", "0.5");
     p.put("rate.burst", "4");
     p.put("http.timeout", "3s");
@@ -79,7 +79,7 @@ class BridgeConfigTest {
         Set.of("loss_plateau"), Set.of("cifar"), Set.of("scratch"), Map.of("team", "vision", "env", "prod"),
         Map.of("tier", "dev")));
     assertThat(c.retry()).isEqualTo(new RetryPolicy(3, Duration.ofMillis(250), Duration.ofSeconds(2),
-        Duration.ofMinutes(1), Duration.ofHours(1)));
+        Duration.ofMinutes(1), Duration.ofMillis(1500)));
     assertThat(c.rate()).isEqualTo(new RatePolicy(0.5, 4));
     assertThat(c.httpTimeout()).isEqualTo(Duration.ofSeconds(3));
     assertThat(c.httpConnectTimeout()).isEqualTo(Duration.ofSeconds(1));
@@ -117,6 +117,8 @@ class BridgeConfigTest {
             + " {rule}, {alert_id})");
     assertThatThrownBy(() -> slackWith("retry.max_backoff", "100ms"))
         .hasMessage("retry.max_backoff=100ms: must be >= retry.initial_backoff (1s)");
+    assertThatThrownBy(() -> slackWith("retry.rate_limit_backoff", "10m"))
+        .hasMessage("retry.rate_limit_backoff=10m: must be <= retry.max_backoff (5m)");
     assertThatThrownBy(() -> slackWith("bridge.name", "Slack Prod"))
         .hasMessageStartingWith("name=Slack Prod: must match");
     assertThatThrownBy(() -> BridgeConfig.parse(Map.of("slack.webhook_url", "hooks.slack.com/x"), Map.of(),

@@ -20,7 +20,7 @@ class DeliverySchedulerTest {
   private static final TopicPartition P0 = new TopicPartition("trainwatch.alerts", 0);
   private static final TopicPartition P1 = new TopicPartition("trainwatch.alerts", 1);
   private static final RetryPolicy RETRY = new RetryPolicy(3, Duration.ofSeconds(1), Duration.ofSeconds(8),
-      Duration.ofMinutes(5), Duration.ofSeconds(30));
+      Duration.ofMinutes(5), Duration.ofSeconds(2));
 
   private final DeliveryLedger ledger = new DeliveryLedger();
   private final Instant t0 = Instant.parse("2026-11-26T10:00:00Z");
@@ -158,14 +158,12 @@ class DeliverySchedulerTest {
   void shouldBackOffExponentiallyFromRepeated429sWithoutRetryAfter() {
     DeliveryScheduler s = scheduler(null, null);
 
+    assertThat(s.rateLimited(null, t0)).isEqualTo(Duration.ofSeconds(2));
+    assertThat(s.rateLimited(null, t0)).isEqualTo(Duration.ofSeconds(4));
     assertThat(s.rateLimited(null, t0)).isEqualTo(Duration.ofSeconds(8));
-    RetryPolicy slowStart = new RetryPolicy(3, Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofMinutes(5),
-        Duration.ofSeconds(30));
-    DeliveryScheduler pd = new DeliveryScheduler(slowStart, null, null, ledger, new SplittableRandom(1));
-    assertThat(pd.rateLimited(null, t0)).isEqualTo(Duration.ofSeconds(30));
-    assertThat(pd.rateLimited(null, t0)).isEqualTo(Duration.ofSeconds(60));
-    pd.completed(List.of());
-    assertThat(pd.rateLimited(null, t0)).as("reset by an answer that is not a 429").isEqualTo(Duration.ofSeconds(30));
+    assertThat(s.rateLimited(null, t0)).as("capped by retry.max_backoff").isEqualTo(Duration.ofSeconds(8));
+    s.completed(List.of());
+    assertThat(s.rateLimited(null, t0)).as("reset by an answer that is not a 429").isEqualTo(Duration.ofSeconds(2));
   }
 
   @Test

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class RetryPolicyTest {
 
   private final RetryPolicy policy = new RetryPolicy(6, Duration.ofSeconds(1), Duration.ofSeconds(20),
-      Duration.ofMinutes(5), Duration.ofSeconds(30));
+      Duration.ofMinutes(5), Duration.ofSeconds(10));
 
   @Test
   void shouldGrowExponentiallyWithJitterWithinBounds() {
@@ -36,7 +36,8 @@ class RetryPolicyTest {
 
   @Test
   void shouldDoubleTheRateLimitPauseUpToTheCap() {
-    assertThat(policy.rateLimitWait(1)).as("capped by maxBackoff").isEqualTo(Duration.ofSeconds(20));
+    assertThat(policy.rateLimitWait(1)).isEqualTo(Duration.ofSeconds(10));
+    assertThat(policy.rateLimitWait(3)).as("capped by maxBackoff").isEqualTo(Duration.ofSeconds(20));
     RetryPolicy pd = RetryPolicy.defaults();
     assertThat(pd.rateLimitWait(1)).isEqualTo(Duration.ofSeconds(30));
     assertThat(pd.rateLimitWait(2)).isEqualTo(Duration.ofMinutes(1));
@@ -50,6 +51,9 @@ class RetryPolicyTest {
         Duration.ofSeconds(1))).hasMessage("maxAttempts=0: must be >= 1");
     assertThatThrownBy(() -> new RetryPolicy(1, Duration.ZERO, Duration.ofSeconds(2), Duration.ofSeconds(1),
         Duration.ofSeconds(1))).hasMessage("initialBackoff=PT0S: must be > 0");
+    assertThatThrownBy(() -> new RetryPolicy(1, Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(1),
+        Duration.ofSeconds(3)))
+        .hasMessage("maxBackoff=PT2S: must be >= initialBackoff PT1S and rateLimitBackoff PT3S");
   }
 
   @Test
