@@ -1,0 +1,183 @@
+package io.trainwatch.monitor;
+
+import io.trainwatch.monitor.config.MonitorConfig;
+import io.trainwatch.monitor.streams.DeadLetterProcessingExceptionHandler;
+import io.trainwatch.monitor.streams.MonitorTopology;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running monitor: creates its topics if missing, starts the Kafka Streams application and waits until it is
+ * running. Close it to stop (cleanly: state is flushed and the transaction committed).
+ *
+ * <pre>{@code
+ * try (Monitor monitor = Monitor.start(MonitorOptions.of("localhost:9092"))) {
+ *   ... // alerts appear on trainwatch.alerts
+ * }
+ * }</pre>
+ */
+public final class Monitor implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Monitor.class);
+  private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+  private final KafkaStreams streams;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  private Monitor(KafkaStreams streams) {
+    this.streams = streams;
+  }
+
+  /**
+   * Starts a monitor and waits until it processes events.
+   *
+   * @throws IllegalStateException if the topics cannot be created or the application does not start in time
+   */
+  public static Monitor start(MonitorOptions options) {
+    createTopics(options);
+    KafkaStreams streams = new KafkaStreams(MonitorTopology.build(options.config()), streamsProperties(options));
+    Monitor monitor = new Monitor(streams);
+    CountDownLatch running = new CountDownLatch(1);
+    streams.setStateListener((now, before) -> {
+      LOG.info("Monitor {} -> {}", before, now);
+      if (now == KafkaStreams.State.RUNNING) {
+        running.countDown();
+      } else if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+        monitor.stopped.countDown();
+        running.countDown();
+      }
+    });
+    // A thread that dies of an unexpected error is replaced: the monitor keeps watching every other run.
+    streams.setUncaughtExceptionHandler(e -> {
+      LOG.error("Stream thread failed; replacing it", e);
+      return StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+    streams.start();
+    try {
+      boolean started = running.await(options.startupTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      if (!started || streams.state() != KafkaStreams.State.RUNNING) {
+        KafkaStreams.State state = streams.state();
+        closeStreams(streams);
+        throw new IllegalStateException("monitor did not start within " + options.startupTimeout().toSeconds()
+            + " s (state " + state + "); is Kafka reachable at " + options.bootstrapServers() + "?");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      closeStreams(streams);
+      throw new IllegalStateException("interrupted while starting the monitor", e);
+    }
+    LOG.info("Monitor running: application id {}, reading {}, alerts to {}", options.applicationId(),
+        MonitorTopology.EVENTS_TOPIC, MonitorTopology.ALERTS_TOPIC);
+    return monitor;
+  }
+
+  /** The Kafka Streams state. */
+  public KafkaStreams.State state() {
+    return streams.state();
+  }
+
+  /**
+   * Waits until the application stops by itself (all threads failed) or is closed.
+   *
+   * @return {@code true} if it stopped within the timeout, {@code false} otherwise
+   */
+  public boolean awaitStop(Duration timeout) throws InterruptedException {
+    return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    closeStreams(streams);
+    stopped.countDown();
+  }
+
+  /**
+   * Closes and leaves the consumer group at once, so that the partitions move to another instance (or to this one
+   * restarted) now rather than after the session timeout: without a static group.instance.id a restarted instance
+   * is a new member anyway.
+   */
+  private static void closeStreams(KafkaStreams streams) {
+    streams.close(CloseOptions.timeout(CLOSE_TIMEOUT)
+        .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+  }
+
+  /** The Kafka Streams configuration a monitor runs with (also used by topology tests). */
+  public static Properties streamsProperties(MonitorOptions o) {
+    MonitorConfig c = o.config();
+    Properties p = new Properties();
+    // Client settings first, so that nothing below can be overridden by accident.
+    p.putAll(o.clientProperties());
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, o.applicationId());
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, o.bootstrapServers());
+    p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir(o).toString());
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, c.processingGuarantee().wire());
+    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, c.streamThreads());
+    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) c.replicationFactor());
+    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+        DeadLetterProcessingExceptionHandler.class.getName());
+    // Keys and values are read as bytes and decoded by the topology, so this cannot trigger; it is a safety net.
+    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        LogAndContinueExceptionHandler.class.getName());
+    return p;
+  }
+
+  private static Path stateDir(MonitorOptions o) {
+    return o.stateDir() != null ? o.stateDir()
+        : Path.of(System.getProperty("java.io.tmpdir"), "trainwatch-monitor");
+  }
+
+  private static void createTopics(MonitorOptions o) {
+    MonitorConfig c = o.config();
+    Properties p = new Properties();
+    p.putAll(o.clientProperties());
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, o.bootstrapServers());
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis());
+    List<NewTopic> topics = List.of(
+        new NewTopic(MonitorTopology.EVENTS_TOPIC, c.eventsPartitions(), c.replicationFactor()),
+        new NewTopic(MonitorTopology.ALERTS_TOPIC, c.alertsPartitions(), c.replicationFactor()),
+        new NewTopic(MonitorTopology.DLQ_TOPIC, c.dlqPartitions(), c.replicationFactor()));
+    List<String> created = new ArrayList<>();
+    try (Admin admin = Admin.create(p)) {
+      var result = admin.createTopics(topics);
+      for (NewTopic t : topics) {
+        try {
+          result.values().get(t.name()).get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+          created.add(t.name());
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw new IllegalStateException("cannot create topic " + t.name() + " on " + o.bootstrapServers()
+                + ": " + e.getCause().getMessage(), e.getCause());
+          }
+        }
+      }
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("cannot create topics on " + o.bootstrapServers() + ": no answer within "
+          + ADMIN_TIMEOUT.toSeconds() + " s", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topics", e);
+    }
+    if (!created.isEmpty()) {
+      LOG.info("Created topics {}", created);
+    }
+  }
+}

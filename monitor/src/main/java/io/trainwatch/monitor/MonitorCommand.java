@@ -1,0 +1,114 @@
+package io.trainwatch.monitor;
+
+import io.trainwatch.monitor.config.MonitorConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code trainwatch monitor}: runs the monitor until SIGTERM or Ctrl-C, then closes it cleanly. */
+@Command(
+    name = "monitor",
+    mixinStandardHelpOptions = true,
+    version = "trainwatch monitor 0.1.0",
+    description = {
+      "Runs the trainwatch monitor: reads trainwatch.events, evaluates the rules per run, writes trainwatch.alerts.",
+      "Creates its topics if missing. Runs until SIGTERM or Ctrl-C. Configuration keys: docs/configuration.md."
+    })
+public final class MonitorCommand implements Callable<Integer> {
+
+  @Option(names = "--bootstrap-server", required = true, paramLabel = "HOST:PORT",
+      description = "Kafka bootstrap server(s), comma-separated.")
+  String bootstrapServer;
+
+  @Option(names = "--state-dir", paramLabel = "DIR",
+      description = "Directory for local state (default: <tmp>/trainwatch-monitor).")
+  Path stateDir;
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "Monitor configuration (properties: monitor.*, rules.*, jobs.*); defaults built in.")
+  Path configFile;
+
+  @Option(names = "--client-config", paramLabel = "FILE",
+      description = "Kafka client settings for every client (security.protocol, sasl.*, ssl.*, ...).")
+  Path clientConfigFile;
+
+  @Option(names = "--application-id", paramLabel = "ID", defaultValue = MonitorOptions.DEFAULT_APPLICATION_ID,
+      description = "Kafka Streams application id; instances with the same id share the work (default: "
+          + "${DEFAULT-VALUE}).")
+  String applicationId;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    PrintWriter err = spec.commandLine().getErr();
+    PrintWriter out = spec.commandLine().getOut();
+    MonitorOptions options;
+    try {
+      MonitorConfig config = configFile == null ? MonitorConfig.defaults() : MonitorConfig.load(configFile);
+      options = MonitorOptions.of(bootstrapServer)
+          .withApplicationId(applicationId)
+          .withStateDir(stateDir)
+          .withConfig(config)
+          .withClientProperties(loadClientConfig(clientConfigFile));
+    } catch (IllegalArgumentException e) {
+      err.println("monitor: " + e.getMessage());
+      err.println("Try '" + spec.qualifiedName() + " --help' for more information.");
+      return 2;
+    }
+    Monitor monitor;
+    try {
+      monitor = Monitor.start(options);
+    } catch (IllegalStateException e) {
+      err.println("monitor: " + e.getMessage());
+      return 1;
+    }
+    Thread hook = new Thread(monitor::close, "trainwatch-monitor-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    out.println("monitor running (application id " + applicationId + ", Kafka " + bootstrapServer
+        + "); Ctrl-C to stop");
+    out.flush();
+    while (!monitor.awaitStop(Duration.ofSeconds(1))) {
+      // Wait for SIGTERM/Ctrl-C (the hook closes the monitor) or for the application to fail by itself.
+    }
+    if (monitor.state() == org.apache.kafka.streams.KafkaStreams.State.ERROR) {
+      err.println("monitor: stopped after an unrecoverable error (see the log)");
+      return 1;
+    }
+    return 0;
+  }
+
+  /** Kafka client settings from a properties file; values are never logged (they may be secrets). */
+  static Map<String, String> loadClientConfig(Path file) {
+    if (file == null) {
+      return Map.of();
+    }
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(file)) {
+      p.load(r);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("--client-config " + file + ": cannot read (" + e.getMessage() + ")");
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String k : p.stringPropertyNames()) {
+      out.put(k.trim(), p.getProperty(k).trim());
+    }
+    return out;
+  }
+
+  /** Runs the command on its own (the {@code ./trainwatch} launcher is the usual way in). */
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new MonitorCommand()).execute(args));
+  }
+}

@@ -1,0 +1,91 @@
+package io.trainwatch.monitor.alerting;
+
+import io.trainwatch.monitor.rules.Finding;
+import io.trainwatch.monitor.rules.Rule;
+import io.trainwatch.monitor.rules.RuleSettings;
+import io.trainwatch.monitor.rules.Rules;
+import io.trainwatch.monitor.rules.RunSettings;
+import io.trainwatch.monitor.run.AlertTrack;
+import io.trainwatch.monitor.run.RunState;
+import io.trainwatch.schemas.BatchEvent;
+import io.trainwatch.schemas.RunEnded;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Runs the rules and their alert lifecycles over one run's events: the whole monitoring logic of a run, without
+ * Kafka. Deterministic: the same state and events give the same emissions, which exactly-once replays rely on.
+ */
+public final class RunEvaluator {
+
+  private final List<Rule> rules;
+  private final Inhibitions inhibitions;
+
+  /** @param rules in evaluation order: a rule that silences others must come before them */
+  public RunEvaluator(List<Rule> rules, Inhibitions inhibitions) {
+    this.rules = List.copyOf(rules);
+    this.inhibitions = inhibitions;
+  }
+
+  /** Every built-in rule with the built-in inhibitions. */
+  public static RunEvaluator standard() {
+    return new RunEvaluator(Rules.all(), Inhibitions.standard());
+  }
+
+  /**
+   * Judges a batch against the run's history, advances every alert, then adds the batch to the history.
+   *
+   * @param wallMs processing time, remembered for stall detection and eviction
+   * @return the records to publish, in rule order
+   */
+  public List<Emission> onBatch(RunState run, BatchEvent batch, RunSettings settings, long wallMs) {
+    List<Emission> out = new ArrayList<>(2);
+    for (Rule rule : rules) {
+      RuleSettings s = settings.get(rule.id());
+      if (!s.enabled() || inhibitions.inhibited(rule.id(), run) || !rule.appliesTo(run, batch, s)) {
+        continue;
+      }
+      Optional<Finding> finding = rule.evaluate(run, batch, s);
+      advance(run, rule, AlertLifecycle.evaluate(rule, run.track(rule.id().code()), finding, s, batch.tsMs(),
+          batch.step()), out);
+    }
+    run.observe(batch, wallMs);
+    return out;
+  }
+
+  /** The run ended: every open alert resolves. */
+  public List<Emission> onRunEnded(RunState run, RunEnded ended, long wallMs) {
+    List<Emission> out = closeAll(run, ended.tsMs(), AlertLifecycle.RUN_ENDED,
+        Map.of("run_status", ended.status().wire()));
+    run.end(ended.tsMs(), wallMs);
+    return out;
+  }
+
+  /**
+   * The run is being forgotten (idle too long): every open alert resolves, so that no incident stays open
+   * downstream forever.
+   *
+   * @param nowMs wall-clock time of the eviction
+   * @param idleSeconds how long the run had been silent
+   */
+  public List<Emission> onEvicted(RunState run, long nowMs, long idleSeconds) {
+    return closeAll(run, nowMs, AlertLifecycle.EVICTED, Map.of("idle_seconds", idleSeconds));
+  }
+
+  private List<Emission> closeAll(RunState run, long tsMs, String reason, Map<String, Object> evidence) {
+    List<Emission> out = new ArrayList<>(0);
+    Long step = run.lastStep() < 0 ? null : run.lastStep();
+    for (Rule rule : rules) {
+      AlertTrack track = run.track(rule.id().code());
+      advance(run, rule, AlertLifecycle.close(rule, track, tsMs, step, reason, evidence), out);
+    }
+    return out;
+  }
+
+  private static void advance(RunState run, Rule rule, AlertLifecycle.Step step, List<Emission> out) {
+    run.setTrack(rule.id().code(), step.track());
+    step.emission().ifPresent(out::add);
+  }
+}

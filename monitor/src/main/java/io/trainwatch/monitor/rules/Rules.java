@@ -1,0 +1,39 @@
+package io.trainwatch.monitor.rules;
+
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/** The rule catalog, in evaluation order (rules that inhibit others first). */
+public final class Rules {
+
+  private static final List<Rule> ALL = List.of(
+      new NonFiniteLossRule(),
+      new NegativeLossRule(),
+      new UnnormalizedInputRule());
+
+  private static final Map<RuleId, Rule> BY_ID = new EnumMap<>(RuleId.class);
+
+  static {
+    for (Rule r : ALL) {
+      BY_ID.put(r.id(), r);
+    }
+    for (RuleId id : RuleId.values()) {
+      if (!BY_ID.containsKey(id)) {
+        throw new IllegalStateException(id + ": declared in RuleId but has no rule");
+      }
+    }
+  }
+
+  private Rules() {}
+
+  /** Every rule, in evaluation order. */
+  public static List<Rule> all() {
+    return ALL;
+  }
+
+  /** The rule with this id. */
+  public static Rule get(RuleId id) {
+    return BY_ID.get(id);
+  }
+}

@@ -1,0 +1,148 @@
+package io.trainwatch.monitor.run;
+
+import java.util.Arrays;
+
+/**
+ * A bounded summary of a run's finite losses: the start level, a smoothed level and its best value, the noise
+ * around it, the last few raw values, and block means over a longer horizon. Non-finite losses are ignored: they
+ * would poison every statistic, and they have a rule of their own.
+ *
+ * <p>Everything here is statistics, independent of any rule's settings, so per-run configuration can change
+ * without changing what is stored.
+ */
+public final class LossHistory {
+
+  /** Smoothing factor of the exponential moving average (a span of about 19 batches). */
+  public static final double EMA_ALPHA = 0.1;
+  /** How many of the first losses define the start level. */
+  public static final int INITIAL = 5;
+  /** How many recent raw losses are kept. */
+  public static final int RECENT = 16;
+  /** Batches per block mean. */
+  public static final int BLOCK_SIZE = 25;
+  /** Block means kept: a horizon of {@code BLOCK_SIZE * BLOCKS} batches. */
+  public static final int BLOCKS = 48;
+
+  /** Scales a median absolute deviation to a standard deviation for normal data. */
+  private static final double MAD_TO_SIGMA = 1.4826;
+
+  long finite;
+  double initialSum;
+  double ema;
+  double emaMin;
+  double noiseAtMin;
+  final float[] recent = new float[RECENT];
+  int recentNext;
+  double blockSum;
+  int blockFill;
+  final float[] blocks = new float[BLOCKS];
+  long blocksDone;
+
+  /** Adds one batch's loss; non-finite values are ignored. */
+  public void observe(double loss) {
+    if (!Double.isFinite(loss)) {
+      return;
+    }
+    if (finite < INITIAL) {
+      initialSum += loss;
+    }
+    ema = finite == 0 ? loss : ema + EMA_ALPHA * (loss - ema);
+    recent[recentNext] = (float) loss;
+    recentNext = (recentNext + 1) % RECENT;
+    finite++;
+    if (finite == 1 || ema < emaMin) {
+      emaMin = ema;
+      noiseAtMin = recentSigma();
+    }
+    blockSum += loss;
+    if (++blockFill == BLOCK_SIZE) {
+      blocks[(int) (blocksDone % BLOCKS)] = (float) (blockSum / BLOCK_SIZE);
+      blocksDone++;
+      blockSum = 0;
+      blockFill = 0;
+    }
+  }
+
+  /** Number of finite losses seen. */
+  public long finiteCount() {
+    return finite;
+  }
+
+  /** Mean of the first {@link #INITIAL} finite losses (fewer while the run is younger), NaN before any. */
+  public double initialLevel() {
+    return finite == 0 ? Double.NaN : initialSum / Math.min(finite, INITIAL);
+  }
+
+  /** The smoothed loss, NaN before any. */
+  public double ema() {
+    return finite == 0 ? Double.NaN : ema;
+  }
+
+  /** The lowest smoothed loss so far, NaN before any. */
+  public double emaMin() {
+    return finite == 0 ? Double.NaN : emaMin;
+  }
+
+  /** The robust noise estimate ({@link #recentSigma()}) when the lowest smoothed loss was reached. */
+  public double noiseAtMin() {
+    return finite == 0 ? Double.NaN : noiseAtMin;
+  }
+
+  /** How many recent raw losses are held (at most {@link #RECENT}). */
+  public int recentCount() {
+    return (int) Math.min(finite, RECENT);
+  }
+
+  /** Median of the recent raw losses, NaN before any. */
+  public double recentMedian() {
+    int n = recentCount();
+    if (n == 0) {
+      return Double.NaN;
+    }
+    float[] sorted = Arrays.copyOf(recent, n);
+    Arrays.sort(sorted);
+    return median(sorted);
+  }
+
+  /**
+   * A robust standard deviation of the recent raw losses: 1.4826 times their median absolute deviation, which a
+   * few outliers cannot inflate. 0 with fewer than two values.
+   */
+  public double recentSigma() {
+    int n = recentCount();
+    if (n < 2) {
+      return 0;
+    }
+    float[] values = Arrays.copyOf(recent, n);
+    Arrays.sort(values);
+    double m = median(values);
+    for (int i = 0; i < n; i++) {
+      values[i] = (float) Math.abs(values[i] - m);
+    }
+    Arrays.sort(values);
+    return MAD_TO_SIGMA * median(values);
+  }
+
+  /** Number of complete blocks of {@link #BLOCK_SIZE} finite losses so far. */
+  public long completedBlocks() {
+    return blocksDone;
+  }
+
+  /**
+   * Mean loss of a complete block: 0 = the latest, 1 = the one before, ...
+   *
+   * @throws IllegalArgumentException if that block is not (or no longer) held
+   */
+  public double blockMean(int blocksAgo) {
+    if (blocksAgo < 0 || blocksAgo >= BLOCKS || blocksAgo >= blocksDone) {
+      throw new IllegalArgumentException("blocksAgo=" + blocksAgo + ": must be in [0, "
+          + Math.min(BLOCKS, blocksDone) + ")");
+    }
+    return blocks[(int) ((blocksDone - 1 - blocksAgo) % BLOCKS)];
+  }
+
+  private static double median(float[] sorted) {
+    int n = sorted.length;
+    return (n & 1) == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + (double) sorted[n / 2]) / 2;
+  }
+}

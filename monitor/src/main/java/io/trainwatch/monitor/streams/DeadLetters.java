@@ -1,0 +1,59 @@
+package io.trainwatch.monitor.streams;
+
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/**
+ * The headers of a dead letter: the original record's headers, plus why it was rejected and where it came from.
+ * The key and value are always the original bytes, unchanged.
+ */
+public final class DeadLetters {
+
+  /** Why the record was rejected, e.g. {@code loss: required}. */
+  public static final String REASON = "trainwatch.error.reason";
+  /** The topic the record was read from. */
+  public static final String TOPIC = "trainwatch.error.topic";
+  /** The partition the record was read from. */
+  public static final String PARTITION = "trainwatch.error.partition";
+  /** The offset of the record. */
+  public static final String OFFSET = "trainwatch.error.offset";
+  /** Where it was rejected: {@code decode} (not a valid event) or {@code processing} (an unexpected exception). */
+  public static final String STAGE = "trainwatch.error.stage";
+  /** The exception class, for records rejected by an unexpected exception. */
+  public static final String EXCEPTION = "trainwatch.error.exception";
+
+  /** Longest reason kept in a header: a reason is one line, not a stack trace. */
+  static final int MAX_REASON = 1024;
+
+  private DeadLetters() {}
+
+  /** The original headers plus the rejection headers; the original {@code Headers} object is not modified. */
+  public static Headers headers(Headers original, String stage, String reason, String topic, Integer partition,
+      Long offset) {
+    RecordHeaders h = original == null ? new RecordHeaders() : new RecordHeaders(original.toArray());
+    add(h, STAGE, stage);
+    add(h, REASON, reason.length() <= MAX_REASON ? reason : reason.substring(0, MAX_REASON - 1) + "…");
+    if (topic != null) {
+      add(h, TOPIC, topic);
+    }
+    if (partition != null && partition >= 0) {
+      add(h, PARTITION, Integer.toString(partition));
+    }
+    if (offset != null && offset >= 0) {
+      add(h, OFFSET, Long.toString(offset));
+    }
+    return h;
+  }
+
+  /** A header value as text, or {@code null} when absent. */
+  public static String header(Headers headers, String key) {
+    var h = headers.lastHeader(key);
+    return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
+  static void add(Headers h, String key, String value) {
+    h.remove(key);
+    h.add(key, value.getBytes(StandardCharsets.UTF_8));
+  }
+}

@@ -1,0 +1,76 @@
+package io.trainwatch.monitor.streams;
+
+import io.trainwatch.schemas.EventCodec;
+import io.trainwatch.schemas.InvalidEventException;
+import io.trainwatch.schemas.TrainingEvent;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads each record of {@code trainwatch.events} as a contract event. Valid events go on to the run evaluator,
+ * keyed by run id; anything else (invalid JSON, contract violations, unknown type or version, a tombstone, a key
+ * that is not the run id) goes to the dead-letter topic unchanged, with the reason in its headers.
+ *
+ * <p>The two children take different types (events, raw bytes), hence the {@code Object} output types.
+ */
+final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, Object> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DecodeProcessor.class);
+  /** At most one log line per interval about rejected records: a misbehaving producer must not flood the log. */
+  private static final long LOG_INTERVAL_MS = 10_000;
+
+  private long lastLogMs = Long.MIN_VALUE;
+  private long unloggedRejections;
+
+  @Override
+  public void process(Record<byte[], byte[]> record) {
+    String reason;
+    TrainingEvent event = null;
+    if (record.value() == null) {
+      reason = "tombstone: the value is null, events are never deleted";
+    } else if (record.key() == null) {
+      reason = "key: missing, must be the run_id";
+    } else {
+      try {
+        event = EventCodec.decode(record.value());
+        String key = new String(record.key(), StandardCharsets.UTF_8);
+        reason = key.equals(event.runId()) ? null
+            : "key \"" + abbreviate(key) + "\": must equal run_id \"" + abbreviate(event.runId()) + "\"";
+      } catch (InvalidEventException e) {
+        reason = e.getMessage();
+      }
+    }
+    if (reason == null) {
+      context().forward(new Record<>(event.runId(), event, record.timestamp(), record.headers()),
+          MonitorTopology.EVALUATE);
+    } else {
+      reject(record, reason);
+    }
+  }
+
+  private void reject(Record<byte[], byte[]> record, String reason) {
+    RecordMetadata m = context().recordMetadata().orElse(null);
+    String topic = m == null ? null : m.topic();
+    Integer partition = m == null ? null : m.partition();
+    Long offset = m == null ? null : m.offset();
+    context().forward(record.withHeaders(DeadLetters.headers(record.headers(), "decode", reason, topic, partition,
+        offset)), MonitorTopology.DLQ_SINK);
+    long now = context().currentSystemTimeMs();
+    if (now - lastLogMs >= LOG_INTERVAL_MS) {
+      LOG.warn("Rejected {}-{}@{} to {}: {}{}", topic, partition, offset, MonitorTopology.DLQ_TOPIC, reason,
+          unloggedRejections == 0 ? "" : " (and " + unloggedRejections + " more since the last message)");
+      lastLogMs = now;
+      unloggedRejections = 0;
+    } else {
+      unloggedRejections++;
+    }
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 64 ? s : s.substring(0, 61) + "...";
+  }
+}

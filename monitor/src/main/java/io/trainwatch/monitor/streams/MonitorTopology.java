@@ -1,0 +1,75 @@
+package io.trainwatch.monitor.streams;
+
+import io.trainwatch.monitor.alerting.AlertFactory;
+import io.trainwatch.monitor.alerting.HintCatalog;
+import io.trainwatch.monitor.alerting.RunEvaluator;
+import io.trainwatch.monitor.config.MonitorConfig;
+import io.trainwatch.monitor.run.RunInfo;
+import io.trainwatch.monitor.run.RunState;
+import io.trainwatch.schemas.Topics;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The monitor's topology, and nothing else: it only wires.
+ *
+ * <pre>
+ *   trainwatch.events ──► events-source ──► decode-events ──► evaluate-runs ──► alerts-sink ──► trainwatch.alerts
+ *      (byte[], byte[])                         │              [run-state, run-info]
+ *                                               └──► dead-letter-sink ──► trainwatch.events.dlq
+ * </pre>
+ */
+public final class MonitorTopology {
+
+  public static final String SOURCE = "events-source";
+  public static final String DECODE = "decode-events";
+  public static final String DLQ_SINK = "dead-letter-sink";
+  public static final String EVALUATE = "evaluate-runs";
+  public static final String ALERTS_SINK = "alerts-sink";
+  /** Per-run state read and written on every event: {@link RunState}. */
+  public static final String RUN_STATE_STORE = "run-state";
+  /** Per-run information only alerts need (labels): {@link RunInfo}. */
+  public static final String RUN_INFO_STORE = "run-info";
+
+  public static final String EVENTS_TOPIC = Topics.EVENTS;
+  public static final String ALERTS_TOPIC = Topics.ALERTS;
+  public static final String DLQ_TOPIC = Topics.EVENTS_DLQ;
+
+  private MonitorTopology() {}
+
+  /** The topology for a configuration, with the built-in rules and hint catalog. */
+  public static Topology build(MonitorConfig config) {
+    return build(config, RunEvaluator.standard(), HintCatalog.standard());
+  }
+
+  /** The topology with the given rules and hints. */
+  public static Topology build(MonitorConfig config, RunEvaluator evaluator, HintCatalog hints) {
+    AlertFactory alerts = new AlertFactory(hints);
+    // One counter per topology, i.e. per KafkaStreams instance: the run cap holds across its tasks.
+    RunCounter counter = new RunCounter(config.maxRuns());
+    ProcessorSupplier<String, io.trainwatch.schemas.TrainingEvent, String, io.trainwatch.schemas.Alert> runs =
+        () -> new RunProcessor(config, evaluator, alerts, counter);
+    Topology t = new Topology();
+    t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), EVENTS_TOPIC);
+    t.addProcessor(DECODE, DecodeProcessor::new, SOURCE);
+    t.addSink(DLQ_SINK, DLQ_TOPIC, new ByteArraySerializer(), new ByteArraySerializer(), DECODE);
+    t.addProcessor(EVALUATE, runs, DECODE);
+    t.addStateStore(Stores.keyValueStoreBuilder(store(config, RUN_STATE_STORE), Serdes.String(),
+        StateSerdes.runState()).withCachingEnabled(), EVALUATE);
+    t.addStateStore(Stores.keyValueStoreBuilder(store(config, RUN_INFO_STORE), Serdes.String(),
+        StateSerdes.runInfo()).withCachingEnabled(), EVALUATE);
+    t.addSink(ALERTS_SINK, ALERTS_TOPIC, new StringSerializer(), StateSerdes.alertSerializer(), EVALUATE);
+    return t;
+  }
+
+  private static KeyValueBytesStoreSupplier store(MonitorConfig config, String name) {
+    return config.stateStore() == MonitorConfig.StateStoreType.IN_MEMORY
+        ? Stores.inMemoryKeyValueStore(name) : Stores.persistentKeyValueStore(name);
+  }
+}

@@ -1,0 +1,178 @@
+package io.trainwatch.monitor.streams;
+
+import io.trainwatch.monitor.alerting.AlertFactory;
+import io.trainwatch.monitor.alerting.Emission;
+import io.trainwatch.monitor.alerting.RunEvaluator;
+import io.trainwatch.monitor.config.MonitorConfig;
+import io.trainwatch.monitor.config.RuleConfig;
+import io.trainwatch.monitor.run.RunInfo;
+import io.trainwatch.monitor.run.RunProfile;
+import io.trainwatch.monitor.run.RunState;
+import io.trainwatch.schemas.Alert;
+import io.trainwatch.schemas.BatchEvent;
+import io.trainwatch.schemas.RunEnded;
+import io.trainwatch.schemas.RunStarted;
+import io.trainwatch.schemas.TrainingEvent;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Per-run state in, alerts out: loads the run's state, hands the event to the {@link RunEvaluator}, stores the
+ * state and forwards the alerts. A wall-clock punctuation evicts runs that ended or went silent long ago.
+ */
+final class RunProcessor extends ContextualProcessor<String, TrainingEvent, String, Alert> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RunProcessor.class);
+  private static final long CAP_LOG_INTERVAL_MS = 60_000;
+
+  private final MonitorConfig config;
+  private final RunEvaluator evaluator;
+  private final AlertFactory alerts;
+  private final RunCounter counter;
+
+  private KeyValueStore<String, RunState> states;
+  private KeyValueStore<String, RunInfo> infos;
+  private long localRuns;
+  private long lastCapLogMs = Long.MIN_VALUE;
+  private long droppedSinceLog;
+
+  RunProcessor(MonitorConfig config, RunEvaluator evaluator, AlertFactory alerts, RunCounter counter) {
+    this.config = config;
+    this.evaluator = evaluator;
+    this.alerts = alerts;
+    this.counter = counter;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Alert> context) {
+    super.init(context);
+    states = context.getStateStore(MonitorTopology.RUN_STATE_STORE);
+    infos = context.getStateStore(MonitorTopology.RUN_INFO_STORE);
+    localRuns = states.approximateNumEntries();
+    counter.addRestored(localRuns);
+    context.schedule(config.wallClockInterval(), PunctuationType.WALL_CLOCK_TIME, this::onWallClock);
+  }
+
+  @Override
+  public void process(Record<String, TrainingEvent> record) {
+    String runId = record.key();
+    TrainingEvent event = record.value();
+    long now = context().currentSystemTimeMs();
+    RunState state = states.get(runId);
+    if (state == null) {
+      if (event instanceof RunEnded) {
+        return; // the end of a run we never saw (or already forgot): nothing is open
+      }
+      if (!counter.tryAdd()) {
+        dropForCap(runId, now);
+        return;
+      }
+      localRuns++;
+    }
+    List<Emission> emissions;
+    if (event instanceof RunStarted started) {
+      state = onStarted(runId, state, started, now);
+      emissions = List.of();
+    } else if (event instanceof BatchEvent batch) {
+      if (state != null && state.ended()) {
+        LOG.debug("Run {}: batch at step {} after run_ended, ignored", runId, batch.step());
+        return;
+      }
+      state = state == null ? new RunState() : state;
+      emissions = evaluator.onBatch(state, batch, config.rules().forRun(state.profile()), now);
+    } else {
+      emissions = evaluator.onRunEnded(state, (RunEnded) event, now);
+    }
+    states.put(runId, state);
+    publish(runId, state, emissions);
+  }
+
+  private RunState onStarted(String runId, RunState state, RunStarted started, long now) {
+    RuleConfig.Overrides overrides = RuleConfig.validate(started.rules());
+    for (String warning : overrides.warnings()) {
+      LOG.warn("Run {}: run_started {}", runId, warning);
+    }
+    if (started.labels().isEmpty()) {
+      infos.delete(runId);
+    } else {
+      infos.put(runId, new RunInfo(started.labels()));
+    }
+    return RunState.started(state, RunProfile.of(started, overrides.valid()), started.tsMs(), now);
+  }
+
+  private void onWallClock(long now) {
+    List<KeyValue<String, RunState>> expired = new ArrayList<>();
+    try (KeyValueIterator<String, RunState> it = states.all()) {
+      while (it.hasNext()) {
+        KeyValue<String, RunState> kv = it.next();
+        if (expired(kv.value, now)) {
+          expired.add(kv);
+        }
+      }
+    }
+    for (KeyValue<String, RunState> kv : expired) {
+      try {
+        evict(kv.key, kv.value, now);
+      } catch (RuntimeException e) {
+        LOG.error("Run {}: eviction failed, will retry at the next check", kv.key, e);
+      }
+    }
+  }
+
+  private boolean expired(RunState s, long now) {
+    if (s.ended()) {
+      return now - s.endedWallMs() >= config.endedRunRetention().toMillis();
+    }
+    return now - s.lastEventWallMs() >= config.idleRunRetention().toMillis();
+  }
+
+  private void evict(String runId, RunState state, long now) {
+    if (!state.ended()) {
+      long idleSeconds = (now - state.lastEventWallMs()) / 1000;
+      publish(runId, state, evaluator.onEvicted(state, now, idleSeconds));
+      LOG.info("Run {}: forgotten after {} s without events", runId, idleSeconds);
+    }
+    states.delete(runId);
+    infos.delete(runId);
+    localRuns--;
+    counter.remove(1);
+  }
+
+  private void publish(String runId, RunState state, List<Emission> emissions) {
+    if (emissions.isEmpty()) {
+      return;
+    }
+    RunInfo info = infos.get(runId);
+    for (Emission e : emissions) {
+      Alert alert = alerts.toAlert(runId, state, info == null ? RunInfo.EMPTY : info, e);
+      context().forward(new Record<>(alert.alertId(), alert, e.atMs()));
+      LOG.info("{} {} rev {}: {}", alert.status().wire(), alert.alertId(), alert.revision(), alert.summary());
+    }
+  }
+
+  private void dropForCap(String runId, long now) {
+    droppedSinceLog++;
+    if (now - lastCapLogMs >= CAP_LOG_INTERVAL_MS) {
+      LOG.warn("Run {} not monitored: this instance already tracks {} runs (monitor.runs.max={}); {} event(s) of "
+          + "untracked runs dropped since the last message", runId, counter.current(), counter.max(),
+          droppedSinceLog);
+      lastCapLogMs = now;
+      droppedSinceLog = 0;
+    }
+  }
+
+  @Override
+  public void close() {
+    counter.remove(localRuns);
+    localRuns = 0;
+  }
+}

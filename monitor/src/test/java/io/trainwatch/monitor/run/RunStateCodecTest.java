@@ -1,0 +1,138 @@
+package io.trainwatch.monitor.run;
+
+import static io.trainwatch.monitor.testing.Events.batch;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+
+import io.trainwatch.monitor.run.AlertTrack.Phase;
+import io.trainwatch.monitor.testing.Events;
+import io.trainwatch.schemas.InputKind;
+import io.trainwatch.schemas.InputRange;
+import io.trainwatch.schemas.LossDescriptor;
+import io.trainwatch.schemas.Predictions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.DoubleRange;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+
+class RunStateCodecTest {
+
+  @Test
+  void shouldRoundTripAFullState() {
+    RunState s = longRun(5000);
+    s.setTrack(2, new AlertTrack(Phase.FIRING, 17, 3, Events.ts(100), 3, 0));
+    s.setTrack(3, new AlertTrack(Phase.INACTIVE, 0, 0, 0, 4, -1));
+    s.end(Events.ts(5001), 99_000);
+
+    RunState back = RunStateCodec.decode(RunStateCodec.encode(s));
+
+    assertThat(RunStateCodec.encode(back)).isEqualTo(RunStateCodec.encode(s));
+    assertThat(back.profile()).isEqualTo(s.profile());
+    assertThat(back.batches()).isEqualTo(5000);
+    assertThat(back.lastStep()).isEqualTo(4999);
+    assertThat(back.ended()).isTrue();
+    assertThat(back.endedWallMs()).isEqualTo(99_000);
+    assertThat(back.track(2)).isEqualTo(s.track(2));
+    assertThat(back.track(3)).isEqualTo(s.track(3));
+    assertThat(back.track(4)).isEqualTo(AlertTrack.NEW);
+    assertThat(back.loss().ema()).isEqualTo(s.loss().ema());
+    assertThat(back.loss().recentMedian()).isEqualTo(s.loss().recentMedian());
+    assertThat(back.loss().blockMean(3)).isEqualTo(s.loss().blockMean(3));
+    assertThat(back.gradients().baselineNorm()).isEqualTo(s.gradients().baselineNorm());
+    assertThat(back.maxPredictionEntropy()).isEqualTo(s.maxPredictionEntropy());
+  }
+
+  @Test
+  void shouldStayWellUnderOneKibibyteHoweverLongTheRun() {
+    RunState s = longRun(100_000);
+    for (int code = 1; code <= 10; code++) {
+      s.setTrack(code, new AlertTrack(Phase.FIRING, 1_000_000, 19, Events.ts(50_000), 41, 2));
+    }
+
+    assertThat(RunStateCodec.encode(s).length).isLessThanOrEqualTo(1024);
+    // Past the longest horizon (48 blocks of 25 batches) only the varint counters grow, a byte per counter per factor of 128.
+    assertThat(RunStateCodec.encode(longRun(100_000)).length)
+        .isBetween(RunStateCodec.encode(longRun(2000)).length, RunStateCodec.encode(longRun(2000)).length + 8);
+  }
+
+  @Test
+  void shouldRoundTripAnAnonymousRunWithoutHistory() {
+    RunState s = new RunState();
+
+    RunState back = RunStateCodec.decode(RunStateCodec.encode(s));
+
+    assertThat(back.profile()).isNull();
+    assertThat(back.batches()).isZero();
+    assertThat(back.loss().finiteCount()).isZero();
+    assertThat(back.maxPredictionEntropy()).isEqualTo(-1);
+  }
+
+  @Test
+  void shouldRefuseAnUnknownVersion() {
+    byte[] bytes = RunStateCodec.encode(new RunState());
+    bytes[0] = 9;
+
+    assertThatIllegalStateException().isThrownBy(() -> RunStateCodec.decode(bytes))
+        .withMessage("run state version 9: unknown, this monitor reads 1");
+  }
+
+  @Test
+  void shouldRefuseTruncatedBytes() {
+    byte[] bytes = RunStateCodec.encode(longRun(100));
+
+    assertThatIllegalStateException().isThrownBy(() -> RunStateCodec.decode(java.util.Arrays.copyOf(bytes, 40)))
+        .withMessageStartingWith("truncated");
+  }
+
+  @Test
+  void shouldRoundTripRunInfoInAStableOrder() {
+    RunInfo info = new RunInfo(Map.of("team", "vision", "cluster", "eu-1", "ünïcode", "✓"));
+
+    byte[] bytes = RunStateCodec.encodeInfo(info);
+
+    assertThat(RunStateCodec.decodeInfo(bytes)).isEqualTo(info);
+    assertThat(RunStateCodec.encodeInfo(new RunInfo(Map.of("ünïcode", "✓", "cluster", "eu-1", "team", "vision"))))
+        .isEqualTo(bytes);
+  }
+
+  @Property(tries = 200)
+  void shouldRoundTripAnyHistory(
+      @ForAll @Size(max = 400) List<@DoubleRange(min = -1e6, max = 1e6) Double> losses,
+      @ForAll @IntRange(min = 0, max = 31) int trackCode,
+      @ForAll boolean withProfile) {
+    RunState s = new RunState();
+    if (withProfile) {
+      s = RunState.started(null, new RunProfile("pytorch", "job", new LossDescriptor("nll_loss",
+          InputKind.LOG_PROBABILITIES, null, null), 3, null, List.of()), 5, 6);
+    }
+    int step = 0;
+    for (double loss : losses) {
+      s.observe(batch("r", step++).loss(loss).gradNorm(Math.abs(loss) + 1e-3).build(), step);
+    }
+    s.setTrack(trackCode, new AlertTrack(Phase.PENDING, 2, 0, 77, 1, -1));
+
+    byte[] bytes = RunStateCodec.encode(s);
+
+    assertThat(RunStateCodec.encode(RunStateCodec.decode(bytes))).isEqualTo(bytes);
+  }
+
+  private static RunState longRun(int batches) {
+    List<SettingOverride> overrides = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      overrides.add(new SettingOverride(6, 4 + i, 500 + i));
+    }
+    RunState s = RunState.started(null, new RunProfile("dl4j", "mnist-mlp-nightly",
+        new LossDescriptor("LossMCXENT", InputKind.PROBABILITIES, "softmax", 0.0), 10, new InputRange(0, 1),
+        overrides), Events.T0, 1000);
+    for (int step = 0; step < batches; step++) {
+      s.observe(batch("r", step).loss(2.3 * Math.exp(-step / 500.0) + 0.01 * (step % 7))
+          .gradNorm(1.0 + (step % 5)).predictions(new Predictions(0.3, 0.8)).build(), 1000 + step);
+    }
+    return s;
+  }
+}

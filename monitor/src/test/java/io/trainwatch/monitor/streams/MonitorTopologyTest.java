@@ -1,0 +1,355 @@
+package io.trainwatch.monitor.streams;
+
+import static io.trainwatch.monitor.testing.Events.batch;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.trainwatch.monitor.Monitor;
+import io.trainwatch.monitor.MonitorOptions;
+import io.trainwatch.monitor.alerting.HintCatalog;
+import io.trainwatch.monitor.alerting.Inhibitions;
+import io.trainwatch.monitor.alerting.RunEvaluator;
+import io.trainwatch.monitor.config.MonitorConfig;
+import io.trainwatch.monitor.rules.Finding;
+import io.trainwatch.monitor.rules.Rule;
+import io.trainwatch.monitor.rules.RuleSettings;
+import io.trainwatch.monitor.rules.RuleSpec;
+import io.trainwatch.monitor.rules.Rules;
+import io.trainwatch.monitor.run.RunState;
+import io.trainwatch.monitor.testing.Events;
+import io.trainwatch.schemas.Alert;
+import io.trainwatch.schemas.AlertStatus;
+import io.trainwatch.schemas.BatchEvent;
+import io.trainwatch.schemas.EventCodec;
+import io.trainwatch.schemas.Severity;
+import io.trainwatch.schemas.Topics;
+import io.trainwatch.schemas.TrainingEvent;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.function.DoubleUnaryOperator;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MonitorTopologyTest {
+
+  private static final Instant WALL_START = Instant.parse("2026-01-01T00:00:00Z");
+
+  @TempDir
+  Path stateDir;
+
+  private TopologyTestDriver driver;
+  private TestInputTopic<byte[], byte[]> events;
+  private TestOutputTopic<String, Alert> alerts;
+  private TestOutputTopic<byte[], byte[]> deadLetters;
+
+  @AfterEach
+  void close() {
+    if (driver != null) {
+      driver.close();
+    }
+  }
+
+  @Test
+  void shouldRaiseOneSoftmaxIntoNllAlertInPytorchWordsAndResolveItWhenTheRunEnds() {
+    start(MonitorConfig.defaults());
+    send(Events.pytorchNll("cifar-42"));
+    sendBatches("cifar-42", 0, 30, step -> -(10 + step) / 100.0);
+    send(Events.ended("cifar-42", 30));
+
+    List<Alert> out = alerts.readValuesToList();
+
+    assertThat(out).hasSize(2);
+    Alert firing = out.get(0);
+    assertThat(firing.alertId()).isEqualTo("cifar-42/negative_loss");
+    assertThat(firing.eventId()).isEqualTo("cifar-42/negative_loss#1");
+    assertThat(firing.revision()).isEqualTo(1);
+    assertThat(firing.status()).isEqualTo(AlertStatus.FIRING);
+    assertThat(firing.rule()).isEqualTo("negative_loss");
+    assertThat(firing.severity()).isEqualTo(Severity.CRITICAL);
+    assertThat(firing.diagnosis()).isEqualTo("softmax_into_nll");
+    assertThat(firing.summary()).isEqualTo("cifar-42: negative_loss: loss -0.12 is below its lower bound 0 for 3"
+        + " batches (softmax probabilities fed into an NLL loss)");
+    assertThat(firing.hint()).contains("softmax probabilities fed into an NLL loss: use LogSoftmax, or"
+        + " CrossEntropyLoss on logits").contains("nn.LogSoftmax(dim=1)");
+    assertThat(firing.evidence()).containsEntry("loss", -0.12).containsEntry("lower_bound", 0.0)
+        .containsEntry("output_row_sum_mean", 1.0).containsEntry("batches", 3L); // JSON integers read back as Long
+    assertThat(firing.step()).isEqualTo(2L);
+    assertThat(firing.startsAt()).isEqualTo(Instant.ofEpochMilli(Events.ts(0)));
+    assertThat(firing.endsAt()).isNull();
+    assertThat(firing.job()).isEqualTo("job-pytorch");
+    assertThat(firing.labels()).containsEntry("team", "ml");
+    Alert resolved = out.get(1);
+    assertThat(resolved.alertId()).isEqualTo(firing.alertId());
+    assertThat(resolved.eventId()).isEqualTo("cifar-42/negative_loss#2");
+    assertThat(resolved.revision()).isEqualTo(2);
+    assertThat(resolved.status()).isEqualTo(AlertStatus.RESOLVED);
+    assertThat(resolved.diagnosis()).isEqualTo("softmax_into_nll");
+    assertThat(resolved.startsAt()).isEqualTo(firing.startsAt());
+    assertThat(resolved.endsAt()).isEqualTo(Instant.ofEpochMilli(Events.ended("cifar-42", 30).tsMs()));
+    assertThat(resolved.summary()).isEqualTo("cifar-42: negative_loss resolved, run ended (completed)"
+        + " (softmax probabilities fed into an NLL loss)");
+    assertThat(deadLetters.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldKeyAlertsByAlertId() {
+    start(MonitorConfig.defaults());
+    send(Events.pytorchNll("r1"));
+    sendBatches("r1", 0, 3, step -> -0.2);
+
+    TestRecord<String, Alert> record = alerts.readRecord();
+
+    assertThat(record.key()).isEqualTo("r1/negative_loss");
+    assertThat(record.timestamp()).isEqualTo(Events.ts(2));
+  }
+
+  @Test
+  void shouldUseDl4jWordsForADl4jRun() {
+    start(MonitorConfig.defaults());
+    send(Events.dl4jLogProbabilityLoss("dl4j-1"));
+    sendBatches("dl4j-1", 0, 5, step -> -0.1);
+
+    Alert firing = alerts.readValue();
+
+    assertThat(firing.diagnosis()).isEqualTo("softmax_into_nll");
+    assertThat(firing.hint()).contains("LossMCXENT").contains("Activation.SOFTMAX")
+        .contains("DL4J's NLL takes probabilities").doesNotContain("nn.LogSoftmax");
+    assertThat(alerts.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldStayQuietOnAHealthyRun() {
+    start(MonitorConfig.defaults());
+    send(Events.dl4jMcxent("healthy"));
+    sendBatches("healthy", 0, 500, step -> 2.3 * Math.exp(-step / 100.0) + 0.05);
+    send(Events.ended("healthy", 500));
+
+    assertThat(alerts.isEmpty()).isTrue();
+    assertThat(deadLetters.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldStayQuietOnLegitimatelyNegativeLosses() {
+    start(MonitorConfig.defaults());
+    send(Events.gaussianNll("vae"));
+    send(Events.cosineProximity("simsiam"));
+    sendBatches("vae", 0, 200, step -> 1.0 - step * 0.05);
+    sendBatches("simsiam", 0, 200, step -> -0.99 * (1 - Math.exp(-step / 20.0)));
+
+    assertThat(alerts.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldSendMalformedEventsToTheDeadLetterTopicUnchangedAndKeepGoing() {
+    start(MonitorConfig.defaults());
+    byte[] garbage = "{not json".getBytes(StandardCharsets.UTF_8);
+    byte[] noLoss = ("{\"schema_version\":1,\"type\":\"batch\",\"run_id\":\"r\",\"ts_ms\":1,\"step\":0,"
+        + "\"input\":{\"min\":0,\"max\":1,\"mean\":0,\"std\":1,\"nonfinite\":0,\"count\":1},"
+        + "\"output\":{\"min\":0,\"max\":1,\"mean\":0,\"std\":1,\"nonfinite\":0,\"count\":1}}")
+        .getBytes(StandardCharsets.UTF_8);
+    byte[] future = "{\"schema_version\":2,\"type\":\"batch\"}".getBytes(StandardCharsets.UTF_8);
+    byte[] unknownType = "{\"schema_version\":1,\"type\":\"epoch\",\"run_id\":\"r\"}".getBytes(StandardCharsets.UTF_8);
+
+    events.pipeInput(key("r"), garbage);
+    events.pipeInput(key("r"), noLoss);
+    events.pipeInput(key("r"), future);
+    events.pipeInput(key("r"), unknownType);
+    events.pipeInput(key("r"), (byte[]) null);
+    events.pipeInput((byte[]) null, EventCodec.encode(Events.pytorchNll("r")));
+    events.pipeInput(key("someone-else"), EventCodec.encode(Events.pytorchNll("r")));
+    send(Events.pytorchNll("r"));
+    sendBatches("r", 0, 3, step -> -0.3);
+
+    List<TestRecord<byte[], byte[]>> dead = deadLetters.readRecordsToList();
+    assertThat(dead).hasSize(7);
+    assertThat(dead.get(0).value()).isEqualTo(garbage);
+    assertThat(dead.get(0).key()).isEqualTo(key("r"));
+    assertThat(dead).extracting(r -> DeadLetters.header(r.headers(), DeadLetters.REASON)).satisfiesExactly(
+        reason -> assertThat(reason).startsWith("value: not valid JSON"),
+        reason -> assertThat(reason).isEqualTo("loss: required"),
+        reason -> assertThat(reason).isEqualTo("schema_version=2: unsupported, this monitor reads version 1"),
+        reason -> assertThat(reason).isEqualTo("type=\"epoch\": unknown, expected run_started, batch or run_ended"),
+        reason -> assertThat(reason).isEqualTo("tombstone: the value is null, events are never deleted"),
+        reason -> assertThat(reason).isEqualTo("key: missing, must be the run_id"),
+        reason -> assertThat(reason).isEqualTo("key \"someone-else\": must equal run_id \"r\""));
+    assertThat(dead).allSatisfy(r -> {
+      assertThat(DeadLetters.header(r.headers(), DeadLetters.TOPIC)).isEqualTo(Topics.EVENTS);
+      assertThat(DeadLetters.header(r.headers(), DeadLetters.PARTITION)).isEqualTo("0");
+      assertThat(DeadLetters.header(r.headers(), DeadLetters.STAGE)).isEqualTo("decode");
+    });
+    assertThat(dead).extracting(r -> DeadLetters.header(r.headers(), DeadLetters.OFFSET))
+        .containsExactly("0", "1", "2", "3", "4", "5", "6");
+    assertThat(alerts.readValuesToList()).extracting(Alert::rule).containsExactly("negative_loss");
+  }
+
+  @Test
+  void shouldSendARecordThatMakesProcessingThrowToTheDeadLetterTopicAndKeepGoing() {
+    Rule exploding = new Rule() {
+      @Override
+      public RuleSpec spec() {
+        return Rules.all().get(0).spec();
+      }
+
+      @Override
+      public List<String> diagnoses() {
+        return List.of("x");
+      }
+
+      @Override
+      public Optional<Finding> evaluate(RunState run, BatchEvent b, RuleSettings s) {
+        if (b.step() == 13) {
+          throw new IllegalStateException("bug at step 13");
+        }
+        return Optional.empty();
+      }
+    };
+    List<Rule> rules = new ArrayList<>(Rules.all());
+    rules.add(0, exploding);
+    start(MonitorConfig.defaults(), new RunEvaluator(rules, Inhibitions.none()));
+    send(Events.pytorchNll("r"));
+
+    sendBatches("r", 12, 17, step -> -0.2);
+
+    TestRecord<byte[], byte[]> dead = deadLetters.readRecord();
+    assertThat(EventCodec.decode(dead.value())).isEqualTo(batch("r", 13).loss(-0.2).build());
+    assertThat(DeadLetters.header(dead.headers(), DeadLetters.STAGE)).isEqualTo("processing");
+    assertThat(DeadLetters.header(dead.headers(), DeadLetters.REASON))
+        .isEqualTo("exception: java.lang.IllegalStateException: bug at step 13");
+    assertThat(DeadLetters.header(dead.headers(), DeadLetters.EXCEPTION))
+        .isEqualTo("java.lang.IllegalStateException");
+    assertThat(DeadLetters.header(dead.headers(), DeadLetters.OFFSET)).isEqualTo("2");
+    assertThat(alerts.readValuesToList()).extracting(Alert::rule, Alert::step)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("negative_loss", 15L));
+  }
+
+  @Test
+  void shouldHonourPerRunOverridesAndIgnoreInvalidOnes() {
+    start(MonitorConfig.defaults());
+    send(Events.withRules(Events.pytorchNll("quiet"), Map.of("negative_loss", Map.of("enabled", false))));
+    send(Events.withRules(Events.pytorchNll("typo"), Map.of("negative_loss", Map.of("for_batches", "three"))));
+    send(Events.withRules(Events.pytorchNll("patient"), Map.of("negative_loss", Map.of("for_batches", 10L))));
+    sendBatches("quiet", 0, 20, step -> -0.2);
+    sendBatches("typo", 0, 20, step -> -0.2);
+    sendBatches("patient", 0, 20, step -> -0.2);
+
+    assertThat(alerts.readValuesToList()).extracting(Alert::runId, Alert::step)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("typo", 2L),
+            org.assertj.core.groups.Tuple.tuple("patient", 9L));
+  }
+
+  @Test
+  void shouldMonitorRunsThatNeverSentRunStarted() {
+    start(MonitorConfig.defaults());
+
+    sendBatches("anonymous", 0, 3, step -> -0.1);
+
+    Alert a = alerts.readValue();
+    assertThat(a.diagnosis()).isEqualTo("softmax_into_nll");
+    assertThat(a.job()).isNull();
+    assertThat(a.labels()).isEmpty();
+  }
+
+  @Test
+  void shouldForgetEndedRunsAfterTheRetention() {
+    start(MonitorConfig.defaults());
+    send(Events.dl4jMcxent("done"));
+    sendBatches("done", 0, 10, step -> 1.0);
+    send(Events.ended("done", 10));
+    KeyValueStore<String, RunState> states = driver.getKeyValueStore(MonitorTopology.RUN_STATE_STORE);
+    assertThat(states.get("done")).isNotNull();
+
+    driver.advanceWallClockTime(Duration.ofMinutes(59));
+    assertThat(states.get("done")).isNotNull();
+    driver.advanceWallClockTime(Duration.ofMinutes(2));
+
+    assertThat(states.get("done")).isNull();
+    assertThat(driver.<String, Object>getKeyValueStore(MonitorTopology.RUN_INFO_STORE).get("done")).isNull();
+    assertThat(alerts.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldResolveOpenAlertsOfARunForgottenForSilence() {
+    start(MonitorConfig.defaults());
+    send(Events.pytorchNll("silent"));
+    sendBatches("silent", 0, 3, step -> -0.1);
+    assertThat(alerts.readValue().status()).isEqualTo(AlertStatus.FIRING);
+
+    driver.advanceWallClockTime(Duration.ofHours(25));
+
+    Alert resolved = alerts.readValue();
+    assertThat(resolved.status()).isEqualTo(AlertStatus.RESOLVED);
+    assertThat(resolved.revision()).isEqualTo(2);
+    assertThat(resolved.evidence()).containsKey("idle_seconds");
+    assertThat(resolved.summary()).contains("run forgotten after");
+    assertThat(driver.<String, RunState>getKeyValueStore(MonitorTopology.RUN_STATE_STORE).get("silent")).isNull();
+  }
+
+  @Test
+  void shouldDropRunsBeyondTheCap() throws Exception {
+    java.util.Properties p = new java.util.Properties();
+    p.setProperty("monitor.runs.max", "1");
+    start(MonitorConfig.parse(p));
+    sendBatches("first", 0, 3, step -> -0.1);
+    sendBatches("second", 0, 3, step -> -0.1);
+
+    assertThat(alerts.readValuesToList()).extracting(Alert::runId).containsExactly("first");
+    assertThat(driver.<String, RunState>getKeyValueStore(MonitorTopology.RUN_STATE_STORE).get("second")).isNull();
+  }
+
+  @Test
+  void shouldNameEveryNodeAndStore() {
+    Topology t = MonitorTopology.build(MonitorConfig.defaults());
+
+    String description = t.describe().toString();
+
+    assertThat(description).contains("Source: " + MonitorTopology.SOURCE, "Processor: " + MonitorTopology.DECODE,
+        "Processor: " + MonitorTopology.EVALUATE, "Sink: " + MonitorTopology.ALERTS_SINK,
+        "Sink: " + MonitorTopology.DLQ_SINK, MonitorTopology.RUN_STATE_STORE, MonitorTopology.RUN_INFO_STORE);
+  }
+
+  private void start(MonitorConfig config) {
+    start(config, RunEvaluator.standard());
+  }
+
+  private void start(MonitorConfig config, RunEvaluator evaluator) {
+    MonitorConfig inMemory = config.withStateStore(MonitorConfig.StateStoreType.IN_MEMORY);
+    Properties props = Monitor.streamsProperties(MonitorOptions.of("localhost:9")
+        .withApplicationId("topology-test").withStateDir(stateDir).withConfig(inMemory));
+    driver = new TopologyTestDriver(MonitorTopology.build(inMemory, evaluator, HintCatalog.standard()), props,
+        WALL_START);
+    events = driver.createInputTopic(Topics.EVENTS, new ByteArraySerializer(), new ByteArraySerializer());
+    alerts = driver.createOutputTopic(Topics.ALERTS, new StringDeserializer(), StateSerdes.alertDeserializer());
+    deadLetters = driver.createOutputTopic(Topics.EVENTS_DLQ, new ByteArrayDeserializer(),
+        new ByteArrayDeserializer());
+  }
+
+  private void send(TrainingEvent e) {
+    events.pipeInput(key(e.runId()), EventCodec.encode(e), e.tsMs());
+  }
+
+  private void sendBatches(String runId, int from, int to, DoubleUnaryOperator lossAtStep) {
+    for (int step = from; step < to; step++) {
+      send(batch(runId, step).loss(lossAtStep.applyAsDouble(step)).build());
+    }
+  }
+
+  private static byte[] key(String runId) {
+    return runId.getBytes(StandardCharsets.UTF_8);
+  }
+}
