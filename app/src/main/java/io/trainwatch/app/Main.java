@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       io.trainwatch.monitor.MonitorCommand.class,
       io.trainwatch.trainer.TrainCommand.class,
       AlertsCommand.class,
+      EvaluateCommand.class,
     })
 public final class Main implements Runnable {
 
