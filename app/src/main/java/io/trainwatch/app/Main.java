@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
       io.trainwatch.trainer.TrainCommand.class,
       AlertsCommand.class,
       EvaluateCommand.class,
+      io.trainwatch.bridge.BridgeCommand.class,
+      io.trainwatch.bench.BenchCommand.class,
     })
 public final class Main implements Runnable {
 

@@ -24,7 +24,7 @@ class MainTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"demo", "broker", "monitor", "train", "alerts"})
+  @ValueSource(strings = {"demo", "broker", "monitor", "train", "alerts", "evaluate", "bridge", "bench"})
   void shouldDescribeEverySubcommand(String name) {
     Run r = run(name, "--help");
     assertThat(r.exitCode()).isZero();
