@@ -38,7 +38,21 @@ public final class CatchUp {
       Map<TopicPartition, Long> end,
       Map<String, Object> overrides,
       Duration timeout) {
-    String applicationId = "bench-" + UUID.randomUUID().toString().substring(0, 8);
+    return run(app, bootstrapServers, newApplicationId(), end, overrides, timeout, () -> {});
+  }
+
+  /**
+   * As {@link #run(StreamsApp, String, Map, Map, Duration)}, with a given application id, calling
+   * {@code whileCaughtUp} once the app has committed everything and before it is stopped (to measure its memory).
+   */
+  public static Throughput run(
+      StreamsApp app,
+      String bootstrapServers,
+      String applicationId,
+      Map<TopicPartition, Long> end,
+      Map<String, Object> overrides,
+      Duration timeout,
+      Runnable whileCaughtUp) {
     Path stateDir = tempDir();
     Map<String, Object> config = new HashMap<>();
     config.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG),
@@ -59,6 +73,7 @@ public final class CatchUp {
         sleep(POLL);
       }
       done = System.nanoTime();
+      whileCaughtUp.run();
     } finally {
       deleteRecursively(stateDir);
     }
@@ -67,6 +82,11 @@ public final class CatchUp {
       throw new IllegalStateException(app.name() + " committed without consuming: is the interceptor configured?");
     }
     return new Throughput(records, done - first, done - start);
+  }
+
+  /** A fresh application id: a new consumer group, new changelogs, reading from the beginning. */
+  public static String newApplicationId() {
+    return "bench-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
   static void sleep(Duration d) {

@@ -1,0 +1,201 @@
+package io.trainwatch.bench;
+
+import io.trainwatch.monitor.config.MonitorConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code trainwatch bench}: the benchmark suite on an embedded broker; writes docs/benchmarks.md.
+ *
+ * <p>Runs standalone too: {@code java -cp 'bench/target/trainwatch-bench.jar:bench/target/lib/*'
+ * io.trainwatch.bench.BenchCommand --quick}.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Measures trainwatch on an embedded Kafka broker and writes the report:",
+      "  throughput  monitor events/s vs a plain KafkaConsumer on the same topic",
+      "  latency     send of the triggering batch -> alert readable, under load",
+      "  trainer     DL4J step time: no listener, trainwatch, DL4J StatsListener",
+      "  memory      state bytes per run, monitor heap with 100,000 runs",
+      "  cost        throughput and latency at 1x, 4x and 16x the runs",
+      "  jmh         micro-benchmarks of the event codec",
+      "Full sizes take about 15 minutes; --quick under 2 (its figures only show that everything runs).",
+      ""
+    })
+public final class BenchCommand implements Callable<Integer> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BenchCommand.class);
+
+  /** The parts of the suite, selectable with {@code --only}. */
+  enum Section {
+    THROUGHPUT, LATENCY, TRAINER, MEMORY, COST, JMH
+  }
+
+  @Option(names = "--quick", description = "Smoke-test sizes (CI): every section, tiny fleets, no repetitions.")
+  boolean quick;
+
+  @Option(names = "--out", paramLabel = "FILE",
+      description = "Where to write the report (default: docs/benchmarks.md, or target/benchmarks-quick.md with "
+          + "--quick).")
+  Path out;
+
+  @Option(names = "--only", split = ",", paramLabel = "SECTION",
+      description = "Run only these sections (default: all of them; --quick skips jmh).")
+  Set<Section> only;
+
+  @Option(names = "--repetitions", paramLabel = "N", description = "Repetitions of each throughput measurement.")
+  Integer repetitions;
+
+  @Option(names = "--runs", paramLabel = "N", description = "Concurrent runs in items 1 and 2 (default 10,000).")
+  Integer runs;
+
+  @Option(names = "--batches", paramLabel = "N", description = "Batch events pre-loaded for item 1 (default "
+      + "1,000,000).")
+  Long batches;
+
+  @Option(names = "--no-profile", description = "Skip the JFR-profiled monitor pass of item 1.")
+  boolean noProfile;
+
+  @Option(names = "--app", paramLabel = "APP", defaultValue = "monitor",
+      description = "The Streams application under test: monitor (default) or reference (the minimal app).")
+  String app;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line, with one-line errors for bad input instead of stack traces. */
+  static CommandLine commandLine() {
+    return new CommandLine(new BenchCommand())
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .setExecutionExceptionHandler((e, cmd, parseResult) -> {
+          if (e instanceof IllegalArgumentException) {
+            cmd.getErr().println("bench: " + e.getMessage());
+            cmd.getErr().println("Try 'bench --help' for more information.");
+            return 2;
+          }
+          throw e;
+        });
+  }
+
+  @Override
+  public Integer call() {
+    BenchPlan plan = plan();
+    StreamsApp monitor = StreamsApps.byName(app);
+    Set<Section> sections = only != null ? EnumSet.copyOf(only) : EnumSet.allOf(Section.class);
+    if (only == null && !plan.jmh()) {
+      sections.remove(Section.JMH);
+    }
+    Path report = out != null ? out : Path.of(quick ? "target/benchmarks-quick.md" : "docs/benchmarks.md");
+    MachineInfo machine = MachineInfo.current();
+    Instant startedAt = Instant.now();
+    long start = System.nanoTime();
+    int partitions = MonitorConfig.defaults().eventsPartitions();
+
+    ThroughputSection.Result throughput = null;
+    if (sections.contains(Section.THROUGHPUT)) {
+      LOG.info("1. monitor throughput: {} runs, {} batches, {} repetitions", plan.runs(), plan.batches(),
+          plan.repetitions());
+      throughput = ThroughputSection.run(monitor, partitions,
+          new FleetSpec("fleet", plan.runs(), plan.faultyFraction(), plan.seed()), plan.batches(),
+          plan.repetitions(), List.of(ThroughputSection.Rung.values()), plan.profile());
+    }
+    LatencyBench.Result latency = null;
+    if (sections.contains(Section.LATENCY)) {
+      LOG.info("2. alert latency");
+      latency = LatencySection.run(monitor, partitions, plan.latency());
+    }
+    TrainerSection.Result trainer = null;
+    if (sections.contains(Section.TRAINER)) {
+      LOG.info("3. trainer overhead: {}", plan.trainer());
+      trainer = TrainerSection.run(plan.trainer(), plan.seed());
+    }
+    MemoryBench.Result memory = null;
+    if (sections.contains(Section.MEMORY)) {
+      LOG.info("4. memory: {} runs in -Xmx{}", plan.memory().runs(), plan.memory().heapLimit());
+      memory = MemoryBench.run(app, partitions, plan.memory(), Duration.ofMinutes(15).toSeconds());
+    }
+    List<CostCurveSection.Point> cost = List.of();
+    if (sections.contains(Section.COST)) {
+      LOG.info("5. cost curve: {} × {} runs", plan.costMultipliers(), plan.costBaseRuns());
+      cost = CostCurveSection.run(monitor, partitions, plan);
+    }
+    List<JmhSection.Score> jmh = List.of();
+    if (sections.contains(Section.JMH)) {
+      LOG.info("JMH micro-benchmarks");
+      jmh = JmhSection.run(JmhSection.all());
+    }
+
+    BenchResults results = new BenchResults(plan, commandText(), startedAt,
+        Duration.ofNanos(System.nanoTime() - start), machine, describe(monitor), throughput, latency, trainer,
+        memory, cost, jmh);
+    write(report, BenchReport.render(results));
+    for (Verdict v : BenchReport.verdicts(results)) {
+      spec.commandLine().getOut().printf(Locale.ROOT, "%-50s %-60s %-28s %s%n", v.item(), v.measured(), v.target(),
+          v.status().replace("*", ""));
+    }
+    spec.commandLine().getOut().println("report written to " + report);
+    return 0;
+  }
+
+  private BenchPlan plan() {
+    BenchPlan plan = quick ? BenchPlan.quick() : BenchPlan.full();
+    if (repetitions != null) {
+      plan = plan.withRepetitions(repetitions);
+    }
+    if (runs != null || batches != null) {
+      plan = plan.withFleet(runs != null ? runs : plan.runs(), batches != null ? batches : plan.batches());
+    }
+    if (noProfile) {
+      plan = plan.withoutProfile();
+    }
+    return plan;
+  }
+
+  private String commandText() {
+    List<String> args = spec.commandLine().getParseResult().originalArgs();
+    return ("./trainwatch bench " + String.join(" ", args)).trim();
+  }
+
+  private static String describe(StreamsApp app) {
+    if (app instanceof TrainwatchMonitorApp m) {
+      MonitorConfig c = m.config();
+      return "the trainwatch monitor with its default configuration: " + c.processingGuarantee().wire() + ", "
+          + c.streamThreads() + " stream thread, " + c.stateStore().wire()
+          + " state stores (changelogged, with the record cache), " + c.eventsPartitions() + " partitions of "
+          + "trainwatch.events";
+    }
+    return app.name();
+  }
+
+  private static void write(Path file, String markdown) {
+    try {
+      Path parent = file.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      Files.writeString(file, markdown);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package io.trainwatch.bench;
+
+import io.trainwatch.bench.jmh.EventCodecBenchmark;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+/** Runs the JMH micro-benchmarks (each in a forked JVM, as JMH requires) and keeps their scores for the report. */
+public final class JmhSection {
+
+  /**
+   * One benchmark's score.
+   *
+   * @param benchmark {@code Class.method}
+   * @param nsPerOp average time per operation
+   * @param errorNs the 99.9% confidence half-interval JMH reports
+   */
+  public record Score(String benchmark, double nsPerOp, double errorNs) {}
+
+  private JmhSection() {}
+
+  /** Runs every benchmark of the listed classes with their annotated warm-up and measurement. */
+  public static List<Score> run(List<Class<?>> benchmarks) {
+    OptionsBuilder builder = new OptionsBuilder();
+    benchmarks.forEach(c -> builder.include(c.getName().replace("$", "\\$") + "\\."));
+    Options options = builder.verbosity(VerboseMode.SILENT).shouldFailOnError(true).build();
+    Collection<RunResult> results;
+    try {
+      results = new Runner(options).run();
+    } catch (RunnerException e) {
+      throw new IllegalStateException("JMH failed: " + e.getMessage(), e);
+    }
+    List<Score> scores = new ArrayList<>();
+    for (RunResult r : results) {
+      String name = r.getParams().getBenchmark();
+      String shortName = name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1);
+      scores.add(new Score(shortName, r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()));
+    }
+    scores.sort(java.util.Comparator.comparing(Score::benchmark));
+    return scores;
+  }
+
+  /** The suite's benchmarks. */
+  public static List<Class<?>> all() {
+    return List.of(EventCodecBenchmark.class);
+  }
+}

@@ -1,0 +1,160 @@
+package io.trainwatch.bench;
+
+import io.trainwatch.broker.EmbeddedKafkaBroker;
+import io.trainwatch.schemas.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.StreamsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Items 1 and 5 (throughput): pre-load a fleet, then read it to the end with each rung of a ladder, side by side in
+ * every repetition: the raw consumer (the transport's limit), the raw consumer decoding each event, a minimal
+ * exactly-once Streams app, and the monitor. The ratio monitor ÷ raw is computed within each repetition.
+ */
+public final class ThroughputSection {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ThroughputSection.class);
+
+  /** The ladder, from the physical limit down to the system under test. */
+  public enum Rung {
+    RAW("KafkaConsumer, bytes only (the limit)"),
+    DECODE("KafkaConsumer + EventCodec.decode"),
+    REFERENCE("minimal Streams app: decode + per-run get/put, EOS"),
+    MONITOR("trainwatch monitor (1 stream thread, its default guarantee)");
+
+    private final String label;
+
+    Rung(String label) {
+      this.label = label;
+    }
+
+    public String label() {
+      return label;
+    }
+  }
+
+  /**
+   * The outcome.
+   *
+   * @param rates events per second of each rung that ran, over repetitions
+   * @param monitorToRaw monitor ÷ raw rate, computed per repetition
+   * @param monitorStartupMs the monitor's time from start to its first record
+   * @param profile where the monitor's stream thread spent its time, or {@code null} when not profiled
+   * @param state per-run state sizes from the monitor's changelogs
+   * @param alerts what the monitor found
+   */
+  public record Result(
+      int runs,
+      int faultyRuns,
+      int partitions,
+      EventLoader.LoadResult load,
+      Map<Rung, Summary> rates,
+      Summary monitorToRaw,
+      Summary monitorStartupMs,
+      JfrProfiler.Profile profile,
+      List<ChangelogSizes.StoreSize> state,
+      AlertTally alerts) {}
+
+  /** What the monitor's stream thread is made of, for the profile. */
+  static final List<JfrProfiler.Category> MONITOR_CATEGORIES = List.of(
+      new JfrProfiler.Category("decode events (EventCodec.decode)", "io.trainwatch.schemas.EventCodec.decode"),
+      new JfrProfiler.Category("evaluate rules (RunEvaluator)", "io.trainwatch.monitor.alerting.RunEvaluator"),
+      new JfrProfiler.Category("run-state encode/decode (RunStateCodec)", "io.trainwatch.monitor.run.RunStateCodec"),
+      new JfrProfiler.Category("state stores (get/put, caching, changelog)", "org.apache.kafka.streams.state"),
+      new JfrProfiler.Category("RocksDB (JNI)", "org.rocksdb"),
+      new JfrProfiler.Category("producer send (changelogs, alerts)", "org.apache.kafka.clients.producer.KafkaProducer"),
+      new JfrProfiler.Category("consumer poll (fetch, decompress)", "org.apache.kafka.clients.consumer"),
+      new JfrProfiler.Category("commit (flush caches, transaction)", "org.apache.kafka.streams.processor.internals.TaskManager.commit"),
+      new JfrProfiler.Category("encode alerts (AlertCodec)", "io.trainwatch.schemas.AlertCodec"));
+
+  private static final Predicate<String> STREAM_THREAD = name -> name.contains("StreamThread");
+  private static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(15);
+
+  private ThroughputSection() {}
+
+  /** The contract's topics, as the monitor would create them; created here so every rung finds them. */
+  static void createTopics(EmbeddedKafkaBroker broker, int partitions) {
+    broker.createTopic(Topics.EVENTS, partitions);
+    broker.createTopic(Topics.ALERTS, partitions);
+    broker.createTopic(Topics.EVENTS_DLQ, 1);
+  }
+
+  /**
+   * Runs the ladder on a broker of its own.
+   *
+   * @param rungs which rungs to run (the raw consumer always runs: it is the denominator)
+   * @param profile whether to add one JFR-profiled monitor pass (not counted in the rates)
+   */
+  public static Result run(
+      StreamsApp monitor, int partitions, FleetSpec spec, long batches, int repetitions, List<Rung> rungs,
+      boolean profile) {
+    Fleet fleet = new Fleet(spec);
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults())) {
+      String bootstrap = broker.bootstrapServers();
+      createTopics(broker, partitions);
+      LOG.info("pre-loading {} events of {} runs", fleet.eventCount(batches), spec.runs());
+      EventLoader.LoadResult load =
+          EventLoader.load(bootstrap, Topics.EVENTS, fleet.events(batches, System.currentTimeMillis(), 100));
+      Map<TopicPartition, Long> end;
+      try (TopicProbe probe = new TopicProbe(bootstrap)) {
+        end = probe.endOffsets(probe.partitions(Topics.EVENTS));
+      }
+      Map<String, Object> overrides = Map.of(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+      Map<Rung, List<Double>> rates = new EnumMap<>(Rung.class);
+      List<Double> ratios = new ArrayList<>();
+      List<Double> startups = new ArrayList<>();
+      for (int rep = 0; rep < repetitions; rep++) {
+        Map<Rung, Double> thisRep = new EnumMap<>(Rung.class);
+        for (Rung rung : rungs) {
+          Throughput t = switch (rung) {
+            case RAW -> RawConsumer.readToEnd(bootstrap, end, RawConsumer.Work.NONE);
+            case DECODE -> RawConsumer.readToEnd(bootstrap, end, RawConsumer.Work.DECODE);
+            case REFERENCE -> CatchUp.run(new ReferenceStreamsApp(), bootstrap, end, overrides, CATCH_UP_TIMEOUT);
+            case MONITOR -> CatchUp.run(monitor, bootstrap, end, overrides, CATCH_UP_TIMEOUT);
+          };
+          thisRep.put(rung, t.recordsPerSecond());
+          rates.computeIfAbsent(rung, r -> new ArrayList<>()).add(t.recordsPerSecond());
+          if (rung == Rung.MONITOR) {
+            startups.add(t.startupMs());
+          }
+          LOG.info("repetition {}/{}: {}: {} events/s", rep + 1, repetitions, rung.label(),
+              Markdown.count(t.recordsPerSecond()));
+        }
+        if (thisRep.containsKey(Rung.MONITOR) && thisRep.containsKey(Rung.RAW)) {
+          ratios.add(thisRep.get(Rung.MONITOR) / thisRep.get(Rung.RAW));
+        }
+      }
+      JfrProfiler.Profile monitorProfile = null;
+      String stateAppId = CatchUp.newApplicationId();
+      if (rungs.contains(Rung.MONITOR)) {
+        // One more monitor pass, outside the figures: profiled, and its changelogs give the state sizes.
+        JfrProfiler profiler = profile ? JfrProfiler.start() : null;
+        try {
+          CatchUp.run(monitor, bootstrap, stateAppId, end, overrides, CATCH_UP_TIMEOUT, () -> {});
+          if (profiler != null) {
+            monitorProfile = profiler.stop(STREAM_THREAD, MONITOR_CATEGORIES, 15);
+          }
+        } finally {
+          if (profiler != null) {
+            profiler.close();
+          }
+        }
+      }
+      Map<Rung, Summary> summaries = new EnumMap<>(Rung.class);
+      rates.forEach((r, v) -> summaries.put(r, Summary.of(v)));
+      List<ChangelogSizes.StoreSize> state =
+          rungs.contains(Rung.MONITOR) ? ChangelogSizes.measure(bootstrap, stateAppId, k -> true) : List.of();
+      AlertTally alerts = rungs.contains(Rung.MONITOR) ? AlertTally.read(bootstrap, fleet) : null;
+      return new Result(spec.runs(), fleet.faultyRuns(), partitions, load, summaries,
+          ratios.isEmpty() ? null : Summary.of(ratios), startups.isEmpty() ? null : Summary.of(startups),
+          monitorProfile, state, alerts);
+    }
+  }
+}
