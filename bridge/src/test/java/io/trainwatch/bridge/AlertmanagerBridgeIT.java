@@ -97,6 +97,27 @@ class AlertmanagerBridgeIT {
     assertThat(alertmanager.firingAt(a.alertId(), Instant.now())).isTrue();
   }
 
+  @Test
+  void shouldRideOutA500ATimeoutAndA429AndDeadLetterA400() {
+    Alert a = TestAlerts.firing("run-a");
+    Alert b = TestAlerts.firing("run-b");
+    api.inject(r -> r.text().contains("run-a"), FakeHttpApi.Reply.of(500, "internal"),
+        FakeHttpApi.Reply.noAnswerWithin(Duration.ofMillis(2500)), FakeHttpApi.Reply.tooManyRequests(null, ""));
+    api.inject(r -> r.text().contains("run-b"), FakeHttpApi.Reply.json(400, "\"invalid label set\""));
+    kafka.send(a, b);
+
+    bridge = start(Map.of("http.timeout", "1s"));
+    await(WAIT, "a delivered, b dead-lettered", () -> bridge.stats().delivered() == 1
+        && bridge.stats().deadLettered() == 1);
+
+    assertThat(alertmanager.firingAt(a.alertId(), Instant.now())).isTrue();
+    assertThat(alertmanager.latest(b.alertId())).isNull();
+    assertThat(KafkaFixture.header(kafka.read(kafka.dlqTopic, 1).get(0), AlertBridge.REASON_HEADER))
+        .isEqualTo("Alertmanager answered HTTP 400: \"invalid label set\"");
+    assertThat(bridge.stats().retried()).isEqualTo(2);
+    assertThat(bridge.stats().rateLimited()).isEqualTo(1);
+  }
+
   private AlertBridge start(Map<String, String> extra) {
     Map<String, String> c = kafka.baseConfig();
     c.put("alertmanager.url", api.url(""));

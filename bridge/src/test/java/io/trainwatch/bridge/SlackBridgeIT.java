@@ -136,6 +136,27 @@ class SlackBridgeIT {
     assertThat(AlertCodec.decode(kafka.read(kafka.dlqTopic, 1).get(0).value()).runId()).isEqualTo("run-b");
   }
 
+  @Test
+  void shouldRideOutA500ATimeoutAndA429AndDeadLetterA400() {
+    Alert a = TestAlerts.firing("run-a");
+    Alert b = TestAlerts.firing("run-b");
+    slack.inject(r -> r.text().contains("run-a"), FakeHttpApi.Reply.of(500, "rollup_error"),
+        FakeHttpApi.Reply.noAnswerWithin(Duration.ofMillis(2500)),
+        FakeHttpApi.Reply.tooManyRequests("1", "rate_limited"));
+    slack.inject(r -> r.text().contains("run-b"), FakeHttpApi.Reply.of(400, "invalid_payload"));
+    kafka.send(a, b);
+
+    bridge = start(Map.of("http.timeout", "1s"));
+    await(WAIT, "a delivered, b dead-lettered", () -> bridge.stats().delivered() == 1
+        && bridge.stats().deadLettered() == 1);
+
+    assertThat(slack.accepted()).singleElement().satisfies(r -> assertThat(r.text()).contains("run-a"));
+    assertThat(KafkaFixture.header(kafka.read(kafka.dlqTopic, 1).get(0), AlertBridge.REASON_HEADER))
+        .isEqualTo("Slack answered HTTP 400: invalid_payload");
+    assertThat(bridge.stats().retried()).isEqualTo(2);
+    assertThat(bridge.stats().rateLimited()).isEqualTo(1);
+  }
+
   private AlertBridge start(Map<String, String> extra) {
     Map<String, String> c = kafka.baseConfig();
     c.putAll(extra);

@@ -96,6 +96,27 @@ class WebhookBridgeIT {
     assertThat(s.retried()).isEqualTo(1);
   }
 
+  @Test
+  void shouldRideOutA502ATimeoutAndA429AndDeadLetterA422() {
+    Alert a = TestAlerts.firing("run-a");
+    Alert b = TestAlerts.firing("run-b");
+    receiver.inject(r -> r.text().contains("run-a"), FakeHttpApi.Reply.of(502, "bad gateway"),
+        FakeHttpApi.Reply.noAnswerWithin(Duration.ofMillis(2500)), FakeHttpApi.Reply.tooManyRequests("0", ""));
+    receiver.inject(r -> r.text().contains("run-b"), FakeHttpApi.Reply.of(422, "unknown field alert_id"));
+    kafka.send(a, b);
+
+    bridge = start(Map.of("http.timeout", "1s"));
+    await(WAIT, "a delivered, b dead-lettered", () -> bridge.stats().delivered() == 1
+        && bridge.stats().deadLettered() == 1);
+
+    assertThat(receiver.accepted()).singleElement()
+        .satisfies(r -> assertThat(AlertCodec.decode(r.body())).isEqualTo(a));
+    assertThat(KafkaFixture.header(kafka.read(kafka.dlqTopic, 1).get(0), AlertBridge.REASON_HEADER))
+        .isEqualTo("webhook answered HTTP 422: unknown field alert_id");
+    assertThat(bridge.stats().retried()).isEqualTo(2);
+    assertThat(bridge.stats().rateLimited()).isEqualTo(1);
+  }
+
   private AlertBridge start(Map<String, String> extra) {
     Map<String, String> c = kafka.baseConfig();
     c.put("webhook.url", receiver.url("/hooks/trainwatch"));
