@@ -53,6 +53,12 @@ final class LedgerTopic {
   void catchUp(Duration timeout) {
     if (partitions == null) {
       List<PartitionInfo> infos = reader.partitionsFor(topic, timeout);
+      long until = System.nanoTime() + timeout.toNanos();
+      // A topic created a moment ago may not be in this client's metadata yet.
+      while ((infos == null || infos.isEmpty()) && System.nanoTime() - until < 0) {
+        sleep(Duration.ofMillis(100));
+        infos = reader.partitionsFor(topic, timeout);
+      }
       if (infos == null || infos.isEmpty()) {
         throw new BridgeException("state topic " + topic + ": not found");
       }
@@ -95,6 +101,15 @@ final class LedgerTopic {
       throw new BridgeException("interrupted while recording " + alertId + " in " + topic, e);
     }
     ledger.apply(alertId, entry);
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BridgeException("interrupted while waiting for the state topic", e);
+    }
   }
 
   private boolean reachedEnd(Map<TopicPartition, Long> end) {
