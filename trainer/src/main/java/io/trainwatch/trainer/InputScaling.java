@@ -1,0 +1,11 @@
+package io.trainwatch.trainer;
+
+/** How {@link SyntheticPixels} presents pixel values to the network. */
+public enum InputScaling {
+  /** Raw intensities 0..255: the unnormalized-input bug. */
+  RAW,
+  /** Divided by 255, so in [0, 1]. */
+  UNIT,
+  /** Per pixel, minus the training set's mean and divided by its standard deviation. */
+  STANDARDIZED
+}

@@ -1,0 +1,133 @@
+package io.trainwatch.trainer;
+
+import io.trainwatch.schemas.RunStatus;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code trainwatch train}: one real DL4J training run on generated data, publishing to Kafka. */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Trains a small DL4J network on generated 8x8 'pixel' images and publishes every iteration to Kafka, "
+          + "optionally reproducing a training bug.",
+      "Exit code: 0 when the run completed (even with a fault: the fault is the point), 1 when training failed."
+    })
+public final class TrainCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--bootstrap-server", required = true, paramLabel = "HOST:PORT",
+      description = "Kafka bootstrap servers.")
+  String bootstrapServers;
+
+  @Option(names = "--run-id", paramLabel = "ID", description = "Run id (default: <fault>-<random>).")
+  String runId;
+
+  @Option(names = "--job", paramLabel = "NAME", description = "Job name, shared by related runs.")
+  String job;
+
+  @Option(names = "--fault", paramLabel = "FAULT", converter = Fault.Converter.class,
+      completionCandidates = Fault.Names.class, defaultValue = "none",
+      description = "Bug to reproduce: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  Fault fault;
+
+  @Option(names = "--onset-step", paramLabel = "N",
+      description = "For unnormalized-input and diverge: the step the fault starts at (default: 0).")
+  int onsetStep;
+
+  @Option(names = "--recovery-step", paramLabel = "M",
+      description = "For unnormalized-input and diverge: the step the fault is fixed at (default: never).")
+  Integer recoveryStep;
+
+  @ArgGroup(exclusive = true)
+  Length length = new Length();
+
+  static final class Length {
+    @Option(names = "--steps", paramLabel = "N",
+        description = "Iterations to run (default: " + TrainingSpec.DEFAULT_STEPS + ").")
+    Integer steps;
+
+    @Option(names = "--epochs", paramLabel = "E", description = "Epochs to run instead of --steps.")
+    Integer epochs;
+  }
+
+  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "" + TrainingSpec.DEFAULT_BATCH_SIZE,
+      description = "Examples per iteration (default: ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Option(names = "--classes", paramLabel = "C", defaultValue = "" + TrainingSpec.DEFAULT_CLASSES,
+      description = "Classes of the generated problem (default: ${DEFAULT-VALUE}).")
+  int classes;
+
+  @Option(names = "--seed", paramLabel = "SEED", defaultValue = "" + TrainingSpec.DEFAULT_SEED,
+      description = "Seed for data, initialization and shuffling (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--label", paramLabel = "KEY=VALUE", description = "Label passed through to alerts; repeatable.")
+  Map<String, String> labels = new LinkedHashMap<>();
+
+  @Option(names = "--client-config", paramLabel = "FILE",
+      description = "Kafka client properties (security.protocol, sasl.*, ssl.*).")
+  Path clientConfig;
+
+  @Option(names = "--delivery-timeout", paramLabel = "DURATION", defaultValue = "PT30S",
+      description = "How long an event may wait for the broker before it counts as failed, ISO-8601 "
+          + "(default: ${DEFAULT-VALUE}).")
+  Duration deliveryTimeout;
+
+  @Override
+  public Integer call() {
+    TrainingSpec training = trainingSpec();
+    KafkaPublisherSettings settings = KafkaPublisherSettings.defaults(bootstrapServers)
+        .withClientProperties(ClientConfigFile.load(clientConfig))
+        .withTimeouts(deliveryTimeout, KafkaPublisherSettings.DEFAULT_METADATA_WARMUP,
+            KafkaPublisherSettings.DEFAULT_CLOSE_TIMEOUT);
+    PrintWriter out = spec.commandLine().getOut();
+    out.println("training run " + training.runId() + " (" + fault.wire() + ": " + fault.description() + "), "
+        + training.steps() + " steps, publishing to " + bootstrapServers);
+    out.flush();
+    TrainingReport report;
+    try (KafkaEventPublisher publisher = new KafkaEventPublisher(settings)) {
+      report = TrainingRun.run(training, publisher);
+    }
+    out.println(report.summary());
+    out.flush();
+    return report.status() == RunStatus.COMPLETED ? 0 : 1;
+  }
+
+  /** The run the options describe; bad values fail with a message naming the option. */
+  TrainingSpec trainingSpec() {
+    String id = runId != null ? runId : fault.wire() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    TrainingSpec s = TrainingSpec.of(id, fault)
+        .withJob(job)
+        .withBatchSize(batchSize)
+        .withClasses(classes)
+        .withSeed(seed)
+        .withLabels(labels);
+    if (length.epochs != null) {
+      if (length.epochs < 1) {
+        throw new IllegalArgumentException("--epochs=" + length.epochs + ": must be >= 1");
+      }
+      s = s.withSteps(Math.multiplyExact(length.epochs, s.stepsPerEpoch()));
+    } else if (length.steps != null) {
+      s = s.withSteps(length.steps);
+    }
+    if (onsetStep != 0 || recoveryStep != null) {
+      s = s.withFaultWindow(onsetStep, recoveryStep);
+    }
+    return s;
+  }
+}

@@ -1,0 +1,96 @@
+package io.trainwatch.trainer;
+
+import io.trainwatch.schemas.RunStatus;
+import java.time.Duration;
+import java.util.SplittableRandom;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains a small DL4J network on generated data, for real, with a {@link TrainwatchListener} publishing every
+ * iteration; optionally reproduces a {@link Fault}. Used by {@code ./trainwatch train}, the demo and the tests.
+ *
+ * <pre>{@code
+ * try (KafkaEventPublisher publisher = KafkaEventPublisher.connect("localhost:9092")) {
+ *   TrainingReport report = TrainingRun.run(TrainingSpec.of("run-1", Fault.SOFTMAX_INTO_NLL), publisher);
+ * }
+ * }</pre>
+ */
+public final class TrainingRun {
+
+  private static final Logger log = LoggerFactory.getLogger(TrainingRun.class);
+
+  /** How long {@link #run} waits for the publisher to deliver before it reports. */
+  public static final Duration REPORT_FLUSH_TIMEOUT = Duration.ofSeconds(10);
+
+  private TrainingRun() {}
+
+  /**
+   * Runs the training described by {@code spec}, publishing through {@code publisher} (which stays open: the caller
+   * owns it). Publishes {@code run_ended} ({@code completed}, or {@code failed} if training throws), then waits up to
+   * {@link #REPORT_FLUSH_TIMEOUT} for delivery before reporting. Never throws for a training failure: the report
+   * says so.
+   */
+  public static TrainingReport run(TrainingSpec spec, EventPublisher publisher) {
+    SyntheticPixels data = SyntheticPixels.generate(spec.numClasses(), spec.examples(), spec.seed());
+    MultiLayerNetwork net = Networks.build(spec);
+    TrainwatchListener.Builder builder = TrainwatchListener.builder()
+        .publisher(publisher)
+        .runId(spec.runId())
+        .job(spec.job());
+    spec.labels().forEach(builder::label);
+    TrainwatchListener listener = builder.build();
+    net.setListeners(listener);
+    listener.start(net);
+
+    SplittableRandom shuffle = new SplittableRandom(spec.seed() + 1);
+    int[] order = data.shuffledOrder(shuffle);
+    int stepsPerEpoch = spec.stepsPerEpoch();
+    int step = 0;
+    Integer firstNonFinite = null;
+    RunStatus status = RunStatus.COMPLETED;
+    String failure = null;
+    long startNanos = System.nanoTime();
+    try {
+      for (; step < spec.steps(); step++) {
+        applyLearningRate(spec, net, step);
+        InputScaling scaling = spec.fault() == Fault.UNNORMALIZED_INPUT && spec.faultActiveAt(step)
+            ? InputScaling.RAW : InputScaling.STANDARDIZED;
+        int inEpoch = step % stepsPerEpoch;
+        net.fit(data.batch(order, inEpoch * spec.batchSize(), spec.batchSize(), scaling));
+        if (firstNonFinite == null && !Double.isFinite(net.score())) {
+          firstNonFinite = step;
+        }
+        if (inEpoch == stepsPerEpoch - 1) {
+          net.incrementEpochCount();
+          order = data.shuffledOrder(shuffle);
+        }
+      }
+      listener.end(RunStatus.COMPLETED, null);
+    } catch (RuntimeException e) {
+      status = RunStatus.FAILED;
+      failure = e.toString();
+      log.warn("trainwatch: training run {} failed at step {}", spec.runId(), step, e);
+      listener.end(RunStatus.FAILED, failure);
+    }
+    double meanStepMs = step == 0 ? 0 : (System.nanoTime() - startNanos) / 1e6 / step;
+    if (!publisher.flush(REPORT_FLUSH_TIMEOUT)) {
+      log.warn("trainwatch: run {}: events still pending after {}", spec.runId(), REPORT_FLUSH_TIMEOUT);
+    }
+    return new TrainingReport(spec.runId(), spec.fault(), status, failure, step, step == 0 ? Double.NaN : net.score(),
+        spec.fault() == Fault.NONE ? null : spec.onsetStep(), spec.recoveryStep(), firstNonFinite, meanStepMs,
+        publisher.stats());
+  }
+
+  /** A timed {@link Fault#DIVERGE} switches the learning rate at its onset and back at its recovery. */
+  private static void applyLearningRate(TrainingSpec spec, MultiLayerNetwork net, int step) {
+    if (spec.fault() != Fault.DIVERGE || step == 0) {
+      return;
+    }
+    boolean now = spec.faultActiveAt(step);
+    if (now != spec.faultActiveAt(step - 1)) {
+      net.setLearningRate(now ? Networks.DIVERGENT_LEARNING_RATE : Networks.HEALTHY_LEARNING_RATE);
+    }
+  }
+}

@@ -1,0 +1,92 @@
+package io.trainwatch.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class TrainCommandTest {
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  @Test
+  void shouldListEveryFaultInItsHelp() {
+    int exit = execute("--help");
+
+    assertThat(exit).isZero();
+    assertThat(out.toString()).contains("--bootstrap-server", "--fault=FAULT")
+        .contains(Fault.wireNames());
+  }
+
+  @Test
+  void shouldRejectAnUnknownFaultWithAUsageLineNamingTheValidOnes() {
+    int exit = execute("--bootstrap-server", "localhost:9092", "--fault", "exploding");
+
+    assertThat(exit).isEqualTo(2);
+    assertThat(err.toString()).contains("'exploding': not one of none, softmax-into-nll, unnormalized-input, diverge")
+        .contains("Usage: train").doesNotContain("Exception");
+  }
+
+  @Test
+  void shouldRequireABootstrapServer() {
+    int exit = execute("--fault", "diverge");
+
+    assertThat(exit).isEqualTo(2);
+    assertThat(err.toString()).contains("Missing required option: '--bootstrap-server=HOST:PORT'");
+  }
+
+  @Test
+  void shouldRefuseStepsAndEpochsTogether() {
+    int exit = execute("--bootstrap-server", "localhost:9092", "--steps", "10", "--epochs", "2");
+
+    assertThat(exit).isEqualTo(2);
+    assertThat(err.toString()).contains("mutually exclusive");
+  }
+
+  @Test
+  void shouldDescribeTheRunItsOptionsAskFor() {
+    TrainingSpec spec = parse("--bootstrap-server", "localhost:9092", "--fault", "unnormalized-input",
+        "--onset-step", "50", "--recovery-step", "80", "--steps", "120", "--batch-size", "16", "--classes", "4",
+        "--seed", "7", "--run-id", "r1", "--job", "j", "--label", "team=vision");
+
+    assertThat(spec).isEqualTo(new TrainingSpec("r1", "j", Fault.UNNORMALIZED_INPUT, 120, 16, 4,
+        TrainingSpec.DEFAULT_EXAMPLES, 7, 50, 80, Map.of("team", "vision")));
+  }
+
+  @Test
+  void shouldTurnEpochsIntoSteps() {
+    TrainingSpec spec = parse("--bootstrap-server", "localhost:9092", "--epochs", "3");
+
+    assertThat(spec.steps()).isEqualTo(3 * TrainingSpec.DEFAULT_EXAMPLES / TrainingSpec.DEFAULT_BATCH_SIZE);
+    assertThat(spec.runId()).startsWith("none-");
+  }
+
+  @Test
+  void shouldExplainWhyAWholeRunFaultTakesNoOnset() {
+    assertThatThrownBy(() -> parse("--bootstrap-server", "h:1", "--fault", "softmax-into-nll", "--onset-step", "5"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("fault softmax-into-nll: lasts the whole run, so it takes no onset or recovery step");
+  }
+
+  @Test
+  void shouldExplainABadStepCount() {
+    assertThatThrownBy(() -> parse("--bootstrap-server", "h:1", "--steps", "0"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("steps=0: must be >= 1");
+  }
+
+  private int execute(String... args) {
+    return new CommandLine(new TrainCommand()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
+        .execute(args);
+  }
+
+  private static TrainingSpec parse(String... args) {
+    TrainCommand command = new TrainCommand();
+    new CommandLine(command).parseArgs(args);
+    return command.trainingSpec();
+  }
+}

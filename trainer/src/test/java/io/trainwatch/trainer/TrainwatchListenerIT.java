@@ -1,0 +1,295 @@
+package io.trainwatch.trainer;
+
+import static io.trainwatch.trainer.TensorSummarizerTest.hostMoments;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.trainwatch.schemas.BatchEvent;
+import io.trainwatch.schemas.InputKind;
+import io.trainwatch.schemas.LossDescriptor;
+import io.trainwatch.schemas.Predictions;
+import io.trainwatch.schemas.RunEnded;
+import io.trainwatch.schemas.RunStarted;
+import io.trainwatch.schemas.RunStatus;
+import io.trainwatch.schemas.Stats;
+import io.trainwatch.schemas.TrainingEvent;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
+
+/** The listener on real tiny DL4J networks, publishing to memory. */
+class TrainwatchListenerIT {
+
+  private static final int FEATURES = 4;
+  private static final int CLASSES = 3;
+  private static final int ROWS = 6;
+  private static final double LEARNING_RATE = 0.1;
+  private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-26T10:00:00Z"), ZoneOffset.UTC);
+
+  private final InMemoryEventPublisher publisher = new InMemoryEventPublisher();
+
+  @Test
+  void shouldPublishRunStartedDescribingTheNetworkAndItsLoss() {
+    MultiLayerNetwork net = mlp(new LossMCXENT(), Activation.SOFTMAX);
+    TrainwatchListener listener = listener().label("team", "vision").rule("loss_plateau", "enabled", false)
+        .inputRange(-3, 3).build();
+    net.setListeners(listener);
+
+    net.fit(features(1), labels(1));
+
+    RunStarted started = (RunStarted) publisher.events().get(0);
+    assertThat(started.runId()).isEqualTo("run-1");
+    assertThat(started.tsMs()).isEqualTo(CLOCK.millis());
+    assertThat(started.framework()).isEqualTo("dl4j");
+    assertThat(started.job()).isEqualTo("tiny");
+    assertThat(started.host()).isEqualTo("host-a");
+    assertThat(started.rank()).isEqualTo(0);
+    assertThat(started.numClasses()).isEqualTo(CLASSES);
+    assertThat(started.labels()).containsEntry("team", "vision");
+    assertThat(started.rules()).containsEntry("loss_plateau", Map.of("enabled", false));
+    assertThat(started.inputRange().max()).isEqualTo(3);
+    assertThat(started.loss()).isEqualTo(new LossDescriptor("LossMCXENT", InputKind.PROBABILITIES, "softmax", 0.0));
+    assertThat(started.model()).isEqualTo(
+        "MultiLayerNetwork dense(4-8,tanh) output(8-3,softmax,LossMCXENT)");
+  }
+
+  @Test
+  void shouldPublishStatisticsEqualToThoseComputedIndependently() {
+    MultiLayerNetwork net = mlp(new LossMCXENT(), Activation.SOFTMAX);
+    net.setListeners(listener().build());
+
+    for (int step = 0; step < 3; step++) {
+      INDArray x = features(step);
+      INDArray y = labels(step);
+      // Same parameters as the training pass about to run, so the same output and gradient.
+      float[] expectedOutput = net.output(x).data().asFloat();
+      MultiLayerNetwork twin = net.clone();
+      twin.setListeners();
+      twin.setInput(x);
+      twin.setLabels(y);
+      twin.computeGradientAndScore();
+      double expectedGradNorm = twin.getFlattenedGradients().norm2Number().doubleValue();
+
+      net.fit(x, y);
+
+      BatchEvent b = publisher.batches().get(step);
+      assertThat(b.step()).isEqualTo(step);
+      assertThat(b.epoch()).isZero();
+      assertThat(b.batchSize()).isEqualTo(ROWS);
+      assertThat(b.loss()).isEqualTo(net.score()).isCloseTo(twin.score(), within(1e-6));
+      assertMatches(b.input(), x.data().asFloat());
+      assertMatches(b.output(), expectedOutput);
+      assertThat(b.output().rowSumMean()).isCloseTo(1.0, within(1e-6));
+      assertThat(b.output().rowSumStd()).isCloseTo(0.0, within(1e-6));
+      assertThat(b.predictions()).isEqualTo(hostPredictions(expectedOutput));
+      assertThat(b.gradNorm()).isCloseTo(expectedGradNorm, within(1e-5 * expectedGradNorm));
+      assertThat(b.lr()).isEqualTo(LEARNING_RATE);
+      if (step == 0) {
+        assertThat(b.stepMs()).isNull();
+      } else {
+        assertThat(b.stepMs()).isPositive();
+      }
+    }
+  }
+
+  @Test
+  void shouldWorkOnAComputationGraph() {
+    ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
+        .seed(3).updater(new Sgd(LEARNING_RATE)).weightInit(WeightInit.XAVIER)
+        .graphBuilder()
+        .addInputs("pixels")
+        .addLayer("hidden", new DenseLayer.Builder().nIn(FEATURES).nOut(8).activation(Activation.RELU).build(),
+            "pixels")
+        .addLayer("out", new OutputLayer.Builder(new LossMCXENT()).nIn(8).nOut(CLASSES)
+            .activation(Activation.SOFTMAX).build(), "hidden")
+        .setOutputs("out")
+        .build();
+    ComputationGraph graph = new ComputationGraph(conf);
+    graph.init();
+    graph.setListeners(listener().build());
+    INDArray x = features(5);
+    float[] expectedOutput = graph.outputSingle(x).data().asFloat();
+
+    graph.fit(new INDArray[] {x}, new INDArray[] {labels(5)});
+
+    RunStarted started = (RunStarted) publisher.events().get(0);
+    assertThat(started.model()).startsWith("ComputationGraph hidden:dense(4-8,relu) out:output(8-3,softmax");
+    assertThat(started.numClasses()).isEqualTo(CLASSES);
+    BatchEvent b = publisher.batches().get(0);
+    assertMatches(b.input(), x.data().asFloat());
+    assertMatches(b.output(), expectedOutput);
+    assertThat(b.gradNorm()).isPositive();
+    assertThat(b.lr()).isEqualTo(LEARNING_RATE);
+  }
+
+  @Test
+  void shouldDescribeALossThatExpectsLogProbabilitiesBehindSoftmax() {
+    MultiLayerNetwork net = mlp(new LogProbNllLoss(), Activation.SOFTMAX);
+    net.setListeners(listener().build());
+
+    net.fit(features(0), labels(0));
+
+    RunStarted started = (RunStarted) publisher.events().get(0);
+    assertThat(started.loss())
+        .isEqualTo(new LossDescriptor("LogProbNllLoss", InputKind.LOG_PROBABILITIES, "softmax", 0.0));
+    assertThat(publisher.batches().get(0).loss()).isBetween(-1.0, 0.0);
+  }
+
+  @Test
+  void shouldPublishRunEndedOnceAndNothingAfterIt() {
+    MultiLayerNetwork net = mlp(new LossMCXENT(), Activation.SOFTMAX);
+    TrainwatchListener listener = listener().build();
+    net.setListeners(listener);
+    net.fit(features(0), labels(0));
+
+    listener.end(RunStatus.FAILED, "java.lang.IllegalStateException: boom");
+    listener.end(RunStatus.COMPLETED, null);
+    listener.close();
+    net.fit(features(1), labels(1));
+
+    List<TrainingEvent> events = publisher.events();
+    assertThat(events).extracting(TrainingEvent::type).containsExactly("run_started", "batch", "run_ended");
+    assertThat(events.get(2)).isEqualTo(
+        new RunEnded("run-1", CLOCK.millis(), RunStatus.FAILED, "java.lang.IllegalStateException: boom"));
+    assertThat(listener.hasEnded()).isTrue();
+  }
+
+  @Test
+  void shouldPublishRunStartedBeforeTheFirstIterationWhenAsked() {
+    MultiLayerNetwork net = mlp(new LossMCXENT(), Activation.SOFTMAX);
+    TrainwatchListener listener = listener().build();
+
+    listener.start(net);
+    listener.start(net);
+    net.setListeners(listener);
+    net.fit(features(0), labels(0));
+
+    assertThat(publisher.events()).extracting(TrainingEvent::type).containsExactly("run_started", "batch");
+  }
+
+  @Test
+  void shouldNeverFailATrainingStepWhenThePublisherThrows() {
+    MultiLayerNetwork net = mlp(new LossMCXENT(), Activation.SOFTMAX);
+    EventPublisher broken = new EventPublisher() {
+      @Override
+      public void publish(TrainingEvent event) {
+        throw new IllegalStateException("publisher broken");
+      }
+
+      @Override
+      public PublisherStats stats() {
+        return new PublisherStats(0, 0, 0, 0);
+      }
+
+      @Override
+      public boolean flush(Duration timeout) {
+        return true;
+      }
+
+      @Override
+      public void close() {}
+    };
+    net.setListeners(TrainwatchListener.builder().publisher(broken).runId("run-broken").build());
+    INDArray before = net.params().dup();
+
+    for (int step = 0; step < 3; step++) {
+      net.fit(features(step), labels(step));
+    }
+
+    assertThat(net.params().equalsWithEps(before, 0)).isFalse();
+    assertThat(net.getIterationCount()).isEqualTo(3);
+  }
+
+  @Test
+  void shouldCountEpochsTheModelCounts() {
+    MultiLayerNetwork net = mlp(new LossMCXENT(), Activation.SOFTMAX);
+    net.setListeners(listener().build());
+
+    net.fit(features(0), labels(0));
+    net.incrementEpochCount();
+    net.fit(features(1), labels(1));
+
+    assertThat(publisher.batches()).extracting(BatchEvent::epoch).containsExactly(0, 1);
+    assertThat(publisher.batches()).extracting(BatchEvent::step).containsExactly(0L, 1L);
+  }
+
+  private TrainwatchListener.Builder listener() {
+    return TrainwatchListener.builder().publisher(publisher).runId("run-1").job("tiny").host("host-a").rank(0)
+        .clock(CLOCK);
+  }
+
+  private static MultiLayerNetwork mlp(ILossFunction loss, Activation outputActivation) {
+    MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+        .seed(7).updater(new Sgd(LEARNING_RATE)).weightInit(WeightInit.XAVIER)
+        .list()
+        .layer(new DenseLayer.Builder().nIn(FEATURES).nOut(8).activation(Activation.TANH).build())
+        .layer(new OutputLayer.Builder(loss).nIn(8).nOut(CLASSES).activation(outputActivation).build())
+        .build();
+    MultiLayerNetwork net = new MultiLayerNetwork(conf);
+    net.init();
+    return net;
+  }
+
+  private static INDArray features(long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    float[] v = new float[ROWS * FEATURES];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) (6 * random.nextDouble() - 2);
+    }
+    return Nd4j.create(v, new long[] {ROWS, FEATURES}, DataType.FLOAT);
+  }
+
+  private static INDArray labels(long seed) {
+    SplittableRandom random = new SplittableRandom(seed + 100);
+    INDArray y = Nd4j.zeros(DataType.FLOAT, ROWS, CLASSES);
+    for (int r = 0; r < ROWS; r++) {
+      y.putScalar(r, random.nextInt(CLASSES), 1f);
+    }
+    return y;
+  }
+
+  /** Argmax per row, then the spread of the predicted classes. */
+  private static Predictions hostPredictions(float[] output) {
+    int[] counts = new int[CLASSES];
+    for (int r = 0; r < ROWS; r++) {
+      int best = 0;
+      for (int c = 1; c < CLASSES; c++) {
+        if (output[r * CLASSES + c] > output[r * CLASSES + best]) {
+          best = c;
+        }
+      }
+      counts[best]++;
+    }
+    return PredictionSpread.of(counts, ROWS);
+  }
+
+  private static void assertMatches(Stats s, float[] values) {
+    double[] expected = hostMoments(values);
+    assertThat(s.min()).isCloseTo(expected[0], within(1e-6));
+    assertThat(s.max()).isCloseTo(expected[1], within(1e-6));
+    assertThat(s.mean()).isCloseTo(expected[2], within(1e-6));
+    assertThat(s.std()).isCloseTo(expected[3], within(1e-5));
+    assertThat(s.nonfinite()).isZero();
+    assertThat(s.count()).isEqualTo(values.length);
+  }
+}
