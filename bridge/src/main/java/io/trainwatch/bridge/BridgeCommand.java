@@ -25,7 +25,6 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "bridge",
-    mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
         "Delivers alerts from trainwatch.alerts to Slack, PagerDuty, Alertmanager or any webhook.",
@@ -33,17 +32,21 @@ import picocli.CommandLine.Spec;
             + " resolve. Rejected alerts go to the bridge's dead-letter topic with the reason."},
     footer = {
         "",
-        "Config file keys (properties; full list in docs/bridges.md):",
-        "  bridge.to, bridge.name, bridge.start_from=latest|earliest, bridge.dlq_topic",
-        "  slack.webhook_url (or $TRAINWATCH_SLACK_WEBHOOK_URL), slack.group_window",
-        "  pagerduty.routing_key (or $TRAINWATCH_PAGERDUTY_ROUTING_KEY), pagerduty.url",
-        "  alertmanager.url (or $TRAINWATCH_ALERTMANAGER_URL), alertmanager.resend_interval",
-        "  webhook.url (or $TRAINWATCH_WEBHOOK_URL), webhook.format=alert|alertmanager, webhook.header.NAME",
-        "  filter.min_severity, filter.include_rules, filter.exclude_rules, filter.include_jobs,",
-        "  filter.exclude_jobs, filter.include_labels, filter.exclude_labels",
-        "  retry.max_attempts, retry.initial_backoff, retry.max_backoff, retry.park_interval,",
-        "  retry.rate_limit_backoff, rate.per_second, rate.burst, http.timeout, http.connect_timeout,",
-        "  links.run_url, links.runbook_url",
+        "Config file keys (properties; all of them in docs/bridges.md):",
+        "  bridge.to  bridge.name  bridge.start_from=latest|earliest  bridge.dlq_topic",
+        "  slack.webhook_url ($TRAINWATCH_SLACK_WEBHOOK_URL)  slack.group_window",
+        "  pagerduty.routing_key ($TRAINWATCH_PAGERDUTY_ROUTING_KEY)  pagerduty.url",
+        "  alertmanager.url ($TRAINWATCH_ALERTMANAGER_URL)",
+        "  alertmanager.resend_interval",
+        "  webhook.url ($TRAINWATCH_WEBHOOK_URL)  webhook.format=alert|alertmanager",
+        "  webhook.header.NAME",
+        "  filter.min_severity  filter.include_rules  filter.exclude_rules",
+        "  filter.include_jobs  filter.exclude_jobs",
+        "  filter.include_labels  filter.exclude_labels",
+        "  retry.max_attempts  retry.initial_backoff  retry.max_backoff",
+        "  retry.park_interval  retry.rate_limit_backoff",
+        "  rate.per_second  rate.burst  http.timeout  http.connect_timeout",
+        "  links.run_url  links.runbook_url",
         "",
         "Example:",
         "  TRAINWATCH_SLACK_WEBHOOK_URL=https://hooks.slack.com/services/... \\",
@@ -52,6 +55,9 @@ public final class BridgeCommand implements Callable<Integer> {
 
   @Spec
   CommandSpec spec;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
 
   @Option(names = "--to", paramLabel = "DEST", converter = DestinationConverter.class,
       description = "slack, pagerduty, alertmanager or webhook (or bridge.to in the config file)")
@@ -66,7 +72,7 @@ public final class BridgeCommand implements Callable<Integer> {
   String bootstrapServer;
 
   @Option(names = "--client-config", paramLabel = "FILE",
-      description = "Kafka client properties: security.protocol, sasl.*, ssl.*, group.instance.id ...")
+      description = "Kafka client properties: SASL/SSL settings, group.instance.id...")
   Path clientConfig;
 
   private final Map<String, String> env;
