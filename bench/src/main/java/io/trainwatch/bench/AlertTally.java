@@ -25,7 +25,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * @param firingByRule firing emissions per rule
  */
 public record AlertTally(
-    Map<RunProfile, Integer> runsByProfile, Map<RunProfile, Integer> alertedByProfile, Map<String, Integer> firingByRule) {
+    Map<RunProfile, Integer> runsByProfile,
+    Map<RunProfile, Integer> alertedByProfile,
+    Map<String, Integer> firingByRule) {
 
   /** Reads {@link Topics#ALERTS} from the beginning to its end and matches alerts to the fleet's runs. */
   public static AlertTally read(String bootstrapServers, Fleet fleet) {

@@ -172,8 +172,10 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private String commandText() {
+    // Under ./trainwatch the original arguments start with the subcommand's name.
     List<String> args = spec.commandLine().getParseResult().originalArgs();
-    return ("./trainwatch bench " + String.join(" ", args)).trim();
+    int own = spec.parent() == null ? 0 : args.indexOf(spec.name()) + 1;
+    return ("./trainwatch bench " + String.join(" ", args.subList(own, args.size()))).trim();
   }
 
   private static String describe(StreamsApp app) {

@@ -161,7 +161,7 @@ public final class BenchReport {
     out.append("## How to reproduce\n\n");
     out.append("On a fresh clone, with Java 17:\n\n```sh\n")
         .append("./trainwatch bench            # full sizes: rewrites docs/benchmarks.md (about 15 minutes)\n")
-        .append("./trainwatch bench --quick    # smoke-test sizes, under 2 minutes; writes target/benchmarks-quick.md\n")
+        .append("./trainwatch bench --quick    # smoke-test sizes, under 2 minutes: target/benchmarks-quick.md\n")
         .append("./trainwatch bench --help     # sizes, sections (--only), output file\n")
         .append("```\n\n")
         .append("Without the command line, from the bench module: `./mvnw -B -q -pl bench -am package -DskipTests` ")
@@ -183,8 +183,8 @@ public final class BenchReport {
         .append(" concurrent runs (").append(count(t.faultyRuns())).append(" faulty), ")
         .append(num(t.load().meanEventBytes(), 0)).append(" bytes of JSON per event on average, lz4-compressed ")
         .append("batches, in ").append(num(t.load().elapsedNs() / 1e9, 1)).append(" s. Then each reader read it ")
-        .append("from the beginning to the end, in turn, ").append(r.plan().repetitions())
-        .append(" times. Rates run from the first record to the last (for Streams apps: to the commit of the last ")
+        .append("from the beginning to the end, in turn, ").append(plural(r.plan().repetitions(), "time"))
+        .append(". Rates run from the first record to the last (for Streams apps: to the commit of the last ")
         .append("offset, polled every ").append(CatchUp.POLL.toMillis()).append(" ms); startup is excluded and ")
         .append("shown apart.\n\n");
     List<List<String>> rows = new ArrayList<>();
@@ -225,7 +225,8 @@ public final class BenchReport {
     out.append("The monitor ran with its defaults (exactly-once). ").append(count(s.backgroundRuns()))
         .append(" healthy runs sent a steady ").append(count(s.eventsPerSecond())).append(" events/s (achieved ")
         .append(count(l.achievedEventsPerSecond())).append(") for ").append(s.warmup().toSeconds())
-        .append(" s of warm-up, then ").append(s.windows()).append(" windows of ").append(s.window().toSeconds())
+        .append(" s of warm-up, then ").append(plural(s.windows(), "window")).append(" of ")
+        .append(s.window().toSeconds())
         .append(" s each injected ").append(s.faultsPerWindow()).append(" faulty runs at an even pace (the three ")
         .append("fault kinds in turn), each sending a batch every ").append(s.faultStep().toMillis())
         .append(" ms. Latency runs from the `send()` of the batch that made the rule fire (the alert names its ")
@@ -319,9 +320,9 @@ public final class BenchReport {
     out.append("## 5. Cost curve\n\n");
     out.append("The same measurements at ").append(c.size()).append(" fleet sizes, everything else unchanged: ")
         .append(count(r.plan().costBatches())).append(" pre-loaded batches per size for throughput (")
-        .append(r.plan().costRepetitions()).append(" repetitions), and ")
+        .append(plural(r.plan().costRepetitions(), "repetition")).append("), and ")
         .append(count(r.plan().costLatency().eventsPerSecond())).append(" events/s of background for latency (")
-        .append(r.plan().costLatency().windows()).append(" windows of ")
+        .append(plural(r.plan().costLatency().windows(), "window")).append(" of ")
         .append(r.plan().costLatency().window().toSeconds()).append(" s).\n\n");
     List<List<String>> rows = new ArrayList<>();
     double base = monitorRate(c.get(0));
@@ -437,6 +438,10 @@ public final class BenchReport {
 
   private static double monitorRate(CostCurveSection.Point p) {
     return p.throughput().rates().get(Rung.MONITOR).median();
+  }
+
+  private static String plural(long n, String noun) {
+    return count(n) + " " + noun + (n == 1 ? "" : "s");
   }
 
   private static String signedPercent(double fraction) {

@@ -29,7 +29,8 @@ public final class ChangelogSizes {
    * @param maxBytes largest value
    * @param meanKeyBytes mean key size (the run id)
    */
-  public record StoreSize(String store, int keys, long medianBytes, long p99Bytes, long maxBytes, double meanKeyBytes) {}
+  public record StoreSize(
+      String store, int keys, long medianBytes, long p99Bytes, long maxBytes, double meanKeyBytes) {}
 
   private ChangelogSizes() {}
 

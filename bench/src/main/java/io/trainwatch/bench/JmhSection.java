@@ -1,6 +1,7 @@
 package io.trainwatch.bench;
 
 import io.trainwatch.bench.jmh.EventCodecBenchmark;
+import io.trainwatch.bench.jmh.RunStateCodecBenchmark;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -40,6 +41,9 @@ public final class JmhSection {
     for (RunResult r : results) {
       String name = r.getParams().getBenchmark();
       String shortName = name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1);
+      for (String param : r.getParams().getParamsKeys()) {
+        shortName += " (" + param + "=" + r.getParams().getParam(param) + ")";
+      }
       scores.add(new Score(shortName, r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()));
     }
     scores.sort(java.util.Comparator.comparing(Score::benchmark));
@@ -48,6 +52,6 @@ public final class JmhSection {
 
   /** The suite's benchmarks. */
   public static List<Class<?>> all() {
-    return List.of(EventCodecBenchmark.class);
+    return List.of(EventCodecBenchmark.class, RunStateCodecBenchmark.class);
   }
 }

@@ -130,7 +130,8 @@ public final class MemoryBench {
   private record ProbeResult(long heapBytes, long rssKiB, double eventsPerSecond) {}
 
   /** Runs {@link HeapProbe} in a child JVM. */
-  private static ProbeResult probe(String appName, String bootstrap, String applicationId, String heapLimit, long timeout) {
+  private static ProbeResult probe(
+      String appName, String bootstrap, String applicationId, String heapLimit, long timeout) {
     Path log;
     try {
       log = Files.createTempFile("trainwatch-bench-heap-probe-", ".log");

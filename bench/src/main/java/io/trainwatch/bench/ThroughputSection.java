@@ -71,7 +71,8 @@ public final class ThroughputSection {
       new JfrProfiler.Category("RocksDB (JNI)", "org.rocksdb"),
       new JfrProfiler.Category("producer send (changelogs, alerts)", "org.apache.kafka.clients.producer.KafkaProducer"),
       new JfrProfiler.Category("consumer poll (fetch, decompress)", "org.apache.kafka.clients.consumer"),
-      new JfrProfiler.Category("commit (flush caches, transaction)", "org.apache.kafka.streams.processor.internals.TaskManager.commit"),
+      new JfrProfiler.Category("commit (flush caches, transaction)",
+          "org.apache.kafka.streams.processor.internals.TaskManager.commit"),
       new JfrProfiler.Category("encode alerts (AlertCodec)", "io.trainwatch.schemas.AlertCodec"));
 
   private static final Predicate<String> STREAM_THREAD = name -> name.contains("StreamThread");

@@ -34,7 +34,8 @@ public final class TopicProbe implements AutoCloseable {
     Map<TopicPartition, OffsetSpec> request =
         partitions.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
     Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> result = get(admin.listOffsets(request).all());
-    return result.entrySet().stream().collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, e -> e.getValue().offset()));
+    return result.entrySet().stream()
+        .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, e -> e.getValue().offset()));
   }
 
   /** Total records up to the end offsets of a topic. */
