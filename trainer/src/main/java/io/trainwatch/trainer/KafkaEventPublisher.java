@@ -11,6 +11,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.BufferExhaustedException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -99,6 +100,10 @@ public final class KafkaEventPublisher implements EventPublisher {
     // The producer insists on delivery.timeout.ms >= linger.ms + request.timeout.ms.
     long requestMs = Math.min(30_000, deliveryMs - s.linger().toMillis());
     p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(requestMs));
+    // Kafka 4 clients "rebootstrap" when no broker answers: the topic's metadata is dropped, and with max.block.ms=0
+    // every event sent during the outage then fails at once instead of waiting deliveryTimeout for the broker.
+    // Keeping the known brokers makes an outage shorter than deliveryTimeout lose nothing (BrokerOutageIT).
+    p.put(CommonClientConfigs.METADATA_RECOVERY_STRATEGY_CONFIG, "none");
     for (Map.Entry<String, String> e : s.clientProperties().entrySet()) {
       if (ENFORCED.contains(e.getKey())) {
         log.warn("trainwatch: ignoring client property {}: the publisher must never block training", e.getKey());
