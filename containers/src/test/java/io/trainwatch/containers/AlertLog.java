@@ -1,0 +1,93 @@
+package io.trainwatch.containers;
+
+import io.trainwatch.schemas.Alert;
+import io.trainwatch.schemas.AlertCodec;
+import io.trainwatch.schemas.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Everything committed to {@code trainwatch.alerts}, read from the start as a downstream consumer would
+ * (read_committed), decoded with the contract's codec. The topic may not exist yet when reading starts: the monitor
+ * creates it.
+ */
+final class AlertLog implements AutoCloseable {
+
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final List<Alert> alerts = new ArrayList<>();
+  private long firstAlertNanos;
+
+  AlertLog(String bootstrapServers) {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, "trainwatch-container-test-" + UUID.randomUUID());
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    // Notice the topic soon after the monitor creates it.
+    props.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "1000");
+    consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    consumer.subscribe(List.of(Topics.ALERTS));
+  }
+
+  /** Reads until {@code done} holds for the alerts read so far, or {@code timeout} passes; returns them all. */
+  List<Alert> readUntil(Predicate<List<Alert>> done, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!done.test(alerts) && System.nanoTime() < deadline) {
+      poll();
+    }
+    return List.copyOf(alerts);
+  }
+
+  /**
+   * Reads up to the end of the topic as it is now (the last stable offset, since this consumer reads committed
+   * records only) and returns every alert read so far.
+   */
+  List<Alert> readToEnd(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (consumer.assignment().isEmpty() && System.nanoTime() < deadline) {
+      poll();
+    }
+    Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+    while (!reached(end) && System.nanoTime() < deadline) {
+      poll();
+    }
+    if (!reached(end)) {
+      throw new IllegalStateException("did not reach the end of " + Topics.ALERTS + " " + end + " in " + timeout);
+    }
+    return List.copyOf(alerts);
+  }
+
+  /** {@link System#nanoTime()} when the first alert was read, or 0 if none was. */
+  long firstAlertNanos() {
+    return firstAlertNanos;
+  }
+
+  private boolean reached(Map<TopicPartition, Long> end) {
+    return end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+  }
+
+  private void poll() {
+    for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+      alerts.add(AlertCodec.decode(record.value()));
+      if (firstAlertNanos == 0) {
+        firstAlertNanos = System.nanoTime();
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    consumer.close(Duration.ofSeconds(2));
+  }
+}
