@@ -1,5 +1,9 @@
 package io.trainwatch.app;
 
+import io.trainwatch.bridge.AlertBridge;
+import io.trainwatch.bridge.BridgeConfig;
+import io.trainwatch.bridge.BridgeConfigException;
+import io.trainwatch.bridge.Destination;
 import io.trainwatch.broker.EmbeddedKafkaBroker;
 import io.trainwatch.monitor.Monitor;
 import io.trainwatch.monitor.MonitorOptions;
@@ -14,7 +18,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -51,6 +57,14 @@ final class DemoCommand implements Callable<Integer> {
       description = "Broker port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
   int port;
 
+  @Option(names = "--bridge", paramLabel = "DESTINATION",
+      description = "Also deliver the alerts: slack, pagerduty, alertmanager or webhook (secrets from the "
+          + "environment or --bridge-config; see docs/bridges.md).")
+  String bridgeTo;
+
+  @Option(names = "--bridge-config", paramLabel = "FILE", description = "Bridge configuration file.")
+  Path bridgeConfig;
+
   @Override
   public Integer call() throws Exception {
     if (steps < 20) {
@@ -69,17 +83,27 @@ final class DemoCommand implements Callable<Integer> {
             a -> printAlert(out, formatter, a))) {
       out.printf("broker ready at %s; monitor running; starting %d DL4J training runs of %d steps%n%n",
           broker.bootstrapServers(), scenarios.size(), steps);
-      List<TrainingReport> reports = train(broker.bootstrapServers(), scenarios);
-      boolean allSeen = alerts.awaitCondition(
-          seen -> scenarios.stream().filter(s -> !s.healthy())
-              .allMatch(s -> s.satisfiedBy(of(seen, s.runId()))),
-          Duration.ofSeconds(waitSeconds));
-      // Every run has ended; the monitor resolves open alerts on run_ended. Give it a moment so that a late alert on
-      // the healthy run would be seen, then judge.
-      alerts.awaitCondition(seen -> false, Duration.ofSeconds(allSeen ? 3 : 0));
-      boolean ok = printTable(out, scenarios, reports, alerts.alerts());
-      out.printf("%ndemo %s in %.1f s%n", ok ? "passed" : "FAILED", (System.nanoTime() - start) / 1e9);
-      return ok ? 0 : 1;
+      AlertBridge bridge = startBridge(broker.bootstrapServers());
+      try {
+        List<TrainingReport> reports = train(broker.bootstrapServers(), scenarios);
+        boolean allSeen = alerts.awaitCondition(
+            seen -> scenarios.stream().filter(s -> !s.healthy())
+                .allMatch(s -> s.satisfiedBy(of(seen, s.runId()))),
+            Duration.ofSeconds(waitSeconds));
+        // Every run has ended and the monitor resolves open alerts on run_ended: wait for those resolutions, which
+        // also gives a late alert on the healthy run the time to show up before we judge.
+        alerts.awaitCondition(seen -> allSeen && seen.stream().filter(a -> !a.firing()).count()
+            >= seen.stream().filter(Alert::firing).count(), Duration.ofSeconds(allSeen ? 15 : 0));
+        boolean ok = printTable(out, scenarios, reports, alerts.alerts());
+        out.printf("%ndemo %s in %.1f s%n", ok ? "passed" : "FAILED", (System.nanoTime() - start) / 1e9);
+        return ok ? 0 : 1;
+      } finally {
+        if (bridge != null) {
+          awaitBridge(bridge, alerts.alerts().size());
+          bridge.close();
+          out.println("bridge to " + bridgeTo + ": " + bridge.stats());
+        }
+      }
     } finally {
       deleteQuietly(stateDir);
     }
@@ -90,9 +114,48 @@ final class DemoCommand implements Callable<Integer> {
    * same things twice. Must run before those classes create their loggers.
    */
   private static void quietComponentLogs() {
-    for (String logger : List.of("io.trainwatch.monitor", "io.trainwatch.trainer")) {
+    for (String logger : List.of("io.trainwatch.monitor", "io.trainwatch.trainer", "io.trainwatch.bridge")) {
       System.setProperty("org.slf4j.simpleLogger.log." + logger, "warn");
     }
+  }
+
+  /** Gives the bridge a few seconds to hand over the last alerts (it delivers on its own thread). */
+  private static void awaitBridge(AlertBridge bridge, int alertCount) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (System.nanoTime() < deadline) {
+      var stats = bridge.stats();
+      if (stats.received() >= alertCount && stats.delivered() + stats.deadLettered() + stats.parked()
+          + stats.filtered() >= stats.received()) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  /** The optional bridge, reading alerts from the start so that none raised by the demo is missed. */
+  private AlertBridge startBridge(String bootstrap) throws InterruptedException {
+    if (bridgeTo == null) {
+      if (bridgeConfig != null) {
+        throw new IllegalArgumentException("--bridge-config: needs --bridge DESTINATION");
+      }
+      return null;
+    }
+    Destination destination = Destination.fromWire(bridgeTo);
+    Map<String, String> props = new HashMap<>();
+    if (bridgeConfig != null) {
+      Properties file = KafkaClientConfig.load(bridgeConfig);
+      file.stringPropertyNames().forEach(k -> props.put(k, file.getProperty(k)));
+    }
+    props.putIfAbsent("bridge.start_from", "earliest");
+    BridgeConfig config;
+    try {
+      config = BridgeConfig.parse(props, System.getenv(), destination);
+    } catch (BridgeConfigException e) {
+      throw new IllegalArgumentException("--bridge-config: " + e.getMessage(), e);
+    }
+    AlertBridge bridge = AlertBridge.create(config, Map.of("bootstrap.servers", bootstrap)).start();
+    bridge.awaitAssignment(Duration.ofSeconds(30));
+    return bridge;
   }
 
   private List<TrainingReport> train(String bootstrap, List<DemoScenario> scenarios) throws Exception {

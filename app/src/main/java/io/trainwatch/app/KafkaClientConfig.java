@@ -11,7 +11,7 @@ final class KafkaClientConfig {
 
   private KafkaClientConfig() {}
 
-  /** The file's properties, or empty properties when {@code file} is null. */
+  /** The properties of a Kafka-style {@code key=value} file, or empty properties when {@code file} is null. */
   static Properties load(Path file) {
     Properties p = new Properties();
     if (file == null) {
