@@ -61,7 +61,7 @@ public final class AlertFactory {
     String summary;
     String hint;
     if (e.firing()) {
-      summary = runId + ": " + e.rule().id() + ": " + hints.summary(e.rule(), values) + " (" + title + ")";
+      summary = runId + ": " + e.rule().id() + ": " + hints.summary(e.rule(), e.diagnosis(), values) + " (" + title + ")";
       hint = hints.hint(e.rule(), e.diagnosis(), run.framework(), values);
     } else {
       summary = runId + ": " + e.rule().id() + " resolved, " + resolution(e) + " (" + title + ")";

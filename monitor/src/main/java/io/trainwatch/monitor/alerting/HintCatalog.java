@@ -21,12 +21,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Remediation hints as data: for each rule a one-line summary template, and for each of its diagnoses a title and
- * hint texts per framework ({@code dl4j}, {@code pytorch}, and the required {@code generic} fallback). Loaded from
+ * Remediation hints as data: for each rule a one-line summary template, and for each of its diagnoses a title,
+ * optionally its own summary, and hint texts per framework ({@code dl4j}, {@code pytorch}, and the required {@code generic} fallback). Loaded from
  * {@code io/trainwatch/monitor/hints.json}.
  *
  * <p>Templates hold placeholders such as {@code {loss}}, filled from the finding's evidence and the run's context
- * ({@code run_id}, {@code rule}, {@code framework}, {@code job}, {@code num_classes}, {@code step}). A segment in
+ * ({@code run_id}, {@code rule}, {@code framework}, {@code job}, {@code num_classes}, {@code step});
+ * {@code {progress:%}} shows a fraction as a percentage. A segment in
  * double brackets, {@code [[, rows sum to {output_row_sum_mean}]]}, is kept only when all its placeholders have
  * values.
  */
@@ -37,7 +38,7 @@ public final class HintCatalog {
   /** The framework key every diagnosis must have. */
   public static final String GENERIC = "generic";
 
-  private static final Pattern PLACEHOLDER = Pattern.compile("\\{([a-z_][a-z0-9_]*)}");
+  private static final Pattern PLACEHOLDER = Pattern.compile("\\{([a-z_][a-z0-9_]*)(:%)?}");
   private static final Pattern OPTIONAL = Pattern.compile("\\[\\[(.*?)]]", Pattern.DOTALL);
   private static final Map<String, String> FRAMEWORK_ALIASES =
       Map.of("deeplearning4j", "dl4j", "torch", "pytorch", "pytorch-lightning", "pytorch", "lightning", "pytorch");
@@ -45,8 +46,8 @@ public final class HintCatalog {
 
   private final Map<RuleId, RuleHints> rules;
 
-  /** One diagnosis: its title and hint text per framework. */
-  public record DiagnosisHints(String title, Map<String, String> hints) {}
+  /** One diagnosis: its title, hint text per framework, and optionally its own summary template. */
+  public record DiagnosisHints(String title, Map<String, String> hints, String summary) {}
 
   /** One rule: its summary template and its diagnoses. */
   public record RuleHints(String summary, Map<String, DiagnosisHints> diagnoses) {}
@@ -112,7 +113,8 @@ public final class HintCatalog {
         if (!byFramework.containsKey(GENERIC)) {
           throw new IllegalArgumentException(path + ".hint.generic: required");
         }
-        byDiagnosis.put(diagnosis, new DiagnosisHints(title, Collections.unmodifiableMap(byFramework)));
+        String ownSummary = node.has("summary") ? text(node.get("summary"), path + ".summary") : null;
+        byDiagnosis.put(diagnosis, new DiagnosisHints(title, Collections.unmodifiableMap(byFramework), ownSummary));
       }
       rules.put(id, new RuleHints(summary, Collections.unmodifiableMap(byDiagnosis)));
     }
@@ -135,8 +137,8 @@ public final class HintCatalog {
     Map<String, String> out = new LinkedHashMap<>();
     RuleHints r = rules.get(rule);
     if (r != null) {
-      out.put("summary", r.summary());
       DiagnosisHints d = r.diagnoses().get(diagnosis);
+      out.put("summary", d != null && d.summary() != null ? d.summary() : r.summary());
       if (d != null) {
         out.put("title", d.title());
         d.hints().forEach((framework, text) -> out.put("hint." + framework, text));
@@ -151,10 +153,14 @@ public final class HintCatalog {
     return d == null ? (diagnosis == null ? rule.id() : diagnosis) : d.title();
   }
 
-  /** The rule's one-line summary, filled from {@code values}. */
-  public String summary(RuleId rule, Map<String, ?> values) {
+  /** The one-line summary of a rule's diagnosis (its own, or the rule's), filled from {@code values}. */
+  public String summary(RuleId rule, String diagnosis, Map<String, ?> values) {
     RuleHints r = rules.get(rule);
-    return r == null ? rule.id() : render(r.summary(), values);
+    if (r == null) {
+      return rule.id();
+    }
+    DiagnosisHints d = diagnosis(rule, diagnosis);
+    return render(d != null && d.summary() != null ? d.summary() : r.summary(), values);
   }
 
   /**
@@ -203,8 +209,13 @@ public final class HintCatalog {
     StringBuilder out = new StringBuilder();
     while (m.find()) {
       Object v = values.get(m.group(1));
-      m.appendReplacement(out, Matcher.quoteReplacement(v == null && !values.containsKey(m.group(1))
-          ? m.group() : format(v)));
+      String text;
+      if (v == null && !values.containsKey(m.group(1))) {
+        text = m.group();
+      } else {
+        text = m.group(2) != null && v instanceof Number n ? percent(n.doubleValue()) : format(v);
+      }
+      m.appendReplacement(out, Matcher.quoteReplacement(text));
     }
     m.appendTail(out);
     return out.toString();
@@ -233,6 +244,15 @@ public final class HintCatalog {
       return String.format(Locale.ROOT, "%.3e", d);
     }
     return v.toString();
+  }
+
+  /** A fraction as a percentage: 0.975 reads "97.5%". */
+  static String percent(double fraction) {
+    if (!Double.isFinite(fraction)) {
+      return format(fraction);
+    }
+    return new BigDecimal(fraction * 100).setScale(1, java.math.RoundingMode.HALF_UP).stripTrailingZeros()
+        .toPlainString() + "%";
   }
 
   private DiagnosisHints diagnosis(RuleId rule, String diagnosis) {

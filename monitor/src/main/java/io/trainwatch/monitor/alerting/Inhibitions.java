@@ -33,7 +33,15 @@ public final class Inhibitions {
   /** The built-in inhibitions (see docs/rules.md). */
   public static Inhibitions standard() {
     Map<RuleId, Set<RuleId>> m = new EnumMap<>(RuleId.class);
+    // NaN makes every statement about the loss curve, gradients and predictions meaningless.
     m.put(RuleId.NEGATIVE_LOSS, EnumSet.of(RuleId.NONFINITE_LOSS));
+    m.put(RuleId.EXPLODING_GRADIENT, EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.UNNORMALIZED_INPUT));
+    m.put(RuleId.VANISHING_GRADIENT, EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.UNNORMALIZED_INPUT));
+    m.put(RuleId.OUTPUT_COLLAPSE, EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.UNNORMALIZED_INPUT));
+    // A loss on the wrong objective (softmax into NLL) or on unscaled inputs: its curve is a symptom, not news.
+    m.put(RuleId.LOSS_AT_INIT, EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.NEGATIVE_LOSS, RuleId.UNNORMALIZED_INPUT));
+    m.put(RuleId.LOSS_DIVERGENCE, EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.NEGATIVE_LOSS, RuleId.UNNORMALIZED_INPUT));
+    m.put(RuleId.LOSS_PLATEAU, EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.NEGATIVE_LOSS, RuleId.UNNORMALIZED_INPUT));
     return new Inhibitions(m);
   }
 

@@ -2,23 +2,34 @@ package io.trainwatch.monitor.alerting;
 
 import io.trainwatch.monitor.rules.Finding;
 import io.trainwatch.monitor.rules.Rule;
+import io.trainwatch.monitor.rules.RuleId;
 import io.trainwatch.monitor.rules.RuleSettings;
 import io.trainwatch.monitor.rules.Rules;
 import io.trainwatch.monitor.rules.RunSettings;
+import io.trainwatch.monitor.rules.TimedRule;
 import io.trainwatch.monitor.run.AlertTrack;
 import io.trainwatch.monitor.run.RunState;
 import io.trainwatch.schemas.BatchEvent;
 import io.trainwatch.schemas.RunEnded;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Runs the rules and their alert lifecycles over one run's events: the whole monitoring logic of a run, without
  * Kafka. Deterministic: the same state and events give the same emissions, which exactly-once replays rely on.
  */
 public final class RunEvaluator {
+
+  /**
+   * Rules whose firing alert means the loss is not a training curve (NaN, or on the wrong objective): while one
+   * fires, the loss stays out of the run's loss history, and when it resolves the history is re-baselined, so that
+   * the incident itself never looks like divergence or progress afterwards.
+   */
+  static final Set<RuleId> LOSS_INVALIDATING = EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.NEGATIVE_LOSS);
 
   private final List<Rule> rules;
   private final Inhibitions inhibitions;
@@ -51,8 +62,46 @@ public final class RunEvaluator {
       advance(run, rule, AlertLifecycle.evaluate(rule, run.track(rule.id().code()), finding, s, batch.tsMs(),
           batch.step()), out);
     }
-    run.observe(batch, wallMs);
+    boolean lossIsACurve = LOSS_INVALIDATING.stream().noneMatch(r -> run.track(r.code()).firing());
+    run.observe(batch, wallMs, lossIsACurve);
+    if (out.stream().anyMatch(e -> !e.firing() && LOSS_INVALIDATING.contains(e.rule()))) {
+      run.loss().rebaseline();
+    }
     return out;
+  }
+
+  /** What a wall-clock check did to a run. */
+  public record WallClockResult(List<Emission> emissions, boolean changed) {
+
+    static final WallClockResult NOTHING = new WallClockResult(List.of(), false);
+  }
+
+  /**
+   * A wall-clock check of a live run: the time-based rules (stalled runs) are judged. Ended runs are not judged.
+   *
+   * @param nowMs wall-clock time of the check
+   * @param watchingSinceMs when this instance started watching the run (see {@link TimedRule#evaluateAt})
+   * @return the records to publish, and whether the run's state changed (and must be stored)
+   */
+  public WallClockResult onWallClock(RunState run, long nowMs, long watchingSinceMs, RunSettings settings) {
+    if (run.ended()) {
+      return WallClockResult.NOTHING;
+    }
+    List<Emission> out = new ArrayList<>(0);
+    boolean changed = false;
+    Long step = run.lastStep() < 0 ? null : run.lastStep();
+    for (Rule rule : rules) {
+      RuleSettings s = settings.get(rule.id());
+      if (!(rule instanceof TimedRule timed) || !s.enabled() || inhibitions.inhibited(rule.id(), run)) {
+        continue;
+      }
+      AlertTrack before = run.track(rule.id().code());
+      Optional<Finding> finding = timed.evaluateAt(run, nowMs, watchingSinceMs, s);
+      AlertLifecycle.Step st = AlertLifecycle.evaluate(rule, before, finding, s, nowMs, step);
+      changed |= !st.track().equals(before);
+      advance(run, rule, st, out);
+    }
+    return changed ? new WallClockResult(out, true) : WallClockResult.NOTHING;
   }
 
   /** The run ended: every open alert resolves. */

@@ -37,6 +37,7 @@ import java.util.stream.Collectors;
  * @param maxRuns most runs one instance tracks at once
  * @param endedRunRetention how long an ended run is remembered (late events, restarts with the same run id)
  * @param idleRunRetention how long a run without any event is remembered before it is forgotten
+ * @param maxRecordBytes largest record value of {@code trainwatch.events} that is read; larger ones are dead-lettered
  * @param rules rule settings
  */
 public record MonitorConfig(
@@ -51,6 +52,7 @@ public record MonitorConfig(
     int maxRuns,
     Duration endedRunRetention,
     Duration idleRunRetention,
+    int maxRecordBytes,
     RuleConfig rules) {
 
   /** Kafka Streams processing guarantees the monitor supports. */
@@ -107,10 +109,14 @@ public record MonitorConfig(
   public static final Param IDLE_RETENTION = Param.integer("monitor.runs.idle_retention_seconds", 86_400, 60,
       86_400L * 365, "How long a run that sends no events at all is kept before it is forgotten (its open alerts "
           + "are resolved).");
+  public static final Param MAX_RECORD_BYTES = Param.integer("monitor.events.max_record_bytes", 1_048_576, 1_024,
+      64L * 1_048_576, "Largest trainwatch.events record value the monitor reads, in bytes (a real event is about "
+          + "1 KB). Larger records go to the dead-letter topic unread, with a truncated copy of the value.");
 
   /** Every numeric monitor.* key. */
   public static final List<Param> MONITOR_PARAMS = List.of(EVENTS_PARTITIONS, ALERTS_PARTITIONS, DLQ_PARTITIONS,
-      REPLICATION_FACTOR, STREAM_THREADS, WALL_CLOCK_INTERVAL, MAX_RUNS, ENDED_RETENTION, IDLE_RETENTION);
+      REPLICATION_FACTOR, STREAM_THREADS, WALL_CLOCK_INTERVAL, MAX_RUNS, ENDED_RETENTION, IDLE_RETENTION,
+      MAX_RECORD_BYTES);
 
   public MonitorConfig {
     if (processingGuarantee == null || stateStore == null || rules == null) {
@@ -199,6 +205,7 @@ public record MonitorConfig(
         (int) get(monitor, MAX_RUNS),
         Duration.ofSeconds((long) get(monitor, ENDED_RETENTION)),
         Duration.ofSeconds((long) get(monitor, IDLE_RETENTION)),
+        (int) get(monitor, MAX_RECORD_BYTES),
         new RuleConfig(base, byJob));
   }
 
@@ -206,14 +213,14 @@ public record MonitorConfig(
   public MonitorConfig withRules(RuleConfig newRules) {
     return new MonitorConfig(eventsPartitions, alertsPartitions, dlqPartitions, replicationFactor,
         processingGuarantee, streamThreads, stateStore, wallClockInterval, maxRuns, endedRunRetention,
-        idleRunRetention, newRules);
+        idleRunRetention, maxRecordBytes, newRules);
   }
 
   /** This configuration with another state store type (tests and embedding). */
   public MonitorConfig withStateStore(StateStoreType type) {
     return new MonitorConfig(eventsPartitions, alertsPartitions, dlqPartitions, replicationFactor,
         processingGuarantee, streamThreads, type, wallClockInterval, maxRuns, endedRunRetention,
-        idleRunRetention, rules);
+        idleRunRetention, maxRecordBytes, rules);
   }
 
   private static RunSettings applyRuleKey(RunSettings settings, String fullKey, String ruleAndKey, String value) {

@@ -13,7 +13,14 @@ import java.util.Optional;
 public enum RuleId {
   NONFINITE_LOSS("nonfinite_loss", Severity.CRITICAL, 1),
   NEGATIVE_LOSS("negative_loss", Severity.CRITICAL, 2),
-  UNNORMALIZED_INPUT("unnormalized_input", Severity.WARNING, 3);
+  UNNORMALIZED_INPUT("unnormalized_input", Severity.WARNING, 3),
+  LOSS_AT_INIT("loss_at_init", Severity.WARNING, 4),
+  LOSS_DIVERGENCE("loss_divergence", Severity.ERROR, 5),
+  LOSS_PLATEAU("loss_plateau", Severity.WARNING, 6),
+  EXPLODING_GRADIENT("exploding_gradient", Severity.ERROR, 7),
+  VANISHING_GRADIENT("vanishing_gradient", Severity.WARNING, 8),
+  OUTPUT_COLLAPSE("output_collapse", Severity.ERROR, 9),
+  STALLED_RUN("stalled_run", Severity.ERROR, 10);
 
   /** One more than the largest code: sizes arrays indexed by code. */
   public static final int CODE_LIMIT = 32;

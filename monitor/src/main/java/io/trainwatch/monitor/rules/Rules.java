@@ -10,7 +10,14 @@ public final class Rules {
   private static final List<Rule> ALL = List.of(
       new NonFiniteLossRule(),
       new NegativeLossRule(),
-      new UnnormalizedInputRule());
+      new UnnormalizedInputRule(),
+      new LossAtInitRule(),
+      new LossDivergenceRule(),
+      new LossPlateauRule(),
+      new ExplodingGradientRule(),
+      new VanishingGradientRule(),
+      new OutputCollapseRule(),
+      new StalledRunRule());
 
   private static final Map<RuleId, Rule> BY_ID = new EnumMap<>(RuleId.class);
 
@@ -21,6 +28,9 @@ public final class Rules {
     for (RuleId id : RuleId.values()) {
       if (!BY_ID.containsKey(id)) {
         throw new IllegalStateException(id + ": declared in RuleId but has no rule");
+      }
+      if (ALL.get(id.ordinal()).id() != id) {
+        throw new IllegalStateException(id + ": rules must be listed in RuleId order (the evaluation order)");
       }
     }
   }

@@ -23,17 +23,25 @@ final class BinaryWriter {
     if (v < 0) {
       throw new IllegalArgumentException("value=" + v + ": must be >= 0");
     }
+    writeUnsigned(v);
+  }
+
+  /**
+   * Zig-zag encoded, for values that may be negative. The zig-zag form of a value at or beyond +-2^62 has its top
+   * bit set: it is written as the unsigned 64-bit number it is (10 bytes), which {@link BinaryReader} reads back.
+   */
+  void writeSignedVarLong(long v) {
+    writeUnsigned((v << 1) ^ (v >> 63));
+  }
+
+  /** LEB128 of {@code v} taken as an unsigned 64-bit number. */
+  private void writeUnsigned(long v) {
     ensure(10);
     while ((v & ~0x7FL) != 0) {
       buf[pos++] = (byte) ((v & 0x7F) | 0x80);
       v >>>= 7;
     }
     buf[pos++] = (byte) v;
-  }
-
-  /** Zig-zag encoded, for values that may be negative. */
-  void writeSignedVarLong(long v) {
-    writeVarLong((v << 1) ^ (v >> 63));
   }
 
   void writeDouble(double v) {

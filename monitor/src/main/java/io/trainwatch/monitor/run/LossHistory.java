@@ -52,7 +52,7 @@ public final class LossHistory {
     finite++;
     if (finite == 1 || ema < emaMin) {
       emaMin = ema;
-      noiseAtMin = recentSigma();
+      noiseAtMin = recentNoise();
     }
     blockSum += loss;
     if (++blockFill == BLOCK_SIZE) {
@@ -60,6 +60,17 @@ public final class LossHistory {
       blocksDone++;
       blockSum = 0;
       blockFill = 0;
+    }
+  }
+
+  /**
+   * Starts judging the loss afresh from its current smoothed level: after an incident during which the loss was not
+   * a training curve (non-finite, or below its bound), the best level reached before or during it means nothing.
+   */
+  public void rebaseline() {
+    if (finite > 0) {
+      emaMin = ema;
+      noiseAtMin = recentNoise();
     }
   }
 
@@ -83,7 +94,7 @@ public final class LossHistory {
     return finite == 0 ? Double.NaN : emaMin;
   }
 
-  /** The robust noise estimate ({@link #recentSigma()}) when the lowest smoothed loss was reached. */
+  /** The robust noise estimate ({@link #recentNoise()}) when the lowest smoothed loss was reached. */
   public double noiseAtMin() {
     return finite == 0 ? Double.NaN : noiseAtMin;
   }
@@ -105,22 +116,28 @@ public final class LossHistory {
   }
 
   /**
-   * A robust standard deviation of the recent raw losses: 1.4826 times their median absolute deviation, which a
-   * few outliers cannot inflate. 0 with fewer than two values.
+   * A robust estimate of the batch-to-batch noise of the recent raw losses: the median absolute deviation of their
+   * consecutive differences, scaled to a standard deviation (1.4826 / sqrt 2). Differencing removes the trend, so a
+   * loss that climbs (or falls) steadily does not pass for noise; the median ignores a few outliers. 0 with fewer
+   * than three values.
    */
-  public double recentSigma() {
+  public double recentNoise() {
     int n = recentCount();
-    if (n < 2) {
+    if (n < 3) {
       return 0;
     }
-    float[] values = Arrays.copyOf(recent, n);
-    Arrays.sort(values);
-    double m = median(values);
-    for (int i = 0; i < n; i++) {
-      values[i] = (float) Math.abs(values[i] - m);
+    float[] diffs = new float[n - 1];
+    int oldest = n < RECENT ? 0 : recentNext;
+    for (int i = 0; i < n - 1; i++) {
+      diffs[i] = recent[(oldest + i + 1) % RECENT] - recent[(oldest + i) % RECENT];
     }
-    Arrays.sort(values);
-    return MAD_TO_SIGMA * median(values);
+    Arrays.sort(diffs);
+    double m = median(diffs);
+    for (int i = 0; i < diffs.length; i++) {
+      diffs[i] = (float) Math.abs(diffs[i] - m);
+    }
+    Arrays.sort(diffs);
+    return MAD_TO_SIGMA / Math.sqrt(2) * median(diffs);
   }
 
   /** Number of complete blocks of {@link #BLOCK_SIZE} finite losses so far. */

@@ -157,6 +157,16 @@ public final class RunState {
 
   /** Adds a batch to the histories (after the rules have evaluated it). */
   public void observe(BatchEvent b, long wallMs) {
+    observe(b, wallMs, true);
+  }
+
+  /**
+   * Adds a batch to the histories.
+   *
+   * @param lossIsACurve {@code false} while the loss is known not to be a training curve (an alert says it is
+   *     non-finite or below its bound): it is then kept out of the loss history, which stays a picture of training
+   */
+  public void observe(BatchEvent b, long wallMs, boolean lossIsACurve) {
     batches++;
     lastStep = b.step();
     if (firstTsMs < 0) {
@@ -164,7 +174,9 @@ public final class RunState {
     }
     lastTsMs = Math.max(lastTsMs, b.tsMs());
     lastEventWallMs = wallMs;
-    loss.observe(b.loss());
+    if (lossIsACurve) {
+      loss.observe(b.loss());
+    }
     gradients.observe(b.gradNorm());
     if (b.predictions() != null) {
       maxPredictionEntropy = (float) Math.max(maxPredictionEntropy, b.predictions().entropy());

@@ -6,7 +6,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * The headers of a dead letter: the original record's headers, plus why it was rejected and where it came from.
- * The key and value are always the original bytes, unchanged.
+ * The key and value are the original bytes, unchanged, except the value of an oversized record, which is cut
+ * (then {@link #VALUE_BYTES} gives the original size).
  */
 public final class DeadLetters {
 
@@ -22,6 +23,8 @@ public final class DeadLetters {
   public static final String STAGE = "trainwatch.error.stage";
   /** The exception class, for records rejected by an unexpected exception. */
   public static final String EXCEPTION = "trainwatch.error.exception";
+  /** Set when the dead letter's value is truncated: the original value's size in bytes. */
+  public static final String VALUE_BYTES = "trainwatch.error.value_bytes";
 
   /** Longest reason kept in a header: a reason is one line, not a stack trace. */
   static final int MAX_REASON = 1024;

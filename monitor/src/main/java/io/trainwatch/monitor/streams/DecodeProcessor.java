@@ -4,6 +4,7 @@ import io.trainwatch.schemas.EventCodec;
 import io.trainwatch.schemas.InvalidEventException;
 import io.trainwatch.schemas.TrainingEvent;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
@@ -13,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads each record of {@code trainwatch.events} as a contract event. Valid events go on to the run evaluator,
  * keyed by run id; anything else (invalid JSON, contract violations, unknown type or version, a tombstone, a key
- * that is not the run id) goes to the dead-letter topic unchanged, with the reason in its headers.
+ * that is not the run id) goes to the dead-letter topic unchanged, with the reason in its headers. A value larger
+ * than {@code monitor.events.max_record_bytes} is not read at all; its dead letter keeps only the beginning.
  *
  * <p>The two children take different types (events, raw bytes), hence the {@code Object} output types.
  */
@@ -23,8 +25,17 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, 
   /** At most one log line per interval about rejected records: a misbehaving producer must not flood the log. */
   private static final long LOG_INTERVAL_MS = 10_000;
 
+  /** How much of an oversized value its dead letter keeps: enough to see what it was, small enough to publish. */
+  static final int OVERSIZED_COPY_BYTES = 64 * 1024;
+
+  private final int maxRecordBytes;
   private long lastLogMs = Long.MIN_VALUE;
   private long unloggedRejections;
+
+  /** @param maxRecordBytes values larger than this are not read but dead-lettered */
+  DecodeProcessor(int maxRecordBytes) {
+    this.maxRecordBytes = maxRecordBytes;
+  }
 
   @Override
   public void process(Record<byte[], byte[]> record) {
@@ -34,6 +45,9 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, 
       reason = "tombstone: the value is null, events are never deleted";
     } else if (record.key() == null) {
       reason = "key: missing, must be the run_id";
+    } else if (record.value().length > maxRecordBytes) {
+      reason = "value: " + record.value().length + " bytes, more than monitor.events.max_record_bytes="
+          + maxRecordBytes + " (dead letter keeps the first " + OVERSIZED_COPY_BYTES + ")";
     } else {
       try {
         event = EventCodec.decode(record.value());
@@ -57,8 +71,14 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, 
     String topic = m == null ? null : m.topic();
     Integer partition = m == null ? null : m.partition();
     Long offset = m == null ? null : m.offset();
-    context().forward(record.withHeaders(DeadLetters.headers(record.headers(), "decode", reason, topic, partition,
-        offset)), MonitorTopology.DLQ_SINK);
+    var headers = DeadLetters.headers(record.headers(), "decode", reason, topic, partition, offset);
+    byte[] value = record.value();
+    if (value != null && value.length > maxRecordBytes) {
+      // The whole value may not fit in a producer request; a record that cannot be written would stop the task.
+      DeadLetters.add(headers, DeadLetters.VALUE_BYTES, Integer.toString(value.length));
+      value = Arrays.copyOf(value, Math.min(OVERSIZED_COPY_BYTES, maxRecordBytes));
+    }
+    context().forward(record.withHeaders(headers).withValue(value), MonitorTopology.DLQ_SINK);
     long now = context().currentSystemTimeMs();
     if (now - lastLogMs >= LOG_INTERVAL_MS) {
       LOG.warn("Rejected {}-{}@{} to {}: {}{}", topic, partition, offset, MonitorTopology.DLQ_TOPIC, reason,

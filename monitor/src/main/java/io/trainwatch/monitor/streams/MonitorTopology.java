@@ -57,7 +57,7 @@ public final class MonitorTopology {
         () -> new RunProcessor(config, evaluator, alerts, counter);
     Topology t = new Topology();
     t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), EVENTS_TOPIC);
-    t.addProcessor(DECODE, DecodeProcessor::new, SOURCE);
+    t.addProcessor(DECODE, () -> new DecodeProcessor(config.maxRecordBytes()), SOURCE);
     t.addSink(DLQ_SINK, DLQ_TOPIC, new ByteArraySerializer(), new ByteArraySerializer(), DECODE);
     t.addProcessor(EVALUATE, runs, DECODE);
     t.addStateStore(Stores.keyValueStoreBuilder(store(config, RUN_STATE_STORE), Serdes.String(),

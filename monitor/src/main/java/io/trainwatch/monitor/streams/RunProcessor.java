@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Per-run state in, alerts out: loads the run's state, hands the event to the {@link RunEvaluator}, stores the
- * state and forwards the alerts. A wall-clock punctuation evicts runs that ended or went silent long ago.
+ * state and forwards the alerts. A wall-clock punctuation judges stalled runs and evicts runs that ended or went
+ * silent long ago.
  */
 final class RunProcessor extends ContextualProcessor<String, TrainingEvent, String, Alert> {
 
@@ -42,6 +43,8 @@ final class RunProcessor extends ContextualProcessor<String, TrainingEvent, Stri
   private KeyValueStore<String, RunState> states;
   private KeyValueStore<String, RunInfo> infos;
   private long localRuns;
+  /** When this processor (i.e. this task on this instance) started watching its runs. */
+  private long watchingSinceMs;
   private long lastCapLogMs = Long.MIN_VALUE;
   private long droppedSinceLog;
 
@@ -59,6 +62,7 @@ final class RunProcessor extends ContextualProcessor<String, TrainingEvent, Stri
     infos = context.getStateStore(MonitorTopology.RUN_INFO_STORE);
     localRuns = states.approximateNumEntries();
     counter.addRestored(localRuns);
+    watchingSinceMs = context.currentSystemTimeMs();
     context.schedule(config.wallClockInterval(), PunctuationType.WALL_CLOCK_TIME, this::onWallClock);
   }
 
@@ -111,13 +115,29 @@ final class RunProcessor extends ContextualProcessor<String, TrainingEvent, Stri
 
   private void onWallClock(long now) {
     List<KeyValue<String, RunState>> expired = new ArrayList<>();
+    List<KeyValue<String, RunState>> changed = new ArrayList<>();
     try (KeyValueIterator<String, RunState> it = states.all()) {
       while (it.hasNext()) {
         KeyValue<String, RunState> kv = it.next();
         if (expired(kv.value, now)) {
           expired.add(kv);
+          continue;
+        }
+        try {
+          RunEvaluator.WallClockResult r =
+              evaluator.onWallClock(kv.value, now, watchingSinceMs, config.rules().forRun(kv.value.profile()));
+          if (r.changed()) {
+            changed.add(kv);
+            publish(kv.key, kv.value, r.emissions());
+          }
+        } catch (RuntimeException e) {
+          LOG.error("Run {}: wall-clock check failed, will retry at the next check", kv.key, e);
         }
       }
+    }
+    // Written after the scan: a store is not modified under its own iterator.
+    for (KeyValue<String, RunState> kv : changed) {
+      states.put(kv.key, kv.value);
     }
     for (KeyValue<String, RunState> kv : expired) {
       try {
@@ -154,7 +174,10 @@ final class RunProcessor extends ContextualProcessor<String, TrainingEvent, Stri
     RunInfo info = infos.get(runId);
     for (Emission e : emissions) {
       Alert alert = alerts.toAlert(runId, state, info == null ? RunInfo.EMPTY : info, e);
-      context().forward(new Record<>(alert.alertId(), alert, e.atMs()));
+      // Record time is processing time: the broker refuses records stamped over an hour ahead
+      // (log.message.timestamp.after.max.ms) and deletes those older than retention, and an event's ts_ms can be
+      // anything a trainer's clock says. The alert itself carries the event times.
+      context().forward(new Record<>(alert.alertId(), alert, context().currentSystemTimeMs()));
       LOG.info("{} {} rev {}: {}", alert.status().wire(), alert.alertId(), alert.revision(), alert.summary());
     }
   }

@@ -91,7 +91,21 @@ class RunEvaluatorTest {
       out.addAll(evaluator.onBatch(run, batch("r", step).loss(-0.1).build(), off, step));
     }
 
-    assertThat(out).isEmpty();
+    // With negative_loss off, the loss at initialization (-0.1, about -1/C) still gives the fault away.
+    assertThat(out).extracting(Emission::rule, Emission::diagnosis)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(RuleId.LOSS_AT_INIT, "softmax_into_nll"));
+  }
+
+  @Test
+  void shouldLetNegativeLossSilenceTheSameFaultSeenAtInitialization() {
+    RunState run = started(Events.pytorchNll("r"));
+    List<Emission> out = new ArrayList<>();
+
+    for (int step = 0; step < 10; step++) {
+      out.addAll(evaluator.onBatch(run, batch("r", step).loss(-0.1).build(), settings, step));
+    }
+
+    assertThat(out).extracting(Emission::rule).containsExactly(RuleId.NEGATIVE_LOSS);
   }
 
   @Test

@@ -90,7 +90,8 @@ class MonitorConfigTest {
     "rules.negative_loss.threshold=1 | rules.negative_loss.threshold: unknown key (negative_loss has enabled,"
         + " for_batches, for_seconds, resolve_after_batches, tolerance)",
     "rules.negative_los.enabled=true | rules.negative_los.enabled: unknown rule negative_los (rules:"
-        + " nonfinite_loss, negative_loss, unnormalized_input)",
+        + " nonfinite_loss, negative_loss, unnormalized_input, loss_at_init, loss_divergence, loss_plateau,"
+        + " exploding_gradient, vanishing_gradient, output_collapse, stalled_run)",
     "rules.negative_loss=true | rules.negative_loss: expected rules.<rule_id>.<key>",
     "rules.negative_loss.for_batches.x=1 | rules.negative_loss.for_batches.x: expected rules.<rule_id>.<key>",
     "monitor.topics.events_partitions=0 | monitor.topics.events_partitions=0: must be >= 1",
@@ -102,7 +103,7 @@ class MonitorConfigTest {
         + " monitor.topics.alerts_partitions, monitor.topics.dlq_partitions, monitor.topics.replication_factor,"
         + " monitor.stream_threads, monitor.wall_clock_interval_seconds, monitor.runs.max,"
         + " monitor.runs.ended_retention_seconds, monitor.runs.idle_retention_seconds,"
-        + " monitor.processing_guarantee, monitor.state_store)",
+        + " monitor.events.max_record_bytes, monitor.processing_guarantee, monitor.state_store)",
     "bootstrap.servers=x:1 | bootstrap.servers: unknown key (keys start with monitor., rules. or jobs.)",
     "jobs.nightly.enabled=false | jobs.nightly.enabled: expected jobs.<job>.rules.<rule_id>.<key>",
     "jobs.nightly.rules.negative_loss.for_batches=0 | jobs.nightly.rules.negative_loss.for_batches=0:"

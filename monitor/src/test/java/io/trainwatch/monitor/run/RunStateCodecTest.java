@@ -55,7 +55,8 @@ class RunStateCodecTest {
     }
 
     assertThat(RunStateCodec.encode(s).length).isLessThanOrEqualTo(1024);
-    // Past the longest horizon (48 blocks of 25 batches) only the varint counters grow, a byte per counter per factor of 128.
+    // Past the longest horizon (48 blocks of 25 batches) only the varint counters grow: a byte per counter per
+    // factor of 128.
     assertThat(RunStateCodec.encode(longRun(100_000)).length)
         .isBetween(RunStateCodec.encode(longRun(2000)).length, RunStateCodec.encode(longRun(2000)).length + 8);
   }

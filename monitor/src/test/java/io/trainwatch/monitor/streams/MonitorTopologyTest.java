@@ -2,6 +2,7 @@ package io.trainwatch.monitor.streams;
 
 import static io.trainwatch.monitor.testing.Events.batch;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.trainwatch.monitor.Monitor;
 import io.trainwatch.monitor.MonitorOptions;
@@ -116,7 +117,8 @@ class MonitorTopologyTest {
     TestRecord<String, Alert> record = alerts.readRecord();
 
     assertThat(record.key()).isEqualTo("r1/negative_loss");
-    assertThat(record.timestamp()).isEqualTo(Events.ts(2));
+    // Processing time, not the event's: the broker refuses records stamped far ahead and deletes expired ones.
+    assertThat(record.timestamp()).isEqualTo(WALL_START.toEpochMilli());
   }
 
   @Test
@@ -235,7 +237,7 @@ class MonitorTopologyTest {
         .isEqualTo("java.lang.IllegalStateException");
     assertThat(DeadLetters.header(dead.headers(), DeadLetters.OFFSET)).isEqualTo("2");
     assertThat(alerts.readValuesToList()).extracting(Alert::rule, Alert::step)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple("negative_loss", 15L));
+        .containsExactly(tuple("negative_loss", 15L));
   }
 
   @Test
@@ -248,9 +250,13 @@ class MonitorTopologyTest {
     sendBatches("typo", 0, 20, step -> -0.2);
     sendBatches("patient", 0, 20, step -> -0.2);
 
-    assertThat(alerts.readValuesToList()).extracting(Alert::runId, Alert::step)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple("typo", 2L),
-            org.assertj.core.groups.Tuple.tuple("patient", 9L));
+    // "quiet" turned negative_loss off: only the loss at initialization gives it away. "patient" waits 10 batches for
+    // negative_loss, so loss_at_init (not silenced by a merely pending alert) speaks first.
+    assertThat(alerts.readValuesToList()).extracting(Alert::runId, Alert::rule, Alert::step).containsExactly(
+        tuple("quiet", "loss_at_init", 2L),
+        tuple("typo", "negative_loss", 2L),
+        tuple("patient", "loss_at_init", 2L),
+        tuple("patient", "negative_loss", 9L));
   }
 
   @Test
@@ -263,6 +269,54 @@ class MonitorTopologyTest {
     assertThat(a.diagnosis()).isEqualTo("softmax_into_nll");
     assertThat(a.job()).isNull();
     assertThat(a.labels()).isEmpty();
+  }
+
+  @Test
+  void shouldRaiseAStalledRunAlertOnTheWallClockAndResolveItWithTheNextBatch() {
+    start(MonitorConfig.defaults());
+    send(Events.dl4jMcxent("hung"));
+    sendBatches("hung", 0, 10, step -> 1.0);
+    send(Events.dl4jMcxent("finished"));
+    sendBatches("finished", 0, 10, step -> 1.0);
+    send(Events.ended("finished", 10));
+
+    driver.advanceWallClockTime(Duration.ofSeconds(590));
+    assertThat(alerts.isEmpty()).isTrue();
+    driver.advanceWallClockTime(Duration.ofSeconds(20));
+
+    Alert stalled = alerts.readValue();
+    assertThat(stalled.alertId()).isEqualTo("hung/stalled_run");
+    assertThat(stalled.status()).isEqualTo(AlertStatus.FIRING);
+    assertThat(stalled.severity()).isEqualTo(Severity.ERROR);
+    assertThat(stalled.diagnosis()).isEqualTo("stopped_reporting");
+    assertThat(stalled.step()).isEqualTo(9L);
+    assertThat(stalled.evidence()).containsEntry("last_step", 9L).containsEntry("stall_seconds", 600L);
+    // Noticed at the first wall-clock check after 600 s of silence (checks run every 10 s).
+    assertThat(stalled.startsAt()).isBetween(WALL_START.plusSeconds(600), WALL_START.plusSeconds(610));
+    assertThat(stalled.hint()).contains("jstack");
+    assertThat(alerts.isEmpty()).as("one alert per incident, and none for the finished run").isTrue();
+    driver.advanceWallClockTime(Duration.ofSeconds(600));
+    assertThat(alerts.isEmpty()).isTrue();
+
+    send(batch("hung", 10).build());
+
+    Alert resolved = alerts.readValue();
+    assertThat(resolved.alertId()).isEqualTo("hung/stalled_run");
+    assertThat(resolved.status()).isEqualTo(AlertStatus.RESOLVED);
+    assertThat(resolved.revision()).isEqualTo(2);
+    assertThat(resolved.endsAt()).isAfterOrEqualTo(resolved.startsAt());
+  }
+
+  @Test
+  void shouldNotCallRunsStalledForTimeTheMonitorWasNotWatching() {
+    start(MonitorConfig.defaults());
+    // Events from long ago (event time) arrive now: silence is measured on the monitor's clock, not event time.
+    send(Events.dl4jMcxent("old"));
+    sendBatches("old", 0, 3, step -> 1.0);
+
+    driver.advanceWallClockTime(Duration.ofSeconds(300));
+
+    assertThat(alerts.isEmpty()).isTrue();
   }
 
   @Test
@@ -290,12 +344,20 @@ class MonitorTopologyTest {
     sendBatches("silent", 0, 3, step -> -0.1);
     assertThat(alerts.readValue().status()).isEqualTo(AlertStatus.FIRING);
 
+    driver.advanceWallClockTime(Duration.ofMinutes(11));
+    assertThat(alerts.readValue().rule()).isEqualTo("stalled_run");
+
     driver.advanceWallClockTime(Duration.ofHours(25));
 
     Alert resolved = alerts.readValue();
+    assertThat(resolved.rule()).isEqualTo("negative_loss");
     assertThat(resolved.status()).isEqualTo(AlertStatus.RESOLVED);
     assertThat(resolved.revision()).isEqualTo(2);
     assertThat(resolved.evidence()).containsKey("idle_seconds");
+    assertThat(alerts.readValue()).satisfies(a -> {
+      assertThat(a.rule()).isEqualTo("stalled_run");
+      assertThat(a.status()).isEqualTo(AlertStatus.RESOLVED);
+    });
     assertThat(resolved.summary()).contains("run forgotten after");
     assertThat(driver.<String, RunState>getKeyValueStore(MonitorTopology.RUN_STATE_STORE).get("silent")).isNull();
   }

@@ -1,0 +1,74 @@
+package io.trainwatch.monitor.rules;
+
+import io.trainwatch.monitor.run.RunState;
+import io.trainwatch.schemas.BatchEvent;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code loss_at_init} (warning): the first batches' loss is far from what a C-class cross-entropy predicts for an
+ * untrained network, ln C (2.30 for 10 classes): above {@code max_ratio * ln C + margin}, or near -1/C, the
+ * signature of softmax probabilities fed into an NLL loss.
+ *
+ * <p>Judged only on the first {@code init_batches} batches of a run that starts at step 0 (a run resumed from a
+ * checkpoint is not at initialization), for cross-entropy and NLL losses with a declared {@code num_classes >= 2}.
+ *
+ * <p>Diagnoses: {@code init_loss_too_high} (unscaled inputs, too-large initial weights, labels not one-hot),
+ * {@code softmax_into_nll}.
+ */
+public final class LossAtInitRule implements Rule {
+
+  public static final Param INIT_BATCHES = Param.integer("init_batches", 5, 1, 1000,
+      "How many of a run's first batches (from step 0) are compared with the loss expected at initialization.");
+  public static final Param MAX_RATIO = Param.number("max_ratio", 2, 1, 1e6,
+      "Fire when the loss exceeds max_ratio * ln(num_classes) + margin.");
+  public static final Param MARGIN = Param.number("margin", 2, 0, 1e6,
+      "Added to max_ratio * ln(num_classes), so that 2-class problems are not judged on a tiny ln 2.");
+
+  public static final String INIT_LOSS_TOO_HIGH = "init_loss_too_high";
+  public static final String SOFTMAX_INTO_NLL = "softmax_into_nll";
+
+  private static final RuleSpec SPEC = RuleSpec.of(RuleId.LOSS_AT_INIT, 3, 20, INIT_BATCHES, MAX_RATIO, MARGIN);
+
+  @Override
+  public RuleSpec spec() {
+    return SPEC;
+  }
+
+  @Override
+  public List<String> diagnoses() {
+    return List.of(SOFTMAX_INTO_NLL, INIT_LOSS_TOO_HIGH);
+  }
+
+  @Override
+  public boolean appliesTo(RunState run, BatchEvent batch, RuleSettings settings) {
+    long initBatches = settings.integer(INIT_BATCHES);
+    Integer classes = run.numClasses();
+    LossFamily family = LossFamily.of(run.lossDescriptor());
+    // After the first batches the rule has nothing more to say: its alert stays as it is until the run ends.
+    return run.batches() < initBatches && batch.step() < initBatches && classes != null && classes >= 2
+        && (family == LossFamily.CROSS_ENTROPY || family == LossFamily.NLL) && Double.isFinite(batch.loss());
+  }
+
+  @Override
+  public Optional<Finding> evaluate(RunState run, BatchEvent batch, RuleSettings settings) {
+    int classes = run.numClasses();
+    double expected = Math.log(classes);
+    double loss = batch.loss();
+    String diagnosis;
+    if (loss > settings.number(MAX_RATIO) * expected + settings.number(MARGIN)) {
+      diagnosis = INIT_LOSS_TOO_HIGH;
+    } else if (loss < 0 && loss >= -Math.min(1, 2.0 / classes + 0.05)) {
+      diagnosis = SOFTMAX_INTO_NLL; // -mean(p[target]) with near-uniform p: about -1/C
+    } else {
+      return Optional.empty();
+    }
+    return Optional.of(Finding.of(diagnosis, loss)
+        .put("loss", loss)
+        .put("expected_loss", expected)
+        .put("num_classes", classes)
+        .put("loss_name", run.lossDescriptor().name())
+        .put("max_expected_loss", settings.number(MAX_RATIO) * expected + settings.number(MARGIN))
+        .build());
+  }
+}

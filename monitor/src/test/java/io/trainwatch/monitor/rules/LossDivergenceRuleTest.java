@@ -1,0 +1,109 @@
+package io.trainwatch.monitor.rules;
+
+import static io.trainwatch.monitor.rules.RuleTesting.judge;
+import static io.trainwatch.monitor.rules.RuleTesting.run;
+import static io.trainwatch.monitor.testing.Events.batch;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.trainwatch.monitor.run.RunState;
+import io.trainwatch.monitor.testing.Events;
+import io.trainwatch.monitor.testing.LossCurves;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class LossDivergenceRuleTest {
+
+  private final LossDivergenceRule rule = new LossDivergenceRule();
+
+  @Test
+  void shouldCatchALearningRateThatBlowsTheLossUp() {
+    RunState run = run(Events.dl4jMcxent("r"));
+    Random random = new Random(1);
+    for (int step = 0; step < 300; step++) {
+      assertThat(judge(rule, run, batch("r", step).loss(LossCurves.noisyDecay(step, random)).build())).isEmpty();
+    }
+
+    // The learning rate is raised 100x at step 300: the loss roughly doubles every batch.
+    Optional<Finding> f = Optional.empty();
+    int step = 300;
+    double loss = 0.4;
+    while (f.isEmpty() && step < 310) {
+      loss *= 2;
+      f = judge(rule, run, batch("r", step++).loss(loss).build());
+    }
+
+    assertThat(step - 300).isLessThanOrEqualTo(3);
+    assertThat(f.orElseThrow().diagnosis()).isEqualTo(LossDivergenceRule.LOSS_SPIKE);
+    assertThat(f.get().evidence()).containsKeys("loss", "best_loss", "rise", "threshold", "noise");
+  }
+
+  @Test
+  void shouldCallASustainedClimbRising() {
+    RunState run = run(Events.pytorchNll("r"));
+    for (int step = 0; step < 200; step++) {
+      judge(rule, run, batch("r", step).loss(2.3 * Math.exp(-step / 30.0) + 0.2).build());
+    }
+    String last = null;
+    for (int step = 200; step < 260; step++) {
+      Optional<Finding> f = judge(rule, run, batch("r", step).loss(0.2 + (step - 200) * 0.05).build());
+      if (f.isPresent()) {
+        last = f.get().diagnosis();
+      }
+    }
+
+    assertThat(last).isEqualTo(LossDivergenceRule.LOSS_RISING);
+  }
+
+  @Test
+  void shouldWorkForLossesBelowZero() {
+    RunState run = run(Events.gaussianNll("r"));
+    Random random = new Random(2);
+    for (int step = 0; step < 300; step++) {
+      double loss = -2.0 - 1.5 * (1 - Math.exp(-step / 50.0)) + 0.1 * random.nextGaussian();
+      assertThat(judge(rule, run, batch("r", step).loss(loss).build())).isEmpty();
+    }
+
+    assertThat(judge(rule, run, batch("r", 300).loss(1.0).build())).isPresent();
+  }
+
+  @Test
+  void shouldTolerateNoisySmallBatchCurvesWithHeavyTails() {
+    for (long seed = 0; seed < 20; seed++) {
+      RunState run = run(Events.dl4jMcxent("r"));
+      Random random = new Random(seed);
+      int hits = 0;
+      int consecutive = 0;
+      for (int step = 0; step < 3000; step++) {
+        boolean hit = judge(rule, run, batch("r", step).loss(LossCurves.smallBatch(step, random)).build())
+            .isPresent();
+        consecutive = hit ? consecutive + 1 : 0;
+        hits = Math.max(hits, consecutive);
+      }
+      assertThat(hits).as("seed %d: longest run of divergent batches", seed).isLessThan(3);
+    }
+  }
+
+  @Test
+  void shouldNotJudgeBeforeTheWarmUp() {
+    RunState run = run(Events.dl4jMcxent("r"));
+    for (int step = 0; step < 19; step++) {
+      judge(rule, run, batch("r", step).loss(2.0).build());
+    }
+
+    assertThat(rule.appliesTo(run, batch("r", 19).loss(50).build(), rule.spec().defaults())).isFalse();
+    run.observe(batch("r", 19).loss(2.0).build(), 0);
+    assertThat(rule.appliesTo(run, batch("r", 20).loss(50).build(), rule.spec().defaults())).isTrue();
+  }
+
+  @Test
+  void shouldNotFireOnRoundingOfAFlatLoss() {
+    RunState run = run(Events.dl4jMcxent("r"));
+    for (int step = 0; step < 100; step++) {
+      judge(rule, run, batch("r", step).loss(2.302585).build());
+    }
+
+    assertThat(judge(rule, run, batch("r", 100).loss(2.302590).build())).isEmpty();
+    assertThat(judge(rule, run, batch("r", 101).loss(2.5).build())).isPresent();
+  }
+}
