@@ -28,6 +28,8 @@ record HostileCase(String name, Category category, byte[] key, byte[] value, boo
     ABSURD_COUNT,
     /** Well-formed events that are wrong only in context: repeated or backwards steps, events after run_ended. */
     OUT_OF_ORDER,
+    /** Random garbage and randomly mutated events from {@link HostileGenerators}. */
+    GENERATED,
     CONTROL
   }
 
