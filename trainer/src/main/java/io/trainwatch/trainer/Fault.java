@@ -22,10 +22,10 @@ public enum Fault {
   /** Raw 0..255 pixels instead of standardized ones (from onset, until recovery if set). */
   UNNORMALIZED_INPUT("unnormalized-input", true, "raw 0..255 pixel inputs instead of standardized ones"),
   /**
-   * A learning rate 500 times too high (10 instead of 0.02); from step 0 it drives the loss to NaN within a few
-   * steps. With an onset it is a mid-run learning-rate jump.
+   * A learning rate far too high (1e6 instead of 0.02): the loss explodes and is NaN within two to six steps of the
+   * onset. With an onset it is a mid-run learning-rate jump.
    */
-  DIVERGE("diverge", true, "learning rate 500x too high: the loss explodes to NaN");
+  DIVERGE("diverge", true, "learning rate 1e6 instead of 0.02: the loss explodes to NaN");
 
   private final String wire;
   private final boolean timed;
