@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -76,6 +78,15 @@ public final class BenchCommand implements Callable<Integer> {
       description = "The Streams application under test: monitor (default) or reference (the minimal app).")
   String app;
 
+  @Option(names = "--monitor-config", paramLabel = "FILE",
+      description = "Monitor configuration file (monitor.*, rules.* keys) instead of the defaults.")
+  Path monitorConfig;
+
+  @Option(names = "--streams-property", paramLabel = "KEY=VALUE",
+      description = "Kafka Streams setting for the application under test, e.g. commit.interval.ms=200 "
+          + "(repeatable; settings the monitor fixes itself stay as they are).")
+  Map<String, String> streamsProperties = new LinkedHashMap<>();
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -100,7 +111,8 @@ public final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     BenchPlan plan = plan();
-    StreamsApp monitor = StreamsApps.byName(app);
+    AppSpec appSpec = new AppSpec(app, monitorConfig, streamsProperties);
+    StreamsApp monitor = appSpec.create();
     Set<Section> sections = only != null ? EnumSet.copyOf(only) : EnumSet.allOf(Section.class);
     if (only == null && !plan.jmh()) {
       sections.remove(Section.JMH);
@@ -109,7 +121,8 @@ public final class BenchCommand implements Callable<Integer> {
     MachineInfo machine = MachineInfo.current();
     Instant startedAt = Instant.now();
     long start = System.nanoTime();
-    int partitions = MonitorConfig.defaults().eventsPartitions();
+    int partitions = monitor instanceof TrainwatchMonitorApp m ? m.config().eventsPartitions()
+        : MonitorConfig.defaults().eventsPartitions();
 
     ThroughputSection.Result throughput = null;
     if (sections.contains(Section.THROUGHPUT)) {
@@ -132,7 +145,7 @@ public final class BenchCommand implements Callable<Integer> {
     MemoryBench.Result memory = null;
     if (sections.contains(Section.MEMORY)) {
       LOG.info("4. memory: {} runs in -Xmx{}", plan.memory().runs(), plan.memory().heapLimit());
-      memory = MemoryBench.run(app, partitions, plan.memory(), Duration.ofMinutes(15).toSeconds());
+      memory = MemoryBench.run(appSpec, partitions, plan.memory(), Duration.ofMinutes(15).toSeconds());
     }
     List<CostCurveSection.Point> cost = List.of();
     if (sections.contains(Section.COST)) {
@@ -181,10 +194,12 @@ public final class BenchCommand implements Callable<Integer> {
   private static String describe(StreamsApp app) {
     if (app instanceof TrainwatchMonitorApp m) {
       MonitorConfig c = m.config();
-      return "the trainwatch monitor with its default configuration: " + c.processingGuarantee().wire() + ", "
-          + c.streamThreads() + " stream thread, " + c.stateStore().wire()
-          + " state stores (changelogged, with the record cache), " + c.eventsPartitions() + " partitions of "
-          + "trainwatch.events";
+      String settings = c.processingGuarantee().wire() + ", " + c.streamThreads() + " stream thread, "
+          + c.stateStore().wire() + " state stores (changelogged, with the record cache), " + c.eventsPartitions()
+          + " partitions of trainwatch.events";
+      boolean defaults = c.equals(MonitorConfig.defaults()) && m.streamsProperties().isEmpty();
+      return "the trainwatch monitor with " + (defaults ? "its default configuration: " : "this configuration: ")
+          + settings + (m.streamsProperties().isEmpty() ? "" : ", Kafka Streams overrides " + m.streamsProperties());
     }
     return app.name();
   }

@@ -16,7 +16,8 @@ import org.apache.kafka.common.TopicPartition;
  * {@code HEAP_PROBE heapUsedBytes=... rssKiB=... eventsPerSecond=...}. Started with the heap limit under test
  * ({@code -Xmx512m}) and {@code -XX:+ExitOnOutOfMemoryError}, so "it fits" means it finished.
  *
- * <p>Arguments: {@code APP BOOTSTRAP APPLICATION_ID TIMEOUT_SECONDS}.
+ * <p>Arguments: {@code BOOTSTRAP APPLICATION_ID TIMEOUT_SECONDS APP [--monitor-config FILE] [KEY=VALUE...]} (the
+ * application as {@link AppSpec#toArgs()} writes it).
  */
 public final class HeapProbe {
 
@@ -26,18 +27,19 @@ public final class HeapProbe {
   private HeapProbe() {}
 
   public static void main(String[] args) {
-    if (args.length != 4) {
-      System.err.println("usage: HeapProbe APP BOOTSTRAP APPLICATION_ID TIMEOUT_SECONDS");
+    if (args.length < 4) {
+      System.err.println("usage: HeapProbe BOOTSTRAP APPLICATION_ID TIMEOUT_SECONDS APP [--monitor-config FILE] "
+          + "[KEY=VALUE...]");
       System.exit(2);
     }
-    StreamsApp app = StreamsApps.byName(args[0]);
-    String bootstrap = args[1];
+    StreamsApp app = AppSpec.fromArgs(java.util.Arrays.asList(args).subList(3, args.length)).create();
+    String bootstrap = args[0];
     Map<TopicPartition, Long> end;
     try (TopicProbe probe = new TopicProbe(bootstrap)) {
       end = probe.endOffsets(probe.partitions(Topics.EVENTS));
     }
     long[] heap = new long[1];
-    Throughput t = CatchUp.run(app, bootstrap, args[2], end, Map.of(), Duration.ofSeconds(Long.parseLong(args[3])),
+    Throughput t = CatchUp.run(app, bootstrap, args[1], end, Map.of(), Duration.ofSeconds(Long.parseLong(args[2])),
         () -> heap[0] = liveHeapBytes());
     System.out.printf(Locale.ROOT, "%s heapUsedBytes=%d rssKiB=%d eventsPerSecond=%.0f%n", RESULT, heap[0],
         residentKiB(), t.recordsPerSecond());

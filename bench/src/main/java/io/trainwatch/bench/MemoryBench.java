@@ -92,12 +92,12 @@ public final class MemoryBench {
   private MemoryBench() {}
 
   /** Runs the test on a broker of its own. */
-  public static Result run(String appName, int eventsPartitions, Settings s, long timeoutSeconds) {
+  public static Result run(AppSpec app, int eventsPartitions, Settings s, long timeoutSeconds) {
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults())) {
       String bootstrap = broker.bootstrapServers();
       broker.createTopic(Topics.EVENTS, eventsPartitions);
       load(bootstrap, new FleetSpec("mem-base", s.baselineRuns(), 0.03, s.seed()), s.batchesPerRun());
-      ProbeResult baseline = probe(appName, bootstrap, CatchUp.newApplicationId(), s.heapLimit(), timeoutSeconds);
+      ProbeResult baseline = probe(app, bootstrap, CatchUp.newApplicationId(), s.heapLimit(), timeoutSeconds);
 
       int ordinary = s.runs() - s.baselineRuns() - s.longRuns();
       load(bootstrap, new FleetSpec("mem", ordinary, 0.03, s.seed() + 1), s.batchesPerRun());
@@ -107,7 +107,7 @@ public final class MemoryBench {
       String fleetId = CatchUp.newApplicationId();
       ProbeResult fleet;
       try {
-        fleet = probe(appName, bootstrap, fleetId, s.heapLimit(), timeoutSeconds);
+        fleet = probe(app, bootstrap, fleetId, s.heapLimit(), timeoutSeconds);
       } catch (IllegalStateException e) {
         return new Result(s, baseline.heapBytes(), -1, -1, List.of(), List.of(), 0, e.getMessage());
       }
@@ -131,7 +131,7 @@ public final class MemoryBench {
 
   /** Runs {@link HeapProbe} in a child JVM. */
   private static ProbeResult probe(
-      String appName, String bootstrap, String applicationId, String heapLimit, long timeout) {
+      AppSpec app, String bootstrap, String applicationId, String heapLimit, long timeout) {
     Path log;
     try {
       log = Files.createTempFile("trainwatch-bench-heap-probe-", ".log");
@@ -140,8 +140,9 @@ public final class MemoryBench {
     }
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(List.of(java, "-Xmx" + heapLimit, "-XX:+ExitOnOutOfMemoryError",
-        "-cp", System.getProperty("java.class.path"), HeapProbe.class.getName(), appName, bootstrap, applicationId,
+        "-cp", System.getProperty("java.class.path"), HeapProbe.class.getName(), bootstrap, applicationId,
         String.valueOf(timeout)));
+    command.addAll(app.toArgs());
     try {
       Process p = new ProcessBuilder(command).redirectError(log.toFile()).start();
       String result = null;

@@ -28,6 +28,17 @@ public final class ReferenceStreamsApp implements StreamsApp {
 
   static final String STORE = "run-counters";
 
+  private final Map<String, String> streamsProperties;
+
+  public ReferenceStreamsApp() {
+    this(Map.of());
+  }
+
+  /** With extra Kafka Streams settings (they win over the defaults below). */
+  public ReferenceStreamsApp(Map<String, String> streamsProperties) {
+    this.streamsProperties = Map.copyOf(streamsProperties);
+  }
+
   @Override
   public String name() {
     return "minimal Streams app (decode + per-run get/put, EOS)";
@@ -52,6 +63,7 @@ public final class ReferenceStreamsApp implements StreamsApp {
     config.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     config.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
     config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    config.putAll(streamsProperties);
     config.putAll(overrides);
     KafkaStreams streams = new KafkaStreams(topology(), new StreamsConfig(config));
     streams.start();

@@ -11,14 +11,26 @@ import java.util.Map;
 public final class TrainwatchMonitorApp implements StreamsApp {
 
   private final MonitorConfig config;
+  private final Map<String, String> streamsProperties;
 
   /** The monitor as shipped: every setting at its default. */
   public TrainwatchMonitorApp() {
-    this(MonitorConfig.defaults());
+    this(MonitorConfig.defaults(), Map.of());
   }
 
-  public TrainwatchMonitorApp(MonitorConfig config) {
+  /**
+   * A configured monitor.
+   *
+   * @param streamsProperties Kafka Streams settings passed as client properties (the monitor's own win)
+   */
+  public TrainwatchMonitorApp(MonitorConfig config, Map<String, String> streamsProperties) {
     this.config = config;
+    this.streamsProperties = Map.copyOf(streamsProperties);
+  }
+
+  /** The extra Kafka Streams settings. */
+  public Map<String, String> streamsProperties() {
+    return streamsProperties;
   }
 
   public MonitorConfig config() {
@@ -32,7 +44,7 @@ public final class TrainwatchMonitorApp implements StreamsApp {
 
   @Override
   public Running start(String bootstrapServers, String applicationId, Path stateDir, Map<String, Object> overrides) {
-    Map<String, String> clientProperties = new HashMap<>();
+    Map<String, String> clientProperties = new HashMap<>(streamsProperties);
     overrides.forEach((k, v) -> clientProperties.put(k, String.valueOf(v)));
     Monitor monitor = Monitor.start(MonitorOptions.of(bootstrapServers)
         .withApplicationId(applicationId)
