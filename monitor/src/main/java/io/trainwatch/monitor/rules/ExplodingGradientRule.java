@@ -8,8 +8,9 @@ import java.util.Optional;
 
 /**
  * {@code exploding_gradient} (error): the gradient norm is non-finite, or more than {@code max_ratio} (100) times
- * its running baseline (a log-space moving average that spikes do not drag along), or above {@code max_norm} when
- * that is set, for {@code for_batches} consecutive batches. Needs {@code grad_norm}.
+ * its baseline, or above {@code max_norm} when that is set, for {@code for_batches} consecutive batches. The baseline
+ * is the larger of a log-space moving average that spikes do not drag along and the early level (the first 10
+ * norms). Needs {@code grad_norm}.
  *
  * <p>Diagnoses: {@code gradient_spike}, {@code nonfinite_gradient}.
  */
@@ -47,7 +48,9 @@ public final class ExplodingGradientRule implements Rule {
   public Optional<Finding> evaluate(RunState run, BatchEvent batch, RuleSettings settings) {
     double g = batch.gradNorm();
     GradientHistory h = run.gradients();
-    double baseline = h.baselineNorm();
+    // Never below the early level: once a run converges its gradients can shrink a thousandfold, and a normal-sized
+    // gradient from one hard batch is not an explosion.
+    double baseline = Math.max(h.baselineNorm(), h.initialNorm());
     double maxNorm = settings.number(MAX_NORM);
     String diagnosis;
     if (!Double.isFinite(g)) {

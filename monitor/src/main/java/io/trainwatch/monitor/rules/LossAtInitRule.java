@@ -44,10 +44,13 @@ public final class LossAtInitRule implements Rule {
   public boolean appliesTo(RunState run, BatchEvent batch, RuleSettings settings) {
     long initBatches = settings.integer(INIT_BATCHES);
     Integer classes = run.numClasses();
-    LossFamily family = LossFamily.of(run.lossDescriptor());
     // After the first batches the rule has nothing more to say: its alert stays as it is until the run ends.
-    return run.batches() < initBatches && batch.step() < initBatches && classes != null && classes >= 2
-        && (family == LossFamily.CROSS_ENTROPY || family == LossFamily.NLL) && Double.isFinite(batch.loss());
+    if (run.batches() >= initBatches || batch.step() >= initBatches || classes == null || classes < 2
+        || !Double.isFinite(batch.loss())) {
+      return false;
+    }
+    LossFamily family = LossFamily.of(run.lossDescriptor());
+    return family == LossFamily.CROSS_ENTROPY || family == LossFamily.NLL;
   }
 
   @Override

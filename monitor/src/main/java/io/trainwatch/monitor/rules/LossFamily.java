@@ -17,6 +17,8 @@ public enum LossFamily {
   /** Anything else (regression losses, Gaussian NLL, custom losses...). */
   OTHER;
 
+  private static final java.util.regex.Pattern NOT_ALPHANUMERIC = java.util.regex.Pattern.compile("[^a-z0-9]");
+
   /** The family of a declared loss; {@link #OTHER} when none was declared. */
   public static LossFamily of(LossDescriptor loss) {
     return loss == null ? OTHER : of(loss.name());
@@ -24,7 +26,7 @@ public enum LossFamily {
 
   /** The family of a loss name. */
   public static LossFamily of(String name) {
-    String n = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "");
+    String n = NOT_ALPHANUMERIC.matcher(name.toLowerCase(Locale.ROOT)).replaceAll("");
     if (n.contains("gaussian") || n.contains("poisson") || n.contains("ctc")) {
       return OTHER; // Gaussian/Poisson NLL and CTC are likelihoods of values, not class log-probabilities.
     }

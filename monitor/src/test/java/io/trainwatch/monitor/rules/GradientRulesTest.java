@@ -57,6 +57,20 @@ class GradientRulesTest {
   }
 
   @Test
+  void shouldNotCallANormalGradientAfterConvergenceAnExplosion() {
+    RunState run = warm(Events.dl4jMcxent("r"), 10, 1.0);
+    for (int step = 10; step < 2000; step++) {
+      run.observe(batch("r", step).loss(1e-5).gradNorm(1e-4).build(), step); // converged: gradients tiny
+    }
+
+    // Three hard batches in a row with gradients of the size the run started with.
+    for (int step = 2000; step < 2003; step++) {
+      assertThat(judge(exploding, run, batch("r", step).gradNorm(0.8).build())).isEmpty();
+    }
+    assertThat(judge(exploding, run, batch("r", 2003).gradNorm(150.0).build())).isPresent();
+  }
+
+  @Test
   void shouldNotJudgeWithoutGradientNorms() {
     RunState run = warm(Events.dl4jMcxent("r"), 50, 1.0);
 
