@@ -29,7 +29,8 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, 
   static final int OVERSIZED_COPY_BYTES = 64 * 1024;
 
   private final int maxRecordBytes;
-  private long lastLogMs = Long.MIN_VALUE;
+  // Not Long.MIN_VALUE: now - MIN_VALUE overflows to a negative number and the first warning would never come.
+  private long lastLogMs = -LOG_INTERVAL_MS;
   private long unloggedRejections;
 
   /** @param maxRecordBytes values larger than this are not read but dead-lettered */

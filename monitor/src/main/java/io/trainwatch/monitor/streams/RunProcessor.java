@@ -45,7 +45,8 @@ final class RunProcessor extends ContextualProcessor<String, TrainingEvent, Stri
   private long localRuns;
   /** When this processor (i.e. this task on this instance) started watching its runs. */
   private long watchingSinceMs;
-  private long lastCapLogMs = Long.MIN_VALUE;
+  // Not Long.MIN_VALUE: now - MIN_VALUE overflows to a negative number and the first warning would never come.
+  private long lastCapLogMs = -CAP_LOG_INTERVAL_MS;
   private long droppedSinceLog;
 
   RunProcessor(MonitorConfig config, RunEvaluator evaluator, AlertFactory alerts, RunCounter counter) {
