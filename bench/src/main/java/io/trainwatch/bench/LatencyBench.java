@@ -81,6 +81,8 @@ public final class LatencyBench {
    * @param healthyRunsAlerted background (healthy) runs that got an alert: false positives
    * @param achievedEventsPerSecond the background rate actually sent
    * @param byProfile pooled percentiles per fault kind
+   * @param uncommitted pooled percentiles of the same alerts seen by a {@code read_uncommitted} consumer: written
+   *     to the log, transaction not yet committed; the difference is the exactly-once commit wait
    */
   public record Result(
       List<Percentiles> perWindow,
@@ -89,7 +91,8 @@ public final class LatencyBench {
       int missed,
       int healthyRunsAlerted,
       double achievedEventsPerSecond,
-      Map<RunProfile, Percentiles> byProfile) {
+      Map<RunProfile, Percentiles> byProfile,
+      Percentiles uncommitted) {
 
     /** Per-window p99s, summarized: the repetition spread of the headline figure. */
     public Summary p99OverWindows() {
@@ -118,10 +121,14 @@ public final class LatencyBench {
     Set<String> healthyAlerted = ConcurrentHashMap.newKeySet();
     AtomicBoolean stop = new AtomicBoolean();
     AtomicReference<Exception> watcherFailure = new AtomicReference<>();
-    AlertWatcher watcher = new AlertWatcher(bootstrapServers, faults, healthyAlerted, stop, watcherFailure);
+    AlertWatcher watcher = new AlertWatcher(bootstrapServers, true, faults, healthyAlerted, stop, watcherFailure);
+    AlertWatcher early = new AlertWatcher(bootstrapServers, false, faults, healthyAlerted, stop, watcherFailure);
     watcher.seekToEnd();
+    early.seekToEnd();
     Thread watcherThread = new Thread(watcher, "bench-alert-watcher");
+    Thread earlyThread = new Thread(early, "bench-alert-watcher-uncommitted");
     watcherThread.start();
+    earlyThread.start();
     List<List<FaultRun>> injectedPerWindow = new ArrayList<>();
     long backgroundSent;
     double elapsedS;
@@ -183,6 +190,7 @@ public final class LatencyBench {
       stop.set(true);
       try {
         watcherThread.join(Duration.ofSeconds(10).toMillis());
+        earlyThread.join(Duration.ofSeconds(10).toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -197,6 +205,7 @@ public final class LatencyBench {
   private static Result summarize(List<List<FaultRun>> perWindow, int healthyAlerted, double achievedRate) {
     List<Percentiles> windows = new ArrayList<>();
     List<Long> all = new ArrayList<>();
+    List<Long> uncommitted = new ArrayList<>();
     Map<RunProfile, List<Long>> byProfile = new HashMap<>();
     int injected = 0;
     int missed = 0;
@@ -208,6 +217,9 @@ public final class LatencyBench {
           missed++;
         } else {
           samples.add(f.latencyNs);
+          if (f.uncommittedLatencyNs >= 0) {
+            uncommitted.add(f.uncommittedLatencyNs);
+          }
           byProfile.computeIfAbsent(f.run.profile(), p -> new ArrayList<>()).add(f.latencyNs);
         }
       }
@@ -222,7 +234,8 @@ public final class LatencyBench {
     Map<RunProfile, Percentiles> profiles = new java.util.EnumMap<>(RunProfile.class);
     byProfile.forEach((p, v) -> profiles.put(p, Percentiles.ofNanos(v.stream().mapToLong(Long::longValue).toArray())));
     return new Result(windows, Percentiles.ofNanos(all.stream().mapToLong(Long::longValue).toArray()), injected,
-        missed, healthyAlerted, achievedRate, profiles);
+        missed, healthyAlerted, achievedRate, profiles,
+        uncommitted.isEmpty() ? null : Percentiles.ofNanos(uncommitted.stream().mapToLong(Long::longValue).toArray()));
   }
 
   /** A faulty run being injected: when each of its batches was sent, and when its first alert arrived. */
@@ -232,6 +245,7 @@ public final class LatencyBench {
     long nextDueNs;
     volatile long alertedAtNs;
     volatile long latencyNs = -1;
+    volatile long uncommittedLatencyNs = -1;
 
     FaultRun(SimulatedRun run, int maxSteps, long now) {
       this.run = run;
@@ -265,19 +279,24 @@ public final class LatencyBench {
     }
   }
 
-  /** Reads committed alerts and matches each faulty run's first one to the send time of the batch it names. */
+  /**
+   * Reads alerts and matches each faulty run's first one to the send time of the batch it names. The committed
+   * watcher gives the figure and ends the faulty run; the uncommitted one only notes when the alert was written.
+   */
   private static final class AlertWatcher implements Runnable {
+    private final boolean committed;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Map<String, FaultRun> faults;
     private final Set<String> healthyAlerted;
     private final AtomicBoolean stop;
     private final AtomicReference<Exception> failure;
 
-    AlertWatcher(String bootstrapServers, Map<String, FaultRun> faults, Set<String> healthyAlerted,
-        AtomicBoolean stop, AtomicReference<Exception> failure) {
+    AlertWatcher(String bootstrapServers, boolean committed, Map<String, FaultRun> faults,
+        Set<String> healthyAlerted, AtomicBoolean stop, AtomicReference<Exception> failure) {
+      this.committed = committed;
       this.consumer = new KafkaConsumer<>(Map.of(
           ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-          ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+          ConsumerConfig.ISOLATION_LEVEL_CONFIG, committed ? "read_committed" : "read_uncommitted",
           ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
           new ByteArrayDeserializer(), new ByteArrayDeserializer());
       this.faults = faults;
@@ -323,14 +342,25 @@ public final class LatencyBench {
       }
       FaultRun f = faults.get(alert.runId());
       if (f == null) {
-        healthyAlerted.add(alert.runId());
+        if (committed) {
+          healthyAlerted.add(alert.runId());
+        }
         return;
       }
-      if (f.alertedAtNs != 0 || alert.step() == null) {
+      if (alert.step() == null) {
         return;
       }
       int step = (int) (long) alert.step();
       long sent = step < f.sentNs.length() ? f.sentNs.get(step) : 0;
+      if (!committed) {
+        if (f.uncommittedLatencyNs < 0 && sent != 0) {
+          f.uncommittedLatencyNs = receivedNs - sent;
+        }
+        return;
+      }
+      if (f.alertedAtNs != 0) {
+        return;
+      }
       if (sent != 0) {
         f.latencyNs = receivedNs - sent;
       }

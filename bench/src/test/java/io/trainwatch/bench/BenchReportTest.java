@@ -24,14 +24,16 @@ class BenchReportTest {
     rates.put(Rung.REFERENCE, Summary.of(rawRate / 4));
     rates.put(Rung.MONITOR, Summary.of(monitorRate));
     EventLoader.LoadResult load = new EventLoader.LoadResult(1_010_000, 590_000_000L, 10_000_000_000L);
-    return new ThroughputSection.Result(10_000, 300, 6, load, rates, Summary.of(monitorRate / rawRate), Summary.of(900.0), null, List.of(),
+    return new ThroughputSection.Result(10_000, 300, 6, load, rates, Summary.of(monitorRate / rawRate),
+        Summary.of(900.0), null, List.of(),
         new AlertTally(Map.of(RunProfile.HEALTHY, 9_700, RunProfile.DIVERGING, 300),
             Map.of(RunProfile.HEALTHY, 0, RunProfile.DIVERGING, 300), Map.of("nonfinite_loss", 300)));
   }
 
   private static LatencyBench.Result latency(double p99Ms) {
     Percentiles p = new Percentiles(p99Ms / 2, p99Ms, p99Ms * 1.2, 200);
-    return new LatencyBench.Result(List.of(p, p), p, 200, 0, 0, 10_000, Map.of(RunProfile.DIVERGING, p));
+    Percentiles written = new Percentiles(p99Ms / 4, p99Ms / 2, p99Ms, 200);
+    return new LatencyBench.Result(List.of(p, p), p, 200, 0, 0, 10_000, Map.of(RunProfile.DIVERGING, p), written);
   }
 
   private static TrainerSection.Result trainer(double noneMs, double trainwatchMs, double statsMs) {
