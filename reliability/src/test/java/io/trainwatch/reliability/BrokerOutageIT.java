@@ -13,10 +13,7 @@ import io.trainwatch.trainer.KafkaPublisherSettings;
 import io.trainwatch.trainer.PublisherStats;
 import io.trainwatch.trainer.SyntheticPixels;
 import io.trainwatch.trainer.TrainwatchListener;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -115,13 +112,11 @@ class BrokerOutageIT {
       broker.get().close();
       KafkaPublisherSettings impatient = settings.withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(10),
           Duration.ofSeconds(2));
-      PrintStream err = System.err;
-      ByteArrayOutputStream captured = new ByteArrayOutputStream();
       PublisherStats lost;
       long closeMs;
       double errorTotal;
-      System.setErr(new PrintStream(new TeeStream(err, captured), true, StandardCharsets.UTF_8));
-      try {
+      String log;
+      try (StderrCapture captured = StderrCapture.start()) {
         broker.set(EmbeddedKafkaBroker.start(options));
         KafkaEventPublisher publisher = new KafkaEventPublisher(impatient);
         TrainwatchListener listener = trainer.listen(publisher, "outage-lost");
@@ -139,10 +134,8 @@ class BrokerOutageIT {
         publisher.close();
         closeMs = (System.nanoTime() - start) / 1_000_000;
         lost = publisher.stats();
-      } finally {
-        System.setErr(err);
+        log = captured.text();
       }
-      String log = captured.toString(StandardCharsets.UTF_8);
       System.out.printf("broker gone for good (delivery timeout 1 s, close timeout 2 s): events %d published, "
               + "%d delivered, %d dropped, %d failed, %d pending; producer record-error-total %.0f; close took %d ms%n",
           lost.published(), lost.delivered(), lost.dropped(), lost.failed(), lost.pending(), errorTotal, closeMs);
@@ -258,28 +251,5 @@ class BrokerOutageIT {
     double[] out = Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
-  }
-
-  /** Writes to two streams: the test keeps its console output and gets a copy to search. */
-  private static final class TeeStream extends java.io.OutputStream {
-    private final java.io.OutputStream a;
-    private final java.io.OutputStream b;
-
-    TeeStream(java.io.OutputStream a, java.io.OutputStream b) {
-      this.a = a;
-      this.b = b;
-    }
-
-    @Override
-    public void write(int x) throws java.io.IOException {
-      a.write(x);
-      b.write(x);
-    }
-
-    @Override
-    public void write(byte[] buf, int off, int len) throws java.io.IOException {
-      a.write(buf, off, len);
-      b.write(buf, off, len);
-    }
   }
 }

@@ -109,7 +109,7 @@ final class HostileCorpus {
 
   /** A well-formed, healthy batch (positive loss, normalized input, softmax output). */
   static BatchEvent batch(String runId, long step, long tsMs) {
-    return new BatchEvent(runId, tsMs, step, 0, 32, 1.05 - step * 0.001,
+    return new BatchEvent(runId, tsMs, step, 0, 32, 0.1 + 1.0 / (1 + step * 0.01),
         new Stats(0.0, 1.0, 0.48, 0.29, 0, 128, null, null),
         new Stats(0.02, 0.9, 0.33, 0.2, 0, 96, 1.0, 1e-7), new Predictions(0.4, 0.9), 0.8, 0.01, 12.5);
   }

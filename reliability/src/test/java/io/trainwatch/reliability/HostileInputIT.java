@@ -46,7 +46,8 @@ class HostileInputIT {
   @Test
   void shouldDeadLetterEveryInvalidEventAndKeepWatching(@TempDir Path tmp) throws Exception {
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults()
-        .withExtraProperties(Map.of("message.max.bytes", String.valueOf(4 * 1024 * 1024))))) {
+        .withExtraProperties(Map.of("message.max.bytes", String.valueOf(4 * 1024 * 1024))));
+        StderrCapture log = StderrCapture.start()) {
       // One partition: the records are processed in the order sent, so the sentinel's alert proves all came before.
       broker.createTopic(Topics.EVENTS, 1);
       broker.createTopic(Topics.ALERTS, 1);
@@ -82,6 +83,9 @@ class HostileInputIT {
         assertDeadLetters(cases, dead);
         assertProcessed(cases, alerts);
         assertThat(monitor.state()).as("still running after everything").isEqualTo(KafkaStreams.State.RUNNING);
+        // Rejections are logged, rate-limited: at least the first one, never one line per record.
+        long logged = log.text().lines().filter(l -> l.contains("Rejected") && l.contains(Topics.EVENTS_DLQ)).count();
+        assertThat(logged).as("warnings about dead letters").isBetween(1L, 20L);
       }
     }
   }
