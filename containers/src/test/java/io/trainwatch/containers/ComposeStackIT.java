@@ -63,38 +63,58 @@ class ComposeStackIT {
 
     Set<String> volumes = new TreeSet<>();
     long up = System.nanoTime();
+    Throwable failure = null;
     try {
       compose.run(Duration.ofMinutes(5), "up", "--detach", "--no-build");
       volumes.addAll(volumesOf(compose.project()));
-      try (AlertLog log = new AlertLog(bootstrap)) {
-        List<Alert> alerts = log.readUntil(
-            a -> DemoRun.faultyRuns().stream().allMatch(run -> run.alerted(a, RUN_PREFIX)), Duration.ofMinutes(5));
-        if (log.firstAlertNanos() != 0) {
-          System.out.printf(Locale.ROOT,
-              "compose: first alert %.1f s after `up`, all faulty runs alerted after %.1f s%n",
-              (log.firstAlertNanos() - up) / 1e9, (System.nanoTime() - up) / 1e9);
-        }
-        for (DemoRun run : DemoRun.faultyRuns()) {
-          run.assertAlerts(alerts, RUN_PREFIX);
-        }
-
-        assertThat(awaitExit(compose.project(), "trainer-healthy", Duration.ofMinutes(5)))
-            .as("exit status of the healthy trainer").isZero();
-        MonitorProgress.awaitCaughtUp(bootstrap, Duration.ofMinutes(2));
-        alerts = log.readToEnd(Duration.ofMinutes(1));
-        for (DemoRun run : DemoRun.values()) {
-          run.assertAlerts(alerts, RUN_PREFIX);
-        }
-      }
+      checkAlerts(bootstrap, compose.project(), up);
+    } catch (Throwable t) {
+      failure = t;
+      throw t;
     } finally {
-      compose.run(Duration.ofMinutes(1), "logs", "--no-color", "--timestamps");  // kept in the compose log file
-      compose.run(Duration.ofMinutes(3), "down", "--volumes", "--remove-orphans", "--timeout", "30");
+      tearDown(compose, failure);
       System.out.printf(Locale.ROOT, "compose: up to down in %.1f s%n", (System.nanoTime() - up) / 1e9);
     }
     assertThat(containersOf(compose.project())).as("containers left by the compose project").isEmpty();
     assertThat(volumes).as("the stack's volumes (named and anonymous), which must be gone")
         .isNotEmpty()
         .allSatisfy(v -> assertThat(exists(v)).as("volume %s still exists", v).isFalse());
+  }
+
+  private void checkAlerts(String bootstrap, String project, long up) throws InterruptedException {
+    try (AlertLog log = new AlertLog(bootstrap)) {
+      List<Alert> alerts = log.readUntil(
+          a -> DemoRun.faultyRuns().stream().allMatch(run -> run.alerted(a, RUN_PREFIX)), Duration.ofMinutes(5));
+      if (log.firstAlertNanos() != 0) {
+        System.out.printf(Locale.ROOT,
+            "compose: first alert %.1f s after `up`, all faulty runs alerted after %.1f s%n",
+            (log.firstAlertNanos() - up) / 1e9, (System.nanoTime() - up) / 1e9);
+      }
+      for (DemoRun run : DemoRun.faultyRuns()) {
+        run.assertAlerts(alerts, RUN_PREFIX);
+      }
+
+      assertThat(awaitExit(project, "trainer-healthy", Duration.ofMinutes(5)))
+          .as("exit status of the healthy trainer").isZero();
+      MonitorProgress.awaitCaughtUp(bootstrap, Duration.ofMinutes(2));
+      alerts = log.readToEnd(Duration.ofMinutes(1));
+      for (DemoRun run : DemoRun.values()) {
+        run.assertAlerts(alerts, RUN_PREFIX);
+      }
+    }
+  }
+
+  /** Keeps the stack's logs, then {@code down -v}; a failure here never hides the test's own. */
+  private static void tearDown(ComposeCli compose, Throwable failure) {
+    try {
+      compose.run(Duration.ofMinutes(1), "logs", "--no-color", "--timestamps");  // kept in the compose log file
+      compose.run(Duration.ofMinutes(3), "down", "--volumes", "--remove-orphans", "--timeout", "30");
+    } catch (RuntimeException e) {
+      if (failure == null) {
+        throw e;
+      }
+      failure.addSuppressed(e);
+    }
   }
 
   private static Path composeFile() {
