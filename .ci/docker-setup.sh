@@ -114,6 +114,11 @@ main() {
   ensure_base_image
   # Images replaced by earlier test runs: vfs keeps every layer as a full copy, so they add up fast.
   docker image prune --force >/dev/null 2>&1 || true
+  if [[ "${CI:-}" == true ]]; then
+    # In CI nothing else uses this engine: whatever an interrupted earlier run left stopped goes too.
+    docker container prune --force >/dev/null 2>&1 || true
+    docker volume prune --force >/dev/null 2>&1 || true
+  fi
   log "ready in $((SECONDS - started)) s ($(docker version --format 'engine {{.Server.Version}}' 2>/dev/null))"
   cat <<ENV
 export DOCKER_HOST=unix://$SOCKET
