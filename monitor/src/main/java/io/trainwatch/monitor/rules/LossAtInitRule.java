@@ -1,5 +1,6 @@
 package io.trainwatch.monitor.rules;
 
+import io.trainwatch.monitor.run.LossHistory;
 import io.trainwatch.monitor.run.RunState;
 import io.trainwatch.schemas.BatchEvent;
 import java.util.List;
@@ -11,14 +12,16 @@ import java.util.Optional;
  * signature of softmax probabilities fed into an NLL loss.
  *
  * <p>Judged only on the first {@code init_batches} batches of a run that starts at step 0 (a run resumed from a
- * checkpoint is not at initialization), for cross-entropy and NLL losses with a declared {@code num_classes >= 2}.
+ * checkpoint is not at initialization), for cross-entropy and NLL losses with a declared {@code num_classes >= 2},
+ * and only while every batch so far agrees: a normal first loss followed by a huge one is a bad update, not a bad
+ * initialization.
  *
  * <p>Diagnoses: {@code init_loss_too_high} (unscaled inputs, too-large initial weights, labels not one-hot),
  * {@code softmax_into_nll}.
  */
 public final class LossAtInitRule implements Rule {
 
-  public static final Param INIT_BATCHES = Param.integer("init_batches", 5, 1, 1000,
+  public static final Param INIT_BATCHES = Param.integer("init_batches", 5, 1, LossHistory.RECENT,
       "How many of a run's first batches (from step 0) are compared with the loss expected at initialization.");
   public static final Param MAX_RATIO = Param.number("max_ratio", 2, 1, 1e6,
       "Fire when the loss exceeds max_ratio * ln(num_classes) + margin.");
@@ -57,11 +60,17 @@ public final class LossAtInitRule implements Rule {
   public Optional<Finding> evaluate(RunState run, BatchEvent batch, RuleSettings settings) {
     int classes = run.numClasses();
     double expected = Math.log(classes);
+    double limit = settings.number(MAX_RATIO) * expected + settings.number(MARGIN);
+    double nllFloor = -Math.min(1, 2.0 / classes + 0.05);
     double loss = batch.loss();
+    // Every batch so far must agree: a first loss near ln C followed by a huge one is a bad update (learning rate),
+    // not a bad initialization, and belongs to the divergence and non-finite rules.
+    LossHistory h = run.loss();
+    boolean first = h.finiteCount() == 0;
     String diagnosis;
-    if (loss > settings.number(MAX_RATIO) * expected + settings.number(MARGIN)) {
+    if (loss > limit && (first || h.recentMin() > limit)) {
       diagnosis = INIT_LOSS_TOO_HIGH;
-    } else if (loss < 0 && loss >= -Math.min(1, 2.0 / classes + 0.05)) {
+    } else if (loss < 0 && loss >= nllFloor && (first || (h.recentMax() < 0 && h.recentMin() >= nllFloor))) {
       diagnosis = SOFTMAX_INTO_NLL; // -mean(p[target]) with near-uniform p: about -1/C
     } else {
       return Optional.empty();
@@ -71,7 +80,7 @@ public final class LossAtInitRule implements Rule {
         .put("expected_loss", expected)
         .put("num_classes", classes)
         .put("loss_name", run.lossDescriptor().name())
-        .put("max_expected_loss", settings.number(MAX_RATIO) * expected + settings.number(MARGIN))
+        .put("max_expected_loss", limit)
         .build());
   }
 }

@@ -104,6 +104,24 @@ public final class LossHistory {
     return (int) Math.min(finite, RECENT);
   }
 
+  /** Smallest of the recent raw losses, NaN before any. */
+  public double recentMin() {
+    double m = Double.NaN;
+    for (int i = 0; i < recentCount(); i++) {
+      m = i == 0 ? recent[i] : Math.min(m, recent[i]);
+    }
+    return m;
+  }
+
+  /** Largest of the recent raw losses, NaN before any. */
+  public double recentMax() {
+    double m = Double.NaN;
+    for (int i = 0; i < recentCount(); i++) {
+      m = i == 0 ? recent[i] : Math.max(m, recent[i]);
+    }
+    return m;
+  }
+
   /** Median of the recent raw losses, NaN before any. */
   public double recentMedian() {
     int n = recentCount();

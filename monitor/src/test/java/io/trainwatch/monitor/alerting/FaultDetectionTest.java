@@ -120,6 +120,40 @@ class FaultDetectionTest {
   }
 
   @Test
+  void shouldBlameOnlyTheNonFiniteLossForALearningRateThatExplodesFromTheFirstUpdate() {
+    // The demo trainer's "diverge" fault: lr 1e6. Batch 0's loss (computed before the first update) is a normal
+    // ln C; then it explodes and is NaN a few steps later. Not an initialization problem.
+    TrainingSimulator sim = TrainingSimulator.healthyClassifier("r", 23)
+        .loss(step -> step == 0 ? 2.31 : step < 4 ? Math.pow(10, 3 * step) : Double.NaN)
+        .gradNorm(step -> step == 0 ? 1.4 : step < 4 ? Math.pow(10, 4 * step) : Double.POSITIVE_INFINITY)
+        .outputFrom(4, step -> Events.nonfiniteOutputs(10));
+
+    List<Emission> out = run(Events.dl4jMcxent("r"), sim.batches(0, 100));
+
+    assertThat(out).singleElement().satisfies(e -> {
+      assertThat(e.rule()).isEqualTo(RuleId.NONFINITE_LOSS);
+      assertThat(e.diagnosis()).isEqualTo("diverged");
+      assertThat(e.step()).isEqualTo(4L);
+    });
+  }
+
+  @Test
+  void shouldCatchALearningRateJumpMidRunBeforeTheLossTurnsNan() {
+    // The same fault with --onset-step: the loss explodes one batch after the jump, NaN five batches later.
+    TrainingSimulator sim = TrainingSimulator.healthyClassifier("r", 24)
+        .lossFrom(ONSET + 1, step -> step < ONSET + 6 ? Math.pow(10, 2 * (step - ONSET)) : Double.NaN)
+        .gradNormFrom(ONSET + 1, step -> step < ONSET + 6 ? Math.pow(10, 3 * (step - ONSET)) : Double.NaN)
+        .outputFrom(ONSET + 6, step -> Events.nonfiniteOutputs(10));
+
+    List<Emission> out = run(Events.dl4jMcxent("r"), sim.batches(0, 400));
+
+    assertCaught(out, RuleId.LOSS_DIVERGENCE, null);
+    assertCaught(out, RuleId.EXPLODING_GRADIENT, "gradient_spike");
+    assertThat(out.stream().filter(e -> e.rule() == RuleId.NONFINITE_LOSS).findFirst().orElseThrow().step())
+        .isEqualTo(ONSET + 6L);
+  }
+
+  @Test
   void shouldCatchADivergingLoss() {
     TrainingSimulator sim = TrainingSimulator.healthyClassifier("r", 17)
         .lossFrom(ONSET, step -> Math.min(1e4, 1.2 * Math.pow(1.6, step - ONSET + 1)));

@@ -10,6 +10,7 @@ import io.trainwatch.monitor.run.RunState;
 import io.trainwatch.monitor.testing.Events;
 import io.trainwatch.schemas.InputKind;
 import io.trainwatch.schemas.LossDescriptor;
+import io.trainwatch.schemas.RunStarted;
 import org.junit.jupiter.api.Test;
 
 class LossAtInitRuleTest {
@@ -38,19 +39,42 @@ class LossAtInitRuleTest {
   void shouldAcceptAHealthyStartIncludingALargishOne() {
     RunState run = run(Events.dl4jMcxent("r"));
 
-    assertThat(judge(rule, run, batch("r", 0).loss(2.31).build())).isEmpty();
+    assertThat(judge(rule, run, batch("r", 0).loss(6.6).build())).isEmpty();
     assertThat(judge(rule, run, batch("r", 1).loss(4.9).build())).isEmpty();
-    assertThat(judge(rule, run, batch("r", 2).loss(6.6).build())).isEmpty();
-    assertThat(judge(rule, run, batch("r", 3).loss(6.62).build())).isPresent();
+    assertThat(judge(rule, run, batch("r", 2).loss(2.31).build())).isEmpty();
+  }
+
+  @Test
+  void shouldFireJustAboveTheLimit() {
+    assertThat(judge(rule, run(Events.dl4jMcxent("r")), batch("r", 0).loss(6.62).build())).isPresent();
+  }
+
+  @Test
+  void shouldLeaveABadFirstUpdateToOtherRules() {
+    // Learning rate 1e6: the first loss is a normal ln C, the next ones explode. Not an initialization problem.
+    RunState run = run(Events.dl4jMcxent("r"));
+
+    assertThat(judge(rule, run, batch("r", 0).loss(2.3).build())).isEmpty();
+    assertThat(judge(rule, run, batch("r", 1).loss(4e3).build())).isEmpty();
+    assertThat(judge(rule, run, batch("r", 2).loss(9e7).build())).isEmpty();
+  }
+
+  @Test
+  void shouldKeepFiringWhileEveryBatchSoFarWasWrong() {
+    RunState run = run(Events.pytorchNll("r"));
+
+    for (int step = 0; step < 5; step++) {
+      assertThat(judge(rule, run, batch("r", step).loss(-0.1 - step * 0.01).build())).isPresent();
+    }
   }
 
   @Test
   void shouldGiveTwoClassProblemsAMargin() {
-    RunState run = run(Events.started("r", "pytorch", new LossDescriptor("CrossEntropyLoss", InputKind.LOGITS, null,
-        0.0), 2, null));
+    RunStarted binary = Events.started("r", "pytorch", new LossDescriptor("CrossEntropyLoss", InputKind.LOGITS, null,
+        0.0), 2, null);
 
-    assertThat(judge(rule, run, batch("r", 0).loss(3.3).build())).isEmpty(); // ln 2 = 0.69; limit 3.39
-    assertThat(judge(rule, run, batch("r", 1).loss(3.5).build())).isPresent();
+    assertThat(judge(rule, run(binary), batch("r", 0).loss(3.3).build())).isEmpty(); // ln 2 = 0.69; limit 3.39
+    assertThat(judge(rule, run(binary), batch("r", 0).loss(3.5).build())).isPresent();
   }
 
   @Test
