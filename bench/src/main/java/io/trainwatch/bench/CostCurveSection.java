@@ -1,5 +1,6 @@
 package io.trainwatch.bench;
 
+import io.trainwatch.broker.EmbeddedKafkaBroker;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -26,11 +27,15 @@ public final class CostCurveSection {
     for (int m : plan.costMultipliers()) {
       int runs = plan.costBaseRuns() * m;
       LOG.info("cost curve: {}× = {} runs", m, runs);
-      ThroughputSection.Result t = ThroughputSection.run(monitor, partitions,
-          new FleetSpec("cost" + m, runs, plan.faultyFraction(), plan.seed()), plan.costBatches(),
-          plan.costRepetitions(), List.of(ThroughputSection.Rung.RAW, ThroughputSection.Rung.MONITOR), false);
-      LatencyBench.Result l = LatencySection.run(monitor, partitions, plan.costLatencyFor(runs));
-      points.add(new Point(m, runs, t, l));
+      // One broker per size: the latency monitor starts at the end of the throughput test's events.
+      try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults())) {
+        ThroughputSection.createTopics(broker, partitions);
+        ThroughputSection.Result t = ThroughputSection.runOn(broker.bootstrapServers(), monitor, partitions,
+            new FleetSpec("cost" + m, runs, plan.faultyFraction(), plan.seed()), plan.costBatches(),
+            plan.costRepetitions(), List.of(ThroughputSection.Rung.RAW, ThroughputSection.Rung.MONITOR), false);
+        LatencyBench.Result l = LatencySection.runOn(broker.bootstrapServers(), monitor, plan.costLatencyFor(runs));
+        points.add(new Point(m, runs, t, l));
+      }
     }
     return points;
   }

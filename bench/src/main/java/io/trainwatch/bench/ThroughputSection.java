@@ -47,7 +47,7 @@ public final class ThroughputSection {
    * @param monitorToRaw monitor ÷ raw rate, computed per repetition
    * @param monitorStartupMs the monitor's time from start to its first record
    * @param profile where the monitor's stream thread spent its time, or {@code null} when not profiled
-   * @param state per-run state sizes from the monitor's changelogs
+   * @param state per-run state sizes from the changelogs of the last monitor repetition
    * @param alerts what the monitor found
    */
   public record Result(
@@ -96,66 +96,68 @@ public final class ThroughputSection {
   public static Result run(
       StreamsApp monitor, int partitions, FleetSpec spec, long batches, int repetitions, List<Rung> rungs,
       boolean profile) {
-    Fleet fleet = new Fleet(spec);
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults())) {
-      String bootstrap = broker.bootstrapServers();
       createTopics(broker, partitions);
-      LOG.info("pre-loading {} events of {} runs", fleet.eventCount(batches), spec.runs());
-      EventLoader.LoadResult load =
-          EventLoader.load(bootstrap, Topics.EVENTS, fleet.events(batches, System.currentTimeMillis(), 100));
-      Map<TopicPartition, Long> end;
-      try (TopicProbe probe = new TopicProbe(bootstrap)) {
-        end = probe.endOffsets(probe.partitions(Topics.EVENTS));
-      }
-      Map<String, Object> overrides = Map.of(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
-      Map<Rung, List<Double>> rates = new EnumMap<>(Rung.class);
-      List<Double> ratios = new ArrayList<>();
-      List<Double> startups = new ArrayList<>();
-      for (int rep = 0; rep < repetitions; rep++) {
-        Map<Rung, Double> thisRep = new EnumMap<>(Rung.class);
-        for (Rung rung : rungs) {
-          Throughput t = switch (rung) {
-            case RAW -> RawConsumer.readToEnd(bootstrap, end, RawConsumer.Work.NONE);
-            case DECODE -> RawConsumer.readToEnd(bootstrap, end, RawConsumer.Work.DECODE);
-            case REFERENCE -> CatchUp.run(new ReferenceStreamsApp(), bootstrap, end, overrides, CATCH_UP_TIMEOUT);
-            case MONITOR -> CatchUp.run(monitor, bootstrap, end, overrides, CATCH_UP_TIMEOUT);
-          };
-          thisRep.put(rung, t.recordsPerSecond());
-          rates.computeIfAbsent(rung, r -> new ArrayList<>()).add(t.recordsPerSecond());
-          if (rung == Rung.MONITOR) {
-            startups.add(t.startupMs());
-          }
-          LOG.info("repetition {}/{}: {}: {} events/s", rep + 1, repetitions, rung.label(),
-              Markdown.count(t.recordsPerSecond()));
-        }
-        if (thisRep.containsKey(Rung.MONITOR) && thisRep.containsKey(Rung.RAW)) {
-          ratios.add(thisRep.get(Rung.MONITOR) / thisRep.get(Rung.RAW));
-        }
-      }
-      JfrProfiler.Profile monitorProfile = null;
-      String stateAppId = CatchUp.newApplicationId();
-      if (rungs.contains(Rung.MONITOR)) {
-        // One more monitor pass, outside the figures: profiled, and its changelogs give the state sizes.
-        JfrProfiler profiler = profile ? JfrProfiler.start() : null;
-        try {
-          CatchUp.run(monitor, bootstrap, stateAppId, end, overrides, CATCH_UP_TIMEOUT, () -> {});
-          if (profiler != null) {
-            monitorProfile = profiler.stop(STREAM_THREAD, MONITOR_CATEGORIES, 15);
-          }
-        } finally {
-          if (profiler != null) {
-            profiler.close();
-          }
-        }
-      }
-      Map<Rung, Summary> summaries = new EnumMap<>(Rung.class);
-      rates.forEach((r, v) -> summaries.put(r, Summary.of(v)));
-      List<ChangelogSizes.StoreSize> state =
-          rungs.contains(Rung.MONITOR) ? ChangelogSizes.measure(bootstrap, stateAppId, k -> true) : List.of();
-      AlertTally alerts = rungs.contains(Rung.MONITOR) ? AlertTally.read(bootstrap, fleet) : null;
-      return new Result(spec.runs(), fleet.faultyRuns(), partitions, load, summaries,
-          ratios.isEmpty() ? null : Summary.of(ratios), startups.isEmpty() ? null : Summary.of(startups),
-          monitorProfile, state, alerts);
+      return runOn(broker.bootstrapServers(), monitor, partitions, spec, batches, repetitions, rungs, profile);
     }
+  }
+
+  /** As {@link #run}, on a broker whose contract topics exist and are empty. */
+  static Result runOn(
+      String bootstrap, StreamsApp monitor, int partitions, FleetSpec spec, long batches, int repetitions,
+      List<Rung> rungs, boolean profile) {
+    Fleet fleet = new Fleet(spec);
+    LOG.info("pre-loading {} events of {} runs", fleet.eventCount(batches), spec.runs());
+    EventLoader.LoadResult load =
+        EventLoader.load(bootstrap, Topics.EVENTS, fleet.events(batches, System.currentTimeMillis(), 100));
+    Map<TopicPartition, Long> end;
+    try (TopicProbe probe = new TopicProbe(bootstrap)) {
+      end = probe.endOffsets(probe.partitions(Topics.EVENTS));
+    }
+    Map<String, Object> overrides = Map.of(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+    Map<Rung, List<Double>> rates = new EnumMap<>(Rung.class);
+    String lastMonitorId = null;
+    List<Double> ratios = new ArrayList<>();
+    List<Double> startups = new ArrayList<>();
+    for (int rep = 0; rep < repetitions; rep++) {
+      Map<Rung, Double> thisRep = new EnumMap<>(Rung.class);
+      for (Rung rung : rungs) {
+        String applicationId = CatchUp.newApplicationId();
+        Throughput t = switch (rung) {
+          case RAW -> RawConsumer.readToEnd(bootstrap, end, RawConsumer.Work.NONE);
+          case DECODE -> RawConsumer.readToEnd(bootstrap, end, RawConsumer.Work.DECODE);
+          case REFERENCE -> CatchUp.run(new ReferenceStreamsApp(), bootstrap, applicationId, end, overrides,
+              CATCH_UP_TIMEOUT, () -> {});
+          case MONITOR -> CatchUp.run(monitor, bootstrap, applicationId, end, overrides, CATCH_UP_TIMEOUT, () -> {});
+        };
+        thisRep.put(rung, t.recordsPerSecond());
+        rates.computeIfAbsent(rung, r -> new ArrayList<>()).add(t.recordsPerSecond());
+        if (rung == Rung.MONITOR) {
+          startups.add(t.startupMs());
+          lastMonitorId = applicationId;
+        }
+        LOG.info("repetition {}/{}: {}: {} events/s", rep + 1, repetitions, rung.label(),
+            Markdown.count(t.recordsPerSecond()));
+      }
+      if (thisRep.containsKey(Rung.MONITOR) && thisRep.containsKey(Rung.RAW)) {
+        ratios.add(thisRep.get(Rung.MONITOR) / thisRep.get(Rung.RAW));
+      }
+    }
+    JfrProfiler.Profile monitorProfile = null;
+    if (profile && rungs.contains(Rung.MONITOR)) {
+      // One more monitor pass, outside the figures, under the profiler.
+      try (JfrProfiler profiler = JfrProfiler.start()) {
+        CatchUp.run(monitor, bootstrap, end, overrides, CATCH_UP_TIMEOUT);
+        monitorProfile = profiler.stop(STREAM_THREAD, MONITOR_CATEGORIES, 15);
+      }
+    }
+    Map<Rung, Summary> summaries = new EnumMap<>(Rung.class);
+    rates.forEach((r, v) -> summaries.put(r, Summary.of(v)));
+    List<ChangelogSizes.StoreSize> state =
+        lastMonitorId == null ? List.of() : ChangelogSizes.measure(bootstrap, lastMonitorId, k -> true);
+    AlertTally alerts = rungs.contains(Rung.MONITOR) ? AlertTally.read(bootstrap, fleet) : null;
+    return new Result(spec.runs(), fleet.faultyRuns(), partitions, load, summaries,
+        ratios.isEmpty() ? null : Summary.of(ratios), startups.isEmpty() ? null : Summary.of(startups),
+        monitorProfile, state, alerts);
   }
 }
