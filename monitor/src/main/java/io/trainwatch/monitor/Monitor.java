@@ -15,7 +15,10 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.ClusterAuthorizationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -163,7 +166,11 @@ public final class Monitor implements AutoCloseable {
           result.values().get(t.name()).get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
           created.add(t.name());
         } catch (ExecutionException e) {
-          if (!(e.getCause() instanceof TopicExistsException)) {
+          if (e.getCause() instanceof TopicAuthorizationException
+              || e.getCause() instanceof ClusterAuthorizationException) {
+            // Least privilege: an operator may create the topics and not grant the monitor CREATE on them.
+            requireExisting(admin, t.name(), o);
+          } else if (!(e.getCause() instanceof TopicExistsException)) {
             throw new IllegalStateException("cannot create topic " + t.name() + " on " + o.bootstrapServers()
                 + ": " + e.getCause().getMessage(), e.getCause());
           }
@@ -178,6 +185,20 @@ public final class Monitor implements AutoCloseable {
     }
     if (!created.isEmpty()) {
       LOG.info("Created topics {}", created);
+    }
+  }
+
+  /** A topic the monitor may not create must exist already. */
+  private static void requireExisting(Admin admin, String topic, MonitorOptions o)
+      throws InterruptedException, TimeoutException {
+    try {
+      admin.describeTopics(List.of(topic)).allTopicNames().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      String why = e.getCause() instanceof UnknownTopicOrPartitionException
+          ? "it does not exist and this principal may not create it (create it, or grant CREATE)"
+          : e.getCause().getMessage();
+      throw new IllegalStateException("cannot use topic " + topic + " on " + o.bootstrapServers() + ": " + why,
+          e.getCause());
     }
   }
 }
