@@ -37,6 +37,16 @@ final class ChildJvm implements AutoCloseable {
    * @param output file that receives stdout and stderr (appended: a restarted child keeps one log)
    */
   static ChildJvm start(String name, String mainClass, List<String> args, Path output, String... jvmOptions) {
+    return start(name, mainClass, args, output, false, jvmOptions);
+  }
+
+  /**
+   * Starts {@code mainClass} with {@code args}, with DL4J on the classpath if {@code withDl4j} (a trainer).
+   *
+   * @param output file that receives stdout and stderr (appended: a restarted child keeps one log)
+   */
+  static ChildJvm start(String name, String mainClass, List<String> args, Path output, boolean withDl4j,
+      String... jvmOptions) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // Small and quick to start: the tests run on two cores next to a broker.
@@ -48,7 +58,7 @@ final class ChildJvm implements AutoCloseable {
     command.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
     command.addAll(List.of(jvmOptions));
     command.add("-cp");
-    command.add(testClasspath());
+    command.add(withDl4j ? rawTestClasspath() : testClasspath());
     command.add(mainClass);
     command.addAll(args);
     try {
@@ -68,14 +78,15 @@ final class ChildJvm implements AutoCloseable {
    * libraries: a monitor never has them (and starts faster without them).
    */
   static String testClasspath() {
-    // Surefire and failsafe pass the real classpath here; java.class.path may be a manifest-only jar.
-    String cp = System.getProperty("surefire.test.class.path");
-    if (cp == null || cp.isBlank()) {
-      cp = System.getProperty("java.class.path");
-    }
-    return Arrays.stream(cp.split(File.pathSeparator))
+    return Arrays.stream(rawTestClasspath().split(File.pathSeparator))
         .filter(entry -> !DL4J_JARS.matcher(entry.replace('\\', '/')).find())
         .collect(Collectors.joining(File.pathSeparator));
+  }
+
+  private static String rawTestClasspath() {
+    // Surefire and failsafe pass the real classpath here; java.class.path may be a manifest-only jar.
+    String cp = System.getProperty("surefire.test.class.path");
+    return cp == null || cp.isBlank() ? System.getProperty("java.class.path") : cp;
   }
 
   private static final Pattern DL4J_JARS = Pattern.compile("/org/(deeplearning4j|nd4j|bytedeco)/");
