@@ -49,11 +49,14 @@ class ScaleOutFailoverIT {
       broker.createTopic(Topics.EVENTS_DLQ, 1);
       Map<String, Object> client = broker.adminClientConfig();
       // for_batches = 4: three bad batches leave the alert pending, the fourth fires it.
-      AlertScenario scenario = new AlertScenario("failover", 24, 30, 10, 4);
+      AlertScenario scenario = new AlertScenario("failover", 48, 30, 10, 4);
       List<String> negativeRuns = scenario.runIds().stream()
           .filter(id -> scenario.pattern(id) == AlertScenario.Pattern.NEGATIVE_LOSS).toList();
       // Half the negative-loss runs reach their firing step before the failover, half stay pending.
       Set<String> firedEarly = new HashSet<>(negativeRuns.subList(0, negativeRuns.size() / 2));
+      // Whichever instance stops, some of its runs have a pending alert: the pending runs cover every partition.
+      assertThat(negativeRuns.stream().filter(id -> !firedEarly.contains(id)).map(ScaleOutFailoverIT::partitionOf)
+          .collect(Collectors.toSet())).as("partitions of the runs with a pending alert").hasSize(PARTITIONS);
 
       Monitor a = Monitor.start(options(broker, tmp.resolve("a")));
       Monitor b = Monitor.start(options(broker, tmp.resolve("b")));
@@ -100,9 +103,10 @@ class ScaleOutFailoverIT {
           .collect(Collectors.toMap(AlertScenario::emissionKey, Alert::status, (x, y) -> x, TreeMap::new));
       long pendingMoved = negativeRuns.stream().filter(id -> !firedEarly.contains(id))
           .filter(id -> stoppedPartitions.contains(partitionOf(id))).count();
-      System.out.printf("failover: assignment before the stop %s; %d negative-loss runs pending on the stopped "
-              + "instance fired on the survivor; %d emissions expected, %d seen%n", assignment, pendingMoved,
-          expected.size(), alerts.size());
+      System.out.printf("failover: partitions per instance before the stop %s, the stopped one had %s; %d "
+              + "negative-loss runs pending there fired on the survivor at step %d; %d emissions expected, %d seen%n",
+          assignment.values(), stoppedPartitions, pendingMoved, scenario.negativeFiringStep(), expected.size(),
+          alerts.size());
 
       assertThat(pendingMoved).as("pending alerts that had to move to the survivor").isPositive();
       assertThat(counts.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey))
