@@ -1,6 +1,8 @@
 package io.trainwatch.schemas;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -43,9 +45,19 @@ final class Json {
         throw new InvalidEventException("value: no JSON document");
       }
       return node;
+    } catch (JsonProcessingException e) {
+      throw new InvalidEventException("value: not valid JSON: " + describe(e), e);
     } catch (IOException e) {
       throw new InvalidEventException("value: not valid JSON: " + firstLine(e.getMessage()), e);
     }
+  }
+
+  /** Jackson's message without its "[Source: REDACTED ...]" boilerplate, and where in the value it went wrong. */
+  private static String describe(JsonProcessingException e) {
+    String what = firstLine(e.getOriginalMessage()).replaceAll("\\[Source: [^;\\]]*; ", "[");
+    JsonLocation at = e.getLocation();
+    return at == null || at.getColumnNr() < 1 ? what
+        : what + " (at line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
   }
 
   /** Writes a real number; non-finite values become the strings "NaN", "Infinity", "-Infinity". */

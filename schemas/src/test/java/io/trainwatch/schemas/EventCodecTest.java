@@ -65,6 +65,14 @@ class EventCodecTest {
   }
 
   @Test
+  void shouldSayWhereTheJsonBreaksWithoutJacksonBoilerplate() {
+    assertThatThrownBy(() -> decode("{\"schema_version\":1,"))
+        .hasMessageStartingWith("value: not valid JSON: Unexpected end-of-input")
+        .hasMessageNotContaining("Source")
+        .hasMessageContaining("(at line 1, column ");
+  }
+
+  @Test
   void shouldTreatAbsentLowerBoundAsZeroAndNullAsUnbounded() {
     String absent = "{\"schema_version\":1,\"type\":\"run_started\",\"run_id\":\"r\",\"ts_ms\":1,\"framework\":\"x\","
         + "\"loss\":{\"name\":\"nll_loss\"}}";
