@@ -40,6 +40,19 @@ class RoleImagesIT {
         .isEqualTo("10001\nwritable\n");
   }
 
+  @ParameterizedTest
+  @EnumSource(Role.class)
+  void shouldRunItsRolesCommandAsTheEntryPoint(Role role) {
+    String command = role == Role.TRAINER ? "train" : role.id();
+    try (GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(RoleImages.image(role)))
+        .withNetworkMode("host")
+        .withCommand("--help")
+        .withStartupCheckStrategy(new OneShotStartupCheckStrategy().withTimeout(Duration.ofMinutes(1)))) {
+      c.start();
+      assertThat(c.getLogs()).startsWith("Usage: " + command + " ");
+    }
+  }
+
   @Test
   void shouldKeepDl4jOutOfTheMonitorImageAndShipItsNativeLibrariesInTheTrainerImage() {
     String monitorLibs = run(RoleImages.image(Role.MONITOR), "ls", "/opt/trainwatch/lib");
