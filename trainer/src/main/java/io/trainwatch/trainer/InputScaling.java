@@ -1,11 +1,34 @@
 package io.trainwatch.trainer;
 
 /** How {@link SyntheticPixels} presents pixel values to the network. */
-public enum InputScaling {
-  /** Raw intensities 0..255: the unnormalized-input bug. */
-  RAW,
+public enum InputScaling implements WireName {
+  /** Raw intensities 0..255: the unnormalized-input bug, never a healthy choice. */
+  RAW("raw"),
   /** Divided by 255, so in [0, 1]. */
-  UNIT,
+  UNIT("unit"),
   /** Per pixel, minus the training set's mean and divided by its standard deviation. */
-  STANDARDIZED
+  STANDARDIZED("standardized");
+
+  private final String wire;
+
+  InputScaling(String wire) {
+    this.wire = wire;
+  }
+
+  @Override
+  public String wire() {
+    return wire;
+  }
+
+  @Override
+  public String toString() {
+    return wire;
+  }
+
+  /** picocli. */
+  public static final class Converter extends WireName.Converter<InputScaling> {
+    public Converter() {
+      super(InputScaling.class);
+    }
+  }
 }

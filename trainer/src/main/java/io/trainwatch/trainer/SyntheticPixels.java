@@ -91,6 +91,17 @@ public final class SyntheticPixels {
    * @param from the first position in {@code order}; positions wrap around
    */
   public DataSet batch(int[] order, int from, int rows, InputScaling scaling) {
+    return batch(order, from, rows, scaling, -1);
+  }
+
+  /**
+   * A minibatch as {@link #batch(int[], int, int, InputScaling)}, but with every label replaced by
+   * {@code forcedClass} when it is >= 0: a broken label pipeline.
+   */
+  public DataSet batch(int[] order, int from, int rows, InputScaling scaling, int forcedClass) {
+    if (forcedClass >= numClasses) {
+      throw new IllegalArgumentException("forcedClass=" + forcedClass + ": must be < classes=" + numClasses);
+    }
     float[] features = new float[rows * FEATURES];
     float[] oneHot = new float[rows * numClasses];
     for (int r = 0; r < rows; r++) {
@@ -105,7 +116,7 @@ public final class SyntheticPixels {
           case STANDARDIZED -> (v - featureMean[f]) / featureStd[f];
         };
       }
-      oneHot[r * numClasses + labels[example]] = 1f;
+      oneHot[r * numClasses + (forcedClass >= 0 ? forcedClass : labels[example])] = 1f;
     }
     INDArray x = Nd4j.create(features, new long[] {rows, FEATURES}, DataType.FLOAT);
     INDArray y = Nd4j.create(oneHot, new long[] {rows, numClasses}, DataType.FLOAT);

@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
     description = {
       "Trains a small DL4J network on generated 8x8 'pixel' images and publishes every iteration to Kafka, "
           + "optionally reproducing a training bug.",
-      "Exit code: 0 when the run completed (even with a fault: the fault is the point), 1 when training failed."
+      "Exit code: 0 when the run completed or stalled as asked (a fault is the point), 1 when training failed."
     })
 public final class TrainCommand implements Callable<Integer> {
 
@@ -45,12 +45,35 @@ public final class TrainCommand implements Callable<Integer> {
   Fault fault;
 
   @Option(names = "--onset-step", paramLabel = "N",
-      description = "For unnormalized-input and diverge: the step the fault starts at (default: 0).")
-  int onsetStep;
+      description = "For a timed fault: the step it starts at (default: 100 for exploding-gradient, output-collapse "
+          + "and stall, else 0).")
+  Integer onsetStep;
 
   @Option(names = "--recovery-step", paramLabel = "M",
-      description = "For unnormalized-input and diverge: the step the fault is fixed at (default: never).")
+      description = "For a timed fault: the step it is fixed at (default: never).")
   Integer recoveryStep;
+
+  @Option(names = "--architecture", paramLabel = "NET", converter = Architecture.Converter.class,
+      completionCandidates = Architecture.Names.class, defaultValue = "mlp",
+      description = "Network: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  Architecture architecture;
+
+  @Option(names = "--input-scaling", paramLabel = "SCALING", converter = InputScaling.Converter.class,
+      defaultValue = "standardized", description = "Healthy input scaling: standardized or unit ([0, 1]) "
+          + "(default: ${DEFAULT-VALUE}).")
+  InputScaling inputScaling;
+
+  @Option(names = "--objective", paramLabel = "OBJECTIVE", converter = Objective.Converter.class,
+      completionCandidates = Objective.Names.class, defaultValue = "classification",
+      description = "${COMPLETION-CANDIDATES}; cosine-regression has a legitimately negative loss "
+          + "(default: ${DEFAULT-VALUE}).")
+  Objective objective;
+
+  @Option(names = "--optimizer", paramLabel = "OPTIMIZER", converter = Optimizer.Converter.class,
+      completionCandidates = Optimizer.Names.class, defaultValue = "sgd",
+      description = "${COMPLETION-CANDIDATES}: SGD with Nesterov momentum (lr 0.02) or Adam (lr 1e-3) "
+          + "(default: ${DEFAULT-VALUE}).")
+  Optimizer optimizer;
 
   @ArgGroup(exclusive = true)
   Length length = new Length();
@@ -97,7 +120,8 @@ public final class TrainCommand implements Callable<Integer> {
             KafkaPublisherSettings.DEFAULT_CLOSE_TIMEOUT);
     PrintWriter out = spec.commandLine().getOut();
     out.println("training run " + training.runId() + " (" + fault.wire() + ": " + fault.description() + "), "
-        + training.steps() + " steps, publishing to " + bootstrapServers);
+        + training.steps() + " steps of a " + training.architecture().wire() + " (" + training.objective().wire()
+        + ", " + training.optimizer().wire() + "), publishing to " + bootstrapServers);
     out.flush();
     TrainingReport report;
     try (KafkaEventPublisher publisher = new KafkaEventPublisher(settings)) {
@@ -105,7 +129,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
     out.println(report.summary());
     out.flush();
-    return report.status() == RunStatus.COMPLETED ? 0 : 1;
+    return report.status() == RunStatus.FAILED ? 1 : 0;
   }
 
   /** The run the options describe; bad values fail with a message naming the option. */
@@ -116,7 +140,11 @@ public final class TrainCommand implements Callable<Integer> {
         .withBatchSize(batchSize)
         .withClasses(classes)
         .withSeed(seed)
-        .withLabels(labels);
+        .withLabels(labels)
+        .withArchitecture(architecture)
+        .withInputScaling(inputScaling)
+        .withObjective(objective)
+        .withOptimizer(optimizer);
     if (length.epochs != null) {
       if (length.epochs < 1) {
         throw new IllegalArgumentException("--epochs=" + length.epochs + ": must be >= 1");
@@ -125,8 +153,8 @@ public final class TrainCommand implements Callable<Integer> {
     } else if (length.steps != null) {
       s = s.withSteps(length.steps);
     }
-    if (onsetStep != 0 || recoveryStep != null) {
-      s = s.withFaultWindow(onsetStep, recoveryStep);
+    if (onsetStep != null || recoveryStep != null) {
+      s = s.withFaultWindow(onsetStep != null ? onsetStep : fault.defaultOnsetStep(), recoveryStep);
     }
     return s;
   }

@@ -7,7 +7,8 @@ import io.trainwatch.schemas.RunStatus;
  *
  * @param runId the run's id
  * @param fault the fault it reproduced
- * @param status how it ended ({@code completed}, or {@code failed} if training threw)
+ * @param status how it ended ({@code completed}, or {@code failed} if training threw); {@code null} if it never
+ *     ended ({@link Fault#STALL}: no {@code run_ended} was published)
  * @param failure the exception, for a failed run; {@code null} otherwise
  * @param stepsRun iterations completed
  * @param finalLoss the score after the last iteration (NaN if it diverged, or if no step ran)
@@ -36,7 +37,8 @@ public record TrainingReport(
     return String.format(java.util.Locale.ROOT,
         "run %s (%s): %s after %d steps, final loss %.4f, %.2f ms/step; events: %d published, %d delivered, "
             + "%d dropped, %d failed",
-        runId, fault.wire(), status.wire(), stepsRun, finalLoss, meanStepMs, publisher.published(),
+        runId, fault.wire(), status == null ? "stalled (no run_ended)" : status.wire(), stepsRun, finalLoss,
+        meanStepMs, publisher.published(),
         publisher.delivered(), publisher.dropped(), publisher.failed())
         + (failure == null ? "" : "; failure: " + failure);
   }

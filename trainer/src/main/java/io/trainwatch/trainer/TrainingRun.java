@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Trains a small DL4J network on generated data, for real, with a {@link TrainwatchListener} publishing every
- * iteration; optionally reproduces a {@link Fault}. Used by {@code ./trainwatch train}, the demo and the tests.
+ * iteration; optionally reproduces a {@link Fault}. Used by {@code ./trainwatch train}, the demo, the evaluation
+ * harness and the tests.
  *
  * <pre>{@code
  * try (KafkaEventPublisher publisher = KafkaEventPublisher.connect("localhost:9092")) {
@@ -28,9 +29,9 @@ public final class TrainingRun {
 
   /**
    * Runs the training described by {@code spec}, publishing through {@code publisher} (which stays open: the caller
-   * owns it). Publishes {@code run_ended} ({@code completed}, or {@code failed} if training throws), then waits up to
-   * {@link #REPORT_FLUSH_TIMEOUT} for delivery before reporting. Never throws for a training failure: the report
-   * says so.
+   * owns it). Publishes {@code run_ended} ({@code completed}, or {@code failed} if training throws; nothing for a
+   * stalled run), then waits up to {@link #REPORT_FLUSH_TIMEOUT} for delivery before reporting. Never throws for a
+   * training failure: the report says so.
    */
   public static TrainingReport run(TrainingSpec spec, EventPublisher publisher) {
     SyntheticPixels data = SyntheticPixels.generate(spec.numClasses(), spec.examples(), spec.seed());
@@ -47,6 +48,7 @@ public final class TrainingRun {
     SplittableRandom shuffle = new SplittableRandom(spec.seed() + 1);
     int[] order = data.shuffledOrder(shuffle);
     int stepsPerEpoch = spec.stepsPerEpoch();
+    double learningRate = Networks.learningRateAt(spec, 0);
     int step = 0;
     Integer firstNonFinite = null;
     RunStatus status = RunStatus.COMPLETED;
@@ -54,11 +56,23 @@ public final class TrainingRun {
     long startNanos = System.nanoTime();
     try {
       for (; step < spec.steps(); step++) {
-        applyLearningRate(spec, net, step);
-        InputScaling scaling = spec.fault() == Fault.UNNORMALIZED_INPUT && spec.faultActiveAt(step)
-            ? InputScaling.RAW : InputScaling.STANDARDIZED;
+        boolean faulty = spec.faultActiveAt(step);
+        if (spec.fault() == Fault.STALL && faulty) {
+          // A hung process publishes nothing more, not even run_ended.
+          listener.abandon();
+          status = null;
+          break;
+        }
+        double lr = Networks.learningRateAt(spec, step);
+        if (lr != learningRate) {
+          net.setLearningRate(lr);
+          learningRate = lr;
+        }
+        InputScaling scaling = spec.fault() == Fault.UNNORMALIZED_INPUT && faulty ? InputScaling.RAW
+            : spec.inputScaling();
+        int forcedClass = spec.fault() == Fault.OUTPUT_COLLAPSE && faulty ? 0 : -1;
         int inEpoch = step % stepsPerEpoch;
-        net.fit(data.batch(order, inEpoch * spec.batchSize(), spec.batchSize(), scaling));
+        net.fit(data.batch(order, inEpoch * spec.batchSize(), spec.batchSize(), scaling, forcedClass));
         if (firstNonFinite == null && !Double.isFinite(net.score())) {
           firstNonFinite = step;
         }
@@ -67,7 +81,9 @@ public final class TrainingRun {
           order = data.shuffledOrder(shuffle);
         }
       }
-      listener.end(RunStatus.COMPLETED, null);
+      if (status != null) {
+        listener.end(RunStatus.COMPLETED, null);
+      }
     } catch (RuntimeException e) {
       status = RunStatus.FAILED;
       failure = e.toString();
@@ -81,16 +97,5 @@ public final class TrainingRun {
     return new TrainingReport(spec.runId(), spec.fault(), status, failure, step, step == 0 ? Double.NaN : net.score(),
         spec.fault() == Fault.NONE ? null : spec.onsetStep(), spec.recoveryStep(), firstNonFinite, meanStepMs,
         publisher.stats());
-  }
-
-  /** A timed {@link Fault#DIVERGE} switches the learning rate at its onset and back at its recovery. */
-  private static void applyLearningRate(TrainingSpec spec, MultiLayerNetwork net, int step) {
-    if (spec.fault() != Fault.DIVERGE || step == 0) {
-      return;
-    }
-    boolean now = spec.faultActiveAt(step);
-    if (now != spec.faultActiveAt(step - 1)) {
-      net.setLearningRate(now ? Networks.DIVERGENT_LEARNING_RATE : Networks.HEALTHY_LEARNING_RATE);
-    }
   }
 }

@@ -4,7 +4,7 @@ import io.trainwatch.schemas.TrainingEvent;
 import java.util.Map;
 
 /**
- * What {@link TrainingRun} trains: a small MLP on {@link SyntheticPixels}, with or without a {@link Fault}.
+ * What {@link TrainingRun} trains: a small network on {@link SyntheticPixels}, healthy or with a {@link Fault}.
  *
  * <p>Build one with {@link #of} and the {@code with...} methods rather than the canonical constructor, which grows
  * when new variants are added.
@@ -17,9 +17,13 @@ import java.util.Map;
  * @param numClasses classes of the synthetic problem, >= 2
  * @param examples size of the generated training set, >= batchSize; one epoch = examples / batchSize steps
  * @param seed data, initialization and shuffling all follow from it
- * @param onsetStep for a timed fault, the first step it affects (0 = from the start)
+ * @param onsetStep for a timed fault, the first step it affects
  * @param recoveryStep for a timed fault, the first step it no longer affects, or {@code null} for never
  * @param labels labels published with {@code run_started}, passed through to alerts
+ * @param architecture the network (a fault may replace it, see {@link Fault#VANISHING_GRADIENT})
+ * @param inputScaling how healthy inputs are scaled: standardized or unit (raw is the unnormalized-input fault)
+ * @param objective classification, or a cosine regression whose loss is legitimately negative
+ * @param optimizer SGD with Nesterov momentum, or Adam
  */
 public record TrainingSpec(
     String runId,
@@ -32,7 +36,11 @@ public record TrainingSpec(
     long seed,
     int onsetStep,
     Integer recoveryStep,
-    Map<String, String> labels) {
+    Map<String, String> labels,
+    Architecture architecture,
+    InputScaling inputScaling,
+    Objective objective,
+    Optimizer optimizer) {
 
   public static final int DEFAULT_STEPS = 300;
   public static final int DEFAULT_BATCH_SIZE = 32;
@@ -42,9 +50,11 @@ public record TrainingSpec(
 
   public TrainingSpec {
     TrainingEvent.requireRunId(runId);
-    if (fault == null) {
-      throw new IllegalArgumentException("fault: required");
-    }
+    require(fault, "fault");
+    require(architecture, "architecture");
+    require(inputScaling, "input_scaling");
+    require(objective, "objective");
+    require(optimizer, "optimizer");
     if (steps < 1) {
       throw new IllegalArgumentException("steps=" + steps + ": must be >= 1");
     }
@@ -64,53 +74,95 @@ public record TrainingSpec(
       throw new IllegalArgumentException(
           "recovery_step=" + recoveryStep + ": must be > onset_step=" + onsetStep);
     }
-    if (!fault.timed() && (onsetStep != 0 || recoveryStep != null)) {
-      throw new IllegalArgumentException("fault " + fault.wire()
-          + ": lasts the whole run, so it takes no onset or recovery step");
+    if (!fault.timed() && onsetStep != fault.defaultOnsetStep()) {
+      throw new IllegalArgumentException("fault " + fault.wire() + ": lasts the whole run, so it takes no onset step");
+    }
+    if (!fault.recoverable() && recoveryStep != null) {
+      throw new IllegalArgumentException("fault " + fault.wire() + ": cannot be fixed mid-run, so it takes no "
+          + "recovery step");
+    }
+    if (inputScaling == InputScaling.RAW) {
+      throw new IllegalArgumentException("input_scaling=raw: raw inputs are the unnormalized-input fault");
+    }
+    if (objective != Objective.CLASSIFICATION
+        && (fault == Fault.SOFTMAX_INTO_NLL || fault == Fault.OUTPUT_COLLAPSE)) {
+      throw new IllegalArgumentException("fault " + fault.wire() + ": needs objective classification");
+    }
+    if (optimizer == Optimizer.ADAM && (fault == Fault.DIVERGE || fault == Fault.EXPLODING_GRADIENT)) {
+      // Adam's steps are bounded by its learning rate: the weights grow linearly and never overflow.
+      throw new IllegalArgumentException("fault " + fault.wire() + ": reproduces SGD's blow-up; needs optimizer sgd");
+    }
+    if (fault == Fault.VANISHING_GRADIENT && architecture != Architecture.MLP) {
+      throw new IllegalArgumentException("fault vanishing-gradient: brings its own deep sigmoid network; "
+          + "architecture must stay mlp");
     }
     labels = labels == null ? Map.of() : Map.copyOf(labels);
   }
 
-  /** The default run for a fault: {@value #DEFAULT_STEPS} steps of {@value #DEFAULT_BATCH_SIZE}, 10 classes. */
+  /**
+   * The default run for a fault: {@value #DEFAULT_STEPS} steps of {@value #DEFAULT_BATCH_SIZE} on 10 classes, an MLP
+   * on standardized inputs with SGD, onset at {@link Fault#defaultOnsetStep()}.
+   */
   public static TrainingSpec of(String runId, Fault fault) {
     return new TrainingSpec(runId, null, fault, DEFAULT_STEPS, DEFAULT_BATCH_SIZE, DEFAULT_CLASSES, DEFAULT_EXAMPLES,
-        DEFAULT_SEED, 0, null, Map.of());
+        DEFAULT_SEED, fault == null ? 0 : fault.defaultOnsetStep(), null, Map.of(), Architecture.MLP,
+        InputScaling.STANDARDIZED, Objective.CLASSIFICATION, Optimizer.SGD);
   }
 
   public TrainingSpec withJob(String newJob) {
     return new TrainingSpec(runId, newJob, fault, steps, batchSize, numClasses, examples, seed, onsetStep,
-        recoveryStep, labels);
+        recoveryStep, labels, architecture, inputScaling, objective, optimizer);
   }
 
   public TrainingSpec withSteps(int newSteps) {
     return new TrainingSpec(runId, job, fault, newSteps, batchSize, numClasses, examples, seed, onsetStep,
-        recoveryStep, labels);
+        recoveryStep, labels, architecture, inputScaling, objective, optimizer);
   }
 
   public TrainingSpec withBatchSize(int newBatchSize) {
     return new TrainingSpec(runId, job, fault, steps, newBatchSize, numClasses, examples, seed, onsetStep,
-        recoveryStep, labels);
+        recoveryStep, labels, architecture, inputScaling, objective, optimizer);
   }
 
   public TrainingSpec withClasses(int newNumClasses) {
     return new TrainingSpec(runId, job, fault, steps, batchSize, newNumClasses, examples, seed, onsetStep,
-        recoveryStep, labels);
+        recoveryStep, labels, architecture, inputScaling, objective, optimizer);
   }
 
   public TrainingSpec withSeed(long newSeed) {
     return new TrainingSpec(runId, job, fault, steps, batchSize, numClasses, examples, newSeed, onsetStep,
-        recoveryStep, labels);
+        recoveryStep, labels, architecture, inputScaling, objective, optimizer);
   }
 
   /** A timed fault active from {@code onset} until {@code recovery} ({@code null} = never fixed). */
   public TrainingSpec withFaultWindow(int onset, Integer recovery) {
     return new TrainingSpec(runId, job, fault, steps, batchSize, numClasses, examples, seed, onset, recovery,
-        labels);
+        labels, architecture, inputScaling, objective, optimizer);
   }
 
   public TrainingSpec withLabels(Map<String, String> newLabels) {
     return new TrainingSpec(runId, job, fault, steps, batchSize, numClasses, examples, seed, onsetStep,
-        recoveryStep, newLabels);
+        recoveryStep, newLabels, architecture, inputScaling, objective, optimizer);
+  }
+
+  public TrainingSpec withArchitecture(Architecture newArchitecture) {
+    return new TrainingSpec(runId, job, fault, steps, batchSize, numClasses, examples, seed, onsetStep,
+        recoveryStep, labels, newArchitecture, inputScaling, objective, optimizer);
+  }
+
+  public TrainingSpec withInputScaling(InputScaling newInputScaling) {
+    return new TrainingSpec(runId, job, fault, steps, batchSize, numClasses, examples, seed, onsetStep,
+        recoveryStep, labels, architecture, newInputScaling, objective, optimizer);
+  }
+
+  public TrainingSpec withObjective(Objective newObjective) {
+    return new TrainingSpec(runId, job, fault, steps, batchSize, numClasses, examples, seed, onsetStep,
+        recoveryStep, labels, architecture, inputScaling, newObjective, optimizer);
+  }
+
+  public TrainingSpec withOptimizer(Optimizer newOptimizer) {
+    return new TrainingSpec(runId, job, fault, steps, batchSize, numClasses, examples, seed, onsetStep,
+        recoveryStep, labels, architecture, inputScaling, objective, newOptimizer);
   }
 
   /** Steps per epoch: whole batches in the training set. */
@@ -123,6 +175,15 @@ public record TrainingSpec(
     if (fault == Fault.NONE) {
       return false;
     }
+    if (!fault.timed()) {
+      return true;
+    }
     return step >= onsetStep && (recoveryStep == null || step < recoveryStep);
+  }
+
+  private static void require(Object value, String name) {
+    if (value == null) {
+      throw new IllegalArgumentException(name + ": required");
+    }
   }
 }

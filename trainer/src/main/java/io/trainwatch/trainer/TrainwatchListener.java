@@ -193,7 +193,15 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
     }
     try {
       INDArray gradient = model.getGradientsViewArray();
-      gradNorm = gradient == null ? null : summarizer.l2Norm(gradient);
+      if (gradient == null) {
+        gradNorm = null;
+        return;
+      }
+      double norm = summarizer.l2Norm(gradient);
+      // DL4J's raw gradient is of the loss summed over the minibatch; the updater divides it by the batch size
+      // later. Publish the gradient of the loss that is published: the minibatch mean.
+      boolean summed = model.conf().isMiniBatch() && batchSize != null && batchSize > 0;
+      gradNorm = summed ? norm / batchSize : norm;
     } catch (RuntimeException e) {
       onListenerError("gradient norm", e);
     }
@@ -240,6 +248,16 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
       onListenerError("run_ended", e);
     }
     removeShutdownHook();
+  }
+
+  /**
+   * Stops publishing without ending the run, as a hung or SIGKILLed process would: no {@code run_ended}, now or from
+   * the shutdown hook. For simulations of stalled runs.
+   */
+  void abandon() {
+    if (ended.compareAndSet(false, true)) {
+      removeShutdownHook();
+    }
   }
 
   /** {@code true} once {@code run_ended} has been published, {@code false} before. */

@@ -28,7 +28,7 @@ class TrainCommandTest {
     int exit = execute("--bootstrap-server", "localhost:9092", "--fault", "exploding");
 
     assertThat(exit).isEqualTo(2);
-    assertThat(err.toString()).contains("'exploding': not one of none, softmax-into-nll, unnormalized-input, diverge")
+    assertThat(err.toString()).contains("'exploding': not one of " + String.join(", ", Fault.wireNames()))
         .contains("Usage: train").doesNotContain("Exception");
   }
 
@@ -55,7 +55,42 @@ class TrainCommandTest {
         "--seed", "7", "--run-id", "r1", "--job", "j", "--label", "team=vision");
 
     assertThat(spec).isEqualTo(new TrainingSpec("r1", "j", Fault.UNNORMALIZED_INPUT, 120, 16, 4,
-        TrainingSpec.DEFAULT_EXAMPLES, 7, 50, 80, Map.of("team", "vision")));
+        TrainingSpec.DEFAULT_EXAMPLES, 7, 50, 80, Map.of("team", "vision"), Architecture.MLP,
+        InputScaling.STANDARDIZED, Objective.CLASSIFICATION, Optimizer.SGD));
+  }
+
+  @Test
+  void shouldChooseTheNetworkItsObjectiveAndItsOptimizer() {
+    TrainingSpec spec = parse("--bootstrap-server", "h:1", "--architecture", "conv", "--input-scaling", "unit",
+        "--objective", "cosine-regression", "--optimizer", "adam");
+
+    assertThat(spec.architecture()).isEqualTo(Architecture.CONV);
+    assertThat(spec.inputScaling()).isEqualTo(InputScaling.UNIT);
+    assertThat(spec.objective()).isEqualTo(Objective.COSINE_REGRESSION);
+    assertThat(spec.optimizer()).isEqualTo(Optimizer.ADAM);
+  }
+
+  @Test
+  void shouldStartATimedFaultAtItsDefaultOnsetUnlessTold() {
+    assertThat(parse("--bootstrap-server", "h:1", "--fault", "output-collapse").onsetStep()).isEqualTo(100);
+    assertThat(parse("--bootstrap-server", "h:1", "--fault", "stall", "--onset-step", "7").onsetStep()).isEqualTo(7);
+    assertThat(parse("--bootstrap-server", "h:1", "--fault", "plateau", "--recovery-step", "9").onsetStep())
+        .isZero();
+  }
+
+  @Test
+  void shouldRefuseRawInputsAsAHealthyScaling() {
+    assertThatThrownBy(() -> parse("--bootstrap-server", "h:1", "--input-scaling", "raw"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("input_scaling=raw: raw inputs are the unnormalized-input fault");
+  }
+
+  @Test
+  void shouldRefuseAnUnknownArchitectureWithAUsageLine() {
+    int exit = execute("--bootstrap-server", "h:1", "--architecture", "transformer");
+
+    assertThat(exit).isEqualTo(2);
+    assertThat(err.toString()).contains("'transformer': not one of mlp, deep-mlp, conv");
   }
 
   @Test
@@ -70,7 +105,7 @@ class TrainCommandTest {
   void shouldExplainWhyAWholeRunFaultTakesNoOnset() {
     assertThatThrownBy(() -> parse("--bootstrap-server", "h:1", "--fault", "softmax-into-nll", "--onset-step", "5"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("fault softmax-into-nll: lasts the whole run, so it takes no onset or recovery step");
+        .hasMessage("fault softmax-into-nll: lasts the whole run, so it takes no onset step");
   }
 
   @Test

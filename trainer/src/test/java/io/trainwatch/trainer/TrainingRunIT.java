@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.trainwatch.schemas.BatchEvent;
 import io.trainwatch.schemas.InputKind;
+import io.trainwatch.schemas.LossDescriptor;
 import io.trainwatch.schemas.RunEnded;
 import io.trainwatch.schemas.RunStarted;
 import io.trainwatch.schemas.RunStatus;
 import io.trainwatch.schemas.TrainingEvent;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Real DL4J training runs, healthy and faulty, published to memory. */
 class TrainingRunIT {
@@ -118,7 +121,7 @@ class TrainingRunIT {
         TrainingSpec.of("lr-jump", Fault.DIVERGE).withSteps(30).withFaultWindow(15, null), publisher);
 
     List<BatchEvent> batches = publisher.batches();
-    assertThat(batches.get(14).lr()).isEqualTo(Networks.HEALTHY_LEARNING_RATE);
+    assertThat(batches.get(14).lr()).isEqualTo(Optimizer.SGD.learningRate());
     assertThat(batches.get(15).lr()).isEqualTo(Networks.DIVERGENT_LEARNING_RATE);
     // Batch 15's loss is computed before its (first divergent) update; the damage shows from batch 16 on.
     assertThat(batches.subList(0, 16)).allSatisfy(b -> assertThat(b.loss()).isFinite());
@@ -135,6 +138,140 @@ class TrainingRunIT {
 
     assertThat(first.batches()).extracting(BatchEvent::loss)
         .containsExactlyElementsOf(second.batches().stream().map(BatchEvent::loss).toList());
+  }
+
+  @Test
+  void shouldExplodeTheGradientForSeveralStepsAfterTheOnsetWithoutNaN() {
+    InMemoryEventPublisher publisher = new InMemoryEventPublisher();
+
+    TrainingReport report =
+        TrainingRun.run(TrainingSpec.of("exploding", Fault.EXPLODING_GRADIENT).withSteps(140), publisher);
+
+    assertThat(report.faultOnsetStep()).isEqualTo(100);
+    assertThat(report.firstNonFiniteStep()).isNull();
+    List<BatchEvent> batches = publisher.batches();
+    double before = geometricMeanGradNorm(batches.subList(90, 100));
+    long exploded = batches.subList(100, 112).stream().filter(b -> b.gradNorm() > 1000 * before).count();
+    assertThat(exploded).isGreaterThanOrEqualTo(3);
+    assertThat(batches.get(100).lr()).isEqualTo(100 * Optimizer.SGD.learningRate());
+  }
+
+  @Test
+  void shouldLearnNothingWhenGradientsVanishInADeepSigmoidNetwork() {
+    InMemoryEventPublisher publisher = new InMemoryEventPublisher();
+
+    TrainingRun.run(TrainingSpec.of("vanishing", Fault.VANISHING_GRADIENT).withSteps(60), publisher);
+
+    RunStarted started = (RunStarted) publisher.events().get(0);
+    assertThat(started.model()).contains("dense(32-32,sigmoid)");
+    List<BatchEvent> batches = publisher.batches();
+    assertThat(mean(batches.subList(40, 60))).isCloseTo(Math.log(CLASSES), within(0.1));
+    // The signal dies before it reaches the output: every row gets the same output, hence the same class.
+    assertThat(batches).allSatisfy(b -> assertThat(b.predictions().topClassFraction()).isEqualTo(1.0));
+  }
+
+  @Test
+  void shouldCollapsePredictionsOntoOneClassAfterTheOnset() {
+    InMemoryEventPublisher publisher = new InMemoryEventPublisher();
+
+    TrainingRun.run(TrainingSpec.of("collapse", Fault.OUTPUT_COLLAPSE).withSteps(140), publisher);
+
+    List<BatchEvent> batches = publisher.batches();
+    assertThat(batches.subList(80, 100)).allSatisfy(b -> assertThat(b.predictions().entropy()).isGreaterThan(0.5));
+    assertThat(batches.subList(120, 140))
+        .allSatisfy(b -> assertThat(b.predictions().topClassFraction()).isGreaterThanOrEqualTo(0.95));
+  }
+
+  @Test
+  void shouldKeepTheLossWhereItStartedWithATinyLearningRate() {
+    InMemoryEventPublisher publisher = new InMemoryEventPublisher();
+
+    TrainingRun.run(TrainingSpec.of("plateau", Fault.PLATEAU).withSteps(200), publisher);
+
+    List<BatchEvent> batches = publisher.batches();
+    assertThat(batches.get(0).lr()).isCloseTo(2e-7, within(1e-12));
+    assertThat(mean(batches.subList(150, 200))).isCloseTo(mean(batches.subList(0, 50)), within(0.05));
+  }
+
+  @Test
+  void shouldStartWithAHugeLossWhenWeightsAreInitializedTooLarge() {
+    InMemoryEventPublisher publisher = new InMemoryEventPublisher();
+
+    TrainingRun.run(TrainingSpec.of("bad-init", Fault.BAD_INIT_LOSS).withSteps(5), publisher);
+
+    // An untrained 10-class classifier should start near ln 10 = 2.3.
+    assertThat(publisher.batches()).allSatisfy(b -> assertThat(b.loss()).isGreaterThan(2 * Math.log(CLASSES) + 2));
+  }
+
+  @Test
+  void shouldStopPublishingAtTheOnsetOfAStallWithoutEndingTheRun() {
+    InMemoryEventPublisher publisher = new InMemoryEventPublisher();
+
+    TrainingReport report = TrainingRun.run(TrainingSpec.of("stall", Fault.STALL).withFaultWindow(20, null),
+        publisher);
+
+    assertThat(report.status()).isNull();
+    assertThat(report.stepsRun()).isEqualTo(20);
+    assertThat(publisher.events()).hasSize(21).noneMatch(e -> e instanceof RunEnded);
+    assertThat(report.summary()).contains("stalled (no run_ended) after 20 steps");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Architecture.class)
+  void shouldTrainEveryArchitecture(Architecture architecture) {
+    InMemoryEventPublisher publisher = new InMemoryEventPublisher();
+
+    TrainingRun.run(TrainingSpec.of("arch", Fault.NONE).withArchitecture(architecture).withSteps(STEPS), publisher);
+
+    List<BatchEvent> batches = publisher.batches();
+    assertThat(mean(batches.subList(STEPS - 20, STEPS))).isLessThan(0.5 * mean(batches.subList(0, 5)));
+  }
+
+  @Test
+  void shouldTrainOnInputsScaledToTheUnitInterval() {
+    InMemoryEventPublisher publisher = new InMemoryEventPublisher();
+
+    TrainingRun.run(TrainingSpec.of("unit", Fault.NONE).withInputScaling(InputScaling.UNIT).withSteps(STEPS),
+        publisher);
+
+    List<BatchEvent> batches = publisher.batches();
+    assertThat(batches).allSatisfy(b -> assertThat(b.input().min()).isGreaterThanOrEqualTo(0));
+    assertThat(batches).allSatisfy(b -> assertThat(b.input().max()).isLessThanOrEqualTo(1));
+    assertThat(mean(batches.subList(STEPS - 20, STEPS))).isLessThan(0.5 * mean(batches.subList(0, 5)));
+  }
+
+  @Test
+  void shouldTrainACosineRegressionWhoseLossIsLegitimatelyNegative() {
+    InMemoryEventPublisher publisher = new InMemoryEventPublisher();
+
+    TrainingRun.run(TrainingSpec.of("cosine", Fault.NONE).withObjective(Objective.COSINE_REGRESSION)
+        .withSteps(STEPS), publisher);
+
+    RunStarted started = (RunStarted) publisher.events().get(0);
+    assertThat(started.loss()).isEqualTo(new LossDescriptor("LossCosineProximity", InputKind.VALUES, "identity",
+        -1.0));
+    assertThat(started.numClasses()).isNull();
+    List<BatchEvent> batches = publisher.batches();
+    assertThat(batches).allSatisfy(b -> assertThat(b.loss()).isBetween(-1.0, 1.0));
+    assertThat(batches).allSatisfy(b -> assertThat(b.predictions()).isNull());
+    assertThat(mean(batches.subList(STEPS - 20, STEPS))).isLessThan(-0.5);
+  }
+
+  @Test
+  void shouldRecoverFromAnUnnormalizedWindowWithAdam() {
+    InMemoryEventPublisher publisher = new InMemoryEventPublisher();
+
+    TrainingRun.run(TrainingSpec.of("adam-window", Fault.UNNORMALIZED_INPUT).withOptimizer(Optimizer.ADAM)
+        .withSteps(300).withFaultWindow(150, 200), publisher);
+
+    List<BatchEvent> batches = publisher.batches();
+    assertThat(batches.get(0).lr()).isEqualTo(Optimizer.ADAM.learningRate());
+    assertThat(batches.subList(150, 200)).allSatisfy(b -> assertThat(b.input().max()).isGreaterThan(200));
+    assertThat(mean(batches.subList(280, 300))).isLessThan(0.5 * mean(batches.subList(0, 5)));
+  }
+
+  private static double geometricMeanGradNorm(List<BatchEvent> batches) {
+    return Math.exp(batches.stream().mapToDouble(b -> Math.log(b.gradNorm())).average().orElseThrow());
   }
 
   private static double mean(List<BatchEvent> batches) {

@@ -1,0 +1,41 @@
+package io.trainwatch.trainer;
+
+/** The network {@link TrainingRun} trains (a fault may bring its own, see {@link Fault#VANISHING_GRADIENT}). */
+public enum Architecture implements WireName {
+  /** Dense 64 and 32 ReLU units, Xavier initialization. */
+  MLP("mlp"),
+  /** Five dense layers of 64 ReLU units, He initialization. */
+  DEEP_MLP("deep-mlp"),
+  /** A 3x3 convolution with 8 ReLU channels, 2x2 max pooling, dense 32 ReLU: on the 8x8 images as images. */
+  CONV("conv");
+
+  private final String wire;
+
+  Architecture(String wire) {
+    this.wire = wire;
+  }
+
+  @Override
+  public String wire() {
+    return wire;
+  }
+
+  @Override
+  public String toString() {
+    return wire;
+  }
+
+  /** picocli. */
+  public static final class Converter extends WireName.Converter<Architecture> {
+    public Converter() {
+      super(Architecture.class);
+    }
+  }
+
+  /** picocli. */
+  public static final class Names extends WireName.Candidates<Architecture> {
+    public Names() {
+      super(Architecture.class);
+    }
+  }
+}

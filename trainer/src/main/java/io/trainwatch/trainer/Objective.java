@@ -1,0 +1,42 @@
+package io.trainwatch.trainer;
+
+/** What {@link TrainingRun}'s network learns from the same labels. */
+public enum Objective implements WireName {
+  /** Classify: softmax output, {@code LossMCXENT} (loss >= 0, starts near ln C). */
+  CLASSIFICATION("classification"),
+  /**
+   * Regress onto each class's one-hot direction with {@code LossCosineProximity} behind an identity output: a
+   * legitimately negative loss (it is -cos, from about 0 down toward -1), declared with lower bound -1.
+   */
+  COSINE_REGRESSION("cosine-regression");
+
+  private final String wire;
+
+  Objective(String wire) {
+    this.wire = wire;
+  }
+
+  @Override
+  public String wire() {
+    return wire;
+  }
+
+  @Override
+  public String toString() {
+    return wire;
+  }
+
+  /** picocli. */
+  public static final class Converter extends WireName.Converter<Objective> {
+    public Converter() {
+      super(Objective.class);
+    }
+  }
+
+  /** picocli. */
+  public static final class Names extends WireName.Candidates<Objective> {
+    public Names() {
+      super(Objective.class);
+    }
+  }
+}

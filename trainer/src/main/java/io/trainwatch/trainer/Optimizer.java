@@ -1,0 +1,49 @@
+package io.trainwatch.trainer;
+
+/** The updater of {@link TrainingRun}'s network. */
+public enum Optimizer implements WireName {
+  /** SGD with Nesterov momentum 0.9, learning rate 0.02. */
+  SGD("sgd", 0.02),
+  /**
+   * Adam, learning rate 1e-3. It adapts to the gradient's scale, so raw 0..255 inputs slow it down without breaking
+   * the network: a run whose inputs are fixed mid-run recovers.
+   */
+  ADAM("adam", 1e-3);
+
+  private final String wire;
+  private final double learningRate;
+
+  Optimizer(String wire, double learningRate) {
+    this.wire = wire;
+    this.learningRate = learningRate;
+  }
+
+  @Override
+  public String wire() {
+    return wire;
+  }
+
+  /** The healthy learning rate. */
+  public double learningRate() {
+    return learningRate;
+  }
+
+  @Override
+  public String toString() {
+    return wire;
+  }
+
+  /** picocli. */
+  public static final class Converter extends WireName.Converter<Optimizer> {
+    public Converter() {
+      super(Optimizer.class);
+    }
+  }
+
+  /** picocli. */
+  public static final class Names extends WireName.Candidates<Optimizer> {
+    public Names() {
+      super(Optimizer.class);
+    }
+  }
+}
