@@ -51,8 +51,8 @@ class EmbeddedKafkaBrokerSecurityIT {
 
       // Wrong password: refused at authentication, and the message does not echo the password tried.
       Map<String, Object> wrong = new HashMap<>(broker.clientConfig("alice"));
-      wrong.put("sasl.jaas.config",
-          "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"alice\" password=\"guess-123\";");
+      wrong.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required"
+          + " username=\"alice\" password=\"guess-123\";");
       try (Admin admin = Admin.create(shortTimeouts(wrong))) {
         assertThatThrownBy(() -> admin.listTopics().names().get(10, TimeUnit.SECONDS))
             .hasCauseInstanceOf(SaslAuthenticationException.class)

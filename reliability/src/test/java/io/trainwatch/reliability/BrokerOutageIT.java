@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.LongStream;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -86,7 +87,8 @@ class BrokerOutageIT {
         CompletableFuture<Void> stop = CompletableFuture.runAsync(() -> broker.get().close());
         during = trainer.stepsFor(Duration.ofSeconds(4));
         stop.join();
-        CompletableFuture<Void> restart = CompletableFuture.runAsync(() -> broker.set(EmbeddedKafkaBroker.start(options)));
+        CompletableFuture<Void> restart =
+            CompletableFuture.runAsync(() -> broker.set(EmbeddedKafkaBroker.start(options)));
         double[] restarting = trainer.stepsUntil(restart);
         outageMs = (System.nanoTime() - down) / 1_000_000;
         during = concat(during, restarting);
@@ -114,7 +116,7 @@ class BrokerOutageIT {
       assertThat(recovered.delivered()).isEqualTo(recovered.published()).isEqualTo(trained + 2L);
       assertThat(records).hasSize((int) recovered.delivered());
       assertThat(steps).as("every step once, in order").isEqualTo(
-          java.util.stream.LongStream.range(0, trained).boxed().toList());
+          LongStream.range(0, trained).boxed().toList());
 
       // Part 2: an outage longer than the delivery timeout (1 s).
       broker.get().close();

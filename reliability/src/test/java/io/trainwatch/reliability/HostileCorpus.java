@@ -309,8 +309,8 @@ final class HostileCorpus {
       invalidUtf8[at] = (byte) 0xC3;
       invalidUtf8[at + 1] = (byte) 0x28;
       add("invalid UTF-8 in run_id", Category.BINARY_GARBAGE, id, invalidUtf8, false);
-      add("UTF-16 encoded event", Category.BINARY_GARBAGE, id, new String(good, UTF_8).getBytes(StandardCharsets.UTF_16),
-          false);
+      add("UTF-16 encoded event", Category.BINARY_GARBAGE, id,
+          new String(good, UTF_8).getBytes(StandardCharsets.UTF_16), false);
       add("UTF-16LE encoded event", Category.BINARY_GARBAGE, id,
           new String(good, UTF_8).getBytes(StandardCharsets.UTF_16LE), false);
       add("gzip magic", Category.BINARY_GARBAGE, id, new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0}, false);

@@ -2,6 +2,7 @@ package io.trainwatch.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.trainwatch.broker.EmbeddedKafkaBroker;
 import io.trainwatch.monitor.Monitor;
 import io.trainwatch.monitor.MonitorOptions;
@@ -221,7 +222,7 @@ class HostileInputIT {
         EventCodec.encode(nanBatch(future, 0, now + Duration.ofDays(2).toMillis())), true));
     String huge = "hostile-huge";
     var tree = HostileCorpus.tree(HostileCorpus.batch(huge, 0, now));
-    ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("input")).put("blob", "x".repeat(3_000_000));
+    ((ObjectNode) tree.get("input")).put("blob", "x".repeat(3_000_000));
     out.add(HostileCase.of("3 MB record (valid JSON, stats open to extra fields)", Category.OVERSIZED, huge,
         HostileCorpus.bytes(tree), false));
     return out;

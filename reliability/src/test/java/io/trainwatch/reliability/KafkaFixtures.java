@@ -4,11 +4,13 @@ import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.AlertCodec;
 import io.trainwatch.schemas.EventCodec;
 import io.trainwatch.schemas.TrainingEvent;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -31,7 +33,7 @@ final class KafkaFixtures {
   static void produceEvents(Map<String, Object> client, String topic, List<? extends TrainingEvent> events) {
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
     for (TrainingEvent e : events) {
-      records.add(new ProducerRecord<>(topic, null, e.tsMs(), e.runId().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+      records.add(new ProducerRecord<>(topic, null, e.tsMs(), e.runId().getBytes(StandardCharsets.UTF_8),
           EventCodec.encode(e)));
     }
     produce(client, records);
@@ -45,11 +47,11 @@ final class KafkaFixtures {
     props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     props.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024);
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
-      List<java.util.concurrent.Future<?>> acks = new ArrayList<>();
+      List<Future<?>> acks = new ArrayList<>();
       for (ProducerRecord<byte[], byte[]> r : records) {
         acks.add(producer.send(r));
       }
-      for (java.util.concurrent.Future<?> ack : acks) {
+      for (Future<?> ack : acks) {
         ack.get(30, TimeUnit.SECONDS);
       }
     } catch (Exception e) {
@@ -100,6 +102,6 @@ final class KafkaFixtures {
   /** A header's value as text, or {@code null}. */
   static String header(ConsumerRecord<byte[], byte[]> r, String name) {
     var h = r.headers().lastHeader(name);
-    return h == null || h.value() == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
+    return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
   }
 }

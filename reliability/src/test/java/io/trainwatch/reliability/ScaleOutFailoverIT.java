@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
@@ -136,7 +137,7 @@ class ScaleOutFailoverIT {
       for (MemberDescription m : group.members()) {
         out.put(m.consumerId(), m.assignment().topicPartitions().stream()
             .filter(tp -> tp.topic().equals(Topics.EVENTS)).map(TopicPartition::partition)
-            .collect(Collectors.toCollection(java.util.TreeSet::new)));
+            .collect(Collectors.toCollection(TreeSet::new)));
       }
       return out;
     }
