@@ -182,8 +182,9 @@ public final class BenchReport {
         .append(count(t.load().events())).append(" events of ").append(count(t.runs()))
         .append(" concurrent runs (").append(count(t.faultyRuns())).append(" faulty), ")
         .append(num(t.load().meanEventBytes(), 0)).append(" bytes of JSON per event on average, lz4-compressed ")
-        .append("batches, in ").append(num(t.load().elapsedNs() / 1e9, 1)).append(" s. Then each reader read it ")
-        .append("from the beginning to the end, in turn, ").append(plural(r.plan().repetitions(), "time"))
+        .append("batches, in ").append(num(t.load().elapsedNs() / 1e9, 1)).append(" s. After a warm-up in which ")
+        .append("every reader read the first ").append(count(ThroughputSection.WARM_UP_EVENTS))
+        .append(" events (not counted), each reader read the topic from the beginning to the end, in turn, ").append(plural(r.plan().repetitions(), "time"))
         .append(". Rates run from the first record to the last (for Streams apps: to the commit of the last ")
         .append("offset, polled every ").append(CatchUp.POLL.toMillis()).append(" ms); startup is excluded and ")
         .append("shown apart.\n\n");

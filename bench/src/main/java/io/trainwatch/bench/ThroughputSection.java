@@ -77,8 +77,30 @@ public final class ThroughputSection {
 
   private static final Predicate<String> STREAM_THREAD = name -> name.contains("StreamThread");
   private static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(15);
+  /** Events each rung reads before the measured repetitions. */
+  static final long WARM_UP_EVENTS = 100_000;
 
   private ThroughputSection() {}
+
+  private static Throughput measure(Rung rung, String bootstrap, StreamsApp monitor, String applicationId,
+      Map<TopicPartition, Long> end, Map<String, Object> overrides) {
+    return switch (rung) {
+      case RAW -> RawConsumer.readToEnd(bootstrap, end, RawConsumer.Work.NONE);
+      case DECODE -> RawConsumer.readToEnd(bootstrap, end, RawConsumer.Work.DECODE);
+      case REFERENCE -> CatchUp.run(new ReferenceStreamsApp(), bootstrap, applicationId, end, overrides,
+          CATCH_UP_TIMEOUT, () -> {});
+      case MONITOR -> CatchUp.run(monitor, bootstrap, applicationId, end, overrides, CATCH_UP_TIMEOUT, () -> {});
+    };
+  }
+
+  /** The first {@code events} of a topic (at least one per non-empty partition), as end offsets. */
+  static Map<TopicPartition, Long> prefix(Map<TopicPartition, Long> end, long events) {
+    long total = end.values().stream().mapToLong(Long::longValue).sum();
+    double share = total == 0 ? 0 : Math.min(1.0, (double) events / total);
+    Map<TopicPartition, Long> prefix = new java.util.HashMap<>();
+    end.forEach((tp, offset) -> prefix.put(tp, Math.min(offset, (long) Math.ceil(offset * share))));
+    return prefix;
+  }
 
   /** The contract's topics, as the monitor would create them; created here so every rung finds them. */
   static void createTopics(EmbeddedKafkaBroker broker, int partitions) {
@@ -115,6 +137,12 @@ public final class ThroughputSection {
       end = probe.endOffsets(probe.partitions(Topics.EVENTS));
     }
     Map<String, Object> overrides = Map.of(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+    // Warm-up, not counted: every rung reads the first events once, so the JIT has compiled the hot paths before
+    // the first measured repetition.
+    Map<TopicPartition, Long> warmUpEnd = prefix(end, WARM_UP_EVENTS);
+    for (Rung rung : rungs) {
+      measure(rung, bootstrap, monitor, CatchUp.newApplicationId(), warmUpEnd, overrides);
+    }
     Map<Rung, List<Double>> rates = new EnumMap<>(Rung.class);
     String lastMonitorId = null;
     List<Double> ratios = new ArrayList<>();
@@ -123,13 +151,7 @@ public final class ThroughputSection {
       Map<Rung, Double> thisRep = new EnumMap<>(Rung.class);
       for (Rung rung : rungs) {
         String applicationId = CatchUp.newApplicationId();
-        Throughput t = switch (rung) {
-          case RAW -> RawConsumer.readToEnd(bootstrap, end, RawConsumer.Work.NONE);
-          case DECODE -> RawConsumer.readToEnd(bootstrap, end, RawConsumer.Work.DECODE);
-          case REFERENCE -> CatchUp.run(new ReferenceStreamsApp(), bootstrap, applicationId, end, overrides,
-              CATCH_UP_TIMEOUT, () -> {});
-          case MONITOR -> CatchUp.run(monitor, bootstrap, applicationId, end, overrides, CATCH_UP_TIMEOUT, () -> {});
-        };
+        Throughput t = measure(rung, bootstrap, monitor, applicationId, end, overrides);
         thisRep.put(rung, t.recordsPerSecond());
         rates.computeIfAbsent(rung, r -> new ArrayList<>()).add(t.recordsPerSecond());
         if (rung == Rung.MONITOR) {
