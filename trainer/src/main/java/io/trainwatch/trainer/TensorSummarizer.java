@@ -8,7 +8,6 @@ import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.executioner.OpExecutioner;
 import org.nd4j.linalg.api.ops.impl.indexaccum.custom.ArgMax;
 import org.nd4j.linalg.api.ops.impl.reduce.Moments;
 import org.nd4j.linalg.api.ops.impl.reduce.floating.Norm2;
@@ -17,27 +16,63 @@ import org.nd4j.linalg.api.ops.impl.reduce.same.Max;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Min;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.indexing.conditions.Conditions;
 
 /**
- * Summarizes tensors where they live (CPU or GPU) with as few ND4J ops as possible; only scalars and
- * batch-sized vectors come back to the host.
+ * Summarizes tensors where they live (CPU or GPU); only scalars and batch-sized vectors come back to the host.
  *
- * <p>Per tensor: one {@code moments} op (mean and variance), one min, one max. The non-finite count costs an op only
- * when the mean is not finite: a finite mean proves every element finite, since one NaN or infinity makes the sum
- * non-finite. Row sums and argmax are one op each plus a copy of a batch-sized vector. The ops write into output
- * arrays allocated once, so a summary allocates no device memory after the first batch.
+ * <p>The per-call cost of an ND4J op (10-40 microseconds on a CPU, mostly building the op) dominates for the tensors
+ * a training step hands the listener, so this class keeps the calls few and cheap:
+ *
+ * <ul>
+ *   <li>min and max are two reduction ops built once per data type and reused ({@code setX}), into scalar outputs
+ *       allocated once;
+ *   <li>mean and variance come from BLAS: {@code dot(x, 1)} and {@code nrm2(x)}, a microsecond each, when {@code x}
+ *       is a contiguous float or double tensor. {@code E[x^2] - E[x]^2} loses precision when the mean dwarfs the
+ *       spread, so then (and for other tensors) the two-pass {@code moments} op recomputes them;
+ *   <li>the non-finite count costs an op only when the sum is not finite: one NaN or infinity makes it so, so a
+ *       finite sum proves every element finite;
+ *   <li>row sums and argmax are one op each into reused outputs, plus a copy of a batch-sized vector.
+ * </ul>
  *
  * <p>Not thread-safe: one instance per training thread.
  */
 final class TensorSummarizer {
 
-  /** Reused scalar outputs for one data type: ops need outputs of their input's type. */
-  private record Scalars(INDArray mean, INDArray variance, INDArray min, INDArray max, INDArray norm) {}
+  /**
+   * Above this ratio of squared mean to variance, {@code E[x^2] - E[x]^2} in float accumulation has lost more than
+   * a few significant digits of the variance; the stable op takes over.
+   */
+  private static final double ILL_CONDITIONED = 1e3;
 
-  private final Map<DataType, Scalars> scalars = new EnumMap<>(DataType.class);
+  /** Ops and outputs reused for one data type: reductions need outputs of their input's type. */
+  private static final class Reducers {
+    final INDArray min;
+    final INDArray max;
+    final INDArray mean;
+    final INDArray variance;
+    final INDArray norm;
+    final Min minOp;
+    final Max maxOp;
+
+    Reducers(DataType type) {
+      min = Nd4j.scalar(type, 0);
+      max = Nd4j.scalar(type, 0);
+      mean = Nd4j.scalar(type, 0);
+      variance = Nd4j.scalar(type, 0);
+      norm = Nd4j.scalar(type, 0);
+      minOp = new Min(min, min);
+      maxOp = new Max(max, max);
+    }
+  }
+
+  private final Map<DataType, Reducers> reducers = new EnumMap<>(DataType.class);
+  private INDArray ones;
   private INDArray rowSums;
+  private Sum rowSumOp;
   private INDArray argMax;
+  private ArgMax argMaxOp;
   private int[] classCounts = new int[0];
 
   /** Statistics of every element of {@code x}. */
@@ -56,32 +91,72 @@ final class TensorSummarizer {
     }
     try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
       INDArray data = x.dataType().isFPType() ? x : x.castTo(DataType.FLOAT);
-      Scalars s = scalarsFor(data.dataType());
-      OpExecutioner exec = Nd4j.getExecutioner();
-      exec.exec(new Moments(data, s.mean(), s.variance()));
-      exec.exec(new Min(data, s.min()));
-      exec.exec(new Max(data, s.max()));
-      double mean = s.mean().getDouble(0);
-      double std = Math.sqrt(Math.max(0, s.variance().getDouble(0)));
-      long nonfinite = Double.isFinite(mean) ? 0 : countNonFinite(data);
+      Reducers r = reducers.computeIfAbsent(data.dataType(), Reducers::new);
+      r.minOp.setX(data);
+      Nd4j.getExecutioner().exec(r.minOp);
+      r.maxOp.setX(data);
+      Nd4j.getExecutioner().exec(r.maxOp);
+
       Double rowSumMean = null;
       Double rowSumStd = null;
+      double sum = Double.NaN;
       if (withRowSums && data.rank() == 2) {
         double[] sums = rowSums(data);
-        double m = 0;
+        double total = 0;
         for (double v : sums) {
-          m += v;
+          total += v;
         }
-        m /= sums.length;
+        double m = total / sums.length;
         double ss = 0;
         for (double v : sums) {
           ss += (v - m) * (v - m);
         }
         rowSumMean = m;
         rowSumStd = Math.sqrt(ss / sums.length);
+        sum = total;
       }
-      return new Stats(s.min().getDouble(0), s.max().getDouble(0), mean, std, nonfinite, count, rowSumMean,
-          rowSumStd);
+      INDArray flat = blasVector(data);
+      double mean;
+      double variance;
+      if (flat != null) {
+        if (Double.isNaN(sum)) {
+          sum = Nd4j.getBlasWrapper().dot(flat, ones(flat.dataType(), count));
+        }
+        double norm = Nd4j.getBlasWrapper().nrm2(flat);
+        mean = sum / count;
+        variance = norm * norm / count - mean * mean;
+        if (Double.isFinite(mean) && !(variance >= 0 && mean * mean <= ILL_CONDITIONED * variance)) {
+          double[] stable = moments(data, r);
+          mean = stable[0];
+          variance = stable[1];
+        }
+      } else {
+        double[] stable = moments(data, r);
+        mean = stable[0];
+        variance = stable[1];
+        sum = mean;
+      }
+      long nonfinite = Double.isFinite(sum) ? 0 : countNonFinite(data);
+      return new Stats(r.min.getDouble(0), r.max.getDouble(0), mean, Math.sqrt(Math.max(0, variance)), nonfinite,
+          count, rowSumMean, rowSumStd);
+    }
+  }
+
+  /**
+   * Statistics of at most about {@code maxElements} elements of {@code x}: whole rows (examples) of its first
+   * dimension, a window that moves with {@code rotation} so every row is covered over successive calls. All of
+   * {@code x} when it is small enough or has a single row; {@link Stats#count()} says how many were summarized.
+   */
+  Stats summarizeRows(INDArray x, long maxElements, long rotation) {
+    long rows = x.rank() == 0 ? 1 : x.size(0);
+    long perRow = rows == 0 ? 0 : x.length() / rows;
+    if (x.length() <= maxElements || rows <= 1 || perRow == 0) {
+      return summarize(x, false);
+    }
+    long take = Math.max(1, maxElements / perRow);
+    long start = Math.floorMod(rotation * take, rows - take + 1);
+    try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+      return summarize(x.get(NDArrayIndex.interval(start, start + take)), false);
     }
   }
 
@@ -99,8 +174,11 @@ final class TensorSummarizer {
     try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
       if (argMax == null || argMax.length() != rows) {
         argMax = Nd4j.create(DataType.LONG, rows);
+        argMaxOp = new ArgMax(new INDArray[] {output}, new INDArray[] {argMax}, false, 1);
+      } else {
+        argMaxOp.setInputArgument(0, output);
       }
-      Nd4j.getExecutioner().exec(new ArgMax(new INDArray[] {output}, new INDArray[] {argMax}, false, 1));
+      Nd4j.getExecutioner().exec(argMaxOp);
       predicted = argMax.data().asLong();
     }
     if (classCounts.length != classes) {
@@ -116,31 +194,68 @@ final class TensorSummarizer {
     return PredictionSpread.of(classCounts, rows);
   }
 
-  /** The L2 norm of every element of {@code x} (e.g. the whole flattened gradient). */
+  /** The L2 norm of every element of {@code x} (e.g. the whole flattened gradient); BLAS when it can. */
   double l2Norm(INDArray x) {
     try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+      INDArray flat = blasVector(x);
+      if (flat != null) {
+        // Unlike a naive sum of squares, BLAS nrm2 scales as it goes: a norm above 1e19 does not overflow.
+        return Nd4j.getBlasWrapper().nrm2(flat);
+      }
       INDArray data = x.dataType().isFPType() ? x : x.castTo(DataType.FLOAT);
-      Scalars s = scalarsFor(data.dataType());
-      Nd4j.getExecutioner().exec(new Norm2(data, s.norm()));
-      return s.norm().getDouble(0);
+      Reducers r = reducers.computeIfAbsent(data.dataType(), Reducers::new);
+      Nd4j.getExecutioner().exec(new Norm2(data, r.norm));
+      return r.norm.getDouble(0);
     }
+  }
+
+  /**
+   * {@code x} as a flat vector view BLAS can read, or {@code null} if it is not a contiguous float or double array.
+   * Sums and norms do not care about element order, so a contiguous array of either order will do (DL4J keeps its
+   * flattened gradients in 'f' order).
+   */
+  private static INDArray blasVector(INDArray x) {
+    DataType type = x.dataType();
+    if ((type != DataType.FLOAT && type != DataType.DOUBLE) || x.elementWiseStride() != 1) {
+      return null;
+    }
+    return x.rank() == 1 ? x : x.reshape(x.ordering(), new long[] {x.length()});
+  }
+
+  private INDArray ones(DataType type, long length) {
+    if (ones == null || ones.length() != length || ones.dataType() != type) {
+      ones = Nd4j.ones(type, length);
+    }
+    return ones;
+  }
+
+  private static double[] moments(INDArray x, Reducers r) {
+    Nd4j.getExecutioner().exec(new Moments(x, r.mean, r.variance));
+    return new double[] {r.mean.getDouble(0), r.variance.getDouble(0)};
   }
 
   private double[] rowSums(INDArray x) {
     int rows = (int) x.size(0);
     if (rowSums == null || rowSums.length() != rows || rowSums.dataType() != x.dataType()) {
       rowSums = Nd4j.create(x.dataType(), rows);
+      rowSumOp = new Sum(x, rowSums, 1);
+    } else {
+      rowSumOp.setX(x);
     }
-    Nd4j.getExecutioner().exec(new Sum(x, rowSums, 1));
+    Nd4j.getExecutioner().exec(rowSumOp);
+    if (rowSums.dataType() == DataType.FLOAT) {
+      // A bulk copy; asDouble() on a float buffer converts element by element.
+      float[] f = rowSums.data().asFloat();
+      double[] d = new double[f.length];
+      for (int i = 0; i < f.length; i++) {
+        d[i] = f[i];
+      }
+      return d;
+    }
     return rowSums.data().asDouble();
   }
 
   private static long countNonFinite(INDArray x) {
     return Nd4j.getExecutioner().exec(new MatchCondition(x, Conditions.notFinite())).getLong(0);
-  }
-
-  private Scalars scalarsFor(DataType type) {
-    return scalars.computeIfAbsent(type, t -> new Scalars(Nd4j.scalar(t, 0), Nd4j.scalar(t, 0), Nd4j.scalar(t, 0),
-        Nd4j.scalar(t, 0), Nd4j.scalar(t, 0)));
   }
 }

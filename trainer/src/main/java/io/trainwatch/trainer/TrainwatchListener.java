@@ -19,7 +19,6 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -61,8 +60,13 @@ import org.slf4j.LoggerFactory;
 public final class TrainwatchListener extends BaseTrainingListener implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(TrainwatchListener.class);
-  private static final LayerWorkspaceMgr NO_WORKSPACES = LayerWorkspaceMgr.noWorkspacesImmutable();
   private static final long ERROR_LOG_INTERVAL = 1_000;
+
+  /**
+   * Default input elements summarized per iteration: enough rows to tell the input's scale (a batch of 20 MNIST
+   * images), few enough that a large input costs no more than a small one.
+   */
+  public static final long DEFAULT_MAX_INPUT_ELEMENTS = 16_384;
 
   private final EventPublisher publisher;
   private final boolean ownsPublisher;
@@ -76,12 +80,14 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
   private final Map<String, Map<String, Object>> rules;
   private final Clock clock;
   private final Duration shutdownFlushTimeout;
+  private final long maxInputElements;
   private final TensorSummarizer summarizer = new TensorSummarizer();
 
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile boolean started;
   private volatile boolean disabled;
   private ModelAnatomy anatomy;
+  private OutputEvaluator outputEvaluator;
   private Thread shutdownHook;
   private long errors;
 
@@ -92,6 +98,7 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
   private Double gradNorm;
   private Integer batchSize;
   private long previousIterationEndNanos = -1;
+  private long forwardPasses;
 
   private TrainwatchListener(Builder b, EventPublisher publisher, boolean ownsPublisher) {
     this.publisher = publisher;
@@ -108,6 +115,7 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
     this.rules = Map.copyOf(frozenRules);
     this.clock = b.clock;
     this.shutdownFlushTimeout = b.shutdownFlushTimeout;
+    this.maxInputElements = b.maxInputElements;
   }
 
   /** A builder; {@link Builder#publisher} or {@link Builder#kafka} is required. */
@@ -175,10 +183,10 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
       return;
     }
     try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-      if (anatomy.outputLayer().input() == null) {
+      INDArray output = outputEvaluator.evaluate();
+      if (output == null) {
         return;
       }
-      INDArray output = anatomy.outputLayer().activate(false, NO_WORKSPACES);
       outputStats = summarizer.summarize(output, true);
       predictions = anatomy.numClasses() == null ? null : summarizer.predictions(output);
     } catch (RuntimeException e) {
@@ -298,6 +306,7 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
       return;
     }
     anatomy = ModelAnatomy.of(model);
+    outputEvaluator = new OutputEvaluator(anatomy.outputLayer());
     LossDescriptor loss = lossOverride != null ? lossOverride : anatomy.loss();
     publisher.publish(new RunStarted(runId, clock.millis(), "dl4j", job, host, rank, anatomy.summary(), labels,
         anatomy.numClasses(), inputRange, loss, rules));
@@ -311,7 +320,7 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
     if (input == null) {
       return;
     }
-    inputStats = summarizer.summarize(input);
+    inputStats = summarizer.summarizeRows(input, maxInputElements, forwardPasses++);
     batchSize = input.rank() == 0 ? null : (int) input.size(0);
   }
 
@@ -382,6 +391,7 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
     private final Map<String, Map<String, Object>> rules = new LinkedHashMap<>();
     private Clock clock = Clock.systemUTC();
     private Duration shutdownFlushTimeout = Duration.ofSeconds(2);
+    private long maxInputElements = DEFAULT_MAX_INPUT_ELEMENTS;
 
     private Builder() {}
 
@@ -464,6 +474,19 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
     /** How long the shutdown hook waits for a publisher it does not own to deliver {@code run_ended}. */
     public Builder shutdownFlushTimeout(Duration timeout) {
       this.shutdownFlushTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Caps the cost of the input statistics: a larger input is summarized on a window of whole rows holding at most
+     * this many elements, moving every iteration (default {@value TrainwatchListener#DEFAULT_MAX_INPUT_ELEMENTS};
+     * {@code Long.MAX_VALUE} for everything). The published {@code count} says how many elements were summarized.
+     */
+    public Builder maxInputElements(long maxElements) {
+      if (maxElements < 1) {
+        throw new IllegalArgumentException("maxInputElements=" + maxElements + ": must be >= 1");
+      }
+      this.maxInputElements = maxElements;
       return this;
     }
 

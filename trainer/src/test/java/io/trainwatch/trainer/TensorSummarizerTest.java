@@ -52,6 +52,43 @@ class TensorSummarizerTest {
   }
 
   @Test
+  void shouldSummarizeAMovingWindowOfWholeRowsOfALargeInput() {
+    float[] values = randomValues(10 * 7, 5, -1, 1);
+    INDArray x = Nd4j.create(values, new long[] {10, 7}, DataType.FLOAT);
+
+    Stats first = summarizer.summarizeRows(x, 21, 0);
+    Stats second = summarizer.summarizeRows(x, 21, 1);
+
+    assertThat(first.count()).isEqualTo(21);
+    assertThat(first.mean()).isCloseTo(hostMoments(java.util.Arrays.copyOfRange(values, 0, 21))[2], within(1e-6));
+    assertThat(second.mean()).isCloseTo(hostMoments(java.util.Arrays.copyOfRange(values, 21, 42))[2], within(1e-6));
+  }
+
+  @Test
+  void shouldSummarizeWholeExamplesOfAnImageBatch() {
+    float[] values = randomValues(4 * 2 * 3 * 3, 9, 0, 255);
+    INDArray x = Nd4j.create(values, new long[] {4, 2, 3, 3}, DataType.FLOAT);
+
+    // Two whole 2x3x3 examples fit in 40 elements; the third window of two starts at example (2 * 2) mod 3 = 1.
+    Stats s = summarizer.summarizeRows(x, 40, 2);
+
+    assertThat(s.count()).isEqualTo(36);
+    double[] expected = hostMoments(java.util.Arrays.copyOfRange(values, 18, 54));
+    assertThat(s.max()).isCloseTo(expected[1], within(1e-4));
+    assertThat(s.mean()).isCloseTo(expected[2], within(1e-3));
+  }
+
+  @Test
+  void shouldSummarizeEverythingBelowTheCap() {
+    float[] values = randomValues(12, 2, 0, 1);
+
+    Stats s = summarizer.summarizeRows(Nd4j.create(values, new long[] {3, 4}, DataType.FLOAT), 12, 5);
+
+    assertThat(s.count()).isEqualTo(12);
+    assertThat(s.mean()).isCloseTo(hostMoments(values)[2], within(1e-6));
+  }
+
+  @Test
   void shouldSummarizeDoubleAndIntegerTensors() {
     Stats doubles = summarizer.summarize(Nd4j.create(new double[] {1, 2, 3, 4}, new long[] {2, 2}, DataType.DOUBLE));
     Stats ints = summarizer.summarize(Nd4j.create(new int[] {0, 255, 255, 0}, new long[] {2, 2}, DataType.INT));
@@ -60,6 +97,20 @@ class TensorSummarizerTest {
     assertThat(doubles.std()).isCloseTo(Math.sqrt(1.25), within(1e-12));
     assertThat(ints.max()).isEqualTo(255);
     assertThat(ints.mean()).isCloseTo(127.5, within(1e-4));
+  }
+
+  @Test
+  void shouldKeepTheSpreadOfValuesFarFromZeroAccurate() {
+    // A "year" feature: mean 2024, std about 0.6. E[x^2] - E[x]^2 in float would lose the variance entirely.
+    float[] values = new float[4096];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = 2023 + (i % 3);
+    }
+
+    Stats s = summarizer.summarize(Nd4j.create(values, new long[] {64, 64}, DataType.FLOAT));
+
+    assertThat(s.mean()).isCloseTo(hostMoments(values)[2], within(1e-3));
+    assertThat(s.std()).isCloseTo(hostMoments(values)[3], within(1e-3));
   }
 
   @Test

@@ -1,0 +1,61 @@
+package io.trainwatch.trainer;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
+import org.deeplearning4j.nn.params.DefaultParamInitializer;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.XwPlusB;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Recomputes an output layer's activations from the input it holds during a training pass (DL4J keeps no copy of
+ * them). For the common dense output layer with a bias, no weight noise and no mask, that is one fused
+ * {@code xw_plus_b} op and the activation, in place, into a buffer reused across iterations: a fraction of the
+ * cost of {@link Layer#activate}, which any other output layer goes through.
+ *
+ * <p>Not thread-safe: one instance per training thread.
+ */
+final class OutputEvaluator {
+
+  private static final LayerWorkspaceMgr NO_WORKSPACES = LayerWorkspaceMgr.noWorkspacesImmutable();
+
+  private final Layer layer;
+  private final IActivation activation;
+  private final boolean fastPath;
+  private INDArray buffer;
+
+  OutputEvaluator(Layer layer) {
+    this.layer = layer;
+    boolean dense = layer instanceof org.deeplearning4j.nn.layers.OutputLayer
+        && layer.conf().getLayer() instanceof BaseOutputLayer conf
+        && conf.hasBias() && conf.getWeightNoise() == null;
+    this.activation = dense ? ((BaseOutputLayer) layer.conf().getLayer()).getActivationFn() : null;
+    this.fastPath = dense;
+  }
+
+  /**
+   * The layer's activations for its current input, or {@code null} if it holds none. The result may be a buffer
+   * the next call overwrites.
+   */
+  INDArray evaluate() {
+    INDArray input = layer.input();
+    if (input == null) {
+      return null;
+    }
+    INDArray weights = layer.getParam(DefaultParamInitializer.WEIGHT_KEY);
+    if (!fastPath || input.rank() != 2 || layer.getMaskArray() != null || input.dataType() != weights.dataType()) {
+      return layer.activate(false, NO_WORKSPACES);
+    }
+    INDArray bias = layer.getParam(DefaultParamInitializer.BIAS_KEY);
+    long rows = input.size(0);
+    long columns = weights.size(1);
+    if (buffer == null || buffer.size(0) != rows || buffer.size(1) != columns
+        || buffer.dataType() != weights.dataType()) {
+      buffer = Nd4j.create(weights.dataType(), rows, columns);
+    }
+    Nd4j.getExecutioner().exec(new XwPlusB(new INDArray[] {input, weights, bias}, buffer));
+    return activation.getActivation(buffer, false);
+  }
+}
