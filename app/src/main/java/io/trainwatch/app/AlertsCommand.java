@@ -1,5 +1,6 @@
 package io.trainwatch.app;
 
+import io.trainwatch.clients.ClientConfigFile;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.AlertCodec;
 import io.trainwatch.schemas.InvalidEventException;
@@ -46,7 +47,7 @@ final class AlertsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Properties props = KafkaClientConfig.load(clientConfig);
+    Properties props = ClientConfigFile.properties(clientConfig);
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServer);
     props.put(ConsumerConfig.GROUP_ID_CONFIG, "trainwatch-alerts-cli-" + UUID.randomUUID());
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");

@@ -5,6 +5,7 @@ import io.trainwatch.bridge.BridgeConfig;
 import io.trainwatch.bridge.BridgeConfigException;
 import io.trainwatch.bridge.Destination;
 import io.trainwatch.broker.EmbeddedKafkaBroker;
+import io.trainwatch.clients.PropertiesFile;
 import io.trainwatch.monitor.Monitor;
 import io.trainwatch.monitor.MonitorOptions;
 import io.trainwatch.schemas.Alert;
@@ -18,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -141,11 +141,7 @@ final class DemoCommand implements Callable<Integer> {
       return null;
     }
     Destination destination = Destination.fromWire(bridgeTo);
-    Map<String, String> props = new HashMap<>();
-    if (bridgeConfig != null) {
-      Properties file = KafkaClientConfig.load(bridgeConfig);
-      file.stringPropertyNames().forEach(k -> props.put(k, file.getProperty(k)));
-    }
+    Map<String, String> props = PropertiesFile.read(bridgeConfig, "--bridge-config");
     props.putIfAbsent("bridge.start_from", "earliest");
     BridgeConfig config;
     try {

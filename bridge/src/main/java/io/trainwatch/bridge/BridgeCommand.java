@@ -1,13 +1,9 @@
 package io.trainwatch.bridge;
 
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import io.trainwatch.clients.ClientConfigFile;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -100,8 +96,10 @@ public final class BridgeCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), (config == null ? "" : config + ": ") + e.getMessage());
     }
     Map<String, Object> kafka = new HashMap<>();
-    if (clientConfig != null) {
-      kafka.putAll(readClientConfig(clientConfig));
+    try {
+      kafka.putAll(ClientConfigFile.map(clientConfig));
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
     }
     kafka.put("bootstrap.servers", bootstrapServer);
     AlertBridge bridge = AlertBridge.create(bridgeConfig, kafka);
@@ -134,19 +132,6 @@ public final class BridgeCommand implements Callable<Integer> {
     spec.commandLine().getOut().flush();
     reported.countDown();
     return 0;
-  }
-
-  private Map<String, Object> readClientConfig(Path file) {
-    Properties p = new Properties();
-    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      p.load(r);
-    } catch (IOException e) {
-      throw new ParameterException(spec.commandLine(), "--client-config " + file + ": cannot read (" + e.getMessage()
-          + ")");
-    }
-    Map<String, Object> m = new HashMap<>();
-    p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k)));
-    return m;
   }
 
   /** Reads {@code --to} in the same spelling as {@code bridge.to}. */

@@ -1,11 +1,8 @@
 package io.trainwatch.bridge;
 
+import io.trainwatch.clients.PropertiesFile;
 import io.trainwatch.schemas.Severity;
-import java.io.IOException;
-import java.io.Reader;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -15,7 +12,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -105,15 +101,11 @@ public record BridgeConfig(
    * @throws BridgeConfigException naming the file or key that is wrong
    */
   public static BridgeConfig load(Path file, Map<String, String> env, Destination destination) {
-    Map<String, String> props = new LinkedHashMap<>();
-    if (file != null) {
-      Properties p = new Properties();
-      try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-        p.load(r);
-      } catch (IOException e) {
-        throw new BridgeConfigException("config file " + file + ": cannot read (" + e.getMessage() + ")", e);
-      }
-      p.stringPropertyNames().forEach(k -> props.put(k, p.getProperty(k)));
+    Map<String, String> props;
+    try {
+      props = PropertiesFile.read(file, "config file");
+    } catch (IllegalArgumentException e) {
+      throw new BridgeConfigException(e.getMessage(), e);
     }
     return parse(props, env, destination);
   }

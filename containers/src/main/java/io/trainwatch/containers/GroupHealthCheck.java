@@ -1,9 +1,7 @@
 package io.trainwatch.containers;
 
-import java.io.IOException;
+import io.trainwatch.clients.ClientConfigFile;
 import java.io.PrintStream;
-import java.io.Reader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -82,15 +80,9 @@ public final class GroupHealthCheck {
     if (bootstrap == null || bootstrap.isBlank()) {
       throw new IllegalArgumentException(EnvironmentDefaults.variableFor("--bootstrap-server") + " is not set");
     }
-    Properties props = new Properties();
-    String clientConfig = env.get(EnvironmentDefaults.variableFor("--client-config"));
-    if (clientConfig != null && !clientConfig.isBlank()) {
-      try (Reader r = Files.newBufferedReader(Path.of(clientConfig))) {
-        props.load(r);
-      } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read client config " + clientConfig + ": " + e.getMessage());
-      }
-    }
+    String clientConfig = env.get(EnvironmentDefaults.variableFor(ClientConfigFile.OPTION));
+    Properties props = ClientConfigFile.properties(
+        clientConfig == null || clientConfig.isBlank() ? null : Path.of(clientConfig));
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());

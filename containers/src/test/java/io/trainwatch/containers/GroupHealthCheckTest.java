@@ -55,7 +55,7 @@ class GroupHealthCheckTest {
         .hasMessage("TRAINWATCH_BOOTSTRAP_SERVER is not set");
     assertThatThrownBy(() -> GroupHealthCheck.clientProperties(Map.of(
         "TRAINWATCH_BOOTSTRAP_SERVER", "localhost:9092", "TRAINWATCH_CLIENT_CONFIG", "/nonexistent/client.properties")))
-        .hasMessageStartingWith("cannot read client config /nonexistent/client.properties");
+        .hasMessageStartingWith("--client-config /nonexistent/client.properties: cannot read");
   }
 
   @Test

@@ -1,15 +1,10 @@
 package io.trainwatch.monitor;
 
+import io.trainwatch.clients.ClientConfigFile;
 import io.trainwatch.monitor.config.MonitorConfig;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.Reader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -61,7 +56,7 @@ public final class MonitorCommand implements Callable<Integer> {
           .withApplicationId(applicationId)
           .withStateDir(stateDir)
           .withConfig(config)
-          .withClientProperties(loadClientConfig(clientConfigFile));
+          .withClientProperties(ClientConfigFile.map(clientConfigFile));
     } catch (IllegalArgumentException e) {
       err.println("monitor: " + e.getMessage());
       err.println("Try '" + spec.qualifiedName() + " --help' for more information.");
@@ -87,24 +82,6 @@ public final class MonitorCommand implements Callable<Integer> {
       return 1;
     }
     return 0;
-  }
-
-  /** Kafka client settings from a properties file; values are never logged (they may be secrets). */
-  static Map<String, String> loadClientConfig(Path file) {
-    if (file == null) {
-      return Map.of();
-    }
-    Properties p = new Properties();
-    try (Reader r = Files.newBufferedReader(file)) {
-      p.load(r);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("--client-config " + file + ": cannot read (" + e.getMessage() + ")");
-    }
-    Map<String, String> out = new LinkedHashMap<>();
-    for (String k : p.stringPropertyNames()) {
-      out.put(k.trim(), p.getProperty(k).trim());
-    }
-    return out;
   }
 
   /** Runs the command on its own (the {@code ./trainwatch} launcher is the usual way in). */

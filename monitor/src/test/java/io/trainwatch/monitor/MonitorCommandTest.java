@@ -65,15 +65,6 @@ class MonitorCommandTest {
         "--client-config=FILE", "--application-id=ID", "trainwatch-monitor).", "--help");
   }
 
-  @Test
-  void shouldReadClientSettingsWithoutTouchingThem(@TempDir Path dir) throws IOException {
-    Path file = dir.resolve("client.properties");
-    Files.writeString(file, "security.protocol=SASL_SSL\nsasl.jaas.config=secret stuff \n");
-
-    assertThat(MonitorCommand.loadClientConfig(file)).containsEntry("security.protocol", "SASL_SSL")
-        .containsEntry("sasl.jaas.config", "secret stuff");
-  }
-
   private int run(String... args) {
     CommandLine cmd = new CommandLine(new MonitorCommand());
     cmd.setOut(new PrintWriter(out, true));

@@ -1,5 +1,6 @@
 package io.trainwatch.trainer;
 
+import io.trainwatch.clients.ClientConfigFile;
 import io.trainwatch.schemas.RunStatus;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -115,7 +116,7 @@ public final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     TrainingSpec training = trainingSpec();
     KafkaPublisherSettings settings = KafkaPublisherSettings.defaults(bootstrapServers)
-        .withClientProperties(ClientConfigFile.load(clientConfig))
+        .withClientProperties(ClientConfigFile.properties(clientConfig))
         .withTimeouts(deliveryTimeout, KafkaPublisherSettings.DEFAULT_METADATA_WARMUP,
             KafkaPublisherSettings.DEFAULT_CLOSE_TIMEOUT);
     PrintWriter out = spec.commandLine().getOut();
