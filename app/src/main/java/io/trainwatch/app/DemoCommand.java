@@ -9,23 +9,18 @@ import io.trainwatch.clients.PropertiesFile;
 import io.trainwatch.monitor.Monitor;
 import io.trainwatch.monitor.MonitorOptions;
 import io.trainwatch.schemas.Alert;
-import io.trainwatch.trainer.KafkaEventPublisher;
+import io.trainwatch.trainer.ConcurrentTrainings;
 import io.trainwatch.trainer.TrainingReport;
-import io.trainwatch.trainer.TrainingRun;
 import io.trainwatch.trainer.TrainingSpec;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -85,7 +80,10 @@ final class DemoCommand implements Callable<Integer> {
           broker.bootstrapServers(), scenarios.size(), steps);
       AlertBridge bridge = startBridge(broker.bootstrapServers());
       try {
-        List<TrainingReport> reports = train(broker.bootstrapServers(), scenarios);
+        List<TrainingReport> reports = ConcurrentTrainings.run(
+            scenarios.stream().map(s -> TrainingSpec.of(s.runId(), s.fault()).withSteps(steps).withJob("demo"))
+                .toList(),
+            broker.bootstrapServers(), scenarios.size(), report -> {});
         boolean allSeen = alerts.awaitCondition(
             seen -> scenarios.stream().filter(s -> !s.healthy())
                 .allMatch(s -> s.satisfiedBy(of(seen, s.runId()))),
@@ -152,28 +150,6 @@ final class DemoCommand implements Callable<Integer> {
     AlertBridge bridge = AlertBridge.create(config, Map.of("bootstrap.servers", bootstrap)).start();
     bridge.awaitAssignment(Duration.ofSeconds(30));
     return bridge;
-  }
-
-  private List<TrainingReport> train(String bootstrap, List<DemoScenario> scenarios) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(scenarios.size());
-    try {
-      List<Future<TrainingReport>> futures = new ArrayList<>();
-      for (DemoScenario s : scenarios) {
-        futures.add(pool.submit(() -> {
-          try (KafkaEventPublisher publisher = KafkaEventPublisher.connect(bootstrap)) {
-            return TrainingRun.run(TrainingSpec.of(s.runId(), s.fault()).withSteps(steps).withJob("demo"),
-                publisher);
-          }
-        }));
-      }
-      List<TrainingReport> reports = new ArrayList<>();
-      for (Future<TrainingReport> f : futures) {
-        reports.add(f.get());
-      }
-      return reports;
-    } finally {
-      pool.shutdownNow();
-    }
   }
 
   private static synchronized void printAlert(PrintStream out, AlertFormatter formatter, Alert a) {

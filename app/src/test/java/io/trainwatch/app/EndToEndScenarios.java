@@ -12,23 +12,18 @@ import io.trainwatch.schemas.LossDescriptor;
 import io.trainwatch.schemas.RunStarted;
 import io.trainwatch.schemas.Stats;
 import io.trainwatch.schemas.Topics;
+import io.trainwatch.trainer.ConcurrentTrainings;
 import io.trainwatch.trainer.Fault;
-import io.trainwatch.trainer.KafkaEventPublisher;
 import io.trainwatch.trainer.TrainingReport;
-import io.trainwatch.trainer.TrainingRun;
 import io.trainwatch.trainer.TrainingSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -36,8 +31,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -87,7 +82,9 @@ abstract class EndToEndScenarios {
   @Test
   void shouldAlertEveryFaultyTrainingWithTheRightDiagnosisAndLeaveTheHealthyOneAlone() throws Exception {
     List<DemoScenario> scenarios = DemoScenario.seeds("e2e-" + UUID.randomUUID().toString().substring(0, 8) + "-");
-    List<TrainingReport> reports = train(scenarios);
+    List<TrainingReport> reports = ConcurrentTrainings.run(
+        scenarios.stream().map(s -> TrainingSpec.of(s.runId(), s.fault()).withSteps(STEPS).withJob("e2e")).toList(),
+        bootstrap, scenarios.size(), report -> {});
     assertThat(reports).allSatisfy(r -> assertThat(r.publisher().dropped()).isZero());
 
     boolean allFired = alerts.awaitCondition(seen -> scenarios.stream().filter(s -> !s.healthy())
@@ -148,27 +145,6 @@ abstract class EndToEndScenarios {
         .as("the run after the garbage is still watched").isTrue();
     Alert alert = alerts.alertsOf(goodRun).get(0);
     assertThat(alert.hint()).as("PyTorch wording").contains("LogSoftmax");
-  }
-
-  private List<TrainingReport> train(List<DemoScenario> scenarios) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(scenarios.size());
-    try {
-      List<Future<TrainingReport>> futures = new ArrayList<>();
-      for (DemoScenario s : scenarios) {
-        futures.add(pool.submit(() -> {
-          try (KafkaEventPublisher publisher = KafkaEventPublisher.connect(bootstrap)) {
-            return TrainingRun.run(TrainingSpec.of(s.runId(), s.fault()).withSteps(STEPS).withJob("e2e"), publisher);
-          }
-        }));
-      }
-      List<TrainingReport> reports = new ArrayList<>();
-      for (Future<TrainingReport> f : futures) {
-        reports.add(f.get());
-      }
-      return reports;
-    } finally {
-      pool.shutdownNow();
-    }
   }
 
   private KafkaProducer<byte[], byte[]> producer() {
