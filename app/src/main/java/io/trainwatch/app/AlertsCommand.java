@@ -1,6 +1,6 @@
 package io.trainwatch.app;
 
-import io.trainwatch.clients.ClientConfigFile;
+import io.trainwatch.cli.ClientConfigFile;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.AlertCodec;
 import io.trainwatch.schemas.InvalidEventException;

@@ -5,7 +5,7 @@ import io.trainwatch.bridge.BridgeConfig;
 import io.trainwatch.bridge.BridgeConfigException;
 import io.trainwatch.bridge.Destination;
 import io.trainwatch.broker.EmbeddedKafkaBroker;
-import io.trainwatch.clients.PropertiesFile;
+import io.trainwatch.cli.PropertiesFile;
 import io.trainwatch.monitor.Monitor;
 import io.trainwatch.monitor.MonitorOptions;
 import io.trainwatch.schemas.Alert;

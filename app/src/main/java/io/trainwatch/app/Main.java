@@ -1,5 +1,6 @@
 package io.trainwatch.app;
 
+import io.trainwatch.cli.UserErrors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -31,26 +32,12 @@ public final class Main implements Runnable {
   /** The configured command line; exposed for tests. */
   static CommandLine commandLine() {
     return new CommandLine(new Main())
-        .setExecutionExceptionHandler(Main::reportWithoutStackTrace)
+        .setExecutionExceptionHandler(UserErrors.HANDLER)
         .setCaseInsensitiveEnumValuesAllowed(true);
   }
 
   @Override
   public void run() {
     spec.commandLine().usage(System.out);
-  }
-
-  /**
-   * Expected failures (bad configuration, unreachable files) are user errors: one line naming the problem, then how
-   * to get help. Anything else is a bug and keeps its stack trace.
-   */
-  private static int reportWithoutStackTrace(
-      Exception e, CommandLine cmd, CommandLine.ParseResult parseResult) throws Exception {
-    if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
-      cmd.getErr().println(cmd.getColorScheme().errorText(cmd.getCommandName() + ": " + e.getMessage()));
-      cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
-      return 2;
-    }
-    throw e;
   }
 }

@@ -1,6 +1,6 @@
 package io.trainwatch.bridge;
 
-import io.trainwatch.clients.ClientConfigFile;
+import io.trainwatch.cli.ClientConfigFile;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package io.trainwatch.bridge;
 
-import io.trainwatch.clients.PropertiesFile;
+import io.trainwatch.cli.PropertiesFile;
 import io.trainwatch.schemas.Severity;
 import java.net.URI;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package io.trainwatch.containers;
 
-import io.trainwatch.clients.ClientConfigFile;
+import io.trainwatch.cli.ClientConfigFile;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;

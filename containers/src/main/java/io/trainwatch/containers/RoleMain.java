@@ -1,5 +1,6 @@
 package io.trainwatch.containers;
 
+import io.trainwatch.cli.UserErrors;
 import java.util.Arrays;
 import picocli.CommandLine;
 
@@ -43,17 +44,6 @@ public final class RoleMain {
     return new CommandLine(commandClass)
         .setDefaultValueProvider(defaults)
         .setCaseInsensitiveEnumValuesAllowed(true)
-        .setExecutionExceptionHandler(RoleMain::reportWithoutStackTrace);
-  }
-
-  /** Same convention as {@code ./trainwatch}: a configuration mistake is one line and a pointer to --help. */
-  private static int reportWithoutStackTrace(
-      Exception e, CommandLine cmd, CommandLine.ParseResult parseResult) throws Exception {
-    if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
-      cmd.getErr().println(cmd.getColorScheme().errorText(cmd.getCommandName() + ": " + e.getMessage()));
-      cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
-      return 2;
-    }
-    throw e;
+        .setExecutionExceptionHandler(UserErrors.HANDLER);
   }
 }

@@ -1,6 +1,6 @@
 package io.trainwatch.monitor;
 
-import io.trainwatch.clients.ClientConfigFile;
+import io.trainwatch.cli.ClientConfigFile;
 import io.trainwatch.monitor.config.MonitorConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package io.trainwatch.trainer;
 
-import io.trainwatch.clients.ClientConfigFile;
+import io.trainwatch.cli.ClientConfigFile;
 import io.trainwatch.schemas.RunStatus;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.trainwatch.clients;
+package io.trainwatch.cli;
 
 import java.nio.file.Path;
 import java.util.Map;

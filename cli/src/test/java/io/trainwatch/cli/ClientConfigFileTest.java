@@ -1,4 +1,4 @@
-package io.trainwatch.clients;
+package io.trainwatch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
