@@ -88,12 +88,16 @@ class BoundedResourcesIT {
         assertThat(alerted).as("runs tracked under monitor.runs.max=%d", MAX_RUNS)
             .containsExactlyInAnyOrder("medium", "r1", "r2", "r3");
 
+        // Nothing beyond a bound is dropped in silence: the big record and the untracked runs' events are dead
+        // letters, with the bound in the reason.
         List<ConsumerRecord<byte[], byte[]>> dead = KafkaFixtures.readAll(client, Topics.EVENTS_DLQ,
-            r -> !r.isEmpty(), Duration.ZERO, Duration.ofSeconds(30));
-        assertThat(dead).hasSize(1);
-        String reason = KafkaFixtures.header(dead.get(0), "trainwatch.error.reason");
-        assertThat(reason).contains("monitor.events.max_record_bytes=" + MAX_RECORD_BYTES);
-        assertThat(new String(dead.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("big");
+            r -> r.size() >= 3, Duration.ZERO, Duration.ofSeconds(30));
+        assertThat(dead).extracting(r -> new String(r.key(), StandardCharsets.UTF_8))
+            .containsExactly("big", "r4", "r5");
+        assertThat(KafkaFixtures.header(dead.get(0), "trainwatch.error.reason"))
+            .contains("monitor.events.max_record_bytes=" + MAX_RECORD_BYTES);
+        assertThat(dead.subList(1, 3)).allSatisfy(r -> assertThat(KafkaFixtures.header(r, "trainwatch.error.reason"))
+            .startsWith("run not monitored").contains("monitor.runs.max=" + MAX_RUNS));
 
         // Eviction: once the tracked runs end, they are forgotten and new runs are tracked again.
         KafkaFixtures.produceEvents(client, Topics.EVENTS, List.of(

@@ -119,8 +119,8 @@ final class HostileCorpus {
   }
 
   /**
-   * The whole corpus for one run id prefix. Each case uses its own run id ({@code prefix-<n>}) unless its point is
-   * the history of a run (out-of-order cases), so cases cannot mask each other.
+   * The whole corpus for one run id prefix. Each valid case uses its own run id ({@code prefix-<n>}), so cases
+   * cannot mask each other.
    */
   static List<HostileCase> cases(String prefix) {
     Builder b = new Builder(prefix);
@@ -257,7 +257,25 @@ final class HostileCorpus {
       return prefix + "-" + (n++);
     }
 
+    /**
+     * Adds a case. A valid event gets a run of its own (unless its run id is the point of the case), so that the
+     * monitor judges it alone: several valid variants of one batch under one run id would repeat a step, which the
+     * monitor rightly dead-letters. A valid run_ended is preceded by its run's run_started, since the end of a run
+     * the monitor never saw is dead-lettered too.
+     */
     void add(String name, Category category, String runId, byte[] value, boolean valid) {
+      String quotedId = "\"" + runId + "\"";
+      if (valid && runId != null && value != null && new String(value, UTF_8).contains(quotedId)) {
+        String own = nextRun();
+        value = new String(value, UTF_8).replace(quotedId, "\"" + own + "\"").getBytes(UTF_8);
+        runId = own;
+      }
+      if (valid && value != null) {
+        if (EventCodec.decode(value) instanceof RunEnded) {
+          cases.add(HostileCase.of("run_started before: " + name, Category.CONTROL, runId,
+              EventCodec.encode(runStarted(runId, 999)), true));
+        }
+      }
       cases.add(HostileCase.of(name, category, runId, value, valid));
     }
 

@@ -103,7 +103,7 @@ public record MonitorConfig(
   public static final Param WALL_CLOCK_INTERVAL = Param.integer("monitor.wall_clock_interval_seconds", 10, 1, 3600,
       "How often (wall-clock seconds) the monitor looks for stalled runs and evicts old ones.");
   public static final Param MAX_RUNS = Param.integer("monitor.runs.max", 100_000, 1, 100_000_000,
-      "Most runs one monitor instance tracks at once; events of further new runs are dropped with a warning.");
+      "Most runs one monitor instance tracks at once; events of further new runs are dead-lettered.");
   public static final Param ENDED_RETENTION = Param.integer("monitor.runs.ended_retention_seconds", 3600, 0,
       86_400L * 365, "How long an ended run's state is kept after run_ended.");
   public static final Param IDLE_RETENTION = Param.integer("monitor.runs.idle_retention_seconds", 86_400, 60,

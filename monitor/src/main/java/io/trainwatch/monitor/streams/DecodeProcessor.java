@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,21 +16,18 @@ import org.slf4j.LoggerFactory;
  * that is not the run id) goes to the dead-letter topic unchanged, with the reason in its headers. A value larger
  * than {@code monitor.events.max_record_bytes} is not read at all; its dead letter keeps only the beginning.
  *
- * <p>The two children take different types (events, raw bytes), hence the {@code Object} output types.
+ * <p>The two children take different types ({@link ReadEvent}s, raw bytes), hence the {@code Object} output types.
  */
 final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, Object> {
 
   private static final Logger LOG = LoggerFactory.getLogger(DecodeProcessor.class);
-  /** At most one log line per interval about rejected records: a misbehaving producer must not flood the log. */
   private static final long LOG_INTERVAL_MS = 10_000;
 
   /** How much of an oversized value its dead letter keeps: enough to see what it was, small enough to publish. */
   static final int OVERSIZED_COPY_BYTES = 64 * 1024;
 
   private final int maxRecordBytes;
-  // Not Long.MIN_VALUE: now - MIN_VALUE overflows to a negative number and the first warning would never come.
-  private long lastLogMs = -LOG_INTERVAL_MS;
-  private long unloggedRejections;
+  private final RateLimitedLog rejections = new RateLimitedLog(LOG_INTERVAL_MS);
 
   /** @param maxRecordBytes values larger than this are not read but dead-lettered */
   DecodeProcessor(int maxRecordBytes) {
@@ -60,19 +56,15 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, 
       }
     }
     if (reason == null) {
-      context().forward(new Record<>(event.runId(), event, record.timestamp(), record.headers()),
-          MonitorTopology.EVALUATE);
+      context().forward(new Record<>(event.runId(), new ReadEvent(event, record.key(), record.value()),
+          record.timestamp(), record.headers()), MonitorTopology.EVALUATE);
     } else {
       reject(record, reason);
     }
   }
 
   private void reject(Record<byte[], byte[]> record, String reason) {
-    RecordMetadata m = context().recordMetadata().orElse(null);
-    String topic = m == null ? null : m.topic();
-    Integer partition = m == null ? null : m.partition();
-    Long offset = m == null ? null : m.offset();
-    var headers = DeadLetters.headers(record.headers(), "decode", reason, topic, partition, offset);
+    var headers = DeadLetters.headers(context(), record.headers(), "decode", reason);
     byte[] value = record.value();
     if (value != null && value.length > maxRecordBytes) {
       // The whole value may not fit in a producer request; a record that cannot be written would stop the task.
@@ -80,15 +72,8 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, 
       value = Arrays.copyOf(value, Math.min(OVERSIZED_COPY_BYTES, maxRecordBytes));
     }
     context().forward(record.withHeaders(headers).withValue(value), MonitorTopology.DLQ_SINK);
-    long now = context().currentSystemTimeMs();
-    if (now - lastLogMs >= LOG_INTERVAL_MS) {
-      LOG.warn("Rejected {}-{}@{} to {}: {}{}", topic, partition, offset, MonitorTopology.DLQ_TOPIC, reason,
-          unloggedRejections == 0 ? "" : " (and " + unloggedRejections + " more since the last message)");
-      lastLogMs = now;
-      unloggedRejections = 0;
-    } else {
-      unloggedRejections++;
-    }
+    rejections.occurred(context().currentSystemTimeMs(), unlogged -> LOG.warn("Rejected {} to {}: {}{}",
+        DeadLetters.source(context()), MonitorTopology.DLQ_TOPIC, reason, RateLimitedLog.andMore(unlogged)));
   }
 
   private static String abbreviate(String s) {

@@ -22,7 +22,8 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  *   trainwatch.events ──► events-source ──► decode-events ──► evaluate-runs ──► alerts-sink ──► trainwatch.alerts
  *      (byte[], byte[])                         │              [run-state, run-info]
- *                                               └──► dead-letter-sink ──► trainwatch.events.dlq
+ *                                               │                   │ (out of its run's history, over the run cap)
+ *                                               └──► dead-letter-sink ◄┘ ──► trainwatch.events.dlq
  * </pre>
  */
 public final class MonitorTopology {
@@ -53,13 +54,13 @@ public final class MonitorTopology {
     AlertFactory alerts = new AlertFactory(hints);
     // One counter per topology, i.e. per KafkaStreams instance: the run cap holds across its tasks.
     RunCounter counter = new RunCounter(config.maxRuns());
-    ProcessorSupplier<String, io.trainwatch.schemas.TrainingEvent, String, io.trainwatch.schemas.Alert> runs =
-        () -> new RunProcessor(config, evaluator, alerts, counter);
+    ProcessorSupplier<String, ReadEvent, Object, Object> runs = () -> new RunProcessor(config, evaluator, alerts,
+        counter);
     Topology t = new Topology();
     t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), EVENTS_TOPIC);
     t.addProcessor(DECODE, () -> new DecodeProcessor(config.maxRecordBytes()), SOURCE);
-    t.addSink(DLQ_SINK, DLQ_TOPIC, new ByteArraySerializer(), new ByteArraySerializer(), DECODE);
     t.addProcessor(EVALUATE, runs, DECODE);
+    t.addSink(DLQ_SINK, DLQ_TOPIC, new ByteArraySerializer(), new ByteArraySerializer(), DECODE, EVALUATE);
     t.addStateStore(Stores.keyValueStoreBuilder(store(config, RUN_STATE_STORE), Serdes.String(),
         StateSerdes.runState()).withCachingEnabled(), EVALUATE);
     t.addStateStore(Stores.keyValueStoreBuilder(store(config, RUN_INFO_STORE), Serdes.String(),

@@ -5,6 +5,7 @@ import io.trainwatch.monitor.alerting.Emission;
 import io.trainwatch.monitor.alerting.RunEvaluator;
 import io.trainwatch.monitor.config.MonitorConfig;
 import io.trainwatch.monitor.config.RuleConfig;
+import io.trainwatch.monitor.run.RunHistoryCheck;
 import io.trainwatch.monitor.run.RunInfo;
 import io.trainwatch.monitor.run.RunProfile;
 import io.trainwatch.monitor.run.RunState;
@@ -27,13 +28,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Per-run state in, alerts out: loads the run's state, hands the event to the {@link RunEvaluator}, stores the
- * state and forwards the alerts. A wall-clock punctuation judges stalled runs and evicts runs that ended or went
- * silent long ago.
+ * state and forwards the alerts. An event that does not fit its run's history ({@link RunHistoryCheck}), or of a new
+ * run beyond the instance's cap, is dead-lettered instead. A wall-clock punctuation judges stalled runs and evicts
+ * runs that ended or went silent long ago.
+ *
+ * <p>The two children take different types (alerts, raw bytes), hence the {@code Object} output types.
  */
-final class RunProcessor extends ContextualProcessor<String, TrainingEvent, String, Alert> {
+final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, Object> {
 
   private static final Logger LOG = LoggerFactory.getLogger(RunProcessor.class);
-  private static final long CAP_LOG_INTERVAL_MS = 60_000;
+  private static final long LOG_INTERVAL_MS = 60_000;
 
   private final MonitorConfig config;
   private final RunEvaluator evaluator;
@@ -45,9 +49,7 @@ final class RunProcessor extends ContextualProcessor<String, TrainingEvent, Stri
   private long localRuns;
   /** When this processor (i.e. this task on this instance) started watching its runs. */
   private long watchingSinceMs;
-  // Not Long.MIN_VALUE: now - MIN_VALUE overflows to a negative number and the first warning would never come.
-  private long lastCapLogMs = -CAP_LOG_INTERVAL_MS;
-  private long droppedSinceLog;
+  private final RateLimitedLog rejections = new RateLimitedLog(LOG_INTERVAL_MS);
 
   RunProcessor(MonitorConfig config, RunEvaluator evaluator, AlertFactory alerts, RunCounter counter) {
     this.config = config;
@@ -57,7 +59,7 @@ final class RunProcessor extends ContextualProcessor<String, TrainingEvent, Stri
   }
 
   @Override
-  public void init(ProcessorContext<String, Alert> context) {
+  public void init(ProcessorContext<Object, Object> context) {
     super.init(context);
     states = context.getStateStore(MonitorTopology.RUN_STATE_STORE);
     infos = context.getStateStore(MonitorTopology.RUN_INFO_STORE);
@@ -68,17 +70,20 @@ final class RunProcessor extends ContextualProcessor<String, TrainingEvent, Stri
   }
 
   @Override
-  public void process(Record<String, TrainingEvent> record) {
+  public void process(Record<String, ReadEvent> record) {
     String runId = record.key();
-    TrainingEvent event = record.value();
+    TrainingEvent event = record.value().event();
     long now = context().currentSystemTimeMs();
     RunState state = states.get(runId);
+    String rejection = RunHistoryCheck.rejection(state, event);
+    if (rejection != null) {
+      reject(record, rejection);
+      return;
+    }
     if (state == null) {
-      if (event instanceof RunEnded) {
-        return; // the end of a run we never saw (or already forgot): nothing is open
-      }
       if (!counter.tryAdd()) {
-        dropForCap(runId, now);
+        reject(record, "run not monitored: this instance already tracks " + counter.current()
+            + " runs (monitor.runs.max=" + counter.max() + "); raise the cap or add instances");
         return;
       }
       localRuns++;
@@ -88,10 +93,6 @@ final class RunProcessor extends ContextualProcessor<String, TrainingEvent, Stri
       state = onStarted(runId, state, started, now);
       emissions = List.of();
     } else if (event instanceof BatchEvent batch) {
-      if (state != null && state.ended()) {
-        LOG.debug("Run {}: batch at step {} after run_ended, ignored", runId, batch.step());
-        return;
-      }
       state = state == null ? new RunState() : state;
       emissions = evaluator.onBatch(state, batch, config.rules().forRun(state.profile()), now);
     } else {
@@ -178,20 +179,20 @@ final class RunProcessor extends ContextualProcessor<String, TrainingEvent, Stri
       // Record time is processing time: the broker refuses records stamped over an hour ahead
       // (log.message.timestamp.after.max.ms) and deletes those older than retention, and an event's ts_ms can be
       // anything a trainer's clock says. The alert itself carries the event times.
-      context().forward(new Record<>(alert.alertId(), alert, context().currentSystemTimeMs()));
+      context().forward(new Record<>(alert.alertId(), alert, context().currentSystemTimeMs()),
+          MonitorTopology.ALERTS_SINK);
       LOG.info("{} {} rev {}: {}", alert.status().wire(), alert.alertId(), alert.revision(), alert.summary());
     }
   }
 
-  private void dropForCap(String runId, long now) {
-    droppedSinceLog++;
-    if (now - lastCapLogMs >= CAP_LOG_INTERVAL_MS) {
-      LOG.warn("Run {} not monitored: this instance already tracks {} runs (monitor.runs.max={}); {} event(s) of "
-          + "untracked runs dropped since the last message", runId, counter.current(), counter.max(),
-          droppedSinceLog);
-      lastCapLogMs = now;
-      droppedSinceLog = 0;
-    }
+  private void reject(Record<String, ReadEvent> record, String reason) {
+    ReadEvent read = record.value();
+    var headers = DeadLetters.headers(context(), record.headers(), "run", reason);
+    context().forward(new Record<Object, Object>(read.key(), read.value(), record.timestamp(), headers),
+        MonitorTopology.DLQ_SINK);
+    rejections.occurred(context().currentSystemTimeMs(), unlogged -> LOG.warn("Rejected {} (run {}) to {}: {}{}",
+        DeadLetters.source(context()), record.key(), MonitorTopology.DLQ_TOPIC, reason,
+        RateLimitedLog.andMore(unlogged)));
   }
 
   @Override

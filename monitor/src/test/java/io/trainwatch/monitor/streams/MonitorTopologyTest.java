@@ -363,7 +363,7 @@ class MonitorTopologyTest {
   }
 
   @Test
-  void shouldDropRunsBeyondTheCap() throws Exception {
+  void shouldDeadLetterEventsOfRunsBeyondTheCap() throws Exception {
     java.util.Properties p = new java.util.Properties();
     p.setProperty("monitor.runs.max", "1");
     start(MonitorConfig.parse(p));
@@ -372,6 +372,63 @@ class MonitorTopologyTest {
 
     assertThat(alerts.readValuesToList()).extracting(Alert::runId).containsExactly("first");
     assertThat(driver.<String, RunState>getKeyValueStore(MonitorTopology.RUN_STATE_STORE).get("second")).isNull();
+    List<TestRecord<byte[], byte[]>> dead = deadLetters.readRecordsToList();
+    assertThat(dead).hasSize(3).allSatisfy(r -> {
+      assertThat(r.key()).isEqualTo(key("second"));
+      assertThat(DeadLetters.header(r.headers(), DeadLetters.STAGE)).isEqualTo("run");
+      assertThat(DeadLetters.header(r.headers(), DeadLetters.REASON)).isEqualTo(
+          "run not monitored: this instance already tracks 1 runs (monitor.runs.max=1); raise the cap or add "
+              + "instances");
+    });
+    assertThat(dead).extracting(r -> DeadLetters.header(r.headers(), DeadLetters.OFFSET))
+        .containsExactly("3", "4", "5");
+  }
+
+  @Test
+  void shouldDeadLetterEventsThatDoNotFitTheirRunsHistoryUnchanged() {
+    start(MonitorConfig.defaults());
+    send(Events.pytorchNll("r"));
+    sendBatches("r", 0, 5, step -> 1.0);
+    BatchEvent repeated = batch("r", 4).loss(-0.5).build();
+    send(repeated);
+    send(batch("r", 1).loss(-0.5).build());
+    send(batch("r", 5).loss(1.0).build());
+    send(Events.ended("r", 6));
+    send(batch("r", 6).loss(Double.NaN).build());
+    send(Events.ended("r", 7));
+    send(Events.ended("never-started", 3));
+
+    assertThat(alerts.isEmpty()).as("neither the repeated bad batches nor the NaN after the end count").isTrue();
+    List<TestRecord<byte[], byte[]>> dead = deadLetters.readRecordsToList();
+    assertThat(dead).extracting(r -> DeadLetters.header(r.headers(), DeadLetters.REASON)).containsExactly(
+        "step 4: repeats the run's last step 4 (steps increase within a run)",
+        "step 1: goes back from the run's last step 4 (steps increase within a run)",
+        "step 6: the run had ended (run_ended received); a resumed run sends run_started first",
+        "run_ended: the run had already ended",
+        "run_ended: no such run here (never started, or forgotten after monitor.runs.ended_retention_seconds or "
+            + "monitor.runs.idle_retention_seconds)");
+    assertThat(dead.get(0).value()).as("the original bytes").isEqualTo(EventCodec.encode(repeated));
+    assertThat(dead.get(0).key()).isEqualTo(key("r"));
+    assertThat(dead).allSatisfy(r -> {
+      assertThat(DeadLetters.header(r.headers(), DeadLetters.STAGE)).isEqualTo("run");
+      assertThat(DeadLetters.header(r.headers(), DeadLetters.TOPIC)).isEqualTo(Topics.EVENTS);
+    });
+    assertThat(dead).extracting(r -> DeadLetters.header(r.headers(), DeadLetters.OFFSET))
+        .containsExactly("6", "7", "10", "11", "12");
+  }
+
+  @Test
+  void shouldWatchARunAgainWhenItStartsAfterItsEnd() {
+    start(MonitorConfig.defaults());
+    send(Events.pytorchNll("resumed"));
+    sendBatches("resumed", 0, 5, step -> 1.0);
+    send(Events.ended("resumed", 5));
+    send(Events.pytorchNll("resumed"));
+    sendBatches("resumed", 3, 6, step -> -0.3);
+
+    assertThat(deadLetters.isEmpty()).isTrue();
+    assertThat(alerts.readValuesToList()).extracting(Alert::rule, Alert::status)
+        .containsExactly(tuple("negative_loss", AlertStatus.FIRING));
   }
 
   @Test
