@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.LinkedHashMap;
@@ -124,6 +125,8 @@ public final class BenchCommand implements Callable<Integer> {
     int partitions = monitor instanceof TrainwatchMonitorApp m ? m.config().eventsPartitions()
         : MonitorConfig.defaults().eventsPartitions();
 
+    List<CpuUsage.Share> load = new ArrayList<>();
+    CpuUsage.Snapshot mark = CpuUsage.take();
     ThroughputSection.Result throughput = null;
     if (sections.contains(Section.THROUGHPUT)) {
       LOG.info("1. monitor throughput: {} runs, {} batches, {} repetitions", plan.runs(), plan.batches(),
@@ -131,36 +134,42 @@ public final class BenchCommand implements Callable<Integer> {
       throughput = ThroughputSection.run(monitor, partitions,
           new FleetSpec("fleet", plan.runs(), plan.faultyFraction(), plan.seed()), plan.batches(),
           plan.repetitions(), List.of(ThroughputSection.Rung.values()), plan.profile());
+      mark = record(load, Section.THROUGHPUT, mark);
     }
     LatencyBench.Result latency = null;
     if (sections.contains(Section.LATENCY)) {
       LOG.info("2. alert latency");
       latency = LatencySection.run(monitor, partitions, plan.latency());
+      mark = record(load, Section.LATENCY, mark);
     }
     TrainerSection.Result trainer = null;
     if (sections.contains(Section.TRAINER)) {
       LOG.info("3. trainer overhead: {}", plan.trainer());
       trainer = TrainerSection.run(plan.trainer(), plan.seed());
+      mark = record(load, Section.TRAINER, mark);
     }
     MemoryBench.Result memory = null;
     if (sections.contains(Section.MEMORY)) {
       LOG.info("4. memory: {} runs in -Xmx{}", plan.memory().runs(), plan.memory().heapLimit());
       memory = MemoryBench.run(appSpec, partitions, plan.memory(), Duration.ofMinutes(15).toSeconds());
+      mark = record(load, Section.MEMORY, mark);
     }
     List<CostCurveSection.Point> cost = List.of();
     if (sections.contains(Section.COST)) {
       LOG.info("5. cost curve: {} × {} runs", plan.costMultipliers(), plan.costBaseRuns());
       cost = CostCurveSection.run(monitor, partitions, plan);
+      mark = record(load, Section.COST, mark);
     }
     List<JmhSection.Score> jmh = List.of();
     if (sections.contains(Section.JMH)) {
       LOG.info("JMH micro-benchmarks");
       jmh = JmhSection.run(JmhSection.all());
+      mark = record(load, Section.JMH, mark);
     }
 
     BenchResults results = new BenchResults(plan, commandText(), startedAt,
-        Duration.ofNanos(System.nanoTime() - start), machine, describe(monitor), throughput, latency, trainer,
-        memory, cost, jmh);
+        Duration.ofNanos(System.nanoTime() - start), machine, SourceRevision.current(), describe(monitor), load,
+        throughput, latency, trainer, memory, cost, jmh);
     write(report, BenchReport.render(results));
     for (Verdict v : BenchReport.verdicts(results)) {
       spec.commandLine().getOut().printf(Locale.ROOT, "%-50s %-60s %-28s %s%n", v.item(), v.measured(), v.target(),
@@ -168,6 +177,19 @@ public final class BenchCommand implements Callable<Integer> {
     }
     spec.commandLine().getOut().println("report written to " + report);
     return 0;
+  }
+
+  /** Notes who used the CPU during the section that just ended; returns the start of the next one. */
+  private static CpuUsage.Snapshot record(List<CpuUsage.Share> load, Section section, CpuUsage.Snapshot from) {
+    CpuUsage.Snapshot now = CpuUsage.take();
+    CpuUsage.Share share = CpuUsage.between(section.name().toLowerCase(Locale.ROOT), from, now);
+    if (share != null) {
+      load.add(share);
+      LOG.info("{}: {} s; CPU of the machine used by this benchmark {}, by other processes {}{}", share.section(),
+          share.elapsed().toSeconds(), Markdown.percent(share.own()), Markdown.percent(share.others()),
+          share.disturbed() ? " (disturbed)" : "");
+    }
+    return now;
   }
 
   private BenchPlan plan() {

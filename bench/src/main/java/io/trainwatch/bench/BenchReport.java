@@ -6,6 +6,7 @@ import static io.trainwatch.bench.Markdown.percent;
 import static io.trainwatch.bench.Markdown.ratio;
 import static io.trainwatch.bench.Markdown.table;
 
+import io.trainwatch.bench.BenchCommand.Section;
 import io.trainwatch.bench.ThroughputSection.Rung;
 import io.trainwatch.bench.TrainerOverheadBench.Setup;
 import java.io.IOException;
@@ -57,14 +58,14 @@ public final class BenchReport {
     List<Verdict> v = new ArrayList<>();
     if (r.throughput() != null && r.throughput().monitorToRaw() != null) {
       ThroughputSection.Result t = r.throughput();
-      v.add(new Verdict("1. Monitor throughput ÷ raw consume",
+      v.add(new Verdict(Section.THROUGHPUT, "1. Monitor throughput ÷ raw consume",
           ratio(t.monitorToRaw().median()) + " (" + count(t.rates().get(Rung.MONITOR).median()) + " vs "
               + count(t.rates().get(Rung.RAW).median()) + " events/s)",
           "≥ " + ratio(THROUGHPUT_TARGET), t.monitorToRaw().median() >= THROUGHPUT_TARGET));
     }
     if (r.latency() != null) {
       Percentiles p = r.latency().pooled();
-      v.add(new Verdict("2. Alert latency p99 (exactly-once)",
+      v.add(new Verdict(Section.LATENCY, "2. Alert latency p99 (exactly-once)",
           num(p.p99Ms(), 0) + " ms (p50 " + num(p.p50Ms(), 0) + ", max " + num(p.maxMs(), 0) + ", "
               + p.count() + " alerts)",
           "≤ " + num(LATENCY_P99_TARGET_MS, 0) + " ms", p.p99Ms() <= LATENCY_P99_TARGET_MS));
@@ -72,12 +73,12 @@ public final class BenchReport {
     if (r.trainer() != null) {
       TrainerOverheadBench.Result t = r.trainer().overhead();
       double none = t.stepMs().get(Setup.NO_LISTENER).median();
-      v.add(new Verdict("3a. trainwatch listener overhead",
+      v.add(new Verdict(Section.TRAINER, "3a. trainwatch listener overhead",
           signedPercent(t.overhead(Setup.TRAINWATCH)) + " (step " + num(t.stepMs().get(Setup.TRAINWATCH).median(), 2)
               + " vs " + num(none, 2) + " ms)",
           "≤ +" + percent(OVERHEAD_TARGET) + " on a step ≥ " + num(OVERHEAD_MIN_STEP_MS, 0) + " ms",
           none >= OVERHEAD_MIN_STEP_MS ? t.overhead(Setup.TRAINWATCH) <= OVERHEAD_TARGET : null));
-      v.add(new Verdict("3b. StatsListener overhead ÷ trainwatch overhead",
+      v.add(new Verdict(Section.TRAINER, "3b. StatsListener overhead ÷ trainwatch overhead",
           ratio(t.statsOverTrainwatch()) + " (" + signedPercent(t.overhead(Setup.DL4J_STATS)) + " vs "
               + signedPercent(t.overhead(Setup.TRAINWATCH)) + ")",
           "≥ " + ratio(STATS_RATIO_TARGET), t.statsOverTrainwatch() >= STATS_RATIO_TARGET));
@@ -85,14 +86,14 @@ public final class BenchReport {
     if (r.memory() != null) {
       MemoryBench.Result m = r.memory();
       if (m.failure() == null) {
-        v.add(new Verdict("4a. Serialized state per run",
+        v.add(new Verdict(Section.MEMORY, "4a. Serialized state per run",
             count(m.medianRunStateBytes()) + " B median, " + count(m.maxRunStateBytes()) + " B largest",
             "≤ 1 KiB", m.maxRunStateBytes() <= STATE_TARGET_BYTES));
-        v.add(new Verdict("4b. Monitor heap with " + count(m.settings().runs()) + " runs",
+        v.add(new Verdict(Section.MEMORY, "4b. Monitor heap with " + count(m.settings().runs()) + " runs",
             num(m.fleetHeapBytes() / MIB, 0) + " MiB live (ran in -Xmx" + m.settings().heapLimit() + ")",
             "≤ 512 MiB", m.fleetHeapBytes() <= HEAP_TARGET_BYTES));
       } else {
-        v.add(new Verdict("4b. Monitor heap with " + count(m.settings().runs()) + " runs",
+        v.add(new Verdict(Section.MEMORY, "4b. Monitor heap with " + count(m.settings().runs()) + " runs",
             "did not fit in -Xmx" + m.settings().heapLimit(), "≤ 512 MiB", false));
       }
     }
@@ -100,7 +101,7 @@ public final class BenchReport {
       List<CostCurveSection.Point> c = r.costCurve();
       CostCurveSection.Point first = c.get(0);
       CostCurveSection.Point last = c.get(c.size() - 1);
-      v.add(new Verdict("5. Cost curve " + first.multiplier() + "× → " + last.multiplier() + "× runs",
+      v.add(new Verdict(Section.COST, "5. Cost curve " + first.multiplier() + "× → " + last.multiplier() + "× runs",
           "throughput " + ratio(monitorRate(last) / monitorRate(first)) + ", p99 latency "
               + num(first.latency().pooled().p99Ms(), 0) + " → " + num(last.latency().pooled().p99Ms(), 0) + " ms",
           "(a curve, no target)", null));
@@ -140,21 +141,48 @@ public final class BenchReport {
         .append("alternating between the things compared, and is quoted as a ratio with the absolute figures beside ")
         .append("it. Repeated measurements are quoted as *median (min, max, n)*. The machine is shared: read ")
         .append("ratios, not single absolute numbers. The system under test: ").append(r.monitorDescription())
-        .append(".\n\n");
+        .append(", built from ").append(r.source().describe()).append(".\n\n");
   }
 
   private void summary() {
     out.append("## Summary\n\n");
     List<List<String>> rows = new ArrayList<>();
     for (Verdict v : verdicts(r)) {
-      rows.add(List.of(v.item(), v.measured(), v.target(), v.status()));
+      rows.add(List.of(v.item(), v.measured(), v.target(), v.status(), othersLoad(v.section())));
     }
-    out.append(table(List.of("measurement", "result", "target", "verdict"), rows)).append('\n');
+    out.append(table(List.of("measurement", "result", "target", "verdict", "CPU taken by other processes"), rows))
+        .append('\n');
+    if (r.load().stream().anyMatch(CpuUsage.Share::disturbed)) {
+      out.append("*Disturbed*: other processes on this shared machine took more than ")
+          .append(percent(CpuUsage.DISTURBED_OTHERS)).append(" of its CPU while that section ran, so its absolute ")
+          .append("figures are lower than on a quiet machine; ratios measured side by side suffer less, but readers ")
+          .append("that need more CPU (Streams apps, training with a listener) lose more than a plain consumer.\n\n");
+    }
+  }
+
+  /** Other processes' share of the CPU while a section ran, e.g. {@code "31.0% (disturbed)"}. */
+  private String othersLoad(Section section) {
+    return r.load().stream()
+        .filter(s -> s.section().equals(section.name().toLowerCase(Locale.ROOT)))
+        .findFirst()
+        .map(s -> percent(s.others()) + (s.disturbed() ? " *(disturbed)*" : ""))
+        .orElse("unknown");
   }
 
   private void machine() {
     out.append("## Machine\n\n");
     out.append(table(List.of("", ""), r.machine().rows())).append('\n');
+    if (!r.load().isEmpty()) {
+      out.append("The machine is shared with other work (builds, trainings). Who used its CPU (all cores together ")
+          .append("= 100%) during each section, from `/proc/stat`:\n\n");
+      List<List<String>> rows = new ArrayList<>();
+      for (CpuUsage.Share s : r.load()) {
+        rows.add(List.of(s.section(), num(s.elapsed().toMillis() / 1000.0, 0) + " s", percent(s.own()),
+            percent(s.others()) + (s.disturbed() ? " *(disturbed)*" : ""), num(s.loadAverage1m(), 2)));
+      }
+      out.append(table(List.of("section", "duration", "this benchmark", "other processes",
+          "load average at the end (1 min)"), rows)).append('\n');
+    }
   }
 
   private void reproduce() {

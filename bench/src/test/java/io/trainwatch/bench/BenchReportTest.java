@@ -17,6 +17,10 @@ class BenchReportTest {
   private static final MachineInfo MACHINE =
       new MachineInfo("Test CPU", 2, 24.0, "Linux", "OpenJDK 17", "max 3072 MiB", "G1", "4.4.0", "1.0.0-M2.1", 0.5);
 
+  private static final List<CpuUsage.Share> LOAD = List.of(
+      new CpuUsage.Share("throughput", Duration.ofMinutes(3), 0.9, 0.05, 2.1),
+      new CpuUsage.Share("latency", Duration.ofMinutes(2), 0.5, 0.45, 3.5));
+
   private static ThroughputSection.Result throughput(double monitorRate, double rawRate) {
     Map<Rung, Summary> rates = new EnumMap<>(Rung.class);
     rates.put(Rung.RAW, Summary.of(rawRate * 0.9, rawRate, rawRate * 1.1));
@@ -57,7 +61,8 @@ class BenchReportTest {
   private static BenchResults results(BenchPlan plan, ThroughputSection.Result t, LatencyBench.Result l,
       TrainerSection.Result tr, MemoryBench.Result m) {
     return new BenchResults(plan, "./trainwatch bench", Instant.parse("2026-11-26T10:00:00Z"), Duration.ofMinutes(12),
-        MACHINE, "the monitor", t, l, tr, m, List.of(), List.of());
+        MACHINE, new SourceRevision("abc1234", List.of("monitor/")), "the monitor", LOAD, t, l, tr, m, List.of(),
+        List.of());
   }
 
   @Test
@@ -100,13 +105,23 @@ class BenchReportTest {
   }
 
   @Test
+  void shouldSayWhichFiguresOtherProcessesDisturbed() {
+    String md = BenchReport.render(results(BenchPlan.full(), throughput(60_000, 120_000), latency(180), null, null));
+
+    assertThat(md).contains("| 1. Monitor throughput ÷ raw consume | 0.50× (60,000 vs 120,000 events/s) | ≥ 0.50× | met "
+        + "| 5.0% |", "| 2. Alert latency p99 (exactly-once) |", "| 45.0% *(disturbed)* |",
+        "| latency | 120 s | 50.0% | 45.0% *(disturbed)* | 3.50 |", "*Disturbed*: other processes");
+  }
+
+  @Test
   void shouldWriteEverySectionThatRanAndWarnAboutQuickSizes() {
     String md = BenchReport.render(results(BenchPlan.quick(), throughput(60_000, 120_000), latency(180),
         trainer(20.0, 20.2, 26.0), memory(200L << 20, 600)));
 
     assertThat(md).contains("# trainwatch benchmarks", "Smoke-test sizes", "## Summary", "## Machine",
         "## How to reproduce", "## 1. Monitor throughput", "## 2. Alert latency", "## 3. Trainer overhead",
-        "## 4. Memory and scale", "## Closing note", "| Test CPU, 2 cores available to the JVM |");
+        "## 4. Memory and scale", "## Closing note", "| Test CPU, 2 cores available to the JVM |",
+        "commit `abc1234` with uncommitted changes in monitor/");
     assertThat(md).doesNotContain("null", "## 5. Cost curve", "## Where the time goes")
         .doesNotContainPattern("[|(] ?(NaN|Infinity)");
   }
