@@ -10,7 +10,7 @@ import java.util.Optional;
 /**
  * {@code output_collapse} (error): a classifier whose predictions were once spread over several classes now predicts
  * one class for at least {@code max_top_fraction} (95%) of the rows of a batch of at least {@code min_rows} rows, for
- * {@code for_batches} (5) consecutive batches. Needs {@code predictions}.
+ * {@code for_batches} (3) consecutive batches. Needs {@code predictions}.
  *
  * <p>"Were once spread": the run must have reported a normalized prediction entropy of at least
  * {@code min_prior_entropy} before, so a freshly initialized network that happens to favour one class is not judged.
@@ -30,8 +30,10 @@ public final class OutputCollapseRule implements Rule {
   public static final String DEAD_OUTPUTS = "dead_outputs";
   public static final String SINGLE_CLASS = "single_class";
 
+  // Three batches, like most rules: with a prior spread required, three batches of 16+ rows in one class do not
+  // happen by chance, and a network fed broken labels already needs a few updates before its predictions follow.
   private static final RuleSpec SPEC =
-      RuleSpec.of(RuleId.OUTPUT_COLLAPSE, 5, 20, MAX_TOP_FRACTION, MIN_ROWS, MIN_PRIOR_ENTROPY);
+      RuleSpec.of(RuleId.OUTPUT_COLLAPSE, 3, 20, MAX_TOP_FRACTION, MIN_ROWS, MIN_PRIOR_ENTROPY);
 
   @Override
   public RuleSpec spec() {

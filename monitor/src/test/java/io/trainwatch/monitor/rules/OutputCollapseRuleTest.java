@@ -5,10 +5,13 @@ import static io.trainwatch.monitor.rules.RuleTesting.run;
 import static io.trainwatch.monitor.testing.Events.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.trainwatch.monitor.alerting.RunEvaluator;
 import io.trainwatch.monitor.run.RunState;
 import io.trainwatch.monitor.testing.Events;
 import io.trainwatch.schemas.Predictions;
 import io.trainwatch.schemas.Stats;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class OutputCollapseRuleTest {
@@ -60,6 +63,21 @@ class OutputCollapseRuleTest {
 
     assertThat(judge(rule, run, batch("r", 20).batchSize(null).predictions(new Predictions(1.0, 0.0)).build())
         .orElseThrow().evidence()).containsEntry("rows", 32L);
+  }
+
+  @Test
+  void shouldFireOnTheThirdCollapsedBatchByDefault() {
+    RunState run = diverse();
+    RunEvaluator evaluator = RunEvaluator.standard();
+    RunSettings settings = RunSettings.defaults();
+
+    List<Long> firedAt = new ArrayList<>();
+    for (int step = 20; step < 26; step++) {
+      evaluator.onBatch(run, batch("r", step).predictions(new Predictions(1.0, 0.0)).build(), settings, step)
+          .stream().filter(e -> e.rule() == RuleId.OUTPUT_COLLAPSE && e.firing()).forEach(e -> firedAt.add(e.step()));
+    }
+
+    assertThat(firedAt).containsExactly(22L);
   }
 
   @Test
