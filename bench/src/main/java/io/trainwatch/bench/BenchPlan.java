@@ -50,7 +50,7 @@ public record BenchPlan(
         false, DEFAULT_SEED, 10_000, 1_000_000, 0.03, 3, true,
         new LatencyBench.Settings(10_000, 10_000, Duration.ofSeconds(8), Duration.ofSeconds(10), 5, 40,
             Duration.ofMillis(20), 120, DEFAULT_SEED),
-        new TrainerOverheadBench.Size(1024, 128, 20, 15),
+        new TrainerOverheadBench.Size(1024, 128, 4, 50),
         new MemoryBench.Settings(100_000, 12, 1_000, 100, 1_500, "512m", DEFAULT_SEED),
         1_000, List.of(1, 4, 16), 300_000, 2,
         new LatencyBench.Settings(1_000, 10_000, Duration.ofSeconds(5), Duration.ofSeconds(6), 3, 30,

@@ -292,15 +292,22 @@ public final class BenchReport {
         .append(" parameters) on the same 8 batches of random standardized data, CPU backend. The three setups ")
         .append("train in alternating blocks of ").append(t.size().iterationsPerBlock()).append(" iterations, ")
         .append(t.size().repetitions()).append(" blocks each after one warm-up block, rotating their order every ")
-        .append("round; each block gives its median step time (`fit(DataSet)`, listener included). trainwatch's ")
+        .append("round; each block gives its median step time (`fit(DataSet)`, listener included). A setup's ")
+        .append("overhead is computed within each round (its block ÷ the no-listener block of the same round), then ")
+        .append("the median is taken over rounds: on a shared machine the load changes from one minute to the ")
+        .append("next, and a ratio of blocks trained seconds apart is not fooled by it. trainwatch's ")
         .append("listener published every iteration to the broker; StatsListener reported every iteration to an ")
         .append("`InMemoryStatsStorage`.\n\n");
     List<List<String>> rows = new ArrayList<>();
     for (Setup s : Setup.values()) {
+      boolean none = s == Setup.NO_LISTENER;
       rows.add(List.of(s.label(), t.stepMs().get(s).format("%.2f"),
-          s == Setup.NO_LISTENER ? "" : signedPercent(t.overhead(s))));
+          none ? "" : signedPercent(t.overhead(s)),
+          none ? "" : "min " + signedPercent(t.overheadByRound().get(s).min()) + ", max "
+              + signedPercent(t.overheadByRound().get(s).max())));
     }
-    out.append(table(List.of("setup", "step ms", "overhead vs no listener"), rows)).append('\n');
+    out.append(table(List.of("setup", "step ms over blocks", "overhead vs no listener (median over rounds)",
+        "spread over rounds"), rows)).append('\n');
     out.append("StatsListener's overhead is **").append(ratio(t.statsOverTrainwatch()))
         .append("** trainwatch's (target ≥ ").append(ratio(STATS_RATIO_TARGET)).append("). trainwatch's publisher: ")
         .append(count(tr.published().published())).append(" events published, ")

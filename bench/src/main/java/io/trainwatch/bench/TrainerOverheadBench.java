@@ -67,14 +67,18 @@ public final class TrainerOverheadBench {
    * The outcome.
    *
    * @param stepMs per setup, the median step time of each block, summarized over blocks
+   * @param overheadByRound per setup, its block's median step time ÷ the no-listener block's of the same round − 1,
+   *     summarized over rounds: each ratio compares blocks trained seconds apart, so load that comes and goes on a
+   *     shared machine cancels out instead of landing on whichever setup it happened to hit
    * @param model a description of the network
    * @param parameters number of trainable parameters
    */
-  public record Result(Map<Setup, Summary> stepMs, String model, long parameters, Size size) {
+  public record Result(
+      Map<Setup, Summary> stepMs, Map<Setup, Summary> overheadByRound, String model, long parameters, Size size) {
 
-    /** Relative overhead of a setup over no listener, from the medians (0.02 = 2% slower). */
+    /** Relative overhead of a setup over no listener, the median over rounds (0.02 = 2% slower). */
     public double overhead(Setup setup) {
-      return stepMs.get(setup).median() / stepMs.get(Setup.NO_LISTENER).median() - 1;
+      return overheadByRound.get(setup).median();
     }
 
     /** How many times more overhead StatsListener adds than trainwatch (∞ when trainwatch's is not measurable). */
@@ -120,9 +124,24 @@ public final class TrainerOverheadBench {
     }
     Map<Setup, Summary> stepMs = new EnumMap<>(Setup.class);
     blockMedians.forEach((s, v) -> stepMs.put(s, Summary.of(v)));
+    Map<Setup, Summary> overheadByRound = overheadByRound(blockMedians);
     String model = String.format(java.util.Locale.ROOT, "MLP %d-%d-%d-%d (ReLU, softmax + MCXENT, Adam), batch %d",
         INPUTS, size.hidden(), size.hidden() / 2, CLASSES, size.batchSize());
-    return new Result(stepMs, model, net.numParams(), size);
+    return new Result(stepMs, overheadByRound, model, net.numParams(), size);
+  }
+
+  /** Each listener's block ÷ the no-listener block of the same round, minus one, summarized over rounds. */
+  static Map<Setup, Summary> overheadByRound(Map<Setup, List<Double>> blockMedians) {
+    Map<Setup, Summary> overhead = new EnumMap<>(Setup.class);
+    List<Double> none = blockMedians.get(Setup.NO_LISTENER);
+    for (Setup s : List.of(Setup.TRAINWATCH, Setup.DL4J_STATS)) {
+      List<Double> ratios = new ArrayList<>();
+      for (int round = 0; round < none.size(); round++) {
+        ratios.add(blockMedians.get(s).get(round) / none.get(round) - 1);
+      }
+      overhead.put(s, Summary.of(ratios));
+    }
+    return overhead;
   }
 
   private static List<TrainingListener> listeners(

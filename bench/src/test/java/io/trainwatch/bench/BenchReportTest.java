@@ -45,7 +45,10 @@ class BenchReportTest {
     steps.put(Setup.NO_LISTENER, Summary.of(noneMs));
     steps.put(Setup.TRAINWATCH, Summary.of(trainwatchMs));
     steps.put(Setup.DL4J_STATS, Summary.of(statsMs));
-    return new TrainerSection.Result(new TrainerOverheadBench.Result(steps, "MLP", 1_000_000,
+    Map<Setup, Summary> overhead = new EnumMap<>(Setup.class);
+    overhead.put(Setup.TRAINWATCH, Summary.of(trainwatchMs / noneMs - 1));
+    overhead.put(Setup.DL4J_STATS, Summary.of(statsMs / noneMs - 1));
+    return new TrainerSection.Result(new TrainerOverheadBench.Result(steps, overhead, "MLP", 1_000_000,
         new TrainerOverheadBench.Size(1024, 128, 20, 15)), new PublisherStats(300, 300, 0, 0));
   }
 
