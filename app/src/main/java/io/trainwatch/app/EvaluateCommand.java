@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,9 +19,9 @@ import picocli.CommandLine.Option;
     name = "evaluate",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs the detection-quality corpus (real DL4J trainings: healthy variants, seed faults, mid-run faults)",
-      "through the embedded broker and the monitor, and writes per-scenario delays, false alarms and totals.",
-      "Exit code 1 if the corpus misses the bar."
+      "Runs the detection-quality corpus (real DL4J trainings: healthy variants, every trainer fault, mid-run",
+      "faults) through an embedded broker and the monitor, and writes per-scenario delays, false alarms and totals.",
+      "Exit code 1 if a scenario misses the bar and is not a documented known gap."
     })
 final class EvaluateCommand implements Callable<Integer> {
 
@@ -44,16 +43,20 @@ final class EvaluateCommand implements Callable<Integer> {
     List<Scenario> corpus = Corpus.standard("eval-");
     System.out.printf("evaluating %d scenarios, %d at a time%n", corpus.size(), parallel);
     List<ScenarioResult> results = Evaluation.run(corpus, parallel, line -> System.out.println("  " + line));
-    String md = DetectionQualityReport.markdown(results, Instant.now(), "./trainwatch evaluate");
+    String md = DetectionQualityReport.markdown(results, Instant.now(), "./trainwatch evaluate",
+        Evaluation.MONITOR_SETTINGS, parallel);
     if (out.getParent() != null) {
       Files.createDirectories(out.getParent());
     }
     Files.writeString(out, md, StandardCharsets.UTF_8);
     DetectionQualityReport.Totals t = DetectionQualityReport.totals(results);
-    System.out.printf(Locale.ROOT, "recall %d/%d, false alarms %d on %d healthy runs, max delay %d batches: %s%n",
-        t.detected(), t.faultyScenarios(), t.falseAlarms(), t.healthyScenarios(), t.maxDelay(),
-        t.meetsBar() ? "meets the bar" : "MISSES the bar");
+    System.out.println(t.summary());
+    for (ScenarioResult r : results) {
+      if (!r.meetsBar()) {
+        System.out.println("  " + r.scenario().name() + ": " + String.join("; ", r.failures()));
+      }
+    }
     System.out.println("wrote " + out);
-    return t.meetsBar() ? 0 : 1;
+    return t.onlyKnownGapsMissed() ? 0 : 1;
   }
 }

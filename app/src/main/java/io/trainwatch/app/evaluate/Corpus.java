@@ -1,52 +1,103 @@
 package io.trainwatch.app.evaluate;
 
 import io.trainwatch.app.evaluate.Scenario.ExpectedAlert;
+import io.trainwatch.trainer.Architecture;
 import io.trainwatch.trainer.Fault;
+import io.trainwatch.trainer.InputScaling;
+import io.trainwatch.trainer.Objective;
+import io.trainwatch.trainer.Optimizer;
 import io.trainwatch.trainer.TrainingSpec;
 import java.util.List;
 
-/** The labeled corpus of the detection-quality harness: healthy variants, seed faults, mid-run faults. */
+/**
+ * The labeled corpus of the detection-quality harness: healthy variants (architectures, input scalings, a
+ * legitimately negative loss, Adam, a noisy small batch), every fault the trainer reproduces, faults that begin
+ * mid-run, and one fixed mid-run.
+ */
 public final class Corpus {
+
+  /** The job of every run, except the stall's. */
+  public static final String JOB = "evaluate";
+
+  /** The stalled run's job, whose {@code stalled_run.stall_seconds} the evaluation monitor shortens. */
+  public static final String STALL_JOB = "evaluate-stall";
 
   private Corpus() {}
 
   /** Every scenario; run ids start with {@code prefix}. */
   public static List<Scenario> standard(String prefix) {
     return List.of(
-        healthy("healthy-mlp", "MLP, softmax + MCXENT, standardized inputs", spec(prefix, "healthy-mlp",
-            Fault.NONE)),
-        healthy("healthy-small-batch", "same MLP, batch of 8: a noisy loss curve",
+        Scenario.healthy("healthy-mlp", "MLP, SGD, standardized inputs, softmax + MCXENT",
+            spec(prefix, "healthy-mlp", Fault.NONE)),
+        Scenario.healthy("healthy-deep-mlp-unit", "five-layer ReLU MLP (He init), inputs in [0, 1]",
+            spec(prefix, "healthy-deep-mlp-unit", Fault.NONE).withArchitecture(Architecture.DEEP_MLP)
+                .withInputScaling(InputScaling.UNIT).withSeed(7)),
+        Scenario.healthy("healthy-conv", "convolution + pooling + dense, standardized inputs",
+            spec(prefix, "healthy-conv", Fault.NONE).withArchitecture(Architecture.CONV).withSeed(11)),
+        Scenario.healthy("healthy-cosine-adam", "cosine-proximity regression with Adam: loss legitimately "
+                + "negative (about 0 down to -0.95), declared lower bound -1",
+            spec(prefix, "healthy-cosine-adam", Fault.NONE).withObjective(Objective.COSINE_REGRESSION)
+                .withOptimizer(Optimizer.ADAM).withSeed(13)),
+        Scenario.healthy("healthy-small-batch", "MLP with batches of 8: a noisy loss curve",
             spec(prefix, "healthy-small-batch", Fault.NONE).withBatchSize(8).withSeed(7)),
-        healthy("healthy-3-classes", "3-class problem, another seed",
-            spec(prefix, "healthy-3-classes", Fault.NONE).withClasses(3).withSeed(11)),
-        faulty("softmax-into-nll", "softmax output into a loss expecting log-probabilities (PyTorch bug)",
-            spec(prefix, "softmax-into-nll", Fault.SOFTMAX_INTO_NLL),
-            ExpectedAlert.of("negative_loss", "softmax_into_nll")),
-        faulty("unnormalized-input", "0..255 pixel inputs from the start",
-            spec(prefix, "unnormalized-input", Fault.UNNORMALIZED_INPUT), ExpectedAlert.of("unnormalized_input")),
-        faulty("diverge", "learning rate 500x too high from the start",
-            spec(prefix, "diverge", Fault.DIVERGE), ExpectedAlert.of("nonfinite_loss")),
-        faulty("unnormalized-from-300", "inputs stop being normalized at step 300",
+
+        Scenario.faulty("softmax-into-nll", "softmax output into a loss expecting log-probabilities (PyTorch bug)",
+                spec(prefix, "softmax-into-nll", Fault.SOFTMAX_INTO_NLL),
+                ExpectedAlert.of("negative_loss", "softmax_into_nll"))
+            .accepting("loss_at_init"),
+        Scenario.faulty("unnormalized-input", "raw 0..255 pixel inputs from the start",
+            spec(prefix, "unnormalized-input", Fault.UNNORMALIZED_INPUT),
+            ExpectedAlert.of("unnormalized_input", "pixel_scale")),
+        Scenario.faulty("non-finite", "learning rate 1e6 from the start: NaN within a few steps",
+            spec(prefix, "non-finite", Fault.DIVERGE), ExpectedAlert.of("nonfinite_loss", "diverged")),
+        Scenario.faulty("bad-init-loss", "weights N(0, 1) instead of Xavier: first losses about 20, not ln 10",
+            spec(prefix, "bad-init-loss", Fault.BAD_INIT_LOSS), ExpectedAlert.of("loss_at_init", "init_loss_too_high")),
+        Scenario.faulty("exploding-gradient", "learning rate x100 from step 100: gradient norm explodes, no NaN",
+                spec(prefix, "exploding-gradient", Fault.EXPLODING_GRADIENT).withSteps(200),
+                ExpectedAlert.of("exploding_gradient", "gradient_spike"))
+            // The blown-up network's loss rises and it predicts one class: both true, both named in the report.
+            .accepting("loss_divergence", "output_collapse"),
+        Scenario.faulty("vanishing-gradient", "six sigmoid layers, weights N(0, 0.01^2): nothing is learned",
+                spec(prefix, "vanishing-gradient", Fault.VANISHING_GRADIENT),
+                ExpectedAlert.of("vanishing_gradient", "gradient_vanished"))
+            .accepting("loss_plateau")
+            .withKnownGap("the run's total gradient norm does not vanish (about half its early level): the output "
+                + "layer's own gradient keeps it up while the first layers' gradients die, and the contract carries "
+                + "only the total norm; only loss_plateau notices, 250 batches in. Needs per-layer gradient norms "
+                + "(first vs last layer) in the batch event"),
+        Scenario.faulty("output-collapse", "every label is class 0 from step 100 (broken label pipeline)",
+                spec(prefix, "output-collapse", Fault.OUTPUT_COLLAPSE).withSteps(200),
+                ExpectedAlert.of("output_collapse", "single_class"))
+            .measuredFrom(DelayOrigin.PREDICTIONS_COLLAPSED)
+            // The new labels make the loss jump at once (7 instead of 0.05), before the predictions follow.
+            .accepting("loss_divergence"),
+        Scenario.faulty("plateau", "learning rate 1e5 times too small: the loss never moves",
+                spec(prefix, "plateau", Fault.PLATEAU), ExpectedAlert.of("loss_plateau", "not_learning"))
+            .measuredFrom(DelayOrigin.PLATEAU_DECIDABLE),
+        Scenario.faulty("stall", "hangs at step 100: no more batches, no run_ended",
+                spec(prefix, "stall", Fault.STALL).withJob(STALL_JOB),
+                ExpectedAlert.of("stalled_run", "stopped_reporting"))
+            .measuredFrom(DelayOrigin.LAST_EVENT),
+
+        Scenario.faulty("unnormalized-from-300", "inputs stop being normalized at step 300",
             spec(prefix, "unnormalized-from-300", Fault.UNNORMALIZED_INPUT).withSteps(400).withFaultWindow(300, null),
-            ExpectedAlert.of("unnormalized_input")),
-        faulty("lr-jump-at-250", "learning rate jumps 500x at step 250",
-            spec(prefix, "lr-jump-at-250", Fault.DIVERGE).withSteps(320).withFaultWindow(250, null),
-            ExpectedAlert.of("nonfinite_loss")),
-        new Scenario("unnormalized-150-to-250", "inputs unnormalized between steps 150 and 250, then fixed",
-            spec(prefix, "unnormalized-150-to-250", Fault.UNNORMALIZED_INPUT).withSteps(350)
-                .withFaultWindow(150, 250),
-            List.of(ExpectedAlert.of("unnormalized_input")), true));
+            ExpectedAlert.of("unnormalized_input", "pixel_scale")),
+        // A learning rate that explodes after a healthy start: the loss leaves its best level (loss_divergence) and
+        // the weights overflow to NaN (nonfinite_loss/diverged). Which one is first depends only on how many finite
+        // batches the blow-up takes (one or two here: NaN wins; three or more: loss_divergence wins), and both tell
+        // the on-call engineer the same thing with the learning rate in the evidence: either detects it.
+        Scenario.faulty("lr-jump-at-500", "learning rate jumps from 0.02 to 1e6 at step 500",
+                spec(prefix, "lr-jump-at-500", Fault.DIVERGE).withSteps(520).withFaultWindow(500, null),
+                ExpectedAlert.of("nonfinite_loss", "diverged"), ExpectedAlert.of("loss_divergence", "loss_rising"),
+                ExpectedAlert.of("loss_divergence", "loss_spike")),
+        Scenario.faulty("unnormalized-150-to-250", "Adam; inputs unnormalized from step 150, fixed at step 250",
+                spec(prefix, "unnormalized-150-to-250", Fault.UNNORMALIZED_INPUT).withOptimizer(Optimizer.ADAM)
+                    .withSteps(350).withFaultWindow(150, 250),
+                ExpectedAlert.of("unnormalized_input", "pixel_scale"))
+            .withFixAtRecovery());
   }
 
   private static TrainingSpec spec(String prefix, String name, Fault fault) {
-    return TrainingSpec.of(prefix + name, fault).withJob("evaluate");
-  }
-
-  private static Scenario healthy(String name, String description, TrainingSpec spec) {
-    return new Scenario(name, description, spec, List.of(), false);
-  }
-
-  private static Scenario faulty(String name, String description, TrainingSpec spec, ExpectedAlert expected) {
-    return new Scenario(name, description, spec, List.of(expected), false);
+    return TrainingSpec.of(prefix + name, fault).withJob(JOB);
   }
 }

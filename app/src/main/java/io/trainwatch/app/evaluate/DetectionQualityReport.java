@@ -3,20 +3,35 @@ package io.trainwatch.app.evaluate;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
-import java.util.OptionalLong;
+import java.util.Map;
 import java.util.stream.Collectors;
 
-/** Writes docs/detection-quality.md from evaluation results: per scenario, then totals. */
+/** Writes docs/detection-quality.md from evaluation results: how it was made, totals, then every scenario. */
 public final class DetectionQualityReport {
 
   private DetectionQualityReport() {}
 
-  /** Totals over a corpus. */
+  /**
+   * Totals over a corpus.
+   *
+   * @param faultyScenarios scenarios with a fault
+   * @param detected faulty scenarios detected by an expected alert within the bar's delay
+   * @param healthyScenarios scenarios without a fault
+   * @param falseAlarms firings on healthy runs
+   * @param unexpectedAlerts rules that fired on faulty runs without being expected or accepted consequences
+   * @param batchDelays delays (batches) of every detection counted in batches, sorted
+   * @param stallDelaySeconds silences (seconds) at which stalls were reported, sorted
+   * @param fixedScenarios faults fixed mid-run
+   * @param fixedWithOneIncident of which produced exactly one firing and one resolved record
+   * @param failing scenarios that miss the bar
+   * @param knownGaps of which are known gaps
+   */
   public record Totals(
-      int faultyScenarios, int detected, int healthyScenarios, long falseAlarms, long maxDelay, double medianDelay,
-      int fixedScenarios, int fixedWithOneIncident, boolean meetsBar) {
+      int faultyScenarios, int detected, int healthyScenarios, long falseAlarms, long unexpectedAlerts,
+      List<Long> batchDelays, List<Double> stallDelaySeconds, int fixedScenarios, int fixedWithOneIncident,
+      List<String> failing, List<String> knownGaps) {
 
-    /** Detected expected alerts / expected alerts over faulty scenarios. */
+    /** Faulty scenarios detected in time / faulty scenarios. */
     public double recall() {
       return faultyScenarios == 0 ? 1.0 : (double) detected / faultyScenarios;
     }
@@ -25,75 +40,180 @@ public final class DetectionQualityReport {
     public double falseAlarmsPerHealthyRun() {
       return healthyScenarios == 0 ? 0 : (double) falseAlarms / healthyScenarios;
     }
+
+    /** {@code true} if every scenario meets the bar, {@code false} otherwise. */
+    public boolean meetsBar() {
+      return failing.isEmpty();
+    }
+
+    /** {@code true} if every scenario that misses the bar is a documented known gap, {@code false} otherwise. */
+    public boolean onlyKnownGapsMissed() {
+      return knownGaps.containsAll(failing);
+    }
+
+    /** Median batch delay, or NaN if nothing was detected in batches. */
+    public double medianDelay() {
+      if (batchDelays.isEmpty()) {
+        return Double.NaN;
+      }
+      int n = batchDelays.size();
+      return n % 2 == 1 ? batchDelays.get(n / 2) : (batchDelays.get(n / 2 - 1) + batchDelays.get(n / 2)) / 2.0;
+    }
+
+    /** Largest batch delay, or -1. */
+    public long maxDelay() {
+      return batchDelays.isEmpty() ? -1 : batchDelays.get(batchDelays.size() - 1);
+    }
+
+    /** One line for the console. */
+    public String summary() {
+      return String.format(Locale.ROOT, "recall %d/%d, %d false alarms on %d healthy runs, %d unexpected alerts, "
+              + "delay median %s max %s batches, fixed faults %d/%d: %s", detected, faultyScenarios, falseAlarms,
+          healthyScenarios, unexpectedAlerts, formatMedian(), maxDelay() < 0 ? "-" : maxDelay(),
+          fixedWithOneIncident, fixedScenarios,
+          meetsBar() ? "meets the bar" : "MISSES the bar (" + String.join(", ", failing) + ")"
+              + (onlyKnownGapsMissed() ? ", known gaps only" : ""));
+    }
+
+    String formatMedian() {
+      return Double.isNaN(medianDelay()) ? "-" : String.format(Locale.ROOT, "%.1f", medianDelay());
+    }
   }
 
   /** Computes the totals. */
   public static Totals totals(List<ScenarioResult> results) {
     List<ScenarioResult> faulty = results.stream().filter(r -> !r.scenario().healthy()).toList();
     List<ScenarioResult> healthy = results.stream().filter(r -> r.scenario().healthy()).toList();
-    int detected = (int) faulty.stream().filter(r -> r.scenario().expected().stream().allMatch(r::detected)).count();
     List<Long> delays = faulty.stream()
-        .flatMap(r -> r.scenario().expected().stream().map(r::delayBatches))
-        .filter(OptionalLong::isPresent).map(OptionalLong::getAsLong).sorted().toList();
-    double median = delays.isEmpty() ? Double.NaN
-        : delays.size() % 2 == 1 ? delays.get(delays.size() / 2)
-        : (delays.get(delays.size() / 2 - 1) + delays.get(delays.size() / 2)) / 2.0;
+        .filter(r -> r.scenario().delayOrigin().inBatches())
+        .flatMap(r -> r.detection().stream())
+        .map(d -> (long) d.delay()).sorted().toList();
+    List<Double> stalls = faulty.stream()
+        .filter(r -> !r.scenario().delayOrigin().inBatches())
+        .flatMap(r -> r.detection().stream())
+        .map(ScenarioResult.Detection::delay).sorted().toList();
     List<ScenarioResult> fixed = results.stream().filter(r -> r.scenario().fixedLater()).toList();
-    return new Totals(faulty.size(), detected, healthy.size(),
+    return new Totals(faulty.size(), (int) faulty.stream().filter(ScenarioResult::detected).count(),
+        healthy.size(),
         healthy.stream().mapToLong(ScenarioResult::falseAlarms).sum(),
-        delays.isEmpty() ? -1 : delays.get(delays.size() - 1), median,
-        fixed.size(), (int) fixed.stream().filter(ScenarioResult::oneIncidentPerFix).count(),
-        results.stream().allMatch(ScenarioResult::meetsBar));
+        faulty.stream().mapToLong(r -> r.unexpectedRules().size()).sum(),
+        delays, stalls, fixed.size(), (int) fixed.stream().filter(ScenarioResult::oneIncidentPerFix).count(),
+        results.stream().filter(r -> !r.meetsBar()).map(r -> r.scenario().name()).toList(),
+        results.stream().filter(r -> r.scenario().knownGap() != null).map(r -> r.scenario().name()).toList());
   }
 
-  /** The whole Markdown document. */
-  public static String markdown(List<ScenarioResult> results, Instant generatedAt, String command) {
+  /**
+   * The whole Markdown document.
+   *
+   * @param monitorSettings the evaluation monitor's configuration (what differs from the built-in defaults)
+   * @param parallelism trainings run at the same time
+   */
+  public static String markdown(List<ScenarioResult> results, Instant generatedAt, String command,
+      Map<String, String> monitorSettings, int parallelism) {
     Totals t = totals(results);
     StringBuilder md = new StringBuilder();
     md.append("# Detection quality\n\n")
-        .append("Generated by `").append(command).append("` on ").append(generatedAt).append(" — do not edit by hand.\n\n")
-        .append("Every scenario is a real DL4J training on generated data, published by the trainwatch listener to ")
-        .append("the embedded Kafka broker and watched by the monitor with its default configuration. Delay is ")
-        .append("counted in batches from the fault's onset to the step of the first matching firing alert.\n\n")
-        .append("The bar: every fault detected by the right rule (and diagnosis) within ")
-        .append(ScenarioResult.MAX_DELAY_BATCHES).append(" batches of onset; zero alerts on healthy runs; a fault ")
-        .append("fixed mid-run gives exactly one firing and one resolved record.\n\n");
+        .append("Generated by `").append(command).append("` on ").append(generatedAt)
+        .append(" (").append(parallelism).append(" trainings at a time). Do not edit by hand: run the command again.")
+        .append("\n\n");
     md.append("## Totals\n\n")
         .append("| measure | value |\n|---|---|\n")
-        .append(String.format(Locale.ROOT, "| recall (faulty scenarios detected in time) | %d / %d = %.0f%% |%n",
-            t.detected(), t.faultyScenarios(), 100 * t.recall()))
-        .append(String.format(Locale.ROOT, "| false alarms on healthy runs | %d over %d runs = %.2f per run |%n",
-            t.falseAlarms(), t.healthyScenarios(), t.falseAlarmsPerHealthyRun()))
-        .append(String.format(Locale.ROOT, "| detection delay (batches) | median %s, max %s |%n",
-            Double.isNaN(t.medianDelay()) ? "-" : String.format(Locale.ROOT, "%.1f", t.medianDelay()),
-            t.maxDelay() < 0 ? "-" : String.valueOf(t.maxDelay())))
-        .append(String.format(Locale.ROOT, "| fixed mid-run faults with exactly one firing + one resolved | %d / %d |%n",
-            t.fixedWithOneIncident(), t.fixedScenarios()))
-        .append("| meets the bar | ").append(t.meetsBar() ? "yes" : "**no**").append(" |\n\n");
+        .append(String.format(Locale.ROOT, "| recall (faulty scenarios detected by the right rule and diagnosis "
+            + "in time) | %d / %d = %.0f%% |%n", t.detected(), t.faultyScenarios(), 100 * t.recall()))
+        .append(String.format(Locale.ROOT, "| false alarms on healthy runs | %d over %d runs = %.2f per healthy "
+            + "run |%n", t.falseAlarms(), t.healthyScenarios(), t.falseAlarmsPerHealthyRun()))
+        .append(String.format(Locale.ROOT, "| unexpected rules on faulty runs (neither expected nor an accepted "
+            + "consequence) | %d |%n", t.unexpectedAlerts()))
+        .append(String.format(Locale.ROOT, "| detection delay, batches after the origin | median %s, max %s "
+            + "(bar: %d) |%n", t.formatMedian(), t.maxDelay() < 0 ? "-" : String.valueOf(t.maxDelay()),
+            ScenarioResult.MAX_DELAY_BATCHES))
+        .append("| stalled run reported after | ")
+        .append(t.stallDelaySeconds().isEmpty() ? "-" : t.stallDelaySeconds().stream()
+            .map(d -> String.format(Locale.ROOT, "%.0f s", d)).collect(Collectors.joining(", ")))
+        .append(" of silence |\n")
+        .append(String.format(Locale.ROOT, "| faults fixed mid-run with exactly one firing + one resolved | %d / %d "
+            + "|%n", t.fixedWithOneIncident(), t.fixedScenarios()))
+        .append("| meets the bar | ")
+        .append(t.meetsBar() ? "yes" : "**no**: " + String.join(", ", t.failing())
+            + (t.onlyKnownGapsMissed() ? " (known gaps, below)" : ""))
+        .append(" |\n\n");
     md.append("## Scenarios\n\n")
-        .append("| scenario | what it does | onset | expected | fired (rule/diagnosis@step) | delay | false alarms | ")
-        .append("result |\n|---|---|---|---|---|---|---|---|\n");
+        .append("| scenario | what it does | expected | delay counted from | fired (rule/diagnosis@step) | delay | ")
+        .append("accepted consequences | unexpected | result |\n|---|---|---|---|---|---|---|---|---|\n");
     for (ScenarioResult r : results) {
       Scenario s = r.scenario();
       String expected = s.healthy() ? "no alert"
-          : s.expected().stream().map(Scenario.ExpectedAlert::toString).collect(Collectors.joining(", "))
-              + (s.fixedLater() ? " (1 firing + 1 resolved)" : "");
-      String delay = s.healthy() ? "-" : s.expected().stream()
-          .map(e -> r.delayBatches(e).isPresent() ? String.valueOf(r.delayBatches(e).getAsLong()) : "missed")
-          .collect(Collectors.joining(", "));
+          : r.expectedSummary() + (s.fixedLater() ? " (1 firing + 1 resolved after the fix at step "
+              + s.spec().recoveryStep() + ")" : "");
+      String origin = s.healthy() ? "-" : switch (s.delayOrigin()) {
+        case ONSET -> "onset, step " + s.onsetStep();
+        case LAST_EVENT -> "last event (onset step " + s.onsetStep() + ")";
+        default -> s.delayOrigin().label() + ", step " + r.originStep() + " (onset " + s.onsetStep() + ")";
+      };
       String fired = r.firedSummary();
+      List<String> unexpected = r.unexpectedRules();
       md.append("| ").append(s.name())
           .append(" | ").append(s.description())
-          .append(" | ").append(s.healthy() ? "-" : String.valueOf(s.onsetStep()))
           .append(" | ").append(expected)
+          .append(" | ").append(origin)
           .append(" | ").append(fired.isEmpty() ? "-" : fired)
-          .append(" | ").append(delay)
-          .append(" | ").append(r.falseAlarms())
-          .append(" | ").append(r.meetsBar() ? "ok" : "**FAIL**")
+          .append(" | ").append(s.healthy() ? "-" : r.delaySummary())
+          .append(" | ").append(s.accepted().isEmpty() ? "-" : String.join(", ", s.accepted()))
+          .append(" | ").append(unexpected.isEmpty() ? (s.healthy() ? "0 false alarms" : "-")
+              : (s.healthy() ? r.falseAlarms() + " false alarms: " : "") + String.join(", ", unexpected))
+          .append(" | ").append(r.meetsBar() ? "ok" : s.knownGap() != null ? "**known gap**" : "**FAIL**")
           .append(" |\n");
     }
-    md.append("\nOther rules that fired on faulty runs are listed with the firings; they are consequences of the ")
-        .append("fault (a run that diverges also stops improving), not false alarms.\n");
+    List<ScenarioResult> short_ = results.stream().filter(r -> !r.meetsBar()).toList();
+    if (!short_.isEmpty()) {
+      md.append("\n## Short of the bar\n\n");
+      for (ScenarioResult r : short_) {
+        md.append("- **").append(r.scenario().name()).append("**: ")
+            .append(String.join("; ", r.failures())).append('.');
+        if (r.scenario().knownGap() != null) {
+          md.append(" Known gap: ").append(r.scenario().knownGap()).append('.');
+        }
+        md.append('\n');
+      }
+    }
+    md.append("\n## How it was produced\n\n")
+        .append("Every scenario is a real DL4J training (`io.trainwatch.trainer.TrainingRun`, 8x8 generated images, ")
+        .append("10 classes, batches of 32 unless said otherwise; see [trainer.md](trainer.md) for the faults), ")
+        .append("published by the trainwatch listener to an embedded single-node Kafka broker and watched by the ")
+        .append("real monitor (Kafka Streams), whose alerts are read back from `trainwatch.alerts`. The monitor runs ")
+        .append("with its built-in rule defaults; the evaluation's configuration only changes:\n\n")
+        .append("```properties\n");
+    monitorSettings.forEach((k, v) -> md.append(k).append('=').append(v).append('\n'));
+    md.append("```\n\n")
+        .append("so that a stall is observable in seconds (the default `stall_seconds` is 600). No run overrides ")
+        .append("rule settings in its `run_started`.\n\n")
+        .append("**The bar.** Every fault detected by an expected rule with the expected diagnosis within ")
+        .append(ScenarioResult.MAX_DELAY_BATCHES).append(" batches of the delay's origin (a stall: at most ")
+        .append(ScenarioResult.STALL_SLACK_SECONDS).append(" s after its `stall_seconds`); no rule fires on a ")
+        .append("faulty run unless it is expected or listed as an accepted consequence of the fault; zero alerts ")
+        .append("on healthy runs; a fault fixed mid-run gives exactly one firing and one resolved record, resolved ")
+        .append("after the fix and before the run ends.\n\n")
+        .append("**Delay.** Batches from the origin to the step of the first matching firing record. The origin is ")
+        .append("the fault's onset step, except where no detector could speak at the onset:\n\n")
+        .append("- `decidable` (plateau): a plateau is the absence of progress over a window, so it is decidable ")
+        .append("at `max(onset, warmup_batches) + window` of `loss_plateau` (50 + 200 by default), not before;\n")
+        .append("- `collapsed` (output collapse): the first batch in which at least `max_top_fraction` (95%) of ")
+        .append("the rows predict one class. Broken labels change the predictions only after a few updates; the ")
+        .append("loss jumps at once, which `loss_divergence` reports;\n")
+        .append("- `last event` (stall): a hung run sends nothing to count, so the delay is the silence in ")
+        .append("seconds the monitor measured when it fired.\n\n")
+        .append("A learning rate changed at step N first shows in batch N+1's loss (batch N's loss is computed ")
+        .append("before its update); the delay still counts from N.\n\n")
+        .append("**Recall** is detected faulty scenarios over faulty scenarios; **false alarms per healthy run** ")
+        .append("counts every firing record on a healthy run.\n\n")
+        .append("## Reproduce\n\n")
+        .append("```sh\n./trainwatch evaluate              # rewrites this file; --parallel N, --out FILE\n")
+        .append("./mvnw -B -o -pl app verify -Dit.test=DetectionQualityIT -Dtest=none ")
+        .append("-Dsurefire.failIfNoSpecifiedTests=false\n```\n\n")
+        .append("The command exits with 1 if a scenario misses the bar and is not a documented known gap. ")
+        .append("`DetectionQualityIT` runs the same corpus in `./mvnw verify` and asserts the bar scenario by ")
+        .append("scenario (a known gap must still be a gap, so that fixing it updates the corpus). Every training ")
+        .append("is seeded.\n");
     return md.toString();
   }
 }

@@ -1,46 +1,83 @@
 package io.trainwatch.app.evaluate;
 
+import io.trainwatch.monitor.rules.RunSettings;
 import io.trainwatch.schemas.Alert;
+import io.trainwatch.schemas.BatchEvent;
 import io.trainwatch.trainer.TrainingReport;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
-import java.util.OptionalLong;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
-/** What the monitor said about one {@link Scenario}, and how that scores. */
-public record ScenarioResult(Scenario scenario, TrainingReport training, List<Alert> alerts) {
+/**
+ * What the monitor said about one {@link Scenario}, and how that scores against the bar.
+ *
+ * @param scenario the labeled run
+ * @param training the trainer's report
+ * @param alerts every alert record of the run, in topic order
+ * @param batches every batch event the run published, in order (to locate the delay's origin)
+ * @param settings the rule settings the monitor applied to the run (its job's)
+ */
+public record ScenarioResult(
+    Scenario scenario, TrainingReport training, List<Alert> alerts, List<BatchEvent> batches, RunSettings settings) {
 
-  /** The largest detection delay, in batches after onset, that still counts as detected. */
+  /** The largest detection delay, in batches after the origin, that still counts as detected. */
   public static final int MAX_DELAY_BATCHES = 5;
+
+  /**
+   * How long after {@code stall_seconds} a stall alert may come: the monitor looks for silent runs once per
+   * {@code monitor.wall_clock_interval_seconds} (1 s in the evaluation), on a machine that is also training.
+   */
+  public static final int STALL_SLACK_SECONDS = 5;
 
   public ScenarioResult {
     alerts = List.copyOf(alerts);
+    batches = List.copyOf(batches);
   }
 
-  /** Firing emissions of this run. */
+  /** The first firing of one of the expected alerts, the delay it came with, and the origin of that delay. */
+  public record Detection(Scenario.ExpectedAlert expected, Alert alert, long originStep, double delay) {}
+
+  /** Firing records of this run. */
   public List<Alert> firings() {
     return alerts.stream().filter(Alert::firing).toList();
   }
 
-  /** The first firing that matches {@code expected} (rule, and diagnosis if given). */
-  public java.util.Optional<Alert> firstFiring(Scenario.ExpectedAlert expected) {
-    return firings().stream()
-        .filter(a -> a.rule().equals(expected.rule()))
-        .filter(a -> expected.diagnosis() == null || expected.diagnosis().equals(a.diagnosis()))
-        .findFirst();
+  /** The step (or, for a stall, the last event) the delay is counted from. */
+  public long originStep() {
+    return scenario.delayOrigin().originStep(scenario, settings, batches);
   }
 
-  /** Batches from onset to the first matching firing, if it fired. */
-  public OptionalLong delayBatches(Scenario.ExpectedAlert expected) {
-    return firstFiring(expected)
-        .filter(a -> a.step() != null)
-        .map(a -> OptionalLong.of(a.step() - scenario.onsetStep()))
-        .orElse(OptionalLong.empty());
+  /** The earliest firing that matches one of the expected alerts (rule, and diagnosis if given). */
+  public Optional<Detection> detection() {
+    long origin = originStep();
+    List<Detection> found = new ArrayList<>();
+    for (Scenario.ExpectedAlert e : scenario.expected()) {
+      firings().stream()
+          .filter(a -> matches(a, e))
+          .findFirst()
+          .flatMap(a -> delayOf(a, origin).map(d -> new Detection(e, a, origin, d)))
+          .ifPresent(found::add);
+    }
+    return found.stream().min(Comparator.comparingDouble(Detection::delay));
   }
 
-  /** {@code true} if {@code expected} fired with the right diagnosis within the delay bar, {@code false} otherwise. */
-  public boolean detected(Scenario.ExpectedAlert expected) {
-    OptionalLong delay = delayBatches(expected);
-    return delay.isPresent() && delay.getAsLong() >= 0 && delay.getAsLong() <= MAX_DELAY_BATCHES;
+  /** {@code true} if an expected alert fired within the bar's delay, {@code false} otherwise. */
+  public boolean detected() {
+    return detection().filter(this::inTime).isPresent();
+  }
+
+  /** Rules that fired although the scenario neither expects nor accepts them: every firing of a healthy run. */
+  public List<String> unexpectedRules() {
+    return firings().stream().map(Alert::rule).filter(r -> !scenario.allows(r)).distinct().toList();
+  }
+
+  /** Accepted consequences of the fault that fired, besides the detecting rule. */
+  public List<String> secondaryRules() {
+    String detecting = detection().map(d -> d.alert().rule()).orElse(null);
+    return firings().stream().map(Alert::rule)
+        .filter(r -> scenario.allows(r) && !r.equals(detecting)).distinct().toList();
   }
 
   /** Firings on a healthy run: every one is a false alarm. */
@@ -48,37 +85,104 @@ public record ScenarioResult(Scenario scenario, TrainingReport training, List<Al
     return scenario.healthy() ? firings().size() : 0;
   }
 
-  /** Rules that fired on a faulty run without being expected (reported, not counted as false alarms). */
-  public List<String> otherRules() {
-    List<String> expectedRules = scenario.expected().stream().map(Scenario.ExpectedAlert::rule).toList();
-    return firings().stream().map(Alert::rule).filter(r -> !expectedRules.contains(r)).distinct().toList();
-  }
-
   /**
-   * For a fault fixed mid-run: {@code true} if each expected rule fired exactly once and resolved exactly once,
-   * {@code false} otherwise. Always {@code true} for other scenarios.
+   * For a fault fixed mid-run: {@code true} if the run produced exactly two alert records, one firing of an expected
+   * alert and its resolution once the condition cleared after the fix (not at run end); {@code true} for every other
+   * scenario.
    */
   public boolean oneIncidentPerFix() {
     if (!scenario.fixedLater()) {
       return true;
     }
-    return scenario.expected().stream().allMatch(e ->
-        alerts.stream().filter(a -> a.rule().equals(e.rule()) && a.firing()).count() == 1
-            && alerts.stream().filter(a -> a.rule().equals(e.rule()) && !a.firing()).count() == 1);
+    if (alerts.size() != 2 || !alerts.get(0).firing() || alerts.get(1).firing()) {
+      return false;
+    }
+    Alert fired = alerts.get(0);
+    Alert resolved = alerts.get(1);
+    long lastStep = batches.isEmpty() ? -1 : batches.get(batches.size() - 1).step();
+    return scenario.expected().stream().anyMatch(e -> matches(fired, e))
+        && resolved.alertId().equals(fired.alertId())
+        && resolved.step() != null && resolved.step() >= scenario.spec().recoveryStep() && resolved.step() < lastStep;
+  }
+
+  /** Why this scenario misses the bar; empty if it meets it. */
+  public List<String> failures() {
+    List<String> why = new ArrayList<>();
+    if (scenario.healthy()) {
+      if (!alerts.isEmpty()) {
+        why.add("false alarms: " + firedSummary());
+      }
+      return why;
+    }
+    Optional<Detection> d = detection();
+    if (d.isEmpty()) {
+      why.add("not detected: expected " + expectedSummary() + ", fired " + (firings().isEmpty() ? "nothing"
+          : firedSummary()));
+    } else if (!inTime(d.get())) {
+      why.add("detected late: " + delaySummary());
+    }
+    if (!unexpectedRules().isEmpty()) {
+      why.add("unexpected rules: " + String.join(", ", unexpectedRules()));
+    }
+    if (!oneIncidentPerFix()) {
+      why.add("fixed fault: expected one firing and one resolution after the fix, got " + recordsSummary());
+    }
+    return why;
   }
 
   /** {@code true} if the scenario meets the bar, {@code false} otherwise. */
   public boolean meetsBar() {
-    if (scenario.healthy()) {
-      return alerts.isEmpty();
-    }
-    return scenario.expected().stream().allMatch(this::detected) && oneIncidentPerFix();
+    return failures().isEmpty();
   }
 
-  /** "rule/diagnosis@step" for each firing, for the report. */
+  /** "rule/diagnosis@step" for each firing in step order, for the report. */
   public String firedSummary() {
     return firings().stream()
+        .sorted(Comparator.comparingLong(a -> a.step() == null ? -1 : a.step()))
         .map(a -> a.rule() + (a.diagnosis() == null ? "" : "/" + a.diagnosis()) + "@" + a.step())
         .collect(Collectors.joining(", "));
+  }
+
+  /** The expected alerts, "a or b". */
+  public String expectedSummary() {
+    return scenario.expected().stream().map(Scenario.ExpectedAlert::toString).collect(Collectors.joining(" or "));
+  }
+
+  /** The delay as the report shows it: "3" batches, "6 s", or "missed". */
+  public String delaySummary() {
+    return detection().map(d -> scenario.delayOrigin().inBatches()
+        ? String.valueOf((long) d.delay())
+        : String.format(java.util.Locale.ROOT, "%.0f s (stall_seconds %s)", d.delay(),
+            d.alert().evidence().get("stall_seconds")))
+        .orElse("missed");
+  }
+
+  private String recordsSummary() {
+    return alerts.stream()
+        .map(a -> (a.firing() ? "firing " : "resolved ") + a.rule() + "@" + a.step())
+        .collect(Collectors.joining(", "));
+  }
+
+  private boolean inTime(Detection d) {
+    if (scenario.delayOrigin().inBatches()) {
+      return d.delay() >= 0 && d.delay() <= MAX_DELAY_BATCHES;
+    }
+    Object configured = d.alert().evidence().get("stall_seconds");
+    if (!(configured instanceof Number stallSeconds)) {
+      return false;
+    }
+    return d.delay() >= stallSeconds.doubleValue() && d.delay() <= stallSeconds.doubleValue() + STALL_SLACK_SECONDS;
+  }
+
+  private Optional<Double> delayOf(Alert a, long origin) {
+    if (scenario.delayOrigin().inBatches()) {
+      return a.step() == null ? Optional.empty() : Optional.of((double) (a.step() - origin));
+    }
+    return a.evidence().get("silent_seconds") instanceof Number silent
+        ? Optional.of(silent.doubleValue()) : Optional.empty();
+  }
+
+  private static boolean matches(Alert a, Scenario.ExpectedAlert e) {
+    return a.firing() && a.rule().equals(e.rule()) && (e.diagnosis() == null || e.diagnosis().equals(a.diagnosis()));
   }
 }
