@@ -38,8 +38,11 @@ final class EvaluateCommand implements Callable<Integer> {
     if (parallel < 1) {
       throw new IllegalArgumentException("--parallel=" + parallel + ": must be >= 1");
     }
-    System.setProperty("org.slf4j.simpleLogger.log.io.trainwatch.monitor", "warn");
-    System.setProperty("org.slf4j.simpleLogger.log.io.trainwatch.trainer", "warn");
+    // The output is one line per training and the totals; the components' start-up chatter would bury them.
+    for (String logger : List.of("io.trainwatch.monitor", "io.trainwatch.trainer", "io.trainwatch.broker")) {
+      System.setProperty("org.slf4j.simpleLogger.log." + logger, "warn");
+    }
+    System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
     List<Scenario> corpus = Corpus.standard("eval-");
     System.out.printf("evaluating %d scenarios, %d at a time%n", corpus.size(), parallel);
     List<ScenarioResult> results = Evaluation.run(corpus, parallel, line -> System.out.println("  " + line));

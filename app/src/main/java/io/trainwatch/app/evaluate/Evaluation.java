@@ -7,6 +7,7 @@ import io.trainwatch.monitor.MonitorOptions;
 import io.trainwatch.monitor.config.MonitorConfig;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.BatchEvent;
+import io.trainwatch.schemas.Topics;
 import io.trainwatch.schemas.TrainingEvent;
 import io.trainwatch.trainer.EventPublisher;
 import io.trainwatch.trainer.Fault;
@@ -21,15 +22,23 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Runs a corpus of labeled trainings through the real system: embedded Kafka broker, the monitor, the DL4J listener
@@ -74,15 +83,18 @@ public final class Evaluation {
       throws Exception {
     MonitorConfig config = monitorConfig();
     Path stateDir = Files.createTempDirectory("trainwatch-evaluate-");
+    String applicationId = "trainwatch-evaluate-" + UUID.randomUUID();
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults());
         Monitor monitor = Monitor.start(MonitorOptions.of(broker.bootstrapServers()).withStateDir(stateDir)
-            .withConfig(config).withApplicationId("trainwatch-evaluate-" + UUID.randomUUID()));
+            .withConfig(config).withApplicationId(applicationId));
         AlertCollector alerts = AlertCollector.start(broker.bootstrapServers(), new Properties(), a -> { })) {
       List<Trained> trained = train(broker.bootstrapServers(), corpus, parallelism, progress);
-      // Every run but the stalled one ends with run_ended, which resolves its open alerts: the monitor is done with a
-      // run once each of its firings has a resolution (or nothing fired). Waiting for that also gives late false
-      // alarms time to appear.
-      if (!alerts.awaitCondition(seen -> corpus.stream().allMatch(s -> settled(s, seen)), SETTLE_TIMEOUT)) {
+      // First the monitor must have read every event (so that a late false alarm cannot be missed); then every run
+      // but the stalled one has seen its run_ended, which resolves its open alerts, so the collector has read all
+      // there is once each firing has its resolution and each expected alert has come.
+      boolean settled = monitorCaughtUp(broker.bootstrapServers(), applicationId, SETTLE_TIMEOUT)
+          && alerts.awaitCondition(seen -> corpus.stream().allMatch(s -> settled(s, seen)), SETTLE_TIMEOUT);
+      if (!settled) {
         progress.accept("monitor not settled after " + SETTLE_TIMEOUT + ": scoring what it said so far");
       }
       List<ScenarioResult> results = new ArrayList<>();
@@ -94,6 +106,36 @@ public final class Evaluation {
       return results;
     } finally {
       deleteQuietly(stateDir);
+    }
+  }
+
+  /**
+   * Waits until the monitor's committed offsets reach the end of {@code trainwatch.events} (the trainers' producers
+   * are not transactional, so the end offset is the last event + 1).
+   *
+   * @return {@code true} once caught up, {@code false} on timeout
+   */
+  private static boolean monitorCaughtUp(String bootstrap, String applicationId, Duration timeout)
+      throws InterruptedException, ExecutionException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      while (true) {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        admin.describeTopics(List.of(Topics.EVENTS)).allTopicNames().get().get(Topics.EVENTS).partitions()
+            .forEach(p -> latest.put(new TopicPartition(Topics.EVENTS, p.partition()), OffsetSpec.latest()));
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get();
+        Map<TopicPartition, OffsetAndMetadata> committed =
+            admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get();
+        boolean caughtUp = ends.entrySet().stream().allMatch(e -> e.getValue().offset() == 0
+            || (committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() >= e.getValue().offset()));
+        if (caughtUp) {
+          return true;
+        }
+        if (System.nanoTime() > deadline) {
+          return false;
+        }
+        Thread.sleep(200);
+      }
     }
   }
 
