@@ -1,6 +1,7 @@
 package io.trainwatch.bench;
 
 import io.trainwatch.bench.jmh.EventCodecBenchmark;
+import io.trainwatch.bench.jmh.JsonParseBenchmark;
 import io.trainwatch.bench.jmh.RunStateCodecBenchmark;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -52,6 +53,6 @@ public final class JmhSection {
 
   /** The suite's benchmarks. */
   public static List<Class<?>> all() {
-    return List.of(EventCodecBenchmark.class, RunStateCodecBenchmark.class);
+    return List.of(EventCodecBenchmark.class, JsonParseBenchmark.class, RunStateCodecBenchmark.class);
   }
 }

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Items 1 and 5 (throughput): pre-load a fleet, then read it to the end with each rung of a ladder, side by side in
  * every repetition: the raw consumer (the transport's limit), the raw consumer decoding each event, a minimal
- * exactly-once Streams app, and the monitor. The ratio monitor ÷ raw is computed within each repetition.
+ * exactly-once Streams app without and with decoding, and the monitor. The ratio monitor ÷ raw is computed within each repetition.
  */
 public final class ThroughputSection {
 
@@ -26,6 +26,7 @@ public final class ThroughputSection {
   public enum Rung {
     RAW("KafkaConsumer, bytes only (the limit)"),
     DECODE("KafkaConsumer + EventCodec.decode"),
+    STREAMS("minimal Streams app: per-run get/put by key, no decode, EOS"),
     REFERENCE("minimal Streams app: decode + per-run get/put, EOS"),
     MONITOR("trainwatch monitor (1 stream thread, its default guarantee)");
 
@@ -65,15 +66,22 @@ public final class ThroughputSection {
   /** What the monitor's stream thread is made of, for the profile. */
   static final List<JfrProfiler.Category> MONITOR_CATEGORIES = List.of(
       new JfrProfiler.Category("decode events (EventCodec.decode)", "io.trainwatch.schemas.EventCodec.decode"),
+      new JfrProfiler.Category("… of which JSON doubles (Jackson NumberInput.parseDouble)",
+          "com.fasterxml.jackson.core.io.NumberInput.parseDouble"),
+      new JfrProfiler.Category("… of which duplicate-field checks (Jackson DupDetector)",
+          "com.fasterxml.jackson.core.json.DupDetector"),
       new JfrProfiler.Category("evaluate rules (RunEvaluator)", "io.trainwatch.monitor.alerting.RunEvaluator"),
       new JfrProfiler.Category("run-state encode/decode (RunStateCodec)", "io.trainwatch.monitor.run.RunStateCodec"),
       new JfrProfiler.Category("state stores (get/put, caching, changelog)", "org.apache.kafka.streams.state"),
+      new JfrProfiler.Category("… of which the record cache (ThreadCache)",
+          "org.apache.kafka.streams.state.internals.ThreadCache"),
       new JfrProfiler.Category("RocksDB (JNI)", "org.rocksdb"),
       new JfrProfiler.Category("producer send (changelogs, alerts)", "org.apache.kafka.clients.producer.KafkaProducer"),
       new JfrProfiler.Category("consumer poll (fetch, decompress)", "org.apache.kafka.clients.consumer"),
       new JfrProfiler.Category("commit (flush caches, transaction)",
           "org.apache.kafka.streams.processor.internals.TaskManager.commit"),
-      new JfrProfiler.Category("encode alerts (AlertCodec)", "io.trainwatch.schemas.AlertCodec"));
+      new JfrProfiler.Category("encode alerts (AlertCodec)", "io.trainwatch.schemas.AlertCodec"),
+      new JfrProfiler.Category("client metrics (Sensor.record)", "org.apache.kafka.common.metrics.Sensor.record"));
 
   private static final Predicate<String> STREAM_THREAD = name -> name.contains("StreamThread");
   private static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(15);
@@ -87,6 +95,8 @@ public final class ThroughputSection {
     return switch (rung) {
       case RAW -> RawConsumer.readToEnd(bootstrap, end, RawConsumer.Work.NONE);
       case DECODE -> RawConsumer.readToEnd(bootstrap, end, RawConsumer.Work.DECODE);
+      case STREAMS -> CatchUp.run(new ReferenceStreamsApp(Map.of(), false), bootstrap, applicationId, end, overrides,
+          CATCH_UP_TIMEOUT, () -> {});
       case REFERENCE -> CatchUp.run(new ReferenceStreamsApp(), bootstrap, applicationId, end, overrides,
           CATCH_UP_TIMEOUT, () -> {});
       case MONITOR -> CatchUp.run(monitor, bootstrap, applicationId, end, overrides, CATCH_UP_TIMEOUT, () -> {});
