@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * One labeled training run of the detection-quality corpus: what to train and what the monitor must say.
  *
- * <p>Build one with {@link #healthy} or {@link #faulty} and the {@code with...}, {@code accepting} and {@code measuredFrom} methods.
+ * <p>Build one with {@link #healthy} or {@link #faulty} and the {@code with...}, {@code accepting} and
+ * {@code measuredFrom} methods.
  *
  * @param name short id, also the run id's suffix
  * @param description what the run does, for the report
