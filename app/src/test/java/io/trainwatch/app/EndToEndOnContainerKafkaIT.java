@@ -2,8 +2,11 @@ package io.trainwatch.app;
 
 import static org.junit.jupiter.api.Assumptions.abort;
 
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.NotFoundException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.condition.EnabledIf;
-
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.utility.DockerImageName;
@@ -19,6 +22,11 @@ class EndToEndOnContainerKafkaIT extends EndToEndScenarios {
 
   private static final String IMAGE =
       System.getenv().getOrDefault("TRAINWATCH_KAFKA_IMAGE", "apache/kafka:4.4.0");
+  private static final Duration PULL_TIMEOUT = Duration.ofMinutes(5);
+
+  /** Why the image cannot be had, once known: every test of the class would otherwise try again. */
+  private static String imageUnavailable;
+  private static boolean imageChecked;
 
   private KafkaContainer kafka;
 
@@ -32,6 +40,11 @@ class EndToEndOnContainerKafkaIT extends EndToEndScenarios {
 
   @Override
   String startKafka() {
+    String missing = imageUnavailable();
+    if (missing != null) {
+      System.out.println("SKIPPED EndToEndOnContainerKafkaIT: " + missing);
+      abort(missing);
+    }
     try {
       kafka = new KafkaContainer(DockerImageName.parse(IMAGE).asCompatibleSubstituteFor("apache/kafka"));
       kafka.start();
@@ -41,6 +54,35 @@ class EndToEndOnContainerKafkaIT extends EndToEndScenarios {
       abort(reason);
     }
     return kafka.getBootstrapServers();
+  }
+
+  /**
+   * {@code null} if the Kafka image is here or can be pulled, else why not. Pulled once, here, so that a machine
+   * without a registry fails at once: Testcontainers itself would retry the pull for two minutes per test.
+   */
+  private static synchronized String imageUnavailable() {
+    if (imageChecked) {
+      return imageUnavailable;
+    }
+    imageChecked = true;
+    DockerClient docker = DockerClientFactory.lazyClient();
+    try {
+      docker.inspectImageCmd(IMAGE).exec();
+      return null;
+    } catch (NotFoundException notHere) {
+      try {
+        if (!docker.pullImageCmd(IMAGE).start().awaitCompletion(PULL_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+          imageUnavailable = "Kafka image " + IMAGE + " not present, and pulling it took over " + PULL_TIMEOUT;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        imageUnavailable = "interrupted while pulling " + IMAGE;
+      } catch (RuntimeException e) {
+        imageUnavailable = "Kafka image " + IMAGE + " not present and cannot be pulled (no registry here?): "
+            + e.getMessage() + "; TRAINWATCH_KAFKA_IMAGE names another image";
+      }
+      return imageUnavailable;
+    }
   }
 
   @Override
