@@ -173,7 +173,7 @@ final class TensorSummarizer {
     long[] predicted;
     try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
       if (argMax == null || argMax.length() != rows) {
-        argMax = Nd4j.create(DataType.LONG, rows);
+        argMax = Nd4j.create(DataType.INT64, rows);
         argMaxOp = new ArgMax(new INDArray[] {output}, new INDArray[] {argMax}, false, 1);
       } else {
         argMaxOp.setInputArgument(0, output);

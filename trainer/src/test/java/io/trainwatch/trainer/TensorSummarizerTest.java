@@ -91,7 +91,7 @@ class TensorSummarizerTest {
   @Test
   void shouldSummarizeDoubleAndIntegerTensors() {
     Stats doubles = summarizer.summarize(Nd4j.create(new double[] {1, 2, 3, 4}, new long[] {2, 2}, DataType.DOUBLE));
-    Stats ints = summarizer.summarize(Nd4j.create(new int[] {0, 255, 255, 0}, new long[] {2, 2}, DataType.INT));
+    Stats ints = summarizer.summarize(Nd4j.create(new int[] {0, 255, 255, 0}, new long[] {2, 2}, DataType.INT32));
 
     assertThat(doubles.mean()).isEqualTo(2.5);
     assertThat(doubles.std()).isCloseTo(Math.sqrt(1.25), within(1e-12));
