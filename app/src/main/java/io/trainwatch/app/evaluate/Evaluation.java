@@ -7,14 +7,11 @@ import io.trainwatch.monitor.MonitorOptions;
 import io.trainwatch.monitor.config.MonitorConfig;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.BatchEvent;
+import io.trainwatch.schemas.EventCodec;
 import io.trainwatch.schemas.Topics;
-import io.trainwatch.schemas.TrainingEvent;
-import io.trainwatch.trainer.EventPublisher;
+import io.trainwatch.trainer.ConcurrentTrainings;
 import io.trainwatch.trainer.Fault;
-import io.trainwatch.trainer.KafkaEventPublisher;
-import io.trainwatch.trainer.PublisherStats;
 import io.trainwatch.trainer.TrainingReport;
-import io.trainwatch.trainer.TrainingRun;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,16 +26,17 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Runs a corpus of labeled trainings through the real system: embedded Kafka broker, the monitor, the DL4J listener
@@ -88,7 +86,8 @@ public final class Evaluation {
         Monitor monitor = Monitor.start(MonitorOptions.of(broker.bootstrapServers()).withStateDir(stateDir)
             .withConfig(config).withApplicationId(applicationId));
         AlertCollector alerts = AlertCollector.start(broker.bootstrapServers(), new Properties(), a -> { })) {
-      List<Trained> trained = train(broker.bootstrapServers(), corpus, parallelism, progress);
+      List<TrainingReport> reports = ConcurrentTrainings.run(corpus.stream().map(Scenario::spec).toList(),
+          broker.bootstrapServers(), parallelism, report -> progress.accept(report.summary()));
       // First the monitor must have read every event (so that a late false alarm cannot be missed); then every run
       // but the stalled one has seen its run_ended, which resolves its open alerts, so the collector has read all
       // there is once each firing has its resolution and each expected alert has come.
@@ -97,11 +96,12 @@ public final class Evaluation {
       if (!settled) {
         progress.accept("monitor not settled after " + SETTLE_TIMEOUT + ": scoring what it said so far");
       }
+      Map<String, List<BatchEvent>> batches = readBatches(broker.bootstrapServers());
       List<ScenarioResult> results = new ArrayList<>();
       for (int i = 0; i < corpus.size(); i++) {
         Scenario s = corpus.get(i);
-        results.add(new ScenarioResult(s, trained.get(i).report(), alerts.alertsOf(s.spec().runId()),
-            trained.get(i).batches(), config.rules().forJob(s.spec().job())));
+        results.add(new ScenarioResult(s, reports.get(i), alerts.alertsOf(s.spec().runId()),
+            batches.getOrDefault(s.spec().runId(), List.of()), config.rules().forJob(s.spec().job())));
       }
       return results;
     } finally {
@@ -149,73 +149,37 @@ public final class Evaluation {
     return (s.healthy() || s.knownGap() != null || expectedSeen) && (!ends || resolved >= firing);
   }
 
-  private record Trained(TrainingReport report, List<BatchEvent> batches) {}
-
-  private static List<Trained> train(
-      String bootstrap, List<Scenario> corpus, int parallelism, Consumer<String> progress) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallelism));
-    try {
-      List<Future<Trained>> futures = new ArrayList<>();
-      for (Scenario s : corpus) {
-        futures.add(pool.submit(() -> {
-          try (KafkaEventPublisher kafka = KafkaEventPublisher.connect(bootstrap)) {
-            RecordingPublisher publisher = new RecordingPublisher(kafka);
-            TrainingReport report = TrainingRun.run(s.spec(), publisher);
-            progress.accept(report.summary());
-            return new Trained(report, publisher.batches());
+  /**
+   * Every batch event on {@code trainwatch.events}, by run id, in order: what the monitor read, used to locate where
+   * a scenario's delay is counted from. Called once the monitor has caught up, so the topic is complete.
+   */
+  private static Map<String, List<BatchEvent>> readBatches(String bootstrap) {
+    Map<String, Object> props = Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        ConsumerConfig.GROUP_ID_CONFIG, "trainwatch-evaluate-reader-" + UUID.randomUUID(),
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    Map<String, List<BatchEvent>> byRun = new HashMap<>();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(Topics.EVENTS).stream()
+          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+      long deadline = System.nanoTime() + SETTLE_TIMEOUT.toNanos();
+      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("could not read " + Topics.EVENTS + " back within " + SETTLE_TIMEOUT);
+        }
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          if (EventCodec.decode(r.value()) instanceof BatchEvent b) {
+            byRun.computeIfAbsent(b.runId(), id -> new ArrayList<>()).add(b);
           }
-        }));
-      }
-      List<Trained> trained = new ArrayList<>();
-      for (Future<Trained> f : futures) {
-        trained.add(f.get());
-      }
-      return trained;
-    } finally {
-      pool.shutdownNow();
-    }
-  }
-
-  /** Publishes to Kafka and keeps the batch events, to locate where a scenario's delay is counted from. */
-  private static final class RecordingPublisher implements EventPublisher {
-
-    private final EventPublisher delegate;
-    private final List<BatchEvent> batches = new ArrayList<>();
-
-    RecordingPublisher(EventPublisher delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public void publish(TrainingEvent event) {
-      if (event instanceof BatchEvent b) {
-        synchronized (batches) {
-          batches.add(b);
         }
       }
-      delegate.publish(event);
     }
-
-    List<BatchEvent> batches() {
-      synchronized (batches) {
-        return List.copyOf(batches);
-      }
-    }
-
-    @Override
-    public PublisherStats stats() {
-      return delegate.stats();
-    }
-
-    @Override
-    public boolean flush(Duration timeout) {
-      return delegate.flush(timeout);
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
-    }
+    return byRun;
   }
 
   private static void deleteQuietly(Path dir) {

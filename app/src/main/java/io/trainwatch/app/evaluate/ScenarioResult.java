@@ -16,7 +16,8 @@ import java.util.stream.Collectors;
  * @param scenario the labeled run
  * @param training the trainer's report
  * @param alerts every alert record of the run, in topic order
- * @param batches every batch event the run published, in order (to locate the delay's origin)
+ * @param batches the run's batch events as the monitor read them from the topic, in order (to locate the delay's
+ *     origin)
  * @param settings the rule settings the monitor applied to the run (its job's)
  */
 public record ScenarioResult(
