@@ -3,26 +3,15 @@ package io.trainwatch.trainer;
 /** How {@link SyntheticPixels} presents pixel values to the network. */
 public enum InputScaling implements WireName {
   /** Raw intensities 0..255: the unnormalized-input bug, never a healthy choice. */
-  RAW("raw"),
+  RAW,
   /** Divided by 255, so in [0, 1]. */
-  UNIT("unit"),
+  UNIT,
   /** Per pixel, minus the training set's mean and divided by its standard deviation. */
-  STANDARDIZED("standardized");
-
-  private final String wire;
-
-  InputScaling(String wire) {
-    this.wire = wire;
-  }
-
-  @Override
-  public String wire() {
-    return wire;
-  }
+  STANDARDIZED;
 
   @Override
   public String toString() {
-    return wire;
+    return wire();
   }
 
   /** picocli. */

@@ -3,27 +3,16 @@ package io.trainwatch.trainer;
 /** What {@link TrainingRun}'s network learns from the same labels. */
 public enum Objective implements WireName {
   /** Classify: softmax output, {@code LossMCXENT} (loss >= 0, starts near ln C). */
-  CLASSIFICATION("classification"),
+  CLASSIFICATION,
   /**
    * Regress onto each class's one-hot direction with {@code LossCosineProximity} behind an identity output: a
    * legitimately negative loss (it is -cos, from about 0 down toward -1), declared with lower bound -1.
    */
-  COSINE_REGRESSION("cosine-regression");
-
-  private final String wire;
-
-  Objective(String wire) {
-    this.wire = wire;
-  }
-
-  @Override
-  public String wire() {
-    return wire;
-  }
+  COSINE_REGRESSION;
 
   @Override
   public String toString() {
-    return wire;
+    return wire();
   }
 
   /** picocli. */

@@ -3,24 +3,17 @@ package io.trainwatch.trainer;
 /** The updater of {@link TrainingRun}'s network. */
 public enum Optimizer implements WireName {
   /** SGD with Nesterov momentum 0.9, learning rate 0.02. */
-  SGD("sgd", 0.02),
+  SGD(0.02),
   /**
    * Adam, learning rate 1e-3. It adapts to the gradient's scale, so raw 0..255 inputs slow it down without breaking
    * the network: a run whose inputs are fixed mid-run recovers.
    */
-  ADAM("adam", 1e-3);
+  ADAM(1e-3);
 
-  private final String wire;
   private final double learningRate;
 
-  Optimizer(String wire, double learningRate) {
-    this.wire = wire;
+  Optimizer(double learningRate) {
     this.learningRate = learningRate;
-  }
-
-  @Override
-  public String wire() {
-    return wire;
   }
 
   /** The healthy learning rate. */
@@ -30,7 +23,7 @@ public enum Optimizer implements WireName {
 
   @Override
   public String toString() {
-    return wire;
+    return wire();
   }
 
   /** picocli. */

@@ -3,6 +3,7 @@ package io.trainwatch.trainer;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -12,8 +13,10 @@ import picocli.CommandLine.TypeConversionException;
  */
 interface WireName {
 
-  /** The spelling, lower case with hyphens. */
-  String wire();
+  /** The spelling: the constant's name in lower case, with hyphens for underscores. */
+  default String wire() {
+    return ((Enum<?>) this).name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
 
   /** The constant spelled {@code s}, or an {@link IllegalArgumentException} listing the valid spellings. */
   static <E extends Enum<E> & WireName> E parse(Class<E> type, String s) {
