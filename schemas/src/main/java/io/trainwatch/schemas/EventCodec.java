@@ -23,7 +23,7 @@ public final class EventCodec {
           "num_classes", "input_range", "loss", "rules");
   private static final Set<String> BATCH_FIELDS =
       Set.of("schema_version", "type", "run_id", "ts_ms", "step", "epoch", "batch_size", "loss", "input", "output",
-          "predictions", "grad_norm", "lr", "step_ms");
+          "predictions", "grad_norm", "first_layer_grad_norm", "lr", "step_ms");
   private static final Set<String> RUN_ENDED_FIELDS = Set.of("schema_version", "type", "run_id", "ts_ms", "status",
       "reason");
   private static final Set<String> LOSS_FIELDS = Set.of("name", "input_kind", "activation", "lower_bound");
@@ -157,6 +157,7 @@ public final class EventCodec {
       g.writeEndObject();
     }
     Json.writeOptionalReal(g, "grad_norm", b.gradNorm());
+    Json.writeOptionalReal(g, "first_layer_grad_norm", b.firstLayerGradNorm());
     Json.writeOptionalReal(g, "lr", b.lr());
     if (b.stepMs() != null) {
       g.writeNumberField("step_ms", b.stepMs());
@@ -263,6 +264,7 @@ public final class EventCodec {
         readStats(r.requiredObject("output")),
         predictions,
         r.optionalReal("grad_norm"),
+        r.optionalReal("first_layer_grad_norm"),
         r.optionalReal("lr"),
         r.optionalFiniteNumber("step_ms"));
   }

@@ -77,6 +77,12 @@ class ContractTest {
         new BatchEvent("r1", 4L, 1, null, null, Double.NaN, Stats.of(0, 1, 0.5, 0.3, 0, 10),
             Stats.of(Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, Double.NaN, Double.NaN, 5, 10), null,
             Double.POSITIVE_INFINITY, null, null),
+        new BatchEvent("r1", 5L, 2, 0, 32, 2.3, Stats.of(0, 1, 0.5, 0.3, 0, 10), Stats.of(0, 1, 0.1, 0.1, 0, 10),
+            null, 0.21, 3.4e-12, 0.1, null),
+        new BatchEvent("r1", 6L, 3, 0, 32, 2.3, Stats.of(0, 1, 0.5, 0.3, 0, 10), Stats.of(0, 1, 0.1, 0.1, 0, 10),
+            null, Double.NaN, Double.NaN, null, null),
+        new BatchEvent("r1", 7L, 4, 0, 32, 2.3, Stats.of(0, 1, 0.5, 0.3, 0, 10), Stats.of(0, 1, 0.1, 0.1, 0, 10),
+            null, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, null, null),
         new RunEnded("r1", 5L, RunStatus.FAILED, "OOM"),
         new RunEnded("r1", 5L, RunStatus.COMPLETED, null));
     for (TrainingEvent e : events) {
@@ -124,6 +130,14 @@ class ContractTest {
       "{\"schema_version\":1,\"type\":\"batch\",\"run_id\":\"r\",\"ts_ms\":1,\"step\":-1,\"loss\":0,"
           + "\"input\":{\"min\":0,\"max\":0,\"mean\":0,\"std\":0,\"nonfinite\":0,\"count\":1},"
           + "\"output\":{\"min\":0,\"max\":0,\"mean\":0,\"std\":0,\"nonfinite\":0,\"count\":1}}",
+      "{\"schema_version\":1,\"type\":\"batch\",\"run_id\":\"r\",\"ts_ms\":1,\"step\":1,\"loss\":0,"
+          + "\"input\":{\"min\":0,\"max\":0,\"mean\":0,\"std\":0,\"nonfinite\":0,\"count\":1},"
+          + "\"output\":{\"min\":0,\"max\":0,\"mean\":0,\"std\":0,\"nonfinite\":0,\"count\":1},"
+          + "\"first_layer_grad_norm\":-0.5}",
+      "{\"schema_version\":1,\"type\":\"batch\",\"run_id\":\"r\",\"ts_ms\":1,\"step\":1,\"loss\":0,"
+          + "\"input\":{\"min\":0,\"max\":0,\"mean\":0,\"std\":0,\"nonfinite\":0,\"count\":1},"
+          + "\"output\":{\"min\":0,\"max\":0,\"mean\":0,\"std\":0,\"nonfinite\":0,\"count\":1},"
+          + "\"first_layer_grad_norm\":\"-Infinity\"}",
       "{\"schema_version\":2,\"type\":\"run_ended\",\"run_id\":\"r\",\"ts_ms\":1,\"status\":\"completed\"}",
       "{\"schema_version\":1,\"type\":\"run_ended\",\"run_id\":\"\",\"ts_ms\":1,\"status\":\"completed\"}",
       "{\"schema_version\":1,\"type\":\"run_ended\",\"run_id\":\"r\",\"ts_ms\":1,\"status\":\"paused\"}",

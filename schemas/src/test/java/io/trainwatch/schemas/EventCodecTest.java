@@ -51,6 +51,27 @@ class EventCodecTest {
   }
 
   @Test
+  void shouldReadTheFirstLayerGradientNormWhenPresentAndNullWhenAbsent() {
+    String withNorms = batch("2.3").replace("}}", "},\"grad_norm\":0.2,\"first_layer_grad_norm\":3.5e-12}");
+
+    assertThat(((BatchEvent) decode(withNorms)).firstLayerGradNorm()).isEqualTo(3.5e-12);
+    assertThat(((BatchEvent) decode(batch("2.3"))).firstLayerGradNorm()).isNull();
+    assertThat(((BatchEvent) decode(withNorms.replace("3.5e-12", "\"NaN\""))).firstLayerGradNorm()).isNaN();
+    assertThat(new String(EventCodec.encode(decode(withNorms)), UTF_8)).contains("\"first_layer_grad_norm\":3.5E-12");
+  }
+
+  @Test
+  void shouldRejectANegativeFirstLayerGradientNormNamingTheField() {
+    String negative = batch("2.3").replace("}}", "},\"first_layer_grad_norm\":-0.5}");
+
+    assertThatThrownBy(() -> decode(negative)).hasMessage("first_layer_grad_norm=-0.5: must be >= 0");
+    assertThatThrownBy(() -> decode(negative.replace("-0.5", "\"-Infinity\"")))
+        .hasMessage("first_layer_grad_norm=-Infinity: must be >= 0");
+    assertThatThrownBy(() -> decode(negative.replace("-0.5", "\"small\"")))
+        .hasMessageStartingWith("first_layer_grad_norm: expected a number");
+  }
+
+  @Test
   void shouldRejectWhatIsNotExactlyOneUtf8Document() {
     String good = batch("1");
     assertThat(decode(good)).isInstanceOf(BatchEvent.class);
