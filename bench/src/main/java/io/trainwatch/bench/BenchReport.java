@@ -13,6 +13,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -39,6 +41,7 @@ public final class BenchReport {
   static final long HEAP_TARGET_BYTES = 512L * 1024 * 1024;
 
   private static final String NOTES_RESOURCE = "/io/trainwatch/bench/what-was-tried.md";
+  private static final String NOTES_SOURCE = "bench/src/main/resources" + NOTES_RESOURCE;
   private static final double MIB = 1024.0 * 1024.0;
 
   private final BenchResults r;
@@ -470,6 +473,17 @@ public final class BenchReport {
   }
 
   private void whatWasTried() {
+    // The hand-maintained notes as they are in the work tree when the report is written, so that notes written
+    // while a long run goes on make it in; the copy packaged with the classes otherwise.
+    Path notes = Path.of(NOTES_SOURCE);
+    if (Files.isRegularFile(notes)) {
+      try {
+        out.append(Files.readString(notes));
+        return;
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + notes, e);
+      }
+    }
     try (InputStream in = BenchReport.class.getResourceAsStream(NOTES_RESOURCE)) {
       if (in != null) {
         out.append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
