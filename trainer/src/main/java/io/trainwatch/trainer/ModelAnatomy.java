@@ -14,6 +14,9 @@ import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.RnnLossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.deeplearning4j.nn.layers.FrozenLayer;
+import org.deeplearning4j.nn.layers.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
@@ -21,7 +24,7 @@ import org.nd4j.linalg.lossfunctions.ILossFunction;
 /**
  * The parts of a {@link MultiLayerNetwork} or {@link ComputationGraph} the listener needs, looked up once per run:
  * the (first) output layer, its loss and activation, the input to summarize, the layer whose learning rate is
- * reported, and a one-line description of the model.
+ * reported, the first layer that trains (whose gradient norm is reported), and a one-line description of the model.
  */
 final class ModelAnatomy {
 
@@ -35,9 +38,10 @@ final class ModelAnatomy {
   private final String graphInputName;
   private final int lrLayerIndex;
   private final String lrLayerName;
+  private final Layer firstTrainableLayer;
 
   private ModelAnatomy(Model model, Layer outputLayer, LossDescriptor loss, Integer numClasses, String summary,
-      String graphInputName, int lrLayerIndex, String lrLayerName) {
+      String graphInputName, int lrLayerIndex, String lrLayerName, Layer firstTrainableLayer) {
     this.model = model;
     this.outputLayer = outputLayer;
     this.loss = loss;
@@ -46,6 +50,7 @@ final class ModelAnatomy {
     this.graphInputName = graphInputName;
     this.lrLayerIndex = lrLayerIndex;
     this.lrLayerName = lrLayerName;
+    this.firstTrainableLayer = firstTrainableLayer;
   }
 
   /**
@@ -69,7 +74,7 @@ final class ModelAnatomy {
       }
       LossDescriptor loss = lossOf(out);
       return new ModelAnatomy(model, out, loss, numClassesOf(out, loss),
-          summary("MultiLayerNetwork", parts), null, lrIndex, null);
+          summary("MultiLayerNetwork", parts), null, lrIndex, null, firstTrainable(List.of(net.getLayers())));
     }
     if (model instanceof ComputationGraph graph) {
       Layer out = graph.getOutputLayer(0);
@@ -82,9 +87,17 @@ final class ModelAnatomy {
           lrName = conf.getLayerName();
         }
       }
+      List<Layer> forwardOrder = new ArrayList<>();
+      for (int vertex : graph.topologicalSortOrder()) {
+        GraphVertex v = graph.getVertices()[vertex];
+        if (v.hasLayer()) {
+          forwardOrder.add(v.getLayer());
+        }
+      }
       LossDescriptor loss = lossOf(out);
       return new ModelAnatomy(model, out, loss, numClassesOf(out, loss),
-          summary("ComputationGraph", parts), graph.getConfiguration().getNetworkInputs().get(0), -1, lrName);
+          summary("ComputationGraph", parts), graph.getConfiguration().getNetworkInputs().get(0), -1, lrName,
+          firstTrainable(forwardOrder));
     }
     throw new IllegalArgumentException("model " + (model == null ? "null" : model.getClass().getName())
         + ": only MultiLayerNetwork and ComputationGraph are supported");
@@ -121,6 +134,24 @@ final class ModelAnatomy {
     }
     if (model instanceof ComputationGraph graph && lrLayerName != null) {
       return graph.getLearningRate(lrLayerName);
+    }
+    return null;
+  }
+
+  /**
+   * The first layer, in forward order, whose parameters train: the one furthest from the loss, where vanishing
+   * gradients are smallest. {@code null} if none. Frozen layers (transfer learning) are skipped: their gradient is
+   * zero by design, not because it vanished.
+   */
+  Layer firstTrainableLayer() {
+    return firstTrainableLayer;
+  }
+
+  private static Layer firstTrainable(List<Layer> forwardOrder) {
+    for (Layer l : forwardOrder) {
+      if (l.numParams() > 0 && !(l instanceof FrozenLayer) && !(l instanceof FrozenLayerWithBackprop)) {
+        return l;
+      }
     }
     return null;
   }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
@@ -50,7 +51,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Per iteration, on the training thread: input statistics from the forward-pass activations, output statistics from
  * one extra evaluation of the output layer alone (DL4J does not keep the output activations of a training pass),
- * the L2 norm of the raw gradient before the update, the score, the learning rate and the wall time since the
+ * the L2 norms of the raw gradient and of the first trainable layer's slice of it before the update, the score, the learning rate and the wall time since the
  * previous iteration. Statistics are ND4J reductions where the tensors live; see {@link TensorSummarizer}. The event is
  * handed to the {@link EventPublisher}, which never blocks.
  *
@@ -96,6 +97,7 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
   private Stats outputStats;
   private Predictions predictions;
   private Double gradNorm;
+  private Double firstLayerGradNorm;
   private Integer batchSize;
   private long previousIterationEndNanos = -1;
   private long forwardPasses;
@@ -200,19 +202,25 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
       return;
     }
     try {
-      INDArray gradient = model.getGradientsViewArray();
-      if (gradient == null) {
-        gradNorm = null;
-        return;
-      }
-      double norm = summarizer.l2Norm(gradient);
-      // DL4J's raw gradient is of the loss summed over the minibatch; the updater divides it by the batch size
-      // later. Publish the gradient of the loss that is published: the minibatch mean.
-      boolean summed = model.conf().isMiniBatch() && batchSize != null && batchSize > 0;
-      gradNorm = summed ? norm / batchSize : norm;
+      gradNorm = meanLossNorm(model, model.getGradientsViewArray());
+      Layer first = anatomy.firstTrainableLayer();
+      // A view into the gradient above (the layer's slice of the flattened gradient): no copy.
+      firstLayerGradNorm = first == null ? null : meanLossNorm(model, first.getGradientsViewArray());
     } catch (RuntimeException e) {
       onListenerError("gradient norm", e);
     }
+  }
+
+  /** The L2 norm of {@code gradient} as the gradient of the minibatch-mean loss, or {@code null} without one. */
+  private Double meanLossNorm(Model model, INDArray gradient) {
+    if (gradient == null) {
+      return null;
+    }
+    double norm = summarizer.l2Norm(gradient);
+    // DL4J's raw gradient is of the loss summed over the minibatch; the updater divides it by the batch size later.
+    // Publish the gradient of the loss that is published: the minibatch mean.
+    boolean summed = model.conf().isMiniBatch() && batchSize != null && batchSize > 0;
+    return summed ? norm / batchSize : norm;
   }
 
   @Override
@@ -228,7 +236,7 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
       }
       Double stepMs = previousIterationEndNanos < 0 ? null : (now - previousIterationEndNanos) / 1e6;
       publisher.publish(new BatchEvent(runId, clock.millis(), iteration, epoch, batchSize, model.score(), inputStats,
-          outputStats, predictions, gradNorm, anatomy.learningRate(), stepMs));
+          outputStats, predictions, gradNorm, firstLayerGradNorm, anatomy.learningRate(), stepMs));
     } catch (RuntimeException e) {
       onListenerError("batch event", e);
     } finally {
@@ -237,6 +245,7 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
       outputStats = null;
       predictions = null;
       gradNorm = null;
+      firstLayerGradNorm = null;
       batchSize = null;
     }
   }

@@ -40,6 +40,7 @@ class TrainingRunIT {
       assertThat(b.input().mean()).isCloseTo(0, within(0.3));
       assertThat(b.output().rowSumMean()).isCloseTo(1, within(1e-4));
       assertThat(b.loss()).isPositive();
+      assertThat(b.firstLayerGradNorm() / b.gradNorm()).isBetween(0.1, 1.0);
     });
     assertThat(report.publisher()).isEqualTo(new PublisherStats(STEPS + 2, STEPS + 2, 0, 0));
     List<TrainingEvent> events = publisher.events();
@@ -168,6 +169,10 @@ class TrainingRunIT {
     assertThat(mean(batches.subList(40, 60))).isCloseTo(Math.log(CLASSES), within(0.1));
     // The signal dies before it reaches the output: every row gets the same output, hence the same class.
     assertThat(batches).allSatisfy(b -> assertThat(b.predictions().topClassFraction()).isEqualTo(1.0));
+    // And the gradient dies on its way back: the first layer gets about 1e-9 of it (0.15 or more when healthy), while
+    // the output layer keeps the whole norm up.
+    assertThat(batches).allSatisfy(b -> assertThat(b.firstLayerGradNorm() / b.gradNorm()).isLessThan(1e-7));
+    assertThat(batches).allSatisfy(b -> assertThat(b.gradNorm()).isGreaterThan(0.05));
   }
 
   @Test

@@ -25,6 +25,7 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
@@ -90,6 +91,10 @@ class TrainwatchListenerIT {
       twin.computeGradientAndScore();
       // DL4J's raw gradient is of the summed loss; the published norm is of the mean loss.
       double expectedGradNorm = twin.getFlattenedGradients().norm2Number().doubleValue() / ROWS;
+      // The first layer's weights and biases, read by name from the gradient rather than from the listener's view.
+      double expectedFirstLayerGradNorm = Math.hypot(
+          twin.gradient().getGradientFor("0_W").norm2Number().doubleValue(),
+          twin.gradient().getGradientFor("0_b").norm2Number().doubleValue()) / ROWS;
 
       net.fit(x, y);
 
@@ -104,6 +109,8 @@ class TrainwatchListenerIT {
       assertThat(b.output().rowSumStd()).isCloseTo(0.0, within(1e-6));
       assertThat(b.predictions()).isEqualTo(hostPredictions(expectedOutput));
       assertThat(b.gradNorm()).isCloseTo(expectedGradNorm, within(1e-5 * expectedGradNorm));
+      assertThat(b.firstLayerGradNorm()).isCloseTo(expectedFirstLayerGradNorm, within(1e-5 * expectedGradNorm))
+          .isPositive().isLessThan(b.gradNorm());
       assertThat(b.lr()).isEqualTo(LEARNING_RATE);
       if (step == 0) {
         assertThat(b.stepMs()).isNull();
@@ -140,7 +147,36 @@ class TrainwatchListenerIT {
     assertMatches(b.input(), x.data().asFloat());
     assertMatches(b.output(), expectedOutput);
     assertThat(b.gradNorm()).isPositive();
+    // The hidden layer (4x8 weights + 8 biases) is a part of the whole gradient, never all of it.
+    assertThat(b.firstLayerGradNorm()).isPositive().isLessThan(b.gradNorm());
     assertThat(b.lr()).isEqualTo(LEARNING_RATE);
+  }
+
+  @Test
+  void shouldReportTheFirstLayerThatTrainsNotAFrozenOne() {
+    MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+        .seed(3).updater(new Sgd(LEARNING_RATE)).weightInit(WeightInit.XAVIER)
+        .list()
+        .layer(new FrozenLayer(new DenseLayer.Builder().nIn(FEATURES).nOut(8).activation(Activation.TANH).build()))
+        .layer(new DenseLayer.Builder().nIn(8).nOut(5).activation(Activation.TANH).build())
+        .layer(new OutputLayer.Builder(new LossMCXENT()).nIn(5).nOut(CLASSES).activation(Activation.SOFTMAX).build())
+        .build();
+    MultiLayerNetwork net = new MultiLayerNetwork(conf);
+    net.init();
+    net.setListeners(listener().build());
+    MultiLayerNetwork twin = net.clone();
+    twin.setListeners();
+    twin.setInput(features(2));
+    twin.setLabels(labels(2));
+    twin.computeGradientAndScore();
+    double expected = Math.hypot(twin.gradient().getGradientFor("1_W").norm2Number().doubleValue(),
+        twin.gradient().getGradientFor("1_b").norm2Number().doubleValue()) / ROWS;
+
+    net.fit(features(2), labels(2));
+
+    // A frozen layer's gradient is zero by design: reporting it would read as a vanished gradient.
+    assertThat(publisher.batches().get(0).firstLayerGradNorm()).isPositive().isCloseTo(expected,
+        within(1e-5 * expected));
   }
 
   @Test
