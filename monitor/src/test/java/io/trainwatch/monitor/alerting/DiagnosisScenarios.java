@@ -94,6 +94,8 @@ final class DiagnosisScenarios {
     out.add(scenario(RuleId.EXPLODING_GRADIENT, ExplodingGradientRule.NONFINITE_GRADIENT, Events.pytorchNll("r"),
         30,
         batch("r", 30).gradNorm(Double.NaN).build()));
+    out.add(scenario(RuleId.VANISHING_GRADIENT, VanishingGradientRule.FIRST_LAYER_GRADIENT_VANISHED,
+        Events.dl4jMcxent("r"), 3, batch("r", 3).loss(2.3).gradNorm(0.49).firstLayerGradNorm(4.0e-10).build()));
     out.add(judge(RuleId.VANISHING_GRADIENT, VanishingGradientRule.GRADIENT_VANISHED,
         flat(Events.dl4jMcxent("r"), 2.3, 2.3, 40),
         batch("r", 40).loss(2.3).gradNorm(1e-7).build()));

@@ -4,6 +4,7 @@ import static io.trainwatch.monitor.rules.RuleTesting.judge;
 import static io.trainwatch.monitor.rules.RuleTesting.run;
 import static io.trainwatch.monitor.testing.Events.batch;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.trainwatch.monitor.run.RunState;
 import io.trainwatch.monitor.testing.Events;
@@ -108,6 +109,102 @@ class GradientRulesTest {
 
     assertThat(judge(vanishing, run, batch("r", 30).loss(2.3).gradNorm(1.01e-4).build())).isEmpty();
     assertThat(judge(vanishing, run, batch("r", 31).loss(2.3).gradNorm(0.99e-4).build())).isPresent();
+  }
+
+  @Test
+  void shouldCatchAFirstLayerWhoseGradientVanishesFromTheVeryFirstBatch() {
+    RunState run = run(Events.dl4jMcxent("r"));
+
+    // The corpus's vanishing-gradient run at step 0: six sigmoid layers, weights N(0, 0.01^2).
+    Finding f = judge(vanishing, run, batch("r", 0).loss(2.30).gradNorm(1.18).firstLayerGradNorm(2.77e-10).build())
+        .orElseThrow();
+
+    assertThat(f.diagnosis()).isEqualTo(VanishingGradientRule.FIRST_LAYER_GRADIENT_VANISHED);
+    assertThat(f.evidence()).containsEntry("first_layer_grad_norm", 2.77e-10).containsEntry("grad_norm", 1.18)
+        .containsEntry("min_first_layer_ratio", 1e-5);
+    assertThat((Double) f.evidence().get("first_layer_ratio")).isCloseTo(2.35e-10, within(1e-12));
+  }
+
+  @Test
+  void shouldJudgeTheFirstLayerRatioAtTheBoundary() {
+    RunState run = run(Events.dl4jMcxent("r"));
+
+    assertThat(judge(vanishing, run, batch("r", 0).loss(2.3).gradNorm(2.0).firstLayerGradNorm(2.02e-5).build()))
+        .isEmpty();
+    assertThat(judge(vanishing, run, batch("r", 1).loss(2.3).gradNorm(2.0).firstLayerGradNorm(1.98e-5).build()))
+        .isPresent();
+  }
+
+  @Test
+  void shouldCallAFirstLayerThatGetsNoGradientAtAllVanished() {
+    RunState run = run(Events.dl4jMcxent("r"));
+
+    // Dead first-layer ReLUs after a blow-up: exactly zero, while the layers after them still get a gradient.
+    Finding f = judge(vanishing, run, batch("r", 0).loss(14.0).gradNorm(15.4).firstLayerGradNorm(0.0).build())
+        .orElseThrow();
+
+    assertThat(f.diagnosis()).isEqualTo(VanishingGradientRule.FIRST_LAYER_GRADIENT_VANISHED);
+    assertThat(f.evidence()).containsEntry("first_layer_ratio", 0.0);
+  }
+
+  @Test
+  void shouldStayQuietOnTheFirstLayerRatiosOfHealthyAndOtherwiseFaultyRuns() {
+    RunState run = run(Events.dl4jMcxent("r"));
+    Random random = new Random(5);
+    for (int step = 0; step < 500; step++) {
+      double g = Math.exp(random.nextGaussian());
+      // Measured per batch: 0.155 to 0.83 on the healthy corpus runs, down to 3.3e-4 on the bad-init-loss fault.
+      double ratio = step % 50 == 0 ? 3.3e-4 : 0.155 + 0.675 * random.nextDouble();
+      assertThat(judge(vanishing, run, batch("r", step).loss(2.3).gradNorm(g).firstLayerGradNorm(ratio * g).build()))
+          .as("step %d", step).isEmpty();
+    }
+  }
+
+  @Test
+  void shouldLeaveNonFiniteOrZeroGradientsToTheOtherRulesBeforeTheWarmUp() {
+    RunState run = run(Events.dl4jMcxent("r"));
+    RuleSettings defaults = vanishing.spec().defaults();
+
+    assertThat(vanishing.appliesTo(run, batch("r", 0).gradNorm(1.0).firstLayerGradNorm(Double.NaN).build(),
+        defaults)).isFalse();
+    assertThat(vanishing.appliesTo(run, batch("r", 0).gradNorm(Double.POSITIVE_INFINITY).firstLayerGradNorm(0.0)
+        .build(), defaults)).isFalse();
+    assertThat(vanishing.appliesTo(run, batch("r", 0).gradNorm(0.0).firstLayerGradNorm(0.0).build(), defaults))
+        .isFalse();
+    assertThat(vanishing.appliesTo(run, batch("r", 0).gradNorm(1.0).build(), defaults)).isFalse();
+    assertThat(vanishing.appliesTo(run, batch("r", 0).gradNorm(1.0).firstLayerGradNorm(0.5).build(), defaults))
+        .isTrue();
+  }
+
+  @Test
+  void shouldAcceptAStarvedFirstLayerOnceTheLossHasConverged() {
+    RunState run = run(Events.dl4jMcxent("r"));
+    for (int step = 0; step < 200; step++) {
+      run.observe(batch("r", step).loss(2.3 * Math.exp(-step / 20.0) + 1e-4).gradNorm(1.0).firstLayerGradNorm(0.5)
+          .build(), step);
+    }
+
+    assertThat(judge(vanishing, run, batch("r", 200).loss(1e-4).gradNorm(1e-3).firstLayerGradNorm(1e-12).build()))
+        .isEmpty();
+  }
+
+  @Test
+  void shouldTurnTheFirstLayerConditionOffWithARatioOfZero() {
+    RunState run = run(Events.dl4jMcxent("r"));
+    RuleSettings off = vanishing.spec().defaults().with("min_first_layer_ratio", 0);
+
+    assertThat(judge(vanishing, run, batch("r", 0).loss(2.3).gradNorm(1.0).firstLayerGradNorm(0.0).build(), off))
+        .isEmpty();
+  }
+
+  @Test
+  void shouldStillJudgeTheWholeGradientWhenTheFirstLayerIsFine() {
+    RunState run = warm(Events.dl4jMcxent("r"), 30, 1.0);
+
+    Finding f = judge(vanishing, run, batch("r", 30).loss(2.3).gradNorm(1e-6).firstLayerGradNorm(5e-7).build())
+        .orElseThrow();
+
+    assertThat(f.diagnosis()).isEqualTo(VanishingGradientRule.GRADIENT_VANISHED);
   }
 
   /** A run with a flat 2.3 loss and constant gradient norms. */

@@ -119,6 +119,7 @@ public final class Events {
     private Stats output = softmax(10);
     private Predictions predictions = new Predictions(0.2, 0.93);
     private Double gradNorm = 1.3;
+    private Double firstLayerGradNorm;
     private Double lr = 0.01;
     private Integer batchSize = 32;
 
@@ -152,6 +153,11 @@ public final class Events {
       return this;
     }
 
+    public BatchBuilder firstLayerGradNorm(Double g) {
+      firstLayerGradNorm = g;
+      return this;
+    }
+
     public BatchBuilder lr(Double v) {
       lr = v;
       return this;
@@ -163,8 +169,8 @@ public final class Events {
     }
 
     public BatchEvent build() {
-      return new BatchEvent(runId, ts(step), step, 0, batchSize, loss, input, output, predictions, gradNorm, lr,
-          12.5);
+      return new BatchEvent(runId, ts(step), step, 0, batchSize, loss, input, output, predictions, gradNorm,
+          firstLayerGradNorm, lr, 12.5);
     }
   }
 }
