@@ -212,8 +212,7 @@ public final class DetectionQualityReport {
         .append("-Dsurefire.failIfNoSpecifiedTests=false\n```\n\n")
         .append("The command exits with 1 if a scenario misses the bar and is not a documented known gap. ")
         .append("`DetectionQualityIT` runs the same corpus in `./mvnw verify` and asserts the bar scenario by ")
-        .append("scenario (a known gap must still be a gap, so that fixing it updates the corpus). Every training ")
-        .append("is seeded.\n");
+        .append("scenario, with no known gap allowed. Every training is seeded.\n");
     return md.toString();
   }
 }

@@ -55,6 +55,11 @@ class CorpusTest {
   }
 
   @Test
+  void shouldKnowOfNoGapInTheBar() {
+    assertThat(corpus).allSatisfy(s -> assertThat(s.knownGap()).as(s.name()).isNull());
+  }
+
+  @Test
   void shouldHaveTheMidRunFaultsTheIssueNames() {
     assertThat(corpus).anySatisfy(s -> {
       assertThat(s.spec().fault()).isEqualTo(Fault.UNNORMALIZED_INPUT);
