@@ -1,5 +1,7 @@
 package io.trainwatch.app.evaluate;
 
+import static io.trainwatch.monitor.rules.VanishingGradientRule.MIN_FIRST_LAYER_RATIO;
+
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -176,6 +178,7 @@ public final class DetectionQualityReport {
         md.append('\n');
       }
     }
+    appendGradientReach(md, results);
     md.append("\n## How it was produced\n\n")
         .append("Every scenario is a real DL4J training (`io.trainwatch.trainer.TrainingRun`, 8x8 generated images, ")
         .append("10 classes, batches of 32 unless said otherwise; see [trainer.md](trainer.md) for the faults), ")
@@ -214,5 +217,32 @@ public final class DetectionQualityReport {
         .append("`DetectionQualityIT` runs the same corpus in `./mvnw verify` and asserts the bar scenario by ")
         .append("scenario, with no known gap allowed. Every training is seeded.\n");
     return md.toString();
+  }
+
+  /**
+   * The first-layer / whole gradient norm ratio of every run, the measurement behind {@code vanishing_gradient}'s
+   * {@code min_first_layer_ratio}: regenerated with the report, so the threshold's margins stay visible.
+   */
+  private static void appendGradientReach(StringBuilder md, List<ScenarioResult> results) {
+    md.append("\n## Gradient reach\n\n")
+        .append("Per batch, the first trainable layer's gradient norm over the whole gradient norm ")
+        .append("(`first_layer_grad_norm / grad_norm`; batches with a non-finite or zero norm left out). ")
+        .append("`vanishing_gradient` fires below `min_first_layer_ratio`, ")
+        .append(MIN_FIRST_LAYER_RATIO.format(MIN_FIRST_LAYER_RATIO.defaultValue()))
+        .append(" by default (see [rules.md](rules.md#vanishing_gradient)).\n\n")
+        .append("| scenario | batches | min | 1st percentile | median | max |\n|---|---|---|---|---|---|\n");
+    for (ScenarioResult r : results) {
+      double[] ratios = r.firstLayerGradientRatios();
+      md.append("| ").append(r.scenario().name()).append(" | ").append(ratios.length);
+      if (ratios.length == 0) {
+        md.append(" | - | - | - | - |\n");
+        continue;
+      }
+      for (double q : new double[] {0, 0.01, 0.5, 1}) {
+        double ratio = ratios[(int) Math.round(q * (ratios.length - 1))];
+        md.append(" | ").append(String.format(Locale.ROOT, "%.2g", ratio));
+      }
+      md.append(" |\n");
+    }
   }
 }

@@ -136,6 +136,20 @@ public record ScenarioResult(
     return failures().isEmpty();
   }
 
+  /**
+   * The run's per-batch ratios of the first trainable layer's gradient norm to the whole gradient norm, sorted, over
+   * the batches where both are finite and the whole is positive: the margins of {@code vanishing_gradient}'s
+   * {@code min_first_layer_ratio}, measured on every run the report scores.
+   */
+  public double[] firstLayerGradientRatios() {
+    return batches.stream()
+        .filter(b -> b.firstLayerGradNorm() != null && Double.isFinite(b.firstLayerGradNorm())
+            && b.gradNorm() != null && Double.isFinite(b.gradNorm()) && b.gradNorm() > 0)
+        .mapToDouble(b -> b.firstLayerGradNorm() / b.gradNorm())
+        .sorted()
+        .toArray();
+  }
+
   /** "rule/diagnosis@step" for each firing in step order, for the report. */
   public String firedSummary() {
     return firings().stream()

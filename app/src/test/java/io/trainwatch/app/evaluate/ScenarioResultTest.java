@@ -177,6 +177,20 @@ class ScenarioResultTest {
     assertThat(t.onlyKnownGapsMissed()).isTrue();
   }
 
+  @Test
+  void shouldMeasureTheFirstLayersShareOfTheGradientOnlyWhereBothNormsAreUsable() {
+    Stats stats = new Stats(-1, 1, 0, 1, 0, 64, null, null);
+    List<BatchEvent> batches = new ArrayList<>();
+    double[][] norms = {{0.5, 2.0}, {1e-9, 1.0}, {Double.NaN, 1.0}, {0.0, 0.0}, {0.3, Double.POSITIVE_INFINITY}};
+    for (int step = 0; step < norms.length; step++) {
+      batches.add(new BatchEvent("r", 1000 + step, step, 0, 32, 1.0, stats, stats, null, norms[step][1],
+          norms[step][0], 0.02, 5.0));
+    }
+    batches.add(batch(norms.length, 0.2)); // no first-layer norm at all
+
+    assertThat(result(UNNORMALIZED_FROM_300, batches).firstLayerGradientRatios()).containsExactly(1e-9, 0.25);
+  }
+
   private static ScenarioResult result(Scenario s, List<BatchEvent> batches, Alert... alerts) {
     return new ScenarioResult(s, null, List.of(alerts), batches, RunSettings.defaults());
   }
