@@ -17,6 +17,7 @@ import io.trainwatch.schemas.RunStarted;
 import io.trainwatch.schemas.Stats;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -176,6 +177,23 @@ class FaultDetectionTest {
         .lossFrom(ONSET, step -> 1.9);
 
     assertCaught(run(Events.dl4jMcxent("r"), sim.batches(0, 400)), RuleId.VANISHING_GRADIENT, "gradient_vanished");
+  }
+
+  @Test
+  void shouldCatchAFirstLayerThatGetsNoGradientFromTheFirstBatches() {
+    // The trainer's vanishing-gradient fault: the whole norm stays up (the output layer learns), the first layer gets
+    // 1e-9 of it, the loss stays at ln 10.
+    Random random = new Random(24);
+    TrainingSimulator sim = TrainingSimulator.healthyClassifier("r", 24)
+        .loss(step -> 2.30 + 0.01 * random.nextGaussian())
+        .gradNorm(step -> 0.5 + 0.3 * random.nextDouble())
+        .firstLayerShare(step -> 2.3e-10 * (1 + 7 * random.nextDouble()));
+
+    List<Emission> out = run(Events.dl4jMcxent("r"), sim.batches(0, 50));
+
+    Emission caught = out.stream().filter(e -> e.rule() == RuleId.VANISHING_GRADIENT).findFirst().orElseThrow();
+    assertThat(caught.diagnosis()).isEqualTo("first_layer_gradient_vanished");
+    assertThat(caught.step()).isLessThanOrEqualTo(4L);
   }
 
   @Test
