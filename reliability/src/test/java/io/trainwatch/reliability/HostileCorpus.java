@@ -45,6 +45,8 @@ final class HostileCorpus {
     INT,
     /** A number, or one of the non-finite spellings. */
     REAL,
+    /** A number >= 0, or NaN or Infinity in any accepted spelling (never a negative infinity). */
+    NON_NEGATIVE_REAL,
     /** A plain finite JSON number. */
     FINITE,
     OBJECT,
@@ -111,7 +113,7 @@ final class HostileCorpus {
   static BatchEvent batch(String runId, long step, long tsMs) {
     return new BatchEvent(runId, tsMs, step, 0, 32, 0.1 + 1.0 / (1 + step * 0.01),
         new Stats(0.0, 1.0, 0.48, 0.29, 0, 128, null, null),
-        new Stats(0.02, 0.9, 0.33, 0.2, 0, 96, 1.0, 1e-7), new Predictions(0.4, 0.9), 0.8, 0.01, 12.5);
+        new Stats(0.02, 0.9, 0.33, 0.2, 0, 96, 1.0, 1e-7), new Predictions(0.4, 0.9), 0.8, 0.4, 0.01, 12.5);
   }
 
   static RunEnded runEnded(String runId, long tsMs) {
@@ -223,6 +225,7 @@ final class HostileCorpus {
     f.add(new Field("predictions.top_class_fraction", Kind.FINITE, true));
     f.add(new Field("predictions.entropy", Kind.FINITE, true));
     f.add(new Field("grad_norm", Kind.REAL, false));
+    f.add(new Field("first_layer_grad_norm", Kind.NON_NEGATIVE_REAL, false));
     f.add(new Field("lr", Kind.REAL, false));
     f.add(new Field("step_ms", Kind.FINITE, false));
     return List.copyOf(f);
@@ -233,7 +236,7 @@ final class HostileCorpus {
     return switch (kind) {
       case STRING -> List.of("42", "true", "[\"x\"]", "{\"x\":1}");
       case INT -> List.of("\"7\"", "7.5", "1.0", "true", "[7]", "{}", "\"NaN\"", "NaN", "1e3");
-      case REAL -> List.of("\"1.5\"", "true", "[1.5]", "{\"v\":1}", "\"\"");
+      case REAL, NON_NEGATIVE_REAL -> List.of("\"1.5\"", "true", "[1.5]", "{\"v\":1}", "\"\"");
       case FINITE -> List.of("\"0.5\"", "\"NaN\"", "NaN", "Infinity", "false", "[0.5]");
       case OBJECT -> List.of("\"x\"", "1", "[]", "true");
       case ENUM -> List.of("\"bogus\"", "1", "\"\"", "[\"completed\"]");
@@ -453,11 +456,13 @@ final class HostileCorpus {
       String id = nextRun();
       ObjectNode batch = tree(batch(id, 1, 1_000));
       for (Field f : BATCH_FIELDS) {
-        if (f.kind() == Kind.REAL) {
+        if (f.kind() == Kind.REAL || f.kind() == Kind.NON_NEGATIVE_REAL) {
           for (String spelling : ACCEPTED_NON_FINITE) {
             String runId = nextRun();
+            boolean negative = spelling.startsWith("-") || spelling.startsWith("\"-");
             add("batch." + f.path() + "=" + spelling, Category.NON_FINITE, runId,
-                withRawValue(with(batch, "run_id", runId), f.path(), spelling), true);
+                withRawValue(with(batch, "run_id", runId), f.path(), spelling),
+                f.kind() == Kind.REAL || !negative);
           }
           for (String spelling : REJECTED_NON_FINITE) {
             add("batch." + f.path() + "=" + spelling, Category.NON_FINITE, id, withRawValue(batch, f.path(), spelling),
@@ -493,6 +498,7 @@ final class HostileCorpus {
       absurd(batch, "batch", "predictions.top_class_fraction", "1.5", false);
       absurd(batch, "batch", "predictions.entropy", "-0.1", false);
       absurd(batch, "batch", "step_ms", "-3", false);
+      absurd(batch, "batch", "first_layer_grad_norm", "-1e-9", false);
       absurd(started, "run_started", "rank", "-1", false);
       absurd(started, "run_started", "num_classes", "0", false);
       absurd(started, "run_started", "input_range.min", "2", false); // min > max
@@ -503,6 +509,7 @@ final class HostileCorpus {
       absurd(batch, "batch", "loss", "1e308", true);
       absurd(batch, "batch", "loss", "-1e308", true);
       absurd(batch, "batch", "grad_norm", "4.9e-324", true);
+      absurd(batch, "batch", "first_layer_grad_norm", "0", true);
       absurd(started, "run_started", "num_classes", "2147483647", true);
     }
 
