@@ -292,7 +292,7 @@ public final class BenchReport {
     TrainerOverheadBench.Result t = tr.overhead();
     out.append("## 3. Trainer overhead\n\n");
     out.append("One DL4J network (").append(t.model()).append(", ").append(count(t.parameters()))
-        .append(" parameters) on the same 8 batches of random standardized data, CPU backend. The three setups ")
+        .append(" parameters) on the same 8 batches of random standardized data, CPU backend. The setups ")
         .append("train in alternating blocks of ").append(t.size().iterationsPerBlock()).append(" iterations, ")
         .append(t.size().repetitions()).append(" blocks each after one warm-up block, rotating their order every ")
         .append("round; each block gives its median step time (`fit(DataSet)`, listener included). A setup's ")
@@ -302,7 +302,7 @@ public final class BenchReport {
         .append("listener published every iteration to the broker; StatsListener reported every iteration to an ")
         .append("`InMemoryStatsStorage`.\n\n");
     List<List<String>> rows = new ArrayList<>();
-    for (Setup s : Setup.values()) {
+    for (Setup s : t.stepMs().keySet()) {
       boolean none = s == Setup.NO_LISTENER;
       rows.add(List.of(s.label(), t.stepMs().get(s).format("%.2f"),
           none ? "" : signedPercent(t.overhead(s)),
@@ -311,6 +311,16 @@ public final class BenchReport {
     }
     out.append(table(List.of("setup", "step ms over blocks", "overhead vs no listener (median over rounds)",
         "spread over rounds"), rows)).append('\n');
+    if (t.overheadByRound().containsKey(Setup.TRAINWATCH_IN_MEMORY)) {
+      double stepMs = t.stepMs().get(Setup.NO_LISTENER).median();
+      double all = t.overhead(Setup.TRAINWATCH);
+      double stats = t.overhead(Setup.TRAINWATCH_IN_MEMORY);
+      out.append("Of trainwatch's ").append(signedPercent(all)).append(" (about ").append(num(all * stepMs, 1))
+          .append(" ms a step), its statistics account for ").append(signedPercent(stats)).append(" (about ")
+          .append(num(stats * stepMs, 1)).append(" ms): the rest is the transport (the publisher's thread encoding ")
+          .append("and sending, the Kafka producer's I/O thread and, in this benchmark only, the in-process broker), ")
+          .append("running beside DL4J's OpenMP threads on the machine's ").append(r.machine().cores()).append(" cores.\n\n");
+    }
     out.append("StatsListener's overhead is **").append(ratio(t.statsOverTrainwatch()))
         .append("** trainwatch's (target ≥ ").append(ratio(STATS_RATIO_TARGET)).append("). trainwatch's publisher: ")
         .append(count(tr.published().published())).append(" events published, ")

@@ -5,12 +5,15 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import io.trainwatch.trainer.InMemoryEventPublisher;
+import io.trainwatch.trainer.TrainwatchListener;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.deeplearning4j.ui.model.stats.StatsListener;
 import org.deeplearning4j.ui.model.storage.InMemoryStatsStorage;
@@ -23,15 +26,17 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
  * Item 3: what a listener costs the training it watches. One DL4J network, one set of batches, trained in blocks of
- * iterations with no listener, with trainwatch's listener and with DL4J's {@link StatsListener}; the order of the
- * three rotates every repetition so that drift (JIT, thermal, neighbours) spreads evenly over them.
+ * iterations with no listener, with trainwatch's listener (publishing to Kafka, and keeping its events in memory, to
+ * separate its statistics from the transport) and with DL4J's {@link StatsListener}; the order of the setups rotates every repetition so that drift (JIT, thermal, neighbours) spreads evenly over them.
  */
 public final class TrainerOverheadBench {
 
-  /** The three ways of training compared. */
+  /** The ways of training compared. */
   public enum Setup {
     NO_LISTENER("no listener"),
+    EMPTY_LISTENER("a listener that does nothing (what DL4J's listener calls cost)"),
     TRAINWATCH("trainwatch listener (publishing to Kafka)"),
+    TRAINWATCH_IN_MEMORY("trainwatch listener, events kept in memory (its statistics alone, no Kafka)"),
     DL4J_STATS("DL4J StatsListener (in-memory storage, every iteration)");
 
     private final String label;
@@ -50,7 +55,7 @@ public final class TrainerOverheadBench {
    *
    * @param hidden width of the first hidden layer (the second is half); sets the step time
    * @param batchSize examples per step
-   * @param iterationsPerBlock steps timed per block; blocks of the three setups alternate
+   * @param iterationsPerBlock steps timed per block; blocks of the setups alternate
    * @param repetitions blocks per setup (after one warm-up block each)
    */
   public record Size(int hidden, int batchSize, int iterationsPerBlock, int repetitions) {
@@ -134,7 +139,10 @@ public final class TrainerOverheadBench {
   static Map<Setup, Summary> overheadByRound(Map<Setup, List<Double>> blockMedians) {
     Map<Setup, Summary> overhead = new EnumMap<>(Setup.class);
     List<Double> none = blockMedians.get(Setup.NO_LISTENER);
-    for (Setup s : List.of(Setup.TRAINWATCH, Setup.DL4J_STATS)) {
+    for (Setup s : blockMedians.keySet()) {
+      if (s == Setup.NO_LISTENER) {
+        continue;
+      }
       List<Double> ratios = new ArrayList<>();
       for (int round = 0; round < none.size(); round++) {
         ratios.add(blockMedians.get(s).get(round) / none.get(round) - 1);
@@ -148,7 +156,13 @@ public final class TrainerOverheadBench {
       Setup setup, Function<String, TrainingListener> trainwatchListener, String runId) {
     return switch (setup) {
       case NO_LISTENER -> List.of();
+      case EMPTY_LISTENER -> List.of(new BaseTrainingListener() {});
       case TRAINWATCH -> List.of(trainwatchListener.apply(runId));
+      case TRAINWATCH_IN_MEMORY -> List.of(TrainwatchListener.builder()
+          .publisher(new InMemoryEventPublisher())
+          .runId(runId)
+          .job("bench-trainer-overhead")
+          .build());
       // Frequency 1: the same per-iteration view trainwatch gives (the StatsListener default is every 10th).
       case DL4J_STATS -> List.of(new StatsListener(new InMemoryStatsStorage(), 1));
     };
