@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Items 1 and 5 (throughput): pre-load a fleet, then read it to the end with each rung of a ladder, side by side in
  * every repetition: the raw consumer (the transport's limit), the raw consumer decoding each event, a minimal
- * exactly-once Streams app without and with decoding, and the monitor. The ratio monitor ÷ raw is computed within each repetition.
+ * exactly-once Streams app without and with decoding, and the monitor. The ratio monitor ÷ raw is computed within
+ * each repetition.
  */
 public final class ThroughputSection {
 

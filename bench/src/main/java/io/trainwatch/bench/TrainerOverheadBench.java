@@ -27,7 +27,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 /**
  * Item 3: what a listener costs the training it watches. One DL4J network, one set of batches, trained in blocks of
  * iterations with no listener, with trainwatch's listener (publishing to Kafka, and keeping its events in memory, to
- * separate its statistics from the transport) and with DL4J's {@link StatsListener}; the order of the setups rotates every repetition so that drift (JIT, thermal, neighbours) spreads evenly over them.
+ * separate its statistics from the transport) and with DL4J's {@link StatsListener}; the order of the setups rotates
+ * every repetition so that drift (JIT, thermal, neighbours) spreads evenly over them.
  */
 public final class TrainerOverheadBench {
 

@@ -107,12 +107,41 @@ class BenchReportTest {
     assertThat(BenchReport.verdicts(results(BenchPlan.full(), null, null, t, null)).get(1).met()).isTrue();
   }
 
+  private static TrainerSection.Result trainerWithTransport(double noneMs, double kafkaMs, double inMemoryMs) {
+    TrainerOverheadBench.Result t = trainer(noneMs, kafkaMs, 3 * noneMs).overhead();
+    Map<Setup, Summary> steps = new EnumMap<>(t.stepMs());
+    steps.put(Setup.TRAINWATCH_IN_MEMORY, Summary.of(inMemoryMs));
+    Map<Setup, Summary> overhead = new EnumMap<>(t.overheadByRound());
+    overhead.put(Setup.TRAINWATCH_IN_MEMORY, Summary.of(inMemoryMs / noneMs - 1));
+    return new TrainerSection.Result(new TrainerOverheadBench.Result(steps, overhead, t.model(), t.parameters(),
+        t.size()), new PublisherStats(300, 300, 0, 0));
+  }
+
+  @Test
+  void shouldSplitTheListenersCostBetweenStatisticsAndTransport() {
+    String md = BenchReport.render(results(BenchPlan.full(), null, null, trainerWithTransport(20.0, 22.0, 21.0),
+        null));
+
+    assertThat(md).contains("Of trainwatch's +10.0% (about 2.0 ms a step), its statistics account for +5.0% (about "
+        + "1.0 ms)");
+  }
+
+  @Test
+  void shouldCallItNoiseWhenNotPublishingMeasuresSlowerThanPublishing() {
+    String md = BenchReport.render(results(BenchPlan.full(), null, null, trainerWithTransport(20.0, 21.0, 24.0),
+        null));
+
+    assertThat(md).contains("+20.0% with its events kept in memory and +5.0% publishing them to Kafka",
+        "within this run's noise").doesNotContain("its statistics account for");
+  }
+
   @Test
   void shouldSayWhichFiguresOtherProcessesDisturbed() {
     String md = BenchReport.render(results(BenchPlan.full(), throughput(60_000, 120_000), latency(180), null, null));
 
-    assertThat(md).contains("| 1. Monitor throughput ÷ raw consume | 0.50× (60,000 vs 120,000 events/s) | ≥ 0.50× | met "
-        + "| 5.0% |", "| 2. Alert latency p99 (exactly-once) |", "| 45.0% *(disturbed)* |",
+    assertThat(md).contains(
+        "| 1. Monitor throughput ÷ raw consume | 0.50× (60,000 vs 120,000 events/s) | ≥ 0.50× | met | 5.0% |",
+        "| 2. Alert latency p99 (exactly-once) |", "| 45.0% *(disturbed)* |",
         "| latency | 120 s | 50.0% | 45.0% *(disturbed)* | 3.50 |", "*Disturbed*: other processes");
   }
 
