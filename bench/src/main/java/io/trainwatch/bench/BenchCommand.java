@@ -120,6 +120,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
     Path report = out != null ? out : Path.of(quick ? "target/benchmarks-quick.md" : "docs/benchmarks.md");
     MachineInfo machine = MachineInfo.current();
+    SourceRevision source = SourceRevision.current();
     Instant startedAt = Instant.now();
     long start = System.nanoTime();
     int partitions = monitor instanceof TrainwatchMonitorApp m ? m.config().eventsPartitions()
@@ -168,7 +169,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     BenchResults results = new BenchResults(plan, commandText(), startedAt,
-        Duration.ofNanos(System.nanoTime() - start), machine, SourceRevision.current(), describe(monitor), load,
+        Duration.ofNanos(System.nanoTime() - start), machine, source, describe(monitor, appSpec), load,
         throughput, latency, trainer, memory, cost, jmh);
     write(report, BenchReport.render(results));
     for (Verdict v : BenchReport.verdicts(results)) {
@@ -213,13 +214,13 @@ public final class BenchCommand implements Callable<Integer> {
     return ("./trainwatch bench " + String.join(" ", args.subList(own, args.size()))).trim();
   }
 
-  private static String describe(StreamsApp app) {
+  private static String describe(StreamsApp app, AppSpec spec) {
     if (app instanceof TrainwatchMonitorApp m) {
       MonitorConfig c = m.config();
       String settings = c.processingGuarantee().wire() + ", " + c.streamThreads() + " stream thread, "
           + c.stateStore().wire() + " state stores (changelogged, with the record cache), " + c.eventsPartitions()
           + " partitions of trainwatch.events";
-      boolean defaults = c.equals(MonitorConfig.defaults()) && m.streamsProperties().isEmpty();
+      boolean defaults = spec.monitorConfig() == null && spec.streamsProperties().isEmpty();
       return "the trainwatch monitor with " + (defaults ? "its default configuration: " : "this configuration: ")
           + settings + (m.streamsProperties().isEmpty() ? "" : ", Kafka Streams overrides " + m.streamsProperties());
     }
