@@ -5,6 +5,9 @@ import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationSoftmax;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.XwPlusB;
 import org.nd4j.linalg.factory.Nd4j;
@@ -24,7 +27,11 @@ final class OutputEvaluator {
   private final Layer layer;
   private final IActivation activation;
   private final boolean fastPath;
+  private final boolean softmax;
+  private final boolean hostActivation;
   private INDArray buffer;
+  private double[] row = new double[0];
+  private double[] biasValues = new double[0];
 
   OutputEvaluator(Layer layer) {
     this.layer = layer;
@@ -33,6 +40,8 @@ final class OutputEvaluator {
         && conf.hasBias() && conf.getWeightNoise() == null;
     this.activation = dense ? ((BaseOutputLayer) layer.conf().getLayer()).getActivationFn() : null;
     this.fastPath = dense;
+    this.softmax = activation instanceof ActivationSoftmax;
+    this.hostActivation = (softmax || activation instanceof ActivationIdentity) && Nd4j.getEnvironment().isCPU();
   }
 
   /**
@@ -53,9 +62,52 @@ final class OutputEvaluator {
     long columns = weights.size(1);
     if (buffer == null || buffer.size(0) != rows || buffer.size(1) != columns
         || buffer.dataType() != weights.dataType()) {
-      buffer = Nd4j.create(weights.dataType(), rows, columns);
+      buffer = Nd4j.create(weights.dataType(), new long[] {rows, columns}, 'c');
     }
-    Nd4j.getExecutioner().exec(new XwPlusB(new INDArray[] {input, weights, bias}, buffer));
-    return activation.getActivation(buffer, false);
+    if (!hostActivation || !input.dataType().isFPType()) {
+      Nd4j.getExecutioner().exec(new XwPlusB(new INDArray[] {input, weights, bias}, buffer));
+      return activation.getActivation(buffer, false);
+    }
+    // BLAS straight from Java, then bias and activation in a Java loop over the [batch, classes] buffer: the
+    // xw_plus_b and softmax ops each cost milliseconds on a busy machine, mostly waking ND4J's thread pool for a few
+    // thousand elements.
+    Nd4j.gemm(input, weights, buffer, false, false, 1.0, 0.0);
+    addBiasAndActivate(bias);
+    return buffer;
+  }
+
+  private void addBiasAndActivate(INDArray bias) {
+    int rows = (int) buffer.size(0);
+    int columns = (int) buffer.size(1);
+    if (row.length != columns) {
+      row = new double[columns];
+      biasValues = new double[columns];
+    }
+    for (int c = 0; c < columns; c++) {
+      biasValues[c] = bias.getDouble(c);
+    }
+    DataBuffer data = buffer.data();
+    for (int r = 0; r < rows; r++) {
+      long start = (long) r * columns;
+      double max = Double.NEGATIVE_INFINITY;
+      for (int c = 0; c < columns; c++) {
+        row[c] = data.getDouble(start + c) + biasValues[c];
+        max = Math.max(max, row[c]);
+      }
+      if (softmax) {
+        // As ND4J's softmax: shifted by the row's maximum so exp cannot overflow.
+        double sum = 0;
+        for (int c = 0; c < columns; c++) {
+          row[c] = Math.exp(row[c] - max);
+          sum += row[c];
+        }
+        for (int c = 0; c < columns; c++) {
+          row[c] /= sum;
+        }
+      }
+      for (int c = 0; c < columns; c++) {
+        data.put(start + c, row[c]);
+      }
+    }
   }
 }

@@ -5,6 +5,7 @@ import io.trainwatch.schemas.Stats;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -45,6 +46,18 @@ final class TensorSummarizer {
    * a few significant digits of the variance; the stable op takes over.
    */
   private static final double ILL_CONDITIONED = 1e3;
+
+  /** Tensors up to this size are summarized by a Java loop when they are in host memory; see readableOnHost. */
+  static final long MAX_HOST_ELEMENTS = 1 << 20;
+
+  /**
+   * Sums of squares between these are trusted from {@code dot(x, x)}: far from float's overflow (3e38) and from the
+   * range where squares of small elements underflow to zero (below 1e-38) and bias the norm.
+   */
+  private static final double SAFE_SQUARE_MIN = 1e-20;
+  private static final double SAFE_SQUARE_MAX = 1e30;
+
+  private static final boolean ON_CPU = Nd4j.getEnvironment().isCPU();
 
   /** Ops and outputs reused for one data type: reductions need outputs of their input's type. */
   private static final class Reducers {
@@ -88,6 +101,9 @@ final class TensorSummarizer {
     long count = x.length();
     if (count == 0) {
       return Stats.of(0, 0, 0, 0, 0, 0);
+    }
+    if (readableOnHost(x, withRowSums)) {
+      return hostStats(x, withRowSums);
     }
     try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
       INDArray data = x.dataType().isFPType() ? x : x.castTo(DataType.FLOAT);
@@ -170,6 +186,9 @@ final class TensorSummarizer {
     }
     int classes = (int) output.size(1);
     int rows = (int) output.size(0);
+    if (readableOnHost(output, true)) {
+      return hostPredictions(output, rows, classes);
+    }
     long[] predicted;
     try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
       if (argMax == null || argMax.length() != rows) {
@@ -194,12 +213,153 @@ final class TensorSummarizer {
     return PredictionSpread.of(classCounts, rows);
   }
 
+  /**
+   * Whether {@code x} is small, float or double, in host memory (CPU backend) and laid out so a Java loop can read it
+   * in place: contiguous, or (for row-wise work) a strided matrix. Then a single pass in Java beats the ND4J ops: each
+   * op costs far more to build and dispatch to the native thread pool than summarizing a few thousand elements, and
+   * on a busy machine the wake-up of that pool's threads alone takes milliseconds.
+   */
+  private static boolean readableOnHost(INDArray x, boolean rowWise) {
+    DataType type = x.dataType();
+    if (!ON_CPU || (type != DataType.FLOAT && type != DataType.DOUBLE) || x.length() > MAX_HOST_ELEMENTS) {
+      return false;
+    }
+    return rowWise && x.rank() == 2 || x.elementWiseStride() == 1;
+  }
+
+  /** {@link #summarize} in one Java pass over host memory (plus one for the deviations: exact for any mean). */
+  private static Stats hostStats(INDArray x, boolean withRowSums) {
+    HostMatrix m = HostMatrix.of(x, withRowSums);
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    double sum = 0;
+    long nonfinite = 0;
+    double rowTotal = 0;
+    for (long r = 0; r < m.rows; r++) {
+      double rowSum = 0;
+      for (long c = 0; c < m.columns; c++) {
+        double v = m.get(r, c);
+        // Comparisons skip NaN: min and max are those of the other elements.
+        if (v < min) {
+          min = v;
+        }
+        if (v > max) {
+          max = v;
+        }
+        if (!Double.isFinite(v)) {
+          nonfinite++;
+        }
+        rowSum += v;
+      }
+      sum += rowSum;
+      rowTotal += rowSum;
+    }
+    long count = m.rows * m.columns;
+    double mean = sum / count;
+    double variance = Double.NaN;
+    if (nonfinite == 0) {
+      double deviations = 0;
+      for (long r = 0; r < m.rows; r++) {
+        for (long c = 0; c < m.columns; c++) {
+          double d = m.get(r, c) - mean;
+          deviations += d * d;
+        }
+      }
+      variance = deviations / count;
+    }
+    Double rowSumMean = null;
+    Double rowSumStd = null;
+    if (withRowSums && x.rank() == 2) {
+      rowSumMean = rowTotal / m.rows;
+      // Row sums of a softmax output are all about 1: their spread is tiny next to their mean, so take it around the
+      // mean in a second pass rather than from E[s^2] - E[s]^2.
+      double rowDeviations = 0;
+      for (long r = 0; r < m.rows; r++) {
+        double rowSum = 0;
+        for (long c = 0; c < m.columns; c++) {
+          rowSum += m.get(r, c);
+        }
+        double d = rowSum - rowSumMean;
+        rowDeviations += d * d;
+      }
+      rowSumStd = Math.sqrt(rowDeviations / m.rows);
+    }
+    if (min > max) {
+      // Every element NaN.
+      min = Double.NaN;
+      max = Double.NaN;
+    }
+    return new Stats(min, max, mean,
+        Math.sqrt(Math.max(0, variance)), nonfinite, count, rowSumMean, rowSumStd);
+  }
+
+  private Predictions hostPredictions(INDArray output, int rows, int classes) {
+    HostMatrix m = HostMatrix.of(output, true);
+    if (classCounts.length != classes) {
+      classCounts = new int[classes];
+    } else {
+      Arrays.fill(classCounts, 0);
+    }
+    for (long r = 0; r < rows; r++) {
+      int best = 0;
+      double bestValue = m.get(r, 0);
+      for (int c = 1; c < classes; c++) {
+        double v = m.get(r, c);
+        // As ND4J's argmax: the first maximum wins; NaN is never greater.
+        if (v > bestValue || Double.isNaN(bestValue) && !Double.isNaN(v)) {
+          best = c;
+          bestValue = v;
+        }
+      }
+      classCounts[best]++;
+    }
+    return PredictionSpread.of(classCounts, rows);
+  }
+
+  /** Reads a host-memory tensor as [rows, columns]: a rank-2 one by its strides, any other as one contiguous row. */
+  private static final class HostMatrix {
+    private final DataBuffer data;
+    private final boolean isFloat;
+    private final long rows;
+    private final long columns;
+    private final long rowStride;
+    private final long columnStride;
+
+    private HostMatrix(INDArray x, long rows, long columns, long rowStride, long columnStride) {
+      this.data = x.data();
+      this.isFloat = x.dataType() == DataType.FLOAT;
+      this.rows = rows;
+      this.columns = columns;
+      this.rowStride = rowStride;
+      this.columnStride = columnStride;
+    }
+
+    static HostMatrix of(INDArray x, boolean rowWise) {
+      if (rowWise && x.rank() == 2) {
+        return new HostMatrix(x, x.size(0), x.size(1), x.stride(0), x.stride(1));
+      }
+      return new HostMatrix(x, 1, x.length(), 0, 1);
+    }
+
+    double get(long row, long column) {
+      // A view's data() already starts at the view's offset.
+      long i = row * rowStride + column * columnStride;
+      return isFloat ? data.getFloat(i) : data.getDouble(i);
+    }
+  }
+
   /** The L2 norm of every element of {@code x} (e.g. the whole flattened gradient); BLAS when it can. */
   double l2Norm(INDArray x) {
     try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
       INDArray flat = blasVector(x);
       if (flat != null) {
-        // Unlike a naive sum of squares, BLAS nrm2 scales as it goes: a norm above 1e19 does not overflow.
+        // dot(x, x) is a vectorized kernel, several times faster than nrm2, which scales every element as it goes so
+        // the square cannot overflow or underflow. Take nrm2 only when the square left the safe range (or x holds
+        // a non-finite element): it then gives the exact norm, or the NaN or infinity.
+        double squares = Nd4j.getBlasWrapper().dot(flat, flat);
+        if (squares >= SAFE_SQUARE_MIN && squares <= SAFE_SQUARE_MAX) {
+          return Math.sqrt(squares);
+        }
         return Nd4j.getBlasWrapper().nrm2(flat);
       }
       INDArray data = x.dataType().isFPType() ? x : x.castTo(DataType.FLOAT);

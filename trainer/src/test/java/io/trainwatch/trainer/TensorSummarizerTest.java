@@ -114,6 +114,38 @@ class TensorSummarizerTest {
   }
 
   @Test
+  void shouldSummarizeAStridedViewAsItsContiguousCopy() {
+    INDArray transposed = Nd4j.create(randomValues(13 * 7, 3, -2, 4), new long[] {13, 7}, DataType.FLOAT).transpose();
+
+    Stats view = summarizer.summarize(transposed, true);
+    Stats copy = summarizer.summarize(transposed.dup('c'), true);
+
+    assertThat(view.min()).isEqualTo(copy.min());
+    assertThat(view.max()).isEqualTo(copy.max());
+    assertThat(view.mean()).isCloseTo(copy.mean(), within(1e-9));
+    assertThat(view.std()).isCloseTo(copy.std(), within(1e-9));
+    assertThat(view.rowSumMean()).isCloseTo(copy.rowSumMean(), within(1e-9));
+    assertThat(view.rowSumStd()).isCloseTo(copy.rowSumStd(), within(1e-9));
+    assertThat(summarizer.predictions(transposed)).isEqualTo(summarizer.predictions(transposed.dup('c')));
+  }
+
+  @Test
+  void shouldKeepTheL2NormExactWhenTheSquaresLeaveFloatRange() {
+    for (float scale : new float[] {1e-25f, 1e-12f, 1f, 1e18f, 1e30f}) {
+      float[] values = randomValues(10_000, 5, -1, 1);
+      double squares = 0;
+      for (int i = 0; i < values.length; i++) {
+        values[i] *= scale;
+        squares += (double) values[i] * values[i];
+      }
+
+      double norm = summarizer.l2Norm(Nd4j.create(values, new long[] {100, 100}, DataType.FLOAT));
+
+      assertThat(norm).as("scale %s", scale).isCloseTo(Math.sqrt(squares), within(1e-4 * Math.sqrt(squares)));
+    }
+  }
+
+  @Test
   void shouldCountNonFiniteElements() {
     INDArray x = Nd4j.create(new float[] {1, Float.NaN, 2, Float.POSITIVE_INFINITY, 3, Float.NEGATIVE_INFINITY},
         new long[] {2, 3}, DataType.FLOAT);
