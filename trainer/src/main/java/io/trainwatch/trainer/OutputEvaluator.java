@@ -8,6 +8,7 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.api.buffer.DataBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.XwPlusB;
 import org.nd4j.linalg.factory.Nd4j;
@@ -22,6 +23,9 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class OutputEvaluator {
 
+  /** Above this many multiply-adds the output layer's product goes to BLAS. */
+  private static final long MAX_JAVA_MULTIPLY_ADDS = 2_000_000;
+
   private static final LayerWorkspaceMgr NO_WORKSPACES = LayerWorkspaceMgr.noWorkspacesImmutable();
 
   private final Layer layer;
@@ -31,6 +35,8 @@ final class OutputEvaluator {
   private final boolean hostActivation;
   private INDArray buffer;
   private double[] row = new double[0];
+  private float[] transposedWeights = new float[0];
+  private float[] inputRow = new float[0];
   private double[] biasValues = new double[0];
 
   OutputEvaluator(Layer layer) {
@@ -71,9 +77,57 @@ final class OutputEvaluator {
     // BLAS straight from Java, then bias and activation in a Java loop over the [batch, classes] buffer: the
     // xw_plus_b and softmax ops each cost milliseconds on a busy machine, mostly waking ND4J's thread pool for a few
     // thousand elements.
-    Nd4j.gemm(input, weights, buffer, false, false, 1.0, 0.0);
+    if (!javaProduct(input, weights)) {
+      Nd4j.gemm(input, weights, buffer, false, false, 1.0, 0.0);
+    }
     addBiasAndActivate(bias);
     return buffer;
+  }
+
+  /**
+   * The product in a Java loop, for a small one: a few hundred thousand multiply-adds take less time on this thread
+   * than handing them to the native thread pool while training keeps the cores busy.
+   */
+  private boolean javaProduct(INDArray input, INDArray weights) {
+    long rows = input.size(0);
+    long inner = input.size(1);
+    long columns = weights.size(1);
+    if (input.dataType() != DataType.FLOAT || weights.dataType() != DataType.FLOAT
+        || rows * inner * columns > MAX_JAVA_MULTIPLY_ADDS) {
+      return false;
+    }
+    int n = (int) inner;
+    int cols = (int) columns;
+    if (transposedWeights.length != n * cols) {
+      transposedWeights = new float[n * cols];
+      inputRow = new float[n];
+    }
+    DataBuffer w = weights.data();
+    long w0 = weights.stride(0);
+    long w1 = weights.stride(1);
+    for (int k = 0; k < n; k++) {
+      for (int c = 0; c < cols; c++) {
+        transposedWeights[c * n + k] = w.getFloat(k * w0 + c * w1);
+      }
+    }
+    DataBuffer in = input.data();
+    long i0 = input.stride(0);
+    long i1 = input.stride(1);
+    DataBuffer out = buffer.data();
+    for (int r = 0; r < rows; r++) {
+      for (int k = 0; k < n; k++) {
+        inputRow[k] = in.getFloat(r * i0 + k * i1);
+      }
+      for (int c = 0; c < cols; c++) {
+        int base = c * n;
+        float sum = 0;
+        for (int k = 0; k < n; k++) {
+          sum += inputRow[k] * transposedWeights[base + k];
+        }
+        out.put((long) r * cols + c, sum);
+      }
+    }
+    return true;
   }
 
   private void addBiasAndActivate(INDArray bias) {
