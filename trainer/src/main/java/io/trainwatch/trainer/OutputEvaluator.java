@@ -15,9 +15,11 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Recomputes an output layer's activations from the input it holds during a training pass (DL4J keeps no copy of
- * them). For the common dense output layer with a bias, no weight noise and no mask, that is one fused
- * {@code xw_plus_b} op and the activation, in place, into a buffer reused across iterations: a fraction of the
- * cost of {@link Layer#activate}, which any other output layer goes through.
+ * them). For the common dense output layer with a bias, no weight noise and no mask, that is the product, the bias
+ * and the activation into a buffer reused across iterations: on the CPU, for a small float layer with softmax or
+ * identity, all in Java loops on the training thread (no ND4J op, so no wait for its thread pool); otherwise BLAS
+ * {@code gemm} or one fused {@code xw_plus_b} op and the activation. A fraction of the cost of {@link Layer#activate},
+ * which any other output layer goes through.
  *
  * <p>Not thread-safe: one instance per training thread.
  */

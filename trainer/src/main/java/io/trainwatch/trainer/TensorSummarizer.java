@@ -21,10 +21,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.indexing.conditions.Conditions;
 
 /**
- * Summarizes tensors where they live (CPU or GPU); only scalars and batch-sized vectors come back to the host.
- *
- * <p>The per-call cost of an ND4J op (10-40 microseconds on a CPU, mostly building the op) dominates for the tensors
- * a training step hands the listener, so this class keeps the calls few and cheap:
+ * Summarizes tensors cheaply. On the CPU backend a small float or double tensor (up to {@link #MAX_HOST_ELEMENTS}) is
+ * read in place by a Java loop: an ND4J op costs 10-40 microseconds to build and, on a machine whose cores are busy
+ * training, milliseconds to wake its thread pool, far more than a few thousand elements take. Larger tensors, and any
+ * on another backend, stay where they live (CPU or GPU) and only scalars and batch-sized vectors come back; there
+ * the per-call cost of an op still dominates, so this class keeps the calls few and cheap:
  *
  * <ul>
  *   <li>min and max are two reduction ops built once per data type and reused ({@code setX}), into scalar outputs

@@ -52,8 +52,9 @@ import org.slf4j.LoggerFactory;
  * <p>Per iteration, on the training thread: input statistics from the forward-pass activations, output statistics from
  * one extra evaluation of the output layer alone (DL4J does not keep the output activations of a training pass),
  * the L2 norms of the raw gradient and of the first trainable layer's slice of it before the update, the score, the
- * learning rate and the wall time since the previous iteration. Statistics are ND4J reductions where the tensors
- * live; see {@link TensorSummarizer}. The event is handed to the {@link EventPublisher}, which never blocks.
+ * learning rate and the wall time since the previous iteration. Small tensors in host memory are summarized by Java
+ * loops in place, others by ND4J reductions where they live; see {@link TensorSummarizer}. The event is handed to the
+ * {@link EventPublisher}, which never blocks.
  *
  * <p>The listener never fails a training step: an exception inside it is logged (rate-limited) and that iteration's
  * event skipped. An unsupported model type disables the listener with one warning.
