@@ -1,5 +1,6 @@
 package io.trainwatch.trainer;
 
+import java.util.Arrays;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
@@ -37,8 +38,9 @@ final class OutputEvaluator {
   private final boolean hostActivation;
   private INDArray buffer;
   private double[] row = new double[0];
-  private float[] transposedWeights = new float[0];
+  private float[] weightValues = new float[0];
   private float[] inputRow = new float[0];
+  private float[] sums = new float[0];
   private double[] biasValues = new double[0];
 
   OutputEvaluator(Layer layer) {
@@ -100,16 +102,17 @@ final class OutputEvaluator {
     }
     int n = (int) inner;
     int cols = (int) columns;
-    if (transposedWeights.length != n * cols) {
-      transposedWeights = new float[n * cols];
+    if (weightValues.length != n * cols) {
+      weightValues = new float[n * cols];
       inputRow = new float[n];
+      sums = new float[cols];
     }
     DataBuffer w = weights.data();
     long w0 = weights.stride(0);
     long w1 = weights.stride(1);
     for (int k = 0; k < n; k++) {
       for (int c = 0; c < cols; c++) {
-        transposedWeights[c * n + k] = w.getFloat(k * w0 + c * w1);
+        weightValues[k * cols + c] = w.getFloat(k * w0 + c * w1);
       }
     }
     DataBuffer in = input.data();
@@ -120,13 +123,18 @@ final class OutputEvaluator {
       for (int k = 0; k < n; k++) {
         inputRow[k] = in.getFloat(r * i0 + k * i1);
       }
-      for (int c = 0; c < cols; c++) {
-        int base = c * n;
-        float sum = 0;
-        for (int k = 0; k < n; k++) {
-          sum += inputRow[k] * transposedWeights[base + k];
+      // Row by row of the weights: every output column's sum is an independent chain, so the multiply-adds of one
+      // input element overlap instead of waiting on one accumulator.
+      Arrays.fill(sums, 0f);
+      for (int k = 0; k < n; k++) {
+        float a = inputRow[k];
+        int base = k * cols;
+        for (int c = 0; c < cols; c++) {
+          sums[c] += a * weightValues[base + c];
         }
-        out.put((long) r * cols + c, sum);
+      }
+      for (int c = 0; c < cols; c++) {
+        out.put((long) r * cols + c, sums[c]);
       }
     }
     return true;
