@@ -1,5 +1,6 @@
 package io.trainwatch.bench;
 
+import io.trainwatch.cli.UserErrors;
 import io.trainwatch.monitor.config.MonitorConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,8 +10,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -99,14 +100,7 @@ public final class BenchCommand implements Callable<Integer> {
   static CommandLine commandLine() {
     return new CommandLine(new BenchCommand())
         .setCaseInsensitiveEnumValuesAllowed(true)
-        .setExecutionExceptionHandler((e, cmd, parseResult) -> {
-          if (e instanceof IllegalArgumentException) {
-            cmd.getErr().println("bench: " + e.getMessage());
-            cmd.getErr().println("Try 'bench --help' for more information.");
-            return 2;
-          }
-          throw e;
-        });
+        .setExecutionExceptionHandler(UserErrors.HANDLER);
   }
 
   @Override

@@ -4,14 +4,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
-import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -25,8 +22,6 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * the listener publishing to memory. Not a test (no assertions). Arguments: {@code [steps]}.
  */
 final class ListenerHookProfile {
-
-  private static final String[] HOOKS = {"onForwardPass", "onBackwardPass", "onGradientCalculation", "iterationDone"};
 
   private ListenerHookProfile() {}
 
@@ -51,30 +46,37 @@ final class ListenerHookProfile {
       }
       batches.add(new DataSet(x, y));
     }
-    HookTimes timed = new HookTimes(TrainwatchListener.builder().publisher(new InMemoryEventPublisher())
-        .runId("hook-profile").build(), steps);
+    TimedListener timed = new TimedListener(TrainwatchListener.builder().publisher(new InMemoryEventPublisher())
+        .runId("hook-profile").build());
     net.setListeners(timed);
     for (int i = 0; i < steps; i++) {
       net.fit(batches.get(i % batches.size()));
     }
-    timed.reset();
     double[] step = new double[steps];
+    long[][] hookNanos = new long[TimedListener.HOOKS.length][steps];
     for (int i = 0; i < steps; i++) {
+      long[] before = new long[TimedListener.HOOKS.length];
+      for (int h = 0; h < before.length; h++) {
+        before[h] = timed.nanos(h);
+      }
       long t = System.nanoTime();
       net.fit(batches.get(i % batches.size()));
       step[i] = (System.nanoTime() - t) / 1e3;
-      timed.nextStep();
+      for (int h = 0; h < before.length; h++) {
+        hookNanos[h][i] = timed.nanos(h) - before[h];
+      }
     }
     System.out.printf(Locale.ROOT, "%d steps; step median %.0f us; ND4J threads %d%n", steps, median(step),
         Nd4j.getEnvironment().maxThreads());
     double[] total = new double[steps];
-    for (int h = 0; h < HOOKS.length; h++) {
+    for (int h = 0; h < TimedListener.HOOKS.length; h++) {
       double[] us = new double[steps];
       for (int i = 0; i < steps; i++) {
-        us[i] = timed.nanos[h][i] / 1e3;
+        us[i] = hookNanos[h][i] / 1e3;
         total[i] += us[i];
       }
-      System.out.printf(Locale.ROOT, "  %-22s median %8.1f us  p90 %8.1f us%n", HOOKS[h], median(us), pct(us, 0.9));
+      System.out.printf(Locale.ROOT, "  %-22s median %8.1f us  p90 %8.1f us%n", TimedListener.HOOKS[h], median(us),
+          pct(us, 0.9));
     }
     System.out.printf(Locale.ROOT, "  %-22s median %8.1f us  p90 %8.1f us%n", "listener total", median(total),
         pct(total, 0.9));
@@ -88,79 +90,5 @@ final class ListenerHookProfile {
     double[] s = v.clone();
     Arrays.sort(s);
     return s[(int) Math.min(s.length - 1, Math.floor(p * s.length))];
-  }
-
-  /** Delegates to a listener and records the wall time of each hook per step. */
-  private static final class HookTimes implements TrainingListener {
-    private final TrainingListener inner;
-    private final long[][] nanos;
-    private int step;
-
-    HookTimes(TrainingListener inner, int steps) {
-      this.inner = inner;
-      this.nanos = new long[HOOKS.length][steps];
-    }
-
-    void reset() {
-      step = 0;
-      for (long[] h : nanos) {
-        Arrays.fill(h, 0);
-      }
-    }
-
-    void nextStep() {
-      step++;
-    }
-
-    private void add(int hook, long start) {
-      if (step < nanos[hook].length) {
-        nanos[hook][step] += System.nanoTime() - start;
-      }
-    }
-
-    @Override
-    public void onForwardPass(Model model, List<INDArray> activations) {
-      long t = System.nanoTime();
-      inner.onForwardPass(model, activations);
-      add(0, t);
-    }
-
-    @Override
-    public void onForwardPass(Model model, Map<String, INDArray> activations) {
-      long t = System.nanoTime();
-      inner.onForwardPass(model, activations);
-      add(0, t);
-    }
-
-    @Override
-    public void onBackwardPass(Model model) {
-      long t = System.nanoTime();
-      inner.onBackwardPass(model);
-      add(1, t);
-    }
-
-    @Override
-    public void onGradientCalculation(Model model) {
-      long t = System.nanoTime();
-      inner.onGradientCalculation(model);
-      add(2, t);
-    }
-
-    @Override
-    public void iterationDone(Model model, int iteration, int epoch) {
-      long t = System.nanoTime();
-      inner.iterationDone(model, iteration, epoch);
-      add(3, t);
-    }
-
-    @Override
-    public void onEpochStart(Model model) {
-      inner.onEpochStart(model);
-    }
-
-    @Override
-    public void onEpochEnd(Model model) {
-      inner.onEpochEnd(model);
-    }
   }
 }

@@ -8,8 +8,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -53,7 +51,7 @@ final class ListenerOverheadBenchmark {
       EmbeddedKafkaBroker broker) {
     List<DataSet> batches = randomBatches(8, batch, features);
     DiscardingPublisher discard = new DiscardingPublisher();
-    HookTimer discardTimed = new HookTimer(TrainwatchListener.builder().publisher(discard).runId("bench-discard")
+    TimedListener discardTimed = new TimedListener(TrainwatchListener.builder().publisher(discard).runId("bench-discard")
         .build());
     KafkaEventPublisher kafka = KafkaEventPublisher.connect(broker.bootstrapServers());
     kafka.awaitReady(Duration.ofSeconds(30));
@@ -74,9 +72,9 @@ final class ListenerOverheadBenchmark {
       net.setListeners();
       none[r] = runSteps(net, batches, steps);
       net.setListeners(discardTimed);
-      long hookNanosBefore = discardTimed.nanos;
+      long hookNanosBefore = discardTimed.totalNanos();
       listener[r] = runSteps(net, batches, steps);
-      hooks[r] = (discardTimed.nanos - hookNanosBefore) / 1e6 / steps;
+      hooks[r] = (discardTimed.totalNanos() - hookNanosBefore) / 1e6 / steps;
       net.setListeners(toKafka);
       listenerKafka[r] = runSteps(net, batches, steps);
     }
@@ -154,60 +152,5 @@ final class ListenerOverheadBenchmark {
 
     @Override
     public void close() {}
-  }
-
-  /** Delegates to a listener and adds up the wall time spent in it. */
-  private static final class HookTimer implements TrainingListener {
-    private final TrainingListener inner;
-    private long nanos;
-
-    HookTimer(TrainingListener inner) {
-      this.inner = inner;
-    }
-
-    @Override
-    public void iterationDone(Model model, int iteration, int epoch) {
-      long t = System.nanoTime();
-      inner.iterationDone(model, iteration, epoch);
-      nanos += System.nanoTime() - t;
-    }
-
-    @Override
-    public void onEpochStart(Model model) {
-      inner.onEpochStart(model);
-    }
-
-    @Override
-    public void onEpochEnd(Model model) {
-      inner.onEpochEnd(model);
-    }
-
-    @Override
-    public void onForwardPass(Model model, List<INDArray> activations) {
-      long t = System.nanoTime();
-      inner.onForwardPass(model, activations);
-      nanos += System.nanoTime() - t;
-    }
-
-    @Override
-    public void onForwardPass(Model model, Map<String, INDArray> activations) {
-      long t = System.nanoTime();
-      inner.onForwardPass(model, activations);
-      nanos += System.nanoTime() - t;
-    }
-
-    @Override
-    public void onGradientCalculation(Model model) {
-      long t = System.nanoTime();
-      inner.onGradientCalculation(model);
-      nanos += System.nanoTime() - t;
-    }
-
-    @Override
-    public void onBackwardPass(Model model) {
-      long t = System.nanoTime();
-      inner.onBackwardPass(model);
-      nanos += System.nanoTime() - t;
-    }
   }
 }
