@@ -23,6 +23,7 @@ import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.arbitraries.StringArbitrary;
+import net.jqwik.engine.SourceOfRandomness;
 
 /**
  * Random events for property tests: well-formed ones (any value the contract allows, non-finite numbers included),
@@ -38,6 +39,14 @@ final class HostileGenerators {
       "\"" + "z".repeat(300) + "\"", "\"\\u0000\"", "\"batch\"", "\"run_ended\"", "1", "2");
 
   private HostileGenerators() {}
+
+  /**
+   * Makes this thread's {@code sampleStream()} draw from {@code seed}, so a sample can be replayed. jqwik's public API
+   * has no seeded sampling outside a property; its engine's source of randomness is what {@code sampleStream} reads.
+   */
+  static void seedSampling(long seed) {
+    SourceOfRandomness.create(Long.toString(seed));
+  }
 
   /** Run ids the contract allows: 1..256 characters, some unusual. */
   static Arbitrary<String> runIds() {
