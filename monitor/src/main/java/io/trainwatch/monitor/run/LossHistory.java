@@ -18,6 +18,12 @@ public final class LossHistory {
   public static final int INITIAL = 5;
   /** How many recent raw losses are kept. */
   public static final int RECENT = 16;
+  /**
+   * Losses the smoothed level must have absorbed before its lowest value counts as the best level reached: until
+   * then it is the plain mean of the losses so far, and one lucky first batch must not become a "best" that a noisy
+   * but healthy run then seems to have left.
+   */
+  public static final int SETTLED = (int) Math.round(1 / EMA_ALPHA);
   /** Batches per block mean. */
   public static final int BLOCK_SIZE = 25;
   /** Block means kept: a horizon of {@code BLOCK_SIZE * BLOCKS} batches. */
@@ -46,11 +52,12 @@ public final class LossHistory {
     if (finite < INITIAL) {
       initialSum += loss;
     }
-    ema = finite == 0 ? loss : ema + EMA_ALPHA * (loss - ema);
+    // The mean of the losses so far until it has SETTLED samples, then an exponential moving average.
+    ema += Math.max(EMA_ALPHA, 1.0 / (finite + 1)) * (loss - ema);
     recent[recentNext] = (float) loss;
     recentNext = (recentNext + 1) % RECENT;
     finite++;
-    if (finite == 1 || ema < emaMin) {
+    if (finite <= SETTLED || ema < emaMin) {
       emaMin = ema;
       noiseAtMin = recentNoise();
     }
@@ -89,7 +96,7 @@ public final class LossHistory {
     return finite == 0 ? Double.NaN : ema;
   }
 
-  /** The lowest smoothed loss so far, NaN before any. */
+  /** The lowest smoothed loss since it settled ({@link #SETTLED} losses; until then the current one), NaN before any. */
   public double emaMin() {
     return finite == 0 ? Double.NaN : emaMin;
   }

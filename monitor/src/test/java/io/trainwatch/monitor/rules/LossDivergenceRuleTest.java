@@ -84,6 +84,33 @@ class LossDivergenceRuleTest {
     }
   }
 
+  /**
+   * A slowly learning 1000-class run from the benchmark fleet that used to page: its first batch happened to be the
+   * lowest loss for dozens of batches, the smoothed level started from it, so that one lucky batch stood as the
+   * run's "best" and ordinary noise later looked like a climb above it.
+   */
+  @Test
+  void shouldNotTakeALuckyFirstBatchForTheBestLevel() {
+    double[] losses = {6.4733824053084446, 6.5031298399248225, 6.858734400228483, 6.7790491646471915,
+        6.942756301705264, 6.564181941253906, 7.127198563484024, 7.029872504177386, 6.837669007065893,
+        6.57836687544485, 6.683565603817473, 6.700910944294729, 6.947865525379421, 6.598590036419224,
+        6.647244307753084, 6.737376561742627, 6.5578759412206304, 6.5857479455923835, 6.6273714642562895,
+        6.680616096260899, 6.4296350174600265, 6.730787395044089, 6.829745556484474, 6.639664502989643,
+        6.715648697668691, 6.783584431967593, 6.991239219684649, 6.970082222558039, 6.7934998060941245};
+    RunState run = run(Events.dl4jMcxent("r"));
+    int consecutive = 0;
+    int longest = 0;
+    for (int step = 0; step < losses.length; step++) {
+      boolean hit = judge(rule, run, batch("r", step).loss(losses[step]).build()).isPresent();
+      consecutive = hit ? consecutive + 1 : 0;
+      longest = Math.max(longest, consecutive);
+    }
+
+    assertThat(longest).as("longest run of divergent batches").isLessThan(3);
+    assertThat(run.loss().emaMin()).as("best level: a mean of settled losses, not the first one")
+        .isGreaterThan(6.6);
+  }
+
   @Test
   void shouldNotJudgeBeforeTheWarmUp() {
     RunState run = run(Events.dl4jMcxent("r"));
