@@ -39,9 +39,10 @@ final class ModelAnatomy {
   private final int lrLayerIndex;
   private final String lrLayerName;
   private final Layer firstTrainableLayer;
+  private final List<Layer> layersWithParameters;
 
   private ModelAnatomy(Model model, Layer outputLayer, LossDescriptor loss, Integer numClasses, String summary,
-      String graphInputName, int lrLayerIndex, String lrLayerName, Layer firstTrainableLayer) {
+      String graphInputName, int lrLayerIndex, String lrLayerName, List<Layer> forwardOrder) {
     this.model = model;
     this.outputLayer = outputLayer;
     this.loss = loss;
@@ -50,7 +51,8 @@ final class ModelAnatomy {
     this.graphInputName = graphInputName;
     this.lrLayerIndex = lrLayerIndex;
     this.lrLayerName = lrLayerName;
-    this.firstTrainableLayer = firstTrainableLayer;
+    this.firstTrainableLayer = firstTrainable(forwardOrder);
+    this.layersWithParameters = forwardOrder.stream().filter(l -> l.numParams() > 0).toList();
   }
 
   /**
@@ -74,7 +76,7 @@ final class ModelAnatomy {
       }
       LossDescriptor loss = lossOf(out);
       return new ModelAnatomy(model, out, loss, numClassesOf(out, loss),
-          summary("MultiLayerNetwork", parts), null, lrIndex, null, firstTrainable(List.of(net.getLayers())));
+          summary("MultiLayerNetwork", parts), null, lrIndex, null, List.of(net.getLayers()));
     }
     if (model instanceof ComputationGraph graph) {
       Layer out = graph.getOutputLayer(0);
@@ -97,7 +99,7 @@ final class ModelAnatomy {
       LossDescriptor loss = lossOf(out);
       return new ModelAnatomy(model, out, loss, numClassesOf(out, loss),
           summary("ComputationGraph", parts), graph.getConfiguration().getNetworkInputs().get(0), -1, lrName,
-          firstTrainable(forwardOrder));
+          forwardOrder);
     }
     throw new IllegalArgumentException("model " + (model == null ? "null" : model.getClass().getName())
         + ": only MultiLayerNetwork and ComputationGraph are supported");
@@ -145,6 +147,11 @@ final class ModelAnatomy {
    */
   Layer firstTrainableLayer() {
     return firstTrainableLayer;
+  }
+
+  /** Every layer with parameters, frozen ones included, in forward order. */
+  List<Layer> layersWithParameters() {
+    return layersWithParameters;
   }
 
   private static Layer firstTrainable(List<Layer> forwardOrder) {

@@ -351,6 +351,14 @@ final class TensorSummarizer {
 
   /** The L2 norm of every element of {@code x} (e.g. the whole flattened gradient); BLAS when it can. */
   double l2Norm(INDArray x) {
+    return Math.sqrt(sumOfSquares(x));
+  }
+
+  /**
+   * The sum of the squares of every element of {@code x}, exact enough to add up slices of one tensor (in double;
+   * NaN or infinite if an element is); BLAS when it can.
+   */
+  double sumOfSquares(INDArray x) {
     try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
       INDArray flat = blasVector(x);
       if (flat != null) {
@@ -358,15 +366,17 @@ final class TensorSummarizer {
         // the square cannot overflow or underflow. Take nrm2 only when the square left the safe range (or x holds
         // a non-finite element): it then gives the exact norm, or the NaN or infinity.
         double squares = Nd4j.getBlasWrapper().dot(flat, flat);
-        if (squares >= SAFE_SQUARE_MIN && squares <= SAFE_SQUARE_MAX) {
-          return Math.sqrt(squares);
+        if (squares >= SAFE_SQUARE_MIN && squares <= SAFE_SQUARE_MAX || squares == 0 && x.length() == 0) {
+          return squares;
         }
-        return Nd4j.getBlasWrapper().nrm2(flat);
+        double norm = Nd4j.getBlasWrapper().nrm2(flat);
+        return norm * norm;
       }
       INDArray data = x.dataType().isFPType() ? x : x.castTo(DataType.FLOAT);
       Reducers r = reducers.computeIfAbsent(data.dataType(), Reducers::new);
       Nd4j.getExecutioner().exec(new Norm2(data, r.norm));
-      return r.norm.getDouble(0);
+      double norm = r.norm.getDouble(0);
+      return norm * norm;
     }
   }
 

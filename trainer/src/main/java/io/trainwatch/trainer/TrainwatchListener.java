@@ -203,21 +203,42 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
       return;
     }
     try {
-      gradNorm = meanLossNorm(model, model.getGradientsViewArray());
+      INDArray gradient = model.getGradientsViewArray();
+      if (gradient == null) {
+        return;
+      }
       Layer first = anatomy.firstTrainableLayer();
-      // A view into the gradient above (the layer's slice of the flattened gradient): no copy.
-      firstLayerGradNorm = first == null ? null : meanLossNorm(model, first.getGradientsViewArray());
+      // One pass over the gradient: each layer's slice of it once, the first trainable layer's among them, when the
+      // layers' slices make up the whole gradient (they do in DL4J's flattened layout; the lengths check it).
+      double squares = 0;
+      Double firstSquares = null;
+      long covered = 0;
+      for (Layer layer : anatomy.layersWithParameters()) {
+        INDArray slice = layer.getGradientsViewArray();
+        if (slice == null) {
+          break;
+        }
+        double s = summarizer.sumOfSquares(slice);
+        squares += s;
+        covered += slice.length();
+        if (layer == first) {
+          firstSquares = s;
+        }
+      }
+      if (covered != gradient.length()) {
+        squares = summarizer.sumOfSquares(gradient);
+        INDArray firstSlice = first == null ? null : first.getGradientsViewArray();
+        firstSquares = firstSlice == null ? null : summarizer.sumOfSquares(firstSlice);
+      }
+      gradNorm = meanLossNorm(model, Math.sqrt(squares));
+      firstLayerGradNorm = firstSquares == null ? null : meanLossNorm(model, Math.sqrt(firstSquares));
     } catch (RuntimeException e) {
       onListenerError("gradient norm", e);
     }
   }
 
-  /** The L2 norm of {@code gradient} as the gradient of the minibatch-mean loss, or {@code null} without one. */
-  private Double meanLossNorm(Model model, INDArray gradient) {
-    if (gradient == null) {
-      return null;
-    }
-    double norm = summarizer.l2Norm(gradient);
+  /** A norm of DL4J's raw gradient as a norm of the gradient of the minibatch-mean loss. */
+  private double meanLossNorm(Model model, double norm) {
     // DL4J's raw gradient is of the loss summed over the minibatch; the updater divides it by the batch size later.
     // Publish the gradient of the loss that is published: the minibatch mean.
     boolean summed = model.conf().isMiniBatch() && batchSize != null && batchSize > 0;

@@ -28,24 +28,31 @@ class OutputEvaluatorTest {
 
   @Test
   void shouldComputeWhatTheNetworkOutputsForASoftmaxLayer() {
-    assertFastPathMatchesTheNetwork(Activation.SOFTMAX, new LossMCXENT());
+    assertFastPathMatchesTheNetwork(Activation.SOFTMAX, new LossMCXENT(), 6, 4, 8, 8, 3);
   }
 
   @Test
   void shouldComputeWhatTheNetworkOutputsForAnIdentityLayer() {
-    assertFastPathMatchesTheNetwork(Activation.IDENTITY, new LossMSE());
+    assertFastPathMatchesTheNetwork(Activation.IDENTITY, new LossMSE(), 6, 4, 8, 8, 3);
+  }
+
+  /** The benchmark's output layer (512 -> 10, batch 128) is computed in three row blocks, the last one partial. */
+  @Test
+  void shouldComputeALargerOutputLayerInRowBlocks() {
+    assertFastPathMatchesTheNetwork(Activation.SOFTMAX, new LossMCXENT(), 512, 10, 128, 77);
   }
 
   @Test
   void shouldReturnNullBeforeTheLayerHasSeenAnInput() {
-    MultiLayerNetwork net = network(Activation.SOFTMAX, new LossMCXENT());
+    MultiLayerNetwork net = network(Activation.SOFTMAX, new LossMCXENT(), 6, 4);
 
     assertThat(new OutputEvaluator(net.getOutputLayer()).evaluate()).isNull();
   }
 
   /** Compares, inside a real training pass as the listener sees it, the fast path with DL4J's own activate(). */
-  private static void assertFastPathMatchesTheNetwork(Activation activation, ILossFunction loss) {
-    MultiLayerNetwork net = network(activation, loss);
+  private static void assertFastPathMatchesTheNetwork(Activation activation, ILossFunction loss, int hidden,
+      int classes, int... batchRows) {
+    MultiLayerNetwork net = network(activation, loss, hidden, classes);
     OutputEvaluator evaluator = new OutputEvaluator(net.getOutputLayer());
     List<INDArray[]> pairs = new ArrayList<>();
     net.addListeners(new BaseTrainingListener() {
@@ -58,25 +65,25 @@ class OutputEvaluatorTest {
         }
       }
     });
-    for (int rows : new int[] {8, 8, 3}) {
-      INDArray labels = Nd4j.zeros(DataType.FLOAT, rows, 4);
+    for (int rows : batchRows) {
+      INDArray labels = Nd4j.zeros(DataType.FLOAT, rows, classes);
       labels.getColumn(1).assign(1);
       net.fit(new DataSet(Nd4j.rand(DataType.FLOAT, rows, 5), labels));
     }
 
-    assertThat(pairs).hasSize(3);
+    assertThat(pairs).hasSize(batchRows.length);
     for (INDArray[] pair : pairs) {
       assertThat(pair[0].shape()).isEqualTo(pair[1].shape());
       assertThat(pair[0].equalsWithEps(pair[1], 1e-5)).as("%s vs %s", pair[0], pair[1]).isTrue();
     }
   }
 
-  private static MultiLayerNetwork network(Activation activation, ILossFunction loss) {
+  private static MultiLayerNetwork network(Activation activation, ILossFunction loss, int hidden, int classes) {
     MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
         .seed(3).updater(new Sgd(0.1)).weightInit(WeightInit.XAVIER).dataType(DataType.FLOAT)
         .list()
-        .layer(new DenseLayer.Builder().nIn(5).nOut(6).activation(Activation.TANH).build())
-        .layer(new OutputLayer.Builder(loss).nIn(6).nOut(4).activation(activation).build())
+        .layer(new DenseLayer.Builder().nIn(5).nOut(hidden).activation(Activation.TANH).build())
+        .layer(new OutputLayer.Builder(loss).nIn(hidden).nOut(classes).activation(activation).build())
         .build());
     net.init();
     return net;
