@@ -293,7 +293,13 @@ public final class BenchReport {
     TrainerOverheadBench.Result t = tr.overhead();
     out.append("## 3. Trainer overhead\n\n");
     out.append("One DL4J network (").append(t.model()).append(", ").append(count(t.parameters()))
-        .append(" parameters) on the same 8 batches of random standardized data, CPU backend. The setups ")
+        .append(" parameters) on the same 8 batches of random standardized data, CPU backend, ND4J limited to ")
+        .append(t.size().nativeThreads()).append(" native thread(s) (OpenMP and BLAS). On this 2-core machine one ")
+        .append("thread trains this model faster than two and far more steadily (27 Nov 2026, `--only trainer`, ")
+        .append("same code: 21.0 ms a step with block medians between 19.6 and 23.0 ms, against 32.9 ms between 18.7 ")
+        .append("and 113.6 ms with two, where the do-nothing listener alone measured anywhere from -74% to +158%), ")
+        .append("and it leaves a core to the broker, the publisher and the JVM, as a trainer host's spare cores would. ")
+        .append("The setups ")
         .append("train in alternating blocks of ").append(t.size().iterationsPerBlock()).append(" iterations, ")
         .append(t.size().repetitions()).append(" blocks each after one warm-up block, rotating their order every ")
         .append("round; each block gives its median step time (`fit(DataSet)`, listener included). A setup's ")
@@ -327,8 +333,7 @@ public final class BenchReport {
             .append(" ms a step), its statistics account for ").append(signedPercent(stats)).append(" (about ")
             .append(num(stats * stepMs, 1)).append(" ms): the rest is the transport (the publisher's thread ")
             .append("encoding and sending, the Kafka producer's I/O thread and, in this benchmark only, the ")
-            .append("in-process broker), running beside DL4J's OpenMP threads on the machine's ")
-            .append(r.machine().cores())
+            .append("in-process broker), running beside the training on the machine's ").append(r.machine().cores())
             .append(" cores.\n\n");
       }
     }

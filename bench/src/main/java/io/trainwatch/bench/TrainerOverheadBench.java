@@ -58,13 +58,15 @@ public final class TrainerOverheadBench {
    * @param batchSize examples per step
    * @param iterationsPerBlock steps timed per block; blocks of the setups alternate
    * @param repetitions blocks per setup (after one warm-up block each)
+   * @param nativeThreads threads ND4J (OpenMP) and its BLAS may use for the training
    */
-  public record Size(int hidden, int batchSize, int iterationsPerBlock, int repetitions) {
+  public record Size(int hidden, int batchSize, int iterationsPerBlock, int repetitions, int nativeThreads) {
 
     public Size {
-      if (hidden < 2 || batchSize < 1 || iterationsPerBlock < 1 || repetitions < 1) {
+      if (hidden < 2 || batchSize < 1 || iterationsPerBlock < 1 || repetitions < 1 || nativeThreads < 1) {
         throw new IllegalArgumentException("hidden=" + hidden + ", batchSize=" + batchSize + ", iterationsPerBlock="
-            + iterationsPerBlock + ", repetitions=" + repetitions + ": must be positive (hidden >= 2)");
+            + iterationsPerBlock + ", repetitions=" + repetitions + ", nativeThreads=" + nativeThreads
+            + ": must be positive (hidden >= 2)");
       }
     }
   }
@@ -106,6 +108,24 @@ public final class TrainerOverheadBench {
    * @param trainwatchListener creates trainwatch's listener for a run id; it must publish to a live broker
    */
   public static Result run(Size size, Function<String, TrainingListener> trainwatchListener, long seed) {
+    int threads = Nd4j.getEnvironment().maxThreads();
+    int masterThreads = Nd4j.getEnvironment().maxMasterThreads();
+    int blasThreads = Nd4j.factory().blas().getMaxThreads();
+    setNativeThreads(size.nativeThreads(), size.nativeThreads(), size.nativeThreads());
+    try {
+      return compare(size, trainwatchListener, seed);
+    } finally {
+      setNativeThreads(threads, masterThreads, blasThreads);
+    }
+  }
+
+  private static void setNativeThreads(int threads, int masterThreads, int blasThreads) {
+    Nd4j.getEnvironment().setMaxThreads(threads);
+    Nd4j.getEnvironment().setMaxMasterThreads(masterThreads);
+    Nd4j.factory().blas().setMaxThreads(blasThreads);
+  }
+
+  private static Result compare(Size size, Function<String, TrainingListener> trainwatchListener, long seed) {
     MultiLayerNetwork net = network(size.hidden(), seed);
     List<DataSet> batches = batches(size.batchSize(), seed);
     Setup[] setups = Setup.values();

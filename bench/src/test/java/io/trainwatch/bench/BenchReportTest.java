@@ -49,7 +49,7 @@ class BenchReportTest {
     overhead.put(Setup.TRAINWATCH, Summary.of(trainwatchMs / noneMs - 1));
     overhead.put(Setup.DL4J_STATS, Summary.of(statsMs / noneMs - 1));
     return new TrainerSection.Result(new TrainerOverheadBench.Result(steps, overhead, "MLP", 1_000_000,
-        new TrainerOverheadBench.Size(1024, 128, 20, 15)), new PublisherStats(300, 300, 0, 0));
+        new TrainerOverheadBench.Size(1024, 128, 20, 15, 1)), new PublisherStats(300, 300, 0, 0));
   }
 
   private static MemoryBench.Result memory(long heapBytes, long stateBytes) {

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 class TensorSummarizerTest {
 
@@ -62,6 +63,21 @@ class TensorSummarizerTest {
     assertThat(first.count()).isEqualTo(21);
     assertThat(first.mean()).isCloseTo(hostMoments(java.util.Arrays.copyOfRange(values, 0, 21))[2], within(1e-6));
     assertThat(second.mean()).isCloseTo(hostMoments(java.util.Arrays.copyOfRange(values, 21, 42))[2], within(1e-6));
+  }
+
+  /** Arrays made by ND4J's ops (not from a Java array) expose their memory differently; a window must still be its rows. */
+  @Test
+  void shouldSummarizeAWindowOfAnArrayMadeByAnOpAsItsCopy() {
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      INDArray x = Nd4j.rand(type, 128, 784);
+      for (long rotation = 0; rotation < 3; rotation++) {
+        long start = rotation * 20;
+        Stats window = summarizer.summarizeRows(x, 16_384, rotation);
+        Stats copy = summarizer.summarize(x.get(NDArrayIndex.interval(start, start + 20)).dup(), false);
+
+        assertThat(window).as("%s, rows %d..%d", type, start, start + 19).isEqualTo(copy);
+      }
+    }
   }
 
   @Test
