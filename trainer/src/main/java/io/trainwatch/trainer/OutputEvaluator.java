@@ -19,8 +19,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * them). For the common dense output layer with a bias, no weight noise and no mask, that is the product, the bias
  * and the activation into a buffer reused across iterations: on the CPU, for a layer with softmax or identity, the
  * product by BLAS in row blocks that each run on the training thread, bias and activation in a Java loop (no ND4J
- * op, so no wait for a thread pool); otherwise one fused {@code xw_plus_b} op and the activation. A fraction of the cost of {@link Layer#activate},
- * which any other output layer goes through.
+ * op, so no wait for a thread pool); otherwise one fused {@code xw_plus_b} op and the activation. A fraction of the
+ * cost of {@link Layer#activate}, which any other output layer goes through.
  *
  * <p>Not thread-safe: one instance per training thread.
  */

@@ -65,7 +65,7 @@ class TensorSummarizerTest {
     assertThat(second.mean()).isCloseTo(hostMoments(java.util.Arrays.copyOfRange(values, 21, 42))[2], within(1e-6));
   }
 
-  /** Arrays made by ND4J's ops (not from a Java array) expose their memory differently; a window must still be its rows. */
+  /** A row window of an array made by an ND4J op (not from a Java array) is summarized as its copy. */
   @Test
   void shouldSummarizeAWindowOfAnArrayMadeByAnOpAsItsCopy() {
     for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {

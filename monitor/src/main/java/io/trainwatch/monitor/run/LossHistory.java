@@ -96,7 +96,10 @@ public final class LossHistory {
     return finite == 0 ? Double.NaN : ema;
   }
 
-  /** The lowest smoothed loss since it settled ({@link #SETTLED} losses; until then the current one), NaN before any. */
+  /**
+   * The lowest smoothed loss since it settled ({@link #SETTLED} losses; the current one until then), NaN before
+   * any.
+   */
   public double emaMin() {
     return finite == 0 ? Double.NaN : emaMin;
   }
