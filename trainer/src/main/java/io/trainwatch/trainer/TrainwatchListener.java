@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
@@ -203,35 +202,12 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
       return;
     }
     try {
-      INDArray gradient = model.getGradientsViewArray();
-      if (gradient == null) {
+      GradientNorms norms = GradientNorms.of(model, anatomy, summarizer);
+      if (norms == null) {
         return;
       }
-      Layer first = anatomy.firstTrainableLayer();
-      // One pass over the gradient: each layer's slice of it once, the first trainable layer's among them, when the
-      // layers' slices make up the whole gradient (they do in DL4J's flattened layout; the lengths check it).
-      double squares = 0;
-      Double firstSquares = null;
-      long covered = 0;
-      for (Layer layer : anatomy.layersWithParameters()) {
-        INDArray slice = layer.getGradientsViewArray();
-        if (slice == null) {
-          break;
-        }
-        double s = summarizer.sumOfSquares(slice);
-        squares += s;
-        covered += slice.length();
-        if (layer == first) {
-          firstSquares = s;
-        }
-      }
-      if (covered != gradient.length()) {
-        squares = summarizer.sumOfSquares(gradient);
-        INDArray firstSlice = first == null ? null : first.getGradientsViewArray();
-        firstSquares = firstSlice == null ? null : summarizer.sumOfSquares(firstSlice);
-      }
-      gradNorm = meanLossNorm(model, Math.sqrt(squares));
-      firstLayerGradNorm = firstSquares == null ? null : meanLossNorm(model, Math.sqrt(firstSquares));
+      gradNorm = meanLossNorm(model, norms.total());
+      firstLayerGradNorm = norms.firstLayer() == null ? null : meanLossNorm(model, norms.firstLayer());
     } catch (RuntimeException e) {
       onListenerError("gradient norm", e);
     }
