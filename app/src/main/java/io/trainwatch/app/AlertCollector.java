@@ -11,8 +11,8 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
@@ -21,8 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads every committed alert from {@link Topics#ALERTS} on a background thread, hands each to a listener and keeps
- * them for later questions ("has run X fired rule Y?"). Used by the demo, the evaluation harness and the tests.
+ * Reads every committed alert from {@link Topics#ALERTS} on a background thread, hands each to a
+ * listener and keeps them for later questions ("has run X fired rule Y?"). Used by the demo, the
+ * evaluation harness and the tests.
  */
 public final class AlertCollector implements AutoCloseable {
 
@@ -35,14 +36,19 @@ public final class AlertCollector implements AutoCloseable {
   private volatile boolean running = true;
 
   private AlertCollector(Properties props, Consumer<Alert> listener) {
-    this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    this.consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     this.listener = listener;
     this.thread = new Thread(this::pollLoop, "alert-collector");
     this.thread.setDaemon(true);
   }
 
-  /** Starts reading from the beginning of the alert topic; {@code clientConfig} may carry security settings. */
-  public static AlertCollector start(String bootstrapServers, Properties clientConfig, Consumer<Alert> listener) {
+  /**
+   * Starts reading from the beginning of the alert topic; {@code clientConfig} may carry security
+   * settings.
+   */
+  public static AlertCollector start(
+      String bootstrapServers, Properties clientConfig, Consumer<Alert> listener) {
     Properties props = new Properties();
     props.putAll(clientConfig);
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -105,7 +111,12 @@ public final class AlertCollector implements AutoCloseable {
     try {
       alert = AlertCodec.decode(record.value());
     } catch (InvalidEventException e) {
-      LOG.warn("unreadable alert at {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
+      LOG.warn(
+          "unreadable alert at {}-{}@{}: {}",
+          record.topic(),
+          record.partition(),
+          record.offset(),
+          e.getMessage());
       return;
     }
     listener.accept(alert);

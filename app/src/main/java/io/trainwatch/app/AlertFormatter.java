@@ -19,9 +19,14 @@ final class AlertFormatter {
   String format(Alert a) {
     StringBuilder out = new StringBuilder();
     String status = a.firing() ? "FIRING" : "RESOLVED";
-    out.append(paint(a.firing() ? severityColor(a) : "\u001b[32m", "[" + status + "] " + a.severity().wire()))
-        .append(' ').append(a.rule())
-        .append("  run=").append(a.runId());
+    out.append(
+            paint(
+                a.firing() ? severityColor(a) : "\u001b[32m",
+                "[" + status + "] " + a.severity().wire()))
+        .append(' ')
+        .append(a.rule())
+        .append("  run=")
+        .append(a.runId());
     if (a.job() != null) {
       out.append(" job=").append(a.job());
     }
@@ -50,7 +55,9 @@ final class AlertFormatter {
   private static String number(Object v) {
     if (v instanceof Double d && Double.isFinite(d)) {
       double abs = Math.abs(d);
-      return abs != 0 && (abs < 1e-3 || abs >= 1e6) ? String.format("%.3e", d) : String.format("%.4g", d);
+      return abs != 0 && (abs < 1e-3 || abs >= 1e6)
+          ? String.format("%.3e", d)
+          : String.format("%.4g", d);
     }
     return String.valueOf(v);
   }

@@ -20,29 +20,47 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code trainwatch alerts}: follows {@code trainwatch.alerts} and prints each alert for people or machines. */
+/**
+ * {@code trainwatch alerts}: follows {@code trainwatch.alerts} and prints each alert for people or
+ * machines.
+ */
 @Command(
     name = "alerts",
     mixinStandardHelpOptions = true,
-    description = "Prints alerts from " + Topics.ALERTS + " as they arrive (committed records only), until Ctrl-C.")
+    description =
+        "Prints alerts from "
+            + Topics.ALERTS
+            + " as they arrive (committed records only), until Ctrl-C.")
 final class AlertsCommand implements Callable<Integer> {
 
-  @Option(names = "--bootstrap-server", required = true, paramLabel = "HOST:PORT", description = "Kafka to read from.")
+  @Option(
+      names = "--bootstrap-server",
+      required = true,
+      paramLabel = "HOST:PORT",
+      description = "Kafka to read from.")
   String bootstrapServer;
 
   @Option(names = "--json", description = "One alert JSON per line, exactly as on the topic.")
   boolean json;
 
-  @Option(names = "--from-beginning", description = "Start with the oldest alert instead of new ones only.")
+  @Option(
+      names = "--from-beginning",
+      description = "Start with the oldest alert instead of new ones only.")
   boolean fromBeginning;
 
   @Option(names = "--max", paramLabel = "N", description = "Exit after N alerts.")
   Integer max;
 
-  @Option(names = "--timeout", paramLabel = "SECONDS", description = "Exit after this many seconds.")
+  @Option(
+      names = "--timeout",
+      paramLabel = "SECONDS",
+      description = "Exit after this many seconds.")
   Integer timeoutSeconds;
 
-  @Option(names = "--client-config", paramLabel = "FILE", description = "Kafka client settings (security etc.).")
+  @Option(
+      names = "--client-config",
+      paramLabel = "FILE",
+      description = "Kafka client settings (security etc.).")
   Path clientConfig;
 
   @Override
@@ -54,14 +72,19 @@ final class AlertsCommand implements Callable<Integer> {
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     AlertFormatter formatter = new AlertFormatter(System.console() != null);
-    long deadline = timeoutSeconds == null ? Long.MAX_VALUE : System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+    long deadline =
+        timeoutSeconds == null
+            ? Long.MAX_VALUE
+            : System.nanoTime() + timeoutSeconds * 1_000_000_000L;
     int printed = 0;
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       Thread main = Thread.currentThread();
       Runtime.getRuntime().addShutdownHook(new Thread(consumer::wakeup, "alerts-shutdown"));
       consumer.subscribe(List.of(Topics.ALERTS));
-      while ((max == null || printed < max) && System.nanoTime() < deadline && !main.isInterrupted()) {
+      while ((max == null || printed < max)
+          && System.nanoTime() < deadline
+          && !main.isInterrupted()) {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(250))) {
           print(record, formatter);
           if (max != null && ++printed >= max) {
@@ -84,7 +107,8 @@ final class AlertsCommand implements Callable<Integer> {
       Alert alert = AlertCodec.decode(record.value());
       System.out.println(formatter.format(alert));
     } catch (InvalidEventException e) {
-      System.out.println("(unreadable alert at offset " + record.offset() + ": " + e.getMessage() + ")");
+      System.out.println(
+          "(unreadable alert at offset " + record.offset() + ": " + e.getMessage() + ")");
     }
   }
 }

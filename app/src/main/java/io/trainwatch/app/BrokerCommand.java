@@ -17,10 +17,15 @@ import picocli.CommandLine.Option;
     })
 final class BrokerCommand implements Callable<Integer> {
 
-  @Option(names = "--port", description = "Client port (default: ${DEFAULT-VALUE}).", defaultValue = "9092")
+  @Option(
+      names = "--port",
+      description = "Client port (default: ${DEFAULT-VALUE}).",
+      defaultValue = "9092")
   int port;
 
-  @Option(names = "--data-dir", description = "Log directory; kept across restarts (default: a temporary one).")
+  @Option(
+      names = "--data-dir",
+      description = "Log directory; kept across restarts (default: a temporary one).")
   Path dataDir;
 
   @Override
@@ -29,10 +34,14 @@ final class BrokerCommand implements Callable<Integer> {
         EmbeddedKafkaBroker.Options.defaults().withPort(port).withDataDir(dataDir);
     EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(options);
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      broker.close();
-      stopped.countDown();
-    }, "broker-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  broker.close();
+                  stopped.countDown();
+                },
+                "broker-shutdown"));
     System.out.println("broker ready at " + broker.bootstrapServers());
     System.out.flush();
     stopped.await();

@@ -26,9 +26,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code trainwatch demo}: the whole system in one process, on the real Kafka broker: embedded broker, monitor, and
- * four real DL4J trainings (healthy, softmax into NLL, unnormalized input, divergence); alerts are printed as they
- * arrive; exit code 0 only if every expected alert came and the healthy run stayed quiet.
+ * {@code trainwatch demo}: the whole system in one process, on the real Kafka broker: embedded
+ * broker, monitor, and four real DL4J trainings (healthy, softmax into NLL, unnormalized input,
+ * divergence); alerts are printed as they arrive; exit code 0 only if every expected alert came and
+ * the healthy run stayed quiet.
  */
 @Command(
     name = "demo",
@@ -40,30 +41,47 @@ import picocli.CommandLine.Option;
     })
 final class DemoCommand implements Callable<Integer> {
 
-  @Option(names = "--steps", defaultValue = "300", paramLabel = "N",
+  @Option(
+      names = "--steps",
+      defaultValue = "300",
+      paramLabel = "N",
       description = "Training iterations per run (default: ${DEFAULT-VALUE}).")
   int steps;
 
-  @Option(names = "--wait", defaultValue = "60", paramLabel = "SECONDS",
-      description = "How long to wait for expected alerts after training ends (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--wait",
+      defaultValue = "60",
+      paramLabel = "SECONDS",
+      description =
+          "How long to wait for expected alerts after training ends (default: ${DEFAULT-VALUE}).")
   int waitSeconds;
 
-  @Option(names = "--port", defaultValue = "0", paramLabel = "P",
+  @Option(
+      names = "--port",
+      defaultValue = "0",
+      paramLabel = "P",
       description = "Broker port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--bridge", paramLabel = "DESTINATION",
-      description = "Also deliver the alerts: slack, pagerduty, alertmanager or webhook (secrets from the "
-          + "environment or --bridge-config; see docs/bridges.md).")
+  @Option(
+      names = "--bridge",
+      paramLabel = "DESTINATION",
+      description =
+          "Also deliver the alerts: slack, pagerduty, alertmanager or webhook (secrets from the "
+              + "environment or --bridge-config; see docs/bridges.md).")
   String bridgeTo;
 
-  @Option(names = "--bridge-config", paramLabel = "FILE", description = "Bridge configuration file.")
+  @Option(
+      names = "--bridge-config",
+      paramLabel = "FILE",
+      description = "Bridge configuration file.")
   Path bridgeConfig;
 
   @Override
   public Integer call() throws Exception {
     if (steps < 20) {
-      throw new IllegalArgumentException("--steps=" + steps + ": must be >= 20 for the rules to have a history");
+      throw new IllegalArgumentException(
+          "--steps=" + steps + ": must be >= 20 for the rules to have a history");
     }
     quietComponentLogs();
     PrintStream out = System.out;
@@ -71,29 +89,49 @@ final class DemoCommand implements Callable<Integer> {
     Path stateDir = Files.createTempDirectory("trainwatch-demo-state-");
     List<DemoScenario> scenarios = DemoScenario.seeds("demo-");
     AlertFormatter formatter = new AlertFormatter(System.console() != null);
-    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults().withPort(port));
-        Monitor monitor = Monitor.start(MonitorOptions.of(broker.bootstrapServers()).withStateDir(stateDir)
-            .withApplicationId("trainwatch-demo"));
-        AlertCollector alerts = AlertCollector.start(broker.bootstrapServers(), new Properties(),
-            a -> printAlert(out, formatter, a))) {
-      out.printf("broker ready at %s; monitor running; starting %d DL4J training runs of %d steps%n%n",
+    try (EmbeddedKafkaBroker broker =
+            EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults().withPort(port));
+        Monitor monitor =
+            Monitor.start(
+                MonitorOptions.of(broker.bootstrapServers())
+                    .withStateDir(stateDir)
+                    .withApplicationId("trainwatch-demo"));
+        AlertCollector alerts =
+            AlertCollector.start(
+                broker.bootstrapServers(), new Properties(), a -> printAlert(out, formatter, a))) {
+      out.printf(
+          "broker ready at %s; monitor running; starting %d DL4J training runs of %d steps%n%n",
           broker.bootstrapServers(), scenarios.size(), steps);
       AlertBridge bridge = startBridge(broker.bootstrapServers());
       try {
-        List<TrainingReport> reports = ConcurrentTrainings.run(
-            scenarios.stream().map(s -> TrainingSpec.of(s.runId(), s.fault()).withSteps(steps).withJob("demo"))
-                .toList(),
-            broker.bootstrapServers(), scenarios.size(), report -> {});
-        boolean allSeen = alerts.awaitCondition(
-            seen -> scenarios.stream().filter(s -> !s.healthy())
-                .allMatch(s -> s.satisfiedBy(of(seen, s.runId()))),
-            Duration.ofSeconds(waitSeconds));
-        // Every run has ended and the monitor resolves open alerts on run_ended: wait for those resolutions, which
+        List<TrainingReport> reports =
+            ConcurrentTrainings.run(
+                scenarios.stream()
+                    .map(
+                        s -> TrainingSpec.of(s.runId(), s.fault()).withSteps(steps).withJob("demo"))
+                    .toList(),
+                broker.bootstrapServers(),
+                scenarios.size(),
+                report -> {});
+        boolean allSeen =
+            alerts.awaitCondition(
+                seen ->
+                    scenarios.stream()
+                        .filter(s -> !s.healthy())
+                        .allMatch(s -> s.satisfiedBy(of(seen, s.runId()))),
+                Duration.ofSeconds(waitSeconds));
+        // Every run has ended and the monitor resolves open alerts on run_ended: wait for those
+        // resolutions, which
         // also gives a late alert on the healthy run the time to show up before we judge.
-        alerts.awaitCondition(seen -> allSeen && seen.stream().filter(a -> !a.firing()).count()
-            >= seen.stream().filter(Alert::firing).count(), Duration.ofSeconds(allSeen ? 15 : 0));
+        alerts.awaitCondition(
+            seen ->
+                allSeen
+                    && seen.stream().filter(a -> !a.firing()).count()
+                        >= seen.stream().filter(Alert::firing).count(),
+            Duration.ofSeconds(allSeen ? 15 : 0));
         boolean ok = printTable(out, scenarios, reports, alerts.alerts());
-        out.printf("%ndemo %s in %.1f s%n", ok ? "passed" : "FAILED", (System.nanoTime() - start) / 1e9);
+        out.printf(
+            "%ndemo %s in %.1f s%n", ok ? "passed" : "FAILED", (System.nanoTime() - start) / 1e9);
         return ok ? 0 : 1;
       } finally {
         if (bridge != null) {
@@ -108,29 +146,35 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   /**
-   * The demo prints every alert itself; the components' own INFO lines (publisher opened, alert fired) would say the
-   * same things twice. Must run before those classes create their loggers.
+   * The demo prints every alert itself; the components' own INFO lines (publisher opened, alert
+   * fired) would say the same things twice. Must run before those classes create their loggers.
    */
   private static void quietComponentLogs() {
-    for (String logger : List.of("io.trainwatch.monitor", "io.trainwatch.trainer", "io.trainwatch.bridge")) {
+    for (String logger :
+        List.of("io.trainwatch.monitor", "io.trainwatch.trainer", "io.trainwatch.bridge")) {
       System.setProperty("org.slf4j.simpleLogger.log." + logger, "warn");
     }
   }
 
-  /** Gives the bridge a few seconds to hand over the last alerts (it delivers on its own thread). */
+  /**
+   * Gives the bridge a few seconds to hand over the last alerts (it delivers on its own thread).
+   */
   private static void awaitBridge(AlertBridge bridge, int alertCount) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (System.nanoTime() < deadline) {
       var stats = bridge.stats();
-      if (stats.received() >= alertCount && stats.delivered() + stats.deadLettered() + stats.parked()
-          + stats.filtered() >= stats.received()) {
+      if (stats.received() >= alertCount
+          && stats.delivered() + stats.deadLettered() + stats.parked() + stats.filtered()
+              >= stats.received()) {
         return;
       }
       Thread.sleep(100);
     }
   }
 
-  /** The optional bridge, reading alerts from the start so that none raised by the demo is missed. */
+  /**
+   * The optional bridge, reading alerts from the start so that none raised by the demo is missed.
+   */
   private AlertBridge startBridge(String bootstrap) throws InterruptedException {
     if (bridgeTo == null) {
       if (bridgeConfig != null) {
@@ -161,25 +205,41 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private static boolean printTable(
-      PrintStream out, List<DemoScenario> scenarios, List<TrainingReport> reports, List<Alert> alerts) {
+      PrintStream out,
+      List<DemoScenario> scenarios,
+      List<TrainingReport> reports,
+      List<Alert> alerts) {
     out.println();
-    out.printf("%-26s %-33s %-33s %-11s %s%n", "run", "expected", "alerts fired (rule/diagnosis)", "result",
-        "training");
+    out.printf(
+        "%-26s %-33s %-33s %-11s %s%n",
+        "run", "expected", "alerts fired (rule/diagnosis)", "result", "training");
     boolean ok = true;
     for (int i = 0; i < scenarios.size(); i++) {
       DemoScenario s = scenarios.get(i);
       List<Alert> runAlerts = of(alerts, s.runId());
       boolean pass = s.satisfiedBy(runAlerts);
       ok &= pass;
-      String fired = runAlerts.stream().filter(Alert::firing)
-          .map(a -> a.rule() + (a.diagnosis() == null ? "" : "/" + a.diagnosis()))
-          .distinct().collect(Collectors.joining(", "));
-      String expected = s.healthy() ? "no alert"
-          : s.expectedRule() + (s.expectedDiagnosis() == null ? "" : "/" + s.expectedDiagnosis());
+      String fired =
+          runAlerts.stream()
+              .filter(Alert::firing)
+              .map(a -> a.rule() + (a.diagnosis() == null ? "" : "/" + a.diagnosis()))
+              .distinct()
+              .collect(Collectors.joining(", "));
+      String expected =
+          s.healthy()
+              ? "no alert"
+              : s.expectedRule()
+                  + (s.expectedDiagnosis() == null ? "" : "/" + s.expectedDiagnosis());
       TrainingReport r = reports.get(i);
-      out.printf("%-26s %-33s %-33s %-11s %d steps, final loss %.4g, %.1f ms/step%n", s.runId(), expected,
-          fired.isEmpty() ? "-" : fired, pass ? "OK" : (s.healthy() ? "FALSE ALARM" : "MISSED"), r.stepsRun(),
-          r.finalLoss(), r.meanStepMs());
+      out.printf(
+          "%-26s %-33s %-33s %-11s %d steps, final loss %.4g, %.1f ms/step%n",
+          s.runId(),
+          expected,
+          fired.isEmpty() ? "-" : fired,
+          pass ? "OK" : (s.healthy() ? "FALSE ALARM" : "MISSED"),
+          r.stepsRun(),
+          r.finalLoss(),
+          r.meanStepMs());
     }
     return ok;
   }

@@ -18,8 +18,13 @@ record DemoScenario(String runId, Fault fault, String expectedRule, String expec
   static List<DemoScenario> seeds(String prefix) {
     return List.of(
         new DemoScenario(prefix + "healthy", Fault.NONE, null, null),
-        new DemoScenario(prefix + "softmax-into-nll", Fault.SOFTMAX_INTO_NLL, "negative_loss", "softmax_into_nll"),
-        new DemoScenario(prefix + "unnormalized-input", Fault.UNNORMALIZED_INPUT, "unnormalized_input", null),
+        new DemoScenario(
+            prefix + "softmax-into-nll",
+            Fault.SOFTMAX_INTO_NLL,
+            "negative_loss",
+            "softmax_into_nll"),
+        new DemoScenario(
+            prefix + "unnormalized-input", Fault.UNNORMALIZED_INPUT, "unnormalized_input", null),
         new DemoScenario(prefix + "diverge", Fault.DIVERGE, "nonfinite_loss", null));
   }
 
@@ -28,7 +33,9 @@ record DemoScenario(String runId, Fault fault, String expectedRule, String expec
     return expectedRule == null;
   }
 
-  /** {@code true} if {@code alerts} (this run's) satisfy the expectation, {@code false} otherwise. */
+  /**
+   * {@code true} if {@code alerts} (this run's) satisfy the expectation, {@code false} otherwise.
+   */
   boolean satisfiedBy(List<Alert> alerts) {
     if (healthy()) {
       return alerts.isEmpty();
@@ -36,9 +43,12 @@ record DemoScenario(String runId, Fault fault, String expectedRule, String expec
     return alerts.stream().anyMatch(this::isExpectedFiring);
   }
 
-  /** {@code true} if {@code a} is the firing alert this scenario waits for, {@code false} otherwise. */
+  /**
+   * {@code true} if {@code a} is the firing alert this scenario waits for, {@code false} otherwise.
+   */
   boolean isExpectedFiring(Alert a) {
-    return a.firing() && a.rule().equals(expectedRule)
+    return a.firing()
+        && a.rule().equals(expectedRule)
         && (expectedDiagnosis == null || expectedDiagnosis.equals(a.diagnosis()));
   }
 }

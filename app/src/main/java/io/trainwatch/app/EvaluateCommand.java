@@ -14,7 +14,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code trainwatch evaluate}: runs the labeled corpus through the real system and writes the quality table. */
+/**
+ * {@code trainwatch evaluate}: runs the labeled corpus through the real system and writes the
+ * quality table.
+ */
 @Command(
     name = "evaluate",
     mixinStandardHelpOptions = true,
@@ -25,11 +28,17 @@ import picocli.CommandLine.Option;
     })
 final class EvaluateCommand implements Callable<Integer> {
 
-  @Option(names = "--out", defaultValue = "docs/detection-quality.md", paramLabel = "FILE",
+  @Option(
+      names = "--out",
+      defaultValue = "docs/detection-quality.md",
+      paramLabel = "FILE",
       description = "Where to write the Markdown report (default: ${DEFAULT-VALUE}).")
   Path out;
 
-  @Option(names = "--parallel", defaultValue = "2", paramLabel = "N",
+  @Option(
+      names = "--parallel",
+      defaultValue = "2",
+      paramLabel = "N",
       description = "Trainings run at the same time (default: ${DEFAULT-VALUE}).")
   int parallel;
 
@@ -38,16 +47,20 @@ final class EvaluateCommand implements Callable<Integer> {
     if (parallel < 1) {
       throw new IllegalArgumentException("--parallel=" + parallel + ": must be >= 1");
     }
-    // The output is one line per training and the totals; the components' start-up chatter would bury them.
-    for (String logger : List.of("io.trainwatch.monitor", "io.trainwatch.trainer", "io.trainwatch.broker")) {
+    // The output is one line per training and the totals; the components' start-up chatter would
+    // bury them.
+    for (String logger :
+        List.of("io.trainwatch.monitor", "io.trainwatch.trainer", "io.trainwatch.broker")) {
       System.setProperty("org.slf4j.simpleLogger.log." + logger, "warn");
     }
     System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
     List<Scenario> corpus = Corpus.standard("eval-");
     System.out.printf("evaluating %d scenarios, %d at a time%n", corpus.size(), parallel);
-    List<ScenarioResult> results = Evaluation.run(corpus, parallel, line -> System.out.println("  " + line));
-    String md = DetectionQualityReport.markdown(results, Instant.now(), "./trainwatch evaluate",
-        Evaluation.MONITOR_SETTINGS, parallel);
+    List<ScenarioResult> results =
+        Evaluation.run(corpus, parallel, line -> System.out.println("  " + line));
+    String md =
+        DetectionQualityReport.markdown(
+            results, Instant.now(), "./trainwatch evaluate", Evaluation.MONITOR_SETTINGS, parallel);
     if (out.getParent() != null) {
       Files.createDirectories(out.getParent());
     }

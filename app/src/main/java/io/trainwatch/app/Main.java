@@ -22,8 +22,7 @@ import picocli.CommandLine.Command;
     })
 public final class Main implements Runnable {
 
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));

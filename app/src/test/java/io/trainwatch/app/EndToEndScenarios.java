@@ -39,8 +39,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The whole pipeline on a real Kafka broker: real DL4J trainings publish through the real listener, the real monitor
- * alerts, a read_committed consumer reads the alerts. Subclasses say where Kafka runs.
+ * The whole pipeline on a real Kafka broker: real DL4J trainings publish through the real listener,
+ * the real monitor alerts, a read_committed consumer reads the alerts. Subclasses say where Kafka
+ * runs.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class EndToEndScenarios {
@@ -63,9 +64,12 @@ abstract class EndToEndScenarios {
   void startPipeline() throws Exception {
     bootstrap = startKafka();
     stateDir = Files.createTempDirectory("trainwatch-e2e-");
-    monitor = Monitor.start(MonitorOptions.of(bootstrap).withStateDir(stateDir)
-        .withApplicationId("e2e-" + UUID.randomUUID()));
-    alerts = AlertCollector.start(bootstrap, new Properties(), a -> { });
+    monitor =
+        Monitor.start(
+            MonitorOptions.of(bootstrap)
+                .withStateDir(stateDir)
+                .withApplicationId("e2e-" + UUID.randomUUID()));
+    alerts = AlertCollector.start(bootstrap, new Properties(), a -> {});
   }
 
   @AfterAll
@@ -80,26 +84,45 @@ abstract class EndToEndScenarios {
   }
 
   @Test
-  void shouldAlertEveryFaultyTrainingWithTheRightDiagnosisAndLeaveTheHealthyOneAlone() throws Exception {
-    List<DemoScenario> scenarios = DemoScenario.seeds("e2e-" + UUID.randomUUID().toString().substring(0, 8) + "-");
-    List<TrainingReport> reports = ConcurrentTrainings.run(
-        scenarios.stream().map(s -> TrainingSpec.of(s.runId(), s.fault()).withSteps(STEPS).withJob("e2e")).toList(),
-        bootstrap, scenarios.size(), report -> {});
+  void shouldAlertEveryFaultyTrainingWithTheRightDiagnosisAndLeaveTheHealthyOneAlone()
+      throws Exception {
+    List<DemoScenario> scenarios =
+        DemoScenario.seeds("e2e-" + UUID.randomUUID().toString().substring(0, 8) + "-");
+    List<TrainingReport> reports =
+        ConcurrentTrainings.run(
+            scenarios.stream()
+                .map(s -> TrainingSpec.of(s.runId(), s.fault()).withSteps(STEPS).withJob("e2e"))
+                .toList(),
+            bootstrap,
+            scenarios.size(),
+            report -> {});
     assertThat(reports).allSatisfy(r -> assertThat(r.publisher().dropped()).isZero());
 
-    boolean allFired = alerts.awaitCondition(seen -> scenarios.stream().filter(s -> !s.healthy())
-        .allMatch(s -> s.satisfiedBy(seen.stream().filter(a -> a.runId().equals(s.runId())).toList())),
-        ALERT_TIMEOUT);
+    boolean allFired =
+        alerts.awaitCondition(
+            seen ->
+                scenarios.stream()
+                    .filter(s -> !s.healthy())
+                    .allMatch(
+                        s ->
+                            s.satisfiedBy(
+                                seen.stream().filter(a -> a.runId().equals(s.runId())).toList())),
+            ALERT_TIMEOUT);
     assertThat(allFired).as("every faulty run alerted; seen: %s", alerts.alerts()).isTrue();
-    // Each run ended, so each open alert must also be resolved: wait for that, which also gives a late alert on the
+    // Each run ended, so each open alert must also be resolved: wait for that, which also gives a
+    // late alert on the
     // healthy run the time to show up.
-    alerts.awaitCondition(seen -> seen.stream().filter(a -> !a.firing()).count()
-        >= seen.stream().filter(Alert::firing).count(), ALERT_TIMEOUT);
+    alerts.awaitCondition(
+        seen ->
+            seen.stream().filter(a -> !a.firing()).count()
+                >= seen.stream().filter(Alert::firing).count(),
+        ALERT_TIMEOUT);
 
-    Map<Fault, String> hintWording = Map.of(
-        Fault.SOFTMAX_INTO_NLL, "LossMCXENT",
-        Fault.UNNORMALIZED_INPUT, "ImagePreProcessingScaler",
-        Fault.DIVERGE, "learning rate");
+    Map<Fault, String> hintWording =
+        Map.of(
+            Fault.SOFTMAX_INTO_NLL, "LossMCXENT",
+            Fault.UNNORMALIZED_INPUT, "ImagePreProcessingScaler",
+            Fault.DIVERGE, "learning rate");
     for (DemoScenario s : scenarios) {
       List<Alert> runAlerts = alerts.alertsOf(s.runId());
       if (s.healthy()) {
@@ -107,12 +130,17 @@ abstract class EndToEndScenarios {
         continue;
       }
       Alert firing = runAlerts.stream().filter(s::isExpectedFiring).findFirst().orElseThrow();
-      assertThat(firing.hint()).as("DL4J wording of the %s hint", s.fault()).contains(hintWording.get(s.fault()));
+      assertThat(firing.hint())
+          .as("DL4J wording of the %s hint", s.fault())
+          .contains(hintWording.get(s.fault()));
       assertThat(firing.job()).isEqualTo("e2e");
       assertThat(firing.revision()).isEqualTo(1);
-      assertThat(runAlerts).as("one firing per incident, never one per batch")
-          .filteredOn(a -> a.firing() && a.rule().equals(s.expectedRule())).hasSize(1);
-      assertThat(runAlerts).as("resolved when the run ended")
+      assertThat(runAlerts)
+          .as("one firing per incident, never one per batch")
+          .filteredOn(a -> a.firing() && a.rule().equals(s.expectedRule()))
+          .hasSize(1);
+      assertThat(runAlerts)
+          .as("resolved when the run ended")
           .anyMatch(a -> !a.firing() && a.rule().equals(s.expectedRule()) && a.revision() == 2);
     }
   }
@@ -121,18 +149,42 @@ abstract class EndToEndScenarios {
   void shouldDeadLetterAMalformedEventWithItsReasonAndKeepProcessing() throws Exception {
     String badRun = "garbage-" + UUID.randomUUID();
     String goodRun = "after-garbage-" + UUID.randomUUID();
-    byte[] garbage = "{\"schema_version\":1,\"type\":\"batch\",\"run_id\":\"x\",\"ts_ms\":1,\"step\":\"three\"}"
-        .getBytes(StandardCharsets.UTF_8);
+    byte[] garbage =
+        "{\"schema_version\":1,\"type\":\"batch\",\"run_id\":\"x\",\"ts_ms\":1,\"step\":\"three\"}"
+            .getBytes(StandardCharsets.UTF_8);
     try (KafkaProducer<byte[], byte[]> producer = producer()) {
       producer.send(new ProducerRecord<>(Topics.EVENTS, bytes(badRun), garbage)).get();
-      producer.send(new ProducerRecord<>(Topics.EVENTS, bytes(goodRun), EventCodec.encode(RunStarted.of(goodRun,
-          System.currentTimeMillis(), "pytorch",
-          new LossDescriptor("nll_loss", InputKind.LOG_PROBABILITIES, "softmax", 0.0))))).get();
+      producer
+          .send(
+              new ProducerRecord<>(
+                  Topics.EVENTS,
+                  bytes(goodRun),
+                  EventCodec.encode(
+                      RunStarted.of(
+                          goodRun,
+                          System.currentTimeMillis(),
+                          "pytorch",
+                          new LossDescriptor(
+                              "nll_loss", InputKind.LOG_PROBABILITIES, "softmax", 0.0)))))
+          .get();
       for (int step = 0; step < 6; step++) {
-        BatchEvent batch = new BatchEvent(goodRun, System.currentTimeMillis(), step, 0, 64, -0.1 - step * 0.01,
-            Stats.of(-2, 2, 0, 1, 0, 4096), new Stats(0.01, 0.5, 0.1, 0.05, 0, 640, 1.0, 1e-7), null, 1.0, 0.1,
-            10.0);
-        producer.send(new ProducerRecord<>(Topics.EVENTS, bytes(goodRun), EventCodec.encode(batch))).get();
+        BatchEvent batch =
+            new BatchEvent(
+                goodRun,
+                System.currentTimeMillis(),
+                step,
+                0,
+                64,
+                -0.1 - step * 0.01,
+                Stats.of(-2, 2, 0, 1, 0, 4096),
+                new Stats(0.01, 0.5, 0.1, 0.05, 0, 640, 1.0, 1e-7),
+                null,
+                1.0,
+                0.1,
+                10.0);
+        producer
+            .send(new ProducerRecord<>(Topics.EVENTS, bytes(goodRun), EventCodec.encode(batch)))
+            .get();
       }
     }
     ConsumerRecord<byte[], byte[]> dead = readOne(Topics.EVENTS_DLQ, badRun);
@@ -140,24 +192,40 @@ abstract class EndToEndScenarios {
     String reasons = headersAsText(dead);
     assertThat(reasons).as("DLQ headers").contains("step: expected an integer");
 
-    assertThat(alerts.awaitCondition(seen -> seen.stream().anyMatch(a -> a.runId().equals(goodRun)
-        && a.rule().equals("negative_loss") && "softmax_into_nll".equals(a.diagnosis())), ALERT_TIMEOUT))
-        .as("the run after the garbage is still watched").isTrue();
+    assertThat(
+            alerts.awaitCondition(
+                seen ->
+                    seen.stream()
+                        .anyMatch(
+                            a ->
+                                a.runId().equals(goodRun)
+                                    && a.rule().equals("negative_loss")
+                                    && "softmax_into_nll".equals(a.diagnosis())),
+                ALERT_TIMEOUT))
+        .as("the run after the garbage is still watched")
+        .isTrue();
     Alert alert = alerts.alertsOf(goodRun).get(0);
     assertThat(alert.hint()).as("PyTorch wording").contains("LogSoftmax");
   }
 
   private KafkaProducer<byte[], byte[]> producer() {
-    return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-        new ByteArraySerializer(), new ByteArraySerializer());
+    return new KafkaProducer<>(
+        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+        new ByteArraySerializer(),
+        new ByteArraySerializer());
   }
 
   private ConsumerRecord<byte[], byte[]> readOne(String topic, String key) {
-    Map<String, Object> props = Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        ConsumerConfig.GROUP_ID_CONFIG, "e2e-reader-" + UUID.randomUUID(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    Map<String, Object> props =
+        Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            bootstrap,
+            ConsumerConfig.GROUP_ID_CONFIG,
+            "e2e-reader-" + UUID.randomUUID(),
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+            "earliest",
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            "read_committed");
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       consumer.subscribe(List.of(topic));
@@ -170,13 +238,17 @@ abstract class EndToEndScenarios {
         }
       }
     }
-    throw new AssertionError("no record with key " + key + " on " + topic + " within " + ALERT_TIMEOUT);
+    throw new AssertionError(
+        "no record with key " + key + " on " + topic + " within " + ALERT_TIMEOUT);
   }
 
   private static String headersAsText(ConsumerRecord<byte[], byte[]> r) {
     StringBuilder sb = new StringBuilder();
     for (Header h : r.headers()) {
-      sb.append(h.key()).append('=').append(new String(h.value(), StandardCharsets.UTF_8)).append('\n');
+      sb.append(h.key())
+          .append('=')
+          .append(new String(h.value(), StandardCharsets.UTF_8))
+          .append('\n');
     }
     return sb.toString();
   }

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 class MainTest {
@@ -24,7 +24,8 @@ class MainTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"demo", "broker", "monitor", "train", "alerts", "evaluate", "bridge", "bench"})
+  @ValueSource(
+      strings = {"demo", "broker", "monitor", "train", "alerts", "evaluate", "bridge", "bench"})
   void shouldDescribeEverySubcommand(String name) {
     Run r = run(name, "--help");
     assertThat(r.exitCode()).isZero();
@@ -35,7 +36,9 @@ class MainTest {
   void shouldAnswerABadFlagWithAUsageLineNotAStackTrace() {
     Run r = run("demo", "--steps", "many");
     assertThat(r.exitCode()).isEqualTo(2);
-    assertThat(r.err()).contains("Invalid value for option '--steps'").contains("Usage: trainwatch demo")
+    assertThat(r.err())
+        .contains("Invalid value for option '--steps'")
+        .contains("Usage: trainwatch demo")
         .doesNotContain("Exception");
   }
 
@@ -57,7 +60,9 @@ class MainTest {
   void shouldReportAnInvalidValueFromTheCommandItselfInOneLine() {
     Run r = run("demo", "--steps", "3");
     assertThat(r.exitCode()).isEqualTo(2);
-    assertThat(r.err()).contains("demo: --steps=3: must be >= 20").contains("Try 'trainwatch demo --help'")
+    assertThat(r.err())
+        .contains("demo: --steps=3: must be >= 20")
+        .contains("Try 'trainwatch demo --help'")
         .doesNotContain("Exception");
   }
 }

@@ -17,8 +17,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * What the monitor found in a pre-loaded fleet: which runs got a firing alert, by the kind of run they were. A fast
- * monitor that misses the faults, or pages on healthy runs, is not a result worth quoting.
+ * What the monitor found in a pre-loaded fleet: which runs got a firing alert, by the kind of run
+ * they were. A fast monitor that misses the faults, or pages on healthy runs, is not a result worth
+ * quoting.
  *
  * @param runsByProfile runs of each kind in the fleet
  * @param alertedByProfile runs of each kind with at least one firing alert
@@ -29,18 +30,27 @@ public record AlertTally(
     Map<RunProfile, Integer> alertedByProfile,
     Map<String, Integer> firingByRule) {
 
-  /** Reads {@link Topics#ALERTS} from the beginning to its end and matches alerts to the fleet's runs. */
+  /**
+   * Reads {@link Topics#ALERTS} from the beginning to its end and matches alerts to the fleet's
+   * runs.
+   */
   public static AlertTally read(String bootstrapServers, Fleet fleet) {
     Map<String, RunProfile> profiles = new HashMap<>();
     fleet.runs().forEach(r -> profiles.put(r.runId(), r.profile()));
     Set<String> alerted = new HashSet<>();
     Map<String, Integer> byRule = new TreeMap<>();
     try (TopicProbe probe = new TopicProbe(bootstrapServers);
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-            new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        KafkaConsumer<byte[], byte[]> consumer =
+            new KafkaConsumer<>(
+                Map.of(
+                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    bootstrapServers,
+                    ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                    "read_committed",
+                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                    false),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
       Map<TopicPartition, Long> end = probe.endOffsets(probe.partitions(Topics.ALERTS));
       consumer.assign(end.keySet());
       consumer.seekToBeginning(end.keySet());
@@ -56,10 +66,11 @@ public record AlertTally(
     }
     Map<RunProfile, Integer> runs = new EnumMap<>(RunProfile.class);
     Map<RunProfile, Integer> hit = new EnumMap<>(RunProfile.class);
-    profiles.forEach((run, profile) -> {
-      runs.merge(profile, 1, Integer::sum);
-      hit.merge(profile, alerted.contains(run) ? 1 : 0, Integer::sum);
-    });
+    profiles.forEach(
+        (run, profile) -> {
+          runs.merge(profile, 1, Integer::sum);
+          hit.merge(profile, alerted.contains(run) ? 1 : 0, Integer::sum);
+        });
     return new AlertTally(runs, hit, byRule);
   }
 

@@ -8,11 +8,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Which application to benchmark and how it is configured; also passed to the child JVM of item 4 as arguments.
+ * Which application to benchmark and how it is configured; also passed to the child JVM of item 4
+ * as arguments.
  *
  * @param name {@code monitor} or {@code reference}
- * @param monitorConfig a monitor configuration file ({@code monitor.*}, {@code rules.*} keys), or {@code null} for
- *     the defaults
+ * @param monitorConfig a monitor configuration file ({@code monitor.*}, {@code rules.*} keys), or
+ *     {@code null} for the defaults
  * @param streamsProperties Kafka Streams and client settings added to the application's (e.g.
  *     {@code commit.interval.ms=200}); settings the monitor fixes itself cannot be changed this way
  */
@@ -35,7 +36,8 @@ public record AppSpec(String name, Path monitorConfig, Map<String, String> strea
     if (name.equals("reference")) {
       return new ReferenceStreamsApp(streamsProperties);
     }
-    MonitorConfig config = monitorConfig == null ? MonitorConfig.defaults() : MonitorConfig.load(monitorConfig);
+    MonitorConfig config =
+        monitorConfig == null ? MonitorConfig.defaults() : MonitorConfig.load(monitorConfig);
     return new TrainwatchMonitorApp(config, streamsProperties);
   }
 
@@ -65,7 +67,8 @@ public record AppSpec(String name, Path monitorConfig, Map<String, String> strea
       } else if (a.indexOf('=') > 0) {
         props.put(a.substring(0, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
       } else {
-        throw new IllegalArgumentException("'" + a + "': expected --monitor-config FILE or KEY=VALUE");
+        throw new IllegalArgumentException(
+            "'" + a + "': expected --monitor-config FILE or KEY=VALUE");
       }
     }
     return new AppSpec(args.get(0), config, props);

@@ -48,49 +48,78 @@ public final class BenchCommand implements Callable<Integer> {
 
   /** The parts of the suite, selectable with {@code --only}. */
   enum Section {
-    THROUGHPUT, LATENCY, TRAINER, MEMORY, COST, JMH
+    THROUGHPUT,
+    LATENCY,
+    TRAINER,
+    MEMORY,
+    COST,
+    JMH
   }
 
-  @Option(names = "--quick", description = "Smoke-test sizes (CI): every section, tiny fleets, no repetitions.")
+  @Option(
+      names = "--quick",
+      description = "Smoke-test sizes (CI): every section, tiny fleets, no repetitions.")
   boolean quick;
 
-  @Option(names = "--out", paramLabel = "FILE",
-      description = "Where to write the report (default: docs/benchmarks.md, or target/benchmarks-quick.md with "
-          + "--quick).")
+  @Option(
+      names = "--out",
+      paramLabel = "FILE",
+      description =
+          "Where to write the report (default: docs/benchmarks.md, or target/benchmarks-quick.md with "
+              + "--quick).")
   Path out;
 
-  @Option(names = "--only", split = ",", paramLabel = "SECTION",
+  @Option(
+      names = "--only",
+      split = ",",
+      paramLabel = "SECTION",
       description = "Run only these sections (default: all of them; --quick skips jmh).")
   Set<Section> only;
 
-  @Option(names = "--repetitions", paramLabel = "N", description = "Repetitions of each throughput measurement.")
+  @Option(
+      names = "--repetitions",
+      paramLabel = "N",
+      description = "Repetitions of each throughput measurement.")
   Integer repetitions;
 
-  @Option(names = "--runs", paramLabel = "N", description = "Concurrent runs in items 1 and 2 (default 10,000).")
+  @Option(
+      names = "--runs",
+      paramLabel = "N",
+      description = "Concurrent runs in items 1 and 2 (default 10,000).")
   Integer runs;
 
-  @Option(names = "--batches", paramLabel = "N", description = "Batch events pre-loaded for item 1 (default "
-      + "1,000,000).")
+  @Option(
+      names = "--batches",
+      paramLabel = "N",
+      description = "Batch events pre-loaded for item 1 (default " + "1,000,000).")
   Long batches;
 
   @Option(names = "--no-profile", description = "Skip the JFR-profiled monitor pass of item 1.")
   boolean noProfile;
 
-  @Option(names = "--app", paramLabel = "APP", defaultValue = "monitor",
-      description = "The Streams application under test: monitor (default) or reference (the minimal app).")
+  @Option(
+      names = "--app",
+      paramLabel = "APP",
+      defaultValue = "monitor",
+      description =
+          "The Streams application under test: monitor (default) or reference (the minimal app).")
   String app;
 
-  @Option(names = "--monitor-config", paramLabel = "FILE",
+  @Option(
+      names = "--monitor-config",
+      paramLabel = "FILE",
       description = "Monitor configuration file (monitor.*, rules.* keys) instead of the defaults.")
   Path monitorConfig;
 
-  @Option(names = "--streams-property", paramLabel = "KEY=VALUE",
-      description = "Kafka Streams setting for the application under test, e.g. commit.interval.ms=200 "
-          + "(repeatable; settings the monitor fixes itself stay as they are).")
+  @Option(
+      names = "--streams-property",
+      paramLabel = "KEY=VALUE",
+      description =
+          "Kafka Streams setting for the application under test, e.g. commit.interval.ms=200 "
+              + "(repeatable; settings the monitor fixes itself stay as they are).")
   Map<String, String> streamsProperties = new LinkedHashMap<>();
 
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
@@ -112,23 +141,35 @@ public final class BenchCommand implements Callable<Integer> {
     if (only == null && !plan.jmh()) {
       sections.remove(Section.JMH);
     }
-    Path report = out != null ? out : Path.of(quick ? "target/benchmarks-quick.md" : "docs/benchmarks.md");
+    Path report =
+        out != null ? out : Path.of(quick ? "target/benchmarks-quick.md" : "docs/benchmarks.md");
     MachineInfo machine = MachineInfo.current();
     SourceRevision source = SourceRevision.current();
     Instant startedAt = Instant.now();
     long start = System.nanoTime();
-    int partitions = monitor instanceof TrainwatchMonitorApp m ? m.config().eventsPartitions()
-        : MonitorConfig.defaults().eventsPartitions();
+    int partitions =
+        monitor instanceof TrainwatchMonitorApp m
+            ? m.config().eventsPartitions()
+            : MonitorConfig.defaults().eventsPartitions();
 
     List<CpuUsage.Share> load = new ArrayList<>();
     CpuUsage.Snapshot mark = CpuUsage.take();
     ThroughputSection.Result throughput = null;
     if (sections.contains(Section.THROUGHPUT)) {
-      LOG.info("1. monitor throughput: {} runs, {} batches, {} repetitions", plan.runs(), plan.batches(),
+      LOG.info(
+          "1. monitor throughput: {} runs, {} batches, {} repetitions",
+          plan.runs(),
+          plan.batches(),
           plan.repetitions());
-      throughput = ThroughputSection.run(monitor, partitions,
-          new FleetSpec("fleet", plan.runs(), plan.faultyFraction(), plan.seed()), plan.batches(),
-          plan.repetitions(), List.of(ThroughputSection.Rung.values()), plan.profile());
+      throughput =
+          ThroughputSection.run(
+              monitor,
+              partitions,
+              new FleetSpec("fleet", plan.runs(), plan.faultyFraction(), plan.seed()),
+              plan.batches(),
+              plan.repetitions(),
+              List.of(ThroughputSection.Rung.values()),
+              plan.profile());
       mark = record(load, Section.THROUGHPUT, mark);
     }
     LatencyBench.Result latency = null;
@@ -146,7 +187,8 @@ public final class BenchCommand implements Callable<Integer> {
     MemoryBench.Result memory = null;
     if (sections.contains(Section.MEMORY)) {
       LOG.info("4. memory: {} runs in -Xmx{}", plan.memory().runs(), plan.memory().heapLimit());
-      memory = MemoryBench.run(appSpec, partitions, plan.memory(), Duration.ofMinutes(15).toSeconds());
+      memory =
+          MemoryBench.run(appSpec, partitions, plan.memory(), Duration.ofMinutes(15).toSeconds());
       mark = record(load, Section.MEMORY, mark);
     }
     List<CostCurveSection.Point> cost = List.of();
@@ -162,26 +204,53 @@ public final class BenchCommand implements Callable<Integer> {
       mark = record(load, Section.JMH, mark);
     }
 
-    BenchResults results = new BenchResults(plan, commandText(), startedAt,
-        Duration.ofNanos(System.nanoTime() - start), machine, source, describe(monitor, appSpec), load,
-        throughput, latency, trainer, memory, cost, jmh);
+    BenchResults results =
+        new BenchResults(
+            plan,
+            commandText(),
+            startedAt,
+            Duration.ofNanos(System.nanoTime() - start),
+            machine,
+            source,
+            describe(monitor, appSpec),
+            load,
+            throughput,
+            latency,
+            trainer,
+            memory,
+            cost,
+            jmh);
     write(report, BenchReport.render(results));
     for (Verdict v : BenchReport.verdicts(results)) {
-      spec.commandLine().getOut().printf(Locale.ROOT, "%-50s %-60s %-28s %s%n", v.item(), v.measured(), v.target(),
-          v.status().replace("*", ""));
+      spec.commandLine()
+          .getOut()
+          .printf(
+              Locale.ROOT,
+              "%-50s %-60s %-28s %s%n",
+              v.item(),
+              v.measured(),
+              v.target(),
+              v.status().replace("*", ""));
     }
     spec.commandLine().getOut().println("report written to " + report);
     return 0;
   }
 
-  /** Notes who used the CPU during the section that just ended; returns the start of the next one. */
-  private static CpuUsage.Snapshot record(List<CpuUsage.Share> load, Section section, CpuUsage.Snapshot from) {
+  /**
+   * Notes who used the CPU during the section that just ended; returns the start of the next one.
+   */
+  private static CpuUsage.Snapshot record(
+      List<CpuUsage.Share> load, Section section, CpuUsage.Snapshot from) {
     CpuUsage.Snapshot now = CpuUsage.take();
     CpuUsage.Share share = CpuUsage.between(section.name().toLowerCase(Locale.ROOT), from, now);
     if (share != null) {
       load.add(share);
-      LOG.info("{}: {} s; CPU of the machine used by this benchmark {}, by other processes {}{}", share.section(),
-          share.elapsed().toSeconds(), Markdown.percent(share.own()), Markdown.percent(share.others()),
+      LOG.info(
+          "{}: {} s; CPU of the machine used by this benchmark {}, by other processes {}{}",
+          share.section(),
+          share.elapsed().toSeconds(),
+          Markdown.percent(share.own()),
+          Markdown.percent(share.others()),
           share.disturbed() ? " (disturbed)" : "");
     }
     return now;
@@ -193,7 +262,9 @@ public final class BenchCommand implements Callable<Integer> {
       plan = plan.withRepetitions(repetitions);
     }
     if (runs != null || batches != null) {
-      plan = plan.withFleet(runs != null ? runs : plan.runs(), batches != null ? batches : plan.batches());
+      plan =
+          plan.withFleet(
+              runs != null ? runs : plan.runs(), batches != null ? batches : plan.batches());
     }
     if (noProfile) {
       plan = plan.withoutProfile();
@@ -211,12 +282,22 @@ public final class BenchCommand implements Callable<Integer> {
   private static String describe(StreamsApp app, AppSpec spec) {
     if (app instanceof TrainwatchMonitorApp m) {
       MonitorConfig c = m.config();
-      String settings = c.processingGuarantee().wire() + ", " + c.streamThreads() + " stream thread, "
-          + c.stateStore().wire() + " state stores (changelogged, with the record cache), " + c.eventsPartitions()
-          + " partitions of trainwatch.events";
+      String settings =
+          c.processingGuarantee().wire()
+              + ", "
+              + c.streamThreads()
+              + " stream thread, "
+              + c.stateStore().wire()
+              + " state stores (changelogged, with the record cache), "
+              + c.eventsPartitions()
+              + " partitions of trainwatch.events";
       boolean defaults = spec.monitorConfig() == null && spec.streamsProperties().isEmpty();
-      return "the trainwatch monitor with " + (defaults ? "its default configuration: " : "this configuration: ")
-          + settings + (m.streamsProperties().isEmpty() ? "" : ", Kafka Streams overrides " + m.streamsProperties());
+      return "the trainwatch monitor with "
+          + (defaults ? "its default configuration: " : "this configuration: ")
+          + settings
+          + (m.streamsProperties().isEmpty()
+              ? ""
+              : ", Kafka Streams overrides " + m.streamsProperties());
     }
     return app.name();
   }

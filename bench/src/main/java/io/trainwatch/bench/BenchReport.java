@@ -22,21 +22,30 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Writes docs/benchmarks.md from one run's {@link BenchResults}: figures, machine, how to reproduce, closing note. */
+/**
+ * Writes docs/benchmarks.md from one run's {@link BenchResults}: figures, machine, how to
+ * reproduce, closing note.
+ */
 public final class BenchReport {
 
   /** Item 1: monitor rate ÷ raw consume rate. */
   static final double THROUGHPUT_TARGET = 0.5;
+
   /** Item 2: p99 alert latency, milliseconds. */
   static final double LATENCY_P99_TARGET_MS = 250;
+
   /** Item 3: trainwatch's overhead over no listener. */
   static final double OVERHEAD_TARGET = 0.02;
+
   /** Item 3: the step time the overhead target applies from, milliseconds. */
   static final double OVERHEAD_MIN_STEP_MS = 5;
+
   /** Item 3: StatsListener's overhead ÷ trainwatch's. */
   static final double STATS_RATIO_TARGET = 5;
+
   /** Item 4: serialized state per run, bytes. */
   static final long STATE_TARGET_BYTES = 1024;
+
   /** Item 4: heap with 100,000 runs, bytes. */
   static final long HEAP_TARGET_BYTES = 512L * 1024 * 1024;
 
@@ -61,53 +70,120 @@ public final class BenchReport {
     List<Verdict> v = new ArrayList<>();
     if (r.throughput() != null && r.throughput().monitorToRaw() != null) {
       ThroughputSection.Result t = r.throughput();
-      v.add(new Verdict(Section.THROUGHPUT, "1. Monitor throughput ÷ raw consume",
-          ratio(t.monitorToRaw().median()) + " (" + count(t.rates().get(Rung.MONITOR).median()) + " vs "
-              + count(t.rates().get(Rung.RAW).median()) + " events/s)",
-          "≥ " + ratio(THROUGHPUT_TARGET), t.monitorToRaw().median() >= THROUGHPUT_TARGET));
+      v.add(
+          new Verdict(
+              Section.THROUGHPUT,
+              "1. Monitor throughput ÷ raw consume",
+              ratio(t.monitorToRaw().median())
+                  + " ("
+                  + count(t.rates().get(Rung.MONITOR).median())
+                  + " vs "
+                  + count(t.rates().get(Rung.RAW).median())
+                  + " events/s)",
+              "≥ " + ratio(THROUGHPUT_TARGET),
+              t.monitorToRaw().median() >= THROUGHPUT_TARGET));
     }
     if (r.latency() != null) {
       Percentiles p = r.latency().pooled();
-      v.add(new Verdict(Section.LATENCY, "2. Alert latency p99 (exactly-once)",
-          num(p.p99Ms(), 0) + " ms (p50 " + num(p.p50Ms(), 0) + ", max " + num(p.maxMs(), 0) + ", "
-              + p.count() + " alerts)",
-          "≤ " + num(LATENCY_P99_TARGET_MS, 0) + " ms", p.p99Ms() <= LATENCY_P99_TARGET_MS));
+      v.add(
+          new Verdict(
+              Section.LATENCY,
+              "2. Alert latency p99 (exactly-once)",
+              num(p.p99Ms(), 0)
+                  + " ms (p50 "
+                  + num(p.p50Ms(), 0)
+                  + ", max "
+                  + num(p.maxMs(), 0)
+                  + ", "
+                  + p.count()
+                  + " alerts)",
+              "≤ " + num(LATENCY_P99_TARGET_MS, 0) + " ms",
+              p.p99Ms() <= LATENCY_P99_TARGET_MS));
     }
     if (r.trainer() != null) {
       TrainerOverheadBench.Result t = r.trainer().overhead();
       double none = t.stepMs().get(Setup.NO_LISTENER).median();
-      v.add(new Verdict(Section.TRAINER, "3a. trainwatch listener overhead",
-          signedPercent(t.overhead(Setup.TRAINWATCH)) + " (step " + num(t.stepMs().get(Setup.TRAINWATCH).median(), 2)
-              + " vs " + num(none, 2) + " ms)",
-          "≤ +" + percent(OVERHEAD_TARGET) + " on a step ≥ " + num(OVERHEAD_MIN_STEP_MS, 0) + " ms",
-          none >= OVERHEAD_MIN_STEP_MS ? t.overhead(Setup.TRAINWATCH) <= OVERHEAD_TARGET : null));
-      v.add(new Verdict(Section.TRAINER, "3b. StatsListener overhead ÷ trainwatch overhead",
-          ratio(t.statsOverTrainwatch()) + " (" + signedPercent(t.overhead(Setup.DL4J_STATS)) + " vs "
-              + signedPercent(t.overhead(Setup.TRAINWATCH)) + ")",
-          "≥ " + ratio(STATS_RATIO_TARGET), t.statsOverTrainwatch() >= STATS_RATIO_TARGET));
+      v.add(
+          new Verdict(
+              Section.TRAINER,
+              "3a. trainwatch listener overhead",
+              signedPercent(t.overhead(Setup.TRAINWATCH))
+                  + " (step "
+                  + num(t.stepMs().get(Setup.TRAINWATCH).median(), 2)
+                  + " vs "
+                  + num(none, 2)
+                  + " ms)",
+              "≤ +"
+                  + percent(OVERHEAD_TARGET)
+                  + " on a step ≥ "
+                  + num(OVERHEAD_MIN_STEP_MS, 0)
+                  + " ms",
+              none >= OVERHEAD_MIN_STEP_MS
+                  ? t.overhead(Setup.TRAINWATCH) <= OVERHEAD_TARGET
+                  : null));
+      v.add(
+          new Verdict(
+              Section.TRAINER,
+              "3b. StatsListener overhead ÷ trainwatch overhead",
+              ratio(t.statsOverTrainwatch())
+                  + " ("
+                  + signedPercent(t.overhead(Setup.DL4J_STATS))
+                  + " vs "
+                  + signedPercent(t.overhead(Setup.TRAINWATCH))
+                  + ")",
+              "≥ " + ratio(STATS_RATIO_TARGET),
+              t.statsOverTrainwatch() >= STATS_RATIO_TARGET));
     }
     if (r.memory() != null) {
       MemoryBench.Result m = r.memory();
       if (m.failure() == null) {
-        v.add(new Verdict(Section.MEMORY, "4a. Serialized state per run",
-            count(m.medianRunStateBytes()) + " B median, " + count(m.maxRunStateBytes()) + " B largest",
-            "≤ 1 KiB", m.maxRunStateBytes() <= STATE_TARGET_BYTES));
-        v.add(new Verdict(Section.MEMORY, "4b. Monitor heap with " + count(m.settings().runs()) + " runs",
-            num(m.fleetHeapBytes() / MIB, 0) + " MiB live (ran in -Xmx" + m.settings().heapLimit() + ")",
-            "≤ 512 MiB", m.fleetHeapBytes() <= HEAP_TARGET_BYTES));
+        v.add(
+            new Verdict(
+                Section.MEMORY,
+                "4a. Serialized state per run",
+                count(m.medianRunStateBytes())
+                    + " B median, "
+                    + count(m.maxRunStateBytes())
+                    + " B largest",
+                "≤ 1 KiB",
+                m.maxRunStateBytes() <= STATE_TARGET_BYTES));
+        v.add(
+            new Verdict(
+                Section.MEMORY,
+                "4b. Monitor heap with " + count(m.settings().runs()) + " runs",
+                num(m.fleetHeapBytes() / MIB, 0)
+                    + " MiB live (ran in -Xmx"
+                    + m.settings().heapLimit()
+                    + ")",
+                "≤ 512 MiB",
+                m.fleetHeapBytes() <= HEAP_TARGET_BYTES));
       } else {
-        v.add(new Verdict(Section.MEMORY, "4b. Monitor heap with " + count(m.settings().runs()) + " runs",
-            "did not fit in -Xmx" + m.settings().heapLimit(), "≤ 512 MiB", false));
+        v.add(
+            new Verdict(
+                Section.MEMORY,
+                "4b. Monitor heap with " + count(m.settings().runs()) + " runs",
+                "did not fit in -Xmx" + m.settings().heapLimit(),
+                "≤ 512 MiB",
+                false));
       }
     }
     if (r.costCurve() != null && !r.costCurve().isEmpty()) {
       List<CostCurveSection.Point> c = r.costCurve();
       CostCurveSection.Point first = c.get(0);
       CostCurveSection.Point last = c.get(c.size() - 1);
-      v.add(new Verdict(Section.COST, "5. Cost curve " + first.multiplier() + "× → " + last.multiplier() + "× runs",
-          "throughput " + ratio(monitorRate(last) / monitorRate(first)) + ", p99 latency "
-              + num(first.latency().pooled().p99Ms(), 0) + " → " + num(last.latency().pooled().p99Ms(), 0) + " ms",
-          "(a curve, no target)", null));
+      v.add(
+          new Verdict(
+              Section.COST,
+              "5. Cost curve " + first.multiplier() + "× → " + last.multiplier() + "× runs",
+              "throughput "
+                  + ratio(monitorRate(last) / monitorRate(first))
+                  + ", p99 latency "
+                  + num(first.latency().pooled().p99Ms(), 0)
+                  + " → "
+                  + num(last.latency().pooled().p99Ms(), 0)
+                  + " ms",
+              "(a curve, no target)",
+              null));
     }
     return v;
   }
@@ -131,20 +207,33 @@ public final class BenchReport {
 
   private void header() {
     out.append("# trainwatch benchmarks\n\n");
-    out.append("Generated by `").append(r.command()).append("` on ")
-        .append(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT)
-            .format(r.startedAt().atOffset(ZoneOffset.UTC)))
-        .append(" in ").append(r.elapsed().toMinutes()).append(" min ")
-        .append(r.elapsed().toSecondsPart()).append(" s. Do not edit: run the command again.\n\n");
+    out.append("Generated by `")
+        .append(r.command())
+        .append("` on ")
+        .append(
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT)
+                .format(r.startedAt().atOffset(ZoneOffset.UTC)))
+        .append(" in ")
+        .append(r.elapsed().toMinutes())
+        .append(" min ")
+        .append(r.elapsed().toSecondsPart())
+        .append(" s. Do not edit: run the command again.\n\n");
     if (r.plan().smokeTest()) {
-      out.append("> **Smoke-test sizes (`--quick`).** Every code path ran, but the fleets are tiny and nothing was ")
+      out.append(
+              "> **Smoke-test sizes (`--quick`).** Every code path ran, but the fleets are tiny and nothing was ")
           .append("repeated: these figures say the suite works, not how fast trainwatch is.\n\n");
     }
-    out.append("Every comparison below was measured side by side in this one run, on the same machine and broker, ")
-        .append("alternating between the things compared, and is quoted as a ratio with the absolute figures beside ")
-        .append("it. Repeated measurements are quoted as *median (min, max, n)*. The machine is shared: read ")
-        .append("ratios, not single absolute numbers. The system under test: ").append(r.monitorDescription())
-        .append(", built from ").append(r.source().describe()).append(".\n\n");
+    out.append(
+            "Every comparison below was measured side by side in this one run, on the same machine and broker, ")
+        .append(
+            "alternating between the things compared, and is quoted as a ratio with the absolute figures beside ")
+        .append(
+            "it. Repeated measurements are quoted as *median (min, max, n)*. The machine is shared: read ")
+        .append("ratios, not single absolute numbers. The system under test: ")
+        .append(r.monitorDescription())
+        .append(", built from ")
+        .append(r.source().describe())
+        .append(".\n\n");
   }
 
   private void summary() {
@@ -153,13 +242,20 @@ public final class BenchReport {
     for (Verdict v : verdicts(r)) {
       rows.add(List.of(v.item(), v.measured(), v.target(), v.status(), othersLoad(v.section())));
     }
-    out.append(table(List.of("measurement", "result", "target", "verdict", "CPU taken by other processes"), rows))
+    out.append(
+            table(
+                List.of(
+                    "measurement", "result", "target", "verdict", "CPU taken by other processes"),
+                rows))
         .append('\n');
     if (r.load().stream().anyMatch(CpuUsage.Share::disturbed)) {
       out.append("*Disturbed*: other processes on this shared machine took more than ")
-          .append(percent(CpuUsage.DISTURBED_OTHERS)).append(" of its CPU while that section ran, so its absolute ")
-          .append("figures are lower than on a quiet machine; ratios measured side by side suffer less, but readers ")
-          .append("that need more CPU (Streams apps, training with a listener) lose more than a plain consumer.\n\n");
+          .append(percent(CpuUsage.DISTURBED_OTHERS))
+          .append(" of its CPU while that section ran, so its absolute ")
+          .append(
+              "figures are lower than on a quiet machine; ratios measured side by side suffer less, but readers ")
+          .append(
+              "that need more CPU (Streams apps, training with a listener) lose more than a plain consumer.\n\n");
     }
   }
 
@@ -176,30 +272,48 @@ public final class BenchReport {
     out.append("## Machine\n\n");
     out.append(table(List.of("", ""), r.machine().rows())).append('\n');
     if (!r.load().isEmpty()) {
-      out.append("The machine is shared with other work (builds, trainings). Who used its CPU (all cores together ")
+      out.append(
+              "The machine is shared with other work (builds, trainings). Who used its CPU (all cores together ")
           .append("= 100%) during each section, from `/proc/stat`:\n\n");
       List<List<String>> rows = new ArrayList<>();
       for (CpuUsage.Share s : r.load()) {
-        rows.add(List.of(s.section(), num(s.elapsed().toMillis() / 1000.0, 0) + " s", percent(s.own()),
-            percent(s.others()) + (s.disturbed() ? " *(disturbed)*" : ""), num(s.loadAverage1m(), 2)));
+        rows.add(
+            List.of(
+                s.section(),
+                num(s.elapsed().toMillis() / 1000.0, 0) + " s",
+                percent(s.own()),
+                percent(s.others()) + (s.disturbed() ? " *(disturbed)*" : ""),
+                num(s.loadAverage1m(), 2)));
       }
-      out.append(table(List.of("section", "duration", "this benchmark", "other processes",
-          "load average at the end (1 min)"), rows)).append('\n');
+      out.append(
+              table(
+                  List.of(
+                      "section",
+                      "duration",
+                      "this benchmark",
+                      "other processes",
+                      "load average at the end (1 min)"),
+                  rows))
+          .append('\n');
     }
   }
 
   private void reproduce() {
     out.append("## How to reproduce\n\n");
     out.append("On a fresh clone, with Java 17:\n\n```sh\n")
-        .append("./trainwatch bench            # full sizes: rewrites docs/benchmarks.md (about 15 minutes)\n")
-        .append("./trainwatch bench --quick    # smoke-test sizes, under 2 minutes: target/benchmarks-quick.md\n")
+        .append(
+            "./trainwatch bench            # full sizes: rewrites docs/benchmarks.md (about 15 minutes)\n")
+        .append(
+            "./trainwatch bench --quick    # smoke-test sizes, under 2 minutes: target/benchmarks-quick.md\n")
         .append("./trainwatch bench --help     # sizes, sections (--only), output file\n")
         .append("```\n\n")
-        .append("Without the command line, from the bench module: `./mvnw -B -q -pl bench -am package -DskipTests` ")
+        .append(
+            "Without the command line, from the bench module: `./mvnw -B -q -pl bench -am package -DskipTests` ")
         .append("then `java -cp 'bench/target/trainwatch-bench.jar:bench/target/lib/*' ")
         .append("io.trainwatch.bench.BenchCommand`. CI runs the `--quick` sizes as `BenchQuickIT` ")
         .append("(no timing assertions). Profile a section yourself with ")
-        .append("`TRAINWATCH_JAVA_OPTS='-XX:StartFlightRecording=filename=bench.jfr' ./trainwatch bench --only ")
+        .append(
+            "`TRAINWATCH_JAVA_OPTS='-XX:StartFlightRecording=filename=bench.jfr' ./trainwatch bench --only ")
         .append("throughput` and `jfr print --events jdk.ExecutionSample bench.jfr`.\n\n");
   }
 
@@ -209,42 +323,72 @@ public final class BenchReport {
       return;
     }
     out.append("## 1. Monitor throughput vs the physical limit\n\n");
-    out.append("`trainwatch.events` (").append(t.partitions()).append(" partitions) was pre-loaded with ")
-        .append(count(t.load().events())).append(" events of ").append(count(t.runs()))
-        .append(" concurrent runs (").append(count(t.faultyRuns())).append(" faulty), ")
-        .append(num(t.load().meanEventBytes(), 0)).append(" bytes of JSON per event on average, lz4-compressed ")
-        .append("batches, in ").append(num(t.load().elapsedNs() / 1e9, 1)).append(" s. After a warm-up in which ")
-        .append("every reader read the first ").append(count(ThroughputSection.WARM_UP_EVENTS))
-        .append(" events (not counted), each reader read the topic from the beginning to the end, in turn, ")
+    out.append("`trainwatch.events` (")
+        .append(t.partitions())
+        .append(" partitions) was pre-loaded with ")
+        .append(count(t.load().events()))
+        .append(" events of ")
+        .append(count(t.runs()))
+        .append(" concurrent runs (")
+        .append(count(t.faultyRuns()))
+        .append(" faulty), ")
+        .append(num(t.load().meanEventBytes(), 0))
+        .append(" bytes of JSON per event on average, lz4-compressed ")
+        .append("batches, in ")
+        .append(num(t.load().elapsedNs() / 1e9, 1))
+        .append(" s. After a warm-up in which ")
+        .append("every reader read the first ")
+        .append(count(ThroughputSection.WARM_UP_EVENTS))
+        .append(
+            " events (not counted), each reader read the topic from the beginning to the end, in turn, ")
         .append(plural(r.plan().repetitions(), "time"))
-        .append(". Rates run from the first record to the last (for Streams apps: to the commit of the last ")
-        .append("offset, polled every ").append(CatchUp.POLL.toMillis()).append(" ms); startup is excluded and ")
+        .append(
+            ". Rates run from the first record to the last (for Streams apps: to the commit of the last ")
+        .append("offset, polled every ")
+        .append(CatchUp.POLL.toMillis())
+        .append(" ms); startup is excluded and ")
         .append("shown apart.\n\n");
     List<List<String>> rows = new ArrayList<>();
     double raw = t.rates().get(Rung.RAW).median();
     for (Map.Entry<Rung, Summary> e : t.rates().entrySet()) {
-      rows.add(List.of(e.getKey().label(), e.getValue().format("%,.0f"), ratio(e.getValue().median() / raw)));
+      rows.add(
+          List.of(
+              e.getKey().label(),
+              e.getValue().format("%,.0f"),
+              ratio(e.getValue().median() / raw)));
     }
     out.append(table(List.of("reader", "events/s", "÷ raw"), rows)).append('\n');
     if (t.monitorToRaw() != null) {
-      out.append("Monitor ÷ raw, computed within each repetition: **").append(t.monitorToRaw().format("%.2f"))
-          .append("** (target ≥ ").append(num(THROUGHPUT_TARGET, 2)).append("). Monitor startup (start to first ")
-          .append("record: topic check, group join, `initTransactions`): ").append(t.monitorStartupMs().format("%,.0f"))
+      out.append("Monitor ÷ raw, computed within each repetition: **")
+          .append(t.monitorToRaw().format("%.2f"))
+          .append("** (target ≥ ")
+          .append(num(THROUGHPUT_TARGET, 2))
+          .append("). Monitor startup (start to first ")
+          .append("record: topic check, group join, `initTransactions`): ")
+          .append(t.monitorStartupMs().format("%,.0f"))
           .append(" ms.\n\n");
     }
     if (t.alerts() != null) {
-      out.append("What the monitor found in this fleet (a fast monitor that misses faults or pages on healthy runs ")
+      out.append(
+              "What the monitor found in this fleet (a fast monitor that misses faults or pages on healthy runs ")
           .append("would not be worth quoting):\n\n");
       List<List<String>> a = new ArrayList<>();
       for (RunProfile p : RunProfile.values()) {
         int runs = t.alerts().runsByProfile().getOrDefault(p, 0);
         if (runs > 0) {
-          a.add(List.of(describe(p), count(runs), count(t.alerts().alertedByProfile().getOrDefault(p, 0))));
+          a.add(
+              List.of(
+                  describe(p),
+                  count(runs),
+                  count(t.alerts().alertedByProfile().getOrDefault(p, 0))));
         }
       }
       out.append(table(List.of("runs", "count", "with a firing alert"), a)).append('\n');
-      out.append("Firing alerts by rule: ").append(t.alerts().firingByRule()).append(". Diverging runs blow up ")
-          .append("between steps 33 and 73, so a run with fewer batches in the fleet may not have diverged yet.\n\n");
+      out.append("Firing alerts by rule: ")
+          .append(t.alerts().firingByRule())
+          .append(". Diverging runs blow up ")
+          .append(
+              "between steps 33 and 73, so a run with fewer batches in the fleet may not have diverged yet.\n\n");
     }
   }
 
@@ -255,34 +399,71 @@ public final class BenchReport {
     }
     LatencyBench.Settings s = r.plan().latency();
     out.append("## 2. Alert latency\n\n");
-    out.append("The monitor ran with its defaults (exactly-once). ").append(count(s.backgroundRuns()))
-        .append(" healthy runs sent a steady ").append(count(s.eventsPerSecond())).append(" events/s (achieved ")
-        .append(count(l.achievedEventsPerSecond())).append(") for ").append(s.warmup().toSeconds())
-        .append(" s of warm-up, then ").append(plural(s.windows(), "window")).append(" of ")
+    out.append("The monitor ran with its defaults (exactly-once). ")
+        .append(count(s.backgroundRuns()))
+        .append(" healthy runs sent a steady ")
+        .append(count(s.eventsPerSecond()))
+        .append(" events/s (achieved ")
+        .append(count(l.achievedEventsPerSecond()))
+        .append(") for ")
+        .append(s.warmup().toSeconds())
+        .append(" s of warm-up, then ")
+        .append(plural(s.windows(), "window"))
+        .append(" of ")
         .append(s.window().toSeconds())
-        .append(" s each injected ").append(s.faultsPerWindow()).append(" faulty runs at an even pace (the three ")
-        .append("fault kinds in turn), each sending a batch every ").append(s.faultStep().toMillis())
-        .append(" ms. Latency runs from the `send()` of the batch that made the rule fire (the alert names its ")
-        .append("step) to the alert being returned by a `read_committed` consumer's `poll()`. Producers use the ")
+        .append(" s each injected ")
+        .append(s.faultsPerWindow())
+        .append(" faulty runs at an even pace (the three ")
+        .append("fault kinds in turn), each sending a batch every ")
+        .append(s.faultStep().toMillis())
+        .append(
+            " ms. Latency runs from the `send()` of the batch that made the rule fire (the alert names its ")
+        .append(
+            "step) to the alert being returned by a `read_committed` consumer's `poll()`. Producers use the ")
         .append("trainer publisher's settings: `acks=all`, `linger.ms=5`, lz4.\n\n");
     List<List<String>> rows = new ArrayList<>();
-    rows.add(List.of("all windows pooled", num(l.pooled().p50Ms(), 1), num(l.pooled().p99Ms(), 1),
-        num(l.pooled().maxMs(), 1), count(l.pooled().count())));
-    l.byProfile().forEach((p, q) -> rows.add(List.of(describe(p), num(q.p50Ms(), 1), num(q.p99Ms(), 1),
-        num(q.maxMs(), 1), count(q.count()))));
+    rows.add(
+        List.of(
+            "all windows pooled",
+            num(l.pooled().p50Ms(), 1),
+            num(l.pooled().p99Ms(), 1),
+            num(l.pooled().maxMs(), 1),
+            count(l.pooled().count())));
+    l.byProfile()
+        .forEach(
+            (p, q) ->
+                rows.add(
+                    List.of(
+                        describe(p),
+                        num(q.p50Ms(), 1),
+                        num(q.p99Ms(), 1),
+                        num(q.maxMs(), 1),
+                        count(q.count()))));
     out.append(table(List.of("", "p50 ms", "p99 ms", "max ms", "alerts"), rows)).append('\n');
     if (l.uncommitted() != null) {
-      out.append("Where the latency goes: the same alerts were already in the log, transaction still open, after ")
-          .append(num(l.uncommitted().p50Ms(), 1)).append(" ms (p50) / ").append(num(l.uncommitted().p99Ms(), 1))
+      out.append(
+              "Where the latency goes: the same alerts were already in the log, transaction still open, after ")
+          .append(num(l.uncommitted().p50Ms(), 1))
+          .append(" ms (p50) / ")
+          .append(num(l.uncommitted().p99Ms(), 1))
           .append(" ms (p99), as seen by a `read_uncommitted` consumer. The rest, ")
           .append(num(l.pooled().p50Ms() - l.uncommitted().p50Ms(), 1))
-          .append(" ms at the median, is exactly-once: an alert becomes readable when the stream thread commits ")
-          .append("its transaction, every `commit.interval.ms` (100 ms by default under exactly-once).\n\n");
+          .append(
+              " ms at the median, is exactly-once: an alert becomes readable when the stream thread commits ")
+          .append(
+              "its transaction, every `commit.interval.ms` (100 ms by default under exactly-once).\n\n");
     }
-    out.append("Per window (repetition): p50 ").append(l.p50OverWindows().format("%.1f")).append(" ms, p99 ")
-        .append(l.p99OverWindows().format("%.1f")).append(" ms. Faulty runs injected: ").append(l.injected())
-        .append(", never alerted: ").append(l.missed()).append("; healthy background runs alerted: ")
-        .append(l.healthyRunsAlerted()).append(".\n\n");
+    out.append("Per window (repetition): p50 ")
+        .append(l.p50OverWindows().format("%.1f"))
+        .append(" ms, p99 ")
+        .append(l.p99OverWindows().format("%.1f"))
+        .append(" ms. Faulty runs injected: ")
+        .append(l.injected())
+        .append(", never alerted: ")
+        .append(l.missed())
+        .append("; healthy background runs alerted: ")
+        .append(l.healthyRunsAlerted())
+        .append(".\n\n");
   }
 
   private void trainer() {
@@ -292,55 +473,106 @@ public final class BenchReport {
     }
     TrainerOverheadBench.Result t = tr.overhead();
     out.append("## 3. Trainer overhead\n\n");
-    out.append("One DL4J network (").append(t.model()).append(", ").append(count(t.parameters()))
-        .append(" parameters) on the same 8 batches of random standardized data, CPU backend, ND4J limited to ")
-        .append(t.size().nativeThreads()).append(" native thread(s) (OpenMP and BLAS). On this 2-core machine one ")
-        .append("thread trains this model faster than two and far more steadily (27 Nov 2026, `--only trainer`, ")
-        .append("same code: 21.0 ms a step with block medians between 19.6 and 23.0 ms, against 32.9 ms between 18.7 ")
-        .append("and 113.6 ms with two, where the do-nothing listener alone measured anywhere from -74% to +158%), ")
-        .append("and it leaves a core to the broker, the publisher and the JVM, as a trainer host's spare cores ")
-        .append("would. The setups train in alternating blocks of ").append(t.size().iterationsPerBlock()).append(" iterations, ")
-        .append(t.size().repetitions()).append(" blocks each after one warm-up block, rotating their order every ")
-        .append("round; each block gives its median step time (`fit(DataSet)`, listener included). A setup's ")
-        .append("overhead is computed within each round (its block ÷ the no-listener block of the same round), then ")
-        .append("the median is taken over rounds: on a shared machine the load changes from one minute to the ")
-        .append("next, and a ratio of blocks trained seconds apart is not fooled by it. trainwatch's ")
-        .append("listener published every iteration to the broker; StatsListener reported every iteration to an ")
+    out.append("One DL4J network (")
+        .append(t.model())
+        .append(", ")
+        .append(count(t.parameters()))
+        .append(
+            " parameters) on the same 8 batches of random standardized data, CPU backend, ND4J limited to ")
+        .append(t.size().nativeThreads())
+        .append(" native thread(s) (OpenMP and BLAS). On this 2-core machine one ")
+        .append(
+            "thread trains this model faster than two and far more steadily (27 Nov 2026, `--only trainer`, ")
+        .append(
+            "same code: 21.0 ms a step with block medians between 19.6 and 23.0 ms, against 32.9 ms between 18.7 ")
+        .append(
+            "and 113.6 ms with two, where the do-nothing listener alone measured anywhere from -74% to +158%), ")
+        .append(
+            "and it leaves a core to the broker, the publisher and the JVM, as a trainer host's spare cores ")
+        .append("would. The setups train in alternating blocks of ")
+        .append(t.size().iterationsPerBlock())
+        .append(" iterations, ")
+        .append(t.size().repetitions())
+        .append(" blocks each after one warm-up block, rotating their order every ")
+        .append(
+            "round; each block gives its median step time (`fit(DataSet)`, listener included). A setup's ")
+        .append(
+            "overhead is computed within each round (its block ÷ the no-listener block of the same round), then ")
+        .append(
+            "the median is taken over rounds: on a shared machine the load changes from one minute to the ")
+        .append(
+            "next, and a ratio of blocks trained seconds apart is not fooled by it. trainwatch's ")
+        .append(
+            "listener published every iteration to the broker; StatsListener reported every iteration to an ")
         .append("`InMemoryStatsStorage`.\n\n");
     List<List<String>> rows = new ArrayList<>();
     for (Setup s : t.stepMs().keySet()) {
       boolean none = s == Setup.NO_LISTENER;
-      rows.add(List.of(s.label(), t.stepMs().get(s).format("%.2f"),
-          none ? "" : signedPercent(t.overhead(s)),
-          none ? "" : "min " + signedPercent(t.overheadByRound().get(s).min()) + ", max "
-              + signedPercent(t.overheadByRound().get(s).max())));
+      rows.add(
+          List.of(
+              s.label(),
+              t.stepMs().get(s).format("%.2f"),
+              none ? "" : signedPercent(t.overhead(s)),
+              none
+                  ? ""
+                  : "min "
+                      + signedPercent(t.overheadByRound().get(s).min())
+                      + ", max "
+                      + signedPercent(t.overheadByRound().get(s).max())));
     }
-    out.append(table(List.of("setup", "step ms over blocks", "overhead vs no listener (median over rounds)",
-        "spread over rounds"), rows)).append('\n');
+    out.append(
+            table(
+                List.of(
+                    "setup",
+                    "step ms over blocks",
+                    "overhead vs no listener (median over rounds)",
+                    "spread over rounds"),
+                rows))
+        .append('\n');
     if (t.overheadByRound().containsKey(Setup.TRAINWATCH_IN_MEMORY)) {
       double stepMs = t.stepMs().get(Setup.NO_LISTENER).median();
       double all = t.overhead(Setup.TRAINWATCH);
       double stats = t.overhead(Setup.TRAINWATCH_IN_MEMORY);
       if (stats > all) {
-        out.append("trainwatch's listener measured ").append(signedPercent(stats)).append(" with its events kept ")
-            .append("in memory and ").append(signedPercent(all)).append(" publishing them to Kafka. Publishing ")
-            .append("cannot cost less than not publishing, so the difference between these two is within this ")
-            .append("run's noise (see the spread over rounds), and neither figure is precise to better than that.")
+        out.append("trainwatch's listener measured ")
+            .append(signedPercent(stats))
+            .append(" with its events kept ")
+            .append("in memory and ")
+            .append(signedPercent(all))
+            .append(" publishing them to Kafka. Publishing ")
+            .append(
+                "cannot cost less than not publishing, so the difference between these two is within this ")
+            .append(
+                "run's noise (see the spread over rounds), and neither figure is precise to better than that.")
             .append("\n\n");
       } else {
-        out.append("Of trainwatch's ").append(signedPercent(all)).append(" (about ").append(num(all * stepMs, 1))
-            .append(" ms a step), its statistics account for ").append(signedPercent(stats)).append(" (about ")
-            .append(num(stats * stepMs, 1)).append(" ms): the rest is the transport (the publisher's thread ")
-            .append("encoding and sending, the Kafka producer's I/O thread and, in this benchmark only, the ")
-            .append("in-process broker), running beside the training on the machine's ").append(r.machine().cores())
+        out.append("Of trainwatch's ")
+            .append(signedPercent(all))
+            .append(" (about ")
+            .append(num(all * stepMs, 1))
+            .append(" ms a step), its statistics account for ")
+            .append(signedPercent(stats))
+            .append(" (about ")
+            .append(num(stats * stepMs, 1))
+            .append(" ms): the rest is the transport (the publisher's thread ")
+            .append(
+                "encoding and sending, the Kafka producer's I/O thread and, in this benchmark only, the ")
+            .append("in-process broker), running beside the training on the machine's ")
+            .append(r.machine().cores())
             .append(" cores.\n\n");
       }
     }
-    out.append("StatsListener's overhead is **").append(ratio(t.statsOverTrainwatch()))
-        .append("** trainwatch's (target ≥ ").append(ratio(STATS_RATIO_TARGET)).append("). trainwatch's publisher: ")
-        .append(count(tr.published().published())).append(" events published, ")
-        .append(count(tr.published().delivered())).append(" acknowledged by the broker, ")
-        .append(count(tr.published().lost())).append(" lost.\n\n");
+    out.append("StatsListener's overhead is **")
+        .append(ratio(t.statsOverTrainwatch()))
+        .append("** trainwatch's (target ≥ ")
+        .append(ratio(STATS_RATIO_TARGET))
+        .append("). trainwatch's publisher: ")
+        .append(count(tr.published().published()))
+        .append(" events published, ")
+        .append(count(tr.published().delivered()))
+        .append(" acknowledged by the broker, ")
+        .append(count(tr.published().lost()))
+        .append(" lost.\n\n");
   }
 
   private void memory() {
@@ -351,36 +583,73 @@ public final class BenchReport {
     MemoryBench.Settings s = m.settings();
     out.append("## 4. Memory and scale\n\n");
     if (m.failure() != null) {
-      out.append("The monitor did **not** fit ").append(count(s.runs())).append(" runs in `-Xmx")
-          .append(s.heapLimit()).append("`:\n\n```\n").append(m.failure()).append("\n```\n\n");
+      out.append("The monitor did **not** fit ")
+          .append(count(s.runs()))
+          .append(" runs in `-Xmx")
+          .append(s.heapLimit())
+          .append("`:\n\n```\n")
+          .append(m.failure())
+          .append("\n```\n\n");
       return;
     }
-    out.append("State sizes are the latest value of each key in the monitor's changelog topics, i.e. exactly what ")
-        .append("it stores and restores. Ordinary runs had sent ").append(s.batchesPerRun()).append(" batches; ")
-        .append(count(s.longRuns())).append(" long runs had sent ").append(count(s.longRunBatches()))
+    out.append(
+            "State sizes are the latest value of each key in the monitor's changelog topics, i.e. exactly what ")
+        .append("it stores and restores. Ordinary runs had sent ")
+        .append(s.batchesPerRun())
+        .append(" batches; ")
+        .append(count(s.longRuns()))
+        .append(" long runs had sent ")
+        .append(count(s.longRunBatches()))
         .append(" (every history window full, the largest a state gets).\n\n");
     List<List<String>> rows = new ArrayList<>();
     addStateRows(rows, "ordinary runs", m.fleetState());
     addStateRows(rows, "long runs", m.longRunState());
-    out.append(table(List.of("runs", "store", "keys", "median B", "p99 B", "max B"), rows)).append('\n');
-    out.append("Per run, all stores and the key together: **").append(count(m.medianRunStateBytes()))
-        .append(" B** median, **").append(count(m.maxRunStateBytes())).append(" B** largest (target ≤ 1,024 B).\n\n");
-    out.append("Heap: the monitor ran alone in a child JVM with `-Xmx").append(s.heapLimit())
-        .append(" -XX:+ExitOnOutOfMemoryError` over the pre-loaded fleet; once it had committed every event it ")
+    out.append(table(List.of("runs", "store", "keys", "median B", "p99 B", "max B"), rows))
+        .append('\n');
+    out.append("Per run, all stores and the key together: **")
+        .append(count(m.medianRunStateBytes()))
+        .append(" B** median, **")
+        .append(count(m.maxRunStateBytes()))
+        .append(" B** largest (target ≤ 1,024 B).\n\n");
+    out.append("Heap: the monitor ran alone in a child JVM with `-Xmx")
+        .append(s.heapLimit())
+        .append(
+            " -XX:+ExitOnOutOfMemoryError` over the pre-loaded fleet; once it had committed every event it ")
         .append("collected garbage and read its heap in use (live objects):\n\n");
-    out.append(table(List.of("fleet", "live heap", "resident memory (RSS)"), List.of(
-        List.of(count(s.baselineRuns()) + " runs", num(m.baselineHeapBytes() / MIB, 1) + " MiB", ""),
-        List.of(count(s.runs()) + " runs", num(m.fleetHeapBytes() / MIB, 1) + " MiB",
-            num(m.fleetRssKiB() / 1024.0, 0) + " MiB")))).append('\n');
-    out.append("Each run beyond the first ").append(count(s.baselineRuns())).append(" costs **")
-        .append(count(m.marginalHeapBytesPerRun())).append(" B** of heap. (The monitor caught up with the full ")
-        .append("fleet at ").append(count(m.fleetEventsPerSecond())).append(" events/s in that JVM.)\n\n");
+    out.append(
+            table(
+                List.of("fleet", "live heap", "resident memory (RSS)"),
+                List.of(
+                    List.of(
+                        count(s.baselineRuns()) + " runs",
+                        num(m.baselineHeapBytes() / MIB, 1) + " MiB",
+                        ""),
+                    List.of(
+                        count(s.runs()) + " runs",
+                        num(m.fleetHeapBytes() / MIB, 1) + " MiB",
+                        num(m.fleetRssKiB() / 1024.0, 0) + " MiB"))))
+        .append('\n');
+    out.append("Each run beyond the first ")
+        .append(count(s.baselineRuns()))
+        .append(" costs **")
+        .append(count(m.marginalHeapBytesPerRun()))
+        .append(" B** of heap. (The monitor caught up with the full ")
+        .append("fleet at ")
+        .append(count(m.fleetEventsPerSecond()))
+        .append(" events/s in that JVM.)\n\n");
   }
 
-  private static void addStateRows(List<List<String>> rows, String label, List<ChangelogSizes.StoreSize> stores) {
+  private static void addStateRows(
+      List<List<String>> rows, String label, List<ChangelogSizes.StoreSize> stores) {
     for (ChangelogSizes.StoreSize st : stores) {
-      rows.add(List.of(label, st.store(), count(st.keys()), count(st.medianBytes()), count(st.p99Bytes()),
-          count(st.maxBytes())));
+      rows.add(
+          List.of(
+              label,
+              st.store(),
+              count(st.keys()),
+              count(st.medianBytes()),
+              count(st.p99Bytes()),
+              count(st.maxBytes())));
     }
   }
 
@@ -390,24 +659,51 @@ public final class BenchReport {
       return;
     }
     out.append("## 5. Cost curve\n\n");
-    out.append("The same measurements at ").append(c.size()).append(" fleet sizes, everything else unchanged: ")
-        .append(count(r.plan().costBatches())).append(" pre-loaded batches per size for throughput (")
-        .append(plural(r.plan().costRepetitions(), "repetition")).append("), and ")
-        .append(count(r.plan().costLatency().eventsPerSecond())).append(" events/s of background for latency (")
-        .append(plural(r.plan().costLatency().windows(), "window")).append(" of ")
-        .append(r.plan().costLatency().window().toSeconds()).append(" s).\n\n");
+    out.append("The same measurements at ")
+        .append(c.size())
+        .append(" fleet sizes, everything else unchanged: ")
+        .append(count(r.plan().costBatches()))
+        .append(" pre-loaded batches per size for throughput (")
+        .append(plural(r.plan().costRepetitions(), "repetition"))
+        .append("), and ")
+        .append(count(r.plan().costLatency().eventsPerSecond()))
+        .append(" events/s of background for latency (")
+        .append(plural(r.plan().costLatency().windows(), "window"))
+        .append(" of ")
+        .append(r.plan().costLatency().window().toSeconds())
+        .append(" s).\n\n");
     List<List<String>> rows = new ArrayList<>();
     double base = monitorRate(c.get(0));
     for (CostCurveSection.Point p : c) {
       Summary raw = p.throughput().rates().get(Rung.RAW);
       Summary mon = p.throughput().rates().get(Rung.MONITOR);
       Percentiles l = p.latency().pooled();
-      rows.add(List.of(p.multiplier() + "×", count(p.runs()), raw.format("%,.0f"), mon.format("%,.0f"),
-          ratio(p.throughput().monitorToRaw().median()), ratio(mon.median() / base), num(l.p50Ms(), 0),
-          num(l.p99Ms(), 0), num(l.maxMs(), 0)));
+      rows.add(
+          List.of(
+              p.multiplier() + "×",
+              count(p.runs()),
+              raw.format("%,.0f"),
+              mon.format("%,.0f"),
+              ratio(p.throughput().monitorToRaw().median()),
+              ratio(mon.median() / base),
+              num(l.p50Ms(), 0),
+              num(l.p99Ms(), 0),
+              num(l.maxMs(), 0)));
     }
-    out.append(table(List.of("size", "runs", "raw events/s", "monitor events/s", "÷ raw", "vs 1×", "p50 ms",
-        "p99 ms", "max ms"), rows)).append('\n');
+    out.append(
+            table(
+                List.of(
+                    "size",
+                    "runs",
+                    "raw events/s",
+                    "monitor events/s",
+                    "÷ raw",
+                    "vs 1×",
+                    "p50 ms",
+                    "p99 ms",
+                    "max ms"),
+                rows))
+        .append('\n');
   }
 
   private void jmh() {
@@ -415,15 +711,22 @@ public final class BenchReport {
       return;
     }
     out.append("## Micro-benchmarks (JMH)\n\n");
-    out.append("JMH 1.37, one fork, 3 × 1 s warm-up, 5 × 1 s measurement, average time; inputs cycle through 1,024 ")
-        .append("distinct generated batch events. \"Per core\" is 10⁹ ÷ ns/op: the ceiling that one operation puts ")
+    out.append(
+            "JMH 1.37, one fork, 3 × 1 s warm-up, 5 × 1 s measurement, average time; inputs cycle through 1,024 ")
+        .append(
+            "distinct generated batch events. \"Per core\" is 10⁹ ÷ ns/op: the ceiling that one operation puts ")
         .append("on a single thread.\n\n");
     List<List<String>> rows = new ArrayList<>();
     for (JmhSection.Score s : r.jmh()) {
-      rows.add(List.of("`" + s.benchmark() + "`", num(s.nsPerOp(), 0), "± " + num(s.errorNs(), 0),
-          count(1e9 / s.nsPerOp())));
+      rows.add(
+          List.of(
+              "`" + s.benchmark() + "`",
+              num(s.nsPerOp(), 0),
+              "± " + num(s.errorNs(), 0),
+              count(1e9 / s.nsPerOp())));
     }
-    out.append(table(List.of("benchmark", "ns/op", "error (99.9%)", "ops/s per core"), rows)).append('\n');
+    out.append(table(List.of("benchmark", "ns/op", "error (99.9%)", "ops/s per core"), rows))
+        .append('\n');
   }
 
   private void profile() {
@@ -432,14 +735,23 @@ public final class BenchReport {
       return;
     }
     out.append("## Where the time goes\n\n");
-    out.append("Java Flight Recorder sampled every thread every 10 ms during one extra monitor pass over item 1's ")
-        .append("fleet (not counted in its figures): ").append(count(p.allSamples())).append(" samples in ")
-        .append(num(p.recordingMs() / 1000, 1)).append(" s, ").append(count(p.samples()))
-        .append(" of them in the stream thread. GC paused the JVM ").append(count(p.gcCount())).append(" times for ")
-        .append(num(p.gcPauseMs(), 0)).append(" ms in total.\n\n");
+    out.append(
+            "Java Flight Recorder sampled every thread every 10 ms during one extra monitor pass over item 1's ")
+        .append("fleet (not counted in its figures): ")
+        .append(count(p.allSamples()))
+        .append(" samples in ")
+        .append(num(p.recordingMs() / 1000, 1))
+        .append(" s, ")
+        .append(count(p.samples()))
+        .append(" of them in the stream thread. GC paused the JVM ")
+        .append(count(p.gcCount()))
+        .append(" times for ")
+        .append(num(p.gcPauseMs(), 0))
+        .append(" ms in total.\n\n");
     out.append("Who used the CPU (all threads; the broker runs in the same JVM):\n\n");
     out.append(shareTable("thread", p.threads())).append('\n');
-    out.append("Inside the stream thread, by part of the work (a sample counts for every part on its stack):\n\n");
+    out.append(
+        "Inside the stream thread, by part of the work (a sample counts for every part on its stack):\n\n");
     out.append(shareTable("part", p.categories())).append('\n');
     out.append("Hottest methods of the stream thread (self time):\n\n");
     out.append(shareTable("method", code(p.hottest()))).append('\n');
@@ -450,8 +762,15 @@ public final class BenchReport {
   private void closingNote() {
     out.append("## Closing note\n\n");
     for (Verdict v : verdicts(r)) {
-      out.append("- **").append(v.item()).append("**: ").append(v.measured()).append(" against ").append(v.target())
-          .append(": ").append(v.met() == null ? "no target" : v.met() ? "met" : "**missed**").append(".\n");
+      out.append("- **")
+          .append(v.item())
+          .append("**: ")
+          .append(v.measured())
+          .append(" against ")
+          .append(v.target())
+          .append(": ")
+          .append(v.met() == null ? "no target" : v.met() ? "met" : "**missed**")
+          .append(".\n");
     }
     JfrProfiler.Profile p = r.throughput() == null ? null : r.throughput().profile();
     if (p != null && !p.categories().isEmpty()) {
@@ -463,11 +782,16 @@ public final class BenchReport {
         top.add(percent(s.fraction()) + " " + s.name());
       }
       out.append(String.join(", ", top)).append(". ");
-      JfrProfiler.Share stream = p.threads().stream().filter(s -> s.name().contains("stream thread")).findFirst()
-          .orElse(null);
+      JfrProfiler.Share stream =
+          p.threads().stream()
+              .filter(s -> s.name().contains("stream thread"))
+              .findFirst()
+              .orElse(null);
       if (stream != null) {
-        out.append("The stream thread took ").append(percent(stream.fraction()))
-            .append(" of all samples in the JVM; the rest went to the in-process broker and the clients' I/O ")
+        out.append("The stream thread took ")
+            .append(percent(stream.fraction()))
+            .append(
+                " of all samples in the JVM; the rest went to the in-process broker and the clients' I/O ")
             .append("threads, which share the machine's cores with it.");
       }
       out.append('\n');
@@ -476,20 +800,27 @@ public final class BenchReport {
     if (t != null && t.rates().containsKey(Rung.DECODE)) {
       double raw = t.rates().get(Rung.RAW).median();
       double decode = t.rates().get(Rung.DECODE).median() / raw;
-      out.append("\nThe ladder in item 1 splits the gap to the raw consumer: JSON decoding alone brings a single ")
-          .append("thread to ").append(ratio(decode)).append(" of the raw rate");
+      out.append(
+              "\nThe ladder in item 1 splits the gap to the raw consumer: JSON decoding alone brings a single ")
+          .append("thread to ")
+          .append(ratio(decode))
+          .append(" of the raw rate");
       if (t.rates().containsKey(Rung.STREAMS)) {
-        out.append("; Kafka Streams with exactly-once and a changelogged per-run store, without decoding, to ")
+        out.append(
+                "; Kafka Streams with exactly-once and a changelogged per-run store, without decoding, to ")
             .append(ratio(t.rates().get(Rung.STREAMS).median() / raw));
       }
       if (t.rates().containsKey(Rung.REFERENCE)) {
         out.append("; both together (the minimal app) to ")
             .append(ratio(t.rates().get(Rung.REFERENCE).median() / raw));
       }
-      out.append(". What the monitor adds on top of that is its own work (rules, state encoding, caching).");
+      out.append(
+          ". What the monitor adds on top of that is its own work (rules, state encoding, caching).");
       if (decode < THROUGHPUT_TARGET) {
-        out.append(" Decoding alone already runs below the target of ").append(ratio(THROUGHPUT_TARGET))
-            .append(": with events decoded by the current `EventCodec`, no single thread that reads every event ")
+        out.append(" Decoding alone already runs below the target of ")
+            .append(ratio(THROUGHPUT_TARGET))
+            .append(
+                ": with events decoded by the current `EventCodec`, no single thread that reads every event ")
             .append("can meet it, whatever the rest costs.");
       }
       out.append('\n');
@@ -498,7 +829,8 @@ public final class BenchReport {
   }
 
   private void whatWasTried() {
-    // The hand-maintained notes as they are in the work tree when the report is written, so that notes written
+    // The hand-maintained notes as they are in the work tree when the report is written, so that
+    // notes written
     // while a long run goes on make it in; the copy packaged with the classes otherwise.
     Path notes = Path.of(NOTES_SOURCE);
     if (Files.isRegularFile(notes)) {
@@ -527,7 +859,9 @@ public final class BenchReport {
   }
 
   private static List<JfrProfiler.Share> code(List<JfrProfiler.Share> shares) {
-    return shares.stream().map(s -> new JfrProfiler.Share("`" + s.name() + "`", s.samples(), s.fraction())).toList();
+    return shares.stream()
+        .map(s -> new JfrProfiler.Share("`" + s.name() + "`", s.samples(), s.fraction()))
+        .toList();
   }
 
   private static double monitorRate(CostCurveSection.Point p) {

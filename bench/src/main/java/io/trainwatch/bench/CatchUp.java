@@ -15,8 +15,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
- * Runs a {@link StreamsApp} over a pre-loaded topic from the beginning until it has committed every input record,
- * and times it: from its first record to the commit of its last (startup excluded, reported apart).
+ * Runs a {@link StreamsApp} over a pre-loaded topic from the beginning until it has committed every
+ * input record, and times it: from its first record to the commit of its last (startup excluded,
+ * reported apart).
  */
 public final class CatchUp {
 
@@ -26,7 +27,8 @@ public final class CatchUp {
   private CatchUp() {}
 
   /**
-   * Starts {@code app} with a fresh application id and empty state, waits until it has committed {@code end}, stops it.
+   * Starts {@code app} with a fresh application id and empty state, waits until it has committed
+   * {@code end}, stops it.
    *
    * @param overrides settings added to the app's own, after the benchmark's interceptor
    * @param timeout how long to wait for the app to catch up before giving up
@@ -43,7 +45,8 @@ public final class CatchUp {
 
   /**
    * As {@link #run(StreamsApp, String, Map, Map, Duration)}, with a given application id, calling
-   * {@code whileCaughtUp} once the app has committed everything and before it is stopped (to measure its memory).
+   * {@code whileCaughtUp} once the app has committed everything and before it is stopped (to
+   * measure its memory).
    */
   public static Throughput run(
       StreamsApp app,
@@ -55,7 +58,8 @@ public final class CatchUp {
       Runnable whileCaughtUp) {
     Path stateDir = tempDir();
     Map<String, Object> config = new HashMap<>();
-    config.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG),
+    config.put(
+        StreamsConfig.mainConsumerPrefix(ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG),
         FirstRecordInterceptor.class.getName());
     config.putAll(overrides);
     long records = end.values().stream().mapToLong(Long::longValue).sum();
@@ -67,8 +71,15 @@ public final class CatchUp {
       long deadline = start + timeout.toNanos();
       while (!probe.caughtUp(applicationId, end)) {
         if (System.nanoTime() > deadline) {
-          throw new IllegalStateException(app.name() + " did not commit all " + records + " records within "
-              + timeout.toSeconds() + " s (committed: " + probe.committed(applicationId) + ")");
+          throw new IllegalStateException(
+              app.name()
+                  + " did not commit all "
+                  + records
+                  + " records within "
+                  + timeout.toSeconds()
+                  + " s (committed: "
+                  + probe.committed(applicationId)
+                  + ")");
         }
         sleep(POLL);
       }
@@ -79,7 +90,8 @@ public final class CatchUp {
     }
     long first = FirstRecordInterceptor.firstRecordNs();
     if (first == 0) {
-      throw new IllegalStateException(app.name() + " committed without consuming: is the interceptor configured?");
+      throw new IllegalStateException(
+          app.name() + " committed without consuming: is the interceptor configured?");
     }
     return new Throughput(records, done - first, done - start);
   }

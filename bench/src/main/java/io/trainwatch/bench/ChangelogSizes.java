@@ -14,15 +14,16 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Per-run state size as the monitor really stores it: the latest value of each key in each of an application's
- * changelog topics, which is exactly the serialized state a restore reads back.
+ * Per-run state size as the monitor really stores it: the latest value of each key in each of an
+ * application's changelog topics, which is exactly the serialized state a restore reads back.
  */
 public final class ChangelogSizes {
 
   /**
    * Sizes of one store's current values.
    *
-   * @param store the store name (the changelog topic without the application id and {@code -changelog})
+   * @param store the store name (the changelog topic without the application id and {@code
+   *     -changelog})
    * @param keys live keys (runs)
    * @param medianBytes median serialized value size
    * @param p99Bytes 99th percentile (nearest rank)
@@ -30,19 +31,29 @@ public final class ChangelogSizes {
    * @param meanKeyBytes mean key size (the run id)
    */
   public record StoreSize(
-      String store, int keys, long medianBytes, long p99Bytes, long maxBytes, double meanKeyBytes) {}
+      String store,
+      int keys,
+      long medianBytes,
+      long p99Bytes,
+      long maxBytes,
+      double meanKeyBytes) {}
 
   private ChangelogSizes() {}
 
-  /** Reads every changelog topic of {@code applicationId} to its end, counting the keys that match. */
-  public static List<StoreSize> measure(String bootstrapServers, String applicationId, Predicate<String> keys) {
+  /**
+   * Reads every changelog topic of {@code applicationId} to its end, counting the keys that match.
+   */
+  public static List<StoreSize> measure(
+      String bootstrapServers, String applicationId, Predicate<String> keys) {
     List<StoreSize> out = new ArrayList<>();
     try (TopicProbe probe = new TopicProbe(bootstrapServers)) {
       String prefix = applicationId + "-";
       for (String topic : new java.util.TreeSet<>(probe.topics())) {
         if (topic.startsWith(prefix) && topic.endsWith("-changelog")) {
           String store = topic.substring(prefix.length(), topic.length() - "-changelog".length());
-          out.add(measureTopic(bootstrapServers, store, probe.endOffsets(probe.partitions(topic)), keys));
+          out.add(
+              measureTopic(
+                  bootstrapServers, store, probe.endOffsets(probe.partitions(topic)), keys));
         }
       }
     }
@@ -50,12 +61,22 @@ public final class ChangelogSizes {
   }
 
   private static StoreSize measureTopic(
-      String bootstrapServers, String store, Map<TopicPartition, Long> end, Predicate<String> keys) {
+      String bootstrapServers,
+      String store,
+      Map<TopicPartition, Long> end,
+      Predicate<String> keys) {
     Map<String, Integer> latest = new HashMap<>();
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new StringDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false),
+            new StringDeserializer(),
+            new ByteArrayDeserializer())) {
       consumer.assign(end.keySet());
       consumer.seekToBeginning(end.keySet());
       while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
@@ -72,12 +93,20 @@ public final class ChangelogSizes {
       }
     }
     long[] sizes = latest.values().stream().mapToLong(Integer::longValue).sorted().toArray();
-    double meanKey = latest.keySet().stream().mapToInt(k -> k.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
-        .average().orElse(0);
+    double meanKey =
+        latest.keySet().stream()
+            .mapToInt(k -> k.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+            .average()
+            .orElse(0);
     if (sizes.length == 0) {
       return new StoreSize(store, 0, 0, 0, 0, 0);
     }
-    return new StoreSize(store, sizes.length, Percentiles.nearestRank(sizes, 50), Percentiles.nearestRank(sizes, 99),
-        sizes[sizes.length - 1], meanKey);
+    return new StoreSize(
+        store,
+        sizes.length,
+        Percentiles.nearestRank(sizes, 50),
+        Percentiles.nearestRank(sizes, 99),
+        sizes[sizes.length - 1],
+        meanKey);
   }
 }

@@ -6,9 +6,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * Who used the machine's CPU while a section ran: this benchmark (its JVM and the child JVMs it waited for) or other
- * processes. On a shared machine the second figure says whether a section's timings were disturbed. Read from
- * {@code /proc/stat} and {@code /proc/self/stat}; {@link #available()} is false elsewhere.
+ * Who used the machine's CPU while a section ran: this benchmark (its JVM and the child JVMs it
+ * waited for) or other processes. On a shared machine the second figure says whether a section's
+ * timings were disturbed. Read from {@code /proc/stat} and {@code /proc/self/stat}; {@link
+ * #available()} is false elsewhere.
  */
 public final class CpuUsage {
 
@@ -22,7 +23,8 @@ public final class CpuUsage {
    * @param busyTicks ticks not idle and not waiting for I/O
    * @param ownTicks ticks of this process and its reaped children
    */
-  public record Snapshot(long nanoTime, long totalTicks, long busyTicks, long ownTicks, double loadAverage1m) {}
+  public record Snapshot(
+      long nanoTime, long totalTicks, long busyTicks, long ownTicks, double loadAverage1m) {}
 
   /**
    * What happened between two snapshots.
@@ -32,7 +34,8 @@ public final class CpuUsage {
    * @param others share of the whole machine other processes used, in [0, 1]
    * @param loadAverage1m the 1-minute load average at the end
    */
-  public record Share(String section, Duration elapsed, double own, double others, double loadAverage1m) {
+  public record Share(
+      String section, Duration elapsed, double own, double others, double loadAverage1m) {
 
     /** Whether other work took enough of the machine to distort this section's absolute figures. */
     public boolean disturbed() {
@@ -54,7 +57,8 @@ public final class CpuUsage {
     long own = -1;
     double load = -1;
     try {
-      // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest is already in user)
+      // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest is already in
+      // user)
       String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
       long idle = Long.parseLong(cpu[4]) + Long.parseLong(cpu[5]);
       total = 0;
@@ -63,9 +67,14 @@ public final class CpuUsage {
       }
       busy = total - idle;
       String stat = Files.readString(Path.of("/proc/self/stat"));
-      // Fields after the command name (which may contain spaces): state is field 3, utime 14 ... cstime 17.
+      // Fields after the command name (which may contain spaces): state is field 3, utime 14 ...
+      // cstime 17.
       String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
-      own = Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+      own =
+          Long.parseLong(f[11])
+              + Long.parseLong(f[12])
+              + Long.parseLong(f[13])
+              + Long.parseLong(f[14]);
       load = Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+")[0]);
     } catch (IOException | RuntimeException e) {
       // Not Linux, or /proc is hidden: the report says "unknown".
@@ -73,7 +82,10 @@ public final class CpuUsage {
     return new Snapshot(System.nanoTime(), total, busy, own, load);
   }
 
-  /** The machine's use between {@code from} and {@code to}, or {@code null} when the counters are missing. */
+  /**
+   * The machine's use between {@code from} and {@code to}, or {@code null} when the counters are
+   * missing.
+   */
   public static Share between(String section, Snapshot from, Snapshot to) {
     Duration elapsed = Duration.ofNanos(to.nanoTime() - from.nanoTime());
     long total = to.totalTicks() - from.totalTicks();

@@ -8,9 +8,10 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Notes when a Kafka Streams application's main consumer hands out its first records, so throughput is measured from
- * the first record to the last commit and excludes startup (group join, {@code initTransactions}, task creation).
- * One application is measured at a time: {@link #reset()} before starting it.
+ * Notes when a Kafka Streams application's main consumer hands out its first records, so throughput
+ * is measured from the first record to the last commit and excludes startup (group join, {@code
+ * initTransactions}, task creation). One application is measured at a time: {@link #reset()} before
+ * starting it.
  */
 public final class FirstRecordInterceptor implements ConsumerInterceptor<byte[], byte[]> {
 
@@ -21,7 +22,9 @@ public final class FirstRecordInterceptor implements ConsumerInterceptor<byte[],
     FIRST_NS.set(0);
   }
 
-  /** {@link System#nanoTime()} of the first non-empty poll since {@link #reset()}, or 0 if none yet. */
+  /**
+   * {@link System#nanoTime()} of the first non-empty poll since {@link #reset()}, or 0 if none yet.
+   */
   public static long firstRecordNs() {
     return FIRST_NS.get();
   }

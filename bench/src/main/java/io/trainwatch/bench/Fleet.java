@@ -12,12 +12,16 @@ import java.util.SplittableRandom;
 /**
  * A simulated fleet of concurrent training runs, a few percent of them faulty.
  *
- * <p>{@link #events} interleaves the runs the way a shared topic sees them: in rounds, each round one batch of every
- * run in a fresh random order, each run's {@code run_started} just before its first batch. Same spec, same events.
+ * <p>{@link #events} interleaves the runs the way a shared topic sees them: in rounds, each round
+ * one batch of every run in a fresh random order, each run's {@code run_started} just before its
+ * first batch. Same spec, same events.
  */
 public final class Fleet {
 
-  /** Share of healthy runs whose loss is legitimately negative (Gaussian NLL): a monitor must stay quiet on them. */
+  /**
+   * Share of healthy runs whose loss is legitimately negative (Gaussian NLL): a monitor must stay
+   * quiet on them.
+   */
   static final double GAUSSIAN_NLL_SHARE = 0.05;
 
   private static final RunProfile[] FAULTS = {
@@ -47,10 +51,12 @@ public final class Fleet {
   }
 
   /**
-   * The pre-load stream: {@code batchEvents} batches plus one {@code run_started} per run that gets a batch.
+   * The pre-load stream: {@code batchEvents} batches plus one {@code run_started} per run that gets
+   * a batch.
    *
    * @param startMs timestamp of the first event
-   * @param spacingMicros timestamp distance between consecutive events (100 = a nominal 10,000 events/s)
+   * @param spacingMicros timestamp distance between consecutive events (100 = a nominal 10,000
+   *     events/s)
    */
   public Iterator<TrainingEvent> events(long batchEvents, long startMs, long spacingMicros) {
     if (batchEvents < 0) {
@@ -78,7 +84,8 @@ public final class Fleet {
       if (k < faulty) {
         profiles[index] = FAULTS[k % FAULTS.length];
       } else {
-        profiles[index] = random.nextDouble() < GAUSSIAN_NLL_SHARE ? RunProfile.GAUSSIAN_NLL : RunProfile.HEALTHY;
+        profiles[index] =
+            random.nextDouble() < GAUSSIAN_NLL_SHARE ? RunProfile.GAUSSIAN_NLL : RunProfile.HEALTHY;
       }
     }
     int digits = String.valueOf(spec.runs() - 1).length();

@@ -18,7 +18,8 @@ public record FleetSpec(String runIdPrefix, int runs, double faultyFraction, lon
       throw new IllegalArgumentException("runs=" + runs + ": must be >= 1");
     }
     if (!(faultyFraction >= 0 && faultyFraction <= 1)) {
-      throw new IllegalArgumentException("faultyFraction=" + faultyFraction + ": must be in [0, 1]");
+      throw new IllegalArgumentException(
+          "faultyFraction=" + faultyFraction + ": must be in [0, 1]");
     }
   }
 }

@@ -11,13 +11,14 @@ import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The child JVM of item 4: runs one application over everything on {@link Topics#EVENTS}, then, still running with
- * all runs in its state, collects garbage and prints its live heap and resident memory on the last stdout line as
- * {@code HEAP_PROBE heapUsedBytes=... rssKiB=... eventsPerSecond=...}. Started with the heap limit under test
- * ({@code -Xmx512m}) and {@code -XX:+ExitOnOutOfMemoryError}, so "it fits" means it finished.
+ * The child JVM of item 4: runs one application over everything on {@link Topics#EVENTS}, then,
+ * still running with all runs in its state, collects garbage and prints its live heap and resident
+ * memory on the last stdout line as {@code HEAP_PROBE heapUsedBytes=... rssKiB=...
+ * eventsPerSecond=...}. Started with the heap limit under test ({@code -Xmx512m}) and {@code
+ * -XX:+ExitOnOutOfMemoryError}, so "it fits" means it finished.
  *
- * <p>Arguments: {@code BOOTSTRAP APPLICATION_ID TIMEOUT_SECONDS APP [--monitor-config FILE] [KEY=VALUE...]} (the
- * application as {@link AppSpec#toArgs()} writes it).
+ * <p>Arguments: {@code BOOTSTRAP APPLICATION_ID TIMEOUT_SECONDS APP [--monitor-config FILE]
+ * [KEY=VALUE...]} (the application as {@link AppSpec#toArgs()} writes it).
  */
 public final class HeapProbe {
 
@@ -28,21 +29,35 @@ public final class HeapProbe {
 
   public static void main(String[] args) {
     if (args.length < 4) {
-      System.err.println("usage: HeapProbe BOOTSTRAP APPLICATION_ID TIMEOUT_SECONDS APP [--monitor-config FILE] "
-          + "[KEY=VALUE...]");
+      System.err.println(
+          "usage: HeapProbe BOOTSTRAP APPLICATION_ID TIMEOUT_SECONDS APP [--monitor-config FILE] "
+              + "[KEY=VALUE...]");
       System.exit(2);
     }
-    StreamsApp app = AppSpec.fromArgs(java.util.Arrays.asList(args).subList(3, args.length)).create();
+    StreamsApp app =
+        AppSpec.fromArgs(java.util.Arrays.asList(args).subList(3, args.length)).create();
     String bootstrap = args[0];
     Map<TopicPartition, Long> end;
     try (TopicProbe probe = new TopicProbe(bootstrap)) {
       end = probe.endOffsets(probe.partitions(Topics.EVENTS));
     }
     long[] heap = new long[1];
-    Throughput t = CatchUp.run(app, bootstrap, args[1], end, Map.of(), Duration.ofSeconds(Long.parseLong(args[2])),
-        () -> heap[0] = liveHeapBytes());
-    System.out.printf(Locale.ROOT, "%s heapUsedBytes=%d rssKiB=%d eventsPerSecond=%.0f%n", RESULT, heap[0],
-        residentKiB(), t.recordsPerSecond());
+    Throughput t =
+        CatchUp.run(
+            app,
+            bootstrap,
+            args[1],
+            end,
+            Map.of(),
+            Duration.ofSeconds(Long.parseLong(args[2])),
+            () -> heap[0] = liveHeapBytes());
+    System.out.printf(
+        Locale.ROOT,
+        "%s heapUsedBytes=%d rssKiB=%d eventsPerSecond=%.0f%n",
+        RESULT,
+        heap[0],
+        residentKiB(),
+        t.recordsPerSecond());
     System.exit(0);
   }
 

@@ -19,9 +19,10 @@ import jdk.jfr.consumer.RecordedStackTrace;
 import jdk.jfr.consumer.RecordingFile;
 
 /**
- * Samples this JVM with Java Flight Recorder while a benchmark runs, then says where one thread's time went: the
- * hottest methods (self time), the share of samples inside each {@link Category}, the allocation hot spots and the GC
- * pauses. The same data {@code jfr print --events jdk.ExecutionSample} shows, aggregated.
+ * Samples this JVM with Java Flight Recorder while a benchmark runs, then says where one thread's
+ * time went: the hottest methods (self time), the share of samples inside each {@link Category},
+ * the allocation hot spots and the GC pauses. The same data {@code jfr print --events
+ * jdk.ExecutionSample} shows, aggregated.
  */
 public final class JfrProfiler implements AutoCloseable {
 
@@ -42,7 +43,8 @@ public final class JfrProfiler implements AutoCloseable {
    * @param samples execution samples of the profiled threads
    * @param allSamples execution samples of every thread (the broker and clients share the CPU)
    * @param hottest methods on top of the stack, by share of samples (self time)
-   * @param categories share of samples with the category's frame on the stack (a sample can be in several)
+   * @param categories share of samples with the category's frame on the stack (a sample can be in
+   *     several)
    * @param threads share of all samples per thread group
    * @param allocations top allocation sites of the profiled threads, weighted by sampled bytes
    * @param gcPauseMs total GC pause time during the recording
@@ -82,7 +84,8 @@ public final class JfrProfiler implements AutoCloseable {
   /**
    * Stops the recording and aggregates it.
    *
-   * @param profiledThread which threads' samples to break down (e.g. names containing {@code StreamThread})
+   * @param profiledThread which threads' samples to break down (e.g. names containing {@code
+   *     StreamThread})
    * @param categories the parts of the work to report, in report order
    * @param top how many hottest methods and allocation sites to keep
    */
@@ -113,7 +116,11 @@ public final class JfrProfiler implements AutoCloseable {
   }
 
   private static Profile aggregate(
-      Path file, Predicate<String> profiled, List<Category> categories, int top, double recordingMs) {
+      Path file,
+      Predicate<String> profiled,
+      List<Category> categories,
+      int top,
+      double recordingMs) {
     long samples = 0;
     long allSamples = 0;
     Map<String, Long> self = new HashMap<>();
@@ -133,7 +140,8 @@ public final class JfrProfiler implements AutoCloseable {
           gcCount++;
           continue;
         }
-        String thread = threadName(e, type.equals("jdk.ExecutionSample") ? "sampledThread" : "eventThread");
+        String thread =
+            threadName(e, type.equals("jdk.ExecutionSample") ? "sampledThread" : "eventThread");
         RecordedStackTrace stack = e.getStackTrace();
         if (type.equals("jdk.ExecutionSample")) {
           allSamples++;
@@ -144,21 +152,35 @@ public final class JfrProfiler implements AutoCloseable {
           samples++;
           self.merge(frameName(stack.getFrames().get(0)), 1L, Long::sum);
           for (Category c : categories) {
-            if (stack.getFrames().stream().anyMatch(f -> frameName(f).startsWith(c.framePrefix()))) {
+            if (stack.getFrames().stream()
+                .anyMatch(f -> frameName(f).startsWith(c.framePrefix()))) {
               inCategory.merge(c.name(), 1L, Long::sum);
             }
           }
-        } else if (type.equals("jdk.ObjectAllocationSample") && profiled.test(thread) && stack != null) {
+        } else if (type.equals("jdk.ObjectAllocationSample")
+            && profiled.test(thread)
+            && stack != null) {
           long weight = e.getLong("weight");
           allocTotal += weight;
-          allocBytes.merge(firstOwnFrame(stack) + " → " + e.getClass("objectClass").getName(), weight, Long::sum);
+          allocBytes.merge(
+              firstOwnFrame(stack) + " → " + e.getClass("objectClass").getName(),
+              weight,
+              Long::sum);
         }
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the JFR recording", e);
     }
-    return new Profile(samples, allSamples, topShares(self, samples, top), shares(inCategory, samples),
-        topShares(threads, allSamples, 8), topShares(allocBytes, allocTotal, top), gcPauseMs, gcCount, recordingMs);
+    return new Profile(
+        samples,
+        allSamples,
+        topShares(self, samples, top),
+        shares(inCategory, samples),
+        topShares(threads, allSamples, 8),
+        topShares(allocBytes, allocTotal, top),
+        gcPauseMs,
+        gcCount,
+        recordingMs);
   }
 
   private static String threadName(RecordedEvent e, String field) {
@@ -169,7 +191,10 @@ public final class JfrProfiler implements AutoCloseable {
     return t.getJavaName() != null ? t.getJavaName() : String.valueOf(t.getOSName());
   }
 
-  /** Groups threads by role, so the table says who used the CPU: the monitor, the broker, the clients. */
+  /**
+   * Groups threads by role, so the table says who used the CPU: the monitor, the broker, the
+   * clients.
+   */
   static String threadGroup(String thread) {
     if (thread.contains("StreamThread")) {
       return "Kafka Streams stream thread (the monitor)";
@@ -177,9 +202,15 @@ public final class JfrProfiler implements AutoCloseable {
     if (thread.contains("kafka-producer-network-thread")) {
       return "producer I/O threads (monitor's and load generator's)";
     }
-    if (thread.startsWith("data-plane-kafka") || thread.startsWith("kafka-") || thread.contains("broker")
-        || thread.contains("RaftManager") || thread.contains("controller") || thread.contains("ReplicaFetcher")
-        || thread.contains("log-cleaner") || thread.contains("quorum") || thread.contains("group-coordinator")
+    if (thread.startsWith("data-plane-kafka")
+        || thread.startsWith("kafka-")
+        || thread.contains("broker")
+        || thread.contains("RaftManager")
+        || thread.contains("controller")
+        || thread.contains("ReplicaFetcher")
+        || thread.contains("log-cleaner")
+        || thread.contains("quorum")
+        || thread.contains("group-coordinator")
         || thread.contains("transaction")) {
       return "Kafka broker (in-process)";
     }

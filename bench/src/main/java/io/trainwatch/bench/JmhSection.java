@@ -13,7 +13,10 @@ import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.VerboseMode;
 
-/** Runs the JMH micro-benchmarks (each in a forked JVM, as JMH requires) and keeps their scores for the report. */
+/**
+ * Runs the JMH micro-benchmarks (each in a forked JVM, as JMH requires) and keeps their scores for
+ * the report.
+ */
 public final class JmhSection {
 
   /**
@@ -45,7 +48,9 @@ public final class JmhSection {
       for (String param : r.getParams().getParamsKeys()) {
         shortName += " (" + param + "=" + r.getParams().getParam(param) + ")";
       }
-      scores.add(new Score(shortName, r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()));
+      scores.add(
+          new Score(
+              shortName, r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()));
     }
     scores.sort(java.util.Comparator.comparing(Score::benchmark));
     return scores;
@@ -53,6 +58,7 @@ public final class JmhSection {
 
   /** The suite's benchmarks. */
   public static List<Class<?>> all() {
-    return List.of(EventCodecBenchmark.class, JsonParseBenchmark.class, RunStateCodecBenchmark.class);
+    return List.of(
+        EventCodecBenchmark.class, JsonParseBenchmark.class, RunStateCodecBenchmark.class);
   }
 }

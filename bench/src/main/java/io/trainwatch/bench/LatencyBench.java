@@ -30,13 +30,14 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Item 2: time from a trainer's send of the batch that triggers an alert to that alert being readable by a
- * {@code read_committed} consumer, under a steady background load of healthy runs.
+ * Item 2: time from a trainer's send of the batch that triggers an alert to that alert being
+ * readable by a {@code read_committed} consumer, under a steady background load of healthy runs.
  *
- * <p>Faulty runs are injected at an even pace during each measurement window; each sends a batch every
- * {@link Settings#faultStep} until its first alert arrives. The alert names its run and step, so the latency is
- * measured from the send of exactly the batch that made the rule fire, whatever the rule's patience. The monitor
- * must already be running on the broker and have created {@link Topics#ALERTS}.
+ * <p>Faulty runs are injected at an even pace during each measurement window; each sends a batch
+ * every {@link Settings#faultStep} until its first alert arrives. The alert names its run and step,
+ * so the latency is measured from the send of exactly the batch that made the rule fire, whatever
+ * the rule's patience. The monitor must already be running on the broker and have created {@link
+ * Topics#ALERTS}.
  */
 public final class LatencyBench {
 
@@ -45,7 +46,8 @@ public final class LatencyBench {
    *
    * @param backgroundRuns healthy runs sharing the background load
    * @param eventsPerSecond background load, events per second over all healthy runs
-   * @param warmup background only, before the first window (JIT, run_started of every background run)
+   * @param warmup background only, before the first window (JIT, run_started of every background
+   *     run)
    * @param window length of one measurement window (a repetition)
    * @param windows number of windows
    * @param faultsPerWindow faulty runs injected per window
@@ -64,9 +66,14 @@ public final class LatencyBench {
       long seed) {
 
     public Settings {
-      if (backgroundRuns < 1 || eventsPerSecond <= 0 || windows < 1 || faultsPerWindow < 1 || maxFaultSteps < 1) {
-        throw new IllegalArgumentException("backgroundRuns, eventsPerSecond, windows, faultsPerWindow and "
-            + "maxFaultSteps must be positive");
+      if (backgroundRuns < 1
+          || eventsPerSecond <= 0
+          || windows < 1
+          || faultsPerWindow < 1
+          || maxFaultSteps < 1) {
+        throw new IllegalArgumentException(
+            "backgroundRuns, eventsPerSecond, windows, faultsPerWindow and "
+                + "maxFaultSteps must be positive");
       }
     }
   }
@@ -81,8 +88,9 @@ public final class LatencyBench {
    * @param healthyRunsAlerted background (healthy) runs that got an alert: false positives
    * @param achievedEventsPerSecond the background rate actually sent
    * @param byProfile pooled percentiles per fault kind
-   * @param uncommitted pooled percentiles of the same alerts seen by a {@code read_uncommitted} consumer: written
-   *     to the log, transaction not yet committed; the difference is the exactly-once commit wait
+   * @param uncommitted pooled percentiles of the same alerts seen by a {@code read_uncommitted}
+   *     consumer: written to the log, transaction not yet committed; the difference is the
+   *     exactly-once commit wait
    */
   public record Result(
       List<Percentiles> perWindow,
@@ -105,7 +113,10 @@ public final class LatencyBench {
     }
   }
 
-  /** Producer settings of the simulated trainers: Kafka's defaults (linger.ms=5), lz4 like the pre-load. */
+  /**
+   * Producer settings of the simulated trainers: Kafka's defaults (linger.ms=5), lz4 like the
+   * pre-load.
+   */
   static Map<String, Object> trainerProducerConfig(String bootstrapServers) {
     return Map.of(
         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
@@ -121,8 +132,10 @@ public final class LatencyBench {
     Set<String> healthyAlerted = ConcurrentHashMap.newKeySet();
     AtomicBoolean stop = new AtomicBoolean();
     AtomicReference<Exception> watcherFailure = new AtomicReference<>();
-    AlertWatcher watcher = new AlertWatcher(bootstrapServers, true, faults, healthyAlerted, stop, watcherFailure);
-    AlertWatcher early = new AlertWatcher(bootstrapServers, false, faults, healthyAlerted, stop, watcherFailure);
+    AlertWatcher watcher =
+        new AlertWatcher(bootstrapServers, true, faults, healthyAlerted, stop, watcherFailure);
+    AlertWatcher early =
+        new AlertWatcher(bootstrapServers, false, faults, healthyAlerted, stop, watcherFailure);
     watcher.seekToEnd();
     early.seekToEnd();
     Thread watcherThread = new Thread(watcher, "bench-alert-watcher");
@@ -132,10 +145,14 @@ public final class LatencyBench {
     List<List<FaultRun>> injectedPerWindow = new ArrayList<>();
     long backgroundSent;
     double elapsedS;
-    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
-        trainerProducerConfig(bootstrapServers), new StringSerializer(), new ByteArraySerializer())) {
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(
+            trainerProducerConfig(bootstrapServers),
+            new StringSerializer(),
+            new ByteArraySerializer())) {
       producer.partitionsFor(Topics.EVENTS);
-      Background background = new Background(new Fleet(new FleetSpec("bg", s.backgroundRuns(), 0, s.seed())));
+      Background background =
+          new Background(new Fleet(new FleetSpec("bg", s.backgroundRuns(), 0, s.seed())));
       long start = System.nanoTime();
       long windowsStart = start + s.warmup().toNanos();
       long end = windowsStart + s.window().toNanos() * s.windows();
@@ -144,12 +161,14 @@ public final class LatencyBench {
       long injectEveryNs = s.window().toNanos() / s.faultsPerWindow();
       int nextFault = 0;
       int totalFaults = s.windows() * s.faultsPerWindow();
-      List<SimulatedRun> faultRuns = new Fleet(new FleetSpec("fault", totalFaults, 1.0, s.seed() + 1)).runs();
+      List<SimulatedRun> faultRuns =
+          new Fleet(new FleetSpec("fault", totalFaults, 1.0, s.seed() + 1)).runs();
       for (int w = 0; w < s.windows(); w++) {
         injectedPerWindow.add(new ArrayList<>());
       }
       long now;
-      // The background keeps going until the last faulty run is done: every alert is measured under load.
+      // The background keeps going until the last faulty run is done: every alert is measured under
+      // load.
       while ((now = System.nanoTime()) < end || !active.isEmpty()) {
         long due = (long) ((now - start) / 1e9 * s.eventsPerSecond());
         while (background.sent < due) {
@@ -179,8 +198,8 @@ public final class LatencyBench {
           }
         }
         if (watcherFailure.get() != null) {
-          throw new IllegalStateException("alert watcher failed: " + watcherFailure.get().getMessage(),
-              watcherFailure.get());
+          throw new IllegalStateException(
+              "alert watcher failed: " + watcherFailure.get().getMessage(), watcherFailure.get());
         }
         LockSupport.parkNanos(200_000);
       }
@@ -199,10 +218,12 @@ public final class LatencyBench {
   }
 
   private static void send(KafkaProducer<String, byte[]> producer, TrainingEvent e) {
-    producer.send(new ProducerRecord<>(Topics.EVENTS, null, e.tsMs(), e.runId(), EventCodec.encode(e)));
+    producer.send(
+        new ProducerRecord<>(Topics.EVENTS, null, e.tsMs(), e.runId(), EventCodec.encode(e)));
   }
 
-  private static Result summarize(List<List<FaultRun>> perWindow, int healthyAlerted, double achievedRate) {
+  private static Result summarize(
+      List<List<FaultRun>> perWindow, int healthyAlerted, double achievedRate) {
     List<Percentiles> windows = new ArrayList<>();
     List<Long> all = new ArrayList<>();
     List<Long> uncommitted = new ArrayList<>();
@@ -229,16 +250,30 @@ public final class LatencyBench {
       }
     }
     if (all.isEmpty()) {
-      throw new IllegalStateException("no alert arrived for any of the " + injected + " injected faults");
+      throw new IllegalStateException(
+          "no alert arrived for any of the " + injected + " injected faults");
     }
     Map<RunProfile, Percentiles> profiles = new java.util.EnumMap<>(RunProfile.class);
-    byProfile.forEach((p, v) -> profiles.put(p, Percentiles.ofNanos(v.stream().mapToLong(Long::longValue).toArray())));
-    return new Result(windows, Percentiles.ofNanos(all.stream().mapToLong(Long::longValue).toArray()), injected,
-        missed, healthyAlerted, achievedRate, profiles,
-        uncommitted.isEmpty() ? null : Percentiles.ofNanos(uncommitted.stream().mapToLong(Long::longValue).toArray()));
+    byProfile.forEach(
+        (p, v) ->
+            profiles.put(p, Percentiles.ofNanos(v.stream().mapToLong(Long::longValue).toArray())));
+    return new Result(
+        windows,
+        Percentiles.ofNanos(all.stream().mapToLong(Long::longValue).toArray()),
+        injected,
+        missed,
+        healthyAlerted,
+        achievedRate,
+        profiles,
+        uncommitted.isEmpty()
+            ? null
+            : Percentiles.ofNanos(uncommitted.stream().mapToLong(Long::longValue).toArray()));
   }
 
-  /** A faulty run being injected: when each of its batches was sent, and when its first alert arrived. */
+  /**
+   * A faulty run being injected: when each of its batches was sent, and when its first alert
+   * arrived.
+   */
   private static final class FaultRun {
     final SimulatedRun run;
     final AtomicLongArray sentNs;
@@ -280,8 +315,9 @@ public final class LatencyBench {
   }
 
   /**
-   * Reads alerts and matches each faulty run's first one to the send time of the batch it names. The committed
-   * watcher gives the figure and ends the faulty run; the uncommitted one only notes when the alert was written.
+   * Reads alerts and matches each faulty run's first one to the send time of the batch it names.
+   * The committed watcher gives the figure and ends the faulty run; the uncommitted one only notes
+   * when the alert was written.
    */
   private static final class AlertWatcher implements Runnable {
     private final boolean committed;
@@ -291,25 +327,39 @@ public final class LatencyBench {
     private final AtomicBoolean stop;
     private final AtomicReference<Exception> failure;
 
-    AlertWatcher(String bootstrapServers, boolean committed, Map<String, FaultRun> faults,
-        Set<String> healthyAlerted, AtomicBoolean stop, AtomicReference<Exception> failure) {
+    AlertWatcher(
+        String bootstrapServers,
+        boolean committed,
+        Map<String, FaultRun> faults,
+        Set<String> healthyAlerted,
+        AtomicBoolean stop,
+        AtomicReference<Exception> failure) {
       this.committed = committed;
-      this.consumer = new KafkaConsumer<>(Map.of(
-          ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-          ConsumerConfig.ISOLATION_LEVEL_CONFIG, committed ? "read_committed" : "read_uncommitted",
-          ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-          new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      this.consumer =
+          new KafkaConsumer<>(
+              Map.of(
+                  ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                  bootstrapServers,
+                  ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                  committed ? "read_committed" : "read_uncommitted",
+                  ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                  false),
+              new ByteArrayDeserializer(),
+              new ByteArrayDeserializer());
       this.faults = faults;
       this.healthyAlerted = healthyAlerted;
       this.stop = stop;
       this.failure = failure;
     }
 
-    /** Positions at the current end, before any fault is injected; only alerts from now on count. */
+    /**
+     * Positions at the current end, before any fault is injected; only alerts from now on count.
+     */
     void seekToEnd() {
-      List<TopicPartition> partitions = consumer.partitionsFor(Topics.ALERTS, Duration.ofSeconds(30)).stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition()))
-          .toList();
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(Topics.ALERTS, Duration.ofSeconds(30)).stream()
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
       consumer.assign(partitions);
       consumer.seekToEnd(partitions);
       partitions.forEach(consumer::position);
@@ -335,7 +385,8 @@ public final class LatencyBench {
       try {
         alert = AlertCodec.decode(value);
       } catch (InvalidEventException e) {
-        throw new IllegalStateException("the monitor wrote an alert the contract rejects: " + e.getMessage(), e);
+        throw new IllegalStateException(
+            "the monitor wrote an alert the contract rejects: " + e.getMessage(), e);
       }
       if (!alert.firing()) {
         return;

@@ -13,12 +13,14 @@ import java.util.Properties;
 import java.util.stream.Collectors;
 
 /**
- * The machine a benchmark ran on, as printed beside its figures: numbers from another machine are not comparable.
+ * The machine a benchmark ran on, as printed beside its figures: numbers from another machine are
+ * not comparable.
  *
  * @param cpuModel the CPU model name from {@code /proc/cpuinfo}, or {@code os.arch}
  * @param cores processors available to the JVM
  * @param memoryGiB physical memory, GiB (0 when unknown)
- * @param loadAverage the 1-minute load average when the benchmark started: other work on a shared machine
+ * @param loadAverage the 1-minute load average when the benchmark started: other work on a shared
+ *     machine
  */
 public record MachineInfo(
     String cpuModel,
@@ -35,18 +37,34 @@ public record MachineInfo(
   /** Describes this machine and JVM. */
   public static MachineInfo current() {
     Runtime rt = Runtime.getRuntime();
-    String cpu = readLine(Path.of("/proc/cpuinfo"), "model name").orElse(System.getProperty("os.arch"));
-    double memGiB = readLine(Path.of("/proc/meminfo"), "MemTotal")
-        .map(v -> Double.parseDouble(v.replaceAll("[^0-9]", "")) / (1024.0 * 1024.0))
-        .orElse(0.0);
-    String os = System.getProperty("os.name") + " " + System.getProperty("os.version") + " ("
-        + System.getProperty("os.arch") + ")";
-    String jvm = System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version");
+    String cpu =
+        readLine(Path.of("/proc/cpuinfo"), "model name").orElse(System.getProperty("os.arch"));
+    double memGiB =
+        readLine(Path.of("/proc/meminfo"), "MemTotal")
+            .map(v -> Double.parseDouble(v.replaceAll("[^0-9]", "")) / (1024.0 * 1024.0))
+            .orElse(0.0);
+    String os =
+        System.getProperty("os.name")
+            + " "
+            + System.getProperty("os.version")
+            + " ("
+            + System.getProperty("os.arch")
+            + ")";
+    String jvm =
+        System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version");
     String heap = String.format(Locale.ROOT, "max %d MiB", rt.maxMemory() / (1024 * 1024));
-    String gc = ManagementFactory.getGarbageCollectorMXBeans().stream()
-        .map(GarbageCollectorMXBean::getName)
-        .collect(Collectors.joining(", "));
-    return new MachineInfo(cpu, rt.availableProcessors(), memGiB, os, jvm, heap, gc,
+    String gc =
+        ManagementFactory.getGarbageCollectorMXBeans().stream()
+            .map(GarbageCollectorMXBean::getName)
+            .collect(Collectors.joining(", "));
+    return new MachineInfo(
+        cpu,
+        rt.availableProcessors(),
+        memGiB,
+        os,
+        jvm,
+        heap,
+        gc,
         property("/kafka/kafka-version.properties", "version"),
         property("/META-INF/maven/org.deeplearning4j/deeplearning4j-nn/pom.properties", "version"),
         ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
@@ -59,7 +77,9 @@ public record MachineInfo(
         List.of("Memory", String.format(Locale.ROOT, "%.1f GiB", memoryGiB)),
         List.of("OS", os),
         List.of("JVM", jvm + ", heap " + heap + ", GC " + gc),
-        List.of("Kafka", kafkaVersion + ": one in-process KRaft broker (`EmbeddedKafkaBroker`), same JVM"),
+        List.of(
+            "Kafka",
+            kafkaVersion + ": one in-process KRaft broker (`EmbeddedKafkaBroker`), same JVM"),
         List.of("DL4J", dl4jVersion + ", nd4j-native CPU backend"),
         List.of("Load average at start", String.format(Locale.ROOT, "%.2f (1 min)", loadAverage)));
   }

@@ -19,7 +19,8 @@ final class Markdown {
     sb.append('\n');
     for (List<String> r : rows) {
       if (r.size() != header.size()) {
-        throw new IllegalArgumentException("row " + r + ": " + r.size() + " cells, header has " + header.size());
+        throw new IllegalArgumentException(
+            "row " + r + ": " + r.size() + " cells, header has " + header.size());
       }
       row(sb, r);
     }

@@ -3,8 +3,8 @@ package io.trainwatch.bench;
 import java.util.Arrays;
 
 /**
- * Latency percentiles by the nearest-rank method: p99 of 100 samples is the 99th smallest, never an interpolation
- * below a value that was actually observed.
+ * Latency percentiles by the nearest-rank method: p99 of 100 samples is the 99th smallest, never an
+ * interpolation below a value that was actually observed.
  *
  * @param p50Ms median, milliseconds
  * @param p99Ms 99th percentile, milliseconds
@@ -27,7 +27,10 @@ public record Percentiles(double p50Ms, double p99Ms, double maxMs, int count) {
     long[] sorted = latenciesNs.clone();
     Arrays.sort(sorted);
     return new Percentiles(
-        toMs(nearestRank(sorted, 50)), toMs(nearestRank(sorted, 99)), toMs(sorted[sorted.length - 1]), sorted.length);
+        toMs(nearestRank(sorted, 50)),
+        toMs(nearestRank(sorted, 99)),
+        toMs(sorted[sorted.length - 1]),
+        sorted.length);
   }
 
   /** The smallest sample such that at least {@code percent}% of the samples are at or below it. */

@@ -12,8 +12,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * The physical limit a monitor is compared with: a plain {@link KafkaConsumer} reading a topic from the beginning to
- * its end on the same broker, with consumer defaults (no group, no commits).
+ * The physical limit a monitor is compared with: a plain {@link KafkaConsumer} reading a topic from
+ * the beginning to its end on the same broker, with consumer defaults (no group, no commits).
  */
 public final class RawConsumer {
 
@@ -21,7 +21,9 @@ public final class RawConsumer {
   public enum Work {
     /** Nothing: only fetching and decompressing, the transport's limit. */
     NONE,
-    /** Parses each value with {@link EventCodec#decode}: how much of the gap JSON parsing explains. */
+    /**
+     * Parses each value with {@link EventCodec#decode}: how much of the gap JSON parsing explains.
+     */
     DECODE
   }
 
@@ -32,11 +34,16 @@ public final class RawConsumer {
    *
    * @return records read and the time from the first fetched record to the last
    */
-  public static Throughput readToEnd(String bootstrapServers, Map<TopicPartition, Long> end, Work work) {
-    Map<String, Object> config = Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+  public static Throughput readToEnd(
+      String bootstrapServers, Map<TopicPartition, Long> end, Work work) {
+    Map<String, Object> config =
+        Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            bootstrapServers,
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            false,
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            "read_committed");
     long expected = end.values().stream().mapToLong(Long::longValue).sum();
     long records = 0;
     long sink = 0;
@@ -57,7 +64,8 @@ public final class RawConsumer {
           sink += work == Work.DECODE ? EventCodec.decode(r.value()).tsMs() : r.value().length;
         }
         if (System.nanoTime() - start > Duration.ofMinutes(10).toNanos()) {
-          throw new IllegalStateException("raw consumer read " + records + " of " + expected + " records in 10 min");
+          throw new IllegalStateException(
+              "raw consumer read " + records + " of " + expected + " records in 10 min");
         }
       }
     }

@@ -2,7 +2,6 @@ package io.trainwatch.bench;
 
 import io.trainwatch.schemas.EventCodec;
 import io.trainwatch.schemas.Topics;
-import io.trainwatch.schemas.TrainingEvent;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,10 +18,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The floor under any per-run monitor: one stream thread, exactly-once, that decodes each event with
- * {@link EventCodec} and reads and writes an 8-byte per-run counter in a changelogged in-memory store. Whatever the
- * monitor costs above this is its own work (rules, state encoding, alerts); whatever this costs above the raw consumer
- * is JSON decoding plus Kafka Streams.
+ * The floor under any per-run monitor: one stream thread, exactly-once, that decodes each event
+ * with {@link EventCodec} and reads and writes an 8-byte per-run counter in a changelogged
+ * in-memory store. Whatever the monitor costs above this is its own work (rules, state encoding,
+ * alerts); whatever this costs above the raw consumer is JSON decoding plus Kafka Streams.
  */
 public final class ReferenceStreamsApp implements StreamsApp {
 
@@ -43,8 +42,8 @@ public final class ReferenceStreamsApp implements StreamsApp {
   /**
    * With extra settings, decoding each event or not.
    *
-   * @param decode {@code false} counts per record key (the run id) without reading the value: what Kafka Streams
-   *     with exactly-once and a changelogged store costs on its own
+   * @param decode {@code false} counts per record key (the run id) without reading the value: what
+   *     Kafka Streams with exactly-once and a changelogged store costs on its own
    */
   public ReferenceStreamsApp(Map<String, String> streamsProperties, boolean decode) {
     this.streamsProperties = Map.copyOf(streamsProperties);
@@ -53,23 +52,27 @@ public final class ReferenceStreamsApp implements StreamsApp {
 
   @Override
   public String name() {
-    return decode ? "minimal Streams app (decode + per-run get/put, EOS)"
+    return decode
+        ? "minimal Streams app (decode + per-run get/put, EOS)"
         : "minimal Streams app (per-run get/put by key, no decode, EOS)";
   }
 
   /** The topology: events in, a counter per run, nothing out. */
   Topology topology() {
     Topology t = new Topology();
-    t.addSource("events", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), Topics.EVENTS);
+    t.addSource(
+        "events", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), Topics.EVENTS);
     t.addProcessor("count", () -> new CountingProcessor(decode), "events");
     t.addStateStore(
-        Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(STORE), Serdes.String(), Serdes.ByteArray()),
+        Stores.keyValueStoreBuilder(
+            Stores.inMemoryKeyValueStore(STORE), Serdes.String(), Serdes.ByteArray()),
         "count");
     return t;
   }
 
   @Override
-  public Running start(String bootstrapServers, String applicationId, Path stateDir, Map<String, Object> overrides) {
+  public Running start(
+      String bootstrapServers, String applicationId, Path stateDir, Map<String, Object> overrides) {
     Map<String, Object> config = new HashMap<>();
     config.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
     config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);

@@ -2,11 +2,16 @@ package io.trainwatch.bench;
 
 /** What kind of training a simulated run is, and for faulty ones, what went wrong. */
 public enum RunProfile {
-  /** A classifier converging normally (DL4J softmax + MCXENT, or PyTorch logits + CrossEntropyLoss). */
+  /**
+   * A classifier converging normally (DL4J softmax + MCXENT, or PyTorch logits + CrossEntropyLoss).
+   */
   HEALTHY(false),
   /** A VAE-style Gaussian NLL: the loss legitimately goes below zero (declared unbounded below). */
   GAUSSIAN_NLL(false),
-  /** PyTorch {@code nll_loss} fed softmax probabilities: the loss sits in [-1, 0] from the first batch. */
+  /**
+   * PyTorch {@code nll_loss} fed softmax probabilities: the loss sits in [-1, 0] from the first
+   * batch.
+   */
   SOFTMAX_INTO_NLL(true),
   /** Raw 0..255 pixels fed to the network. */
   UNNORMALIZED_INPUT(true),

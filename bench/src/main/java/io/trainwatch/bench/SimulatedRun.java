@@ -11,12 +11,12 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * One simulated training run: its {@code run_started} and a plausible {@code batch} event per step, shaped by its
- * {@link RunProfile}. Deterministic for a given seed. Not thread-safe.
+ * One simulated training run: its {@code run_started} and a plausible {@code batch} event per step,
+ * shaped by its {@link RunProfile}. Deterministic for a given seed. Not thread-safe.
  *
- * <p>The numbers follow what real trainers report: a classifier's loss starts near ln(classes) and decays, softmax
- * rows sum to 1, standardized inputs have mean about 0 and std about 1; the faults reproduce the signatures in
- * {@code training-failures-and-prior-art.md} (§4).
+ * <p>The numbers follow what real trainers report: a classifier's loss starts near ln(classes) and
+ * decays, softmax rows sum to 1, standardized inputs have mean about 0 and std about 1; the faults
+ * reproduce the signatures in {@code training-failures-and-prior-art.md} (§4).
  */
 public final class SimulatedRun {
 
@@ -43,11 +43,12 @@ public final class SimulatedRun {
     this.index = index;
     this.profile = profile;
     this.random = new SplittableRandom(seed);
-    this.pytorch = switch (profile) {
-      case SOFTMAX_INTO_NLL, GAUSSIAN_NLL -> true;
-      case UNNORMALIZED_INPUT, DIVERGING -> false;
-      case HEALTHY -> random.nextBoolean();
-    };
+    this.pytorch =
+        switch (profile) {
+          case SOFTMAX_INTO_NLL, GAUSSIAN_NLL -> true;
+          case UNNORMALIZED_INPUT, DIVERGING -> false;
+          case HEALTHY -> random.nextBoolean();
+        };
     this.numClasses = CLASS_CHOICES[random.nextInt(CLASS_CHOICES.length)];
     this.batchSize = 32 << random.nextInt(4);
     this.features = 784 << random.nextInt(3);
@@ -72,17 +73,21 @@ public final class SimulatedRun {
 
   /** The run's self-description, sent before its first batch. */
   public RunStarted started(long tsMs) {
-    LossDescriptor loss = switch (profile) {
-      case HEALTHY, UNNORMALIZED_INPUT, DIVERGING -> pytorch
-          ? new LossDescriptor("CrossEntropyLoss", InputKind.LOGITS, null, 0.0)
-          : new LossDescriptor("LossMCXENT", InputKind.PROBABILITIES, "softmax", 0.0);
-      case SOFTMAX_INTO_NLL -> new LossDescriptor("nll_loss", InputKind.LOG_PROBABILITIES, "softmax", 0.0);
-      case GAUSSIAN_NLL -> new LossDescriptor("GaussianNLLLoss", InputKind.VALUES, null, null);
-    };
-    InputRange declaredRange = switch (profile) {
-      case UNNORMALIZED_INPUT -> index % 2 == 0 ? new InputRange(0, 1) : null;
-      default -> index % 2 == 0 ? new InputRange(-5, 5) : null;
-    };
+    LossDescriptor loss =
+        switch (profile) {
+          case HEALTHY, UNNORMALIZED_INPUT, DIVERGING ->
+              pytorch
+                  ? new LossDescriptor("CrossEntropyLoss", InputKind.LOGITS, null, 0.0)
+                  : new LossDescriptor("LossMCXENT", InputKind.PROBABILITIES, "softmax", 0.0);
+          case SOFTMAX_INTO_NLL ->
+              new LossDescriptor("nll_loss", InputKind.LOG_PROBABILITIES, "softmax", 0.0);
+          case GAUSSIAN_NLL -> new LossDescriptor("GaussianNLLLoss", InputKind.VALUES, null, null);
+        };
+    InputRange declaredRange =
+        switch (profile) {
+          case UNNORMALIZED_INPUT -> index % 2 == 0 ? new InputRange(0, 1) : null;
+          default -> index % 2 == 0 ? new InputRange(-5, 5) : null;
+        };
     boolean classifier = profile != RunProfile.GAUSSIAN_NLL;
     return new RunStarted(
         runId,
@@ -153,23 +158,41 @@ public final class SimulatedRun {
     if (profile == RunProfile.UNNORMALIZED_INPUT) {
       return Stats.of(0, 255, 110 + 5 * gaussian(), 70 + 3 * gaussian(), 0, count);
     }
-    return Stats.of(-2.5 - 0.3 * random.nextDouble(), 2.5 + 0.3 * random.nextDouble(), 0.02 * gaussian(),
-        1 + 0.03 * gaussian(), 0, count);
+    return Stats.of(
+        -2.5 - 0.3 * random.nextDouble(),
+        2.5 + 0.3 * random.nextDouble(),
+        0.02 * gaussian(),
+        1 + 0.03 * gaussian(),
+        0,
+        count);
   }
 
   private Stats output(double progress) {
     long count = (long) batchSize * outputWidth();
     if (profile == RunProfile.GAUSSIAN_NLL) {
-      return Stats.of(-4 - random.nextDouble(), 4 + random.nextDouble(), 0.05 * gaussian(), 1 + 0.05 * gaussian(), 0,
+      return Stats.of(
+          -4 - random.nextDouble(),
+          4 + random.nextDouble(),
+          0.05 * gaussian(),
+          1 + 0.05 * gaussian(),
+          0,
           count);
     }
     if (pytorch && profile != RunProfile.SOFTMAX_INTO_NLL) {
       // Logits.
-      return Stats.of(-8 - 4 * progress, 8 + 6 * progress, 0.1 * gaussian(), 2 + 2 * progress, 0, count);
+      return Stats.of(
+          -8 - 4 * progress, 8 + 6 * progress, 0.1 * gaussian(), 2 + 2 * progress, 0, count);
     }
     double mean = 1.0 / numClasses;
     double max = Math.min(1, 2 * mean + (0.99 - 2 * mean) * progress);
-    return new Stats(1e-6 * random.nextDouble(), max, mean, mean * (1 + 3 * progress), 0, count, 1.0,
+    return new Stats(
+        1e-6 * random.nextDouble(),
+        max,
+        mean,
+        mean * (1 + 3 * progress),
+        0,
+        count,
+        1.0,
         1e-7 * random.nextDouble());
   }
 
@@ -178,7 +201,8 @@ public final class SimulatedRun {
       return null;
     }
     double uniform = 1.0 / numClasses;
-    double top = Math.min(1, uniform + (0.3 - uniform) * random.nextDouble() * (0.5 + 0.5 * progress));
+    double top =
+        Math.min(1, uniform + (0.3 - uniform) * random.nextDouble() * (0.5 + 0.5 * progress));
     return new Predictions(Math.max(uniform, top), 0.85 + 0.14 * random.nextDouble());
   }
 
@@ -195,7 +219,8 @@ public final class SimulatedRun {
   }
 
   private static Stats nonFinite(long count) {
-    return Stats.of(Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, Double.NaN, Double.NaN, count, count);
+    return Stats.of(
+        Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, Double.NaN, Double.NaN, count, count);
   }
 
   private double gaussian() {

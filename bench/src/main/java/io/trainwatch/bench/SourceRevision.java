@@ -7,8 +7,9 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The git revision of the working directory the suite ran in, and which top-level directories had uncommitted
- * changes: figures measured on a modified tree are only reproducible with those changes.
+ * The git revision of the working directory the suite ran in, and which top-level directories had
+ * uncommitted changes: figures measured on a modified tree are only reproducible with those
+ * changes.
  *
  * @param commit abbreviated commit id, or {@code "unknown"} outside a git work tree
  * @param modified top-level directories with uncommitted changes to tracked files, sorted
@@ -44,7 +45,9 @@ public record SourceRevision(String commit, List<String> modified) {
     if (commit.equals("unknown")) {
       return "an unknown revision (not a git work tree)";
     }
-    return "commit `" + commit + "`"
+    return "commit `"
+        + commit
+        + "`"
         + (modified.isEmpty() ? "" : " with uncommitted changes in " + String.join(", ", modified));
   }
 

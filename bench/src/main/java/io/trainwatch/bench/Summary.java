@@ -4,7 +4,8 @@ import java.util.Arrays;
 import java.util.Collection;
 
 /**
- * One figure measured over repeated runs: the median is the figure quoted, min and max show the spread.
+ * One figure measured over repeated runs: the median is the figure quoted, min and max show the
+ * spread.
  *
  * @param median the middle value (mean of the two middle values for an even count)
  * @param min the smallest value
@@ -18,7 +19,8 @@ public record Summary(double median, double min, double max, int count) {
       throw new IllegalArgumentException("count=" + count + ": must be >= 1");
     }
     if (!(min <= median && median <= max)) {
-      throw new IllegalArgumentException("min=" + min + ", median=" + median + ", max=" + max + ": must be ordered");
+      throw new IllegalArgumentException(
+          "min=" + min + ", median=" + median + ", max=" + max + ": must be ordered");
     }
   }
 
@@ -45,7 +47,13 @@ public record Summary(double median, double min, double max, int count) {
     if (count == 1) {
       return median + " (n=1)";
     }
-    return median + " (min " + String.format(java.util.Locale.ROOT, numberFormat, min) + ", max "
-        + String.format(java.util.Locale.ROOT, numberFormat, max) + ", n=" + count + ")";
+    return median
+        + " (min "
+        + String.format(java.util.Locale.ROOT, numberFormat, min)
+        + ", max "
+        + String.format(java.util.Locale.ROOT, numberFormat, max)
+        + ", n="
+        + count
+        + ")";
   }
 }

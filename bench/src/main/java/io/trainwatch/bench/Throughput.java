@@ -4,7 +4,8 @@ package io.trainwatch.bench;
  * A read of a topic to its end.
  *
  * @param records records processed
- * @param steadyNs time from the first record processed to the last: the figure rates are computed from
+ * @param steadyNs time from the first record processed to the last: the figure rates are computed
+ *     from
  * @param totalNs time including startup (connecting, joining, initializing transactions)
  */
 public record Throughput(long records, long steadyNs, long totalNs) {

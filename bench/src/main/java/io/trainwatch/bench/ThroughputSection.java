@@ -14,10 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Items 1 and 5 (throughput): pre-load a fleet, then read it to the end with each rung of a ladder, side by side in
- * every repetition: the raw consumer (the transport's limit), the raw consumer decoding each event, a minimal
- * exactly-once Streams app without and with decoding, and the monitor. The ratio monitor ÷ raw is computed within
- * each repetition.
+ * Items 1 and 5 (throughput): pre-load a fleet, then read it to the end with each rung of a ladder,
+ * side by side in every repetition: the raw consumer (the transport's limit), the raw consumer
+ * decoding each event, a minimal exactly-once Streams app without and with decoding, and the
+ * monitor. The ratio monitor ÷ raw is computed within each repetition.
  */
 public final class ThroughputSection {
 
@@ -48,7 +48,8 @@ public final class ThroughputSection {
    * @param rates events per second of each rung that ran, over repetitions
    * @param monitorToRaw monitor ÷ raw rate, computed per repetition
    * @param monitorStartupMs the monitor's time from start to its first record
-   * @param profile where the monitor's stream thread spent its time, or {@code null} when not profiled
+   * @param profile where the monitor's stream thread spent its time, or {@code null} when not
+   *     profiled
    * @param state per-run state sizes from the changelogs of the last monitor repetition
    * @param alerts what the monitor found
    */
@@ -65,42 +66,78 @@ public final class ThroughputSection {
       AlertTally alerts) {}
 
   /** What the monitor's stream thread is made of, for the profile. */
-  static final List<JfrProfiler.Category> MONITOR_CATEGORIES = List.of(
-      new JfrProfiler.Category("decode events (EventCodec.decode)", "io.trainwatch.schemas.EventCodec.decode"),
-      new JfrProfiler.Category("… of which JSON doubles (Jackson NumberInput.parseDouble)",
-          "com.fasterxml.jackson.core.io.NumberInput.parseDouble"),
-      new JfrProfiler.Category("… of which duplicate-field checks (Jackson DupDetector)",
-          "com.fasterxml.jackson.core.json.DupDetector"),
-      new JfrProfiler.Category("evaluate rules (RunEvaluator)", "io.trainwatch.monitor.alerting.RunEvaluator"),
-      new JfrProfiler.Category("run-state encode/decode (RunStateCodec)", "io.trainwatch.monitor.run.RunStateCodec"),
-      new JfrProfiler.Category("state stores (get/put, caching, changelog)", "org.apache.kafka.streams.state"),
-      new JfrProfiler.Category("… of which the record cache (ThreadCache)",
-          "org.apache.kafka.streams.state.internals.ThreadCache"),
-      new JfrProfiler.Category("RocksDB (JNI)", "org.rocksdb"),
-      new JfrProfiler.Category("producer send (changelogs, alerts)", "org.apache.kafka.clients.producer.KafkaProducer"),
-      new JfrProfiler.Category("consumer poll (fetch, decompress)", "org.apache.kafka.clients.consumer"),
-      new JfrProfiler.Category("commit (flush caches, transaction)",
-          "org.apache.kafka.streams.processor.internals.TaskManager.commit"),
-      new JfrProfiler.Category("encode alerts (AlertCodec)", "io.trainwatch.schemas.AlertCodec"),
-      new JfrProfiler.Category("client metrics (Sensor.record)", "org.apache.kafka.common.metrics.Sensor.record"));
+  static final List<JfrProfiler.Category> MONITOR_CATEGORIES =
+      List.of(
+          new JfrProfiler.Category(
+              "decode events (EventCodec.decode)", "io.trainwatch.schemas.EventCodec.decode"),
+          new JfrProfiler.Category(
+              "… of which JSON doubles (Jackson NumberInput.parseDouble)",
+              "com.fasterxml.jackson.core.io.NumberInput.parseDouble"),
+          new JfrProfiler.Category(
+              "… of which duplicate-field checks (Jackson DupDetector)",
+              "com.fasterxml.jackson.core.json.DupDetector"),
+          new JfrProfiler.Category(
+              "evaluate rules (RunEvaluator)", "io.trainwatch.monitor.alerting.RunEvaluator"),
+          new JfrProfiler.Category(
+              "run-state encode/decode (RunStateCodec)", "io.trainwatch.monitor.run.RunStateCodec"),
+          new JfrProfiler.Category(
+              "state stores (get/put, caching, changelog)", "org.apache.kafka.streams.state"),
+          new JfrProfiler.Category(
+              "… of which the record cache (ThreadCache)",
+              "org.apache.kafka.streams.state.internals.ThreadCache"),
+          new JfrProfiler.Category("RocksDB (JNI)", "org.rocksdb"),
+          new JfrProfiler.Category(
+              "producer send (changelogs, alerts)",
+              "org.apache.kafka.clients.producer.KafkaProducer"),
+          new JfrProfiler.Category(
+              "consumer poll (fetch, decompress)", "org.apache.kafka.clients.consumer"),
+          new JfrProfiler.Category(
+              "commit (flush caches, transaction)",
+              "org.apache.kafka.streams.processor.internals.TaskManager.commit"),
+          new JfrProfiler.Category(
+              "encode alerts (AlertCodec)", "io.trainwatch.schemas.AlertCodec"),
+          new JfrProfiler.Category(
+              "client metrics (Sensor.record)", "org.apache.kafka.common.metrics.Sensor.record"));
 
   private static final Predicate<String> STREAM_THREAD = name -> name.contains("StreamThread");
   private static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(15);
+
   /** Events each rung reads before the measured repetitions. */
   static final long WARM_UP_EVENTS = 100_000;
 
   private ThroughputSection() {}
 
-  private static Throughput measure(Rung rung, String bootstrap, StreamsApp monitor, String applicationId,
-      Map<TopicPartition, Long> end, Map<String, Object> overrides) {
+  private static Throughput measure(
+      Rung rung,
+      String bootstrap,
+      StreamsApp monitor,
+      String applicationId,
+      Map<TopicPartition, Long> end,
+      Map<String, Object> overrides) {
     return switch (rung) {
       case RAW -> RawConsumer.readToEnd(bootstrap, end, RawConsumer.Work.NONE);
       case DECODE -> RawConsumer.readToEnd(bootstrap, end, RawConsumer.Work.DECODE);
-      case STREAMS -> CatchUp.run(new ReferenceStreamsApp(Map.of(), false), bootstrap, applicationId, end, overrides,
-          CATCH_UP_TIMEOUT, () -> {});
-      case REFERENCE -> CatchUp.run(new ReferenceStreamsApp(), bootstrap, applicationId, end, overrides,
-          CATCH_UP_TIMEOUT, () -> {});
-      case MONITOR -> CatchUp.run(monitor, bootstrap, applicationId, end, overrides, CATCH_UP_TIMEOUT, () -> {});
+      case STREAMS ->
+          CatchUp.run(
+              new ReferenceStreamsApp(Map.of(), false),
+              bootstrap,
+              applicationId,
+              end,
+              overrides,
+              CATCH_UP_TIMEOUT,
+              () -> {});
+      case REFERENCE ->
+          CatchUp.run(
+              new ReferenceStreamsApp(),
+              bootstrap,
+              applicationId,
+              end,
+              overrides,
+              CATCH_UP_TIMEOUT,
+              () -> {});
+      case MONITOR ->
+          CatchUp.run(
+              monitor, bootstrap, applicationId, end, overrides, CATCH_UP_TIMEOUT, () -> {});
     };
   }
 
@@ -113,7 +150,9 @@ public final class ThroughputSection {
     return prefix;
   }
 
-  /** The contract's topics, as the monitor would create them; created here so every rung finds them. */
+  /**
+   * The contract's topics, as the monitor would create them; created here so every rung finds them.
+   */
   static void createTopics(EmbeddedKafkaBroker broker, int partitions) {
     broker.createTopic(Topics.EVENTS, partitions);
     broker.createTopic(Topics.ALERTS, partitions);
@@ -127,28 +166,50 @@ public final class ThroughputSection {
    * @param profile whether to add one JFR-profiled monitor pass (not counted in the rates)
    */
   public static Result run(
-      StreamsApp monitor, int partitions, FleetSpec spec, long batches, int repetitions, List<Rung> rungs,
+      StreamsApp monitor,
+      int partitions,
+      FleetSpec spec,
+      long batches,
+      int repetitions,
+      List<Rung> rungs,
       boolean profile) {
-    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults())) {
+    try (EmbeddedKafkaBroker broker =
+        EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults())) {
       createTopics(broker, partitions);
-      return runOn(broker.bootstrapServers(), monitor, partitions, spec, batches, repetitions, rungs, profile);
+      return runOn(
+          broker.bootstrapServers(),
+          monitor,
+          partitions,
+          spec,
+          batches,
+          repetitions,
+          rungs,
+          profile);
     }
   }
 
   /** As {@link #run}, on a broker whose contract topics exist and are empty. */
   static Result runOn(
-      String bootstrap, StreamsApp monitor, int partitions, FleetSpec spec, long batches, int repetitions,
-      List<Rung> rungs, boolean profile) {
+      String bootstrap,
+      StreamsApp monitor,
+      int partitions,
+      FleetSpec spec,
+      long batches,
+      int repetitions,
+      List<Rung> rungs,
+      boolean profile) {
     Fleet fleet = new Fleet(spec);
     LOG.info("pre-loading {} events of {} runs", fleet.eventCount(batches), spec.runs());
     EventLoader.LoadResult load =
-        EventLoader.load(bootstrap, Topics.EVENTS, fleet.events(batches, System.currentTimeMillis(), 100));
+        EventLoader.load(
+            bootstrap, Topics.EVENTS, fleet.events(batches, System.currentTimeMillis(), 100));
     Map<TopicPartition, Long> end;
     try (TopicProbe probe = new TopicProbe(bootstrap)) {
       end = probe.endOffsets(probe.partitions(Topics.EVENTS));
     }
     Map<String, Object> overrides = Map.of(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
-    // Warm-up, not counted: every rung reads the first events once, so the JIT has compiled the hot paths before
+    // Warm-up, not counted: every rung reads the first events once, so the JIT has compiled the hot
+    // paths before
     // the first measured repetition.
     Map<TopicPartition, Long> warmUpEnd = prefix(end, WARM_UP_EVENTS);
     for (Rung rung : rungs) {
@@ -169,7 +230,11 @@ public final class ThroughputSection {
           startups.add(t.startupMs());
           lastMonitorId = applicationId;
         }
-        LOG.info("repetition {}/{}: {}: {} events/s", rep + 1, repetitions, rung.label(),
+        LOG.info(
+            "repetition {}/{}: {}: {} events/s",
+            rep + 1,
+            repetitions,
+            rung.label(),
             Markdown.count(t.recordsPerSecond()));
       }
       if (thisRep.containsKey(Rung.MONITOR) && thisRep.containsKey(Rung.RAW)) {
@@ -187,10 +252,20 @@ public final class ThroughputSection {
     Map<Rung, Summary> summaries = new EnumMap<>(Rung.class);
     rates.forEach((r, v) -> summaries.put(r, Summary.of(v)));
     List<ChangelogSizes.StoreSize> state =
-        lastMonitorId == null ? List.of() : ChangelogSizes.measure(bootstrap, lastMonitorId, k -> true);
+        lastMonitorId == null
+            ? List.of()
+            : ChangelogSizes.measure(bootstrap, lastMonitorId, k -> true);
     AlertTally alerts = rungs.contains(Rung.MONITOR) ? AlertTally.read(bootstrap, fleet) : null;
-    return new Result(spec.runs(), fleet.faultyRuns(), partitions, load, summaries,
-        ratios.isEmpty() ? null : Summary.of(ratios), startups.isEmpty() ? null : Summary.of(startups),
-        monitorProfile, state, alerts);
+    return new Result(
+        spec.runs(),
+        fleet.faultyRuns(),
+        partitions,
+        load,
+        summaries,
+        ratios.isEmpty() ? null : Summary.of(ratios),
+        startups.isEmpty() ? null : Summary.of(startups),
+        monitorProfile,
+        state,
+        alerts);
   }
 }

@@ -13,7 +13,9 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
-/** Reads offsets from the broker: the end of a topic, and how far a consumer group has committed. */
+/**
+ * Reads offsets from the broker: the end of a topic, and how far a consumer group has committed.
+ */
 public final class TopicProbe implements AutoCloseable {
 
   private final Admin admin;
@@ -24,7 +26,10 @@ public final class TopicProbe implements AutoCloseable {
 
   /** The partitions of a topic. */
   public Set<TopicPartition> partitions(String topic) {
-    return get(admin.describeTopics(List.of(topic)).allTopicNames()).get(topic).partitions().stream()
+    return get(admin.describeTopics(List.of(topic)).allTopicNames())
+        .get(topic)
+        .partitions()
+        .stream()
         .map(p -> new TopicPartition(topic, p.partition()))
         .collect(Collectors.toUnmodifiableSet());
   }
@@ -33,7 +38,8 @@ public final class TopicProbe implements AutoCloseable {
   public Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions) {
     Map<TopicPartition, OffsetSpec> request =
         partitions.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
-    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> result = get(admin.listOffsets(request).all());
+    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> result =
+        get(admin.listOffsets(request).all());
     return result.entrySet().stream()
         .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, e -> e.getValue().offset()));
   }
@@ -43,7 +49,10 @@ public final class TopicProbe implements AutoCloseable {
     return endOffsets(partitions(topic)).values().stream().mapToLong(Long::longValue).sum();
   }
 
-  /** The offsets a consumer group (a Kafka Streams application id) has committed; empty before its first commit. */
+  /**
+   * The offsets a consumer group (a Kafka Streams application id) has committed; empty before its
+   * first commit.
+   */
   public Map<TopicPartition, Long> committed(String groupId) {
     Map<TopicPartition, OffsetAndMetadata> offsets =
         get(admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata());
@@ -52,10 +61,14 @@ public final class TopicProbe implements AutoCloseable {
         .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, e -> e.getValue().offset()));
   }
 
-  /** {@code true} if the group has committed every partition up to {@code end}, {@code false} otherwise. */
+  /**
+   * {@code true} if the group has committed every partition up to {@code end}, {@code false}
+   * otherwise.
+   */
   public boolean caughtUp(String groupId, Map<TopicPartition, Long> end) {
     Map<TopicPartition, Long> committed = committed(groupId);
-    return end.entrySet().stream().allMatch(e -> committed.getOrDefault(e.getKey(), 0L) >= e.getValue());
+    return end.entrySet().stream()
+        .allMatch(e -> committed.getOrDefault(e.getKey(), 0L) >= e.getValue());
   }
 
   /** Topic names on the broker. */

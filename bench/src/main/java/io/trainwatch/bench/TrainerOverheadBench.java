@@ -1,12 +1,12 @@
 package io.trainwatch.bench;
 
+import io.trainwatch.trainer.InMemoryEventPublisher;
+import io.trainwatch.trainer.TrainwatchListener;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import io.trainwatch.trainer.InMemoryEventPublisher;
-import io.trainwatch.trainer.TrainwatchListener;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -25,10 +25,11 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
- * Item 3: what a listener costs the training it watches. One DL4J network, one set of batches, trained in blocks of
- * iterations with no listener, with trainwatch's listener (publishing to Kafka, and keeping its events in memory, to
- * separate its statistics from the transport) and with DL4J's {@link StatsListener}; the order of the setups rotates
- * every repetition so that drift (JIT, thermal, neighbours) spreads evenly over them.
+ * Item 3: what a listener costs the training it watches. One DL4J network, one set of batches,
+ * trained in blocks of iterations with no listener, with trainwatch's listener (publishing to
+ * Kafka, and keeping its events in memory, to separate its statistics from the transport) and with
+ * DL4J's {@link StatsListener}; the order of the setups rotates every repetition so that drift
+ * (JIT, thermal, neighbours) spreads evenly over them.
  */
 public final class TrainerOverheadBench {
 
@@ -37,7 +38,8 @@ public final class TrainerOverheadBench {
     NO_LISTENER("no listener"),
     EMPTY_LISTENER("a listener that does nothing (what DL4J's listener calls cost)"),
     TRAINWATCH("trainwatch listener (publishing to Kafka)"),
-    TRAINWATCH_IN_MEMORY("trainwatch listener, events kept in memory (its statistics alone, no Kafka)"),
+    TRAINWATCH_IN_MEMORY(
+        "trainwatch listener, events kept in memory (its statistics alone, no Kafka)"),
     DL4J_STATS("DL4J StatsListener (in-memory storage, every iteration)");
 
     private final String label;
@@ -60,13 +62,27 @@ public final class TrainerOverheadBench {
    * @param repetitions blocks per setup (after one warm-up block each)
    * @param nativeThreads threads ND4J (OpenMP) and its BLAS may use for the training
    */
-  public record Size(int hidden, int batchSize, int iterationsPerBlock, int repetitions, int nativeThreads) {
+  public record Size(
+      int hidden, int batchSize, int iterationsPerBlock, int repetitions, int nativeThreads) {
 
     public Size {
-      if (hidden < 2 || batchSize < 1 || iterationsPerBlock < 1 || repetitions < 1 || nativeThreads < 1) {
-        throw new IllegalArgumentException("hidden=" + hidden + ", batchSize=" + batchSize + ", iterationsPerBlock="
-            + iterationsPerBlock + ", repetitions=" + repetitions + ", nativeThreads=" + nativeThreads
-            + ": must be positive (hidden >= 2)");
+      if (hidden < 2
+          || batchSize < 1
+          || iterationsPerBlock < 1
+          || repetitions < 1
+          || nativeThreads < 1) {
+        throw new IllegalArgumentException(
+            "hidden="
+                + hidden
+                + ", batchSize="
+                + batchSize
+                + ", iterationsPerBlock="
+                + iterationsPerBlock
+                + ", repetitions="
+                + repetitions
+                + ", nativeThreads="
+                + nativeThreads
+                + ": must be positive (hidden >= 2)");
       }
     }
   }
@@ -75,21 +91,29 @@ public final class TrainerOverheadBench {
    * The outcome.
    *
    * @param stepMs per setup, the median step time of each block, summarized over blocks
-   * @param overheadByRound per setup, its block's median step time ÷ the no-listener block's of the same round − 1,
-   *     summarized over rounds: each ratio compares blocks trained seconds apart, so load that comes and goes on a
-   *     shared machine cancels out instead of landing on whichever setup it happened to hit
+   * @param overheadByRound per setup, its block's median step time ÷ the no-listener block's of the
+   *     same round − 1, summarized over rounds: each ratio compares blocks trained seconds apart,
+   *     so load that comes and goes on a shared machine cancels out instead of landing on whichever
+   *     setup it happened to hit
    * @param model a description of the network
    * @param parameters number of trainable parameters
    */
   public record Result(
-      Map<Setup, Summary> stepMs, Map<Setup, Summary> overheadByRound, String model, long parameters, Size size) {
+      Map<Setup, Summary> stepMs,
+      Map<Setup, Summary> overheadByRound,
+      String model,
+      long parameters,
+      Size size) {
 
     /** Relative overhead of a setup over no listener, the median over rounds (0.02 = 2% slower). */
     public double overhead(Setup setup) {
       return overheadByRound.get(setup).median();
     }
 
-    /** How many times more overhead StatsListener adds than trainwatch (∞ when trainwatch's is not measurable). */
+    /**
+     * How many times more overhead StatsListener adds than trainwatch (∞ when trainwatch's is not
+     * measurable).
+     */
     public double statsOverTrainwatch() {
       double tw = overhead(Setup.TRAINWATCH);
       return tw <= 0 ? Double.POSITIVE_INFINITY : overhead(Setup.DL4J_STATS) / tw;
@@ -105,9 +129,11 @@ public final class TrainerOverheadBench {
   /**
    * Runs the comparison.
    *
-   * @param trainwatchListener creates trainwatch's listener for a run id; it must publish to a live broker
+   * @param trainwatchListener creates trainwatch's listener for a run id; it must publish to a live
+   *     broker
    */
-  public static Result run(Size size, Function<String, TrainingListener> trainwatchListener, long seed) {
+  public static Result run(
+      Size size, Function<String, TrainingListener> trainwatchListener, long seed) {
     int threads = Nd4j.getEnvironment().maxThreads();
     int masterThreads = Nd4j.getEnvironment().maxMasterThreads();
     int blasThreads = Nd4j.factory().blas().getMaxThreads();
@@ -125,16 +151,22 @@ public final class TrainerOverheadBench {
     Nd4j.factory().blas().setMaxThreads(blasThreads);
   }
 
-  private static Result compare(Size size, Function<String, TrainingListener> trainwatchListener, long seed) {
+  private static Result compare(
+      Size size, Function<String, TrainingListener> trainwatchListener, long seed) {
     MultiLayerNetwork net = network(size.hidden(), seed);
     List<DataSet> batches = batches(size.batchSize(), seed);
     Setup[] setups = Setup.values();
-    // One listener per setup for the whole comparison, as in a real run: one-off set-up costs (StatsListener's
-    // initialization report, the publisher's connection) fall in the warm-up block, not in the figures.
+    // One listener per setup for the whole comparison, as in a real run: one-off set-up costs
+    // (StatsListener's
+    // initialization report, the publisher's connection) fall in the warm-up block, not in the
+    // figures.
     Map<Setup, List<TrainingListener>> listeners = new EnumMap<>(Setup.class);
     Map<Setup, List<Double>> blockMedians = new EnumMap<>(Setup.class);
     for (Setup s : setups) {
-      listeners.put(s, listeners(s, trainwatchListener, "overhead-" + s.name().toLowerCase(java.util.Locale.ROOT)));
+      listeners.put(
+          s,
+          listeners(
+              s, trainwatchListener, "overhead-" + s.name().toLowerCase(java.util.Locale.ROOT)));
       timeBlock(net, batches, listeners.get(s), size.iterationsPerBlock());
       blockMedians.put(s, new ArrayList<>());
     }
@@ -142,7 +174,9 @@ public final class TrainerOverheadBench {
       for (int rep = 0; rep < size.repetitions(); rep++) {
         for (int k = 0; k < setups.length; k++) {
           Setup s = setups[(rep + k) % setups.length];
-          blockMedians.get(s).add(timeBlock(net, batches, listeners.get(s), size.iterationsPerBlock()));
+          blockMedians
+              .get(s)
+              .add(timeBlock(net, batches, listeners.get(s), size.iterationsPerBlock()));
         }
       }
     } finally {
@@ -151,12 +185,22 @@ public final class TrainerOverheadBench {
     Map<Setup, Summary> stepMs = new EnumMap<>(Setup.class);
     blockMedians.forEach((s, v) -> stepMs.put(s, Summary.of(v)));
     Map<Setup, Summary> overheadByRound = overheadByRound(blockMedians);
-    String model = String.format(java.util.Locale.ROOT, "MLP %d-%d-%d-%d (ReLU, softmax + MCXENT, Adam), batch %d",
-        INPUTS, size.hidden(), size.hidden() / 2, CLASSES, size.batchSize());
+    String model =
+        String.format(
+            java.util.Locale.ROOT,
+            "MLP %d-%d-%d-%d (ReLU, softmax + MCXENT, Adam), batch %d",
+            INPUTS,
+            size.hidden(),
+            size.hidden() / 2,
+            CLASSES,
+            size.batchSize());
     return new Result(stepMs, overheadByRound, model, net.numParams(), size);
   }
 
-  /** Each listener's block ÷ the no-listener block of the same round, minus one, summarized over rounds. */
+  /**
+   * Each listener's block ÷ the no-listener block of the same round, minus one, summarized over
+   * rounds.
+   */
   static Map<Setup, Summary> overheadByRound(Map<Setup, List<Double>> blockMedians) {
     Map<Setup, Summary> overhead = new EnumMap<>(Setup.class);
     List<Double> none = blockMedians.get(Setup.NO_LISTENER);
@@ -179,19 +223,25 @@ public final class TrainerOverheadBench {
       case NO_LISTENER -> List.of();
       case EMPTY_LISTENER -> List.of(new BaseTrainingListener() {});
       case TRAINWATCH -> List.of(trainwatchListener.apply(runId));
-      case TRAINWATCH_IN_MEMORY -> List.of(TrainwatchListener.builder()
-          .publisher(new InMemoryEventPublisher())
-          .runId(runId)
-          .job("bench-trainer-overhead")
-          .build());
-      // Frequency 1: the same per-iteration view trainwatch gives (the StatsListener default is every 10th).
+      case TRAINWATCH_IN_MEMORY ->
+          List.of(
+              TrainwatchListener.builder()
+                  .publisher(new InMemoryEventPublisher())
+                  .runId(runId)
+                  .job("bench-trainer-overhead")
+                  .build());
+      // Frequency 1: the same per-iteration view trainwatch gives (the StatsListener default is
+      // every 10th).
       case DL4J_STATS -> List.of(new StatsListener(new InMemoryStatsStorage(), 1));
     };
   }
 
   /** Trains one block and returns the median step time in milliseconds. */
   private static double timeBlock(
-      MultiLayerNetwork net, List<DataSet> batches, List<TrainingListener> listeners, int iterations) {
+      MultiLayerNetwork net,
+      List<DataSet> batches,
+      List<TrainingListener> listeners,
+      int iterations) {
     net.setListeners(listeners);
     double[] stepMs = new double[iterations];
     for (int i = 0; i < iterations; i++) {
@@ -217,22 +267,40 @@ public final class TrainerOverheadBench {
   }
 
   static MultiLayerNetwork network(int hidden, long seed) {
-    MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
-        .seed(seed)
-        .updater(new Adam(1e-3))
-        .weightInit(WeightInit.XAVIER)
-        .list()
-        .layer(new DenseLayer.Builder().nIn(INPUTS).nOut(hidden).activation(Activation.RELU).build())
-        .layer(new DenseLayer.Builder().nIn(hidden).nOut(hidden / 2).activation(Activation.RELU).build())
-        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-            .nIn(hidden / 2).nOut(CLASSES).activation(Activation.SOFTMAX).build())
-        .build();
+    MultiLayerConfiguration conf =
+        new NeuralNetConfiguration.Builder()
+            .seed(seed)
+            .updater(new Adam(1e-3))
+            .weightInit(WeightInit.XAVIER)
+            .list()
+            .layer(
+                new DenseLayer.Builder()
+                    .nIn(INPUTS)
+                    .nOut(hidden)
+                    .activation(Activation.RELU)
+                    .build())
+            .layer(
+                new DenseLayer.Builder()
+                    .nIn(hidden)
+                    .nOut(hidden / 2)
+                    .activation(Activation.RELU)
+                    .build())
+            .layer(
+                new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                    .nIn(hidden / 2)
+                    .nOut(CLASSES)
+                    .activation(Activation.SOFTMAX)
+                    .build())
+            .build();
     MultiLayerNetwork net = new MultiLayerNetwork(conf);
     net.init();
     return net;
   }
 
-  /** Standardized random features with random one-hot labels: the step time does not depend on the data. */
+  /**
+   * Standardized random features with random one-hot labels: the step time does not depend on the
+   * data.
+   */
   static List<DataSet> batches(int batchSize, long seed) {
     Nd4j.getRandom().setSeed(seed);
     List<DataSet> out = new ArrayList<>(DISTINCT_BATCHES);

@@ -14,25 +14,32 @@ public final class TrainerSection {
    * The outcome.
    *
    * @param overhead the step times of the three setups
-   * @param published what trainwatch's listener handed to its publisher and what the broker acknowledged
+   * @param published what trainwatch's listener handed to its publisher and what the broker
+   *     acknowledged
    */
   public record Result(TrainerOverheadBench.Result overhead, PublisherStats published) {}
 
   private TrainerSection() {}
 
   public static Result run(TrainerOverheadBench.Size size, long seed) {
-    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults())) {
+    try (EmbeddedKafkaBroker broker =
+        EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults())) {
       broker.createTopic(Topics.EVENTS, 1);
       List<TrainwatchListener> created = new ArrayList<>();
-      TrainerOverheadBench.Result overhead = TrainerOverheadBench.run(size, runId -> {
-        TrainwatchListener l = TrainwatchListener.builder()
-            .kafka(broker.bootstrapServers())
-            .runId(runId)
-            .job("bench-trainer-overhead")
-            .build();
-        created.add(l);
-        return l;
-      }, seed);
+      TrainerOverheadBench.Result overhead =
+          TrainerOverheadBench.run(
+              size,
+              runId -> {
+                TrainwatchListener l =
+                    TrainwatchListener.builder()
+                        .kafka(broker.bootstrapServers())
+                        .runId(runId)
+                        .job("bench-trainer-overhead")
+                        .build();
+                created.add(l);
+                return l;
+              },
+              seed);
       long published = 0;
       long delivered = 0;
       long dropped = 0;

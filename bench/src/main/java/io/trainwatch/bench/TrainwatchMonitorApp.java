@@ -7,7 +7,10 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
-/** The system under test: trainwatch's monitor, started through its public API with its default configuration. */
+/**
+ * The system under test: trainwatch's monitor, started through its public API with its default
+ * configuration.
+ */
 public final class TrainwatchMonitorApp implements StreamsApp {
 
   private final MonitorConfig config;
@@ -21,7 +24,8 @@ public final class TrainwatchMonitorApp implements StreamsApp {
   /**
    * A configured monitor.
    *
-   * @param streamsProperties Kafka Streams settings passed as client properties (the monitor's own win)
+   * @param streamsProperties Kafka Streams settings passed as client properties (the monitor's own
+   *     win)
    */
   public TrainwatchMonitorApp(MonitorConfig config, Map<String, String> streamsProperties) {
     this.config = config;
@@ -43,14 +47,17 @@ public final class TrainwatchMonitorApp implements StreamsApp {
   }
 
   @Override
-  public Running start(String bootstrapServers, String applicationId, Path stateDir, Map<String, Object> overrides) {
+  public Running start(
+      String bootstrapServers, String applicationId, Path stateDir, Map<String, Object> overrides) {
     Map<String, String> clientProperties = new HashMap<>(streamsProperties);
     overrides.forEach((k, v) -> clientProperties.put(k, String.valueOf(v)));
-    Monitor monitor = Monitor.start(MonitorOptions.of(bootstrapServers)
-        .withApplicationId(applicationId)
-        .withStateDir(stateDir)
-        .withConfig(config)
-        .withClientProperties(clientProperties));
+    Monitor monitor =
+        Monitor.start(
+            MonitorOptions.of(bootstrapServers)
+                .withApplicationId(applicationId)
+                .withStateDir(stateDir)
+                .withConfig(config)
+                .withClientProperties(clientProperties));
     return monitor::close;
   }
 }

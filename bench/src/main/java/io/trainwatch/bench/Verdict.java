@@ -9,7 +9,8 @@ package io.trainwatch.bench;
  * @param target the bar, e.g. {@code "≥ 0.50×"}
  * @param met {@code null} when there is no target (a curve), else whether the target was met
  */
-public record Verdict(BenchCommand.Section section, String item, String measured, String target, Boolean met) {
+public record Verdict(
+    BenchCommand.Section section, String item, String measured, String target, Boolean met) {
 
   /** {@code "met"}, {@code "MISSED"} or {@code "n/a"}. */
   public String status() {

@@ -24,8 +24,17 @@ class BenchCommandTest {
     String[] r = run("--help");
 
     assertThat(r[0]).isEqualTo("0");
-    assertThat(r[1]).contains("Usage: bench", "--quick", "--only", "throughput", "latency", "trainer", "memory",
-        "cost", "jmh");
+    assertThat(r[1])
+        .contains(
+            "Usage: bench",
+            "--quick",
+            "--only",
+            "throughput",
+            "latency",
+            "trainer",
+            "memory",
+            "cost",
+            "jmh");
   }
 
   @Test

@@ -11,9 +11,9 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * The CI smoke test: {@code bench --quick} end to end on real brokers, the real monitor, real DL4J training and a
- * child JVM. It checks that every section produced figures, never how good they are: timing is not asserted on a
- * shared machine.
+ * The CI smoke test: {@code bench --quick} end to end on real brokers, the real monitor, real DL4J
+ * training and a child JVM. It checks that every section produced figures, never how good they are:
+ * timing is not asserted on a shared machine.
  */
 class BenchQuickIT {
 
@@ -28,9 +28,16 @@ class BenchQuickIT {
 
     assertThat(exit).as("exit code; output:%n%s", out).isZero();
     String md = Files.readString(report);
-    assertThat(md).contains("Smoke-test sizes (`--quick`)", "## Machine", "## How to reproduce", "## Closing note",
-        "## Where the time goes");
-    assertThat(md).containsPattern("\\| 1\\. Monitor throughput ÷ raw consume \\| [0-9.]+× \\([0-9,]+ vs [0-9,]+")
+    assertThat(md)
+        .contains(
+            "Smoke-test sizes (`--quick`)",
+            "## Machine",
+            "## How to reproduce",
+            "## Closing note",
+            "## Where the time goes");
+    assertThat(md)
+        .containsPattern(
+            "\\| 1\\. Monitor throughput ÷ raw consume \\| [0-9.]+× \\([0-9,]+ vs [0-9,]+")
         .containsPattern("\\| 2\\. Alert latency p99 \\(exactly-once\\) \\| [0-9,]+ ms")
         .containsPattern("\\| 3a\\. trainwatch listener overhead \\| [+-][0-9.]+%")
         .containsPattern("\\| 3b\\. StatsListener overhead ÷ trainwatch overhead \\| ([0-9.]+×|∞)")

@@ -24,10 +24,11 @@ import org.junit.jupiter.api.Test;
 class FleetTest {
 
   private static final String BASE = "https://trainwatch.io/schemas/v1/";
-  private static final JsonSchema EVENT_SCHEMA = JsonSchemaFactory
-      .getInstance(SpecVersion.VersionFlag.V202012,
-          b -> b.schemaMappers(m -> m.mapPrefix(BASE, "classpath:trainwatch/schemas/json/")))
-      .getSchema(SchemaLocation.of(BASE + "event.schema.json"));
+  private static final JsonSchema EVENT_SCHEMA =
+      JsonSchemaFactory.getInstance(
+              SpecVersion.VersionFlag.V202012,
+              b -> b.schemaMappers(m -> m.mapPrefix(BASE, "classpath:trainwatch/schemas/json/")))
+          .getSchema(SchemaLocation.of(BASE + "event.schema.json"));
 
   private static List<TrainingEvent> generate(FleetSpec spec, long batches) {
     List<TrainingEvent> out = new ArrayList<>();
@@ -62,7 +63,8 @@ class FleetTest {
     }
     assertThat(batches).isEqualTo(1000);
     assertThat(started).hasSize(40);
-    assertThat(lastStep.values()).allMatch(step -> step == 24, "every run advanced equally: 1000 / 40 batches");
+    assertThat(lastStep.values())
+        .allMatch(step -> step == 24, "every run advanced equally: 1000 / 40 batches");
     assertThat(fleet.eventCount(1000)).isEqualTo(1040);
   }
 
@@ -71,9 +73,14 @@ class FleetTest {
     Fleet fleet = new Fleet(new FleetSpec("fleet", 1000, 0.03, 3));
 
     assertThat(fleet.faultyRuns()).isEqualTo(30);
-    assertThat(fleet.runs()).extracting(SimulatedRun::profile)
-        .contains(RunProfile.SOFTMAX_INTO_NLL, RunProfile.UNNORMALIZED_INPUT, RunProfile.DIVERGING,
-            RunProfile.GAUSSIAN_NLL, RunProfile.HEALTHY);
+    assertThat(fleet.runs())
+        .extracting(SimulatedRun::profile)
+        .contains(
+            RunProfile.SOFTMAX_INTO_NLL,
+            RunProfile.UNNORMALIZED_INPUT,
+            RunProfile.DIVERGING,
+            RunProfile.GAUSSIAN_NLL,
+            RunProfile.HEALTHY);
   }
 
   @Test
@@ -81,7 +88,9 @@ class FleetTest {
     ObjectMapper plain = new ObjectMapper();
     for (TrainingEvent e : generate(new FleetSpec("fleet", 60, 0.2, 11), 3000)) {
       byte[] json = EventCodec.encode(e);
-      assertThat(EVENT_SCHEMA.validate(plain.readTree(json))).as("schema errors for %s", e).isEmpty();
+      assertThat(EVENT_SCHEMA.validate(plain.readTree(json)))
+          .as("schema errors for %s", e)
+          .isEmpty();
       assertThat(EventCodec.decode(json)).isEqualTo(e);
     }
   }
@@ -92,18 +101,23 @@ class FleetTest {
     Fleet fleet = new Fleet(new FleetSpec("fleet", 200, 0.5, 5));
     Map<String, RunProfile> profiles = new HashMap<>();
     fleet.runs().forEach(r -> profiles.put(r.runId(), r.profile()));
-    fleet.events(200 * 100, 0, 100).forEachRemaining(e -> {
-      if (e instanceof BatchEvent b) {
-        byProfile.computeIfAbsent(profiles.get(b.runId()), p -> new ArrayList<>()).add(b);
-      }
-    });
+    fleet
+        .events(200 * 100, 0, 100)
+        .forEachRemaining(
+            e -> {
+              if (e instanceof BatchEvent b) {
+                byProfile.computeIfAbsent(profiles.get(b.runId()), p -> new ArrayList<>()).add(b);
+              }
+            });
 
     assertThat(byProfile.get(RunProfile.SOFTMAX_INTO_NLL))
         .allMatch(b -> b.loss() <= 0 && b.loss() >= -1 && b.output().rowSumMean() == 1.0);
     assertThat(byProfile.get(RunProfile.UNNORMALIZED_INPUT)).allMatch(b -> b.input().max() == 255);
-    assertThat(byProfile.get(RunProfile.DIVERGING)).anyMatch(b -> Double.isNaN(b.loss()) && b.output().nonfinite() > 0);
+    assertThat(byProfile.get(RunProfile.DIVERGING))
+        .anyMatch(b -> Double.isNaN(b.loss()) && b.output().nonfinite() > 0);
     assertThat(byProfile.get(RunProfile.HEALTHY))
-        .allMatch(b -> b.loss() > 0 && Double.isFinite(b.loss()) && Math.abs(b.input().mean()) < 0.2);
+        .allMatch(
+            b -> b.loss() > 0 && Double.isFinite(b.loss()) && Math.abs(b.input().mean()) < 0.2);
     assertThat(byProfile.get(RunProfile.GAUSSIAN_NLL)).anyMatch(b -> b.loss() < 0);
   }
 }

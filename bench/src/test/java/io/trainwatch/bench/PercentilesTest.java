@@ -30,11 +30,13 @@ class PercentilesTest {
 
   @Test
   void shouldNotDependOnSampleOrder() {
-    assertThat(Percentiles.ofNanos(new long[] {3, 1, 2})).isEqualTo(Percentiles.ofNanos(new long[] {1, 2, 3}));
+    assertThat(Percentiles.ofNanos(new long[] {3, 1, 2}))
+        .isEqualTo(Percentiles.ofNanos(new long[] {1, 2, 3}));
   }
 
   @Test
   void shouldRejectAnEmptySample() {
-    assertThatThrownBy(() -> Percentiles.ofNanos(new long[0])).hasMessageContaining("at least one sample");
+    assertThatThrownBy(() -> Percentiles.ofNanos(new long[0]))
+        .hasMessageContaining("at least one sample");
   }
 }

@@ -48,15 +48,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Kafka consumer of {@code trainwatch.alerts} that delivers every alert emission to one destination.
+ * A Kafka consumer of {@code trainwatch.alerts} that delivers every alert emission to one
+ * destination.
  *
  * <p>Guarantees, per bridge name:
+ *
  * <ul>
- *   <li>At-least-once delivery to the API: offsets are committed only after an outcome (delivered, or dead-lettered
- *       with the reason); a crash redelivers whatever had no recorded outcome.
- *   <li>Never a re-trigger after a resolve: the last finished revision per alert_id is kept durably in
- *       {@code trainwatch.bridge.NAME.state} before the next emission of that alert is attempted, and older revisions
- *       are skipped. The only duplicate a crash can cause is the very last emission of an alert, sent again.
+ *   <li>At-least-once delivery to the API: offsets are committed only after an outcome (delivered,
+ *       or dead-lettered with the reason); a crash redelivers whatever had no recorded outcome.
+ *   <li>Never a re-trigger after a resolve: the last finished revision per alert_id is kept durably
+ *       in {@code trainwatch.bridge.NAME.state} before the next emission of that alert is
+ *       attempted, and older revisions are skipped. The only duplicate a crash can cause is the
+ *       very last emission of an alert, sent again.
  *   <li>Per-alert order; one failing or rejected alert never blocks the others.
  * </ul>
  *
@@ -71,16 +74,26 @@ public final class AlertBridge implements AutoCloseable {
 
   /** Prefix of the headers the bridge adds to dead-lettered records. */
   public static final String HEADER_PREFIX = "trainwatch.bridge.";
+
   /** Header with why the record was dead-lettered. */
   public static final String REASON_HEADER = HEADER_PREFIX + "reason";
 
   private static final Logger LOG = LoggerFactory.getLogger(AlertBridge.class);
-  /** Longest a poll waits when nothing is due: bounds how late a stop, a resend or a commit can be. */
+
+  /**
+   * Longest a poll waits when nothing is due: bounds how late a stop, a resend or a commit can be.
+   */
   private static final Duration MAX_IDLE = Duration.ofMillis(500);
-  /** Deliveries between two polls: keeps the consumer inside max.poll.interval.ms even with slow APIs. */
+
+  /**
+   * Deliveries between two polls: keeps the consumer inside max.poll.interval.ms even with slow
+   * APIs.
+   */
   private static final int MAX_DELIVERIES_PER_POLL = 20;
+
   /** Alerts per Alertmanager re-send request. */
   private static final int RESEND_CHUNK = 500;
+
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -99,7 +112,11 @@ public final class AlertBridge implements AutoCloseable {
   private volatile Thread thread;
   private volatile RuntimeException failure;
 
-  AlertBridge(BridgeConfig config, Sink sink, Map<String, Object> kafkaClientProps, Clock clock,
+  AlertBridge(
+      BridgeConfig config,
+      Sink sink,
+      Map<String, Object> kafkaClientProps,
+      Clock clock,
       RandomGenerator random) {
     if (!kafkaClientProps.containsKey(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG)) {
       throw new IllegalArgumentException("kafka properties: bootstrap.servers is required");
@@ -115,27 +132,39 @@ public final class AlertBridge implements AutoCloseable {
   /**
    * A bridge for {@code config}.
    *
-   * @param kafkaClientProps {@code bootstrap.servers} plus any security settings; applied to the consumer, producer
-   *     and admin client (each takes the keys it knows)
+   * @param kafkaClientProps {@code bootstrap.servers} plus any security settings; applied to the
+   *     consumer, producer and admin client (each takes the keys it knows)
    */
   public static AlertBridge create(BridgeConfig config, Map<String, Object> kafkaClientProps) {
     return create(config, kafkaClientProps, Clock.systemUTC());
   }
 
-  /** {@link #create(BridgeConfig, Map)} with a clock for timestamps, backoffs and Alertmanager leases. */
-  public static AlertBridge create(BridgeConfig config, Map<String, Object> kafkaClientProps, Clock clock) {
-    return new AlertBridge(config, Sinks.create(config, clock), kafkaClientProps, clock, new SplittableRandom());
+  /**
+   * {@link #create(BridgeConfig, Map)} with a clock for timestamps, backoffs and Alertmanager
+   * leases.
+   */
+  public static AlertBridge create(
+      BridgeConfig config, Map<String, Object> kafkaClientProps, Clock clock) {
+    return new AlertBridge(
+        config, Sinks.create(config, clock), kafkaClientProps, clock, new SplittableRandom());
   }
 
   /** Runs the bridge in a new thread; returns at once. */
   public AlertBridge start() {
-    Thread t = new Thread(() -> {
-      try {
-        run();
-      } catch (RuntimeException e) {
-        LOG.error("bridge {} stopped: {}", config.name(), redactor.redact(String.valueOf(e.getMessage())), e);
-      }
-    }, "trainwatch-bridge-" + config.name());
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                run();
+              } catch (RuntimeException e) {
+                LOG.error(
+                    "bridge {} stopped: {}",
+                    config.name(),
+                    redactor.redact(String.valueOf(e.getMessage())),
+                    e);
+              }
+            },
+            "trainwatch-bridge-" + config.name());
     t.setDaemon(true);
     thread = t;
     t.start();
@@ -145,7 +174,8 @@ public final class AlertBridge implements AutoCloseable {
   /**
    * Runs the bridge in the calling thread until {@link #close()} is called from another thread.
    *
-   * @throws BridgeException if the bridge cannot keep its guarantees (state or dead-letter topic not writable)
+   * @throws BridgeException if the bridge cannot keep its guarantees (state or dead-letter topic
+   *     not writable)
    */
   public void run() {
     if (!started.compareAndSet(false, true)) {
@@ -158,12 +188,19 @@ public final class AlertBridge implements AutoCloseable {
           KafkaConsumer<byte[], byte[]> alerts = new KafkaConsumer<>(consumerProps())) {
         consumer = alerts;
         DeliveryLedger ledger = new DeliveryLedger();
-        LedgerTopic ledgerTopic = new LedgerTopic(config.stateTopic(), producer, ledgerReader, ledger,
-            Duration.ofSeconds(30));
+        LedgerTopic ledgerTopic =
+            new LedgerTopic(
+                config.stateTopic(), producer, ledgerReader, ledger, Duration.ofSeconds(30));
         ledgerTopic.catchUp(STARTUP_TIMEOUT);
-        LOG.info("bridge {} → {} {}: consuming {} as group {}; {} alerts known from {}", config.name(),
-            config.destination().wire(), config.destinationSettings().describe(), config.topic(), config.groupId(),
-            ledger.size(), config.stateTopic());
+        LOG.info(
+            "bridge {} → {} {}: consuming {} as group {}; {} alerts known from {}",
+            config.name(),
+            config.destination().wire(),
+            config.destinationSettings().describe(),
+            config.topic(),
+            config.groupId(),
+            ledger.size(),
+            config.stateTopic());
         new Loop(alerts, producer, ledgerTopic, ledger).run();
       }
     } catch (RuntimeException e) {
@@ -181,7 +218,10 @@ public final class AlertBridge implements AutoCloseable {
     return stats.snapshot();
   }
 
-  /** {@code true} once the consumer has been given its partitions, {@code false} if not within {@code timeout}. */
+  /**
+   * {@code true} once the consumer has been given its partitions, {@code false} if not within
+   * {@code timeout}.
+   */
   public boolean awaitAssignment(Duration timeout) throws InterruptedException {
     return assigned.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -192,8 +232,8 @@ public final class AlertBridge implements AutoCloseable {
   }
 
   /**
-   * Stops the bridge: the current request finishes (bounded by {@code http.timeout}), finished offsets are committed,
-   * unfinished alerts stay uncommitted for the next run. Idempotent.
+   * Stops the bridge: the current request finishes (bounded by {@code http.timeout}), finished
+   * offsets are committed, unfinished alerts stay uncommitted for the next run. Idempotent.
    */
   @Override
   public void close() {
@@ -204,7 +244,8 @@ public final class AlertBridge implements AutoCloseable {
     }
     if (started.get()) {
       try {
-        if (!finished.await(CLOSE_TIMEOUT.toMillis() + config.httpTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+        if (!finished.await(
+            CLOSE_TIMEOUT.toMillis() + config.httpTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
           LOG.warn("bridge {}: did not stop within {}", config.name(), CLOSE_TIMEOUT);
         }
       } catch (InterruptedException e) {
@@ -221,15 +262,23 @@ public final class AlertBridge implements AutoCloseable {
     private final DeliveryLedger ledger;
     private final DeliveryScheduler scheduler;
     private final List<Future<RecordMetadata>> unconfirmedDeadLetters = new ArrayList<>();
-    /** Firing alerts the destination shows, for Alertmanager re-sends; {@code null} for other destinations. */
+
+    /**
+     * Firing alerts the destination shows, for Alertmanager re-sends; {@code null} for other
+     * destinations.
+     */
     private final Map<String, Active> active;
+
     private final Duration resendInterval;
     private Instant nextResendAt;
     private boolean paused;
 
     private record Active(Alert alert, int partition) {}
 
-    Loop(KafkaConsumer<byte[], byte[]> consumer, KafkaProducer<byte[], byte[]> producer, LedgerTopic ledgerTopic,
+    Loop(
+        KafkaConsumer<byte[], byte[]> consumer,
+        KafkaProducer<byte[], byte[]> producer,
+        LedgerTopic ledgerTopic,
         DeliveryLedger ledger) {
       this.consumer = consumer;
       this.producer = producer;
@@ -238,7 +287,8 @@ public final class AlertBridge implements AutoCloseable {
       Instant now = clock.instant();
       TokenBucket pacer = config.rate().paced() ? new TokenBucket(config.rate(), now) : null;
       DeliveryScheduler.Grouping grouping = null;
-      if (config.destinationSettings() instanceof DestinationSettings.Slack slack && !slack.groupWindow().isZero()) {
+      if (config.destinationSettings() instanceof DestinationSettings.Slack slack
+          && !slack.groupWindow().isZero()) {
         grouping = new DeliveryScheduler.Grouping(slack.groupWindow(), SlackMessage.MAX_ALERTS);
       }
       this.scheduler = new DeliveryScheduler(config.retry(), grouping, pacer, ledger, random);
@@ -296,8 +346,11 @@ public final class AlertBridge implements AutoCloseable {
     private void applyBackPressure() {
       if (scheduler.pending() >= config.maxPending()) {
         if (!paused) {
-          LOG.warn("bridge {}: {} alerts waiting for {}; pausing consumption until half have gone out", config.name(),
-              scheduler.pending(), config.destination().wire());
+          LOG.warn(
+              "bridge {}: {} alerts waiting for {}; pausing consumption until half have gone out",
+              config.name(),
+              scheduler.pending(),
+              config.destination().wire());
         }
         paused = true;
         consumer.pause(consumer.assignment());
@@ -322,7 +375,13 @@ public final class AlertBridge implements AutoCloseable {
       } catch (InvalidEventException e) {
         String reason = "not a valid alert: " + e.getMessage();
         deadLetter(r, reason);
-        LOG.error("{}-{}@{}: {}; sent to {}", r.topic(), r.partition(), r.offset(), reason, config.dlqTopic());
+        LOG.error(
+            "{}-{}@{}: {}; sent to {}",
+            r.topic(),
+            r.partition(),
+            r.offset(),
+            reason,
+            config.dlqTopic());
         scheduler.passOver(tp, r.offset());
         return;
       }
@@ -339,12 +398,15 @@ public final class AlertBridge implements AutoCloseable {
         DeliveryScheduler.Selection s = scheduler.next(clock.instant());
         for (PendingAlert p : s.alreadyFinished()) {
           stats.duplicates.incrementAndGet();
-          LOG.info("skipped {}: revision {} or later already finished (redelivered record)", p,
+          LOG.info(
+              "skipped {}: revision {} or later already finished (redelivered record)",
+              p,
               p.alert().revision());
         }
         for (PendingAlert p : s.superseded()) {
           stats.superseded.incrementAndGet();
-          LOG.info("superseded {}: a newer emission of the alert is queued while its delivery fails", p);
+          LOG.info(
+              "superseded {}: a newer emission of the alert is queued while its delivery fails", p);
         }
         if (s.batch().isEmpty()) {
           return;
@@ -358,9 +420,13 @@ public final class AlertBridge implements AutoCloseable {
       stats.requests.incrementAndGet();
       DeliveryResult result;
       try {
-        result = alerts.size() == 1 ? sink.deliver(alerts.get(0)) : ((BatchSink) sink).deliverAll(alerts);
+        result =
+            alerts.size() == 1
+                ? sink.deliver(alerts.get(0))
+                : ((BatchSink) sink).deliverAll(alerts);
       } catch (RuntimeException e) {
-        // A bug in building one alert's request must not stop every other alert (nor crash-loop on restart).
+        // A bug in building one alert's request must not stop every other alert (nor crash-loop on
+        // restart).
         LOG.error("could not build the request for {}", batch, e);
         result = DeliveryResult.rejected("the bridge could not build the request: " + e);
       }
@@ -368,8 +434,10 @@ public final class AlertBridge implements AutoCloseable {
       String dest = config.destination().wire();
       if (result instanceof DeliveryResult.Delivered) {
         for (PendingAlert p : batch) {
-          ledgerTopic.record(p.alert().alertId(),
-              DeliveryLedger.Entry.of(p.alert(), DeliveryLedger.Outcome.DELIVERED, p.partition().partition()));
+          ledgerTopic.record(
+              p.alert().alertId(),
+              DeliveryLedger.Entry.of(
+                  p.alert(), DeliveryLedger.Outcome.DELIVERED, p.partition().partition()));
           track(p);
           stats.delivered.incrementAndGet();
           LOG.info("delivered {} to {}", p, dest);
@@ -378,16 +446,24 @@ public final class AlertBridge implements AutoCloseable {
       } else if (result instanceof DeliveryResult.RateLimited rl) {
         Duration wait = scheduler.rateLimited(rl.retryAfter(), now);
         stats.rateLimited.incrementAndGet();
-        LOG.warn("{} (Retry-After {}); no requests to {} for {} ms", redactor.redact(rl.reason()),
-            rl.retryAfter() == null ? "absent" : rl.retryAfter().toSeconds() + " s", dest, wait.toMillis());
+        LOG.warn(
+            "{} (Retry-After {}); no requests to {} for {} ms",
+            redactor.redact(rl.reason()),
+            rl.retryAfter() == null ? "absent" : rl.retryAfter().toSeconds() + " s",
+            dest,
+            wait.toMillis());
       } else if (result instanceof DeliveryResult.Retryable rt) {
         List<PendingAlert> parked = scheduler.failed(batch, now);
         stats.retried.addAndGet(batch.size() - parked.size());
         stats.parked.addAndGet(parked.size());
         for (PendingAlert p : batch) {
           if (parked.contains(p)) {
-            LOG.warn("parked {} for {} after {} failed attempts, last: {}; other alerts continue", p,
-                config.retry().parkInterval(), config.retry().maxAttempts(), redactor.redact(rt.reason()));
+            LOG.warn(
+                "parked {} for {} after {} failed attempts, last: {}; other alerts continue",
+                p,
+                config.retry().parkInterval(),
+                config.retry().maxAttempts(),
+                redactor.redact(rt.reason()));
           } else {
             LOG.warn("delivery of {} failed, will retry: {}", p, redactor.redact(rt.reason()));
           }
@@ -395,19 +471,28 @@ public final class AlertBridge implements AutoCloseable {
       } else if (result instanceof DeliveryResult.Rejected rj) {
         if (batch.size() > 1) {
           scheduler.isolate(batch);
-          LOG.warn("{} rejected a message of {} alerts ({}); sending them one by one", dest, batch.size(),
+          LOG.warn(
+              "{} rejected a message of {} alerts ({}); sending them one by one",
+              dest,
+              batch.size(),
               redactor.redact(rj.reason()));
           return;
         }
         PendingAlert p = batch.get(0);
         deadLetter(p.source(), rj.reason());
-        ledgerTopic.record(p.alert().alertId(),
-            DeliveryLedger.Entry.of(p.alert(), DeliveryLedger.Outcome.DEAD_LETTERED, p.partition().partition()));
+        ledgerTopic.record(
+            p.alert().alertId(),
+            DeliveryLedger.Entry.of(
+                p.alert(), DeliveryLedger.Outcome.DEAD_LETTERED, p.partition().partition()));
         if (active != null) {
           active.remove(p.alert().alertId());
         }
-        LOG.error("{} rejected {}: {}; sent to {}, continuing with the next alert", dest, p,
-            redactor.redact(rj.reason()), config.dlqTopic());
+        LOG.error(
+            "{} rejected {}: {}; sent to {}, continuing with the next alert",
+            dest,
+            p,
+            redactor.redact(rj.reason()),
+            config.dlqTopic());
         scheduler.completed(batch);
       }
     }
@@ -446,15 +531,22 @@ public final class AlertBridge implements AutoCloseable {
           if (r instanceof DeliveryResult.RateLimited rl) {
             scheduler.rateLimited(rl.retryAfter(), clock.instant());
           }
-          LOG.warn("re-sending {} firing alerts to {} failed: {}; next try in {}", all.size(),
-              config.destination().wire(), redactor.redact(reasonOf(r)), resendInterval);
+          LOG.warn(
+              "re-sending {} firing alerts to {} failed: {}; next try in {}",
+              all.size(),
+              config.destination().wire(),
+              redactor.redact(reasonOf(r)),
+              resendInterval);
           return;
         }
       }
       LOG.debug("re-sent {} firing alerts", all.size());
     }
 
-    /** Commits what is finished; dead-letter copies are made durable first, so none is lost to a crash. */
+    /**
+     * Commits what is finished; dead-letter copies are made durable first, so none is lost to a
+     * crash.
+     */
     private void commitFinished(Collection<TopicPartition> owned) {
       Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(scheduler.committable());
       offsets.keySet().retainAll(new HashSet<>(owned));
@@ -466,8 +558,10 @@ public final class AlertBridge implements AutoCloseable {
         consumer.commitSync(offsets);
         scheduler.committed(offsets);
       } catch (CommitFailedException | RebalanceInProgressException e) {
-        LOG.warn("bridge {}: commit failed during a rebalance ({}); the records will be redelivered and skipped",
-            config.name(), e.getMessage());
+        LOG.warn(
+            "bridge {}: commit failed during a rebalance ({}); the records will be redelivered and skipped",
+            config.name(),
+            e.getMessage());
       }
     }
 
@@ -481,8 +575,13 @@ public final class AlertBridge implements AutoCloseable {
           f.get();
         }
       } catch (ExecutionException e) {
-        throw new BridgeException("dead-letter topic " + config.dlqTopic() + ": write failed (" + e.getCause()
-            + "); stopping without committing, so the records are redelivered", e.getCause());
+        throw new BridgeException(
+            "dead-letter topic "
+                + config.dlqTopic()
+                + ": write failed ("
+                + e.getCause()
+                + "); stopping without committing, so the records are redelivered",
+            e.getCause());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new BridgeException("interrupted while confirming dead-letter writes", e);
@@ -494,11 +593,16 @@ public final class AlertBridge implements AutoCloseable {
       RecordHeaders h = new RecordHeaders(r.headers().toArray());
       h.add(REASON_HEADER, redactor.redact(reason).getBytes(StandardCharsets.UTF_8));
       h.add(HEADER_PREFIX + "name", config.name().getBytes(StandardCharsets.UTF_8));
-      h.add(HEADER_PREFIX + "destination", config.destination().wire().getBytes(StandardCharsets.UTF_8));
-      h.add(HEADER_PREFIX + "source", (r.topic() + "-" + r.partition() + "@" + r.offset())
-          .getBytes(StandardCharsets.UTF_8));
-      h.add(HEADER_PREFIX + "failed_at", clock.instant().toString().getBytes(StandardCharsets.UTF_8));
-      unconfirmedDeadLetters.add(producer.send(new ProducerRecord<>(config.dlqTopic(), null, r.key(), r.value(), h)));
+      h.add(
+          HEADER_PREFIX + "destination",
+          config.destination().wire().getBytes(StandardCharsets.UTF_8));
+      h.add(
+          HEADER_PREFIX + "source",
+          (r.topic() + "-" + r.partition() + "@" + r.offset()).getBytes(StandardCharsets.UTF_8));
+      h.add(
+          HEADER_PREFIX + "failed_at", clock.instant().toString().getBytes(StandardCharsets.UTF_8));
+      unconfirmedDeadLetters.add(
+          producer.send(new ProducerRecord<>(config.dlqTopic(), null, r.key(), r.value(), h)));
       stats.deadLettered.incrementAndGet();
     }
 
@@ -516,13 +620,15 @@ public final class AlertBridge implements AutoCloseable {
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
       if (!partitions.isEmpty()) {
-        // Another instance may have finished alerts of these partitions since we last read the ledger.
+        // Another instance may have finished alerts of these partitions since we last read the
+        // ledger.
         ledgerTopic.catchUp(STARTUP_TIMEOUT);
         if (active != null) {
           Set<Integer> numbers = new HashSet<>();
           partitions.forEach(tp -> numbers.add(tp.partition()));
-          ledger.activeIn(numbers).forEach((id, a) -> active.put(id,
-              new Active(a, ledger.get(id).partition())));
+          ledger
+              .activeIn(numbers)
+              .forEach((id, a) -> active.put(id, new Active(a, ledger.get(id).partition())));
         }
         LOG.info("bridge {}: assigned {}", config.name(), partitions);
       }
@@ -554,28 +660,38 @@ public final class AlertBridge implements AutoCloseable {
 
   private void ensureTopics() {
     try (Admin admin = Admin.create(only(AdminClientConfig.configNames(), Map.of()))) {
-      List<NewTopic> topics = List.of(
-          new NewTopic(config.dlqTopic(), Optional.empty(), Optional.empty()),
-          new NewTopic(config.stateTopic(), Optional.of(1), Optional.empty())
-              .configs(Map.of("cleanup.policy", "compact")));
-      admin.createTopics(topics).values().forEach((name, future) -> {
-        try {
-          future.get(STARTUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-          LOG.info("created topic {}", name);
-        } catch (ExecutionException e) {
-          if (!(e.getCause() instanceof TopicExistsException)) {
-            throw new BridgeException("topic " + name + ": cannot create (" + e.getCause().getMessage() + ")",
-                e.getCause());
-          }
-        } catch (java.util.concurrent.TimeoutException e) {
-          throw new BridgeException("topic " + name + ": no answer from the broker within " + STARTUP_TIMEOUT, e);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new BridgeException("interrupted while creating " + name, e);
-        }
-      });
+      List<NewTopic> topics =
+          List.of(
+              new NewTopic(config.dlqTopic(), Optional.empty(), Optional.empty()),
+              new NewTopic(config.stateTopic(), Optional.of(1), Optional.empty())
+                  .configs(Map.of("cleanup.policy", "compact")));
+      admin
+          .createTopics(topics)
+          .values()
+          .forEach(
+              (name, future) -> {
+                try {
+                  future.get(STARTUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                  LOG.info("created topic {}", name);
+                } catch (ExecutionException e) {
+                  if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw new BridgeException(
+                        "topic " + name + ": cannot create (" + e.getCause().getMessage() + ")",
+                        e.getCause());
+                  }
+                } catch (java.util.concurrent.TimeoutException e) {
+                  throw new BridgeException(
+                      "topic " + name + ": no answer from the broker within " + STARTUP_TIMEOUT, e);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                  throw new BridgeException("interrupted while creating " + name, e);
+                }
+              });
       try {
-        if (!admin.listTopics().names().get(STARTUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+        if (!admin
+            .listTopics()
+            .names()
+            .get(STARTUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
             .contains(config.topic())) {
           LOG.warn("topic {} does not exist yet; the bridge waits for it", config.topic());
         }
@@ -588,21 +704,28 @@ public final class AlertBridge implements AutoCloseable {
   }
 
   private Map<String, Object> consumerProps() {
-    Map<String, Object> p = only(ConsumerConfig.configNames(), Map.of(
-        ConsumerConfig.CLIENT_ID_CONFIG, "trainwatch-bridge-" + config.name()));
+    Map<String, Object> p =
+        only(
+            ConsumerConfig.configNames(),
+            Map.of(ConsumerConfig.CLIENT_ID_CONFIG, "trainwatch-bridge-" + config.name()));
     p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     // The monitor writes alerts in transactions: never deliver an alert from an aborted one.
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, config.startFrom().name().toLowerCase(Locale.ROOT));
+    p.put(
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+        config.startFrom().name().toLowerCase(Locale.ROOT));
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     return p;
   }
 
   private Map<String, Object> ledgerReaderProps() {
-    Map<String, Object> p = only(ConsumerConfig.configNames(), Map.of(
-        ConsumerConfig.CLIENT_ID_CONFIG, "trainwatch-bridge-" + config.name() + "-state"));
+    Map<String, Object> p =
+        only(
+            ConsumerConfig.configNames(),
+            Map.of(
+                ConsumerConfig.CLIENT_ID_CONFIG, "trainwatch-bridge-" + config.name() + "-state"));
     p.remove(ConsumerConfig.GROUP_ID_CONFIG);
     p.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -613,8 +736,10 @@ public final class AlertBridge implements AutoCloseable {
   }
 
   private Map<String, Object> producerProps() {
-    Map<String, Object> p = only(ProducerConfig.configNames(), Map.of(
-        ProducerConfig.CLIENT_ID_CONFIG, "trainwatch-bridge-" + config.name()));
+    Map<String, Object> p =
+        only(
+            ProducerConfig.configNames(),
+            Map.of(ProducerConfig.CLIENT_ID_CONFIG, "trainwatch-bridge-" + config.name()));
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     // Ledger writes are synchronous and one at a time: batching would only add latency.
@@ -624,14 +749,18 @@ public final class AlertBridge implements AutoCloseable {
     return p;
   }
 
-  /** The client properties a client knows, over the given defaults (so each client gets no unknown-key warnings). */
+  /**
+   * The client properties a client knows, over the given defaults (so each client gets no
+   * unknown-key warnings).
+   */
   private Map<String, Object> only(Set<String> known, Map<String, Object> defaults) {
     Map<String, Object> p = new HashMap<>(defaults);
-    kafka.forEach((k, v) -> {
-      if (known.contains(k)) {
-        p.put(k, v);
-      }
-    });
+    kafka.forEach(
+        (k, v) -> {
+          if (known.contains(k)) {
+            p.put(k, v);
+          }
+        });
     return p;
   }
 }

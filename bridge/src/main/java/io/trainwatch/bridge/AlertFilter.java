@@ -6,12 +6,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Which alerts a bridge delivers. An alert passes if it is at least {@code minSeverity}, its rule and job are
- * included (an empty include set includes everything) and not excluded, it carries every {@code includeLabels}
- * pair and none of the {@code excludeLabels} pairs.
+ * Which alerts a bridge delivers. An alert passes if it is at least {@code minSeverity}, its rule
+ * and job are included (an empty include set includes everything) and not excluded, it carries
+ * every {@code includeLabels} pair and none of the {@code excludeLabels} pairs.
  *
- * <p>A resolve passes whenever its firing emission did: severity, rule, job and labels are the same for every
- * emission of an alert_id.
+ * <p>A resolve passes whenever its firing emission did: severity, rule, job and labels are the same
+ * for every emission of an alert_id.
  */
 public record AlertFilter(
     Severity minSeverity,
@@ -34,7 +34,8 @@ public record AlertFilter(
 
   /** Lets every alert through. */
   public static AlertFilter all() {
-    return new AlertFilter(Severity.INFO, Set.of(), Set.of(), Set.of(), Set.of(), Map.of(), Map.of());
+    return new AlertFilter(
+        Severity.INFO, Set.of(), Set.of(), Set.of(), Set.of(), Map.of(), Map.of());
   }
 
   /** {@code true} if this bridge should deliver {@code alert}, {@code false} otherwise. */
@@ -42,7 +43,8 @@ public record AlertFilter(
     if (!alert.severity().atLeast(minSeverity)) {
       return false;
     }
-    if (!includeRules.isEmpty() && !includeRules.contains(alert.rule()) || excludeRules.contains(alert.rule())) {
+    if (!includeRules.isEmpty() && !includeRules.contains(alert.rule())
+        || excludeRules.contains(alert.rule())) {
       return false;
     }
     String job = alert.job() == null ? "" : alert.job();

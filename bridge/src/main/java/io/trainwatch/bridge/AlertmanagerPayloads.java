@@ -13,12 +13,12 @@ import java.util.StringJoiner;
 import java.util.TreeMap;
 
 /**
- * Alertmanager's two shapes: the API v2 {@code postableAlert} list ({@code POST /api/v2/alerts}) and the webhook
- * payload (version 4) that Alertmanager itself sends to webhook receivers.
+ * Alertmanager's two shapes: the API v2 {@code postableAlert} list ({@code POST /api/v2/alerts})
+ * and the webhook payload (version 4) that Alertmanager itself sends to webhook receivers.
  *
- * <p>Labels identify an alert in Alertmanager, so they hold only what is stable across its emissions: the run's
- * labels, {@code alertname} (the rule), {@code severity}, {@code run_id}, {@code job} and {@code alert_id}. Everything
- * else is an annotation.
+ * <p>Labels identify an alert in Alertmanager, so they hold only what is stable across its
+ * emissions: the run's labels, {@code alertname} (the rule), {@code severity}, {@code run_id},
+ * {@code job} and {@code alert_id}. Everything else is an annotation.
  */
 final class AlertmanagerPayloads {
 
@@ -32,8 +32,9 @@ final class AlertmanagerPayloads {
   }
 
   /**
-   * The API v2 body. A firing alert gets {@code endsAt = now + lease}: Alertmanager resolves it by itself unless the
-   * bridge re-sends it before then, which is what keeps a dead bridge from leaving alerts firing forever.
+   * The API v2 body. A firing alert gets {@code endsAt = now + lease}: Alertmanager resolves it by
+   * itself unless the bridge re-sends it before then, which is what keeps a dead bridge from
+   * leaving alerts firing forever.
    */
   ArrayNode postableAlerts(List<Alert> alerts, Instant now, Duration lease) {
     ArrayNode list = BridgeJson.NODES.arrayNode();
@@ -59,7 +60,8 @@ final class AlertmanagerPayloads {
       Map<String, String> l = labels(a);
       Map<String, String> an = annotations(a);
       common = common == null ? new TreeMap<>(l) : intersect(common, l);
-      commonAnnotations = commonAnnotations == null ? new TreeMap<>(an) : intersect(commonAnnotations, an);
+      commonAnnotations =
+          commonAnnotations == null ? new TreeMap<>(an) : intersect(commonAnnotations, an);
       ObjectNode o = list.addObject();
       o.put("status", a.firing() ? "firing" : "resolved");
       o.set("labels", stringMap(l));
@@ -82,14 +84,19 @@ final class AlertmanagerPayloads {
     return p;
   }
 
-  /** The identifying labels, names made valid for Alertmanager ({@code [a-zA-Z_][a-zA-Z0-9_]*}), sorted. */
+  /**
+   * The identifying labels, names made valid for Alertmanager ({@code [a-zA-Z_][a-zA-Z0-9_]*}),
+   * sorted.
+   */
   static Map<String, String> labels(Alert a) {
     Map<String, String> l = new TreeMap<>();
-    a.labels().forEach((k, v) -> {
-      if (!v.isEmpty()) {
-        l.put(labelName(k), v);
-      }
-    });
+    a.labels()
+        .forEach(
+            (k, v) -> {
+              if (!v.isEmpty()) {
+                l.put(labelName(k), v);
+              }
+            });
     l.put("alertname", a.rule());
     l.put("severity", a.severity().wire());
     l.put("run_id", a.runId());
@@ -126,15 +133,17 @@ final class AlertmanagerPayloads {
     StringBuilder b = new StringBuilder(name.length());
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
-      boolean ok = c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9';
+      boolean ok =
+          c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9';
       b.append(ok ? c : '_');
     }
     return b.length() == 0 ? "_" : b.toString();
   }
 
   /**
-   * Alertmanager's fingerprint: 64-bit FNV-1a over the label names and values sorted by name, each followed by the
-   * separator byte 0xFF, printed as 16 hex digits (prometheus/common {@code model/signature.go}).
+   * Alertmanager's fingerprint: 64-bit FNV-1a over the label names and values sorted by name, each
+   * followed by the separator byte 0xFF, printed as 16 hex digits (prometheus/common {@code
+   * model/signature.go}).
    */
   static String fingerprint(Map<String, String> labels) {
     long hash = 0xcbf29ce484222325L;
@@ -160,11 +169,12 @@ final class AlertmanagerPayloads {
 
   private static Map<String, String> intersect(Map<String, String> acc, Map<String, String> next) {
     Map<String, String> out = new TreeMap<>();
-    acc.forEach((k, v) -> {
-      if (v.equals(next.get(k))) {
-        out.put(k, v);
-      }
-    });
+    acc.forEach(
+        (k, v) -> {
+          if (v.equals(next.get(k))) {
+            out.put(k, v);
+          }
+        });
     return out;
   }
 

@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Posts alerts to Alertmanager's API v2 ({@code POST /api/v2/alerts}), which answers 200 with an empty body, or 400
- * with a JSON string naming the invalid field. Routing, grouping, inhibition and silences then happen in Alertmanager.
+ * Posts alerts to Alertmanager's API v2 ({@code POST /api/v2/alerts}), which answers 200 with an
+ * empty body, or 400 with a JSON string naming the invalid field. Routing, grouping, inhibition and
+ * silences then happen in Alertmanager.
  */
 final class AlertmanagerSink implements BatchSink {
 
@@ -19,7 +20,11 @@ final class AlertmanagerSink implements BatchSink {
   private final HttpPoster http;
   private final Clock clock;
 
-  AlertmanagerSink(DestinationSettings.Alertmanager settings, LinkTemplates links, HttpPoster http, Clock clock) {
+  AlertmanagerSink(
+      DestinationSettings.Alertmanager settings,
+      LinkTemplates links,
+      HttpPoster http,
+      Clock clock) {
     this.endpoint = settings.alertsEndpoint();
     this.lease = settings.lease();
     this.payloads = new AlertmanagerPayloads(links);

@@ -4,12 +4,16 @@ import io.trainwatch.schemas.Alert;
 import java.util.List;
 
 /**
- * A destination that takes several alerts in one request: a grouped Slack message, an Alertmanager alert list.
- * The bridge uses it for Slack's grouping window and for Alertmanager's periodic re-sends.
+ * A destination that takes several alerts in one request: a grouped Slack message, an Alertmanager
+ * alert list. The bridge uses it for Slack's grouping window and for Alertmanager's periodic
+ * re-sends.
  */
 public interface BatchSink extends Sink {
 
-  /** Sends one notification carrying all {@code alerts} (at least one); never throws for HTTP failures. */
+  /**
+   * Sends one notification carrying all {@code alerts} (at least one); never throws for HTTP
+   * failures.
+   */
   DeliveryResult deliverAll(List<Alert> alerts);
 
   @Override

@@ -16,58 +16,72 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code trainwatch bridge --to slack|pagerduty|alertmanager|webhook --config FILE --bootstrap-server HOST:PORT}: runs
- * one bridge until interrupted, then prints what it delivered.
+ * {@code trainwatch bridge --to slack|pagerduty|alertmanager|webhook --config FILE
+ * --bootstrap-server HOST:PORT}: runs one bridge until interrupted, then prints what it delivered.
  */
 @Command(
     name = "bridge",
     sortOptions = false,
     description = {
-        "Delivers alerts from trainwatch.alerts to Slack, PagerDuty, Alertmanager or any webhook.",
-        "Ordered per alert, retried with backoff, paced to each API's rate limit, and never re-triggered after a"
-            + " resolve. Rejected alerts go to the bridge's dead-letter topic with the reason."},
+      "Delivers alerts from trainwatch.alerts to Slack, PagerDuty, Alertmanager or any webhook.",
+      "Ordered per alert, retried with backoff, paced to each API's rate limit, and never re-triggered after a"
+          + " resolve. Rejected alerts go to the bridge's dead-letter topic with the reason."
+    },
     footer = {
-        "",
-        "Config file keys (properties; all of them in docs/bridges.md):",
-        "  bridge.to  bridge.name  bridge.start_from=latest|earliest  bridge.dlq_topic",
-        "  slack.webhook_url ($TRAINWATCH_SLACK_WEBHOOK_URL)  slack.group_window",
-        "  pagerduty.routing_key ($TRAINWATCH_PAGERDUTY_ROUTING_KEY)  pagerduty.url",
-        "  alertmanager.url ($TRAINWATCH_ALERTMANAGER_URL)",
-        "  alertmanager.resend_interval",
-        "  webhook.url ($TRAINWATCH_WEBHOOK_URL)  webhook.format=alert|alertmanager",
-        "  webhook.header.NAME",
-        "  filter.min_severity  filter.include_rules  filter.exclude_rules",
-        "  filter.include_jobs  filter.exclude_jobs",
-        "  filter.include_labels  filter.exclude_labels",
-        "  retry.max_attempts  retry.initial_backoff  retry.max_backoff",
-        "  retry.park_interval  retry.rate_limit_backoff",
-        "  rate.per_second  rate.burst  http.timeout  http.connect_timeout",
-        "  links.run_url  links.runbook_url",
-        "",
-        "Example:",
-        "  TRAINWATCH_SLACK_WEBHOOK_URL=https://hooks.slack.com/services/... \\",
-        "    ./trainwatch bridge --to slack --bootstrap-server localhost:9092"})
+      "",
+      "Config file keys (properties; all of them in docs/bridges.md):",
+      "  bridge.to  bridge.name  bridge.start_from=latest|earliest  bridge.dlq_topic",
+      "  slack.webhook_url ($TRAINWATCH_SLACK_WEBHOOK_URL)  slack.group_window",
+      "  pagerduty.routing_key ($TRAINWATCH_PAGERDUTY_ROUTING_KEY)  pagerduty.url",
+      "  alertmanager.url ($TRAINWATCH_ALERTMANAGER_URL)",
+      "  alertmanager.resend_interval",
+      "  webhook.url ($TRAINWATCH_WEBHOOK_URL)  webhook.format=alert|alertmanager",
+      "  webhook.header.NAME",
+      "  filter.min_severity  filter.include_rules  filter.exclude_rules",
+      "  filter.include_jobs  filter.exclude_jobs",
+      "  filter.include_labels  filter.exclude_labels",
+      "  retry.max_attempts  retry.initial_backoff  retry.max_backoff",
+      "  retry.park_interval  retry.rate_limit_backoff",
+      "  rate.per_second  rate.burst  http.timeout  http.connect_timeout",
+      "  links.run_url  links.runbook_url",
+      "",
+      "Example:",
+      "  TRAINWATCH_SLACK_WEBHOOK_URL=https://hooks.slack.com/services/... \\",
+      "    ./trainwatch bridge --to slack --bootstrap-server localhost:9092"
+    })
 public final class BridgeCommand implements Callable<Integer> {
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help and exit.")
   boolean help;
 
-  @Option(names = "--to", paramLabel = "DEST", converter = DestinationConverter.class,
+  @Option(
+      names = "--to",
+      paramLabel = "DEST",
+      converter = DestinationConverter.class,
       description = "slack, pagerduty, alertmanager or webhook (or bridge.to in the config file)")
   Destination to;
 
-  @Option(names = "--config", paramLabel = "FILE",
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
       description = "bridge config (properties); secrets may come from the environment instead")
   Path config;
 
-  @Option(names = "--bootstrap-server", paramLabel = "HOST:PORT", required = true,
+  @Option(
+      names = "--bootstrap-server",
+      paramLabel = "HOST:PORT",
+      required = true,
       description = "Kafka bootstrap servers")
   String bootstrapServer;
 
-  @Option(names = "--client-config", paramLabel = "FILE",
+  @Option(
+      names = "--client-config",
+      paramLabel = "FILE",
       description = "Kafka client properties: SASL/SSL settings, group.instance.id...")
   Path clientConfig;
 
@@ -82,7 +96,9 @@ public final class BridgeCommand implements Callable<Integer> {
     this.env = Map.copyOf(env);
   }
 
-  /** Runs the bridge command on its own, as {@code java -cp ... io.trainwatch.bridge.BridgeCommand}. */
+  /**
+   * Runs the bridge command on its own, as {@code java -cp ... io.trainwatch.bridge.BridgeCommand}.
+   */
   public static void main(String[] args) {
     System.exit(new CommandLine(new BridgeCommand()).execute(args));
   }
@@ -93,7 +109,8 @@ public final class BridgeCommand implements Callable<Integer> {
     try {
       bridgeConfig = BridgeConfig.load(config, env, to);
     } catch (BridgeConfigException e) {
-      throw new ParameterException(spec.commandLine(), (config == null ? "" : config + ": ") + e.getMessage());
+      throw new ParameterException(
+          spec.commandLine(), (config == null ? "" : config + ": ") + e.getMessage());
     }
     Map<String, Object> kafka = new HashMap<>();
     try {
@@ -105,20 +122,26 @@ public final class BridgeCommand implements Callable<Integer> {
     AlertBridge bridge = AlertBridge.create(bridgeConfig, kafka);
     CountDownLatch reported = new CountDownLatch(1);
     // On SIGTERM the JVM exits once the hooks are done: wait for the counts to be printed first.
-    Thread hook = new Thread(() -> {
-      bridge.close();
-      try {
-        reported.await(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "trainwatch-bridge-shutdown");
+    Thread hook =
+        new Thread(
+            () -> {
+              bridge.close();
+              try {
+                reported.await(5, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "trainwatch-bridge-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       bridge.run();
     } catch (BridgeException | KafkaException e) {
-      // Broker unreachable, bad security settings, state topic not writable: one line, not a stack trace.
-      spec.commandLine().getErr().println("trainwatch bridge: " + bridgeConfig.redactor().redact(e.getMessage()));
+      // Broker unreachable, bad security settings, state topic not writable: one line, not a stack
+      // trace.
+      spec.commandLine()
+          .getErr()
+          .println("trainwatch bridge: " + bridgeConfig.redactor().redact(e.getMessage()));
       reported.countDown();
       return 1;
     } finally {

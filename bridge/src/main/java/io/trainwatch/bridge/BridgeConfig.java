@@ -18,9 +18,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A bridge's whole configuration, parsed once at start from a properties file (keys in {@link ConfigKey}) and the
- * environment. Unknown keys and invalid values are refused with a message naming the key; secrets never appear in
- * messages or in {@link #toString()}.
+ * A bridge's whole configuration, parsed once at start from a properties file (keys in {@link
+ * ConfigKey}) and the environment. Unknown keys and invalid values are refused with a message
+ * naming the key; secrets never appear in messages or in {@link #toString()}.
  *
  * @param name names the consumer group and the state topic
  * @param topic the alerts topic
@@ -47,6 +47,7 @@ public record BridgeConfig(
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
   private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
   private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
+
   /** Headers the HTTP client or the bridge sets; a config must not override them. */
   private static final Set<String> RESERVED_HEADERS =
       Set.of("host", "content-length", "content-type", "connection", "expect", "upgrade");
@@ -66,8 +67,14 @@ public record BridgeConfig(
     if (maxPending < 1) {
       throw new IllegalArgumentException("maxPending=" + maxPending + ": must be >= 1");
     }
-    if (destinationSettings == null || filter == null || retry == null || rate == null || links == null
-        || startFrom == null || topic == null || dlqTopic == null) {
+    if (destinationSettings == null
+        || filter == null
+        || retry == null
+        || rate == null
+        || links == null
+        || startFrom == null
+        || topic == null
+        || dlqTopic == null) {
       throw new IllegalArgumentException("all settings are required");
     }
   }
@@ -82,7 +89,10 @@ public record BridgeConfig(
     return "trainwatch-bridge-" + name;
   }
 
-  /** The compacted topic holding the last revision delivered per alert_id: {@code trainwatch.bridge.NAME.state}. */
+  /**
+   * The compacted topic holding the last revision delivered per alert_id: {@code
+   * trainwatch.bridge.NAME.state}.
+   */
   public String stateTopic() {
     return "trainwatch.bridge." + name + ".state";
   }
@@ -97,7 +107,8 @@ public record BridgeConfig(
    *
    * @param file a properties file, or {@code null} for defaults and environment only
    * @param env where secrets not set in the file come from (normally {@code System.getenv()})
-   * @param destination the destination given on the command line, or {@code null} to use {@code bridge.to}
+   * @param destination the destination given on the command line, or {@code null} to use {@code
+   *     bridge.to}
    * @throws BridgeConfigException naming the file or key that is wrong
    */
   public static BridgeConfig load(Path file, Map<String, String> env, Destination destination) {
@@ -111,13 +122,16 @@ public record BridgeConfig(
   }
 
   /** {@link #load} for an in-memory map of keys. */
-  public static BridgeConfig parse(Map<String, String> props, Map<String, String> env, Destination destination) {
+  public static BridgeConfig parse(
+      Map<String, String> props, Map<String, String> env, Destination destination) {
     Map<String, String> p = new TreeMap<>();
     props.forEach((k, v) -> p.put(k.trim(), v == null ? "" : v.trim()));
     for (String key : p.keySet()) {
       if (ConfigKey.lookup(key) == null) {
-        throw new BridgeConfigException(key + ": unknown key (known keys are listed in docs/bridges.md and in"
-            + " `trainwatch bridge --help`)");
+        throw new BridgeConfigException(
+            key
+                + ": unknown key (known keys are listed in docs/bridges.md and in"
+                + " `trainwatch bridge --help`)");
       }
     }
     try {
@@ -127,7 +141,10 @@ public record BridgeConfig(
     }
   }
 
-  /** Parses {@code 250ms}, {@code 10s}, {@code 5m}, {@code 1h}, {@code 0} or ISO-8601 ({@code PT10S}). */
+  /**
+   * Parses {@code 250ms}, {@code 10s}, {@code 5m}, {@code 1h}, {@code 0} or ISO-8601 ({@code
+   * PT10S}).
+   */
   static Duration parseDuration(String key, String value) {
     if ("0".equals(value)) {
       return Duration.ZERO;
@@ -145,7 +162,8 @@ public record BridgeConfig(
     try {
       return Duration.parse(value);
     } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException(key + "=" + value + ": not a duration (use e.g. 500ms, 10s, 5m, 1h)", e);
+      throw new IllegalArgumentException(
+          key + "=" + value + ": not a duration (use e.g. 500ms, 10s, 5m, 1h)", e);
     }
   }
 
@@ -176,37 +194,54 @@ public record BridgeConfig(
               integer(ConfigKey.RATE_BURST, documented.burst())),
           positive(ConfigKey.HTTP_TIMEOUT),
           positive(ConfigKey.HTTP_CONNECT_TIMEOUT),
-          wrap(ConfigKey.LINKS_RUN_URL,
-              () -> new LinkTemplates(raw(ConfigKey.LINKS_RUN_URL), raw(ConfigKey.LINKS_RUNBOOK_URL))),
+          wrap(
+              ConfigKey.LINKS_RUN_URL,
+              () ->
+                  new LinkTemplates(
+                      raw(ConfigKey.LINKS_RUN_URL), raw(ConfigKey.LINKS_RUNBOOK_URL))),
           settings(destination));
     }
 
     private Destination destination(Destination cli) {
       String inFile = raw(ConfigKey.BRIDGE_TO);
-      Destination fromFile = inFile == null ? null : wrap(ConfigKey.BRIDGE_TO, () -> Destination.fromWire(inFile));
+      Destination fromFile =
+          inFile == null ? null : wrap(ConfigKey.BRIDGE_TO, () -> Destination.fromWire(inFile));
       if (cli != null && fromFile != null && cli != fromFile) {
         throw new IllegalArgumentException(
-            "bridge.to=" + fromFile.wire() + ": the command line says --to " + cli.wire() + "; drop one");
+            "bridge.to="
+                + fromFile.wire()
+                + ": the command line says --to "
+                + cli.wire()
+                + "; drop one");
       }
       if (cli == null && fromFile == null) {
-        throw new IllegalArgumentException("bridge.to: required (or --to slack|pagerduty|alertmanager|webhook)");
+        throw new IllegalArgumentException(
+            "bridge.to: required (or --to slack|pagerduty|alertmanager|webhook)");
       }
       return cli != null ? cli : fromFile;
     }
 
     private DestinationSettings settings(Destination d) {
       return switch (d) {
-        case SLACK -> new DestinationSettings.Slack(
-            secretUrl(ConfigKey.SLACK_WEBHOOK_URL), duration(ConfigKey.SLACK_GROUP_WINDOW));
-        case PAGERDUTY -> new DestinationSettings.PagerDuty(
-            secretToken(ConfigKey.PAGERDUTY_ROUTING_KEY), uri(ConfigKey.PAGERDUTY_URL));
-        case ALERTMANAGER -> new DestinationSettings.Alertmanager(
-            secretUrl(ConfigKey.ALERTMANAGER_URL), positive(ConfigKey.ALERTMANAGER_RESEND_INTERVAL));
-        case WEBHOOK -> new DestinationSettings.Webhook(
-            secretUrl(ConfigKey.WEBHOOK_URL),
-            wrap(ConfigKey.WEBHOOK_FORMAT,
-                () -> DestinationSettings.WebhookFormat.fromWire(string(ConfigKey.WEBHOOK_FORMAT))),
-            headers());
+        case SLACK ->
+            new DestinationSettings.Slack(
+                secretUrl(ConfigKey.SLACK_WEBHOOK_URL), duration(ConfigKey.SLACK_GROUP_WINDOW));
+        case PAGERDUTY ->
+            new DestinationSettings.PagerDuty(
+                secretToken(ConfigKey.PAGERDUTY_ROUTING_KEY), uri(ConfigKey.PAGERDUTY_URL));
+        case ALERTMANAGER ->
+            new DestinationSettings.Alertmanager(
+                secretUrl(ConfigKey.ALERTMANAGER_URL),
+                positive(ConfigKey.ALERTMANAGER_RESEND_INTERVAL));
+        case WEBHOOK ->
+            new DestinationSettings.Webhook(
+                secretUrl(ConfigKey.WEBHOOK_URL),
+                wrap(
+                    ConfigKey.WEBHOOK_FORMAT,
+                    () ->
+                        DestinationSettings.WebhookFormat.fromWire(
+                            string(ConfigKey.WEBHOOK_FORMAT))),
+                headers());
       };
     }
 
@@ -214,23 +249,41 @@ public record BridgeConfig(
       Duration initial = positive(ConfigKey.RETRY_INITIAL_BACKOFF);
       Duration max = positive(ConfigKey.RETRY_MAX_BACKOFF);
       if (max.compareTo(initial) < 0) {
-        throw new IllegalArgumentException(ConfigKey.RETRY_MAX_BACKOFF.key() + "=" + string(ConfigKey.RETRY_MAX_BACKOFF)
-            + ": must be >= " + ConfigKey.RETRY_INITIAL_BACKOFF.key() + " (" + string(ConfigKey.RETRY_INITIAL_BACKOFF)
-            + ")");
+        throw new IllegalArgumentException(
+            ConfigKey.RETRY_MAX_BACKOFF.key()
+                + "="
+                + string(ConfigKey.RETRY_MAX_BACKOFF)
+                + ": must be >= "
+                + ConfigKey.RETRY_INITIAL_BACKOFF.key()
+                + " ("
+                + string(ConfigKey.RETRY_INITIAL_BACKOFF)
+                + ")");
       }
       Duration rateLimit = positive(ConfigKey.RETRY_RATE_LIMIT_BACKOFF);
       if (rateLimit.compareTo(max) > 0) {
-        throw new IllegalArgumentException(ConfigKey.RETRY_RATE_LIMIT_BACKOFF.key() + "="
-            + string(ConfigKey.RETRY_RATE_LIMIT_BACKOFF) + ": must be <= " + ConfigKey.RETRY_MAX_BACKOFF.key() + " ("
-            + string(ConfigKey.RETRY_MAX_BACKOFF) + ")");
+        throw new IllegalArgumentException(
+            ConfigKey.RETRY_RATE_LIMIT_BACKOFF.key()
+                + "="
+                + string(ConfigKey.RETRY_RATE_LIMIT_BACKOFF)
+                + ": must be <= "
+                + ConfigKey.RETRY_MAX_BACKOFF.key()
+                + " ("
+                + string(ConfigKey.RETRY_MAX_BACKOFF)
+                + ")");
       }
-      return new RetryPolicy(integer(ConfigKey.RETRY_MAX_ATTEMPTS, null), initial, max,
-          positive(ConfigKey.RETRY_PARK_INTERVAL), rateLimit);
+      return new RetryPolicy(
+          integer(ConfigKey.RETRY_MAX_ATTEMPTS, null),
+          initial,
+          max,
+          positive(ConfigKey.RETRY_PARK_INTERVAL),
+          rateLimit);
     }
 
     private AlertFilter filter() {
       return new AlertFilter(
-          wrap(ConfigKey.FILTER_MIN_SEVERITY, () -> Severity.fromWire(string(ConfigKey.FILTER_MIN_SEVERITY))),
+          wrap(
+              ConfigKey.FILTER_MIN_SEVERITY,
+              () -> Severity.fromWire(string(ConfigKey.FILTER_MIN_SEVERITY))),
           list(ConfigKey.FILTER_INCLUDE_RULES),
           list(ConfigKey.FILTER_EXCLUDE_RULES),
           list(ConfigKey.FILTER_INCLUDE_JOBS),
@@ -245,12 +298,15 @@ public record BridgeConfig(
         if (e.getKey().startsWith(ConfigKey.WEBHOOK_HEADER.key())) {
           String header = e.getKey().substring(ConfigKey.WEBHOOK_HEADER.key().length());
           if (!HEADER_NAME.matcher(header).matches()) {
-            throw new IllegalArgumentException(e.getKey() + ": '" + header + "' is not a valid header name");
+            throw new IllegalArgumentException(
+                e.getKey() + ": '" + header + "' is not a valid header name");
           }
           if (RESERVED_HEADERS.contains(header.toLowerCase(Locale.ROOT))) {
-            throw new IllegalArgumentException(e.getKey() + ": the bridge sets " + header + " itself");
+            throw new IllegalArgumentException(
+                e.getKey() + ": the bridge sets " + header + " itself");
           }
-          if (e.getValue().isEmpty() || e.getValue().chars().anyMatch(c -> c == '\r' || c == '\n')) {
+          if (e.getValue().isEmpty()
+              || e.getValue().chars().anyMatch(c -> c == '\r' || c == '\n')) {
             throw new IllegalArgumentException(e.getKey() + ": must be one non-empty line");
           }
           headers.put(header, Secret.token(e.getValue()));
@@ -290,7 +346,8 @@ public record BridgeConfig(
         v = fromEnv == null || fromEnv.isBlank() ? null : fromEnv.trim();
       }
       if (v == null) {
-        throw new IllegalArgumentException(k.key() + ": required (in the config file or $" + k.envVar() + ")");
+        throw new IllegalArgumentException(
+            k.key() + ": required (in the config file or $" + k.envVar() + ")");
       }
       return v;
     }
@@ -363,7 +420,8 @@ public record BridgeConfig(
       for (E e : type.getEnumConstants()) {
         names.add(e.name().toLowerCase(Locale.ROOT));
       }
-      throw new IllegalArgumentException(k.key() + "=" + v + ": not one of " + String.join(", ", names));
+      throw new IllegalArgumentException(
+          k.key() + "=" + v + ": not one of " + String.join(", ", names));
     }
 
     private Set<String> list(ConfigKey k) {
@@ -381,7 +439,8 @@ public record BridgeConfig(
       for (String s : list(k)) {
         int eq = s.indexOf('=');
         if (eq <= 0) {
-          throw new IllegalArgumentException(k.key() + "=" + string(k) + ": '" + s + "' is not label=value");
+          throw new IllegalArgumentException(
+              k.key() + "=" + string(k) + ": '" + s + "' is not label=value");
         }
         out.put(s.substring(0, eq).trim(), s.substring(eq + 1).trim());
       }
@@ -395,7 +454,10 @@ public record BridgeConfig(
       } catch (IllegalArgumentException e) {
         String m = e.getMessage();
         if (m != null && (m.startsWith("runUrl=") || m.startsWith("runbookUrl="))) {
-          String key = m.startsWith("runUrl=") ? ConfigKey.LINKS_RUN_URL.key() : ConfigKey.LINKS_RUNBOOK_URL.key();
+          String key =
+              m.startsWith("runUrl=")
+                  ? ConfigKey.LINKS_RUN_URL.key()
+                  : ConfigKey.LINKS_RUNBOOK_URL.key();
           throw new IllegalArgumentException(key + m.substring(m.indexOf('=')), e);
         }
         String value = props.getOrDefault(k.key(), k.defaultValue());

@@ -1,6 +1,9 @@
 package io.trainwatch.bridge;
 
-/** A bridge config file or environment that cannot work; the message names the key and never shows a secret. */
+/**
+ * A bridge config file or environment that cannot work; the message names the key and never shows a
+ * secret.
+ */
 public final class BridgeConfigException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;

@@ -9,7 +9,10 @@ import java.math.BigDecimal;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** JSON building blocks shared by the destinations: one mapper, the contract's number rules, safe truncation. */
+/**
+ * JSON building blocks shared by the destinations: one mapper, the contract's number rules, safe
+ * truncation.
+ */
 final class BridgeJson {
 
   static final ObjectMapper MAPPER = new ObjectMapper();
@@ -25,7 +28,10 @@ final class BridgeJson {
     }
   }
 
-  /** An evidence value as JSON; like the contract, non-finite numbers become "NaN", "Infinity", "-Infinity". */
+  /**
+   * An evidence value as JSON; like the contract, non-finite numbers become "NaN", "Infinity",
+   * "-Infinity".
+   */
   static JsonNode scalar(Object v) {
     if (v == null) {
       return NODES.nullNode();
@@ -57,7 +63,10 @@ final class BridgeJson {
     return o;
   }
 
-  /** A value as a person reads it: {@code -0.1031}, {@code 3}, {@code NaN}, {@code 1.2E-9}, {@code true}. */
+  /**
+   * A value as a person reads it: {@code -0.1031}, {@code 3}, {@code NaN}, {@code 1.2E-9}, {@code
+   * true}.
+   */
   static String display(Object v) {
     if (v == null) {
       return "null";
@@ -77,7 +86,8 @@ final class BridgeJson {
   }
 
   /**
-   * At most {@code max} UTF-16 units of {@code s}, ending in "…" when cut; never splits a surrogate pair.
+   * At most {@code max} UTF-16 units of {@code s}, ending in "…" when cut; never splits a surrogate
+   * pair.
    */
   static String truncate(String s, int max) {
     if (s.length() <= max) {

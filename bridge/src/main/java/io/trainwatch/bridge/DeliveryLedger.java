@@ -14,9 +14,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The last revision this bridge finished per alert_id: what makes redelivery after a crash safe. An alert emission
- * whose revision is at or below the one recorded here is never sent again, so an old trigger redelivered after its
- * resolve cannot re-open an incident. In memory; {@link LedgerTopic} makes it durable in a compacted topic.
+ * The last revision this bridge finished per alert_id: what makes redelivery after a crash safe. An
+ * alert emission whose revision is at or below the one recorded here is never sent again, so an old
+ * trigger redelivered after its resolve cannot re-open an incident. In memory; {@link LedgerTopic}
+ * makes it durable in a compacted topic.
  */
 final class DeliveryLedger {
 
@@ -37,10 +38,13 @@ final class DeliveryLedger {
   /**
    * What the bridge last finished for one alert_id.
    *
-   * @param partition the alerts-topic partition the emission came from (the bridge instance owning it re-sends it)
-   * @param firingAlert the alert, when the last finished emission was a delivered firing one; else {@code null}
+   * @param partition the alerts-topic partition the emission came from (the bridge instance owning
+   *     it re-sends it)
+   * @param firingAlert the alert, when the last finished emission was a delivered firing one; else
+   *     {@code null}
    */
-  record Entry(int revision, AlertStatus status, Outcome outcome, int partition, Alert firingAlert) {
+  record Entry(
+      int revision, AlertStatus status, Outcome outcome, int partition, Alert firingAlert) {
 
     Entry {
       if (revision < 1) {
@@ -57,7 +61,10 @@ final class DeliveryLedger {
       return new Entry(a.revision(), a.status(), outcome, partition, keep ? a : null);
     }
 
-    /** {@code true} if the destination currently shows this alert as firing, {@code false} otherwise. */
+    /**
+     * {@code true} if the destination currently shows this alert as firing, {@code false}
+     * otherwise.
+     */
     boolean active() {
       return firingAlert != null;
     }
@@ -89,10 +96,16 @@ final class DeliveryLedger {
         if (n == null || !n.path("revision").canConvertToInt()) {
           throw new IllegalArgumentException("revision: missing");
         }
-        Alert alert = n.hasNonNull("alert") ? AlertCodec.decode(BridgeJson.MAPPER.writeValueAsBytes(n.get("alert")))
-            : null;
-        return new Entry(n.get("revision").asInt(), AlertStatus.fromWire(n.path("status").asText()),
-            Outcome.fromWire(n.path("outcome").asText()), n.path("partition").asInt(), alert);
+        Alert alert =
+            n.hasNonNull("alert")
+                ? AlertCodec.decode(BridgeJson.MAPPER.writeValueAsBytes(n.get("alert")))
+                : null;
+        return new Entry(
+            n.get("revision").asInt(),
+            AlertStatus.fromWire(n.path("status").asText()),
+            Outcome.fromWire(n.path("outcome").asText()),
+            n.path("partition").asInt(),
+            alert);
       } catch (IOException | RuntimeException e) {
         throw new IllegalArgumentException("not a ledger entry: " + e.getMessage(), e);
       }
@@ -116,14 +129,18 @@ final class DeliveryLedger {
     return entries.get(alertId);
   }
 
-  /** Alerts the destination shows as firing whose emissions come from {@code partitions}, by alert_id. */
+  /**
+   * Alerts the destination shows as firing whose emissions come from {@code partitions}, by
+   * alert_id.
+   */
   Map<String, Alert> activeIn(Set<Integer> partitions) {
     Map<String, Alert> out = new LinkedHashMap<>();
-    entries.forEach((id, e) -> {
-      if (e.active() && partitions.contains(e.partition())) {
-        out.put(id, e.firingAlert());
-      }
-    });
+    entries.forEach(
+        (id, e) -> {
+          if (e.active() && partitions.contains(e.partition())) {
+            out.put(id, e.firingAlert());
+          }
+        });
     return out;
   }
 

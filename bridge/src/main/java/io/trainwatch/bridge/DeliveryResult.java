@@ -3,7 +3,8 @@ package io.trainwatch.bridge;
 import java.time.Duration;
 
 /**
- * What a destination API said about one delivery; the bridge, not the sink, decides what happens next.
+ * What a destination API said about one delivery; the bridge, not the sink, decides what happens
+ * next.
  *
  * <ul>
  *   <li>{@link Delivered}: accepted; the record is done.
@@ -42,7 +43,8 @@ public sealed interface DeliveryResult {
   /**
    * The API asked us to slow down.
    *
-   * @param retryAfter how long the API asked us to wait, or {@code null} if it did not say (PagerDuty)
+   * @param retryAfter how long the API asked us to wait, or {@code null} if it did not say
+   *     (PagerDuty)
    */
   record RateLimited(Duration retryAfter, String reason) implements DeliveryResult {
     public RateLimited {

@@ -19,18 +19,22 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Decides what to deliver next and which offsets may be committed; no I/O, time comes from the caller.
+ * Decides what to deliver next and which offsets may be committed; no I/O, time comes from the
+ * caller.
  *
  * <ul>
- *   <li>One queue per alert_id: emissions of one alert go out strictly in order, so a resolve never overtakes its
- *       trigger, while a failing alert never holds up the others (they are served round-robin).
- *   <li>A failing alert backs off, then is parked for a while; newer emissions of it queue behind, and once its
- *       delivery has failed, only the newest emission is kept: the API gets the latest state when it is reachable,
- *       never a stale trigger after the resolve.
- *   <li>An emission whose revision the {@link DeliveryLedger} already holds is dropped without a request.
- *   <li>A 429 closes a gate for the whole destination; a token bucket paces requests to the documented rate.
- *   <li>The committable offset of a partition is its lowest unfinished offset, so a crash redelivers everything
- *       unfinished and nothing is lost.
+ *   <li>One queue per alert_id: emissions of one alert go out strictly in order, so a resolve never
+ *       overtakes its trigger, while a failing alert never holds up the others (they are served
+ *       round-robin).
+ *   <li>A failing alert backs off, then is parked for a while; newer emissions of it queue behind,
+ *       and once its delivery has failed, only the newest emission is kept: the API gets the latest
+ *       state when it is reachable, never a stale trigger after the resolve.
+ *   <li>An emission whose revision the {@link DeliveryLedger} already holds is dropped without a
+ *       request.
+ *   <li>A 429 closes a gate for the whole destination; a token bucket paces requests to the
+ *       documented rate.
+ *   <li>The committable offset of a partition is its lowest unfinished offset, so a crash
+ *       redelivers everything unfinished and nothing is lost.
  * </ul>
  */
 final class DeliveryScheduler {
@@ -61,9 +65,13 @@ final class DeliveryScheduler {
    *
    * @param batch the emissions to send now in one request (empty: nothing is due)
    * @param alreadyFinished emissions dropped because the ledger holds their revision or a later one
-   * @param superseded emissions dropped because a newer emission of the same failing alert replaces them
+   * @param superseded emissions dropped because a newer emission of the same failing alert replaces
+   *     them
    */
-  record Selection(List<PendingAlert> batch, List<PendingAlert> alreadyFinished, List<PendingAlert> superseded) {}
+  record Selection(
+      List<PendingAlert> batch,
+      List<PendingAlert> alreadyFinished,
+      List<PendingAlert> superseded) {}
 
   private static final class KeyQueue {
     final ArrayDeque<PendingAlert> items = new ArrayDeque<>();
@@ -98,7 +106,11 @@ final class DeliveryScheduler {
    * @param grouping {@code null} to send every emission on its own
    * @param pacer {@code null} for no pacing
    */
-  DeliveryScheduler(RetryPolicy retry, Grouping grouping, TokenBucket pacer, DeliveryLedger ledger,
+  DeliveryScheduler(
+      RetryPolicy retry,
+      Grouping grouping,
+      TokenBucket pacer,
+      DeliveryLedger ledger,
       RandomGenerator random) {
     this.retry = retry;
     this.grouping = grouping;
@@ -122,7 +134,10 @@ final class DeliveryScheduler {
     pending++;
   }
 
-  /** What to send at {@code now}; call {@link #completed}, {@link #failed}, {@link #rateLimited} with the outcome. */
+  /**
+   * What to send at {@code now}; call {@link #completed}, {@link #failed}, {@link #rateLimited}
+   * with the outcome.
+   */
   Selection next(Instant now) {
     List<PendingAlert> finished = new ArrayList<>();
     List<PendingAlert> superseded = new ArrayList<>();
@@ -156,7 +171,9 @@ final class DeliveryScheduler {
     return new Selection(batch, finished, superseded);
   }
 
-  /** The batch is finished (delivered, or dead-lettered): the next emission of each alert may go. */
+  /**
+   * The batch is finished (delivered, or dead-lettered): the next emission of each alert may go.
+   */
   void completed(List<PendingAlert> batch) {
     for (PendingAlert a : batch) {
       KeyQueue q = keys.get(a.alert().alertId());
@@ -176,7 +193,8 @@ final class DeliveryScheduler {
   }
 
   /**
-   * The batch failed transiently: each alert backs off, or is parked once it has used up its attempts.
+   * The batch failed transiently: each alert backs off, or is parked once it has used up its
+   * attempts.
    *
    * @return the emissions parked by this failure
    */
@@ -202,8 +220,8 @@ final class DeliveryScheduler {
   }
 
   /**
-   * The destination answered 429: nothing goes to it until the wait is over. Not an attempt of the alert: the API is
-   * healthy and only asks for patience.
+   * The destination answered 429: nothing goes to it until the wait is over. Not an attempt of the
+   * alert: the API is healthy and only asks for patience.
    *
    * @param retryAfter the API's {@code Retry-After}, or {@code null} to back off exponentially
    * @return the wait chosen
@@ -215,7 +233,9 @@ final class DeliveryScheduler {
     return wait;
   }
 
-  /** The grouped message was rejected: send these alerts one by one to find the one the API refuses. */
+  /**
+   * The grouped message was rejected: send these alerts one by one to find the one the API refuses.
+   */
   void isolate(List<PendingAlert> batch) {
     batch.forEach(PendingAlert::isolate);
   }
@@ -246,7 +266,9 @@ final class DeliveryScheduler {
     return earliest;
   }
 
-  /** {@code true} if a 429 currently keeps requests from this destination, {@code false} otherwise. */
+  /**
+   * {@code true} if a 429 currently keeps requests from this destination, {@code false} otherwise.
+   */
   boolean gated(Instant now) {
     return now.isBefore(gateUntil);
   }
@@ -254,26 +276,31 @@ final class DeliveryScheduler {
   /** Offsets that may be committed and differ from the last commit. */
   Map<TopicPartition, OffsetAndMetadata> committable() {
     Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
-    partitions.forEach((tp, p) -> {
-      long c = p.committable();
-      if (c >= 0 && c != p.committed) {
-        out.put(tp, new OffsetAndMetadata(c));
-      }
-    });
+    partitions.forEach(
+        (tp, p) -> {
+          long c = p.committable();
+          if (c >= 0 && c != p.committed) {
+            out.put(tp, new OffsetAndMetadata(c));
+          }
+        });
     return out;
   }
 
   /** Records a successful commit. */
   void committed(Map<TopicPartition, OffsetAndMetadata> offsets) {
-    offsets.forEach((tp, o) -> {
-      PartitionProgress p = partitions.get(tp);
-      if (p != null) {
-        p.committed = o.offset();
-      }
-    });
+    offsets.forEach(
+        (tp, o) -> {
+          PartitionProgress p = partitions.get(tp);
+          if (p != null) {
+            p.committed = o.offset();
+          }
+        });
   }
 
-  /** Forgets everything from partitions this instance no longer owns; their new owner redelivers from the commit. */
+  /**
+   * Forgets everything from partitions this instance no longer owns; their new owner redelivers
+   * from the commit.
+   */
   void dropPartitions(Collection<TopicPartition> tps) {
     Set<TopicPartition> gone = new HashSet<>(tps);
     partitions.keySet().removeAll(gone);
@@ -351,7 +378,8 @@ final class DeliveryScheduler {
       }
       if (retrying || !now.isBefore(opened.plus(grouping.window()))) {
         if (!overflow) {
-          groupsOpenedAt.remove(group); // the rest of a too-large burst goes right after, without a new wait
+          groupsOpenedAt.remove(
+              group); // the rest of a too-large burst goes right after, without a new wait
         }
         return members;
       }

@@ -21,6 +21,7 @@ public enum Destination {
         return d;
       }
     }
-    throw new IllegalArgumentException("'" + s + "': not one of slack, pagerduty, alertmanager, webhook");
+    throw new IllegalArgumentException(
+        "'" + s + "': not one of slack, pagerduty, alertmanager, webhook");
   }
 }

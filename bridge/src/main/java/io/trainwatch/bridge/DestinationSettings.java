@@ -21,7 +21,8 @@ public sealed interface DestinationSettings {
    * Slack incoming webhook.
    *
    * @param webhookUrl {@code https://hooks.slack.com/services/...}
-   * @param groupWindow how long to collect a burst of alerts for one job into one message; zero sends each at once
+   * @param groupWindow how long to collect a burst of alerts for one job into one message; zero
+   *     sends each at once
    */
   record Slack(Secret webhookUrl, Duration groupWindow) implements DestinationSettings {
     public Slack {
@@ -50,7 +51,8 @@ public sealed interface DestinationSettings {
   /**
    * PagerDuty Events API v2.
    *
-   * @param routingKey the integration key; the same for trigger and resolve, or PagerDuty drops the resolve
+   * @param routingKey the integration key; the same for trigger and resolve, or PagerDuty drops the
+   *     resolve
    * @param url the enqueue endpoint, {@code https://events.pagerduty.com/v2/enqueue} unless testing
    */
   record PagerDuty(Secret routingKey, URI url) implements DestinationSettings {
@@ -80,15 +82,18 @@ public sealed interface DestinationSettings {
   /**
    * Alertmanager API v2.
    *
-   * @param baseUrl e.g. {@code http://alertmanager:9093}; alerts are posted to {@code /api/v2/alerts} under it
-   * @param resendInterval how often firing alerts are re-sent; Alertmanager resolves an alert that is not re-sent
-   *     before its {@code endsAt}, which the bridge sets to four resend intervals ahead (as Prometheus does)
+   * @param baseUrl e.g. {@code http://alertmanager:9093}; alerts are posted to {@code
+   *     /api/v2/alerts} under it
+   * @param resendInterval how often firing alerts are re-sent; Alertmanager resolves an alert that
+   *     is not re-sent before its {@code endsAt}, which the bridge sets to four resend intervals
+   *     ahead (as Prometheus does)
    */
   record Alertmanager(Secret baseUrl, Duration resendInterval) implements DestinationSettings {
     public Alertmanager {
       requireUrl("alertmanager.url", baseUrl);
       if (resendInterval == null || resendInterval.isZero() || resendInterval.isNegative()) {
-        throw new IllegalArgumentException("alertmanager.resend_interval=" + resendInterval + ": must be > 0");
+        throw new IllegalArgumentException(
+            "alertmanager.resend_interval=" + resendInterval + ": must be > 0");
       }
     }
 
@@ -126,7 +131,8 @@ public sealed interface DestinationSettings {
    * @param format the body: the alert JSON of the contract, or Alertmanager's webhook payload
    * @param headers extra request headers (e.g. {@code Authorization}); values are secrets
    */
-  record Webhook(Secret url, WebhookFormat format, Map<String, Secret> headers) implements DestinationSettings {
+  record Webhook(Secret url, WebhookFormat format, Map<String, Secret> headers)
+      implements DestinationSettings {
     public Webhook {
       requireUrl("webhook.url", url);
       if (format == null) {
@@ -157,7 +163,9 @@ public sealed interface DestinationSettings {
   enum WebhookFormat {
     /** The alert JSON exactly as on {@code trainwatch.alerts}. */
     ALERT,
-    /** Alertmanager's webhook payload (version 4), so Alertmanager webhook receivers work unchanged. */
+    /**
+     * Alertmanager's webhook payload (version 4), so Alertmanager webhook receivers work unchanged.
+     */
     ALERTMANAGER;
 
     /** The config spelling. */
@@ -192,7 +200,9 @@ public sealed interface DestinationSettings {
   }
 
   private static void requireHttp(String key, URI u) {
-    if (u == null || !("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
+    if (u == null
+        || !("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
+        || u.getHost() == null) {
       throw new IllegalArgumentException(key + "=" + u + ": must be an absolute http(s) URL");
     }
   }

@@ -14,12 +14,15 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * POSTs JSON with the JDK's {@link HttpClient} and never throws for HTTP or network trouble: every outcome is an
- * {@link HttpReply} whose text has been redacted.
+ * POSTs JSON with the JDK's {@link HttpClient} and never throws for HTTP or network trouble: every
+ * outcome is an {@link HttpReply} whose text has been redacted.
  */
 final class HttpPoster {
 
-  /** Enough of an error body to name the cause (Slack's {@code invalid_blocks}, PagerDuty's {@code errors[]}). */
+  /**
+   * Enough of an error body to name the cause (Slack's {@code invalid_blocks}, PagerDuty's {@code
+   * errors[]}).
+   */
   static final int MAX_BODY_CHARS = 4096;
 
   private final HttpClient client;
@@ -46,15 +49,18 @@ final class HttpPoster {
    *
    * @throws InterruptedException if the bridge is being stopped
    */
-  HttpReply postJson(URI uri, byte[] body, Map<String, String> headers) throws InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri)
-        .timeout(timeout)
-        .header("Content-Type", "application/json; charset=utf-8")
-        .header("User-Agent", "trainwatch-bridge")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+  HttpReply postJson(URI uri, byte[] body, Map<String, String> headers)
+      throws InterruptedException {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(uri)
+            .timeout(timeout)
+            .header("Content-Type", "application/json; charset=utf-8")
+            .header("User-Agent", "trainwatch-bridge")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
     headers.forEach(b::header);
     try {
-      HttpResponse<InputStream> r = client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+      HttpResponse<InputStream> r =
+          client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
       String text;
       try (InputStream in = r.body()) {
         text = new String(in.readNBytes(MAX_BODY_CHARS), StandardCharsets.UTF_8);
@@ -62,7 +68,8 @@ final class HttpPoster {
       String retryAfter = r.headers().firstValue("Retry-After").orElse(null);
       return HttpReply.response(r.statusCode(), redactor.redact(text), retryAfter);
     } catch (HttpConnectTimeoutException e) {
-      return HttpReply.noResponse("connect timed out after " + millis(client.connectTimeout().orElse(timeout)));
+      return HttpReply.noResponse(
+          "connect timed out after " + millis(client.connectTimeout().orElse(timeout)));
     } catch (HttpTimeoutException e) {
       return HttpReply.noResponse("no response within " + millis(timeout));
     } catch (ConnectException e) {

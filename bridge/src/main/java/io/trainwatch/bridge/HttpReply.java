@@ -30,8 +30,8 @@ record HttpReply(int status, String body, String retryAfter, String failure) {
   }
 
   /**
-   * The common classification: 2xx delivered; 429 rate-limited; 408, 5xx and network failures retryable; any other
-   * status rejected. Destinations refine the reason text, never the class.
+   * The common classification: 2xx delivered; 429 rate-limited; 408, 5xx and network failures
+   * retryable; any other status rejected. Destinations refine the reason text, never the class.
    */
   DeliveryResult classify(String api, Clock clock) {
     if (failure != null) {

@@ -18,12 +18,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps a {@link DeliveryLedger} in a compacted topic (key alert_id, value the last finished revision), so that it
- * survives restarts and moves with partitions between bridge instances.
+ * Keeps a {@link DeliveryLedger} in a compacted topic (key alert_id, value the last finished
+ * revision), so that it survives restarts and moves with partitions between bridge instances.
  *
- * <p>Each entry is written synchronously, before the next emission of the same alert is attempted: after a crash the
- * ledger therefore holds every finished revision except possibly the very last one per alert, which is then sent
- * again (at-least-once), and no emission older than a finished one is ever sent.
+ * <p>Each entry is written synchronously, before the next emission of the same alert is attempted:
+ * after a crash the ledger therefore holds every finished revision except possibly the very last
+ * one per alert, which is then sent again (at-least-once), and no emission older than a finished
+ * one is ever sent.
  */
 final class LedgerTopic {
 
@@ -36,7 +37,11 @@ final class LedgerTopic {
   private final Duration writeTimeout;
   private List<TopicPartition> partitions;
 
-  LedgerTopic(String topic, Producer<byte[], byte[]> producer, Consumer<byte[], byte[]> reader, DeliveryLedger ledger,
+  LedgerTopic(
+      String topic,
+      Producer<byte[], byte[]> producer,
+      Consumer<byte[], byte[]> reader,
+      DeliveryLedger ledger,
       Duration writeTimeout) {
     this.topic = topic;
     this.producer = producer;
@@ -72,7 +77,8 @@ final class LedgerTopic {
     int read = 0;
     while (!reachedEnd(end)) {
       if (System.nanoTime() - deadline > 0) {
-        throw new BridgeException("state topic " + topic + ": could not read to its end within " + timeout);
+        throw new BridgeException(
+            "state topic " + topic + ": could not read to its end within " + timeout);
       }
       for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(100))) {
         read++;
@@ -85,17 +91,28 @@ final class LedgerTopic {
   /**
    * Durably records a finished emission, then applies it to the in-memory ledger.
    *
-   * @throws BridgeException if the broker does not acknowledge the write: without it the no-re-trigger guarantee
-   *     would not hold, so the bridge stops (and redelivers on restart)
+   * @throws BridgeException if the broker does not acknowledge the write: without it the
+   *     no-re-trigger guarantee would not hold, so the bridge stops (and redelivers on restart)
    */
   void record(String alertId, DeliveryLedger.Entry entry) {
     try {
-      producer.send(new ProducerRecord<>(topic, alertId.getBytes(StandardCharsets.UTF_8), entry.toJson()))
+      producer
+          .send(
+              new ProducerRecord<>(topic, alertId.getBytes(StandardCharsets.UTF_8), entry.toJson()))
           .get(writeTimeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-      throw new BridgeException("state topic " + topic + ": cannot record " + alertId + " revision "
-          + entry.revision() + " (" + cause + ")", cause);
+      throw new BridgeException(
+          "state topic "
+              + topic
+              + ": cannot record "
+              + alertId
+              + " revision "
+              + entry.revision()
+              + " ("
+              + cause
+              + ")",
+          cause);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new BridgeException("interrupted while recording " + alertId + " in " + topic, e);
@@ -129,7 +146,11 @@ final class LedgerTopic {
     try {
       ledger.apply(alertId, DeliveryLedger.Entry.fromJson(r.value()));
     } catch (IllegalArgumentException e) {
-      LOG.warn("state topic {}: skipping unreadable entry for {} at offset {}: {}", topic, alertId, r.offset(),
+      LOG.warn(
+          "state topic {}: skipping unreadable entry for {} at offset {}: {}",
+          topic,
+          alertId,
+          r.offset(),
           e.getMessage());
     }
   }

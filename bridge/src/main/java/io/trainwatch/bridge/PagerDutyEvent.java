@@ -9,15 +9,19 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * Builds PagerDuty Events API v2 events: {@code trigger} for a firing alert, {@code resolve} for a resolved one,
- * both with {@code dedup_key} = the alert_id, so PagerDuty keeps one incident per alert and a repeated trigger for an
- * open incident only adds a log entry.
+ * Builds PagerDuty Events API v2 events: {@code trigger} for a firing alert, {@code resolve} for a
+ * resolved one, both with {@code dedup_key} = the alert_id, so PagerDuty keeps one incident per
+ * alert and a repeated trigger for an open incident only adds a log entry.
  */
 final class PagerDutyEvent {
 
   static final int MAX_SUMMARY_CHARS = 1024;
   static final int MAX_DEDUP_KEY_CHARS = 255;
-  /** PagerDuty refuses larger events; like Alertmanager, drop {@code custom_details} rather than the page. */
+
+  /**
+   * PagerDuty refuses larger events; like Alertmanager, drop {@code custom_details} rather than the
+   * page.
+   */
   static final int MAX_EVENT_BYTES = 512_000;
 
   private final String routingKey;
@@ -57,9 +61,12 @@ final class PagerDutyEvent {
       e.set("links", l);
     }
     if (BridgeJson.bytes(e).length > MAX_EVENT_BYTES) {
-      p.putObject("custom_details").put("error",
-          "custom_details dropped: the event exceeded PagerDuty's 512 KB limit; see alert " + a.alertId()
-              + " on the alerts topic");
+      p.putObject("custom_details")
+          .put(
+              "error",
+              "custom_details dropped: the event exceeded PagerDuty's 512 KB limit; see alert "
+                  + a.alertId()
+                  + " on the alerts topic");
     }
     return e;
   }
@@ -80,7 +87,8 @@ final class PagerDutyEvent {
       return alertId;
     }
     try {
-      byte[] h = MessageDigest.getInstance("SHA-256").digest(alertId.getBytes(StandardCharsets.UTF_8));
+      byte[] h =
+          MessageDigest.getInstance("SHA-256").digest(alertId.getBytes(StandardCharsets.UTF_8));
       return "sha256:" + HexFormat.of().formatHex(h);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JVM has SHA-256", e);

@@ -16,7 +16,8 @@ final class PagerDutySink implements Sink {
   private final HttpPoster http;
   private final Clock clock;
 
-  PagerDutySink(DestinationSettings.PagerDuty settings, LinkTemplates links, HttpPoster http, Clock clock) {
+  PagerDutySink(
+      DestinationSettings.PagerDuty settings, LinkTemplates links, HttpPoster http, Clock clock) {
     this.settings = settings;
     this.events = new PagerDutyEvent(settings.routingKey().value(), links);
     this.http = http;
@@ -33,7 +34,8 @@ final class PagerDutySink implements Sink {
       return DeliveryResult.retryable("PagerDuty: interrupted before an answer");
     }
     if (reply.status() == 400) {
-      return DeliveryResult.rejected("PagerDuty rejected the event (HTTP 400): " + errors(reply.body()));
+      return DeliveryResult.rejected(
+          "PagerDuty rejected the event (HTTP 400): " + errors(reply.body()));
     }
     return reply.classify("PagerDuty", clock);
   }

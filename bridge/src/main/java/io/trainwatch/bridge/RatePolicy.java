@@ -1,8 +1,8 @@
 package io.trainwatch.bridge;
 
 /**
- * How fast the bridge may call one destination: a token bucket of {@code burst} requests refilled at
- * {@code perSecond}. {@code perSecond = 0} means unpaced.
+ * How fast the bridge may call one destination: a token bucket of {@code burst} requests refilled
+ * at {@code perSecond}. {@code perSecond = 0} means unpaced.
  */
 public record RatePolicy(double perSecond, int burst) {
 
@@ -21,8 +21,9 @@ public record RatePolicy(double perSecond, int burst) {
   }
 
   /**
-   * The documented limits: Slack incoming webhooks take 1 message per second with short bursts; PagerDuty Events v2
-   * about 120 events per minute per routing key. Alertmanager and webhooks are unpaced unless configured.
+   * The documented limits: Slack incoming webhooks take 1 message per second with short bursts;
+   * PagerDuty Events v2 about 120 events per minute per routing key. Alertmanager and webhooks are
+   * unpaced unless configured.
    */
   public static RatePolicy documentedFor(Destination d) {
     return switch (d) {

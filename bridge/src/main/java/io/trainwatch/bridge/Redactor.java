@@ -9,15 +9,21 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Removes every known secret from free text before it is logged or written to a header: exception messages and
- * response bodies may quote a URL or a key.
+ * Removes every known secret from free text before it is logged or written to a header: exception
+ * messages and response bodies may quote a URL or a key.
  */
 public final class Redactor {
 
-  /** Fragments shorter than this are too common to replace safely (a short path would hit ordinary words). */
+  /**
+   * Fragments shorter than this are too common to replace safely (a short path would hit ordinary
+   * words).
+   */
   private static final int MIN_FRAGMENT = 8;
 
-  /** A last path segment this long is a token (Slack's is 24 characters), not a word like {@code alerts}. */
+  /**
+   * A last path segment this long is a token (Slack's is 24 characters), not a word like {@code
+   * alerts}.
+   */
   private static final int MIN_TOKEN_SEGMENT = 16;
 
   private final List<Map.Entry<String, String>> replacements;
@@ -34,7 +40,8 @@ public final class Redactor {
     }
     List<Map.Entry<String, String>> list = new ArrayList<>(r.entrySet());
     // Longest first, so a full URL is replaced before its path fragment.
-    list.sort(Comparator.comparingInt((Map.Entry<String, String> e) -> e.getKey().length()).reversed());
+    list.sort(
+        Comparator.comparingInt((Map.Entry<String, String> e) -> e.getKey().length()).reversed());
     this.replacements = List.copyOf(list);
   }
 
@@ -43,7 +50,9 @@ public final class Redactor {
     return new Redactor(List.of());
   }
 
-  /** {@code text} with every secret replaced by its display form; {@code null} stays {@code null}. */
+  /**
+   * {@code text} with every secret replaced by its display form; {@code null} stays {@code null}.
+   */
   public String redact(String text) {
     if (text == null) {
       return null;

@@ -4,8 +4,8 @@ import java.net.URI;
 import java.net.URISyntaxException;
 
 /**
- * A value that must never reach a log, an exception message or a dead-letter header: webhook URLs, routing keys,
- * auth headers. {@link #toString()} shows only the redacted {@link #display()}.
+ * A value that must never reach a log, an exception message or a dead-letter header: webhook URLs,
+ * routing keys, auth headers. {@link #toString()} shows only the redacted {@link #display()}.
  *
  * @param value the secret itself; read it only to build a request
  * @param display what logs show instead, e.g. {@code https://hooks.slack.com/services/***}
@@ -32,8 +32,9 @@ public record Secret(String value, String display) {
   }
 
   /**
-   * Keeps what identifies the service and hides what grants access: {@code https://hooks.slack.com/services/T0/B0/X}
-   * becomes {@code https://hooks.slack.com/services/***}; user info, further path segments, query and fragment go.
+   * Keeps what identifies the service and hides what grants access: {@code
+   * https://hooks.slack.com/services/T0/B0/X} becomes {@code https://hooks.slack.com/services/***};
+   * user info, further path segments, query and fragment go.
    */
   public static String redactUrl(String url) {
     try {

@@ -12,9 +12,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Builds the Block Kit message for one alert, or for a burst of alerts of one job, within Slack's limits: at most
- * 50 blocks, a 150-character header, 3000-character sections, 10 fields of 2000 characters, 10 context elements.
- * The top-level {@code text} is the plain fallback notifications and screen readers use.
+ * Builds the Block Kit message for one alert, or for a burst of alerts of one job, within Slack's
+ * limits: at most 50 blocks, a 150-character header, 3000-character sections, 10 fields of 2000
+ * characters, 10 context elements. The top-level {@code text} is the plain fallback notifications
+ * and screen readers use.
  */
 final class SlackMessage {
 
@@ -24,10 +25,13 @@ final class SlackMessage {
   static final int MAX_FIELDS = 10;
   static final int MAX_FIELD_CHARS = 2000;
   static final int MAX_CONTEXT_ELEMENTS = 10;
+
   /** Slack truncates {@code text} at 40,000 characters; a notification preview needs far less. */
   static final int MAX_FALLBACK_CHARS = 3000;
+
   /** Four blocks per alert plus a header stays within {@link #MAX_BLOCKS}. */
   static final int MAX_ALERTS = 10;
+
   /** A hint longer than one section is split over at most this many sections rather than cut. */
   private static final int MAX_HINT_SECTIONS = 3;
 
@@ -37,7 +41,9 @@ final class SlackMessage {
     this.links = links;
   }
 
-  /** The message for {@code alerts} (1 to {@link #MAX_ALERTS}, all of one job when more than one). */
+  /**
+   * The message for {@code alerts} (1 to {@link #MAX_ALERTS}, all of one job when more than one).
+   */
   ObjectNode build(List<Alert> alerts) {
     if (alerts.isEmpty() || alerts.size() > MAX_ALERTS) {
       throw new IllegalArgumentException("alerts=" + alerts.size() + ": must be 1.." + MAX_ALERTS);
@@ -54,11 +60,22 @@ final class SlackMessage {
   }
 
   private void single(Alert a, ArrayNode blocks) {
-    String title = icon(a) + " " + (a.firing() ? a.severity().name() : "RESOLVED") + " · " + a.rule() + " · "
-        + a.runId();
+    String title =
+        icon(a)
+            + " "
+            + (a.firing() ? a.severity().name() : "RESOLVED")
+            + " · "
+            + a.rule()
+            + " · "
+            + a.runId();
     blocks.add(header(title));
-    String lead = a.firing() ? "*" + mrkdwn(a.summary(), MAX_SECTION_CHARS - 2) + "*"
-        : "*Resolved* after " + resolvedAfter(a) + ": " + mrkdwn(a.summary(), MAX_SECTION_CHARS - 40);
+    String lead =
+        a.firing()
+            ? "*" + mrkdwn(a.summary(), MAX_SECTION_CHARS - 2) + "*"
+            : "*Resolved* after "
+                + resolvedAfter(a)
+                + ": "
+                + mrkdwn(a.summary(), MAX_SECTION_CHARS - 40);
     blocks.add(section(lead));
 
     List<String> facts = new ArrayList<>();
@@ -93,14 +110,26 @@ final class SlackMessage {
   private void group(List<Alert> alerts, ArrayNode blocks) {
     Alert first = alerts.get(0);
     boolean anyFiring = alerts.stream().anyMatch(Alert::firing);
-    Severity worst = alerts.stream().filter(Alert::firing).map(Alert::severity)
-        .min(Comparator.naturalOrder()).orElse(Severity.INFO);
+    Severity worst =
+        alerts.stream()
+            .filter(Alert::firing)
+            .map(Alert::severity)
+            .min(Comparator.naturalOrder())
+            .orElse(Severity.INFO);
     String icon = anyFiring ? icon(worst) : "✅";
     blocks.add(header(icon + " " + alerts.size() + " alerts · " + scope(first)));
     for (int i = 0; i < alerts.size(); i++) {
       Alert a = alerts.get(i);
-      String lead = icon(a) + " *" + (a.firing() ? a.severity().name() : "RESOLVED") + "* · " + mrkdwn(a.rule(), 128)
-          + " · run " + mrkdwn(a.runId(), 256) + (a.firing() ? "" : " · after " + resolvedAfter(a)) + "\n";
+      String lead =
+          icon(a)
+              + " *"
+              + (a.firing() ? a.severity().name() : "RESOLVED")
+              + "* · "
+              + mrkdwn(a.rule(), 128)
+              + " · run "
+              + mrkdwn(a.runId(), 256)
+              + (a.firing() ? "" : " · after " + resolvedAfter(a))
+              + "\n";
       ObjectNode s = section(lead + mrkdwn(a.summary(), MAX_SECTION_CHARS - lead.length()));
       if (!a.evidence().isEmpty()) {
         ArrayNode f = s.putArray("fields");
@@ -121,8 +150,10 @@ final class SlackMessage {
     StringBuilder b = new StringBuilder();
     if (alerts.size() == 1) {
       Alert a = alerts.get(0);
-      b.append(a.firing() ? "[" + a.severity().name() + "] " + a.rule() + " firing on run "
-          : "[RESOLVED] " + a.rule() + " on run ");
+      b.append(
+          a.firing()
+              ? "[" + a.severity().name() + "] " + a.rule() + " firing on run "
+              : "[RESOLVED] " + a.rule() + " on run ");
       b.append(a.runId());
       if (a.job() != null) {
         b.append(" (job ").append(a.job()).append(')');
@@ -135,8 +166,13 @@ final class SlackMessage {
       b.append(alerts.size()).append(" alerts for ").append(scope(alerts.get(0))).append(": ");
       for (int i = 0; i < alerts.size(); i++) {
         Alert a = alerts.get(i);
-        b.append(i == 0 ? "" : "; ").append('[').append(a.firing() ? a.severity().name() : "RESOLVED").append("] ")
-            .append(a.rule()).append(" on run ").append(a.runId());
+        b.append(i == 0 ? "" : "; ")
+            .append('[')
+            .append(a.firing() ? a.severity().name() : "RESOLVED")
+            .append("] ")
+            .append(a.rule())
+            .append(" on run ")
+            .append(a.runId());
       }
     }
     return mrkdwn(b.toString(), MAX_FALLBACK_CHARS);
@@ -152,7 +188,9 @@ final class SlackMessage {
     if (shown < entries.size()) {
       StringBuilder rest = new StringBuilder();
       for (int i = shown; i < entries.size(); i++) {
-        rest.append(i == shown ? "" : ", ").append(entries.get(i).getKey()).append('=')
+        rest.append(i == shown ? "" : ", ")
+            .append(entries.get(i).getKey())
+            .append('=')
             .append(BridgeJson.display(entries.get(i).getValue()));
       }
       out.add(field("+" + (entries.size() - shown) + " more", rest.toString()));
@@ -171,7 +209,9 @@ final class SlackMessage {
 
   private static ObjectNode header(String title) {
     ObjectNode h = BridgeJson.NODES.objectNode().put("type", "header");
-    h.putObject("text").put("type", "plain_text").put("text", BridgeJson.truncate(title, MAX_HEADER_CHARS))
+    h.putObject("text")
+        .put("type", "plain_text")
+        .put("text", BridgeJson.truncate(title, MAX_HEADER_CHARS))
         .put("emoji", true);
     return h;
   }
@@ -252,7 +292,10 @@ final class SlackMessage {
     return raw.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
   }
 
-  /** Splits escaped text into at most {@code parts} chunks of at most {@code max}, preferring line breaks. */
+  /**
+   * Splits escaped text into at most {@code parts} chunks of at most {@code max}, preferring line
+   * breaks.
+   */
   private static List<String> split(String escaped, int max, int parts) {
     List<String> out = new ArrayList<>();
     String rest = escaped;
@@ -280,7 +323,10 @@ final class SlackMessage {
     return out;
   }
 
-  /** A cut position at or before {@code max} that splits neither an HTML entity nor a surrogate pair. */
+  /**
+   * A cut position at or before {@code max} that splits neither an HTML entity nor a surrogate
+   * pair.
+   */
   private static int safeCut(String s, int max) {
     int end = Math.min(max, s.length());
     int amp = s.lastIndexOf('&', end - 1);

@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Posts Block Kit messages to a Slack incoming webhook. Slack answers 200 {@code ok}, or an error string such as
- * {@code invalid_blocks}, {@code no_service} or {@code channel_is_archived} with a 4xx (rejected: no retry can fix
- * it), or 429 with {@code Retry-After} seconds.
+ * Posts Block Kit messages to a Slack incoming webhook. Slack answers 200 {@code ok}, or an error
+ * string such as {@code invalid_blocks}, {@code no_service} or {@code channel_is_archived} with a
+ * 4xx (rejected: no retry can fix it), or 429 with {@code Retry-After} seconds.
  */
 final class SlackSink implements BatchSink {
 
@@ -28,7 +28,8 @@ final class SlackSink implements BatchSink {
   @Override
   public DeliveryResult deliverAll(List<Alert> alerts) {
     try {
-      return http.postJson(webhook, BridgeJson.bytes(messages.build(alerts)), Map.of()).classify("Slack", clock);
+      return http.postJson(webhook, BridgeJson.bytes(messages.build(alerts)), Map.of())
+          .classify("Slack", clock);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return DeliveryResult.retryable("Slack: interrupted before an answer");

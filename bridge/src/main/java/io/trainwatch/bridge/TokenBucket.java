@@ -6,8 +6,8 @@ import java.time.Instant;
 /**
  * Paces requests to a {@link RatePolicy}; time comes from the caller. Not thread-safe.
  *
- * <p>Credit is kept in nanoseconds of elapsed time (one request costs {@code 1/perSecond} seconds, at most
- * {@code burst} requests' worth is banked), so the arithmetic is exact.
+ * <p>Credit is kept in nanoseconds of elapsed time (one request costs {@code 1/perSecond} seconds,
+ * at most {@code burst} requests' worth is banked), so the arithmetic is exact.
  */
 final class TokenBucket {
 
@@ -44,7 +44,8 @@ final class TokenBucket {
   private void refill(Instant now) {
     if (now.isAfter(refilledAt)) {
       long elapsed = Duration.between(refilledAt, now).toNanos();
-      creditNanos = elapsed >= capacityNanos ? capacityNanos : Math.min(capacityNanos, creditNanos + elapsed);
+      creditNanos =
+          elapsed >= capacityNanos ? capacityNanos : Math.min(capacityNanos, creditNanos + elapsed);
       refilledAt = now;
     }
   }

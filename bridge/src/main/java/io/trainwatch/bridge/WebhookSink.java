@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * POSTs each alert to any URL, as the contract's alert JSON or as Alertmanager's webhook payload. Any 2xx is
- * success; 408, 429 and 5xx are retried; any other 4xx is rejected.
+ * POSTs each alert to any URL, as the contract's alert JSON or as Alertmanager's webhook payload.
+ * Any 2xx is success; 408, 429 and 5xx are retried; any other 4xx is rejected.
  */
 final class WebhookSink implements Sink {
 
@@ -22,7 +22,11 @@ final class WebhookSink implements Sink {
   private final HttpPoster http;
   private final Clock clock;
 
-  WebhookSink(DestinationSettings.Webhook settings, String bridgeName, LinkTemplates links, HttpPoster http,
+  WebhookSink(
+      DestinationSettings.Webhook settings,
+      String bridgeName,
+      LinkTemplates links,
+      HttpPoster http,
       Clock clock) {
     this.url = URI.create(settings.url().value());
     this.format = settings.format();
@@ -37,10 +41,11 @@ final class WebhookSink implements Sink {
 
   @Override
   public DeliveryResult deliver(Alert alert) {
-    byte[] body = switch (format) {
-      case ALERT -> AlertCodec.encode(alert);
-      case ALERTMANAGER -> BridgeJson.bytes(payloads.webhookPayload(List.of(alert), receiver));
-    };
+    byte[] body =
+        switch (format) {
+          case ALERT -> AlertCodec.encode(alert);
+          case ALERTMANAGER -> BridgeJson.bytes(payloads.webhookPayload(List.of(alert), receiver));
+        };
     try {
       return http.postJson(url, body, headers).classify("webhook", clock);
     } catch (InterruptedException e) {

@@ -42,15 +42,20 @@ class AlertmanagerBridgeIT {
     JsonNode firing = api.accepted().get(0).json();
     assertThat(firing.isArray()).isTrue();
     JsonNode f = firing.get(0);
-    assertThat(f.get("labels").toString()).isEqualTo("{\"alert_id\":\"cifar-resnet-42/negative_loss\","
-        + "\"alertname\":\"negative_loss\",\"job\":\"cifar-resnet\",\"run_id\":\"cifar-resnet-42\","
-        + "\"severity\":\"critical\",\"team\":\"vision\"}");
+    assertThat(f.get("labels").toString())
+        .isEqualTo(
+            "{\"alert_id\":\"cifar-resnet-42/negative_loss\","
+                + "\"alertname\":\"negative_loss\",\"job\":\"cifar-resnet\",\"run_id\":\"cifar-resnet-42\","
+                + "\"severity\":\"critical\",\"team\":\"vision\"}");
     assertThat(f.at("/annotations/summary").asText()).isEqualTo(a.summary());
     assertThat(f.at("/annotations/hint").asText()).isEqualTo(TestAlerts.HINT);
     assertThat(f.get("startsAt").asText()).isEqualTo("2026-11-26T10:01:00Z");
-    assertThat(Instant.parse(f.get("endsAt").asText())).as("now + 4 x resend interval (1m)")
-        .isAfter(before.plus(Duration.ofMinutes(3))).isBefore(Instant.now().plus(Duration.ofMinutes(5)));
-    assertThat(f.get("generatorURL").asText()).isEqualTo("https://mlflow.example.com/#/runs/cifar-resnet-42");
+    assertThat(Instant.parse(f.get("endsAt").asText()))
+        .as("now + 4 x resend interval (1m)")
+        .isAfter(before.plus(Duration.ofMinutes(3)))
+        .isBefore(Instant.now().plus(Duration.ofMinutes(5)));
+    assertThat(f.get("generatorURL").asText())
+        .isEqualTo("https://mlflow.example.com/#/runs/cifar-resnet-42");
     assertThat(alertmanager.firingAt(a.alertId(), Instant.now())).isTrue();
 
     kafka.send(TestAlerts.resolved(a));
@@ -69,16 +74,21 @@ class AlertmanagerBridgeIT {
     kafka.send(a, b, TestAlerts.resolved(b));
 
     bridge = start(Map.of("alertmanager.resend_interval", "200ms"));
-    await(WAIT, "b resolved and a re-sent twice", () -> bridge.stats().delivered() == 3
-        && bridge.stats().resent() >= 2);
+    await(
+        WAIT,
+        "b resolved and a re-sent twice",
+        () -> bridge.stats().delivered() == 3 && bridge.stats().resent() >= 2);
     int seen = api.accepted().size();
     await(WAIT, "one more re-send", () -> api.accepted().size() > seen);
 
     JsonNode resend = api.accepted().get(api.accepted().size() - 1).json();
     assertThat(resend).hasSize(1);
-    assertThat(resend.get(0).at("/labels/alert_id").asText()).as("only the firing alert").isEqualTo(a.alertId());
+    assertThat(resend.get(0).at("/labels/alert_id").asText())
+        .as("only the firing alert")
+        .isEqualTo(a.alertId());
     Instant firstLease = Instant.parse(api.accepted().get(0).json().get(0).get("endsAt").asText());
-    assertThat(Instant.parse(resend.get(0).get("endsAt").asText())).as("each re-send renews the lease")
+    assertThat(Instant.parse(resend.get(0).get("endsAt").asText()))
+        .as("each re-send renews the lease")
         .isAfter(firstLease);
     assertThat(alertmanager.firingAt(a.alertId(), Instant.now())).isTrue();
     assertThat(alertmanager.firingAt(b.alertId(), Instant.now())).isFalse();
@@ -87,7 +97,8 @@ class AlertmanagerBridgeIT {
   @Test
   void shouldRetryAnUnavailableAlertmanager() {
     Alert a = TestAlerts.firing("run-am-down");
-    api.injectNext(FakeHttpApi.Reply.of(503, "service unavailable"), FakeHttpApi.Reply.of(500, "internal"));
+    api.injectNext(
+        FakeHttpApi.Reply.of(503, "service unavailable"), FakeHttpApi.Reply.of(500, "internal"));
     kafka.send(a);
 
     bridge = start(Map.of());
@@ -101,14 +112,20 @@ class AlertmanagerBridgeIT {
   void shouldRideOutA500ATimeoutAndA429AndDeadLetterA400() {
     Alert a = TestAlerts.firing("run-a");
     Alert b = TestAlerts.firing("run-b");
-    api.inject(r -> r.text().contains("run-a"), FakeHttpApi.Reply.of(500, "internal"),
-        FakeHttpApi.Reply.noAnswerWithin(Duration.ofMillis(2500)), FakeHttpApi.Reply.tooManyRequests(null, ""));
-    api.inject(r -> r.text().contains("run-b"), FakeHttpApi.Reply.json(400, "\"invalid label set\""));
+    api.inject(
+        r -> r.text().contains("run-a"),
+        FakeHttpApi.Reply.of(500, "internal"),
+        FakeHttpApi.Reply.noAnswerWithin(Duration.ofMillis(2500)),
+        FakeHttpApi.Reply.tooManyRequests(null, ""));
+    api.inject(
+        r -> r.text().contains("run-b"), FakeHttpApi.Reply.json(400, "\"invalid label set\""));
     kafka.send(a, b);
 
     bridge = start(Map.of("http.timeout", "1s"));
-    await(WAIT, "a delivered, b dead-lettered", () -> bridge.stats().delivered() == 1
-        && bridge.stats().deadLettered() == 1);
+    await(
+        WAIT,
+        "a delivered, b dead-lettered",
+        () -> bridge.stats().delivered() == 1 && bridge.stats().deadLettered() == 1);
 
     assertThat(alertmanager.firingAt(a.alertId(), Instant.now())).isTrue();
     assertThat(alertmanager.latest(b.alertId())).isNull();
@@ -122,6 +139,8 @@ class AlertmanagerBridgeIT {
     Map<String, String> c = kafka.baseConfig();
     c.put("alertmanager.url", api.url(""));
     c.putAll(extra);
-    return AlertBridge.create(BridgeConfig.parse(c, Map.of(), Destination.ALERTMANAGER), kafka.kafkaProps()).start();
+    return AlertBridge.create(
+            BridgeConfig.parse(c, Map.of(), Destination.ALERTMANAGER), kafka.kafkaProps())
+        .start();
   }
 }

@@ -12,8 +12,11 @@ import org.junit.jupiter.api.Test;
 
 class AlertmanagerPayloadsTest {
 
-  private final AlertmanagerPayloads payloads = new AlertmanagerPayloads(new LinkTemplates(
-      "https://mlflow.example.com/#/runs/{run_id}", "https://wiki.example.com/trainwatch/{rule}"));
+  private final AlertmanagerPayloads payloads =
+      new AlertmanagerPayloads(
+          new LinkTemplates(
+              "https://mlflow.example.com/#/runs/{run_id}",
+              "https://wiki.example.com/trainwatch/{rule}"));
   private final Instant now = Instant.parse("2026-11-26T10:02:00Z");
 
   @Test
@@ -24,9 +27,11 @@ class AlertmanagerPayloadsTest {
 
     assertThat(list).hasSize(1);
     JsonNode o = list.get(0);
-    assertThat(o.get("labels").toString()).isEqualTo("{\"alert_id\":\"cifar-resnet-42/negative_loss\","
-        + "\"alertname\":\"negative_loss\",\"job\":\"cifar-resnet\",\"run_id\":\"cifar-resnet-42\","
-        + "\"severity\":\"critical\",\"team\":\"vision\"}");
+    assertThat(o.get("labels").toString())
+        .isEqualTo(
+            "{\"alert_id\":\"cifar-resnet-42/negative_loss\","
+                + "\"alertname\":\"negative_loss\",\"job\":\"cifar-resnet\",\"run_id\":\"cifar-resnet-42\","
+                + "\"severity\":\"critical\",\"team\":\"vision\"}");
     assertThat(o.at("/annotations/summary").asText()).isEqualTo(a.summary());
     assertThat(o.at("/annotations/hint").asText()).isEqualTo(TestAlerts.HINT);
     assertThat(o.at("/annotations/diagnosis").asText()).isEqualTo("softmax_into_nll");
@@ -37,7 +42,8 @@ class AlertmanagerPayloadsTest {
         .isEqualTo("https://wiki.example.com/trainwatch/negative_loss");
     assertThat(o.get("startsAt").asText()).isEqualTo("2026-11-26T10:01:00Z");
     assertThat(o.get("endsAt").asText()).isEqualTo("2026-11-26T10:06:00Z");
-    assertThat(o.get("generatorURL").asText()).isEqualTo("https://mlflow.example.com/#/runs/cifar-resnet-42");
+    assertThat(o.get("generatorURL").asText())
+        .isEqualTo("https://mlflow.example.com/#/runs/cifar-resnet-42");
   }
 
   @Test
@@ -54,19 +60,25 @@ class AlertmanagerPayloadsTest {
 
   @Test
   void shouldMakeLabelNamesValidForAlertmanager() {
-    Alert a = TestAlerts.withLabels(TestAlerts.firing("r"), Map.of("k8s.io/team", "vision", "9lives", "x",
-        "empty", ""));
+    Alert a =
+        TestAlerts.withLabels(
+            TestAlerts.firing("r"), Map.of("k8s.io/team", "vision", "9lives", "x", "empty", ""));
 
-    assertThat(AlertmanagerPayloads.labels(a)).containsEntry("k8s_io_team", "vision").containsEntry("_lives", "x")
+    assertThat(AlertmanagerPayloads.labels(a))
+        .containsEntry("k8s_io_team", "vision")
+        .containsEntry("_lives", "x")
         .doesNotContainKey("empty");
   }
 
   @Test
   void shouldComputeAlertmanagerFingerprintAsPrometheusDoes() {
     // prometheus/common model/signature_test.go: TestMetricToFingerprint
-    assertThat(AlertmanagerPayloads.fingerprint(Map.of("name", "garland, briggs", "fear", "love is not enough")))
+    assertThat(
+            AlertmanagerPayloads.fingerprint(
+                Map.of("name", "garland, briggs", "fear", "love is not enough")))
         .isEqualTo(String.format("%016x", 5799056148416392346L));
-    assertThat(AlertmanagerPayloads.fingerprint(Map.of())).isEqualTo(String.format("%016x", 0xcbf29ce484222325L));
+    assertThat(AlertmanagerPayloads.fingerprint(Map.of()))
+        .isEqualTo(String.format("%016x", 0xcbf29ce484222325L));
   }
 
   @Test
@@ -76,7 +88,8 @@ class AlertmanagerPayloadsTest {
     JsonNode p = payloads.webhookPayload(List.of(a), "pd-vision");
 
     assertThat(p.get("version").asText()).isEqualTo("4");
-    assertThat(p.get("groupKey").asText()).isEqualTo("{}:{alert_id=\"cifar-resnet-42/negative_loss\"}");
+    assertThat(p.get("groupKey").asText())
+        .isEqualTo("{}:{alert_id=\"cifar-resnet-42/negative_loss\"}");
     assertThat(p.get("truncatedAlerts").asInt()).isZero();
     assertThat(p.get("status").asText()).isEqualTo("firing");
     assertThat(p.get("receiver").asText()).isEqualTo("pd-vision");
@@ -87,8 +100,10 @@ class AlertmanagerPayloadsTest {
     JsonNode alert = p.at("/alerts/0");
     assertThat(alert.get("status").asText()).isEqualTo("firing");
     assertThat(alert.get("endsAt").asText()).isEqualTo("0001-01-01T00:00:00Z");
-    assertThat(alert.get("generatorURL").asText()).isEqualTo("https://mlflow.example.com/#/runs/cifar-resnet-42");
-    assertThat(alert.get("fingerprint").asText()).hasSize(16)
+    assertThat(alert.get("generatorURL").asText())
+        .isEqualTo("https://mlflow.example.com/#/runs/cifar-resnet-42");
+    assertThat(alert.get("fingerprint").asText())
+        .hasSize(16)
         .isEqualTo(AlertmanagerPayloads.fingerprint(AlertmanagerPayloads.labels(a)));
 
     JsonNode resolved = payloads.webhookPayload(List.of(TestAlerts.resolved(a)), "pd-vision");

@@ -21,8 +21,16 @@ class BridgeCommandTest {
     int code = run(Map.of(), "--help");
 
     assertThat(code).isZero();
-    assertThat(out.toString()).contains("Usage: bridge", "--to=DEST", "--config=FILE", "--bootstrap-server=HOST:PORT",
-        "--client-config=FILE", "slack.webhook_url", "pagerduty.routing_key", "filter.min_severity");
+    assertThat(out.toString())
+        .contains(
+            "Usage: bridge",
+            "--to=DEST",
+            "--config=FILE",
+            "--bootstrap-server=HOST:PORT",
+            "--client-config=FILE",
+            "slack.webhook_url",
+            "pagerduty.routing_key",
+            "filter.min_severity");
   }
 
   @Test
@@ -30,7 +38,8 @@ class BridgeCommandTest {
     int code = run(Map.of(), "--to", "slack");
 
     assertThat(code).isEqualTo(2);
-    assertThat(err.toString()).startsWith("Missing required option: '--bootstrap-server=HOST:PORT'")
+    assertThat(err.toString())
+        .startsWith("Missing required option: '--bootstrap-server=HOST:PORT'")
         .contains("Usage: bridge");
   }
 
@@ -39,21 +48,34 @@ class BridgeCommandTest {
     int code = run(Map.of(), "--to", "email", "--bootstrap-server", "localhost:9092");
 
     assertThat(code).isEqualTo(2);
-    assertThat(err.toString()).contains("Invalid value for option '--to'")
+    assertThat(err.toString())
+        .contains("Invalid value for option '--to'")
         .contains("'email': not one of slack, pagerduty, alertmanager, webhook");
   }
 
   @Test
   void shouldReportConfigErrorsByKeyWithoutSecrets(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("slack.properties");
-    Files.writeString(f, "slack.webhook_url=https://hooks.slack.com/services/T1/B1/sekretsekretsekret1\n"
-        + "retry.max_attempts=many\n");
+    Files.writeString(
+        f,
+        "slack.webhook_url=https://hooks.slack.com/services/T1/B1/sekretsekretsekret1\n"
+            + "retry.max_attempts=many\n");
 
-    int code = run(Map.of(), "--to", "slack", "--config", f.toString(), "--bootstrap-server", "localhost:9092");
+    int code =
+        run(
+            Map.of(),
+            "--to",
+            "slack",
+            "--config",
+            f.toString(),
+            "--bootstrap-server",
+            "localhost:9092");
 
     assertThat(code).isEqualTo(2);
-    assertThat(err.toString()).startsWith(f + ": retry.max_attempts=many: not an integer")
-        .doesNotContain("sekret").contains("Usage: bridge");
+    assertThat(err.toString())
+        .startsWith(f + ": retry.max_attempts=many: not an integer")
+        .doesNotContain("sekret")
+        .contains("Usage: bridge");
   }
 
   @Test
@@ -62,7 +84,8 @@ class BridgeCommandTest {
 
     assertThat(code).isEqualTo(2);
     assertThat(err.toString())
-        .startsWith("pagerduty.routing_key: required (in the config file or $TRAINWATCH_PAGERDUTY_ROUTING_KEY)");
+        .startsWith(
+            "pagerduty.routing_key: required (in the config file or $TRAINWATCH_PAGERDUTY_ROUTING_KEY)");
   }
 
   private int run(Map<String, String> env, String... args) {

@@ -15,12 +15,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 class BridgeConfigTest {
 
-  private static final String SLACK_URL = "https://hooks.slack.com/services/T0001/B0001/abcdefghijklmnopqrstuvwx";
+  private static final String SLACK_URL =
+      "https://hooks.slack.com/services/T0001/B0001/abcdefghijklmnopqrstuvwx";
   private static final String ROUTING_KEY = "R0123456789abcdef0123456789abcd";
 
   @Test
   void shouldApplyDocumentedDefaultsForSlack() {
-    BridgeConfig c = BridgeConfig.parse(Map.of("slack.webhook_url", SLACK_URL), Map.of(), Destination.SLACK);
+    BridgeConfig c =
+        BridgeConfig.parse(Map.of("slack.webhook_url", SLACK_URL), Map.of(), Destination.SLACK);
 
     assertThat(c.name()).isEqualTo("slack");
     assertThat(c.groupId()).isEqualTo("trainwatch-bridge-slack");
@@ -32,8 +34,8 @@ class BridgeConfigTest {
     assertThat(c.retry()).isEqualTo(RetryPolicy.defaults());
     assertThat(c.httpTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(c.filter()).isEqualTo(AlertFilter.all());
-    assertThat(c.destinationSettings()).isEqualTo(
-        new DestinationSettings.Slack(Secret.url(SLACK_URL), Duration.ZERO));
+    assertThat(c.destinationSettings())
+        .isEqualTo(new DestinationSettings.Slack(Secret.url(SLACK_URL), Duration.ZERO));
   }
 
   @Test
@@ -75,16 +77,32 @@ class BridgeConfigTest {
     assertThat(c.dlqTopic()).isEqualTo("alerts.dlq");
     assertThat(c.startFrom()).isEqualTo(BridgeConfig.StartFrom.EARLIEST);
     assertThat(c.maxPending()).isEqualTo(50);
-    assertThat(c.filter()).isEqualTo(new AlertFilter(Severity.ERROR, Set.of("negative_loss", "nan_loss"),
-        Set.of("loss_plateau"), Set.of("cifar"), Set.of("scratch"), Map.of("team", "vision", "env", "prod"),
-        Map.of("tier", "dev")));
-    assertThat(c.retry()).isEqualTo(new RetryPolicy(3, Duration.ofMillis(250), Duration.ofSeconds(2),
-        Duration.ofMinutes(1), Duration.ofMillis(1500)));
+    assertThat(c.filter())
+        .isEqualTo(
+            new AlertFilter(
+                Severity.ERROR,
+                Set.of("negative_loss", "nan_loss"),
+                Set.of("loss_plateau"),
+                Set.of("cifar"),
+                Set.of("scratch"),
+                Map.of("team", "vision", "env", "prod"),
+                Map.of("tier", "dev")));
+    assertThat(c.retry())
+        .isEqualTo(
+            new RetryPolicy(
+                3,
+                Duration.ofMillis(250),
+                Duration.ofSeconds(2),
+                Duration.ofMinutes(1),
+                Duration.ofMillis(1500)));
     assertThat(c.rate()).isEqualTo(new RatePolicy(0.5, 4));
     assertThat(c.httpTimeout()).isEqualTo(Duration.ofSeconds(3));
     assertThat(c.httpConnectTimeout()).isEqualTo(Duration.ofSeconds(1));
-    assertThat(c.links()).isEqualTo(new LinkTemplates("https://mlflow.example.com/#/runs/{run_id}",
-        "https://wiki.example.com/trainwatch/{rule}"));
+    assertThat(c.links())
+        .isEqualTo(
+            new LinkTemplates(
+                "https://mlflow.example.com/#/runs/{run_id}",
+                "https://wiki.example.com/trainwatch/{rule}"));
     DestinationSettings.PagerDuty pd = (DestinationSettings.PagerDuty) c.destinationSettings();
     assertThat(pd.routingKey().value()).isEqualTo(ROUTING_KEY);
     assertThat(pd.url()).hasToString("http://127.0.0.1:9/v2/enqueue");
@@ -92,8 +110,12 @@ class BridgeConfigTest {
 
   @Test
   void shouldRefuseUnknownKeyNamingIt() {
-    assertThatThrownBy(() -> BridgeConfig.parse(
-        Map.of("slack.webhook_url", SLACK_URL, "slack.webhok", "x"), Map.of(), Destination.SLACK))
+    assertThatThrownBy(
+            () ->
+                BridgeConfig.parse(
+                    Map.of("slack.webhook_url", SLACK_URL, "slack.webhok", "x"),
+                    Map.of(),
+                    Destination.SLACK))
         .isInstanceOf(BridgeConfigException.class)
         .hasMessageStartingWith("slack.webhok: unknown key");
   }
@@ -113,37 +135,47 @@ class BridgeConfigTest {
     assertThatThrownBy(() -> slackWith("rate.per_second", "-1"))
         .hasMessage("rate.per_second=-1: must be >= 0 (0 = unpaced)");
     assertThatThrownBy(() -> slackWith("links.run_url", "https://x.example.com/{run}"))
-        .hasMessage("links.run_url=https://x.example.com/{run}: unknown placeholder {run} (use {run_id}, {job},"
-            + " {rule}, {alert_id})");
+        .hasMessage(
+            "links.run_url=https://x.example.com/{run}: unknown placeholder {run} (use {run_id}, {job},"
+                + " {rule}, {alert_id})");
     assertThatThrownBy(() -> slackWith("retry.max_backoff", "100ms"))
         .hasMessage("retry.max_backoff=100ms: must be >= retry.initial_backoff (1s)");
     assertThatThrownBy(() -> slackWith("retry.rate_limit_backoff", "10m"))
         .hasMessage("retry.rate_limit_backoff=10m: must be <= retry.max_backoff (5m)");
     assertThatThrownBy(() -> slackWith("bridge.name", "Slack Prod"))
         .hasMessageStartingWith("name=Slack Prod: must match");
-    assertThatThrownBy(() -> BridgeConfig.parse(Map.of("slack.webhook_url", "hooks.slack.com/x"), Map.of(),
-        Destination.SLACK)).hasMessage("slack.webhook_url=***: must be an absolute http(s) URL");
+    assertThatThrownBy(
+            () ->
+                BridgeConfig.parse(
+                    Map.of("slack.webhook_url", "hooks.slack.com/x"), Map.of(), Destination.SLACK))
+        .hasMessage("slack.webhook_url=***: must be an absolute http(s) URL");
   }
 
   @Test
   void shouldRequireTheDestinationSecretNamingKeyAndEnvironmentVariable() {
     assertThatThrownBy(() -> BridgeConfig.parse(Map.of(), Map.of(), Destination.PAGERDUTY))
         .isInstanceOf(BridgeConfigException.class)
-        .hasMessage("pagerduty.routing_key: required (in the config file or $TRAINWATCH_PAGERDUTY_ROUTING_KEY)");
+        .hasMessage(
+            "pagerduty.routing_key: required (in the config file or $TRAINWATCH_PAGERDUTY_ROUTING_KEY)");
   }
 
   @Test
   void shouldTakeSecretsFromTheEnvironmentWhenTheFileHasNone() {
-    BridgeConfig c = BridgeConfig.parse(Map.of(), Map.of("TRAINWATCH_SLACK_WEBHOOK_URL", SLACK_URL),
-        Destination.SLACK);
+    BridgeConfig c =
+        BridgeConfig.parse(
+            Map.of(), Map.of("TRAINWATCH_SLACK_WEBHOOK_URL", SLACK_URL), Destination.SLACK);
 
-    assertThat(((DestinationSettings.Slack) c.destinationSettings()).webhookUrl().value()).isEqualTo(SLACK_URL);
+    assertThat(((DestinationSettings.Slack) c.destinationSettings()).webhookUrl().value())
+        .isEqualTo(SLACK_URL);
   }
 
   @Test
   void shouldPreferTheFileOverTheEnvironment() {
-    BridgeConfig c = BridgeConfig.parse(Map.of("webhook.url", "https://a.example.com/hook"),
-        Map.of("TRAINWATCH_WEBHOOK_URL", "https://b.example.com/hook"), Destination.WEBHOOK);
+    BridgeConfig c =
+        BridgeConfig.parse(
+            Map.of("webhook.url", "https://a.example.com/hook"),
+            Map.of("TRAINWATCH_WEBHOOK_URL", "https://b.example.com/hook"),
+            Destination.WEBHOOK);
 
     assertThat(((DestinationSettings.Webhook) c.destinationSettings()).url().value())
         .isEqualTo("https://a.example.com/hook");
@@ -151,8 +183,12 @@ class BridgeConfigTest {
 
   @Test
   void shouldRefuseConflictingDestinations() {
-    assertThatThrownBy(() -> BridgeConfig.parse(Map.of("bridge.to", "slack", "slack.webhook_url", SLACK_URL),
-        Map.of(), Destination.PAGERDUTY))
+    assertThatThrownBy(
+            () ->
+                BridgeConfig.parse(
+                    Map.of("bridge.to", "slack", "slack.webhook_url", SLACK_URL),
+                    Map.of(),
+                    Destination.PAGERDUTY))
         .hasMessage("bridge.to=slack: the command line says --to pagerduty; drop one");
     assertThatThrownBy(() -> BridgeConfig.parse(Map.of(), Map.of(), null))
         .hasMessage("bridge.to: required (or --to slack|pagerduty|alertmanager|webhook)");
@@ -162,39 +198,73 @@ class BridgeConfigTest {
 
   @Test
   void shouldNeverShowSecretsInToStringOrErrors() {
-    BridgeConfig c = BridgeConfig.parse(Map.of("slack.webhook_url", SLACK_URL), Map.of(), Destination.SLACK);
-    BridgeConfig pd = BridgeConfig.parse(Map.of("pagerduty.routing_key", ROUTING_KEY), Map.of(),
-        Destination.PAGERDUTY);
+    BridgeConfig c =
+        BridgeConfig.parse(Map.of("slack.webhook_url", SLACK_URL), Map.of(), Destination.SLACK);
+    BridgeConfig pd =
+        BridgeConfig.parse(
+            Map.of("pagerduty.routing_key", ROUTING_KEY), Map.of(), Destination.PAGERDUTY);
 
-    assertThat(c.toString()).doesNotContain("abcdefghijklmnopqrstuvwx").contains(
-        "https://hooks.slack.com/services/***");
+    assertThat(c.toString())
+        .doesNotContain("abcdefghijklmnopqrstuvwx")
+        .contains("https://hooks.slack.com/services/***");
     assertThat(pd.toString()).doesNotContain(ROUTING_KEY).contains("***");
-    assertThatThrownBy(() -> BridgeConfig.parse(Map.of("webhook.url", "ftp://user:pw@host/secret-token-123"),
-        Map.of(), Destination.WEBHOOK)).message().doesNotContain("pw").doesNotContain("secret-token-123");
+    assertThatThrownBy(
+            () ->
+                BridgeConfig.parse(
+                    Map.of("webhook.url", "ftp://user:pw@host/secret-token-123"),
+                    Map.of(),
+                    Destination.WEBHOOK))
+        .message()
+        .doesNotContain("pw")
+        .doesNotContain("secret-token-123");
   }
 
   @Test
   void shouldReadWebhookFormatAndHeaders() {
-    BridgeConfig c = BridgeConfig.parse(Map.of("webhook.url", "https://hooks.example.com/in",
-        "webhook.format", "alertmanager", "webhook.header.Authorization", "Bearer s3cr3t-t0ken"), Map.of(),
-        Destination.WEBHOOK);
+    BridgeConfig c =
+        BridgeConfig.parse(
+            Map.of(
+                "webhook.url",
+                "https://hooks.example.com/in",
+                "webhook.format",
+                "alertmanager",
+                "webhook.header.Authorization",
+                "Bearer s3cr3t-t0ken"),
+            Map.of(),
+            Destination.WEBHOOK);
 
     DestinationSettings.Webhook w = (DestinationSettings.Webhook) c.destinationSettings();
     assertThat(w.format()).isEqualTo(DestinationSettings.WebhookFormat.ALERTMANAGER);
     assertThat(w.headers().get("Authorization").value()).isEqualTo("Bearer s3cr3t-t0ken");
     assertThat(c.toString()).doesNotContain("s3cr3t-t0ken");
     assertThat(c.redactor().redact("failed with Bearer s3cr3t-t0ken")).isEqualTo("failed with ***");
-    assertThatThrownBy(() -> BridgeConfig.parse(Map.of("webhook.url", "https://h.example.com/in",
-        "webhook.header.Content-Type", "text/plain"), Map.of(), Destination.WEBHOOK))
+    assertThatThrownBy(
+            () ->
+                BridgeConfig.parse(
+                    Map.of(
+                        "webhook.url",
+                        "https://h.example.com/in",
+                        "webhook.header.Content-Type",
+                        "text/plain"),
+                    Map.of(),
+                    Destination.WEBHOOK))
         .hasMessage("webhook.header.Content-Type: the bridge sets Content-Type itself");
   }
 
   @Test
   void shouldDeriveAlertmanagerEndpointAndLease() {
-    BridgeConfig c = BridgeConfig.parse(Map.of("alertmanager.url", "http://am.example.com:9093",
-        "alertmanager.resend_interval", "30s"), Map.of(), Destination.ALERTMANAGER);
+    BridgeConfig c =
+        BridgeConfig.parse(
+            Map.of(
+                "alertmanager.url",
+                "http://am.example.com:9093",
+                "alertmanager.resend_interval",
+                "30s"),
+            Map.of(),
+            Destination.ALERTMANAGER);
 
-    DestinationSettings.Alertmanager am = (DestinationSettings.Alertmanager) c.destinationSettings();
+    DestinationSettings.Alertmanager am =
+        (DestinationSettings.Alertmanager) c.destinationSettings();
     assertThat(am.alertsEndpoint()).hasToString("http://am.example.com:9093/api/v2/alerts");
     assertThat(am.lease()).isEqualTo(Duration.ofMinutes(2));
     assertThat(c.rate().paced()).isFalse();
@@ -203,18 +273,23 @@ class BridgeConfigTest {
   @Test
   void shouldLoadAPropertiesFile(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("pd.properties");
-    Files.writeString(f, "# PagerDuty for the vision team\nbridge.to = pagerduty\npagerduty.routing_key = "
-        + ROUTING_KEY + "\nfilter.min_severity = critical\n");
+    Files.writeString(
+        f,
+        "# PagerDuty for the vision team\nbridge.to = pagerduty\npagerduty.routing_key = "
+            + ROUTING_KEY
+            + "\nfilter.min_severity = critical\n");
 
     BridgeConfig c = BridgeConfig.load(f, Map.of(), null);
 
     assertThat(c.destination()).isEqualTo(Destination.PAGERDUTY);
     assertThat(c.filter().minSeverity()).isEqualTo(Severity.CRITICAL);
     assertThatThrownBy(() -> BridgeConfig.load(dir.resolve("missing.properties"), Map.of(), null))
-        .hasMessageStartingWith("config file " + dir.resolve("missing.properties") + ": cannot read");
+        .hasMessageStartingWith(
+            "config file " + dir.resolve("missing.properties") + ": cannot read");
   }
 
   private static BridgeConfig slackWith(String key, String value) {
-    return BridgeConfig.parse(Map.of("slack.webhook_url", SLACK_URL, key, value), Map.of(), Destination.SLACK);
+    return BridgeConfig.parse(
+        Map.of("slack.webhook_url", SLACK_URL, key, value), Map.of(), Destination.SLACK);
   }
 }

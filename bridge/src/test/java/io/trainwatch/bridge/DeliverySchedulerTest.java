@@ -19,8 +19,13 @@ class DeliverySchedulerTest {
 
   private static final TopicPartition P0 = new TopicPartition("trainwatch.alerts", 0);
   private static final TopicPartition P1 = new TopicPartition("trainwatch.alerts", 1);
-  private static final RetryPolicy RETRY = new RetryPolicy(3, Duration.ofSeconds(1), Duration.ofSeconds(8),
-      Duration.ofMinutes(5), Duration.ofSeconds(2));
+  private static final RetryPolicy RETRY =
+      new RetryPolicy(
+          3,
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(8),
+          Duration.ofMinutes(5),
+          Duration.ofSeconds(2));
 
   private final DeliveryLedger ledger = new DeliveryLedger();
   private final Instant t0 = Instant.parse("2026-11-26T10:00:00Z");
@@ -34,7 +39,9 @@ class DeliverySchedulerTest {
     PendingAlert r2 = offer(s, P0, TestAlerts.resolved(trigger));
 
     assertThat(s.next(t0).batch()).containsExactly(r1);
-    assertThat(s.next(t0).batch()).as("the resolve waits for its trigger's outcome").containsExactly(r1);
+    assertThat(s.next(t0).batch())
+        .as("the resolve waits for its trigger's outcome")
+        .containsExactly(r1);
     s.completed(List.of(r1));
     assertThat(s.next(t0).batch()).containsExactly(r2);
     s.completed(List.of(r2));
@@ -70,19 +77,24 @@ class DeliverySchedulerTest {
 
     assertThat(s.failed(List.of(s.next(now).batch().get(0)), now)).isEmpty();
     Instant second = s.nextWakeUp(now);
-    assertThat(Duration.between(now, second)).isBetween(Duration.ofMillis(500), Duration.ofSeconds(1));
+    assertThat(Duration.between(now, second))
+        .isBetween(Duration.ofMillis(500), Duration.ofSeconds(1));
     now = second;
     assertThat(s.failed(s.next(now).batch(), now)).isEmpty();
     Instant third = s.nextWakeUp(now);
-    assertThat(Duration.between(now, third)).isBetween(Duration.ofSeconds(1), Duration.ofSeconds(2));
+    assertThat(Duration.between(now, third))
+        .isBetween(Duration.ofSeconds(1), Duration.ofSeconds(2));
     now = third;
-    assertThat(s.failed(s.next(now).batch(), now)).as("third failure of 3 parks it").containsExactly(a);
+    assertThat(s.failed(s.next(now).batch(), now))
+        .as("third failure of 3 parks it")
+        .containsExactly(a);
     assertThat(s.nextWakeUp(now)).isEqualTo(now.plus(RETRY.parkInterval()));
     assertThat(s.next(now.plus(RETRY.parkInterval()).minusMillis(1)).batch()).isEmpty();
     now = now.plus(RETRY.parkInterval());
     assertThat(s.next(now).batch()).containsExactly(a);
     s.failed(List.of(a), now);
-    assertThat(Duration.between(now, s.nextWakeUp(now))).as("a new round starts with a short backoff")
+    assertThat(Duration.between(now, s.nextWakeUp(now)))
+        .as("a new round starts with a short backoff")
         .isLessThanOrEqualTo(Duration.ofSeconds(1));
   }
 
@@ -100,7 +112,9 @@ class DeliverySchedulerTest {
     assertThat(sel.batch()).containsExactly(r2);
     assertThat(sel.superseded()).containsExactly(r1);
     s.completed(sel.batch());
-    assertThat(s.next(retryAt.plusSeconds(60)).batch()).as("the stale trigger never goes out").isEmpty();
+    assertThat(s.next(retryAt.plusSeconds(60)).batch())
+        .as("the stale trigger never goes out")
+        .isEmpty();
     assertThat(s.committable()).containsEntry(P0, new OffsetAndMetadata(2));
   }
 
@@ -110,7 +124,8 @@ class DeliverySchedulerTest {
     Alert trigger = TestAlerts.firing("run-1");
     Alert resolve = TestAlerts.resolved(trigger);
     Alert again = TestAlerts.refiring(resolve);
-    ledger.apply(trigger.alertId(), DeliveryLedger.Entry.of(resolve, DeliveryLedger.Outcome.DELIVERED, 0));
+    ledger.apply(
+        trigger.alertId(), DeliveryLedger.Entry.of(resolve, DeliveryLedger.Outcome.DELIVERED, 0));
     PendingAlert r1 = offer(s, P0, trigger);
     PendingAlert r2 = offer(s, P0, resolve);
     PendingAlert r3 = offer(s, P0, again);
@@ -132,7 +147,9 @@ class DeliverySchedulerTest {
     s.next(t0);
     s.failed(List.of(a), t0);
     s.completed(List.of(s.next(t0).batch().get(0)));
-    assertThat(s.committable()).as("b is done but a is not").containsEntry(P0, new OffsetAndMetadata(0));
+    assertThat(s.committable())
+        .as("b is done but a is not")
+        .containsEntry(P0, new OffsetAndMetadata(0));
     s.committed(s.committable());
     assertThat(s.committable()).isEmpty();
     s.completed(s.next(s.nextWakeUp(t0)).batch());
@@ -161,9 +178,13 @@ class DeliverySchedulerTest {
     assertThat(s.rateLimited(null, t0)).isEqualTo(Duration.ofSeconds(2));
     assertThat(s.rateLimited(null, t0)).isEqualTo(Duration.ofSeconds(4));
     assertThat(s.rateLimited(null, t0)).isEqualTo(Duration.ofSeconds(8));
-    assertThat(s.rateLimited(null, t0)).as("capped by retry.max_backoff").isEqualTo(Duration.ofSeconds(8));
+    assertThat(s.rateLimited(null, t0))
+        .as("capped by retry.max_backoff")
+        .isEqualTo(Duration.ofSeconds(8));
     s.completed(List.of());
-    assertThat(s.rateLimited(null, t0)).as("reset by an answer that is not a 429").isEqualTo(Duration.ofSeconds(2));
+    assertThat(s.rateLimited(null, t0))
+        .as("reset by an answer that is not a 429")
+        .isEqualTo(Duration.ofSeconds(2));
   }
 
   @Test
@@ -181,14 +202,17 @@ class DeliverySchedulerTest {
 
   @Test
   void shouldGroupABurstForOneJobOnceTheWindowHasPassed() {
-    DeliveryScheduler s = scheduler(new DeliveryScheduler.Grouping(Duration.ofSeconds(2), 10), null);
+    DeliveryScheduler s =
+        scheduler(new DeliveryScheduler.Grouping(Duration.ofSeconds(2), 10), null);
     PendingAlert a = offer(s, P0, TestAlerts.firing("run-a", "nan_loss", Severity.ERROR, "cifar"));
     PendingAlert b = offer(s, P0, TestAlerts.firing("run-b", "nan_loss", Severity.ERROR, "cifar"));
-    PendingAlert c = offer(s, P0, TestAlerts.firing("run-c", "nan_loss", Severity.ERROR, "imagenet"));
+    PendingAlert c =
+        offer(s, P0, TestAlerts.firing("run-c", "nan_loss", Severity.ERROR, "imagenet"));
 
     assertThat(s.next(t0).batch()).isEmpty();
     assertThat(s.nextWakeUp(t0)).isEqualTo(t0.plusSeconds(2));
-    PendingAlert late = offer(s, P0, TestAlerts.firing("run-d", "nan_loss", Severity.ERROR, "cifar"));
+    PendingAlert late =
+        offer(s, P0, TestAlerts.firing("run-d", "nan_loss", Severity.ERROR, "cifar"));
     Instant due = t0.plusSeconds(2);
     List<PendingAlert> first = s.next(due).batch();
     s.completed(first);
@@ -200,7 +224,8 @@ class DeliverySchedulerTest {
 
   @Test
   void shouldSendGroupMembersOneByOneAfterTheGroupWasRejected() {
-    DeliveryScheduler s = scheduler(new DeliveryScheduler.Grouping(Duration.ofSeconds(1), 10), null);
+    DeliveryScheduler s =
+        scheduler(new DeliveryScheduler.Grouping(Duration.ofSeconds(1), 10), null);
     PendingAlert a = offer(s, P0, TestAlerts.firing("run-a"));
     PendingAlert b = offer(s, P0, TestAlerts.firing("run-b"));
     Instant due = t0.plusSeconds(1);
@@ -234,8 +259,13 @@ class DeliverySchedulerTest {
   }
 
   private PendingAlert offer(DeliveryScheduler s, TopicPartition tp, Alert a) {
-    ConsumerRecord<byte[], byte[]> r = new ConsumerRecord<>(tp.topic(), tp.partition(), nextOffset++,
-        a.alertId().getBytes(java.nio.charset.StandardCharsets.UTF_8), AlertCodec.encode(a));
+    ConsumerRecord<byte[], byte[]> r =
+        new ConsumerRecord<>(
+            tp.topic(),
+            tp.partition(),
+            nextOffset++,
+            a.alertId().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            AlertCodec.encode(a));
     PendingAlert p = new PendingAlert(tp, a, r);
     s.offer(p);
     return p;

@@ -17,8 +17,9 @@ final class FakeApis {
   private FakeApis() {}
 
   /**
-   * Slack incoming webhooks: {@code 200 ok}; {@code 400 invalid_payload} for a body that is not JSON,
-   * {@code 400 no_text} without text or blocks, {@code 400 invalid_blocks} when a Block Kit limit is broken.
+   * Slack incoming webhooks: {@code 200 ok}; {@code 400 invalid_payload} for a body that is not
+   * JSON, {@code 400 no_text} without text or blocks, {@code 400 invalid_blocks} when a Block Kit
+   * limit is broken.
    */
   static FakeHttpApi.Reply slack(FakeHttpApi.Request r) {
     if (!"POST".equals(r.method()) || !r.path().startsWith("/services/")) {
@@ -34,18 +35,23 @@ final class FakeApis {
     if (violations.contains("no_text")) {
       return FakeHttpApi.Reply.of(400, "no_text");
     }
-    return violations.isEmpty() ? FakeHttpApi.Reply.of(200, "ok") : FakeHttpApi.Reply.of(400, "invalid_blocks");
+    return violations.isEmpty()
+        ? FakeHttpApi.Reply.of(200, "ok")
+        : FakeHttpApi.Reply.of(400, "invalid_blocks");
   }
 
   /** Any receiver that accepts every POST. */
   static FakeHttpApi.Reply webhook(FakeHttpApi.Request r) {
-    return "POST".equals(r.method()) ? FakeHttpApi.Reply.of(200, "") : FakeHttpApi.Reply.of(405, "");
+    return "POST".equals(r.method())
+        ? FakeHttpApi.Reply.of(200, "")
+        : FakeHttpApi.Reply.of(405, "");
   }
 
   /**
-   * PagerDuty Events API v2 with its incident semantics: a trigger opens an incident for its dedup_key unless one is
-   * open (then it only adds to it); a resolve closes the open incident and is dropped otherwise; a trigger after the
-   * resolve opens a NEW incident. Answers 202 with {@code dedup_key}, or 400 with {@code errors[]}.
+   * PagerDuty Events API v2 with its incident semantics: a trigger opens an incident for its
+   * dedup_key unless one is open (then it only adds to it); a resolve closes the open incident and
+   * is dropped otherwise; a trigger after the resolve opens a NEW incident. Answers 202 with {@code
+   * dedup_key}, or 400 with {@code errors[]}.
    */
   static final class PagerDuty {
     private static final Set<String> ACTIONS = Set.of("trigger", "acknowledge", "resolve");
@@ -77,7 +83,8 @@ final class FakeApis {
       }
       String action = e.path("event_action").asText();
       if (!ACTIONS.contains(action)) {
-        errors.add("'event_action' is invalid (must be one of the following: 'trigger', 'acknowledge' or 'resolve')");
+        errors.add(
+            "'event_action' is invalid (must be one of the following: 'trigger', 'acknowledge' or 'resolve')");
       }
       String key = e.path("dedup_key").asText("");
       if (key.length() > 255) {
@@ -96,8 +103,9 @@ final class FakeApis {
           errors.add("'payload.source' is missing or blank");
         }
         if (!SEVERITIES.contains(p.path("severity").asText())) {
-          errors.add("'payload.severity' is invalid (must be one of the following: 'critical', 'warning', 'error'"
-              + " or 'info')");
+          errors.add(
+              "'payload.severity' is invalid (must be one of the following: 'critical', 'warning', 'error'"
+                  + " or 'info')");
         }
       }
       if (!errors.isEmpty()) {
@@ -115,8 +123,9 @@ final class FakeApis {
         open.put(key, false);
         everResolved.add(key);
       }
-      return FakeHttpApi.Reply.json(202, "{\"status\":\"success\",\"message\":\"Event processed\",\"dedup_key\":\""
-          + key + "\"}");
+      return FakeHttpApi.Reply.json(
+          202,
+          "{\"status\":\"success\",\"message\":\"Event processed\",\"dedup_key\":\"" + key + "\"}");
     }
 
     /** dedup_keys of every incident opened, in order (one entry per incident). */
@@ -134,7 +143,9 @@ final class FakeApis {
     }
 
     private static FakeHttpApi.Reply invalid(String message, String... errors) {
-      StringBuilder b = new StringBuilder("{\"status\":\"invalid event\",\"message\":\"" + message + "\",\"errors\":[");
+      StringBuilder b =
+          new StringBuilder(
+              "{\"status\":\"invalid event\",\"message\":\"" + message + "\",\"errors\":[");
       for (int i = 0; i < errors.length; i++) {
         b.append(i == 0 ? "" : ",").append('"').append(errors[i].replace("\"", "'")).append('"');
       }
@@ -143,10 +154,11 @@ final class FakeApis {
   }
 
   /**
-   * Alertmanager API v2 {@code POST /api/v2/alerts}: a JSON array of postable alerts, each with a non-empty
-   * {@code labels} map of valid names, string {@code annotations}, RFC 3339 {@code startsAt}/{@code endsAt} and a URI
-   * {@code generatorURL}. 200 with an empty body, or 400 with a JSON string naming the problem. Keeps the state of
-   * each alert (by label set) as Alertmanager would.
+   * Alertmanager API v2 {@code POST /api/v2/alerts}: a JSON array of postable alerts, each with a
+   * non-empty {@code labels} map of valid names, string {@code annotations}, RFC 3339 {@code
+   * startsAt}/{@code endsAt} and a URI {@code generatorURL}. 200 with an empty body, or 400 with a
+   * JSON string naming the problem. Keeps the state of each alert (by label set) as Alertmanager
+   * would.
    */
   static final class Alertmanager {
     private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
@@ -182,11 +194,17 @@ final class FakeApis {
 
     /** The last posted version of the alert with this alert_id label. */
     synchronized JsonNode latest(String alertId) {
-      return alerts.entrySet().stream().filter(e -> alertId.equals(e.getKey().get("alert_id")))
-          .map(Map.Entry::getValue).findFirst().orElse(null);
+      return alerts.entrySet().stream()
+          .filter(e -> alertId.equals(e.getKey().get("alert_id")))
+          .map(Map.Entry::getValue)
+          .findFirst()
+          .orElse(null);
     }
 
-    /** {@code true} if Alertmanager would show the alert as firing at {@code now}, {@code false} otherwise. */
+    /**
+     * {@code true} if Alertmanager would show the alert as firing at {@code now}, {@code false}
+     * otherwise.
+     */
     synchronized boolean firingAt(String alertId, Instant now) {
       JsonNode a = latest(alertId);
       return a != null && Instant.parse(a.get("endsAt").asText()).isAfter(now);
@@ -231,8 +249,10 @@ final class FakeApis {
           return "generatorURL in body must be of type uri";
         }
       }
-      if (a.has("startsAt") && a.has("endsAt")
-          && Instant.parse(a.get("endsAt").asText()).isBefore(Instant.parse(a.get("startsAt").asText()))) {
+      if (a.has("startsAt")
+          && a.has("endsAt")
+          && Instant.parse(a.get("endsAt").asText())
+              .isBefore(Instant.parse(a.get("startsAt").asText()))) {
         return "start time must be before end time";
       }
       return null;

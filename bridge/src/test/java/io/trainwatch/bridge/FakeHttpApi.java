@@ -23,13 +23,14 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * A real HTTP server on loopback that answers as a documented API does ({@code behaviour}), except where a test
- * injects faults: a 429 with {@code Retry-After}, a 500, a 400, or no answer in time.
+ * A real HTTP server on loopback that answers as a documented API does ({@code behaviour}), except
+ * where a test injects faults: a 429 with {@code Retry-After}, a 500, a 400, or no answer in time.
  */
 final class FakeHttpApi implements AutoCloseable {
 
   /** One request as received. */
-  record Request(String method, String path, Map<String, List<String>> headers, byte[] body, Instant at) {
+  record Request(
+      String method, String path, Map<String, List<String>> headers, byte[] body, Instant at) {
 
     String text() {
       return new String(body, StandardCharsets.UTF_8);
@@ -53,7 +54,10 @@ final class FakeHttpApi implements AutoCloseable {
     }
   }
 
-  /** One answer. {@code delay} holds the answer back, longer than the client's timeout for a timeout fault. */
+  /**
+   * One answer. {@code delay} holds the answer back, longer than the client's timeout for a timeout
+   * fault.
+   */
   record Reply(int status, String body, Map<String, String> headers, Duration delay) {
 
     static Reply of(int status, String body) {
@@ -65,7 +69,10 @@ final class FakeHttpApi implements AutoCloseable {
     }
 
     static Reply tooManyRequests(String retryAfterSeconds, String body) {
-      return new Reply(429, body, retryAfterSeconds == null ? Map.of() : Map.of("Retry-After", retryAfterSeconds),
+      return new Reply(
+          429,
+          body,
+          retryAfterSeconds == null ? Map.of() : Map.of("Retry-After", retryAfterSeconds),
           Duration.ZERO);
     }
 
@@ -90,7 +97,7 @@ final class FakeHttpApi implements AutoCloseable {
   private final List<Exchange> exchanges = new CopyOnWriteArrayList<>();
   private volatile Predicate<Request> failing = r -> false;
   private volatile Reply failingReply;
-  private volatile Consumer<Request> onRequest = r -> { };
+  private volatile Consumer<Request> onRequest = r -> {};
 
   private FakeHttpApi(Function<Request, Reply> behaviour) {
     this.behaviour = behaviour;
@@ -111,10 +118,17 @@ final class FakeHttpApi implements AutoCloseable {
 
   /** {@code http://127.0.0.1:PORT} + {@code path}. */
   String url(String path) {
-    return "http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort() + path;
+    return "http://"
+        + server.getAddress().getHostString()
+        + ":"
+        + server.getAddress().getPort()
+        + path;
   }
 
-  /** The next request matching {@code when} gets {@code reply} instead of the documented answer (once each). */
+  /**
+   * The next request matching {@code when} gets {@code reply} instead of the documented answer
+   * (once each).
+   */
   synchronized FakeHttpApi inject(Predicate<Request> when, Reply... replies) {
     for (Reply r : replies) {
       faults.add(new Fault(when, r));
@@ -164,8 +178,13 @@ final class FakeHttpApi implements AutoCloseable {
 
   private void handle(HttpExchange ex) throws IOException {
     try (ex) {
-      Request req = new Request(ex.getRequestMethod(), ex.getRequestURI().getPath(), Map.copyOf(ex.getRequestHeaders()),
-          ex.getRequestBody().readAllBytes(), Instant.now());
+      Request req =
+          new Request(
+              ex.getRequestMethod(),
+              ex.getRequestURI().getPath(),
+              Map.copyOf(ex.getRequestHeaders()),
+              ex.getRequestBody().readAllBytes(),
+              Instant.now());
       onRequest.accept(req);
       Reply reply = injectedFor(req);
       if (reply == null && failing.test(req)) {

@@ -14,7 +14,8 @@ class HttpReplyTest {
 
   @Test
   void shouldClassifyByStatus() {
-    assertThat(HttpReply.response(200, "ok", null).classify("Slack", clock)).isEqualTo(DeliveryResult.delivered());
+    assertThat(HttpReply.response(200, "ok", null).classify("Slack", clock))
+        .isEqualTo(DeliveryResult.delivered());
     assertThat(HttpReply.response(202, "{}", null).classify("PagerDuty", clock))
         .isEqualTo(DeliveryResult.delivered());
     assertThat(HttpReply.response(500, "rollup_error", null).classify("Slack", clock))
@@ -30,10 +31,14 @@ class HttpReplyTest {
   @Test
   void shouldReadRetryAfterInSecondsOrAsHttpDate() {
     assertThat(HttpReply.response(429, "rate_limited", "30").classify("Slack", clock))
-        .isEqualTo(DeliveryResult.rateLimited(Duration.ofSeconds(30), "Slack answered HTTP 429: rate_limited"));
-    assertThat(HttpReply.response(429, "", "Thu, 26 Nov 2026 10:00:45 GMT").retryAfterDuration(clock))
+        .isEqualTo(
+            DeliveryResult.rateLimited(
+                Duration.ofSeconds(30), "Slack answered HTTP 429: rate_limited"));
+    assertThat(
+            HttpReply.response(429, "", "Thu, 26 Nov 2026 10:00:45 GMT").retryAfterDuration(clock))
         .isEqualTo(Duration.ofSeconds(45));
-    assertThat(HttpReply.response(429, "", "Thu, 26 Nov 2026 09:00:00 GMT").retryAfterDuration(clock))
+    assertThat(
+            HttpReply.response(429, "", "Thu, 26 Nov 2026 09:00:00 GMT").retryAfterDuration(clock))
         .isEqualTo(Duration.ZERO);
     assertThat(HttpReply.response(429, "", null).retryAfterDuration(clock)).isNull();
     assertThat(HttpReply.response(429, "", "soon").retryAfterDuration(clock)).isNull();

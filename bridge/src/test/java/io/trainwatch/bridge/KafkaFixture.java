@@ -23,7 +23,10 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-/** Topics, a transactional alert producer (as the monitor writes) and readers, on the shared real broker. */
+/**
+ * Topics, a transactional alert producer (as the monitor writes) and readers, on the shared real
+ * broker.
+ */
 final class KafkaFixture implements AutoCloseable {
 
   final EmbeddedKafkaBroker broker = SharedBroker.get();
@@ -70,18 +73,23 @@ final class KafkaFixture implements AutoCloseable {
   void send(Alert... alerts) {
     producer.beginTransaction();
     for (Alert a : alerts) {
-      producer.send(new ProducerRecord<>(alertsTopic, a.alertId().getBytes(StandardCharsets.UTF_8),
-          AlertCodec.encode(a)));
+      producer.send(
+          new ProducerRecord<>(
+              alertsTopic, a.alertId().getBytes(StandardCharsets.UTF_8), AlertCodec.encode(a)));
     }
     producer.commitTransaction();
   }
 
-  /** Writes alerts in a transaction that is then aborted: a read_committed consumer must never see them. */
+  /**
+   * Writes alerts in a transaction that is then aborted: a read_committed consumer must never see
+   * them.
+   */
   void sendAborted(Alert... alerts) {
     producer.beginTransaction();
     for (Alert a : alerts) {
-      producer.send(new ProducerRecord<>(alertsTopic, a.alertId().getBytes(StandardCharsets.UTF_8),
-          AlertCodec.encode(a)));
+      producer.send(
+          new ProducerRecord<>(
+              alertsTopic, a.alertId().getBytes(StandardCharsets.UTF_8), AlertCodec.encode(a)));
     }
     producer.flush();
     producer.abortTransaction();
@@ -102,8 +110,10 @@ final class KafkaFixture implements AutoCloseable {
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
-      List<TopicPartition> tps = c.partitionsFor(topic).stream()
-          .map(i -> new TopicPartition(topic, i.partition())).toList();
+      List<TopicPartition> tps =
+          c.partitionsFor(topic).stream()
+              .map(i -> new TopicPartition(topic, i.partition()))
+              .toList();
       c.assign(tps);
       c.seekToBeginning(tps);
       long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
@@ -137,8 +147,11 @@ final class KafkaFixture implements AutoCloseable {
   /** What an operator does with {@code kafka-consumer-groups --reset-offsets --to-earliest}. */
   void resetOffsetsToEarliest() throws Exception {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-      admin.alterConsumerGroupOffsets(groupId(), Map.of(new TopicPartition(alertsTopic, 0),
-          new OffsetAndMetadata(0))).all().get();
+      admin
+          .alterConsumerGroupOffsets(
+              groupId(), Map.of(new TopicPartition(alertsTopic, 0), new OffsetAndMetadata(0)))
+          .all()
+          .get();
     }
   }
 

@@ -10,12 +10,15 @@ class LinkTemplatesTest {
 
   @Test
   void shouldExpandPlaceholdersPercentEncoded() {
-    LinkTemplates t = new LinkTemplates("https://mlflow.example.com/runs/{run_id}?job={job}&alert={alert_id}",
-        "https://wiki.example.com/{rule}");
+    LinkTemplates t =
+        new LinkTemplates(
+            "https://mlflow.example.com/runs/{run_id}?job={job}&alert={alert_id}",
+            "https://wiki.example.com/{rule}");
     Alert a = TestAlerts.firing("run 42/ä");
 
-    assertThat(t.runUrl(a)).hasValue(
-        "https://mlflow.example.com/runs/run%2042%2F%C3%A4?job=cifar-resnet&alert=run%2042%2F%C3%A4%2Fnegative_loss");
+    assertThat(t.runUrl(a))
+        .hasValue(
+            "https://mlflow.example.com/runs/run%2042%2F%C3%A4?job=cifar-resnet&alert=run%2042%2F%C3%A4%2Fnegative_loss");
     assertThat(t.runbookUrl(a)).hasValue("https://wiki.example.com/negative_loss");
     assertThat(LinkTemplates.none().runUrl(a)).isEmpty();
   }

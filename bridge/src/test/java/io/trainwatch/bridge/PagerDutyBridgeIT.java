@@ -13,7 +13,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The PagerDuty bridge end to end: real broker, real HTTP server on loopback playing the Events API v2. */
+/**
+ * The PagerDuty bridge end to end: real broker, real HTTP server on loopback playing the Events API
+ * v2.
+ */
 class PagerDutyBridgeIT {
 
   static final String ROUTING_KEY = "R0123456789abcdef0123456789abcd";
@@ -56,9 +59,13 @@ class PagerDutyBridgeIT {
     assertThat(t.at("/payload/group").asText()).isEqualTo("cifar-resnet");
     assertThat(t.at("/payload/custom_details/hint").asText()).isEqualTo(TestAlerts.HINT);
     assertThat(t.at("/payload/custom_details/evidence/loss").asDouble()).isEqualTo(-0.1031);
-    assertThat(t.at("/client_url").asText()).isEqualTo("https://mlflow.example.com/#/runs/cifar-resnet-42");
-    assertThat(events.get(1).toString()).isEqualTo("{\"routing_key\":\"" + ROUTING_KEY
-        + "\",\"event_action\":\"resolve\",\"dedup_key\":\"cifar-resnet-42/negative_loss\"}");
+    assertThat(t.at("/client_url").asText())
+        .isEqualTo("https://mlflow.example.com/#/runs/cifar-resnet-42");
+    assertThat(events.get(1).toString())
+        .isEqualTo(
+            "{\"routing_key\":\""
+                + ROUTING_KEY
+                + "\",\"event_action\":\"resolve\",\"dedup_key\":\"cifar-resnet-42/negative_loss\"}");
     assertThat(api.requests().get(0).header("Content-Type")).startsWith("application/json");
     assertThat(pagerDuty.incidentsOpened()).containsExactly("cifar-resnet-42/negative_loss");
     assertThat(pagerDuty.isOpen("cifar-resnet-42/negative_loss")).isFalse();
@@ -69,7 +76,9 @@ class PagerDutyBridgeIT {
   @Test
   void shouldRetryServerErrorsAndTimeoutsWithBackoffThenDeliver() {
     Alert a = TestAlerts.firing("run-retry");
-    api.injectNext(FakeHttpApi.Reply.json(500, "{}"), FakeHttpApi.Reply.noAnswerWithin(Duration.ofMillis(2500)),
+    api.injectNext(
+        FakeHttpApi.Reply.json(500, "{}"),
+        FakeHttpApi.Reply.noAnswerWithin(Duration.ofMillis(2500)),
         FakeHttpApi.Reply.json(503, "{}"));
     kafka.send(a);
 
@@ -81,7 +90,8 @@ class PagerDutyBridgeIT {
     assertThat(ex).allMatch(e -> e.request().json().get("dedup_key").asText().equals(a.alertId()));
     for (int i = 1; i < ex.size(); i++) {
       assertThat(Duration.between(ex.get(i - 1).request().at(), ex.get(i).request().at()))
-          .as("a backoff separates attempt %d from the one before", i).isPositive();
+          .as("a backoff separates attempt %d from the one before", i)
+          .isPositive();
     }
     assertThat(pagerDuty.incidentsOpened()).hasSize(1);
     await(WAIT, "stats", () -> bridge.stats().delivered() == 1);
@@ -93,7 +103,8 @@ class PagerDutyBridgeIT {
   @Test
   void shouldBackOffOnA429WithoutRetryAfterAndNotCountItAsAFailure() {
     Alert a = TestAlerts.firing("run-429");
-    api.injectNext(FakeHttpApi.Reply.tooManyRequests(null, "{\"status\":\"throttled\"}"),
+    api.injectNext(
+        FakeHttpApi.Reply.tooManyRequests(null, "{\"status\":\"throttled\"}"),
         FakeHttpApi.Reply.tooManyRequests(null, "{\"status\":\"throttled\"}"));
     kafka.send(a);
 
@@ -103,9 +114,11 @@ class PagerDutyBridgeIT {
     List<FakeHttpApi.Exchange> ex = api.exchanges();
     assertThat(ex).extracting(e -> e.reply().status()).containsExactly(429, 429, 202);
     assertThat(Duration.between(ex.get(0).request().at(), ex.get(1).request().at()))
-        .as("retry.rate_limit_backoff").isGreaterThanOrEqualTo(Duration.ofMillis(300));
+        .as("retry.rate_limit_backoff")
+        .isGreaterThanOrEqualTo(Duration.ofMillis(300));
     assertThat(Duration.between(ex.get(1).request().at(), ex.get(2).request().at()))
-        .as("doubled after a second 429").isGreaterThanOrEqualTo(Duration.ofMillis(600));
+        .as("doubled after a second 429")
+        .isGreaterThanOrEqualTo(Duration.ofMillis(600));
     assertThat(bridge.stats().rateLimited()).isEqualTo(2);
     assertThat(bridge.stats().parked()).as("a 429 is not an attempt").isZero();
   }
@@ -114,8 +127,12 @@ class PagerDutyBridgeIT {
   void shouldDeadLetterARejectedEventWithTheReasonAndDeliverTheNextOne() {
     Alert bad = TestAlerts.firing("run-bad");
     Alert good = TestAlerts.firing("run-good");
-    api.inject(r -> r.text().contains("run-bad"), FakeHttpApi.Reply.json(400, "{\"status\":\"invalid event\","
-        + "\"message\":\"Event object is invalid\",\"errors\":[\"'payload.custom_details' is too deep\"]}"));
+    api.inject(
+        r -> r.text().contains("run-bad"),
+        FakeHttpApi.Reply.json(
+            400,
+            "{\"status\":\"invalid event\","
+                + "\"message\":\"Event object is invalid\",\"errors\":[\"'payload.custom_details' is too deep\"]}"));
     kafka.send(bad, good);
 
     bridge = start(Map.of());
@@ -125,11 +142,13 @@ class PagerDutyBridgeIT {
     ConsumerRecord<byte[], byte[]> dead = kafka.read(kafka.dlqTopic, 1).get(0);
     assertThat(AlertCodec.decode(dead.value())).isEqualTo(bad);
     assertThat(new String(dead.key())).isEqualTo(bad.alertId());
-    assertThat(KafkaFixture.header(dead, AlertBridge.REASON_HEADER)).isEqualTo(
-        "PagerDuty rejected the event (HTTP 400): Event object is invalid; 'payload.custom_details' is too deep");
+    assertThat(KafkaFixture.header(dead, AlertBridge.REASON_HEADER))
+        .isEqualTo(
+            "PagerDuty rejected the event (HTTP 400): Event object is invalid; 'payload.custom_details' is too deep");
     assertThat(KafkaFixture.header(dead, "trainwatch.bridge.destination")).isEqualTo("pagerduty");
     assertThat(KafkaFixture.header(dead, "trainwatch.bridge.name")).isEqualTo(kafka.bridgeName);
-    assertThat(KafkaFixture.header(dead, "trainwatch.bridge.source")).isEqualTo(kafka.alertsTopic + "-0@0");
+    assertThat(KafkaFixture.header(dead, "trainwatch.bridge.source"))
+        .isEqualTo(kafka.alertsTopic + "-0@0");
     await(WAIT, "stats", () -> bridge.stats().delivered() == 1);
     assertThat(bridge.stats().deadLettered()).isEqualTo(1);
   }
@@ -145,11 +164,21 @@ class PagerDutyBridgeIT {
     bridge = start(Map.of());
     await(WAIT, "the stuck alert parked", () -> bridge.stats().parked() >= 1);
 
-    List<String> sent = api.accepted().stream()
-        .map(r -> r.json().get("dedup_key").asText() + " " + r.json().get("event_action").asText()).toList();
-    assertThat(sent).containsExactlyInAnyOrder(other1.alertId() + " trigger", other1.alertId() + " resolve",
-        other2.alertId() + " trigger");
-    assertThat(sent.indexOf(other1.alertId() + " trigger")).as("per-alert order")
+    List<String> sent =
+        api.accepted().stream()
+            .map(
+                r ->
+                    r.json().get("dedup_key").asText()
+                        + " "
+                        + r.json().get("event_action").asText())
+            .toList();
+    assertThat(sent)
+        .containsExactlyInAnyOrder(
+            other1.alertId() + " trigger",
+            other1.alertId() + " resolve",
+            other2.alertId() + " trigger");
+    assertThat(sent.indexOf(other1.alertId() + " trigger"))
+        .as("per-alert order")
         .isLessThan(sent.indexOf(other1.alertId() + " resolve"));
     await(WAIT, "a commit", () -> kafka.committedOffset() >= 0);
     assertThat(kafka.committedOffset()).as("nothing past the parked alert is committed").isZero();
@@ -157,7 +186,8 @@ class PagerDutyBridgeIT {
     api.heal();
     await(WAIT, "the parked alert delivered on its next round", () -> api.accepted().size() == 4);
     await(WAIT, "everything committed", () -> kafka.committedOffset() == 4);
-    assertThat(pagerDuty.incidentsOpened()).containsExactly(other1.alertId(), other2.alertId(), stuck.alertId());
+    assertThat(pagerDuty.incidentsOpened())
+        .containsExactly(other1.alertId(), other2.alertId(), stuck.alertId());
   }
 
   @Test
@@ -174,7 +204,9 @@ class PagerDutyBridgeIT {
     await(WAIT, "the resolve accepted", () -> api.accepted().size() == 1);
 
     assertThat(api.accepted().get(0).json().get("event_action").asText()).isEqualTo("resolve");
-    assertThat(pagerDuty.incidentsOpened()).as("nobody is paged for an incident that is already over").isEmpty();
+    assertThat(pagerDuty.incidentsOpened())
+        .as("nobody is paged for an incident that is already over")
+        .isEmpty();
     await(WAIT, "stats", () -> bridge.stats().superseded() == 1);
   }
 

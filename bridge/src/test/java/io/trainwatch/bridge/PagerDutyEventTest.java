@@ -14,8 +14,12 @@ import org.junit.jupiter.api.Test;
 class PagerDutyEventTest {
 
   private static final String KEY = "R0123456789abcdef0123456789abcd";
-  private final PagerDutyEvent events = new PagerDutyEvent(KEY, new LinkTemplates(
-      "https://mlflow.example.com/#/runs/{run_id}", "https://wiki.example.com/trainwatch/{rule}"));
+  private final PagerDutyEvent events =
+      new PagerDutyEvent(
+          KEY,
+          new LinkTemplates(
+              "https://mlflow.example.com/#/runs/{run_id}",
+              "https://wiki.example.com/trainwatch/{rule}"));
 
   @Test
   void shouldTriggerWithTheAlertIdAsDedupKeyAndEvidenceInCustomDetails() {
@@ -23,8 +27,9 @@ class PagerDutyEventTest {
 
     JsonNode e = events.build(a);
 
-    assertThat(fieldNames(e)).containsExactly("routing_key", "event_action", "dedup_key", "payload", "client",
-        "client_url", "links");
+    assertThat(fieldNames(e))
+        .containsExactly(
+            "routing_key", "event_action", "dedup_key", "payload", "client", "client_url", "links");
     assertThat(e.get("routing_key").asText()).isEqualTo(KEY);
     assertThat(e.get("event_action").asText()).isEqualTo("trigger");
     assertThat(e.get("dedup_key").asText()).isEqualTo("cifar-resnet-42/negative_loss");
@@ -39,23 +44,31 @@ class PagerDutyEventTest {
     JsonNode d = p.get("custom_details");
     assertThat(d.get("hint").asText()).isEqualTo(TestAlerts.HINT);
     assertThat(d.get("evidence").toString())
-        .isEqualTo("{\"loss\":-0.1031,\"lower_bound\":0,\"output_row_sum_mean\":1.0,\"batches\":3}");
+        .isEqualTo(
+            "{\"loss\":-0.1031,\"lower_bound\":0,\"output_row_sum_mean\":1.0,\"batches\":3}");
     assertThat(d.get("labels").toString()).isEqualTo("{\"team\":\"vision\"}");
     assertThat(d.get("revision").asInt()).isEqualTo(1);
     assertThat(d.get("step").asLong()).isEqualTo(12);
     assertThat(e.get("client").asText()).isEqualTo("trainwatch");
-    assertThat(e.get("client_url").asText()).isEqualTo("https://mlflow.example.com/#/runs/cifar-resnet-42");
-    assertThat(e.get("links").toString()).isEqualTo("[{\"href\":\"https://mlflow.example.com/#/runs/cifar-resnet-42\","
-        + "\"text\":\"Run dashboard\"},{\"href\":\"https://wiki.example.com/trainwatch/negative_loss\","
-        + "\"text\":\"Runbook\"}]");
+    assertThat(e.get("client_url").asText())
+        .isEqualTo("https://mlflow.example.com/#/runs/cifar-resnet-42");
+    assertThat(e.get("links").toString())
+        .isEqualTo(
+            "[{\"href\":\"https://mlflow.example.com/#/runs/cifar-resnet-42\","
+                + "\"text\":\"Run dashboard\"},{\"href\":\"https://wiki.example.com/trainwatch/negative_loss\","
+                + "\"text\":\"Runbook\"}]");
   }
 
   @Test
   void shouldResolveWithTheSameRoutingAndDedupKeyOnly() {
     JsonNode e = events.build(TestAlerts.resolved(TestAlerts.firing("cifar-resnet-42")));
 
-    assertThat(e.toString()).isEqualTo("{\"routing_key\":\"" + KEY + "\",\"event_action\":\"resolve\","
-        + "\"dedup_key\":\"cifar-resnet-42/negative_loss\"}");
+    assertThat(e.toString())
+        .isEqualTo(
+            "{\"routing_key\":\""
+                + KEY
+                + "\",\"event_action\":\"resolve\","
+                + "\"dedup_key\":\"cifar-resnet-42/negative_loss\"}");
   }
 
   @Test

@@ -10,8 +10,13 @@ import org.junit.jupiter.api.Test;
 
 class RetryPolicyTest {
 
-  private final RetryPolicy policy = new RetryPolicy(6, Duration.ofSeconds(1), Duration.ofSeconds(20),
-      Duration.ofMinutes(5), Duration.ofSeconds(10));
+  private final RetryPolicy policy =
+      new RetryPolicy(
+          6,
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(20),
+          Duration.ofMinutes(5),
+          Duration.ofSeconds(10));
 
   @Test
   void shouldGrowExponentiallyWithJitterWithinBounds() {
@@ -28,8 +33,11 @@ class RetryPolicyTest {
   @Test
   void shouldSpreadRetriesOfAlertsThatFailedTogether() {
     SplittableRandom random = new SplittableRandom(7);
-    long distinct = java.util.stream.IntStream.range(0, 50).mapToObj(i -> policy.backoff(3, random)).distinct()
-        .count();
+    long distinct =
+        java.util.stream.IntStream.range(0, 50)
+            .mapToObj(i -> policy.backoff(3, random))
+            .distinct()
+            .count();
 
     assertThat(distinct).isGreaterThan(40);
   }
@@ -37,7 +45,9 @@ class RetryPolicyTest {
   @Test
   void shouldDoubleTheRateLimitPauseUpToTheCap() {
     assertThat(policy.rateLimitWait(1)).isEqualTo(Duration.ofSeconds(10));
-    assertThat(policy.rateLimitWait(3)).as("capped by maxBackoff").isEqualTo(Duration.ofSeconds(20));
+    assertThat(policy.rateLimitWait(3))
+        .as("capped by maxBackoff")
+        .isEqualTo(Duration.ofSeconds(20));
     RetryPolicy pd = RetryPolicy.defaults();
     assertThat(pd.rateLimitWait(1)).isEqualTo(Duration.ofSeconds(30));
     assertThat(pd.rateLimitWait(2)).isEqualTo(Duration.ofMinutes(1));
@@ -47,12 +57,32 @@ class RetryPolicyTest {
 
   @Test
   void shouldRejectNonsense() {
-    assertThatThrownBy(() -> new RetryPolicy(0, Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(1),
-        Duration.ofSeconds(1))).hasMessage("maxAttempts=0: must be >= 1");
-    assertThatThrownBy(() -> new RetryPolicy(1, Duration.ZERO, Duration.ofSeconds(2), Duration.ofSeconds(1),
-        Duration.ofSeconds(1))).hasMessage("initialBackoff=PT0S: must be > 0");
-    assertThatThrownBy(() -> new RetryPolicy(1, Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(1),
-        Duration.ofSeconds(3)))
+    assertThatThrownBy(
+            () ->
+                new RetryPolicy(
+                    0,
+                    Duration.ofSeconds(1),
+                    Duration.ofSeconds(2),
+                    Duration.ofSeconds(1),
+                    Duration.ofSeconds(1)))
+        .hasMessage("maxAttempts=0: must be >= 1");
+    assertThatThrownBy(
+            () ->
+                new RetryPolicy(
+                    1,
+                    Duration.ZERO,
+                    Duration.ofSeconds(2),
+                    Duration.ofSeconds(1),
+                    Duration.ofSeconds(1)))
+        .hasMessage("initialBackoff=PT0S: must be > 0");
+    assertThatThrownBy(
+            () ->
+                new RetryPolicy(
+                    1,
+                    Duration.ofSeconds(1),
+                    Duration.ofSeconds(2),
+                    Duration.ofSeconds(1),
+                    Duration.ofSeconds(3)))
         .hasMessage("maxBackoff=PT2S: must be >= initialBackoff PT1S and rateLimitBackoff PT3S");
   }
 
@@ -70,6 +100,7 @@ class RetryPolicyTest {
     bucket.take(next);
     assertThat(bucket.availableAt(next)).isEqualTo(next.plusMillis(500));
     assertThat(bucket.availableAt(next.plusSeconds(10))).isEqualTo(next.plusSeconds(10));
-    assertThatThrownBy(() -> new TokenBucket(RatePolicy.unlimited(), t0)).hasMessageContaining("not paced");
+    assertThatThrownBy(() -> new TokenBucket(RatePolicy.unlimited(), t0))
+        .hasMessageContaining("not paced");
   }
 }

@@ -17,7 +17,8 @@ class SecretTest {
   void shouldDropUserInfoQueryAndDeeperPath() {
     assertThat(Secret.redactUrl("https://user:pw@hooks.example.com:8443/in/abc?token=t#f"))
         .isEqualTo("https://hooks.example.com:8443/in/***");
-    assertThat(Secret.redactUrl("https://hooks.example.com/only-segment")).isEqualTo("https://hooks.example.com/***");
+    assertThat(Secret.redactUrl("https://hooks.example.com/only-segment"))
+        .isEqualTo("https://hooks.example.com/***");
     assertThat(Secret.redactUrl("not a url")).isEqualTo("***");
   }
 
@@ -30,11 +31,14 @@ class SecretTest {
 
   @Test
   void shouldRedactSecretsAndTheirUrlFragmentsFromFreeText() {
-    Secret slack = Secret.url("https://hooks.slack.com/services/T0001/B0001/abcdefghijklmnopqrstuvwx");
+    Secret slack =
+        Secret.url("https://hooks.slack.com/services/T0001/B0001/abcdefghijklmnopqrstuvwx");
     Secret key = Secret.token("R0123456789abcdef0123456789abcd");
     Redactor r = new Redactor(List.of(slack, key));
 
-    assertThat(r.redact("POST https://hooks.slack.com/services/T0001/B0001/abcdefghijklmnopqrstuvwx failed"))
+    assertThat(
+            r.redact(
+                "POST https://hooks.slack.com/services/T0001/B0001/abcdefghijklmnopqrstuvwx failed"))
         .isEqualTo("POST https://hooks.slack.com/services/*** failed");
     assertThat(r.redact("GET /services/T0001/B0001/abcdefghijklmnopqrstuvwx -> 404"))
         .isEqualTo("GET /*** -> 404");

@@ -2,7 +2,10 @@ package io.trainwatch.bridge;
 
 import io.trainwatch.broker.EmbeddedKafkaBroker;
 
-/** One real broker for all integration tests of this module (each test uses its own topics and bridge name). */
+/**
+ * One real broker for all integration tests of this module (each test uses its own topics and
+ * bridge name).
+ */
 final class SharedBroker {
 
   private static EmbeddedKafkaBroker broker;

@@ -14,7 +14,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The Slack bridge end to end: real broker, real HTTP server on loopback playing an incoming webhook. */
+/**
+ * The Slack bridge end to end: real broker, real HTTP server on loopback playing an incoming
+ * webhook.
+ */
 class SlackBridgeIT {
 
   private static final Duration WAIT = Duration.ofSeconds(20);
@@ -44,17 +47,21 @@ class SlackBridgeIT {
     JsonNode firing = slack.accepted().get(0).json();
     JsonNode resolved = slack.accepted().get(1).json();
     assertThat(slack.requests()).hasSize(2).allMatch(r -> r.path().equals(WEBHOOK_PATH));
-    assertThat(firing.get("text").asText()).startsWith("[CRITICAL] negative_loss firing on run cifar-resnet-42");
+    assertThat(firing.get("text").asText())
+        .startsWith("[CRITICAL] negative_loss firing on run cifar-resnet-42");
     assertThat(firing.at("/blocks/0/type").asText()).isEqualTo("header");
-    assertThat(firing.at("/blocks/0/text/text").asText()).isEqualTo("🔴 CRITICAL · negative_loss · cifar-resnet-42");
+    assertThat(firing.at("/blocks/0/text/text").asText())
+        .isEqualTo("🔴 CRITICAL · negative_loss · cifar-resnet-42");
     assertThat(firing.at("/blocks/1/text/text").asText()).isEqualTo("*" + a.summary() + "*");
     assertThat(firing.at("/blocks/2/fields/0/text").asText()).isEqualTo("*Run*\ncifar-resnet-42");
     assertThat(firing.at("/blocks/2/fields/1/text").asText()).isEqualTo("*Job*\ncifar-resnet");
     assertThat(firing.at("/blocks/3/fields/0/text").asText()).isEqualTo("*loss*\n-0.1031");
-    assertThat(firing.at("/blocks/4/text/text").asText()).isEqualTo("*What to do*\n" + TestAlerts.HINT);
+    assertThat(firing.at("/blocks/4/text/text").asText())
+        .isEqualTo("*What to do*\n" + TestAlerts.HINT);
     assertThat(firing.at("/blocks/5/elements/1/text").asText())
         .isEqualTo("<https://wiki.example.com/trainwatch/negative_loss|Runbook>");
-    assertThat(resolved.at("/blocks/0/text/text").asText()).isEqualTo("✅ RESOLVED · negative_loss · cifar-resnet-42");
+    assertThat(resolved.at("/blocks/0/text/text").asText())
+        .isEqualTo("✅ RESOLVED · negative_loss · cifar-resnet-42");
     assertThat(resolved.get("text").asText()).contains("after 3m 12s");
   }
 
@@ -70,7 +77,8 @@ class SlackBridgeIT {
     List<FakeHttpApi.Exchange> ex = slack.exchanges();
     assertThat(ex).extracting(e -> e.reply().status()).containsExactly(429, 200);
     assertThat(Duration.between(ex.get(0).request().at(), ex.get(1).request().at()))
-        .as("Retry-After: 1").isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+        .as("Retry-After: 1")
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(1));
     assertThat(ex.get(1).request().text()).isEqualTo(ex.get(0).request().text());
     await(WAIT, "stats", () -> bridge.stats().delivered() == 1);
     assertThat(bridge.stats().rateLimited()).isEqualTo(1);
@@ -88,13 +96,24 @@ class SlackBridgeIT {
     bridge = start(Map.of("slack.group_window", "400ms"));
     await(WAIT, "two messages accepted", () -> slack.accepted().size() == 2);
 
-    JsonNode grouped = slack.accepted().stream().map(FakeHttpApi.Request::json)
-        .filter(m -> m.get("text").asText().startsWith("3 alerts")).findFirst().orElseThrow();
+    JsonNode grouped =
+        slack.accepted().stream()
+            .map(FakeHttpApi.Request::json)
+            .filter(m -> m.get("text").asText().startsWith("3 alerts"))
+            .findFirst()
+            .orElseThrow();
     assertThat(grouped.at("/blocks/0/text/text").asText()).isEqualTo("🔴 3 alerts · job cifar");
-    assertThat(grouped.get("text").asText()).isEqualTo("3 alerts for job cifar: [CRITICAL] nan_loss on run run-1;"
-        + " [ERROR] nan_loss on run run-2; [WARNING] divergence on run run-3");
-    assertThat(slack.accepted()).anyMatch(r -> r.json().get("text").asText().startsWith("[ERROR] nan_loss firing on"
-        + " run run-9 (job imagenet)"));
+    assertThat(grouped.get("text").asText())
+        .isEqualTo(
+            "3 alerts for job cifar: [CRITICAL] nan_loss on run run-1;"
+                + " [ERROR] nan_loss on run run-2; [WARNING] divergence on run run-3");
+    assertThat(slack.accepted())
+        .anyMatch(
+            r ->
+                r.json()
+                    .get("text")
+                    .asText()
+                    .startsWith("[ERROR] nan_loss firing on" + " run run-9 (job imagenet)"));
     await(WAIT, "stats", () -> bridge.stats().delivered() == 4);
     assertThat(bridge.stats().requests()).isEqualTo(2);
   }
@@ -103,7 +122,8 @@ class SlackBridgeIT {
   void shouldDeadLetterARejectedMessageWithoutLeakingTheWebhookAndContinue() {
     Alert rejected = TestAlerts.firing("run-archived");
     Alert next = TestAlerts.firing("run-next");
-    slack.inject(r -> r.text().contains("run-archived"), FakeHttpApi.Reply.of(410, "channel_is_archived"));
+    slack.inject(
+        r -> r.text().contains("run-archived"), FakeHttpApi.Reply.of(410, "channel_is_archived"));
     kafka.send(rejected, next);
 
     bridge = start(Map.of());
@@ -123,34 +143,45 @@ class SlackBridgeIT {
     Alert a = TestAlerts.firing("run-a", "nan_loss", Severity.ERROR, "cifar");
     Alert b = TestAlerts.firing("run-b", "nan_loss", Severity.ERROR, "cifar");
     slack.inject(r -> r.text().contains("2 alerts"), FakeHttpApi.Reply.of(400, "invalid_blocks"));
-    slack.inject(r -> r.text().contains("run-b") && !r.text().contains("run-a"),
+    slack.inject(
+        r -> r.text().contains("run-b") && !r.text().contains("run-a"),
         FakeHttpApi.Reply.of(400, "invalid_blocks"));
     kafka.send(a, b);
 
     bridge = start(Map.of("slack.group_window", "200ms"));
-    await(WAIT, "a alone accepted, b dead-lettered", () -> bridge.stats().deadLettered() == 1
-        && bridge.stats().delivered() == 1);
+    await(
+        WAIT,
+        "a alone accepted, b dead-lettered",
+        () -> bridge.stats().deadLettered() == 1 && bridge.stats().delivered() == 1);
 
     assertThat(slack.accepted()).hasSize(1);
-    assertThat(slack.accepted().get(0).json().get("text").asText()).startsWith("[ERROR] nan_loss firing on run run-a");
-    assertThat(AlertCodec.decode(kafka.read(kafka.dlqTopic, 1).get(0).value()).runId()).isEqualTo("run-b");
+    assertThat(slack.accepted().get(0).json().get("text").asText())
+        .startsWith("[ERROR] nan_loss firing on run run-a");
+    assertThat(AlertCodec.decode(kafka.read(kafka.dlqTopic, 1).get(0).value()).runId())
+        .isEqualTo("run-b");
   }
 
   @Test
   void shouldRideOutA500ATimeoutAndA429AndDeadLetterA400() {
     Alert a = TestAlerts.firing("run-a");
     Alert b = TestAlerts.firing("run-b");
-    slack.inject(r -> r.text().contains("run-a"), FakeHttpApi.Reply.of(500, "rollup_error"),
+    slack.inject(
+        r -> r.text().contains("run-a"),
+        FakeHttpApi.Reply.of(500, "rollup_error"),
         FakeHttpApi.Reply.noAnswerWithin(Duration.ofMillis(2500)),
         FakeHttpApi.Reply.tooManyRequests("1", "rate_limited"));
     slack.inject(r -> r.text().contains("run-b"), FakeHttpApi.Reply.of(400, "invalid_payload"));
     kafka.send(a, b);
 
     bridge = start(Map.of("http.timeout", "1s"));
-    await(WAIT, "a delivered, b dead-lettered", () -> bridge.stats().delivered() == 1
-        && bridge.stats().deadLettered() == 1);
+    await(
+        WAIT,
+        "a delivered, b dead-lettered",
+        () -> bridge.stats().delivered() == 1 && bridge.stats().deadLettered() == 1);
 
-    assertThat(slack.accepted()).singleElement().satisfies(r -> assertThat(r.text()).contains("run-a"));
+    assertThat(slack.accepted())
+        .singleElement()
+        .satisfies(r -> assertThat(r.text()).contains("run-a"));
     assertThat(KafkaFixture.header(kafka.read(kafka.dlqTopic, 1).get(0), AlertBridge.REASON_HEADER))
         .isEqualTo("Slack answered HTTP 400: invalid_payload");
     assertThat(bridge.stats().retried()).isEqualTo(2);
@@ -160,8 +191,9 @@ class SlackBridgeIT {
   private AlertBridge start(Map<String, String> extra) {
     Map<String, String> c = kafka.baseConfig();
     c.putAll(extra);
-    BridgeConfig config = BridgeConfig.parse(c, Map.of("TRAINWATCH_SLACK_WEBHOOK_URL", slack.url(WEBHOOK_PATH)),
-        Destination.SLACK);
+    BridgeConfig config =
+        BridgeConfig.parse(
+            c, Map.of("TRAINWATCH_SLACK_WEBHOOK_URL", slack.url(WEBHOOK_PATH)), Destination.SLACK);
     return AlertBridge.create(config, kafka.kafkaProps()).start();
   }
 }

@@ -7,13 +7,14 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Slack's documented Block Kit limits for messages, checked independently of the code under test: used by the unit
- * tests and by the fake Slack server, which answers {@code invalid_blocks} as Slack does when one is broken.
+ * Slack's documented Block Kit limits for messages, checked independently of the code under test:
+ * used by the unit tests and by the fake Slack server, which answers {@code invalid_blocks} as
+ * Slack does when one is broken.
  */
 final class SlackLimits {
 
-  private static final Set<String> BLOCK_TYPES = Set.of("header", "section", "context", "divider", "actions",
-      "image", "rich_text");
+  private static final Set<String> BLOCK_TYPES =
+      Set.of("header", "section", "context", "divider", "actions", "image", "rich_text");
 
   private SlackLimits() {}
 
@@ -76,8 +77,7 @@ final class SlackLimits {
             textObject(e, "context.elements[]", 3000, v);
           }
         }
-        default -> {
-        }
+        default -> {}
       }
     }
     return v;
@@ -100,10 +100,15 @@ final class SlackLimits {
     }
   }
 
-  /** A bare {@code <} or {@code >} or {@code &} outside Slack's own {@code <url|label>} and {@code <!date^...>}. */
+  /**
+   * A bare {@code <} or {@code >} or {@code &} outside Slack's own {@code <url|label>} and {@code
+   * <!date^...>}.
+   */
   private static boolean hasUnescapedControl(String text) {
     String withoutLinks = text.replaceAll("<(https?://[^|>\\s]+|!date\\^[^>]+)(\\|[^>]*)?>", "");
     String withoutEntities = withoutLinks.replaceAll("&(amp|lt|gt);", "");
-    return withoutEntities.contains("<") || withoutEntities.contains(">") || withoutEntities.contains("&");
+    return withoutEntities.contains("<")
+        || withoutEntities.contains(">")
+        || withoutEntities.contains("&");
   }
 }

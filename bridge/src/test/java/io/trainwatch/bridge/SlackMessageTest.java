@@ -13,8 +13,11 @@ import org.junit.jupiter.api.Test;
 
 class SlackMessageTest {
 
-  private final SlackMessage messages = new SlackMessage(new LinkTemplates(
-      "https://mlflow.example.com/#/runs/{run_id}", "https://wiki.example.com/trainwatch/{rule}"));
+  private final SlackMessage messages =
+      new SlackMessage(
+          new LinkTemplates(
+              "https://mlflow.example.com/#/runs/{run_id}",
+              "https://wiki.example.com/trainwatch/{rule}"));
 
   @Test
   void shouldDescribeAFiringAlertBlockByBlock() {
@@ -23,24 +26,37 @@ class SlackMessageTest {
     JsonNode msg = messages.build(List.of(a));
 
     assertThat(SlackLimits.violations(msg)).isEmpty();
-    assertThat(msg.get("text").asText()).isEqualTo("[CRITICAL] negative_loss firing on run cifar-resnet-42 (job"
-        + " cifar-resnet): cifar-resnet-42: loss -0.103 is below its lower bound 0 for 3 batches");
+    assertThat(msg.get("text").asText())
+        .isEqualTo(
+            "[CRITICAL] negative_loss firing on run cifar-resnet-42 (job"
+                + " cifar-resnet): cifar-resnet-42: loss -0.103 is below its lower bound 0 for 3 batches");
     JsonNode blocks = msg.get("blocks");
-    assertThat(types(blocks)).containsExactly("header", "section", "section", "section", "section", "context");
-    assertThat(blocks.get(0).at("/text/text").asText()).isEqualTo("🔴 CRITICAL · negative_loss · cifar-resnet-42");
+    assertThat(types(blocks))
+        .containsExactly("header", "section", "section", "section", "section", "context");
+    assertThat(blocks.get(0).at("/text/text").asText())
+        .isEqualTo("🔴 CRITICAL · negative_loss · cifar-resnet-42");
     assertThat(blocks.get(1).at("/text/text").asText())
         .isEqualTo("*cifar-resnet-42: loss -0.103 is below its lower bound 0 for 3 batches*");
-    assertThat(texts(blocks.get(2).get("fields"))).containsExactly("*Run*\ncifar-resnet-42", "*Job*\ncifar-resnet",
-        "*Severity*\ncritical", "*Rule*\nnegative_loss", "*Step*\n12", "*Diagnosis*\nsoftmax_into_nll",
-        "*Started*\n<!date^1795687260^{date_short_pretty} {time_secs}|2026-11-26T10:01:00Z>");
+    assertThat(texts(blocks.get(2).get("fields")))
+        .containsExactly(
+            "*Run*\ncifar-resnet-42",
+            "*Job*\ncifar-resnet",
+            "*Severity*\ncritical",
+            "*Rule*\nnegative_loss",
+            "*Step*\n12",
+            "*Diagnosis*\nsoftmax_into_nll",
+            "*Started*\n<!date^1795687260^{date_short_pretty} {time_secs}|2026-11-26T10:01:00Z>");
     assertThat(blocks.get(3).at("/text/text").asText()).isEqualTo("*Evidence*");
-    assertThat(texts(blocks.get(3).get("fields"))).containsExactly("*loss*\n-0.1031", "*lower_bound*\n0",
-        "*output_row_sum_mean*\n1", "*batches*\n3");
-    assertThat(blocks.get(4).at("/text/text").asText()).isEqualTo("*What to do*\n" + TestAlerts.HINT);
-    assertThat(texts(blocks.get(5).get("elements"))).containsExactly(
-        "alert `cifar-resnet-42/negative_loss` · revision 1",
-        "<https://mlflow.example.com/#/runs/cifar-resnet-42|Run dashboard>",
-        "<https://wiki.example.com/trainwatch/negative_loss|Runbook>");
+    assertThat(texts(blocks.get(3).get("fields")))
+        .containsExactly(
+            "*loss*\n-0.1031", "*lower_bound*\n0", "*output_row_sum_mean*\n1", "*batches*\n3");
+    assertThat(blocks.get(4).at("/text/text").asText())
+        .isEqualTo("*What to do*\n" + TestAlerts.HINT);
+    assertThat(texts(blocks.get(5).get("elements")))
+        .containsExactly(
+            "alert `cifar-resnet-42/negative_loss` · revision 1",
+            "<https://mlflow.example.com/#/runs/cifar-resnet-42|Run dashboard>",
+            "<https://wiki.example.com/trainwatch/negative_loss|Runbook>");
   }
 
   @Test
@@ -50,26 +66,36 @@ class SlackMessageTest {
     JsonNode msg = messages.build(List.of(r));
 
     assertThat(SlackLimits.violations(msg)).isEmpty();
-    assertThat(msg.get("text").asText()).startsWith("[RESOLVED] negative_loss on run cifar-resnet-42 (job"
-        + " cifar-resnet) after 3m 12s: ");
-    assertThat(msg.at("/blocks/0/text/text").asText()).isEqualTo("✅ RESOLVED · negative_loss · cifar-resnet-42");
-    assertThat(msg.at("/blocks/1/text/text").asText()).startsWith("*Resolved* after 3m 12s: cifar-resnet-42: loss");
+    assertThat(msg.get("text").asText())
+        .startsWith(
+            "[RESOLVED] negative_loss on run cifar-resnet-42 (job"
+                + " cifar-resnet) after 3m 12s: ");
+    assertThat(msg.at("/blocks/0/text/text").asText())
+        .isEqualTo("✅ RESOLVED · negative_loss · cifar-resnet-42");
+    assertThat(msg.at("/blocks/1/text/text").asText())
+        .startsWith("*Resolved* after 3m 12s: cifar-resnet-42: loss");
     assertThat(msg.toString()).doesNotContain("What to do");
-    assertThat(texts(msg.at("/blocks/2/fields"))).contains(
-        "*Resolved*\n<!date^1795687452^{date_short_pretty} {time_secs}|2026-11-26T10:04:12Z>");
+    assertThat(texts(msg.at("/blocks/2/fields")))
+        .contains(
+            "*Resolved*\n<!date^1795687452^{date_short_pretty} {time_secs}|2026-11-26T10:04:12Z>");
   }
 
   @Test
   void shouldEscapeSlackControlCharacters() {
-    Alert a = TestAlerts.withText(TestAlerts.firing("run-1"), "loss < 0 & falling <!channel>",
-        "Use <LogSoftmax> & check");
+    Alert a =
+        TestAlerts.withText(
+            TestAlerts.firing("run-1"),
+            "loss < 0 & falling <!channel>",
+            "Use <LogSoftmax> & check");
 
     JsonNode msg = messages.build(List.of(a));
 
     assertThat(SlackLimits.violations(msg)).isEmpty();
-    assertThat(msg.at("/blocks/1/text/text").asText()).isEqualTo("*loss &lt; 0 &amp; falling &lt;!channel&gt;*");
+    assertThat(msg.at("/blocks/1/text/text").asText())
+        .isEqualTo("*loss &lt; 0 &amp; falling &lt;!channel&gt;*");
     assertThat(msg.get("text").asText()).endsWith("loss &lt; 0 &amp; falling &lt;!channel&gt;");
-    assertThat(msg.at("/blocks/4/text/text").asText()).isEqualTo("*What to do*\nUse &lt;LogSoftmax&gt; &amp; check");
+    assertThat(msg.at("/blocks/4/text/text").asText())
+        .isEqualTo("*What to do*\nUse &lt;LogSoftmax&gt; &amp; check");
   }
 
   @Test
@@ -78,8 +104,11 @@ class SlackMessageTest {
     for (int i = 0; i < 25; i++) {
       evidence.put("metric_" + i, i % 2 == 0 ? (Object) Double.NaN : "x".repeat(3000));
     }
-    Alert huge = TestAlerts.withEvidence(TestAlerts.withText(TestAlerts.firing("r".repeat(256)),
-        "&".repeat(1024), "<hint> ".repeat(1170)), evidence);
+    Alert huge =
+        TestAlerts.withEvidence(
+            TestAlerts.withText(
+                TestAlerts.firing("r".repeat(256)), "&".repeat(1024), "<hint> ".repeat(1170)),
+            evidence);
 
     JsonNode msg = messages.build(List.of(huge));
 
@@ -96,7 +125,9 @@ class SlackMessageTest {
   void shouldGroupABurstForOneJobIntoOneMessage() {
     List<Alert> burst = new ArrayList<>();
     for (int i = 0; i < SlackMessage.MAX_ALERTS; i++) {
-      Alert a = TestAlerts.firing("run-" + i, "nan_loss", i == 3 ? Severity.CRITICAL : Severity.WARNING, "cifar");
+      Alert a =
+          TestAlerts.firing(
+              "run-" + i, "nan_loss", i == 3 ? Severity.CRITICAL : Severity.WARNING, "cifar");
       burst.add(i == 5 ? TestAlerts.resolved(a) : a);
     }
 
@@ -105,9 +136,12 @@ class SlackMessageTest {
     assertThat(SlackLimits.violations(msg)).isEmpty();
     assertThat(msg.get("blocks").size()).isLessThanOrEqualTo(SlackMessage.MAX_BLOCKS);
     assertThat(msg.at("/blocks/0/text/text").asText()).isEqualTo("🔴 10 alerts · job cifar");
-    assertThat(msg.get("text").asText()).startsWith("10 alerts for job cifar: [WARNING] nan_loss on run run-0;")
-        .contains("[CRITICAL] nan_loss on run run-3").contains("[RESOLVED] nan_loss on run run-5");
-    assertThat(msg.toString()).contains("🟡 *WARNING* · nan_loss · run run-0\\n")
+    assertThat(msg.get("text").asText())
+        .startsWith("10 alerts for job cifar: [WARNING] nan_loss on run run-0;")
+        .contains("[CRITICAL] nan_loss on run run-3")
+        .contains("[RESOLVED] nan_loss on run run-5");
+    assertThat(msg.toString())
+        .contains("🟡 *WARNING* · nan_loss · run run-0\\n")
         .contains("✅ *RESOLVED* · nan_loss · run run-5 · after 3m 12s");
   }
 

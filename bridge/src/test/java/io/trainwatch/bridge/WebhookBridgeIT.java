@@ -14,7 +14,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The generic webhook bridge end to end, and what every bridge does with unreadable or filtered records. */
+/**
+ * The generic webhook bridge end to end, and what every bridge does with unreadable or filtered
+ * records.
+ */
 class WebhookBridgeIT {
 
   private static final Duration WAIT = Duration.ofSeconds(20);
@@ -74,18 +77,21 @@ class WebhookBridgeIT {
     Alert wanted = TestAlerts.firing("run-wanted");
     Alert noisy = TestAlerts.firing("run-noisy", "loss_plateau", Severity.WARNING, "cifar");
     receiver.injectNext(FakeHttpApi.Reply.noAnswerWithin(Duration.ofMillis(2500)));
-    kafka.sendRaw("garbage", "{\"schema_version\":1,\"alert_id\":\"x\"}".getBytes(StandardCharsets.UTF_8));
+    kafka.sendRaw(
+        "garbage", "{\"schema_version\":1,\"alert_id\":\"x\"}".getBytes(StandardCharsets.UTF_8));
     kafka.sendRaw("tombstone", null);
     kafka.send(noisy, wanted);
 
     bridge = start(Map.of("filter.exclude_rules", "loss_plateau", "http.timeout", "1s"));
     await(WAIT, "the wanted alert accepted after a timeout", () -> receiver.accepted().size() == 1);
 
-    assertThat(AlertCodec.decode(receiver.accepted().get(0).body()).runId()).isEqualTo("run-wanted");
+    assertThat(AlertCodec.decode(receiver.accepted().get(0).body()).runId())
+        .isEqualTo("run-wanted");
     assertThat(receiver.requests()).hasSize(2).noneMatch(r -> r.text().contains("run-noisy"));
     ConsumerRecord<byte[], byte[]> dead = kafka.read(kafka.dlqTopic, 1).get(0);
     assertThat(new String(dead.key(), StandardCharsets.UTF_8)).isEqualTo("garbage");
-    assertThat(KafkaFixture.header(dead, AlertBridge.REASON_HEADER)).startsWith("not a valid alert: ")
+    assertThat(KafkaFixture.header(dead, AlertBridge.REASON_HEADER))
+        .startsWith("not a valid alert: ")
         .contains("event_id");
     await(WAIT, "stats", () -> bridge.stats().delivered() == 1);
     BridgeStats.Snapshot s = bridge.stats();
@@ -100,16 +106,23 @@ class WebhookBridgeIT {
   void shouldRideOutA502ATimeoutAndA429AndDeadLetterA422() {
     Alert a = TestAlerts.firing("run-a");
     Alert b = TestAlerts.firing("run-b");
-    receiver.inject(r -> r.text().contains("run-a"), FakeHttpApi.Reply.of(502, "bad gateway"),
-        FakeHttpApi.Reply.noAnswerWithin(Duration.ofMillis(2500)), FakeHttpApi.Reply.tooManyRequests("0", ""));
-    receiver.inject(r -> r.text().contains("run-b"), FakeHttpApi.Reply.of(422, "unknown field alert_id"));
+    receiver.inject(
+        r -> r.text().contains("run-a"),
+        FakeHttpApi.Reply.of(502, "bad gateway"),
+        FakeHttpApi.Reply.noAnswerWithin(Duration.ofMillis(2500)),
+        FakeHttpApi.Reply.tooManyRequests("0", ""));
+    receiver.inject(
+        r -> r.text().contains("run-b"), FakeHttpApi.Reply.of(422, "unknown field alert_id"));
     kafka.send(a, b);
 
     bridge = start(Map.of("http.timeout", "1s"));
-    await(WAIT, "a delivered, b dead-lettered", () -> bridge.stats().delivered() == 1
-        && bridge.stats().deadLettered() == 1);
+    await(
+        WAIT,
+        "a delivered, b dead-lettered",
+        () -> bridge.stats().delivered() == 1 && bridge.stats().deadLettered() == 1);
 
-    assertThat(receiver.accepted()).singleElement()
+    assertThat(receiver.accepted())
+        .singleElement()
         .satisfies(r -> assertThat(AlertCodec.decode(r.body())).isEqualTo(a));
     assertThat(KafkaFixture.header(kafka.read(kafka.dlqTopic, 1).get(0), AlertBridge.REASON_HEADER))
         .isEqualTo("webhook answered HTTP 422: unknown field alert_id");
@@ -121,6 +134,8 @@ class WebhookBridgeIT {
     Map<String, String> c = kafka.baseConfig();
     c.put("webhook.url", receiver.url("/hooks/trainwatch"));
     c.putAll(extra);
-    return AlertBridge.create(BridgeConfig.parse(c, Map.of(), Destination.WEBHOOK), kafka.kafkaProps()).start();
+    return AlertBridge.create(
+            BridgeConfig.parse(c, Map.of(), Destination.WEBHOOK), kafka.kafkaProps())
+        .start();
   }
 }

@@ -13,9 +13,10 @@ import java.util.TreeSet;
 /**
  * Authentication (SASL) on the broker's client listener and, optionally, authorization by ACLs.
  *
- * <p>The broker authenticates itself as {@link #ADMIN_USER}, a super user, on every listener: between its broker and
- * controller roles over PLAIN, and inter-broker (e.g. transaction markers) with the client mechanism. No listener
- * accepts unauthenticated connections, so no anonymous principal ever needs a grant.
+ * <p>The broker authenticates itself as {@link #ADMIN_USER}, a super user, on every listener:
+ * between its broker and controller roles over PLAIN, and inter-broker (e.g. transaction markers)
+ * with the client mechanism. No listener accepts unauthenticated connections, so no anonymous
+ * principal ever needs a grant.
  *
  * <pre>{@code
  * BrokerSecurity security = BrokerSecurity.sasl(SaslMechanism.SCRAM_SHA_256, Map.of("monitor", "s3cret"))
@@ -27,16 +28,24 @@ import java.util.TreeSet;
  * <p>{@link #toString()} never shows a password.
  *
  * @param mechanism how clients authenticate
- * @param users user name to password of the client accounts (the broker's own account is added to these)
- * @param aclsEnabled whether the {@code StandardAuthorizer} is on: then a request is refused unless an ACL allows it
+ * @param users user name to password of the client accounts (the broker's own account is added to
+ *     these)
+ * @param aclsEnabled whether the {@code StandardAuthorizer} is on: then a request is refused unless
+ *     an ACL allows it
  * @param superUsers user names that bypass ACLs; {@link #ADMIN_USER} is always one
  * @param adminPassword the password of {@link #ADMIN_USER}
  */
 public record BrokerSecurity(
-    SaslMechanism mechanism, Map<String, String> users, boolean aclsEnabled, Set<String> superUsers,
+    SaslMechanism mechanism,
+    Map<String, String> users,
+    boolean aclsEnabled,
+    Set<String> superUsers,
     String adminPassword) {
 
-  /** The broker's own account: a super user, used by the broker itself and by {@link EmbeddedKafkaBroker}'s admin. */
+  /**
+   * The broker's own account: a super user, used by the broker itself and by {@link
+   * EmbeddedKafkaBroker}'s admin.
+   */
   public static final String ADMIN_USER = "admin";
 
   /** SASL mechanisms the embedded broker can offer. */
@@ -82,7 +91,8 @@ public record BrokerSecurity(
     for (Map.Entry<String, String> user : users.entrySet()) {
       checkUserName(user.getKey());
       if (user.getKey().equals(ADMIN_USER)) {
-        throw new IllegalArgumentException("users: '" + ADMIN_USER + "' is reserved for the broker itself");
+        throw new IllegalArgumentException(
+            "users: '" + ADMIN_USER + "' is reserved for the broker itself");
       }
       checkPassword(user.getKey(), user.getValue());
     }
@@ -99,15 +109,20 @@ public record BrokerSecurity(
   }
 
   /**
-   * Turns ACL authorization on: every request is refused unless an ACL allows it, except for super users.
+   * Turns ACL authorization on: every request is refused unless an ACL allows it, except for super
+   * users.
    *
    * @param extraSuperUsers user names, besides {@link #ADMIN_USER}, that bypass ACLs
    */
   public BrokerSecurity withAcls(String... extraSuperUsers) {
-    return new BrokerSecurity(mechanism, users, true, new LinkedHashSet<>(List.of(extraSuperUsers)), adminPassword);
+    return new BrokerSecurity(
+        mechanism, users, true, new LinkedHashSet<>(List.of(extraSuperUsers)), adminPassword);
   }
 
-  /** The client settings ({@code security.protocol}, {@code sasl.mechanism}, {@code sasl.jaas.config}) of a user. */
+  /**
+   * The client settings ({@code security.protocol}, {@code sasl.mechanism}, {@code
+   * sasl.jaas.config}) of a user.
+   */
   public Map<String, Object> clientConfig(String user) {
     String password = user.equals(ADMIN_USER) ? adminPassword : users.get(user);
     if (password == null) {
@@ -124,63 +139,102 @@ public record BrokerSecurity(
   Map<String, String> brokerProperties(int port, int controllerPort) {
     Map<String, String> p = new LinkedHashMap<>();
     String client = CLIENT_LISTENER.toLowerCase(Locale.ROOT);
-    p.put("listeners", CLIENT_LISTENER + "://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort);
+    p.put(
+        "listeners",
+        CLIENT_LISTENER + "://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort);
     p.put("advertised.listeners", CLIENT_LISTENER + "://localhost:" + port);
-    p.put("listener.security.protocol.map", CLIENT_LISTENER + ":SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT");
+    p.put(
+        "listener.security.protocol.map",
+        CLIENT_LISTENER + ":SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT");
     p.put("inter.broker.listener.name", CLIENT_LISTENER);
     p.put("sasl.enabled.mechanisms", mechanism.wireName());
     p.put("sasl.mechanism.inter.broker.protocol", mechanism.wireName());
     String mech = mechanism.wireName().toLowerCase(Locale.ROOT);
     if (mechanism.isScram()) {
-      // Server side: credentials live in the cluster metadata. Client side (inter-broker): the broker's account.
-      p.put("listener.name." + client + "." + mech + ".sasl.jaas.config",
+      // Server side: credentials live in the cluster metadata. Client side (inter-broker): the
+      // broker's account.
+      p.put(
+          "listener.name." + client + "." + mech + ".sasl.jaas.config",
           jaas(mechanism.loginModule(), ADMIN_USER, adminPassword, Map.of()));
     } else {
       Map<String, String> accounts = new HashMap<>(users);
       accounts.put(ADMIN_USER, adminPassword);
-      p.put("listener.name." + client + ".plain.sasl.jaas.config",
+      p.put(
+          "listener.name." + client + ".plain.sasl.jaas.config",
           jaas(mechanism.loginModule(), ADMIN_USER, adminPassword, accounts));
     }
-    // The controller cannot use SCRAM (its credentials are stored in the metadata it serves): PLAIN, broker only.
+    // The controller cannot use SCRAM (its credentials are stored in the metadata it serves):
+    // PLAIN, broker only.
     p.put("sasl.mechanism.controller.protocol", "PLAIN");
     p.put("listener.name.controller.sasl.enabled.mechanisms", "PLAIN");
-    p.put("listener.name.controller.plain.sasl.jaas.config", jaas(SaslMechanism.PLAIN.loginModule(), ADMIN_USER,
-        adminPassword, Map.of(ADMIN_USER, adminPassword)));
+    p.put(
+        "listener.name.controller.plain.sasl.jaas.config",
+        jaas(
+            SaslMechanism.PLAIN.loginModule(),
+            ADMIN_USER,
+            adminPassword,
+            Map.of(ADMIN_USER, adminPassword)));
     if (aclsEnabled) {
       p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
       p.put("allow.everyone.if.no.acl.found", "false");
     }
     // Harmless without an authorizer, and tells a reader who is trusted.
-    p.put("super.users", String.join(";", superUsers.stream().sorted().map(u -> "User:" + u).toList()));
+    p.put(
+        "super.users",
+        String.join(";", superUsers.stream().sorted().map(u -> "User:" + u).toList()));
     return p;
   }
 
-  /** Arguments for {@code Formatter.setScramArguments}: the broker's account exists before the broker starts. */
+  /**
+   * Arguments for {@code Formatter.setScramArguments}: the broker's account exists before the
+   * broker starts.
+   */
   List<String> formatScramArguments() {
     if (!mechanism.isScram()) {
       return List.of();
     }
     // The admin password is drawn from an alphabet the format parser needs no quoting for.
-    return List.of(mechanism.wireName() + "=[name=" + ADMIN_USER + ",password=" + adminPassword + "]");
+    return List.of(
+        mechanism.wireName() + "=[name=" + ADMIN_USER + ",password=" + adminPassword + "]");
   }
 
   @Override
   public String toString() {
-    return "BrokerSecurity[mechanism=" + mechanism.wireName() + ", users=" + new TreeSet<>(users.keySet())
-        + ", aclsEnabled=" + aclsEnabled + ", superUsers=" + new TreeSet<>(superUsers) + ", passwords hidden]";
+    return "BrokerSecurity[mechanism="
+        + mechanism.wireName()
+        + ", users="
+        + new TreeSet<>(users.keySet())
+        + ", aclsEnabled="
+        + aclsEnabled
+        + ", superUsers="
+        + new TreeSet<>(superUsers)
+        + ", passwords hidden]";
   }
 
-  private static String jaas(String module, String user, String password, Map<String, String> accounts) {
-    StringBuilder s = new StringBuilder(module).append(" required username=\"").append(user)
-        .append("\" password=\"").append(password).append('"');
-    new TreeSet<>(accounts.keySet()).forEach(name ->
-        s.append(" user_").append(name).append("=\"").append(accounts.get(name)).append('"'));
+  private static String jaas(
+      String module, String user, String password, Map<String, String> accounts) {
+    StringBuilder s =
+        new StringBuilder(module)
+            .append(" required username=\"")
+            .append(user)
+            .append("\" password=\"")
+            .append(password)
+            .append('"');
+    new TreeSet<>(accounts.keySet())
+        .forEach(
+            name ->
+                s.append(" user_")
+                    .append(name)
+                    .append("=\"")
+                    .append(accounts.get(name))
+                    .append('"'));
     return s.append(';').toString();
   }
 
   private static void checkUserName(String name) {
     if (name == null || !name.matches("[A-Za-z0-9._-]{1,64}")) {
-      throw new IllegalArgumentException("user name '" + name + "': must be 1..64 of A-Z a-z 0-9 . _ -");
+      throw new IllegalArgumentException(
+          "user name '" + name + "': must be 1..64 of A-Z a-z 0-9 . _ -");
     }
   }
 
@@ -190,7 +244,8 @@ public record BrokerSecurity(
       throw new IllegalArgumentException("password of '" + user + "': must not be empty");
     }
     if (password.indexOf('"') >= 0 || password.indexOf('\\') >= 0 || password.indexOf('\n') >= 0) {
-      throw new IllegalArgumentException("password of '" + user + "': must not contain '\"', '\\' or a line break");
+      throw new IllegalArgumentException(
+          "password of '" + user + "': must not contain '\"', '\\' or a line break");
     }
   }
 

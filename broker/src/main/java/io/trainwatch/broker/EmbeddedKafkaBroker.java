@@ -1,8 +1,8 @@
 package io.trainwatch.broker;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -37,10 +37,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The real Kafka broker, started in-process as a single-node KRaft cluster (combined broker and controller).
+ * The real Kafka broker, started in-process as a single-node KRaft cluster (combined broker and
+ * controller).
  *
- * <p>Used by {@code ./trainwatch broker}, {@code ./trainwatch demo} and the integration tests, so that nothing but a
- * JVM is needed to run the whole system on a real broker.
+ * <p>Used by {@code ./trainwatch broker}, {@code ./trainwatch demo} and the integration tests, so
+ * that nothing but a JVM is needed to run the whole system on a real broker.
  *
  * <pre>{@code
  * try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults())) {
@@ -59,9 +60,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    * @param port the client port, or 0 for a free one
    * @param dataDir the log directory, or {@code null} for a temporary one deleted on close
    * @param extraProperties broker settings added last (they win)
-   * @param security SASL authentication and ACLs, or {@code null} for a plaintext broker that trusts everyone
+   * @param security SASL authentication and ACLs, or {@code null} for a plaintext broker that
+   *     trusts everyone
    */
-  public record Options(int port, Path dataDir, Map<String, String> extraProperties, BrokerSecurity security) {
+  public record Options(
+      int port, Path dataDir, Map<String, String> extraProperties, BrokerSecurity security) {
 
     public Options {
       if (port < 0 || port > 65535) {
@@ -107,7 +110,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private volatile boolean closed;
 
   private EmbeddedKafkaBroker(
-      KafkaRaftServer server, int port, Path dataDir, boolean deleteOnClose, Properties p, BrokerSecurity security) {
+      KafkaRaftServer server,
+      int port,
+      Path dataDir,
+      boolean deleteOnClose,
+      Properties p,
+      BrokerSecurity security) {
     this.server = server;
     this.port = port;
     this.dataDir = dataDir;
@@ -117,7 +125,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   /**
-   * Formats the data directory if needed and starts the broker; returns once the broker accepts clients.
+   * Formats the data directory if needed and starts the broker; returns once the broker accepts
+   * clients.
    *
    * @throws IllegalStateException if the broker cannot start (e.g. the port is taken)
    */
@@ -144,11 +153,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       format(dir, p, security == null ? List.of() : security.formatScramArguments());
       server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
       server.startup();
-      EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, port, dir, temporary, p, security);
+      EmbeddedKafkaBroker broker =
+          new EmbeddedKafkaBroker(server, port, dir, temporary, p, security);
       if (security != null && security.mechanism().isScram()) {
         broker.upsertScramUsers();
       }
-      LOG.info("Kafka broker ready at localhost:{} (data in {}{})", port, dir,
+      LOG.info(
+          "Kafka broker ready at localhost:{} (data in {}{})",
+          port,
+          dir,
           security == null ? "" : ", " + security);
       return broker;
     } catch (RuntimeException e) {
@@ -159,7 +172,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       if (temporary) {
         deleteRecursively(dir);
       }
-      throw new IllegalStateException("Kafka broker failed to start on port " + port + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "Kafka broker failed to start on port " + port + ": " + e.getMessage(), e);
     }
   }
 
@@ -177,8 +191,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   /**
-   * Client settings of the broker's super user: {@code bootstrap.servers} plus, on a secured broker, the SASL
-   * settings of {@link BrokerSecurity#ADMIN_USER}. What test fixtures use to create topics and ACLs.
+   * Client settings of the broker's super user: {@code bootstrap.servers} plus, on a secured
+   * broker, the SASL settings of {@link BrokerSecurity#ADMIN_USER}. What test fixtures use to
+   * create topics and ACLs.
    */
   public Map<String, Object> adminClientConfig() {
     Map<String, Object> config = new LinkedHashMap<>();
@@ -190,14 +205,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   /**
-   * Client settings of one account of a secured broker: {@code bootstrap.servers}, {@code security.protocol},
-   * {@code sasl.mechanism}, {@code sasl.jaas.config}.
+   * Client settings of one account of a secured broker: {@code bootstrap.servers}, {@code
+   * security.protocol}, {@code sasl.mechanism}, {@code sasl.jaas.config}.
    *
    * @throws IllegalStateException if the broker was started without security
    */
   public Map<String, Object> clientConfig(String user) {
     if (security == null) {
-      throw new IllegalStateException("this broker has no accounts: it was started without security");
+      throw new IllegalStateException(
+          "this broker has no accounts: it was started without security");
     }
     Map<String, Object> config = new LinkedHashMap<>();
     config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
@@ -230,7 +246,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
     } catch (ExecutionException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause().getMessage(), e);
+        throw new IllegalStateException(
+            "cannot create topic " + name + ": " + e.getCause().getMessage(), e);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -254,7 +271,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         deleteRecursively(dataDir);
       }
     }
-    LOG.info("Kafka broker on port {} stopped in {} ms", port, Duration.ofNanos(System.nanoTime() - start).toMillis());
+    LOG.info(
+        "Kafka broker on port {} stopped in {} ms",
+        port,
+        Duration.ofNanos(System.nanoTime() - start).toMillis());
   }
 
   private static Properties brokerProperties(Path dir, int port, int controllerPort) {
@@ -262,13 +282,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     p.setProperty("process.roles", "broker,controller");
     p.setProperty("node.id", String.valueOf(NODE_ID));
     p.setProperty("controller.quorum.voters", NODE_ID + "@localhost:" + controllerPort);
-    p.setProperty("listeners", "PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort);
+    p.setProperty(
+        "listeners", "PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort);
     p.setProperty("advertised.listeners", "PLAINTEXT://localhost:" + port);
     p.setProperty("controller.listener.names", "CONTROLLER");
     p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
     p.setProperty("inter.broker.listener.name", "PLAINTEXT");
     p.setProperty("log.dirs", dir.toString());
-    // One node: every internal topic must live with a single replica, or groups and transactions never work.
+    // One node: every internal topic must live with a single replica, or groups and transactions
+    // never work.
     p.setProperty("offsets.topic.replication.factor", "1");
     p.setProperty("offsets.topic.num.partitions", "4");
     p.setProperty("transaction.state.log.replication.factor", "1");
@@ -288,8 +310,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   /**
-   * SCRAM credentials live in the cluster metadata: create (or, after a restart, refresh) the client accounts.
-   * The broker's own account was created when the directory was formatted.
+   * SCRAM credentials live in the cluster metadata: create (or, after a restart, refresh) the
+   * client accounts. The broker's own account was created when the directory was formatted.
    */
   private void upsertScramUsers() {
     if (security.users().isEmpty()) {
@@ -297,13 +319,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
     ScramMechanism mechanism = ScramMechanism.fromMechanismName(security.mechanism().wireName());
     List<UserScramCredentialAlteration> upserts = new ArrayList<>();
-    security.users().forEach((user, password) ->
-        upserts.add(new UserScramCredentialUpsertion(user, new ScramCredentialInfo(mechanism, 4096), password)));
+    security
+        .users()
+        .forEach(
+            (user, password) ->
+                upserts.add(
+                    new UserScramCredentialUpsertion(
+                        user, new ScramCredentialInfo(mechanism, 4096), password)));
     try (Admin admin = Admin.create(adminClientConfig())) {
       admin.alterUserScramCredentials(upserts).all().get();
     } catch (ExecutionException e) {
-      throw new IllegalStateException("cannot create SCRAM accounts " + new TreeSet<>(security.users().keySet())
-          + ": " + e.getCause().getMessage(), e);
+      throw new IllegalStateException(
+          "cannot create SCRAM accounts "
+              + new TreeSet<>(security.users().keySet())
+              + ": "
+              + e.getCause().getMessage(),
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating SCRAM accounts", e);
@@ -331,16 +362,18 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   /**
-   * The broker halts the process on a fatal error; in a library that would kill the caller (a test run, the demo).
-   * Turn such exits into exceptions in the calling thread instead.
+   * The broker halts the process on a fatal error; in a library that would kill the caller (a test
+   * run, the demo). Turn such exits into exceptions in the calling thread instead.
    */
   private static void protectJvmFromBrokerExit() {
-    Exit.setExitProcedure((code, message) -> {
-      throw new IllegalStateException("Kafka requested exit(" + code + "): " + message);
-    });
-    Exit.setHaltProcedure((code, message) -> {
-      throw new IllegalStateException("Kafka requested halt(" + code + "): " + message);
-    });
+    Exit.setExitProcedure(
+        (code, message) -> {
+          throw new IllegalStateException("Kafka requested exit(" + code + "): " + message);
+        });
+    Exit.setHaltProcedure(
+        (code, message) -> {
+          throw new IllegalStateException("Kafka requested halt(" + code + "): " + message);
+        });
   }
 
   /** A port that was free a moment ago (the broker binds it right after). */

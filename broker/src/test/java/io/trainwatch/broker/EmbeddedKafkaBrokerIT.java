@@ -23,7 +23,8 @@ class EmbeddedKafkaBrokerIT {
 
   @Test
   void shouldServeTransactionalProduceAndReadCommittedConsume() throws Exception {
-    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults())) {
+    try (EmbeddedKafkaBroker broker =
+        EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults())) {
       broker.createTopic("t", 2);
       produce(broker, "t", 10);
       assertThat(consume(broker, "t", 10)).hasSize(10);
@@ -33,7 +34,8 @@ class EmbeddedKafkaBrokerIT {
   @Test
   void shouldKeepDataAcrossRestartOnTheSameDirectory(@TempDir Path dir) throws Exception {
     int port = EmbeddedKafkaBroker.freePort();
-    EmbeddedKafkaBroker.Options options = EmbeddedKafkaBroker.Options.defaults().withPort(port).withDataDir(dir);
+    EmbeddedKafkaBroker.Options options =
+        EmbeddedKafkaBroker.Options.defaults().withPort(port).withDataDir(dir);
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(options)) {
       broker.createTopics("kept");
       produce(broker, "kept", 5);
@@ -45,11 +47,16 @@ class EmbeddedKafkaBrokerIT {
   }
 
   private static void produce(EmbeddedKafkaBroker broker, String topic, int n) throws Exception {
-    Map<String, Object> props = Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-        ProducerConfig.TRANSACTIONAL_ID_CONFIG, "tx-" + topic,
-        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    Map<String, Object> props =
+        Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            broker.bootstrapServers(),
+            ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+            "tx-" + topic,
+            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+            StringSerializer.class,
+            ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+            StringSerializer.class);
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
       producer.initTransactions();
       producer.beginTransaction();
@@ -60,14 +67,22 @@ class EmbeddedKafkaBrokerIT {
     }
   }
 
-  private static List<ConsumerRecord<String, String>> consume(EmbeddedKafkaBroker broker, String topic, int n) {
-    Map<String, Object> props = Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-        ConsumerConfig.GROUP_ID_CONFIG, "g-" + System.nanoTime(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+  private static List<ConsumerRecord<String, String>> consume(
+      EmbeddedKafkaBroker broker, String topic, int n) {
+    Map<String, Object> props =
+        Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            broker.bootstrapServers(),
+            ConsumerConfig.GROUP_ID_CONFIG,
+            "g-" + System.nanoTime(),
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+            "earliest",
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            "read_committed",
+            ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+            StringDeserializer.class,
+            ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+            StringDeserializer.class);
     List<ConsumerRecord<String, String>> out = new ArrayList<>();
     try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
       consumer.subscribe(List.of(topic));

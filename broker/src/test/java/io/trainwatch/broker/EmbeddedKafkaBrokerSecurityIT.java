@@ -36,23 +36,29 @@ class EmbeddedKafkaBrokerSecurityIT {
 
   @Test
   void shouldAuthenticateWithScramAndEnforceAcls() throws Exception {
-    BrokerSecurity security = BrokerSecurity.sasl(SaslMechanism.SCRAM_SHA_256,
-        Map.of("alice", PASSWORD, "mallory", "mallory-pw")).withAcls();
+    BrokerSecurity security =
+        BrokerSecurity.sasl(
+                SaslMechanism.SCRAM_SHA_256, Map.of("alice", PASSWORD, "mallory", "mallory-pw"))
+            .withAcls();
     try (EmbeddedKafkaBroker broker =
         EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults().withSecurity(security))) {
       broker.createTopic("secured", 1);
 
       // Unauthenticated: the SASL listener drops a plaintext client, which never gets metadata.
-      Map<String, Object> anonymous = shortTimeouts(Map.of("bootstrap.servers", broker.bootstrapServers()));
+      Map<String, Object> anonymous =
+          shortTimeouts(Map.of("bootstrap.servers", broker.bootstrapServers()));
       try (Admin admin = Admin.create(anonymous)) {
         assertThatThrownBy(() -> admin.listTopics().names().get(10, TimeUnit.SECONDS))
             .isInstanceOf(ExecutionException.class);
       }
 
-      // Wrong password: refused at authentication, and the message does not echo the password tried.
+      // Wrong password: refused at authentication, and the message does not echo the password
+      // tried.
       Map<String, Object> wrong = new HashMap<>(broker.clientConfig("alice"));
-      wrong.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required"
-          + " username=\"alice\" password=\"guess-123\";");
+      wrong.put(
+          "sasl.jaas.config",
+          "org.apache.kafka.common.security.scram.ScramLoginModule required"
+              + " username=\"alice\" password=\"guess-123\";");
       try (Admin admin = Admin.create(shortTimeouts(wrong))) {
         assertThatThrownBy(() -> admin.listTopics().names().get(10, TimeUnit.SECONDS))
             .hasCauseInstanceOf(SaslAuthenticationException.class)
@@ -64,12 +70,20 @@ class EmbeddedKafkaBrokerSecurityIT {
           .hasRootCauseInstanceOf(TopicAuthorizationException.class);
 
       // Authenticated and authorized: produce and consume.
-      grant(broker, "alice", ResourceType.TOPIC, "secured", AclOperation.WRITE, AclOperation.READ,
+      grant(
+          broker,
+          "alice",
+          ResourceType.TOPIC,
+          "secured",
+          AclOperation.WRITE,
+          AclOperation.READ,
           AclOperation.DESCRIBE);
       grant(broker, "alice", ResourceType.GROUP, "alice-group", AclOperation.READ);
       produce(broker.clientConfig("alice"), "secured", 3);
       assertThat(consume(broker.clientConfig("alice"), "secured", "alice-group", 3)).isEqualTo(3);
-      assertThat(security.toString()).doesNotContain(PASSWORD).doesNotContain(security.adminPassword());
+      assertThat(security.toString())
+          .doesNotContain(PASSWORD)
+          .doesNotContain(security.adminPassword());
     }
   }
 
@@ -81,7 +95,8 @@ class EmbeddedKafkaBrokerSecurityIT {
       broker.createTopic("plain", 2);
       Map<String, Object> bob = new HashMap<>(broker.clientConfig("bob"));
       bob.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "tx-plain");
-      // Committing needs the broker to write transaction markers to itself, over the authenticated listener.
+      // Committing needs the broker to write transaction markers to itself, over the authenticated
+      // listener.
       produce(bob, "plain", 4);
       assertThat(consume(broker.clientConfig("bob"), "plain", "bob-group", 4)).isEqualTo(4);
     }
@@ -96,12 +111,19 @@ class EmbeddedKafkaBrokerSecurityIT {
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("a\"b-secret"));
   }
 
-  private static void grant(EmbeddedKafkaBroker broker, String user, ResourceType type, String name,
-      AclOperation... operations) throws Exception {
+  private static void grant(
+      EmbeddedKafkaBroker broker,
+      String user,
+      ResourceType type,
+      String name,
+      AclOperation... operations)
+      throws Exception {
     List<AclBinding> bindings = new ArrayList<>();
     for (AclOperation op : operations) {
-      bindings.add(new AclBinding(new ResourcePattern(type, name, PatternType.LITERAL),
-          new AccessControlEntry("User:" + user, "*", op, AclPermissionType.ALLOW)));
+      bindings.add(
+          new AclBinding(
+              new ResourcePattern(type, name, PatternType.LITERAL),
+              new AccessControlEntry("User:" + user, "*", op, AclPermissionType.ALLOW)));
     }
     try (Admin admin = Admin.create(broker.adminClientConfig())) {
       admin.createAcls(bindings).all().get();

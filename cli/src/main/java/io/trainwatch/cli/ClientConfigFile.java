@@ -5,9 +5,10 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * Kafka client settings ({@code security.protocol}, {@code sasl.*}, {@code ssl.*}, ...) from the file given with
- * {@code --client-config}: the Kafka CLI tools' convention, which every trainwatch command that talks to Kafka
- * follows. The settings may hold secrets: no message names more than the file.
+ * Kafka client settings ({@code security.protocol}, {@code sasl.*}, {@code ssl.*}, ...) from the
+ * file given with {@code --client-config}: the Kafka CLI tools' convention, which every trainwatch
+ * command that talks to Kafka follows. The settings may hold secrets: no message names more than
+ * the file.
  */
 public final class ClientConfigFile {
 
@@ -17,10 +18,11 @@ public final class ClientConfigFile {
   private ClientConfigFile() {}
 
   /**
-   * The file's settings, in the form Kafka clients' and Kafka Streams' configuration maps take; empty when
-   * {@code file} is {@code null} (no file given).
+   * The file's settings, in the form Kafka clients' and Kafka Streams' configuration maps take;
+   * empty when {@code file} is {@code null} (no file given).
    *
-   * @throws IllegalArgumentException if the file cannot be read; the message names the option and the file
+   * @throws IllegalArgumentException if the file cannot be read; the message names the option and
+   *     the file
    */
   public static Map<String, String> map(Path file) {
     return PropertiesFile.read(file, OPTION);

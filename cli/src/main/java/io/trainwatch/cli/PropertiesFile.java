@@ -10,17 +10,19 @@ import java.util.Properties;
 import java.util.TreeMap;
 
 /**
- * A Java properties file ({@code key=value} lines, {@code #} comments, {@code \} continuations) read as UTF-8: the
- * format of every configuration file trainwatch takes, as of Kafka's own tools.
+ * A Java properties file ({@code key=value} lines, {@code #} comments, {@code \} continuations)
+ * read as UTF-8: the format of every configuration file trainwatch takes, as of Kafka's own tools.
  *
- * <p>The values may be secrets, so no message built here ever includes the file's contents, only its name.
+ * <p>The values may be secrets, so no message built here ever includes the file's contents, only
+ * its name.
  */
 public final class PropertiesFile {
 
   private PropertiesFile() {}
 
   /**
-   * The file's keys and values, in key order; empty when {@code file} is {@code null} (no file given).
+   * The file's keys and values, in key order; empty when {@code file} is {@code null} (no file
+   * given).
    *
    * @param option how the user named the file (e.g. {@code --client-config}), for the error message
    * @throws IllegalArgumentException if the file cannot be read, naming {@code option} and the file

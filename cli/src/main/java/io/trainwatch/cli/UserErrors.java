@@ -5,10 +5,11 @@ import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.ParseResult;
 
 /**
- * How every trainwatch command reports a mistake of its user (a bad value in a configuration file, a file it cannot
- * read, a broker it cannot reach): one line naming the problem and a pointer to {@code --help}, exit status 2, the
- * same as a bad flag. An {@link IllegalArgumentException} or {@link IllegalStateException} from a command is such a
- * mistake by convention; anything else is a bug and keeps its stack trace.
+ * How every trainwatch command reports a mistake of its user (a bad value in a configuration file,
+ * a file it cannot read, a broker it cannot reach): one line naming the problem and a pointer to
+ * {@code --help}, exit status 2, the same as a bad flag. An {@link IllegalArgumentException} or
+ * {@link IllegalStateException} from a command is such a mistake by convention; anything else is a
+ * bug and keeps its stack trace.
  *
  * <pre>{@code
  * new CommandLine(new MyCommand()).setExecutionExceptionHandler(UserErrors.HANDLER)
@@ -25,10 +26,14 @@ public final class UserErrors implements IExecutionExceptionHandler {
   private UserErrors() {}
 
   @Override
-  public int handleExecutionException(Exception e, CommandLine cmd, ParseResult parseResult) throws Exception {
+  public int handleExecutionException(Exception e, CommandLine cmd, ParseResult parseResult)
+      throws Exception {
     if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
-      cmd.getErr().println(cmd.getColorScheme().errorText(cmd.getCommandName() + ": " + e.getMessage()));
-      cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+      cmd.getErr()
+          .println(cmd.getColorScheme().errorText(cmd.getCommandName() + ": " + e.getMessage()));
+      cmd.getErr()
+          .println(
+              "Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
       return EXIT_STATUS;
     }
     throw e;

@@ -11,13 +11,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ClientConfigFileTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void shouldReadKafkaStyleProperties() throws IOException {
     Path file = dir.resolve("client.properties");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         # a SASL client, as the Kafka CLI tools take it
         security.protocol=SASL_PLAINTEXT
         sasl.mechanism = SCRAM-SHA-256
@@ -28,10 +29,12 @@ class ClientConfigFileTest {
     assertThat(ClientConfigFile.map(file))
         .containsEntry("security.protocol", "SASL_PLAINTEXT")
         .containsEntry("sasl.mechanism", "SCRAM-SHA-256")
-        .containsEntry("sasl.jaas.config",
+        .containsEntry(
+            "sasl.jaas.config",
             "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"monitor\" password=\"s3cr=t\";")
         .hasSize(3);
-    assertThat(ClientConfigFile.properties(file).getProperty("security.protocol")).isEqualTo("SASL_PLAINTEXT");
+    assertThat(ClientConfigFile.properties(file).getProperty("security.protocol"))
+        .isEqualTo("SASL_PLAINTEXT");
   }
 
   @Test

@@ -12,8 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class PropertiesFileTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void shouldReadUtf8KeysAndValuesInKeyOrder() throws IOException {
@@ -21,7 +20,8 @@ class PropertiesFileTest {
     Files.writeString(file, "slack.channel=#alertes-équipe\nbridge.to = slack\n");
 
     assertThat(PropertiesFile.read(file, "--config"))
-        .containsExactly(Map.entry("bridge.to", "slack"), Map.entry("slack.channel", "#alertes-équipe"));
+        .containsExactly(
+            Map.entry("bridge.to", "slack"), Map.entry("slack.channel", "#alertes-équipe"));
   }
 
   @Test

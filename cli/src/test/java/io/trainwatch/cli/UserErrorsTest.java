@@ -21,7 +21,8 @@ class UserErrorsTest {
     @Override
     public Integer call() {
       switch (failure) {
-        case "argument" -> throw new IllegalArgumentException("--config x.properties: rules.foo: unknown key");
+        case "argument" ->
+            throw new IllegalArgumentException("--config x.properties: rules.foo: unknown key");
         case "state" -> throw new IllegalStateException("broker localhost:1 not reachable");
         case "bug" -> throw new NullPointerException("a bug");
         default -> {
@@ -44,9 +45,10 @@ class UserErrorsTest {
   void shouldReportAMistakeAsOneLineAndAPointerToHelp() {
     assertThat(run("--fail-with", "argument")).isEqualTo(2);
 
-    assertThat(err.toString().lines().toList()).containsExactly(
-        "frobnicate: --config x.properties: rules.foo: unknown key",
-        "Try 'frobnicate --help' for more information.");
+    assertThat(err.toString().lines().toList())
+        .containsExactly(
+            "frobnicate: --config x.properties: rules.foo: unknown key",
+            "Try 'frobnicate --help' for more information.");
   }
 
   @Test
@@ -62,12 +64,18 @@ class UserErrorsTest {
     int status = run("--fail-with", "bug");
 
     assertThat(status).isEqualTo(1);
-    assertThat(err.toString()).contains("NullPointerException: a bug", "at io.trainwatch.cli.UserErrorsTest");
+    assertThat(err.toString())
+        .contains("NullPointerException: a bug", "at io.trainwatch.cli.UserErrorsTest");
   }
 
   @Test
   void shouldRethrowWhatItDoesNotHandle() {
-    assertThatThrownBy(() -> UserErrors.HANDLER.handleExecutionException(new UnsupportedOperationException("x"),
-        new CommandLine(new Frobnicate()), null)).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(
+            () ->
+                UserErrors.HANDLER.handleExecutionException(
+                    new UnsupportedOperationException("x"),
+                    new CommandLine(new Frobnicate()),
+                    null))
+        .isInstanceOf(UnsupportedOperationException.class);
   }
 }

@@ -8,13 +8,13 @@ import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * Lets the environment supply any option a role image's command did not get on its command line: {@code
- * --bootstrap-server} is read from {@code TRAINWATCH_BOOTSTRAP_SERVER}, {@code --state-dir} from {@code
- * TRAINWATCH_STATE_DIR}, and so on.
+ * Lets the environment supply any option a role image's command did not get on its command line:
+ * {@code --bootstrap-server} is read from {@code TRAINWATCH_BOOTSTRAP_SERVER}, {@code --state-dir}
+ * from {@code TRAINWATCH_STATE_DIR}, and so on.
  *
- * <p>Containers are configured through their environment (compose files, Kubernetes manifests); this also lets a
- * Dockerfile set defaults such as the state directory that survive a user replacing the command's arguments.
- * Arguments on the command line still win.
+ * <p>Containers are configured through their environment (compose files, Kubernetes manifests);
+ * this also lets a Dockerfile set defaults such as the state directory that survive a user
+ * replacing the command's arguments. Arguments on the command line still win.
  */
 final class EnvironmentDefaults implements IDefaultValueProvider {
 
@@ -30,7 +30,8 @@ final class EnvironmentDefaults implements IDefaultValueProvider {
   static String variableFor(String optionName) {
     String bare = optionName.replaceFirst("^-+", "");
     if (bare.isEmpty()) {
-      throw new IllegalArgumentException("optionName=" + optionName + ": must contain a name after the dashes");
+      throw new IllegalArgumentException(
+          "optionName=" + optionName + ": must contain a name after the dashes");
     }
     return PREFIX + bare.replace('-', '_').toUpperCase(Locale.ROOT);
   }

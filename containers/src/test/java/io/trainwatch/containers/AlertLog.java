@@ -18,9 +18,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * Everything committed to {@code trainwatch.alerts}, read from the start as a downstream consumer would
- * (read_committed), decoded with the contract's codec. The topic may not exist yet when reading starts: the monitor
- * creates it.
+ * Everything committed to {@code trainwatch.alerts}, read from the start as a downstream consumer
+ * would (read_committed), decoded with the contract's codec. The topic may not exist yet when
+ * reading starts: the monitor creates it.
  */
 final class AlertLog implements AutoCloseable {
 
@@ -41,7 +41,10 @@ final class AlertLog implements AutoCloseable {
     consumer.subscribe(List.of(Topics.ALERTS));
   }
 
-  /** Reads until {@code done} holds for the alerts read so far, or {@code timeout} passes; returns them all. */
+  /**
+   * Reads until {@code done} holds for the alerts read so far, or {@code timeout} passes; returns
+   * them all.
+   */
   List<Alert> readUntil(Predicate<List<Alert>> done, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!done.test(alerts) && System.nanoTime() < deadline) {
@@ -51,8 +54,8 @@ final class AlertLog implements AutoCloseable {
   }
 
   /**
-   * Reads up to the end of the topic as it is now (the last stable offset, since this consumer reads committed
-   * records only) and returns every alert read so far.
+   * Reads up to the end of the topic as it is now (the last stable offset, since this consumer
+   * reads committed records only) and returns every alert read so far.
    */
   List<Alert> readToEnd(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -64,7 +67,8 @@ final class AlertLog implements AutoCloseable {
       poll();
     }
     if (!reached(end)) {
-      throw new IllegalStateException("did not reach the end of " + Topics.ALERTS + " " + end + " in " + timeout);
+      throw new IllegalStateException(
+          "did not reach the end of " + Topics.ALERTS + " " + end + " in " + timeout);
     }
     return List.copyOf(alerts);
   }

@@ -13,8 +13,9 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The compose command line users run, against one compose file as one project: {@code docker compose} (v2) where the
- * plugin exists, else {@code docker-compose} (v1). Output goes to a log file, quoted in the exception on failure.
+ * The compose command line users run, against one compose file as one project: {@code docker
+ * compose} (v2) where the plugin exists, else {@code docker-compose} (v1). Output goes to a log
+ * file, quoted in the exception on failure.
  */
 final class ComposeCli {
 
@@ -24,18 +25,22 @@ final class ComposeCli {
   private final Map<String, String> environment;
   private final Path log;
 
-  private ComposeCli(List<String> command, Path composeFile, String project, Map<String, String> environment) {
+  private ComposeCli(
+      List<String> command, Path composeFile, String project, Map<String, String> environment) {
     this.command = List.copyOf(command);
     this.composeFile = composeFile;
     this.project = project;
     this.environment = Map.copyOf(environment);
-    this.log = Path.of(System.getProperty("trainwatch.container.logs.dir", "target/container-logs"),
-        "compose-" + project + ".log");
+    this.log =
+        Path.of(
+            System.getProperty("trainwatch.container.logs.dir", "target/container-logs"),
+            "compose-" + project + ".log");
   }
 
   /** The first compose implementation that answers {@code version}, if any. */
   static Optional<List<String>> detect() {
-    for (List<String> candidate : List.of(List.of("docker", "compose"), List.of("docker-compose"))) {
+    for (List<String> candidate :
+        List.of(List.of("docker", "compose"), List.of("docker-compose"))) {
       List<String> version = new ArrayList<>(candidate);
       version.add("version");
       try {
@@ -54,7 +59,8 @@ final class ComposeCli {
     return Optional.empty();
   }
 
-  static ComposeCli of(List<String> command, Path composeFile, String project, Map<String, String> environment) {
+  static ComposeCli of(
+      List<String> command, Path composeFile, String project, Map<String, String> environment) {
     return new ComposeCli(command, composeFile, project, environment);
   }
 
@@ -62,7 +68,10 @@ final class ComposeCli {
     return project;
   }
 
-  /** Runs {@code compose -f FILE -p PROJECT args...}; returns its output, or throws with it if it fails. */
+  /**
+   * Runs {@code compose -f FILE -p PROJECT args...}; returns its output, or throws with it if it
+   * fails.
+   */
   String run(Duration timeout, String... args) {
     List<String> full = new ArrayList<>(command);
     full.addAll(List.of("-f", composeFile.toString(), "-p", project));
@@ -70,7 +79,8 @@ final class ComposeCli {
     try {
       Files.createDirectories(log.getParent());
       Path out = Files.createTempFile(log.getParent(), "compose-", ".out");
-      ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(out.toFile());
+      ProcessBuilder pb =
+          new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(out.toFile());
       pb.environment().putAll(environment);
       Process p = pb.start();
       boolean finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -79,11 +89,18 @@ final class ComposeCli {
       }
       String output = Files.readString(out, StandardCharsets.UTF_8);
       Files.delete(out);
-      Files.writeString(log, "$ " + String.join(" ", full) + "\n" + output, StandardCharsets.UTF_8,
-          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+      Files.writeString(
+          log,
+          "$ " + String.join(" ", full) + "\n" + output,
+          StandardCharsets.UTF_8,
+          java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND);
       if (!finished || p.exitValue() != 0) {
-        throw new IllegalStateException(String.join(" ", full)
-            + (finished ? " exited with " + p.exitValue() : " did not finish in " + timeout) + ":\n" + output);
+        throw new IllegalStateException(
+            String.join(" ", full)
+                + (finished ? " exited with " + p.exitValue() : " did not finish in " + timeout)
+                + ":\n"
+                + output);
       }
       return output;
     } catch (IOException e) {

@@ -22,17 +22,19 @@ import org.junit.jupiter.api.Test;
 import org.testcontainers.DockerClientFactory;
 
 /**
- * docker-compose.yml as users run it, on the local engine with the local images: the whole stack comes up, the faulty
- * demo trainers' alerts arrive on trainwatch.alerts, the healthy trainer raises none, and {@code down -v} leaves no
- * container and no volume behind.
+ * docker-compose.yml as users run it, on the local engine with the local images: the whole stack
+ * comes up, the faulty demo trainers' alerts arrive on trainwatch.alerts, the healthy trainer
+ * raises none, and {@code down -v} leaves no container and no volume behind.
  */
 @RequiresDockerEngine
 class ComposeStackIT {
 
   private static final String PROJECT_LABEL = "com.docker.compose.project";
   private static final String SERVICE_LABEL = "com.docker.compose.service";
+
   /** The run id prefix docker-compose.yml gives its demo trainers. */
   private static final String RUN_PREFIX = "demo";
+
   /** As in ContainerScenariosIT: every fault shows within a few batches. */
   private static final int DEMO_STEPS = 60;
 
@@ -48,15 +50,18 @@ class ComposeStackIT {
     }
     int kafkaPort = EmbeddedKafkaBroker.freePort();
     String bootstrap = "localhost:" + kafkaPort;
-    ComposeCli compose = ComposeCli.of(composeCommand, composeFile(),
-        "trainwatch-it-" + UUID.randomUUID().toString().substring(0, 8),
-        Map.of(
-            "KAFKA_IMAGE", RoleImages.image(Role.BROKER),
-            "TRAINWATCH_TAG", RoleImages.TAG,
-            "BASE_IMAGE", RoleImages.baseImage(),
-            "TRAINWATCH_KAFKA_PORT", String.valueOf(kafkaPort),
-            "TRAINWATCH_CONTROLLER_PORT", String.valueOf(EmbeddedKafkaBroker.freePort()),
-            "TRAINWATCH_DEMO_STEPS", String.valueOf(DEMO_STEPS)));
+    ComposeCli compose =
+        ComposeCli.of(
+            composeCommand,
+            composeFile(),
+            "trainwatch-it-" + UUID.randomUUID().toString().substring(0, 8),
+            Map.of(
+                "KAFKA_IMAGE", RoleImages.image(Role.BROKER),
+                "TRAINWATCH_TAG", RoleImages.TAG,
+                "BASE_IMAGE", RoleImages.baseImage(),
+                "TRAINWATCH_KAFKA_PORT", String.valueOf(kafkaPort),
+                "TRAINWATCH_CONTROLLER_PORT", String.valueOf(EmbeddedKafkaBroker.freePort()),
+                "TRAINWATCH_DEMO_STEPS", String.valueOf(DEMO_STEPS)));
     // Built (or reused) before the clock starts: the compose file names these images.
     RoleImages.image(Role.MONITOR);
     RoleImages.image(Role.TRAINER);
@@ -73,29 +78,38 @@ class ComposeStackIT {
       throw t;
     } finally {
       tearDown(compose, failure);
-      System.out.printf(Locale.ROOT, "compose: up to down in %.1f s%n", (System.nanoTime() - up) / 1e9);
+      System.out.printf(
+          Locale.ROOT, "compose: up to down in %.1f s%n", (System.nanoTime() - up) / 1e9);
     }
-    assertThat(containersOf(compose.project())).as("containers left by the compose project").isEmpty();
-    assertThat(volumes).as("the stack's volumes (named and anonymous), which must be gone")
+    assertThat(containersOf(compose.project()))
+        .as("containers left by the compose project")
+        .isEmpty();
+    assertThat(volumes)
+        .as("the stack's volumes (named and anonymous), which must be gone")
         .isNotEmpty()
         .allSatisfy(v -> assertThat(exists(v)).as("volume %s still exists", v).isFalse());
   }
 
   private void checkAlerts(String bootstrap, String project, long up) throws InterruptedException {
     try (AlertLog log = new AlertLog(bootstrap)) {
-      List<Alert> alerts = log.readUntil(
-          a -> DemoRun.faultyRuns().stream().allMatch(run -> run.alerted(a, RUN_PREFIX)), Duration.ofMinutes(5));
+      List<Alert> alerts =
+          log.readUntil(
+              a -> DemoRun.faultyRuns().stream().allMatch(run -> run.alerted(a, RUN_PREFIX)),
+              Duration.ofMinutes(5));
       if (log.firstAlertNanos() != 0) {
-        System.out.printf(Locale.ROOT,
+        System.out.printf(
+            Locale.ROOT,
             "compose: first alert %.1f s after `up`, all faulty runs alerted after %.1f s%n",
-            (log.firstAlertNanos() - up) / 1e9, (System.nanoTime() - up) / 1e9);
+            (log.firstAlertNanos() - up) / 1e9,
+            (System.nanoTime() - up) / 1e9);
       }
       for (DemoRun run : DemoRun.faultyRuns()) {
         run.assertAlerts(alerts, RUN_PREFIX);
       }
 
       assertThat(awaitExit(project, "trainer-healthy", Duration.ofMinutes(5)))
-          .as("exit status of the healthy trainer").isZero();
+          .as("exit status of the healthy trainer")
+          .isZero();
       MonitorProgress.awaitCaughtUp(bootstrap, Duration.ofMinutes(2));
       alerts = log.readToEnd(Duration.ofMinutes(1));
       for (DemoRun run : DemoRun.values()) {
@@ -107,8 +121,13 @@ class ComposeStackIT {
   /** Keeps the stack's logs, then {@code down -v}; a failure here never hides the test's own. */
   private static void tearDown(ComposeCli compose, Throwable failure) {
     try {
-      compose.run(Duration.ofMinutes(1), "logs", "--no-color", "--timestamps");  // kept in the compose log file
-      compose.run(Duration.ofMinutes(3), "down", "--volumes", "--remove-orphans", "--timeout", "30");
+      compose.run(
+          Duration.ofMinutes(1),
+          "logs",
+          "--no-color",
+          "--timestamps"); // kept in the compose log file
+      compose.run(
+          Duration.ofMinutes(3), "down", "--volumes", "--remove-orphans", "--timeout", "30");
     } catch (RuntimeException e) {
       if (failure == null) {
         throw e;
@@ -118,18 +137,26 @@ class ComposeStackIT {
   }
 
   private static Path composeFile() {
-    return Path.of(System.getProperty("trainwatch.project.dir", "..")).resolve("docker-compose.yml").normalize();
+    return Path.of(System.getProperty("trainwatch.project.dir", ".."))
+        .resolve("docker-compose.yml")
+        .normalize();
   }
 
   private List<Container> containersOf(String project) {
-    return docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(PROJECT_LABEL, project)).exec();
+    return docker
+        .listContainersCmd()
+        .withShowAll(true)
+        .withLabelFilter(Map.of(PROJECT_LABEL, project))
+        .exec();
   }
 
   private Set<String> volumesOf(String project) {
     Set<String> names = new TreeSet<>();
     for (Container c : containersOf(project)) {
       InspectContainerResponse inspected = docker.inspectContainerCmd(c.getId()).exec();
-      inspected.getMounts().stream().filter(m -> m.getName() != null).forEach(m -> names.add(m.getName()));
+      inspected.getMounts().stream()
+          .filter(m -> m.getName() != null)
+          .forEach(m -> names.add(m.getName()));
     }
     return names;
   }
@@ -144,15 +171,21 @@ class ComposeStackIT {
   }
 
   /** Waits until the service's one container has exited; returns its exit status. */
-  private long awaitExit(String project, String service, Duration timeout) throws InterruptedException {
+  private long awaitExit(String project, String service, Duration timeout)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
-      List<Container> found = docker.listContainersCmd().withShowAll(true)
-          .withLabelFilter(Map.of(PROJECT_LABEL, project, SERVICE_LABEL, service)).exec();
+      List<Container> found =
+          docker
+              .listContainersCmd()
+              .withShowAll(true)
+              .withLabelFilter(Map.of(PROJECT_LABEL, project, SERVICE_LABEL, service))
+              .exec();
       if (found.size() == 1) {
-        InspectContainerResponse.ContainerState state = docker.inspectContainerCmd(found.get(0).getId()).exec()
-            .getState();
-        if (!Boolean.TRUE.equals(state.getRunning()) && state.getFinishedAt() != null
+        InspectContainerResponse.ContainerState state =
+            docker.inspectContainerCmd(found.get(0).getId()).exec().getState();
+        if (!Boolean.TRUE.equals(state.getRunning())
+            && state.getFinishedAt() != null
             && !state.getFinishedAt().startsWith("0001")) {
           return state.getExitCodeLong();
         }

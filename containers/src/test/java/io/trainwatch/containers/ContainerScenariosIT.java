@@ -14,16 +14,18 @@ import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.lifecycle.Startables;
 
 /**
- * The seed scenarios, run by the images: the broker and the monitor as containers, the four demo training runs as
- * trainer containers (real DL4J), all on host networking. The faulty runs must alert with the right hints, the healthy
- * one must not; then the monitor and the broker must stop cleanly on SIGTERM.
+ * The seed scenarios, run by the images: the broker and the monitor as containers, the four demo
+ * training runs as trainer containers (real DL4J), all on host networking. The faulty runs must
+ * alert with the right hints, the healthy one must not; then the monitor and the broker must stop
+ * cleanly on SIGTERM.
  */
 @RequiresDockerEngine
 class ContainerScenariosIT {
 
   /**
-   * Enough for every fault to show (each rule needs a few batches; the faults start at step 0) and for the healthy
-   * run to prove it raises nothing over many batches, at a fraction of the demo's length.
+   * Enough for every fault to show (each rule needs a few batches; the faults start at step 0) and
+   * for the healthy run to prove it raises nothing over many batches, at a fraction of the demo's
+   * length.
    */
   private static final int STEPS = 60;
 
@@ -39,14 +41,23 @@ class ContainerScenariosIT {
 
       List<GenericContainer<?>> trainers = new ArrayList<>();
       for (DemoRun run : DemoRun.values()) {
-        trainers.add(Containers.trainer(bootstrap, run.runId(prefix), "container-scenarios", run.fault(), STEPS,
-            "scenarios-trainer-" + run.fault()));
+        trainers.add(
+            Containers.trainer(
+                bootstrap,
+                run.runId(prefix),
+                "container-scenarios",
+                run.fault(),
+                STEPS,
+                "scenarios-trainer-" + run.fault()));
       }
       long started = System.nanoTime();
       try {
         Startables.deepStart(trainers).join();
-        System.out.printf(Locale.ROOT, "scenarios: %d trainer containers ran to completion in %.1f s%n",
-            trainers.size(), (System.nanoTime() - started) / 1e9);
+        System.out.printf(
+            Locale.ROOT,
+            "scenarios: %d trainer containers ran to completion in %.1f s%n",
+            trainers.size(),
+            (System.nanoTime() - started) / 1e9);
 
         MonitorProgress.awaitCaughtUp(bootstrap, Duration.ofMinutes(2));
         List<Alert> alerts;
@@ -56,7 +67,9 @@ class ContainerScenariosIT {
         for (DemoRun run : DemoRun.values()) {
           run.assertAlerts(alerts, prefix);
         }
-        assertThat(alerts).as("alerts from runs of this test only").allMatch(a -> a.runId().startsWith(prefix));
+        assertThat(alerts)
+            .as("alerts from runs of this test only")
+            .allMatch(a -> a.runId().startsWith(prefix));
       } finally {
         trainers.forEach(GenericContainer::stop);
       }

@@ -11,10 +11,16 @@ import org.testcontainers.containers.startupcheck.OneShotStartupCheckStrategy;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
 
-/** The role containers as the tests run them: local images, host networking, output kept in a log file. */
+/**
+ * The role containers as the tests run them: local images, host networking, output kept in a log
+ * file.
+ */
 final class Containers {
 
-  /** 143 = 128 + SIGTERM: the JVM ended on the signal after running its shutdown hooks; 137 would be SIGKILL. */
+  /**
+   * 143 = 128 + SIGTERM: the JVM ended on the signal after running its shutdown hooks; 137 would be
+   * SIGKILL.
+   */
   static final long EXIT_AFTER_SIGTERM = 143;
 
   private Containers() {}
@@ -22,27 +28,33 @@ final class Containers {
   static GenericContainer<?> broker(int port, String logName) {
     return role(Role.BROKER, logName)
         .withEnv("TRAINWATCH_PORT", String.valueOf(port))
-        .waitingFor(Wait.forLogMessage("(?s).*broker ready at localhost:" + port + ".*", 1)
-            .withStartupTimeout(Duration.ofMinutes(2)));
+        .waitingFor(
+            Wait.forLogMessage("(?s).*broker ready at localhost:" + port + ".*", 1)
+                .withStartupTimeout(Duration.ofMinutes(2)));
   }
 
   static GenericContainer<?> monitor(String bootstrapServers, String logName) {
     return role(Role.MONITOR, logName)
         .withEnv("TRAINWATCH_BOOTSTRAP_SERVER", bootstrapServers)
-        .waitingFor(Wait.forLogMessage("(?s).*monitor running.*", 1).withStartupTimeout(Duration.ofMinutes(2)));
+        .waitingFor(
+            Wait.forLogMessage("(?s).*monitor running.*", 1)
+                .withStartupTimeout(Duration.ofMinutes(2)));
   }
 
   /**
-   * A one-shot training run of {@code steps} iterations: starting it waits until it has finished, and fails unless it
-   * exited with 0. One native thread per trainer: several run at once on a small machine, and the network is tiny.
+   * A one-shot training run of {@code steps} iterations: starting it waits until it has finished,
+   * and fails unless it exited with 0. One native thread per trainer: several run at once on a
+   * small machine, and the network is tiny.
    */
-  static GenericContainer<?> trainer(String bootstrapServers, String runId, String job, String fault, int steps,
-      String logName) {
+  static GenericContainer<?> trainer(
+      String bootstrapServers, String runId, String job, String fault, int steps, String logName) {
     return role(Role.TRAINER, logName)
         .withEnv("TRAINWATCH_BOOTSTRAP_SERVER", bootstrapServers)
         .withEnv("OMP_NUM_THREADS", "1")
-        .withCommand("--run-id", runId, "--job", job, "--fault", fault, "--steps", String.valueOf(steps))
-        .withStartupCheckStrategy(new OneShotStartupCheckStrategy().withTimeout(Duration.ofMinutes(10)));
+        .withCommand(
+            "--run-id", runId, "--job", job, "--fault", fault, "--steps", String.valueOf(steps))
+        .withStartupCheckStrategy(
+            new OneShotStartupCheckStrategy().withTimeout(Duration.ofMinutes(10)));
   }
 
   @SuppressWarnings("resource")
@@ -52,12 +64,19 @@ final class Containers {
         .withLogConsumer(new ContainerLogFile(logName));
   }
 
-  /** Stops the container as an orchestrator does (SIGTERM, then SIGKILL after 30 s) and checks it ended on SIGTERM. */
+  /**
+   * Stops the container as an orchestrator does (SIGTERM, then SIGKILL after 30 s) and checks it
+   * ended on SIGTERM.
+   */
   static void assertStopsCleanlyOnSigterm(GenericContainer<?> container) {
     DockerClient docker = DockerClientFactory.lazyClient();
     docker.stopContainerCmd(container.getContainerId()).withTimeout(30).exec();
-    Long exitCode = docker.inspectContainerCmd(container.getContainerId()).exec().getState().getExitCodeLong();
-    assertThat(exitCode).as("exit status of %s after SIGTERM (143: shut down by its hooks, 137: had to be killed)",
-        container.getDockerImageName()).isEqualTo(EXIT_AFTER_SIGTERM);
+    Long exitCode =
+        docker.inspectContainerCmd(container.getContainerId()).exec().getState().getExitCodeLong();
+    assertThat(exitCode)
+        .as(
+            "exit status of %s after SIGTERM (143: shut down by its hooks, 137: had to be killed)",
+            container.getDockerImageName())
+        .isEqualTo(EXIT_AFTER_SIGTERM);
   }
 }

@@ -7,15 +7,23 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The demo's training runs, one per {@code --fault} of the trainer, and what the monitor must say about each: the
- * same seed scenarios the embedded-broker tests check, here run by the images.
+ * The demo's training runs, one per {@code --fault} of the trainer, and what the monitor must say
+ * about each: the same seed scenarios the embedded-broker tests check, here run by the images.
  */
 enum DemoRun {
   HEALTHY("healthy", "none", null, Set.of(), null),
-  SOFTMAX_INTO_NLL("softmax-into-nll", "softmax-into-nll", "negative_loss", Set.of("softmax_into_nll"),
+  SOFTMAX_INTO_NLL(
+      "softmax-into-nll",
+      "softmax-into-nll",
+      "negative_loss",
+      Set.of("softmax_into_nll"),
       "LossMCXENT"),
-  UNNORMALIZED_INPUT("unnormalized-input", "unnormalized-input", "unnormalized_input",
-      Set.of("pixel_scale", "raw_scale"), "setPreProcessor"),
+  UNNORMALIZED_INPUT(
+      "unnormalized-input",
+      "unnormalized-input",
+      "unnormalized_input",
+      Set.of("pixel_scale", "raw_scale"),
+      "setPreProcessor"),
   DIVERGE("diverge", "diverge", "nonfinite_loss", Set.of("diverged"), "updater");
 
   private final String name;
@@ -36,7 +44,10 @@ enum DemoRun {
     return fault;
   }
 
-  /** {@code <prefix>-healthy}, {@code <prefix>-softmax-into-nll}, ...: the run ids docker-compose.yml uses too. */
+  /**
+   * {@code <prefix>-healthy}, {@code <prefix>-softmax-into-nll}, ...: the run ids
+   * docker-compose.yml uses too.
+   */
   String runId(String prefix) {
     return prefix + "-" + name;
   }
@@ -51,12 +62,14 @@ enum DemoRun {
 
   /** Whether a firing alert of the expected rule has arrived for this run. */
   boolean alerted(List<Alert> alerts, String prefix) {
-    return alerts.stream().anyMatch(a -> a.runId().equals(runId(prefix)) && a.firing() && a.rule().equals(rule));
+    return alerts.stream()
+        .anyMatch(a -> a.runId().equals(runId(prefix)) && a.firing() && a.rule().equals(rule));
   }
 
   /**
-   * Checks what the monitor said about this run: nothing for the healthy run; for a faulty one a firing alert of the
-   * expected rule and diagnosis whose hint speaks DL4J (the trainer declares its framework).
+   * Checks what the monitor said about this run: nothing for the healthy run; for a faulty one a
+   * firing alert of the expected rule and diagnosis whose hint speaks DL4J (the trainer declares
+   * its framework).
    */
   void assertAlerts(List<Alert> alerts, String prefix) {
     List<Alert> mine = alerts.stream().filter(a -> a.runId().equals(runId(prefix))).toList();
@@ -64,12 +77,14 @@ enum DemoRun {
       assertThat(mine).as("alerts for the healthy run %s", runId(prefix)).isEmpty();
       return;
     }
-    assertThat(mine).as("alerts for %s", runId(prefix))
+    assertThat(mine)
+        .as("alerts for %s", runId(prefix))
         .filteredOn(a -> a.firing() && a.rule().equals(rule))
         .isNotEmpty()
-        .allSatisfy(a -> {
-          assertThat(a.diagnosis()).as("diagnosis of %s", a.alertId()).isIn(diagnoses);
-          assertThat(a.hint()).as("hint of %s", a.alertId()).contains(dl4jHintMentions);
-        });
+        .allSatisfy(
+            a -> {
+              assertThat(a.diagnosis()).as("diagnosis of %s", a.alertId()).isIn(diagnoses);
+              assertThat(a.hint()).as("hint of %s", a.alertId()).contains(dl4jHintMentions);
+            });
   }
 }

@@ -35,9 +35,10 @@ final class DockerEngineCondition implements ExecutionCondition {
       if (fromSetup != null && !fromSetup.isBlank()) {
         unavailableReason = "no Docker engine on this machine (" + fromSetup + ")";
       } else if (!DockerClientFactory.instance().isDockerAvailable()) {
-        unavailableReason = "no Docker engine answers (DOCKER_HOST="
-            + System.getenv().getOrDefault("DOCKER_HOST", "unset")
-            + "); .ci/docker-setup.sh starts one where the machine allows it";
+        unavailableReason =
+            "no Docker engine answers (DOCKER_HOST="
+                + System.getenv().getOrDefault("DOCKER_HOST", "unset")
+                + "); .ci/docker-setup.sh starts one where the machine allows it";
       }
     }
     return unavailableReason;

@@ -17,7 +17,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The health check against a real broker: a group being consumed is healthy, a missing one is not. */
+/**
+ * The health check against a real broker: a group being consumed is healthy, a missing one is not.
+ */
 class GroupHealthCheckIT {
 
   private static EmbeddedKafkaBroker broker;
@@ -35,9 +37,11 @@ class GroupHealthCheckIT {
 
   private static int check(String group, StringBuilder output) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int status = GroupHealthCheck.check(new String[] {group},
-        Map.of("TRAINWATCH_BOOTSTRAP_SERVER", broker.bootstrapServers()),
-        new PrintStream(out, true, StandardCharsets.UTF_8));
+    int status =
+        GroupHealthCheck.check(
+            new String[] {group},
+            Map.of("TRAINWATCH_BOOTSTRAP_SERVER", broker.bootstrapServers()),
+            new PrintStream(out, true, StandardCharsets.UTF_8));
     output.append(out.toString(StandardCharsets.UTF_8).trim());
     return status;
   }

@@ -20,15 +20,17 @@ import org.junit.jupiter.api.io.TempDir;
 class GroupHealthCheckTest {
 
   private static Optional<GroupListing> group(GroupState state) {
-    return Optional.of(new GroupListing("trainwatch-monitor", Optional.of(GroupType.CLASSIC), "consumer",
-        Optional.of(state)));
+    return Optional.of(
+        new GroupListing(
+            "trainwatch-monitor", Optional.of(GroupType.CLASSIC), "consumer", Optional.of(state)));
   }
 
   @Test
   void shouldBeHealthyOnlyWhileTheGroupIsStable() {
     assertThat(GroupHealthCheck.verdict("trainwatch-monitor", group(GroupState.STABLE)))
         .isEqualTo("healthy: group trainwatch-monitor is Stable");
-    assertThat(GroupHealthCheck.verdict("trainwatch-monitor", group(GroupState.PREPARING_REBALANCE)))
+    assertThat(
+            GroupHealthCheck.verdict("trainwatch-monitor", group(GroupState.PREPARING_REBALANCE)))
         .isEqualTo("unhealthy: group trainwatch-monitor is PreparingRebalance");
     assertThat(GroupHealthCheck.verdict("trainwatch-monitor", group(GroupState.EMPTY)))
         .isEqualTo("unhealthy: group trainwatch-monitor is Empty");
@@ -41,10 +43,16 @@ class GroupHealthCheckTest {
     Path clientConfig = dir.resolve("client.properties");
     Files.writeString(clientConfig, "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n");
 
-    Properties props = GroupHealthCheck.clientProperties(Map.of(
-        "TRAINWATCH_BOOTSTRAP_SERVER", "localhost:19092", "TRAINWATCH_CLIENT_CONFIG", clientConfig.toString()));
+    Properties props =
+        GroupHealthCheck.clientProperties(
+            Map.of(
+                "TRAINWATCH_BOOTSTRAP_SERVER",
+                "localhost:19092",
+                "TRAINWATCH_CLIENT_CONFIG",
+                clientConfig.toString()));
 
-    assertThat(props).containsEntry("bootstrap.servers", "localhost:19092")
+    assertThat(props)
+        .containsEntry("bootstrap.servers", "localhost:19092")
         .containsEntry("security.protocol", "SASL_PLAINTEXT")
         .containsEntry("sasl.mechanism", "PLAIN");
   }
@@ -53,8 +61,14 @@ class GroupHealthCheckTest {
   void shouldExplainAMissingBootstrapServerOrClientConfig() {
     assertThatThrownBy(() -> GroupHealthCheck.clientProperties(Map.of()))
         .hasMessage("TRAINWATCH_BOOTSTRAP_SERVER is not set");
-    assertThatThrownBy(() -> GroupHealthCheck.clientProperties(Map.of(
-        "TRAINWATCH_BOOTSTRAP_SERVER", "localhost:9092", "TRAINWATCH_CLIENT_CONFIG", "/nonexistent/client.properties")))
+    assertThatThrownBy(
+            () ->
+                GroupHealthCheck.clientProperties(
+                    Map.of(
+                        "TRAINWATCH_BOOTSTRAP_SERVER",
+                        "localhost:9092",
+                        "TRAINWATCH_CLIENT_CONFIG",
+                        "/nonexistent/client.properties")))
         .hasMessageStartingWith("--client-config /nonexistent/client.properties: cannot read");
   }
 
@@ -62,9 +76,12 @@ class GroupHealthCheckTest {
   void shouldPrintItsUsageWithoutAGroup() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
 
-    int status = GroupHealthCheck.check(new String[0], Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8));
+    int status =
+        GroupHealthCheck.check(
+            new String[0], Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8));
 
     assertThat(status).isEqualTo(2);
-    assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("usage: GroupHealthCheck <group id>");
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .startsWith("usage: GroupHealthCheck <group id>");
   }
 }

@@ -14,10 +14,10 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Whether the monitor has processed everything on {@code trainwatch.events}: its group's committed offsets have
- * reached the end of every partition. Once it has, any alert those events cause is on {@code trainwatch.alerts}
- * (the monitor commits its input offsets only with, or after, its output), so "no alert" can be asserted without
- * guessing how long to wait.
+ * Whether the monitor has processed everything on {@code trainwatch.events}: its group's committed
+ * offsets have reached the end of every partition. Once it has, any alert those events cause is on
+ * {@code trainwatch.alerts} (the monitor commits its input offsets only with, or after, its
+ * output), so "no alert" can be asserted without guessing how long to wait.
  */
 final class MonitorProgress {
 
@@ -39,22 +39,40 @@ final class MonitorProgress {
         Thread.sleep(250);
       }
     }
-    throw new IllegalStateException("the monitor did not catch up with " + Topics.EVENTS + " in " + timeout
-        + "; lag per partition: " + lag);
+    throw new IllegalStateException(
+        "the monitor did not catch up with "
+            + Topics.EVENTS
+            + " in "
+            + timeout
+            + "; lag per partition: "
+            + lag);
   }
 
   private static Map<TopicPartition, Long> lag(Admin admin) throws InterruptedException {
     try {
       Map<TopicPartition, OffsetAndMetadata> committed =
           admin.listConsumerGroupOffsets(MONITOR_GROUP).partitionsToOffsetAndMetadata().get();
-      Map<TopicPartition, OffsetSpec> latest = admin.describeTopics(java.util.List.of(Topics.EVENTS))
-          .allTopicNames().get().get(Topics.EVENTS).partitions().stream()
-          .collect(Collectors.toMap(p -> new TopicPartition(Topics.EVENTS, p.partition()), p -> OffsetSpec.latest()));
+      Map<TopicPartition, OffsetSpec> latest =
+          admin
+              .describeTopics(java.util.List.of(Topics.EVENTS))
+              .allTopicNames()
+              .get()
+              .get(Topics.EVENTS)
+              .partitions()
+              .stream()
+              .collect(
+                  Collectors.toMap(
+                      p -> new TopicPartition(Topics.EVENTS, p.partition()),
+                      p -> OffsetSpec.latest()));
       Map<TopicPartition, ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get();
-      return ends.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> {
-        OffsetAndMetadata done = committed.get(e.getKey());
-        return e.getValue().offset() - (done == null ? 0 : done.offset());
-      }));
+      return ends.entrySet().stream()
+          .collect(
+              Collectors.toMap(
+                  Map.Entry::getKey,
+                  e -> {
+                    OffsetAndMetadata done = committed.get(e.getKey());
+                    return e.getValue().offset() - (done == null ? 0 : done.offset());
+                  }));
     } catch (ExecutionException e) {
       // The topic or the group may not exist yet.
       return Map.of(new TopicPartition(Topics.EVENTS, -1), -1L);

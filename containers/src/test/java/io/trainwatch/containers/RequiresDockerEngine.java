@@ -7,8 +7,8 @@ import java.lang.annotation.Target;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Runs the annotated tests only where a Docker engine answers; elsewhere they are skipped and the reason is printed on
- * the build's console, never silently.
+ * Runs the annotated tests only where a Docker engine answers; elsewhere they are skipped and the
+ * reason is printed on the build's console, never silently.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)

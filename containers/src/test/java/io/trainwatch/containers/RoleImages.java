@@ -13,11 +13,13 @@ import org.testcontainers.DockerClientFactory;
 import org.testcontainers.images.builder.ImageFromDockerfile;
 
 /**
- * The role images, built once per test run from the directories this module's {@code package} phase assembled
- * ({@code target/roles/<role>}: Dockerfile + lib/), on the base named by {@code TRAINWATCH_BASE_IMAGE}.
+ * The role images, built once per test run from the directories this module's {@code package} phase
+ * assembled ({@code target/roles/<role>}: Dockerfile + lib/), on the base named by {@code
+ * TRAINWATCH_BASE_IMAGE}.
  *
- * <p>The tag is fixed ({@value #TAG}) so that the compose test runs the very images the other tests built, and so that
- * a rebuild replaces the previous one instead of piling up copies (the vfs storage driver stores every layer in full).
+ * <p>The tag is fixed ({@value #TAG}) so that the compose test runs the very images the other tests
+ * built, and so that a rebuild replaces the previous one instead of piling up copies (the vfs
+ * storage driver stores every layer in full).
  */
 final class RoleImages {
 
@@ -25,7 +27,10 @@ final class RoleImages {
   static final String DEFAULT_BASE_IMAGE = "eclipse-temurin:17-jre";
 
   enum Role {
-    BROKER, MONITOR, TRAINER, BRIDGE;
+    BROKER,
+    MONITOR,
+    TRAINER,
+    BRIDGE;
 
     String id() {
       return name().toLowerCase(Locale.ROOT);
@@ -53,7 +58,8 @@ final class RoleImages {
   static Path roleDirectory(Role role) {
     String roles = System.getProperty("trainwatch.roles.dir");
     if (roles == null) {
-      throw new IllegalStateException("system property trainwatch.roles.dir is not set: run through Maven (failsafe)");
+      throw new IllegalStateException(
+          "system property trainwatch.roles.dir is not set: run through Maven (failsafe)");
     }
     return Path.of(roles, role.id());
   }
@@ -68,27 +74,41 @@ final class RoleImages {
     Path context = roleDirectory(role);
     requireAssembled(role, context);
     long started = System.nanoTime();
-    String image = new ImageFromDockerfile(role.image(), false)
-        .withFileFromPath(".", context)
-        .withBuildArg("BASE_IMAGE", baseImage())
-        // The engine here has no bridge network; the one RUN step needs none anyway.
-        .withBuildImageCmdModifier(cmd -> cmd.withNetworkMode("host"))
-        .get();
-    System.out.printf(Locale.ROOT, "image %s built on %s in %.1f s, %d MB%n",
-        image, baseImage(), (System.nanoTime() - started) / 1e9, sizeBytes(image) / 1_000_000);
+    String image =
+        new ImageFromDockerfile(role.image(), false)
+            .withFileFromPath(".", context)
+            .withBuildArg("BASE_IMAGE", baseImage())
+            // The engine here has no bridge network; the one RUN step needs none anyway.
+            .withBuildImageCmdModifier(cmd -> cmd.withNetworkMode("host"))
+            .get();
+    System.out.printf(
+        Locale.ROOT,
+        "image %s built on %s in %.1f s, %d MB%n",
+        image,
+        baseImage(),
+        (System.nanoTime() - started) / 1e9,
+        sizeBytes(image) / 1_000_000);
     return image;
   }
 
-  /** A role directory without its module's jar means the role module was not in the reactor that packaged this one. */
+  /**
+   * A role directory without its module's jar means the role module was not in the reactor that
+   * packaged this one.
+   */
   private static void requireAssembled(Role role, Path context) {
     String jarPrefix = "trainwatch-" + role.id() + "-";
     try (Stream<Path> jars = Files.list(context.resolve("lib"))) {
       if (jars.noneMatch(jar -> jar.getFileName().toString().startsWith(jarPrefix))) {
-        throw new IllegalStateException(context + "/lib has no " + jarPrefix + "*.jar: package the role modules in the"
-            + " same Maven run as this one (e.g. ./mvnw -B verify from the repository root)");
+        throw new IllegalStateException(
+            context
+                + "/lib has no "
+                + jarPrefix
+                + "*.jar: package the role modules in the"
+                + " same Maven run as this one (e.g. ./mvnw -B verify from the repository root)");
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + context + "/lib (was this module packaged?)", e);
+      throw new UncheckedIOException(
+          "cannot list " + context + "/lib (was this module packaged?)", e);
     }
   }
 }

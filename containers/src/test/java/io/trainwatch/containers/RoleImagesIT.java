@@ -13,16 +13,23 @@ import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.startupcheck.OneShotStartupCheckStrategy;
 import org.testcontainers.utility.DockerImageName;
 
-/** What every role image promises: a non-root user, state in a volume, and only its own role's classpath. */
+/**
+ * What every role image promises: a non-root user, state in a volume, and only its own role's
+ * classpath.
+ */
 @RequiresDockerEngine
 class RoleImagesIT {
 
-  /** Runs {@code command} in {@code image} instead of its entrypoint and returns what it printed. */
+  /**
+   * Runs {@code command} in {@code image} instead of its entrypoint and returns what it printed.
+   */
   private static String run(String image, String... command) {
-    try (GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(image))
-        .withNetworkMode("host")
-        .withCreateContainerCmdModifier(cmd -> cmd.withEntrypoint(command))
-        .withStartupCheckStrategy(new OneShotStartupCheckStrategy().withTimeout(Duration.ofMinutes(1)))) {
+    try (GenericContainer<?> c =
+        new GenericContainer<>(DockerImageName.parse(image))
+            .withNetworkMode("host")
+            .withCreateContainerCmdModifier(cmd -> cmd.withEntrypoint(command))
+            .withStartupCheckStrategy(
+                new OneShotStartupCheckStrategy().withTimeout(Duration.ofMinutes(1)))) {
       c.start();
       return c.getLogs();
     }
@@ -44,10 +51,12 @@ class RoleImagesIT {
   @EnumSource(Role.class)
   void shouldRunItsRolesCommandAsTheEntryPoint(Role role) {
     String command = role == Role.TRAINER ? "train" : role.id();
-    try (GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(RoleImages.image(role)))
-        .withNetworkMode("host")
-        .withCommand("--help")
-        .withStartupCheckStrategy(new OneShotStartupCheckStrategy().withTimeout(Duration.ofMinutes(1)))) {
+    try (GenericContainer<?> c =
+        new GenericContainer<>(DockerImageName.parse(RoleImages.image(role)))
+            .withNetworkMode("host")
+            .withCommand("--help")
+            .withStartupCheckStrategy(
+                new OneShotStartupCheckStrategy().withTimeout(Duration.ofMinutes(1)))) {
       c.start();
       assertThat(c.getLogs()).startsWith("Usage: " + command + " ");
     }
@@ -61,7 +70,8 @@ class RoleImagesIT {
     assertThat(monitorLibs)
         .contains("trainwatch-monitor-", "kafka-streams-", "trainwatch-containers-")
         .doesNotContain("deeplearning4j", "nd4j", "javacpp", "openblas");
-    assertThat(trainerLibs).contains("trainwatch-trainer-", "deeplearning4j-nn-", "nd4j-native-")
+    assertThat(trainerLibs)
+        .contains("trainwatch-trainer-", "deeplearning4j-nn-", "nd4j-native-")
         .containsPattern("nd4j-native-.*-linux-x86_64\\.jar");
   }
 }

@@ -15,7 +15,10 @@ import picocli.CommandLine.Option;
 
 class RoleMainTest {
 
-  enum Fault { NONE, SOFTMAX_INTO_NLL }
+  enum Fault {
+    NONE,
+    SOFTMAX_INTO_NLL
+  }
 
   /** Package-private like the app's BrokerCommand, which the broker image runs. */
   @Command(name = "probe")
@@ -52,7 +55,8 @@ class RoleMainTest {
 
   @Test
   void shouldNameTheVariableAfterTheLongestOptionName() {
-    assertThat(EnvironmentDefaults.variableFor("--bootstrap-server")).isEqualTo("TRAINWATCH_BOOTSTRAP_SERVER");
+    assertThat(EnvironmentDefaults.variableFor("--bootstrap-server"))
+        .isEqualTo("TRAINWATCH_BOOTSTRAP_SERVER");
     assertThat(EnvironmentDefaults.variableFor("-p")).isEqualTo("TRAINWATCH_P");
     assertThatThrownBy(() -> EnvironmentDefaults.variableFor("--"))
         .hasMessage("optionName=--: must contain a name after the dashes");
@@ -60,11 +64,13 @@ class RoleMainTest {
 
   @Test
   void shouldTakeOptionsMissingFromTheCommandLineFromTheEnvironment() {
-    ProbeCommand probe = parse(Map.of(
-        "TRAINWATCH_BOOTSTRAP_SERVER", "localhost:19092",
-        "TRAINWATCH_STATE_DIR", "/var/lib/trainwatch/state",
-        "TRAINWATCH_FAULT", "SOFTMAX_INTO_NLL",
-        "TRAINWATCH_JSON", "true"));
+    ProbeCommand probe =
+        parse(
+            Map.of(
+                "TRAINWATCH_BOOTSTRAP_SERVER", "localhost:19092",
+                "TRAINWATCH_STATE_DIR", "/var/lib/trainwatch/state",
+                "TRAINWATCH_FAULT", "SOFTMAX_INTO_NLL",
+                "TRAINWATCH_JSON", "true"));
 
     assertThat(probe.bootstrapServer).isEqualTo("localhost:19092");
     assertThat(probe.stateDir).isEqualTo(Path.of("/var/lib/trainwatch/state"));
@@ -75,9 +81,13 @@ class RoleMainTest {
 
   @Test
   void shouldLetTheCommandLineWinOverTheEnvironment() {
-    ProbeCommand probe = parse(
-        Map.of("TRAINWATCH_BOOTSTRAP_SERVER", "from-env:9092", "TRAINWATCH_PORT", "19092"),
-        "--bootstrap-server", "from-args:9092", "--fault", "softmax_into_nll");
+    ProbeCommand probe =
+        parse(
+            Map.of("TRAINWATCH_BOOTSTRAP_SERVER", "from-env:9092", "TRAINWATCH_PORT", "19092"),
+            "--bootstrap-server",
+            "from-args:9092",
+            "--fault",
+            "softmax_into_nll");
 
     assertThat(probe.bootstrapServer).isEqualTo("from-args:9092");
     assertThat(probe.port).isEqualTo(19092);
@@ -86,8 +96,8 @@ class RoleMainTest {
 
   @Test
   void shouldIgnoreBlankVariablesSoAnEmptyComposeSubstitutionMeansUnset() {
-    ProbeCommand probe = parse(
-        Map.of("TRAINWATCH_BOOTSTRAP_SERVER", "localhost:9092", "TRAINWATCH_STATE_DIR", " "));
+    ProbeCommand probe =
+        parse(Map.of("TRAINWATCH_BOOTSTRAP_SERVER", "localhost:9092", "TRAINWATCH_STATE_DIR", " "));
 
     assertThat(probe.stateDir).isEqualTo(Path.of("/tmp/annotation-default"));
   }
@@ -99,7 +109,9 @@ class RoleMainTest {
     cmd.setErr(new PrintWriter(err));
 
     assertThat(cmd.execute()).isEqualTo(2);
-    assertThat(err.toString()).contains("Missing required option: '--bootstrap-server").contains("Usage: probe");
+    assertThat(err.toString())
+        .contains("Missing required option: '--bootstrap-server")
+        .contains("Usage: probe");
   }
 
   @Test
@@ -109,9 +121,12 @@ class RoleMainTest {
     cmd.setErr(new PrintWriter(err));
 
     assertThat(cmd.execute("--bootstrap-server", "localhost:9092", "--port", "1")).isEqualTo(2);
-    assertThat(err.toString()).isEqualTo(
-        "probe: port=1: must be >= 1024" + System.lineSeparator()
-            + "Try 'probe --help' for more information." + System.lineSeparator());
+    assertThat(err.toString())
+        .isEqualTo(
+            "probe: port=1: must be >= 1024"
+                + System.lineSeparator()
+                + "Try 'probe --help' for more information."
+                + System.lineSeparator());
   }
 
   @Test

@@ -28,8 +28,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running monitor: creates its topics if missing, starts the Kafka Streams application and waits until it is
- * running. Close it to stop (cleanly: state is flushed and the transaction committed).
+ * A running monitor: creates its topics if missing, starts the Kafka Streams application and waits
+ * until it is running. Close it to stop (cleanly: state is flushed and the transaction committed).
  *
  * <pre>{@code
  * try (Monitor monitor = Monitor.start(MonitorOptions.of("localhost:9092"))) {
@@ -53,43 +53,57 @@ public final class Monitor implements AutoCloseable {
   /**
    * Starts a monitor and waits until it processes events.
    *
-   * @throws IllegalStateException if the topics cannot be created or the application does not start in time
+   * @throws IllegalStateException if the topics cannot be created or the application does not start
+   *     in time
    */
   public static Monitor start(MonitorOptions options) {
     createTopics(options);
-    KafkaStreams streams = new KafkaStreams(MonitorTopology.build(options.config()), streamsProperties(options));
+    KafkaStreams streams =
+        new KafkaStreams(MonitorTopology.build(options.config()), streamsProperties(options));
     Monitor monitor = new Monitor(streams);
     CountDownLatch running = new CountDownLatch(1);
-    streams.setStateListener((now, before) -> {
-      LOG.info("Monitor {} -> {}", before, now);
-      if (now == KafkaStreams.State.RUNNING) {
-        running.countDown();
-      } else if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
-        monitor.stopped.countDown();
-        running.countDown();
-      }
-    });
-    // A thread that dies of an unexpected error is replaced: the monitor keeps watching every other run.
-    streams.setUncaughtExceptionHandler(e -> {
-      LOG.error("Stream thread failed; replacing it", e);
-      return StreamThreadExceptionResponse.REPLACE_THREAD;
-    });
+    streams.setStateListener(
+        (now, before) -> {
+          LOG.info("Monitor {} -> {}", before, now);
+          if (now == KafkaStreams.State.RUNNING) {
+            running.countDown();
+          } else if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+            monitor.stopped.countDown();
+            running.countDown();
+          }
+        });
+    // A thread that dies of an unexpected error is replaced: the monitor keeps watching every other
+    // run.
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          LOG.error("Stream thread failed; replacing it", e);
+          return StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
     streams.start();
     try {
       boolean started = running.await(options.startupTimeout().toMillis(), TimeUnit.MILLISECONDS);
       if (!started || streams.state() != KafkaStreams.State.RUNNING) {
         KafkaStreams.State state = streams.state();
         closeStreams(streams);
-        throw new IllegalStateException("monitor did not start within " + options.startupTimeout().toSeconds()
-            + " s (state " + state + "); is Kafka reachable at " + options.bootstrapServers() + "?");
+        throw new IllegalStateException(
+            "monitor did not start within "
+                + options.startupTimeout().toSeconds()
+                + " s (state "
+                + state
+                + "); is Kafka reachable at "
+                + options.bootstrapServers()
+                + "?");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       closeStreams(streams);
       throw new IllegalStateException("interrupted while starting the monitor", e);
     }
-    LOG.info("Monitor running: application id {}, reading {}, alerts to {}", options.applicationId(),
-        MonitorTopology.EVENTS_TOPIC, MonitorTopology.ALERTS_TOPIC);
+    LOG.info(
+        "Monitor running: application id {}, reading {}, alerts to {}",
+        options.applicationId(),
+        MonitorTopology.EVENTS_TOPIC,
+        MonitorTopology.ALERTS_TOPIC);
     return monitor;
   }
 
@@ -114,13 +128,14 @@ public final class Monitor implements AutoCloseable {
   }
 
   /**
-   * Closes and leaves the consumer group at once, so that the partitions move to another instance (or to this one
-   * restarted) now rather than after the session timeout: without a static group.instance.id a restarted instance
-   * is a new member anyway.
+   * Closes and leaves the consumer group at once, so that the partitions move to another instance
+   * (or to this one restarted) now rather than after the session timeout: without a static
+   * group.instance.id a restarted instance is a new member anyway.
    */
   private static void closeStreams(KafkaStreams streams) {
-    streams.close(CloseOptions.timeout(CLOSE_TIMEOUT)
-        .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+    streams.close(
+        CloseOptions.timeout(CLOSE_TIMEOUT)
+            .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
   }
 
   /** The Kafka Streams configuration a monitor runs with (also used by topology tests). */
@@ -135,16 +150,20 @@ public final class Monitor implements AutoCloseable {
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, c.processingGuarantee().wire());
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, c.streamThreads());
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) c.replicationFactor());
-    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+    p.put(
+        StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
         DeadLetterProcessingExceptionHandler.class.getName());
-    // Keys and values are read as bytes and decoded by the topology, so this cannot trigger; it is a safety net.
-    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+    // Keys and values are read as bytes and decoded by the topology, so this cannot trigger; it is
+    // a safety net.
+    p.put(
+        StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
         LogAndContinueExceptionHandler.class.getName());
     return p;
   }
 
   private static Path stateDir(MonitorOptions o) {
-    return o.stateDir() != null ? o.stateDir()
+    return o.stateDir() != null
+        ? o.stateDir()
         : Path.of(System.getProperty("java.io.tmpdir"), "trainwatch-monitor");
   }
 
@@ -154,10 +173,11 @@ public final class Monitor implements AutoCloseable {
     p.putAll(o.clientProperties());
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, o.bootstrapServers());
     p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis());
-    List<NewTopic> topics = List.of(
-        new NewTopic(MonitorTopology.EVENTS_TOPIC, c.eventsPartitions(), c.replicationFactor()),
-        new NewTopic(MonitorTopology.ALERTS_TOPIC, c.alertsPartitions(), c.replicationFactor()),
-        new NewTopic(MonitorTopology.DLQ_TOPIC, c.dlqPartitions(), c.replicationFactor()));
+    List<NewTopic> topics =
+        List.of(
+            new NewTopic(MonitorTopology.EVENTS_TOPIC, c.eventsPartitions(), c.replicationFactor()),
+            new NewTopic(MonitorTopology.ALERTS_TOPIC, c.alertsPartitions(), c.replicationFactor()),
+            new NewTopic(MonitorTopology.DLQ_TOPIC, c.dlqPartitions(), c.replicationFactor()));
     List<String> created = new ArrayList<>();
     try (Admin admin = Admin.create(p)) {
       var result = admin.createTopics(topics);
@@ -168,17 +188,29 @@ public final class Monitor implements AutoCloseable {
         } catch (ExecutionException e) {
           if (e.getCause() instanceof TopicAuthorizationException
               || e.getCause() instanceof ClusterAuthorizationException) {
-            // Least privilege: an operator may create the topics and not grant the monitor CREATE on them.
+            // Least privilege: an operator may create the topics and not grant the monitor CREATE
+            // on them.
             requireExisting(admin, t.name(), o);
           } else if (!(e.getCause() instanceof TopicExistsException)) {
-            throw new IllegalStateException("cannot create topic " + t.name() + " on " + o.bootstrapServers()
-                + ": " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException(
+                "cannot create topic "
+                    + t.name()
+                    + " on "
+                    + o.bootstrapServers()
+                    + ": "
+                    + e.getCause().getMessage(),
+                e.getCause());
           }
         }
       }
     } catch (TimeoutException e) {
-      throw new IllegalStateException("cannot create topics on " + o.bootstrapServers() + ": no answer within "
-          + ADMIN_TIMEOUT.toSeconds() + " s", e);
+      throw new IllegalStateException(
+          "cannot create topics on "
+              + o.bootstrapServers()
+              + ": no answer within "
+              + ADMIN_TIMEOUT.toSeconds()
+              + " s",
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);
@@ -192,13 +224,17 @@ public final class Monitor implements AutoCloseable {
   private static void requireExisting(Admin admin, String topic, MonitorOptions o)
       throws InterruptedException, TimeoutException {
     try {
-      admin.describeTopics(List.of(topic)).allTopicNames().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      admin
+          .describeTopics(List.of(topic))
+          .allTopicNames()
+          .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
-      String why = e.getCause() instanceof UnknownTopicOrPartitionException
-          ? "it does not exist and this principal may not create it (create it, or grant CREATE)"
-          : e.getCause().getMessage();
-      throw new IllegalStateException("cannot use topic " + topic + " on " + o.bootstrapServers() + ": " + why,
-          e.getCause());
+      String why =
+          e.getCause() instanceof UnknownTopicOrPartitionException
+              ? "it does not exist and this principal may not create it (create it, or grant CREATE)"
+              : e.getCause().getMessage();
+      throw new IllegalStateException(
+          "cannot use topic " + topic + " on " + o.bootstrapServers() + ": " + why, e.getCause());
     }
   }
 }

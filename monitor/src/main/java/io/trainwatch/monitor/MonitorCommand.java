@@ -21,29 +21,43 @@ import picocli.CommandLine.Option;
     })
 public final class MonitorCommand implements Callable<Integer> {
 
-  @Option(names = "--bootstrap-server", required = true, paramLabel = "HOST:PORT",
+  @Option(
+      names = "--bootstrap-server",
+      required = true,
+      paramLabel = "HOST:PORT",
       description = "Kafka bootstrap server(s), comma-separated.")
   String bootstrapServer;
 
-  @Option(names = "--state-dir", paramLabel = "DIR",
+  @Option(
+      names = "--state-dir",
+      paramLabel = "DIR",
       description = "Directory for local state (default: <tmp>/trainwatch-monitor).")
   Path stateDir;
 
-  @Option(names = "--config", paramLabel = "FILE",
-      description = "Monitor configuration (properties: monitor.*, rules.*, jobs.*); defaults built in.")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "Monitor configuration (properties: monitor.*, rules.*, jobs.*); defaults built in.")
   Path configFile;
 
-  @Option(names = "--client-config", paramLabel = "FILE",
-      description = "Kafka client settings for every client (security.protocol, sasl.*, ssl.*, ...).")
+  @Option(
+      names = "--client-config",
+      paramLabel = "FILE",
+      description =
+          "Kafka client settings for every client (security.protocol, sasl.*, ssl.*, ...).")
   Path clientConfigFile;
 
-  @Option(names = "--application-id", paramLabel = "ID", defaultValue = MonitorOptions.DEFAULT_APPLICATION_ID,
-      description = "Kafka Streams application id; instances with the same id share the work (default: "
-          + "${DEFAULT-VALUE}).")
+  @Option(
+      names = "--application-id",
+      paramLabel = "ID",
+      defaultValue = MonitorOptions.DEFAULT_APPLICATION_ID,
+      description =
+          "Kafka Streams application id; instances with the same id share the work (default: "
+              + "${DEFAULT-VALUE}).")
   String applicationId;
 
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -51,12 +65,14 @@ public final class MonitorCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     MonitorOptions options;
     try {
-      MonitorConfig config = configFile == null ? MonitorConfig.defaults() : MonitorConfig.load(configFile);
-      options = MonitorOptions.of(bootstrapServer)
-          .withApplicationId(applicationId)
-          .withStateDir(stateDir)
-          .withConfig(config)
-          .withClientProperties(ClientConfigFile.map(clientConfigFile));
+      MonitorConfig config =
+          configFile == null ? MonitorConfig.defaults() : MonitorConfig.load(configFile);
+      options =
+          MonitorOptions.of(bootstrapServer)
+              .withApplicationId(applicationId)
+              .withStateDir(stateDir)
+              .withConfig(config)
+              .withClientProperties(ClientConfigFile.map(clientConfigFile));
     } catch (IllegalArgumentException e) {
       err.println("monitor: " + e.getMessage());
       err.println("Try '" + spec.qualifiedName() + " --help' for more information.");
@@ -71,11 +87,16 @@ public final class MonitorCommand implements Callable<Integer> {
     }
     Thread hook = new Thread(monitor::close, "trainwatch-monitor-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    out.println("monitor running (application id " + applicationId + ", Kafka " + bootstrapServer
-        + "); Ctrl-C to stop");
+    out.println(
+        "monitor running (application id "
+            + applicationId
+            + ", Kafka "
+            + bootstrapServer
+            + "); Ctrl-C to stop");
     out.flush();
     while (!monitor.awaitStop(Duration.ofSeconds(1))) {
-      // Wait for SIGTERM/Ctrl-C (the hook closes the monitor) or for the application to fail by itself.
+      // Wait for SIGTERM/Ctrl-C (the hook closes the monitor) or for the application to fail by
+      // itself.
     }
     if (monitor.state() == org.apache.kafka.streams.KafkaStreams.State.ERROR) {
       err.println("monitor: stopped after an unrecoverable error (see the log)");

@@ -12,7 +12,8 @@ import java.util.Map;
  * @param applicationId the Kafka Streams application id: instances with the same id share the work
  * @param stateDir where local state lives; {@code null} for {@code <tmp>/trainwatch-monitor}
  * @param config topics, processing and rule settings
- * @param clientProperties Kafka client settings applied to every client (security.protocol, sasl.*, ssl.*, ...)
+ * @param clientProperties Kafka client settings applied to every client (security.protocol, sasl.*,
+ *     ssl.*, ...)
  * @param startupTimeout how long {@link Monitor#start} waits for the application to be running
  */
 public record MonitorOptions(
@@ -31,11 +32,12 @@ public record MonitorOptions(
       throw new IllegalArgumentException("bootstrap servers: must not be empty");
     }
     if (applicationId == null || !applicationId.matches("[a-zA-Z0-9._-]+")) {
-      throw new IllegalArgumentException("application id " + applicationId
-          + ": must be letters, digits, '.', '_' or '-'");
+      throw new IllegalArgumentException(
+          "application id " + applicationId + ": must be letters, digits, '.', '_' or '-'");
     }
     if (startupTimeout == null || startupTimeout.isNegative() || startupTimeout.isZero()) {
-      throw new IllegalArgumentException("startup timeout " + startupTimeout + ": must be positive");
+      throw new IllegalArgumentException(
+          "startup timeout " + startupTimeout + ": must be positive");
     }
     config = config == null ? MonitorConfig.defaults() : config;
     clientProperties = clientProperties == null ? Map.of() : Map.copyOf(clientProperties);
@@ -43,28 +45,37 @@ public record MonitorOptions(
 
   /** Defaults for everything but the bootstrap servers. */
   public static MonitorOptions of(String bootstrapServers) {
-    return new MonitorOptions(bootstrapServers, DEFAULT_APPLICATION_ID, null, MonitorConfig.defaults(), Map.of(),
+    return new MonitorOptions(
+        bootstrapServers,
+        DEFAULT_APPLICATION_ID,
+        null,
+        MonitorConfig.defaults(),
+        Map.of(),
         Duration.ofSeconds(60));
   }
 
   public MonitorOptions withApplicationId(String id) {
-    return new MonitorOptions(bootstrapServers, id, stateDir, config, clientProperties, startupTimeout);
+    return new MonitorOptions(
+        bootstrapServers, id, stateDir, config, clientProperties, startupTimeout);
   }
 
   public MonitorOptions withStateDir(Path dir) {
-    return new MonitorOptions(bootstrapServers, applicationId, dir, config, clientProperties, startupTimeout);
+    return new MonitorOptions(
+        bootstrapServers, applicationId, dir, config, clientProperties, startupTimeout);
   }
 
   public MonitorOptions withConfig(MonitorConfig newConfig) {
-    return new MonitorOptions(bootstrapServers, applicationId, stateDir, newConfig, clientProperties,
-        startupTimeout);
+    return new MonitorOptions(
+        bootstrapServers, applicationId, stateDir, newConfig, clientProperties, startupTimeout);
   }
 
   public MonitorOptions withClientProperties(Map<String, String> props) {
-    return new MonitorOptions(bootstrapServers, applicationId, stateDir, config, props, startupTimeout);
+    return new MonitorOptions(
+        bootstrapServers, applicationId, stateDir, config, props, startupTimeout);
   }
 
   public MonitorOptions withStartupTimeout(Duration timeout) {
-    return new MonitorOptions(bootstrapServers, applicationId, stateDir, config, clientProperties, timeout);
+    return new MonitorOptions(
+        bootstrapServers, applicationId, stateDir, config, clientProperties, timeout);
   }
 }

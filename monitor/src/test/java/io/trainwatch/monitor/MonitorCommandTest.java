@@ -21,8 +21,10 @@ class MonitorCommandTest {
     int code = run();
 
     assertThat(code).isEqualTo(2);
-    assertThat(err.toString()).startsWith("Missing required option: '--bootstrap-server=HOST:PORT'")
-        .contains("Usage: monitor").doesNotContain("Exception");
+    assertThat(err.toString())
+        .startsWith("Missing required option: '--bootstrap-server=HOST:PORT'")
+        .contains("Usage: monitor")
+        .doesNotContain("Exception");
   }
 
   @Test
@@ -30,7 +32,9 @@ class MonitorCommandTest {
     int code = run("--bootstrap-server", "localhost:9092", "--partitions", "3");
 
     assertThat(code).isEqualTo(2);
-    assertThat(err.toString()).contains("Unknown options: '--partitions', '3'").contains("Usage: monitor");
+    assertThat(err.toString())
+        .contains("Unknown options: '--partitions', '3'")
+        .contains("Usage: monitor");
   }
 
   @Test
@@ -38,12 +42,17 @@ class MonitorCommandTest {
     Path config = dir.resolve("monitor.properties");
     Files.writeString(config, "rules.negative_loss.for_batches=0\n");
 
-    // Port 9 (discard) is never a broker: the command must fail on the file before trying to connect.
+    // Port 9 (discard) is never a broker: the command must fail on the file before trying to
+    // connect.
     int code = run("--bootstrap-server", "localhost:9", "--config", config.toString());
 
     assertThat(code).isEqualTo(2);
-    assertThat(err.toString()).isEqualTo("monitor: rules.negative_loss.for_batches=0: must be >= 1"
-        + System.lineSeparator() + "Try 'monitor --help' for more information." + System.lineSeparator());
+    assertThat(err.toString())
+        .isEqualTo(
+            "monitor: rules.negative_loss.for_batches=0: must be >= 1"
+                + System.lineSeparator()
+                + "Try 'monitor --help' for more information."
+                + System.lineSeparator());
   }
 
   @Test
@@ -61,8 +70,15 @@ class MonitorCommandTest {
     int code = run("--help");
 
     assertThat(code).isZero();
-    assertThat(out.toString()).contains("--bootstrap-server=HOST:PORT", "--state-dir=DIR", "--config=FILE",
-        "--client-config=FILE", "--application-id=ID", "trainwatch-monitor).", "--help");
+    assertThat(out.toString())
+        .contains(
+            "--bootstrap-server=HOST:PORT",
+            "--state-dir=DIR",
+            "--config=FILE",
+            "--client-config=FILE",
+            "--application-id=ID",
+            "trainwatch-monitor).",
+            "--help");
   }
 
   private int run(String... args) {

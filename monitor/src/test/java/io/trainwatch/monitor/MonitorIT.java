@@ -35,15 +35,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The monitor against the real (embedded, KRaft) Kafka broker: exactly-once, restarts, dead letters. */
+/**
+ * The monitor against the real (embedded, KRaft) Kafka broker: exactly-once, restarts, dead
+ * letters.
+ */
 class MonitorIT {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
   private static EmbeddedKafkaBroker broker;
 
-  @TempDir
-  Path stateDir;
+  @TempDir Path stateDir;
 
   @BeforeAll
   static void startBroker() {
@@ -59,9 +61,10 @@ class MonitorIT {
 
   @Test
   void shouldAlertResolveSurviveARestartAndDeadLetterGarbageOnARealBroker() {
-    MonitorOptions options = MonitorOptions.of(broker.bootstrapServers())
-        .withApplicationId("monitor-it-" + UUID.randomUUID())
-        .withStateDir(stateDir);
+    MonitorOptions options =
+        MonitorOptions.of(broker.bootstrapServers())
+            .withApplicationId("monitor-it-" + UUID.randomUUID())
+            .withStateDir(stateDir);
     try (KafkaProducer<String, byte[]> producer = producer();
         KafkaConsumer<String, byte[]> alerts = consumer(Topics.ALERTS);
         KafkaConsumer<String, byte[]> deadLetters = consumer(Topics.EVENTS_DLQ)) {
@@ -69,7 +72,9 @@ class MonitorIT {
       try (Monitor monitor = Monitor.start(options)) {
         send(producer, Events.pytorchNll("nll-run"));
         send(producer, Events.dl4jMcxent("healthy-run"));
-        producer.send(new ProducerRecord<>(Topics.EVENTS, "nll-run", "{oops".getBytes(StandardCharsets.UTF_8)));
+        producer.send(
+            new ProducerRecord<>(
+                Topics.EVENTS, "nll-run", "{oops".getBytes(StandardCharsets.UTF_8)));
         for (int step = 0; step < 10; step++) {
           send(producer, batch("nll-run", step).loss(-0.1 - step / 100.0).build());
           send(producer, batch("healthy-run", step).loss(2.3 - step / 10.0).build());
@@ -77,16 +82,20 @@ class MonitorIT {
         producer.flush();
 
         seen.addAll(readAlerts(alerts, list -> !list.isEmpty()));
-        assertThat(seen).singleElement().satisfies(a -> {
-          assertThat(a.alertId()).isEqualTo("nll-run/negative_loss");
-          assertThat(a.status()).isEqualTo(AlertStatus.FIRING);
-          assertThat(a.diagnosis()).isEqualTo("softmax_into_nll");
-          assertThat(a.hint()).contains("use LogSoftmax, or CrossEntropyLoss on logits");
-          assertThat(a.revision()).isEqualTo(1);
-        });
+        assertThat(seen)
+            .singleElement()
+            .satisfies(
+                a -> {
+                  assertThat(a.alertId()).isEqualTo("nll-run/negative_loss");
+                  assertThat(a.status()).isEqualTo(AlertStatus.FIRING);
+                  assertThat(a.diagnosis()).isEqualTo("softmax_into_nll");
+                  assertThat(a.hint()).contains("use LogSoftmax, or CrossEntropyLoss on logits");
+                  assertThat(a.revision()).isEqualTo(1);
+                });
         ConsumerRecord<String, byte[]> dead = readOne(deadLetters);
         assertThat(dead.value()).isEqualTo("{oops".getBytes(StandardCharsets.UTF_8));
-        assertThat(DeadLetters.header(dead.headers(), DeadLetters.REASON)).startsWith("value: not valid JSON");
+        assertThat(DeadLetters.header(dead.headers(), DeadLetters.REASON))
+            .startsWith("value: not valid JSON");
       }
 
       // A new instance with the same application id and state picks up where the first left off.
@@ -99,27 +108,32 @@ class MonitorIT {
         producer.flush();
 
         List<Alert> more = readAlerts(alerts, list -> !list.isEmpty());
-        assertThat(more).singleElement().satisfies(a -> {
-          assertThat(a.alertId()).isEqualTo("nll-run/negative_loss");
-          assertThat(a.status()).isEqualTo(AlertStatus.RESOLVED);
-          assertThat(a.revision()).isEqualTo(2);
-          assertThat(a.eventId()).isEqualTo("nll-run/negative_loss#2");
-        });
+        assertThat(more)
+            .singleElement()
+            .satisfies(
+                a -> {
+                  assertThat(a.alertId()).isEqualTo("nll-run/negative_loss");
+                  assertThat(a.status()).isEqualTo(AlertStatus.RESOLVED);
+                  assertThat(a.revision()).isEqualTo(2);
+                  assertThat(a.eventId()).isEqualTo("nll-run/negative_loss#2");
+                });
       }
       assertThat(readAlerts(alerts, list -> false, Duration.ofSeconds(1))).isEmpty();
     }
   }
 
   private static void send(KafkaProducer<String, byte[]> producer, TrainingEvent e) {
-    producer.send(new ProducerRecord<>(Topics.EVENTS, null, e.tsMs(), e.runId(), EventCodec.encode(e)));
+    producer.send(
+        new ProducerRecord<>(Topics.EVENTS, null, e.tsMs(), e.runId(), EventCodec.encode(e)));
   }
 
-  private static List<Alert> readAlerts(KafkaConsumer<String, byte[]> consumer, Predicate<List<Alert>> done) {
+  private static List<Alert> readAlerts(
+      KafkaConsumer<String, byte[]> consumer, Predicate<List<Alert>> done) {
     return readAlerts(consumer, done, TIMEOUT);
   }
 
-  private static List<Alert> readAlerts(KafkaConsumer<String, byte[]> consumer, Predicate<List<Alert>> done,
-      Duration timeout) {
+  private static List<Alert> readAlerts(
+      KafkaConsumer<String, byte[]> consumer, Predicate<List<Alert>> done, Duration timeout) {
     List<Alert> out = new ArrayList<>();
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!done.test(out) && System.nanoTime() < deadline) {
@@ -143,18 +157,28 @@ class MonitorIT {
   }
 
   private static KafkaProducer<String, byte[]> producer() {
-    return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
-        new StringSerializer(), new ByteArraySerializer());
+    return new KafkaProducer<>(
+        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+        new StringSerializer(),
+        new ByteArraySerializer());
   }
 
   private static KafkaConsumer<String, byte[]> consumer(String topic) {
-    KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-        ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-        // Only what the monitor committed: an aborted transaction's alerts must never be seen.
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-        new StringDeserializer(), new ByteArrayDeserializer());
+    KafkaConsumer<String, byte[]> c =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "it-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest",
+                // Only what the monitor committed: an aborted transaction's alerts must never be
+                // seen.
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed"),
+            new StringDeserializer(),
+            new ByteArrayDeserializer());
     c.subscribe(List.of(topic));
     return c;
   }

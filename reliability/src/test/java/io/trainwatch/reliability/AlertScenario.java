@@ -23,20 +23,28 @@ import java.util.TreeMap;
  * A fleet of runs whose alerts are known in advance: the yardstick of the crash and failover tests.
  *
  * <p>Each run follows one pattern, chosen round-robin:
+ *
  * <ul>
- *   <li>{@link Pattern#NEGATIVE_LOSS}: healthy, then from {@link #badFromStep} a negative loss on every batch. The
- *       {@code negative_loss} alert fires on the {@code for_batches}-th such batch and resolves when the run ends:
- *       two emissions.
- *   <li>{@link Pattern#NON_FINITE}: one NaN loss at {@link #badFromStep}, healthy before and after. {@code
- *       nonfinite_loss} fires at once and resolves after {@link #RESOLVE_AFTER} clear batches: two emissions.
+ *   <li>{@link Pattern#NEGATIVE_LOSS}: healthy, then from {@link #badFromStep} a negative loss on
+ *       every batch. The {@code negative_loss} alert fires on the {@code for_batches}-th such batch
+ *       and resolves when the run ends: two emissions.
+ *   <li>{@link Pattern#NON_FINITE}: one NaN loss at {@link #badFromStep}, healthy before and after.
+ *       {@code nonfinite_loss} fires at once and resolves after {@link #RESOLVE_AFTER} clear
+ *       batches: two emissions.
  *   <li>{@link Pattern#HEALTHY}: nothing to say: no emission.
  * </ul>
- * Every other rule is switched off per run (run_started {@code rules}), so rules added later cannot change the
- * expected alerts. Event times are fixed when the scenario is made, so a replay produces identical alerts.
+ *
+ * Every other rule is switched off per run (run_started {@code rules}), so rules added later cannot
+ * change the expected alerts. Event times are fixed when the scenario is made, so a replay produces
+ * identical alerts.
  */
 final class AlertScenario {
 
-  enum Pattern { NEGATIVE_LOSS, NON_FINITE, HEALTHY }
+  enum Pattern {
+    NEGATIVE_LOSS,
+    NON_FINITE,
+    HEALTHY
+  }
 
   /** Clear batches after which a firing {@code nonfinite_loss} resolves (set per run). */
   static final int RESOLVE_AFTER = 5;
@@ -46,9 +54,11 @@ final class AlertScenario {
   private final int steps;
   private final int badFromStep;
   private final int forBatches;
+
   /**
-   * Event time of the stream's start: now, not a fixed date. Alerts carry the event time, and the broker deletes
-   * records older than the topic's retention (7 days) and refuses records more than an hour in the future.
+   * Event time of the stream's start: now, not a fixed date. Alerts carry the event time, and the
+   * broker deletes records older than the topic's retention (7 days) and refuses records more than
+   * an hour in the future.
    */
   private final long t0 = System.currentTimeMillis() - 60_000;
 
@@ -60,7 +70,8 @@ final class AlertScenario {
    */
   AlertScenario(String prefix, int runs, int steps, int badFromStep, int forBatches) {
     if (badFromStep + Math.max(forBatches, RESOLVE_AFTER + 1) > steps) {
-      throw new IllegalArgumentException("steps=" + steps + ": too few for the anomaly to fire and resolve");
+      throw new IllegalArgumentException(
+          "steps=" + steps + ": too few for the anomaly to fire and resolve");
     }
     Pattern[] all = Pattern.values();
     for (int i = 0; i < runs; i++) {
@@ -111,7 +122,10 @@ final class AlertScenario {
     return out;
   }
 
-  /** The batches of steps {@code from} (inclusive) to {@code to} (exclusive), step by step across runs. */
+  /**
+   * The batches of steps {@code from} (inclusive) to {@code to} (exclusive), step by step across
+   * runs.
+   */
   List<TrainingEvent> batches(int from, int to) {
     List<TrainingEvent> out = new ArrayList<>();
     for (int s = from; s < to; s++) {
@@ -136,15 +150,18 @@ final class AlertScenario {
     return out;
   }
 
-  /** The emissions the monitor must publish for the whole stream, by event id (alert id + revision). */
+  /**
+   * The emissions the monitor must publish for the whole stream, by event id (alert id + revision).
+   */
   Map<String, AlertStatus> expectedEmissions() {
     Map<String, AlertStatus> out = new TreeMap<>();
     for (String id : runIds) {
-      String rule = switch (patterns.get(id)) {
-        case NEGATIVE_LOSS -> RuleId.NEGATIVE_LOSS.id();
-        case NON_FINITE -> RuleId.NONFINITE_LOSS.id();
-        case HEALTHY -> null;
-      };
+      String rule =
+          switch (patterns.get(id)) {
+            case NEGATIVE_LOSS -> RuleId.NEGATIVE_LOSS.id();
+            case NON_FINITE -> RuleId.NONFINITE_LOSS.id();
+            case HEALTHY -> null;
+          };
       if (rule != null) {
         out.put(id + "/" + rule + "#1", AlertStatus.FIRING);
         out.put(id + "/" + rule + "#2", AlertStatus.RESOLVED);
@@ -167,8 +184,19 @@ final class AlertScenario {
     }
     rules.put(RuleId.NEGATIVE_LOSS.id(), Map.of("for_batches", (long) forBatches));
     rules.put(RuleId.NONFINITE_LOSS.id(), Map.of("resolve_after_batches", (long) RESOLVE_AFTER));
-    return new RunStarted(id, ts(-1), "dl4j", "reliability", "test-host", 0, "mlp 64-32-4", Map.of("suite", "rel"),
-        4, new InputRange(0, 1), new LossDescriptor("LossMCXENT", InputKind.PROBABILITIES, "softmax", 0.0), rules);
+    return new RunStarted(
+        id,
+        ts(-1),
+        "dl4j",
+        "reliability",
+        "test-host",
+        0,
+        "mlp 64-32-4",
+        Map.of("suite", "rel"),
+        4,
+        new InputRange(0, 1),
+        new LossDescriptor("LossMCXENT", InputKind.PROBABILITIES, "softmax", 0.0),
+        rules);
   }
 
   BatchEvent batch(String id, int step) {
@@ -179,9 +207,19 @@ final class AlertScenario {
     } else if (p == Pattern.NON_FINITE && step == badFromStep) {
       loss = Double.NaN;
     }
-    return new BatchEvent(id, ts(step), step, 0, 32, loss,
+    return new BatchEvent(
+        id,
+        ts(step),
+        step,
+        0,
+        32,
+        loss,
         new Stats(0.0, 1.0, 0.47, 0.28, 0, 2048, null, null),
-        new Stats(0.05, 0.8, 0.25, 0.15, 0, 128, 1.0, 1e-7), new Predictions(0.4, 0.9), 0.7, 0.01, 10.0);
+        new Stats(0.05, 0.8, 0.25, 0.15, 0, 128, 1.0, 1e-7),
+        new Predictions(0.4, 0.9),
+        0.7,
+        0.01,
+        10.0);
   }
 
   private long ts(int step) {

@@ -44,11 +44,12 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
  * Guarantee 3: the broker goes away in the middle of a real DL4J training run.
  *
  * <ol>
- *   <li>Outage shorter than the delivery timeout: training never waits (step times are printed, not asserted: the
- *       machine is shared), and once the broker is back every event is delivered, in order, exactly once.
- *   <li>Outage longer than the delivery timeout: the events that could not be delivered are counted as failed, said
- *       in the log and in the producer's metrics, never silently lost; closing the publisher with the broker still
- *       down returns within its close timeout.
+ *   <li>Outage shorter than the delivery timeout: training never waits (step times are printed, not
+ *       asserted: the machine is shared), and once the broker is back every event is delivered, in
+ *       order, exactly once.
+ *   <li>Outage longer than the delivery timeout: the events that could not be delivered are counted
+ *       as failed, said in the log and in the producer's metrics, never silently lost; closing the
+ *       publisher with the broker still down returns within its close timeout.
  * </ol>
  */
 class BrokerOutageIT {
@@ -57,17 +58,20 @@ class BrokerOutageIT {
   private static final int BATCH = 32;
 
   @Test
-  void shouldKeepTrainingThroughAnOutageAndDeliverOrCountEveryEvent(@TempDir Path tmp) throws Exception {
+  void shouldKeepTrainingThroughAnOutageAndDeliverOrCountEveryEvent(@TempDir Path tmp)
+      throws Exception {
     int port = EmbeddedKafkaBroker.freePort();
-    EmbeddedKafkaBroker.Options options = EmbeddedKafkaBroker.Options.defaults().withPort(port)
-        .withDataDir(tmp.resolve("kafka"));
-    AtomicReference<EmbeddedKafkaBroker> broker = new AtomicReference<>(EmbeddedKafkaBroker.start(options));
+    EmbeddedKafkaBroker.Options options =
+        EmbeddedKafkaBroker.Options.defaults().withPort(port).withDataDir(tmp.resolve("kafka"));
+    AtomicReference<EmbeddedKafkaBroker> broker =
+        new AtomicReference<>(EmbeddedKafkaBroker.start(options));
     try {
       broker.get().createTopic(Topics.EVENTS, 1);
       Trainer trainer = new Trainer();
 
       // Part 1: an outage well within the delivery timeout (the default, 30 s).
-      KafkaPublisherSettings settings = KafkaPublisherSettings.defaults(broker.get().bootstrapServers());
+      KafkaPublisherSettings settings =
+          KafkaPublisherSettings.defaults(broker.get().bootstrapServers());
       PublisherStats recovered;
       double[] warmup;
       double[] before;
@@ -76,14 +80,18 @@ class BrokerOutageIT {
       long outageMs;
       TimedPublisher timed;
       try (KafkaEventPublisher publisher = new KafkaEventPublisher(settings);
-          TrainwatchListener listener = trainer.listen(timed = new TimedPublisher(publisher), "outage-recovered")) {
-        assertThat(publisher.awaitReady(Duration.ofSeconds(20))).as("publisher reached the broker").isTrue();
+          TrainwatchListener listener =
+              trainer.listen(timed = new TimedPublisher(publisher), "outage-recovered")) {
+        assertThat(publisher.awaitReady(Duration.ofSeconds(20)))
+            .as("publisher reached the broker")
+            .isTrue();
         warmup = trainer.steps(300); // JIT and native warm-up, not compared
         timed.phase(1);
         before = trainer.steps(150);
         timed.phase(2);
         long down = System.nanoTime();
-        // The broker stops and later restarts on other threads while the training thread keeps going.
+        // The broker stops and later restarts on other threads while the training thread keeps
+        // going.
         CompletableFuture<Void> stop = CompletableFuture.runAsync(() -> broker.get().close());
         during = trainer.stepsFor(Duration.ofSeconds(4));
         stop.join();
@@ -95,33 +103,63 @@ class BrokerOutageIT {
         timed.phase(3);
         after = trainer.steps(150);
         listener.end(RunStatus.COMPLETED, null);
-        assertThat(publisher.flush(Duration.ofSeconds(30))).as("everything delivered or failed").isTrue();
+        assertThat(publisher.flush(Duration.ofSeconds(30)))
+            .as("everything delivered or failed")
+            .isTrue();
         recovered = publisher.stats();
       }
-      List<ConsumerRecord<byte[], byte[]>> records = KafkaFixtures.readAll(broker.get().adminClientConfig(),
-          Topics.EVENTS, r -> r.size() >= recovered.delivered(), Duration.ofSeconds(1), Duration.ofSeconds(30));
-      List<Long> steps = records.stream().map(r -> EventCodec.decode(r.value()))
-          .filter(e -> e instanceof BatchEvent).map(e -> ((BatchEvent) e).step()).toList();
+      List<ConsumerRecord<byte[], byte[]>> records =
+          KafkaFixtures.readAll(
+              broker.get().adminClientConfig(),
+              Topics.EVENTS,
+              r -> r.size() >= recovered.delivered(),
+              Duration.ofSeconds(1),
+              Duration.ofSeconds(30));
+      List<Long> steps =
+          records.stream()
+              .map(r -> EventCodec.decode(r.value()))
+              .filter(e -> e instanceof BatchEvent)
+              .map(e -> ((BatchEvent) e).step())
+              .toList();
       int trained = warmup.length + before.length + during.length + after.length;
-      System.out.printf("broker outage of %d ms during training: %d steps trained (%d while the broker was "
+      System.out.printf(
+          "broker outage of %d ms during training: %d steps trained (%d while the broker was "
               + "away); median step %.2f ms before, %.2f ms during, %.2f ms after; max %.2f / %.2f / %.2f ms; "
               + "longest publish() call %d / %d / %d us; events %d published, %d delivered, %d dropped, %d failed; "
               + "%d read back%n",
-          outageMs, trained, during.length, median(before), median(during), median(after), max(before), max(during),
-          max(after), timed.maxMicros(1), timed.maxMicros(2), timed.maxMicros(3), recovered.published(),
-          recovered.delivered(), recovered.dropped(), recovered.failed(), records.size());
+          outageMs,
+          trained,
+          during.length,
+          median(before),
+          median(during),
+          median(after),
+          max(before),
+          max(during),
+          max(after),
+          timed.maxMicros(1),
+          timed.maxMicros(2),
+          timed.maxMicros(3),
+          recovered.published(),
+          recovered.delivered(),
+          recovered.dropped(),
+          recovered.failed(),
+          records.size());
 
       assertThat(during.length).as("steps trained while the broker was away").isGreaterThan(10);
-      assertThat(recovered.lost()).as("events lost in an outage shorter than the delivery timeout").isZero();
+      assertThat(recovered.lost())
+          .as("events lost in an outage shorter than the delivery timeout")
+          .isZero();
       assertThat(recovered.delivered()).isEqualTo(recovered.published()).isEqualTo(trained + 2L);
       assertThat(records).hasSize((int) recovered.delivered());
-      assertThat(steps).as("every step once, in order").isEqualTo(
-          LongStream.range(0, trained).boxed().toList());
+      assertThat(steps)
+          .as("every step once, in order")
+          .isEqualTo(LongStream.range(0, trained).boxed().toList());
 
       // Part 2: an outage longer than the delivery timeout (1 s).
       broker.get().close();
-      KafkaPublisherSettings impatient = settings.withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(10),
-          Duration.ofSeconds(2));
+      KafkaPublisherSettings impatient =
+          settings.withTimeouts(
+              Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(2));
       PublisherStats lost;
       long closeMs;
       double errorTotal;
@@ -135,7 +173,8 @@ class BrokerOutageIT {
         assertThat(publisher.flush(Duration.ofSeconds(10))).isTrue();
         broker.get().close();
         trainer.steps(100);
-        ChildJvm.sleep(2_500); // past the delivery timeout: the first events fail while training goes on
+        ChildJvm.sleep(
+            2_500); // past the delivery timeout: the first events fail while training goes on
         trainer.steps(50);
         listener.end(RunStatus.COMPLETED, null);
         errorTotal = producerMetric("record-error-total");
@@ -146,9 +185,16 @@ class BrokerOutageIT {
         lost = publisher.stats();
         log = captured.text();
       }
-      System.out.printf("broker gone for good (delivery timeout 1 s, close timeout 2 s): events %d published, "
+      System.out.printf(
+          "broker gone for good (delivery timeout 1 s, close timeout 2 s): events %d published, "
               + "%d delivered, %d dropped, %d failed, %d pending; producer record-error-total %.0f; close took %d ms%n",
-          lost.published(), lost.delivered(), lost.dropped(), lost.failed(), lost.pending(), errorTotal, closeMs);
+          lost.published(),
+          lost.delivered(),
+          lost.dropped(),
+          lost.failed(),
+          lost.pending(),
+          errorTotal,
+          closeMs);
 
       assertThat(lost.pending()).as("events unaccounted for").isZero();
       assertThat(lost.delivered()).isEqualTo(21); // run_started and the 20 steps before the outage
@@ -156,7 +202,9 @@ class BrokerOutageIT {
       assertThat(lost.delivered() + lost.dropped() + lost.failed()).isEqualTo(lost.published());
       assertThat(errorTotal).as("producer metric record-error-total").isPositive();
       assertThat(log).contains("could not be delivered");
-      assertThat(closeMs).as("close with the broker down (close timeout 2 s, generous bound)").isLessThan(15_000);
+      assertThat(closeMs)
+          .as("close with the broker down (close timeout 2 s, generous bound)")
+          .isLessThan(15_000);
     } finally {
       EmbeddedKafkaBroker b = broker.get();
       if (b != null) {
@@ -174,8 +222,12 @@ class BrokerOutageIT {
     private int position;
 
     TrainwatchListener listen(EventPublisher publisher, String runId) {
-      TrainwatchListener listener = TrainwatchListener.builder().publisher(publisher).runId(runId)
-          .job("reliability-outage").build();
+      TrainwatchListener listener =
+          TrainwatchListener.builder()
+              .publisher(publisher)
+              .runId(runId)
+              .job("reliability-outage")
+              .build();
       net.setListeners(listener);
       listener.start(net);
       return listener;
@@ -220,19 +272,35 @@ class BrokerOutageIT {
     }
 
     private static MultiLayerNetwork network() {
-      MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(7).updater(new Nesterovs(0.02, 0.9))
-          .weightInit(WeightInit.XAVIER).list()
-          .layer(new DenseLayer.Builder().nIn(SyntheticPixels.FEATURES).nOut(32).activation(Activation.RELU).build())
-          .layer(new OutputLayer.Builder(new LossMCXENT()).nIn(32).nOut(CLASSES).activation(Activation.SOFTMAX)
-              .build())
-          .build();
+      MultiLayerConfiguration conf =
+          new NeuralNetConfiguration.Builder()
+              .seed(7)
+              .updater(new Nesterovs(0.02, 0.9))
+              .weightInit(WeightInit.XAVIER)
+              .list()
+              .layer(
+                  new DenseLayer.Builder()
+                      .nIn(SyntheticPixels.FEATURES)
+                      .nOut(32)
+                      .activation(Activation.RELU)
+                      .build())
+              .layer(
+                  new OutputLayer.Builder(new LossMCXENT())
+                      .nIn(32)
+                      .nOut(CLASSES)
+                      .activation(Activation.SOFTMAX)
+                      .build())
+              .build();
       MultiLayerNetwork net = new MultiLayerNetwork(conf);
       net.init();
       return net;
     }
   }
 
-  /** Times each {@code publish} call, the only thing the training thread ever waits for, per test phase. */
+  /**
+   * Times each {@code publish} call, the only thing the training thread ever waits for, per test
+   * phase.
+   */
   private static final class TimedPublisher implements EventPublisher {
     private final EventPublisher delegate;
     private final long[] maxNanos = new long[4];
@@ -279,7 +347,9 @@ class BrokerOutageIT {
   private static double producerMetric(String name) throws Exception {
     MBeanServer server = ManagementFactory.getPlatformMBeanServer();
     double total = 0;
-    for (ObjectName n : server.queryNames(new ObjectName("kafka.producer:type=producer-metrics,client-id=*"), null)) {
+    for (ObjectName n :
+        server.queryNames(
+            new ObjectName("kafka.producer:type=producer-metrics,client-id=*"), null)) {
       if (n.getKeyProperty("client-id").startsWith("trainwatch-trainer")) {
         total += ((Number) server.getAttribute(n, name)).doubleValue();
       }

@@ -16,8 +16,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * A main class run in a separate JVM on the test's own classpath, its output captured in a file: how the tests run
- * a monitor that they can kill with SIGKILL, as an operator's {@code kill -9} or the OOM killer would.
+ * A main class run in a separate JVM on the test's own classpath, its output captured in a file:
+ * how the tests run a monitor that they can kill with SIGKILL, as an operator's {@code kill -9} or
+ * the OOM killer would.
  */
 final class ChildJvm implements AutoCloseable {
 
@@ -36,16 +37,23 @@ final class ChildJvm implements AutoCloseable {
    *
    * @param output file that receives stdout and stderr (appended: a restarted child keeps one log)
    */
-  static ChildJvm start(String name, String mainClass, List<String> args, Path output, String... jvmOptions) {
+  static ChildJvm start(
+      String name, String mainClass, List<String> args, Path output, String... jvmOptions) {
     return start(name, mainClass, args, output, false, jvmOptions);
   }
 
   /**
-   * Starts {@code mainClass} with {@code args}, with DL4J on the classpath if {@code withDl4j} (a trainer).
+   * Starts {@code mainClass} with {@code args}, with DL4J on the classpath if {@code withDl4j} (a
+   * trainer).
    *
    * @param output file that receives stdout and stderr (appended: a restarted child keeps one log)
    */
-  static ChildJvm start(String name, String mainClass, List<String> args, Path output, boolean withDl4j,
+  static ChildJvm start(
+      String name,
+      String mainClass,
+      List<String> args,
+      Path output,
+      boolean withDl4j,
       String... jvmOptions) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -63,10 +71,17 @@ final class ChildJvm implements AutoCloseable {
     command.addAll(args);
     try {
       Files.createDirectories(output.toAbsolutePath().getParent());
-      Files.writeString(output, "=== " + name + " starting: " + mainClass + " " + String.join(" ", args) + "\n",
-          StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-      Process p = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile())).start();
+      Files.writeString(
+          output,
+          "=== " + name + " starting: " + mainClass + " " + String.join(" ", args) + "\n",
+          StandardCharsets.UTF_8,
+          java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND);
+      Process p =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()))
+              .start();
       return new ChildJvm(name, p, output);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + name, e);
@@ -74,8 +89,8 @@ final class ChildJvm implements AutoCloseable {
   }
 
   /**
-   * The classpath of the running tests, which holds every module the children need, minus DL4J and its native
-   * libraries: a monitor never has them (and starts faster without them).
+   * The classpath of the running tests, which holds every module the children need, minus DL4J and
+   * its native libraries: a monitor never has them (and starts faster without them).
    */
   static String testClasspath() {
     return Arrays.stream(rawTestClasspath().split(File.pathSeparator))
@@ -84,14 +99,18 @@ final class ChildJvm implements AutoCloseable {
   }
 
   private static String rawTestClasspath() {
-    // Surefire and failsafe pass the real classpath here; java.class.path may be a manifest-only jar.
+    // Surefire and failsafe pass the real classpath here; java.class.path may be a manifest-only
+    // jar.
     String cp = System.getProperty("surefire.test.class.path");
     return cp == null || cp.isBlank() ? System.getProperty("java.class.path") : cp;
   }
 
   private static final Pattern DL4J_JARS = Pattern.compile("/org/(deeplearning4j|nd4j|bytedeco)/");
 
-  /** A directory for the logs of one test's children, kept after the run: {@code target/it-logs/<name>}. */
+  /**
+   * A directory for the logs of one test's children, kept after the run: {@code
+   * target/it-logs/<name>}.
+   */
   static Path logDir(String name) {
     Path dir = Path.of("target", "it-logs", name);
     try {
@@ -121,7 +140,10 @@ final class ChildJvm implements AutoCloseable {
     waitFor(Duration.ofSeconds(10));
   }
 
-  /** SIGTERM, as {@code kill} or Ctrl-C: shutdown hooks run. Returns the exit code, or -1 if it had to be killed. */
+  /**
+   * SIGTERM, as {@code kill} or Ctrl-C: shutdown hooks run. Returns the exit code, or -1 if it had
+   * to be killed.
+   */
   int stop(Duration grace) {
     process.destroy();
     if (waitFor(grace)) {
@@ -161,12 +183,17 @@ final class ChildJvm implements AutoCloseable {
         return;
       }
       if (!process.isAlive()) {
-        throw new AssertionError(name + " exited with " + process.exitValue() + " before the expected output:\n"
-            + tail(40));
+        throw new AssertionError(
+            name
+                + " exited with "
+                + process.exitValue()
+                + " before the expected output:\n"
+                + tail(40));
       }
       sleep(100);
     }
-    throw new AssertionError(name + ": expected output did not appear within " + timeout + ":\n" + tail(40));
+    throw new AssertionError(
+        name + ": expected output did not appear within " + timeout + ":\n" + tail(40));
   }
 
   String tail(int lines) {

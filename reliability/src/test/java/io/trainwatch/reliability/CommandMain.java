@@ -4,8 +4,9 @@ import java.util.Arrays;
 import picocli.CommandLine;
 
 /**
- * Runs one picocli command class in a child JVM, as {@code ./trainwatch <command>} would: {@code CommandMain
- * <command class> <args...>}. The app module that aggregates the commands is built after this one.
+ * Runs one picocli command class in a child JVM, as {@code ./trainwatch <command>} would: {@code
+ * CommandMain <command class> <args...>}. The app module that aggregates the commands is built
+ * after this one.
  */
 public final class CommandMain {
 

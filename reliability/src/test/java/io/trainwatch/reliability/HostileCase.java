@@ -3,13 +3,15 @@ package io.trainwatch.reliability;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One record a hostile or broken producer could put on {@code trainwatch.events}, and what must become of it.
+ * One record a hostile or broken producer could put on {@code trainwatch.events}, and what must
+ * become of it.
  *
  * @param name what is wrong, e.g. {@code batch.step=string}
  * @param category the family of the case, for the counts printed by the tests
  * @param key the record key ({@code null} allowed)
  * @param value the record value ({@code null} is a tombstone)
- * @param valid whether the contract accepts the value: valid ones must be processed, the others dead-lettered
+ * @param valid whether the contract accepts the value: valid ones must be processed, the others
+ *     dead-lettered
  */
 record HostileCase(String name, Category category, byte[] key, byte[] value, boolean valid) {
 
@@ -26,7 +28,10 @@ record HostileCase(String name, Category category, byte[] key, byte[] value, boo
     OVERSIZED,
     NON_FINITE,
     ABSURD_COUNT,
-    /** Well-formed events that are wrong only in context: repeated or backwards steps, events after run_ended. */
+    /**
+     * Well-formed events that are wrong only in context: repeated or backwards steps, events after
+     * run_ended.
+     */
     OUT_OF_ORDER,
     /** Random garbage and randomly mutated events from {@link HostileGenerators}. */
     GENERATED,
@@ -40,7 +45,11 @@ record HostileCase(String name, Category category, byte[] key, byte[] value, boo
   }
 
   static HostileCase of(String name, Category category, String runId, byte[] value, boolean valid) {
-    return new HostileCase(name, category, runId == null ? null : runId.getBytes(StandardCharsets.UTF_8), value,
+    return new HostileCase(
+        name,
+        category,
+        runId == null ? null : runId.getBytes(StandardCharsets.UTF_8),
+        value,
         valid);
   }
 
@@ -49,7 +58,9 @@ record HostileCase(String name, Category category, byte[] key, byte[] value, boo
     if (value == null) {
       return "<tombstone>";
     }
-    String s = new String(value, 0, Math.min(value.length, 160), StandardCharsets.UTF_8).replaceAll("\\p{Cntrl}", "?");
+    String s =
+        new String(value, 0, Math.min(value.length, 160), StandardCharsets.UTF_8)
+            .replaceAll("\\p{Cntrl}", "?");
     return value.length > 160 ? s + "… (" + value.length + " bytes)" : s;
   }
 

@@ -27,11 +27,13 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The hand-made corpus of hostile and malformed events: every family the reliability spec lists, built as mutations
- * of well-formed events so that each case is wrong in exactly one way (its name says which).
+ * The hand-made corpus of hostile and malformed events: every family the reliability spec lists,
+ * built as mutations of well-formed events so that each case is wrong in exactly one way (its name
+ * says which).
  *
- * <p>The expected verdict of each case is written down here, from the contract ({@code schemas/json}), not asked of
- * the code under test. {@link HostileGenerators} adds random cases on top.
+ * <p>The expected verdict of each case is written down here, from the contract ({@code
+ * schemas/json}), not asked of the code under test. {@link HostileGenerators} adds random cases on
+ * top.
  */
 final class HostileCorpus {
 
@@ -58,62 +60,110 @@ final class HostileCorpus {
   /** A field of an event, by its dotted path. */
   record Field(String path, Kind kind, boolean required) {}
 
-  static final List<Field> RUN_STARTED_FIELDS = List.of(
-      new Field("run_id", Kind.STRING, true),
-      new Field("ts_ms", Kind.INT, true),
-      new Field("framework", Kind.STRING, true),
-      new Field("job", Kind.STRING, false),
-      new Field("host", Kind.STRING, false),
-      new Field("rank", Kind.INT, false),
-      new Field("model", Kind.STRING, false),
-      new Field("labels", Kind.STRING_MAP, false),
-      new Field("num_classes", Kind.INT, false),
-      new Field("input_range", Kind.OBJECT, false),
-      new Field("input_range.min", Kind.FINITE, true),
-      new Field("input_range.max", Kind.FINITE, true),
-      new Field("loss", Kind.OBJECT, false),
-      new Field("loss.name", Kind.STRING, true),
-      new Field("loss.input_kind", Kind.ENUM, false),
-      new Field("loss.activation", Kind.STRING, false),
-      new Field("rules", Kind.RULES, false));
+  static final List<Field> RUN_STARTED_FIELDS =
+      List.of(
+          new Field("run_id", Kind.STRING, true),
+          new Field("ts_ms", Kind.INT, true),
+          new Field("framework", Kind.STRING, true),
+          new Field("job", Kind.STRING, false),
+          new Field("host", Kind.STRING, false),
+          new Field("rank", Kind.INT, false),
+          new Field("model", Kind.STRING, false),
+          new Field("labels", Kind.STRING_MAP, false),
+          new Field("num_classes", Kind.INT, false),
+          new Field("input_range", Kind.OBJECT, false),
+          new Field("input_range.min", Kind.FINITE, true),
+          new Field("input_range.max", Kind.FINITE, true),
+          new Field("loss", Kind.OBJECT, false),
+          new Field("loss.name", Kind.STRING, true),
+          new Field("loss.input_kind", Kind.ENUM, false),
+          new Field("loss.activation", Kind.STRING, false),
+          new Field("rules", Kind.RULES, false));
 
   static final List<Field> BATCH_FIELDS = batchFields();
 
-  static final List<Field> RUN_ENDED_FIELDS = List.of(
-      new Field("run_id", Kind.STRING, true),
-      new Field("ts_ms", Kind.INT, true),
-      new Field("status", Kind.ENUM, true),
-      new Field("reason", Kind.STRING, false));
+  static final List<Field> RUN_ENDED_FIELDS =
+      List.of(
+          new Field("run_id", Kind.STRING, true),
+          new Field("ts_ms", Kind.INT, true),
+          new Field("status", Kind.ENUM, true),
+          new Field("reason", Kind.STRING, false));
 
-  /** Spellings of non-finite numbers the contract accepts (strings) and the bare tokens readers tolerate. */
-  static final List<String> ACCEPTED_NON_FINITE = List.of(
-      "\"NaN\"", "\"Infinity\"", "\"-Infinity\"",
-      // Python's json module writes these bare tokens; the contract's readers accept them.
-      "NaN", "Infinity", "-Infinity",
-      // Not written by anyone we know, but unambiguous; Jackson reads them as infinities.
-      "+Infinity", "+INF", "-INF",
-      // Finite spelling of an overflow: a JSON number beyond double range reads as an infinity.
-      "1e400", "-1e400");
+  /**
+   * Spellings of non-finite numbers the contract accepts (strings) and the bare tokens readers
+   * tolerate.
+   */
+  static final List<String> ACCEPTED_NON_FINITE =
+      List.of(
+          "\"NaN\"",
+          "\"Infinity\"",
+          "\"-Infinity\"",
+          // Python's json module writes these bare tokens; the contract's readers accept them.
+          "NaN",
+          "Infinity",
+          "-Infinity",
+          // Not written by anyone we know, but unambiguous; Jackson reads them as infinities.
+          "+Infinity",
+          "+INF",
+          "-INF",
+          // Finite spelling of an overflow: a JSON number beyond double range reads as an infinity.
+          "1e400",
+          "-1e400");
 
   /** Spellings that look like non-finite numbers but are not in the contract. */
-  static final List<String> REJECTED_NON_FINITE = List.of(
-      "\"nan\"", "\"NAN\"", "\"inf\"", "\"-inf\"", "\"Inf\"", "\"+Infinity\"", "\"infinity\"", "\"Infinity \"",
-      "nan", "inf", "-inf", "INF", "+NaN", "-NaN", "Infinity1");
+  static final List<String> REJECTED_NON_FINITE =
+      List.of(
+          "\"nan\"",
+          "\"NAN\"",
+          "\"inf\"",
+          "\"-inf\"",
+          "\"Inf\"",
+          "\"+Infinity\"",
+          "\"infinity\"",
+          "\"Infinity \"",
+          "nan",
+          "inf",
+          "-inf",
+          "INF",
+          "+NaN",
+          "-NaN",
+          "Infinity1");
 
   private HostileCorpus() {}
 
   /** A well-formed run_started of a DL4J classifier. */
   static RunStarted runStarted(String runId, long tsMs) {
-    return new RunStarted(runId, tsMs, "dl4j", "hostile-job", "host-1", 0, "mlp 4-16-3", Map.of("team", "ml"), 3,
-        new InputRange(0, 1), new LossDescriptor("LossMCXENT", InputKind.PROBABILITIES, "softmax", 0.0),
+    return new RunStarted(
+        runId,
+        tsMs,
+        "dl4j",
+        "hostile-job",
+        "host-1",
+        0,
+        "mlp 4-16-3",
+        Map.of("team", "ml"),
+        3,
+        new InputRange(0, 1),
+        new LossDescriptor("LossMCXENT", InputKind.PROBABILITIES, "softmax", 0.0),
         Map.of("loss_plateau", Map.of("enabled", false)));
   }
 
   /** A well-formed, healthy batch (positive loss, normalized input, softmax output). */
   static BatchEvent batch(String runId, long step, long tsMs) {
-    return new BatchEvent(runId, tsMs, step, 0, 32, 0.1 + 1.0 / (1 + step * 0.01),
+    return new BatchEvent(
+        runId,
+        tsMs,
+        step,
+        0,
+        32,
+        0.1 + 1.0 / (1 + step * 0.01),
         new Stats(0.0, 1.0, 0.48, 0.29, 0, 128, null, null),
-        new Stats(0.02, 0.9, 0.33, 0.2, 0, 96, 1.0, 1e-7), new Predictions(0.4, 0.9), 0.8, 0.4, 0.01, 12.5);
+        new Stats(0.02, 0.9, 0.33, 0.2, 0, 96, 1.0, 1e-7),
+        new Predictions(0.4, 0.9),
+        0.8,
+        0.4,
+        0.01,
+        12.5);
   }
 
   static RunEnded runEnded(String runId, long tsMs) {
@@ -121,8 +171,8 @@ final class HostileCorpus {
   }
 
   /**
-   * The whole corpus for one run id prefix. Each valid case uses its own run id ({@code prefix-<n>}), so cases
-   * cannot mask each other.
+   * The whole corpus for one run id prefix. Each valid case uses its own run id ({@code
+   * prefix-<n>}), so cases cannot mask each other.
    */
   static List<HostileCase> cases(String prefix) {
     Builder b = new Builder(prefix);
@@ -159,8 +209,8 @@ final class HostileCorpus {
   }
 
   /**
-   * Writes {@code node} with the raw JSON text {@code rawValue} at {@code path}: how bare tokens such as
-   * {@code NaN}, which no JSON library writes, get into a document.
+   * Writes {@code node} with the raw JSON text {@code rawValue} at {@code path}: how bare tokens
+   * such as {@code NaN}, which no JSON library writes, get into a document.
    */
   static byte[] withRawValue(ObjectNode node, String path, String rawValue) {
     String marker = "__trainwatch_raw_value__";
@@ -203,15 +253,17 @@ final class HostileCorpus {
   }
 
   private static List<Field> batchFields() {
-    List<Field> f = new ArrayList<>(List.of(
-        new Field("run_id", Kind.STRING, true),
-        new Field("ts_ms", Kind.INT, true),
-        new Field("step", Kind.INT, true),
-        new Field("epoch", Kind.INT, false),
-        new Field("batch_size", Kind.INT, false),
-        new Field("loss", Kind.REAL, true),
-        new Field("input", Kind.OBJECT, true),
-        new Field("output", Kind.OBJECT, true)));
+    List<Field> f =
+        new ArrayList<>(
+            List.of(
+                new Field("run_id", Kind.STRING, true),
+                new Field("ts_ms", Kind.INT, true),
+                new Field("step", Kind.INT, true),
+                new Field("epoch", Kind.INT, false),
+                new Field("batch_size", Kind.INT, false),
+                new Field("loss", Kind.REAL, true),
+                new Field("input", Kind.OBJECT, true),
+                new Field("output", Kind.OBJECT, true)));
     for (String stats : List.of("input", "output")) {
       for (String real : List.of("min", "max", "mean", "std")) {
         f.add(new Field(stats + "." + real, Kind.REAL, true));
@@ -240,9 +292,14 @@ final class HostileCorpus {
       case FINITE -> List.of("\"0.5\"", "\"NaN\"", "NaN", "Infinity", "false", "[0.5]");
       case OBJECT -> List.of("\"x\"", "1", "[]", "true");
       case ENUM -> List.of("\"bogus\"", "1", "\"\"", "[\"completed\"]");
-      case STRING_MAP -> List.of("[]", "\"team=ml\"", "{\"team\":1}", "{\"team\":null}", "{\"\":\"x\"}");
-      case RULES -> List.of("[]", "{\"loss_plateau\":true}", "{\"loss_plateau\":{\"window\":[1]}}",
-          "{\"loss_plateau\":{\"window\":null}}");
+      case STRING_MAP ->
+          List.of("[]", "\"team=ml\"", "{\"team\":1}", "{\"team\":null}", "{\"\":\"x\"}");
+      case RULES ->
+          List.of(
+              "[]",
+              "{\"loss_plateau\":true}",
+              "{\"loss_plateau\":{\"window\":[1]}}",
+              "{\"loss_plateau\":{\"window\":null}}");
     };
   }
 
@@ -261,10 +318,10 @@ final class HostileCorpus {
     }
 
     /**
-     * Adds a case. A valid event gets a run of its own (unless its run id is the point of the case), so that the
-     * monitor judges it alone: several valid variants of one batch under one run id would repeat a step, which the
-     * monitor rightly dead-letters. A valid run_ended is preceded by its run's run_started, since the end of a run
-     * the monitor never saw is dead-lettered too.
+     * Adds a case. A valid event gets a run of its own (unless its run id is the point of the
+     * case), so that the monitor judges it alone: several valid variants of one batch under one run
+     * id would repeat a step, which the monitor rightly dead-letters. A valid run_ended is preceded
+     * by its run's run_started, since the end of a run the monitor never saw is dead-lettered too.
      */
     void add(String name, Category category, String runId, byte[] value, boolean valid) {
       String quotedId = "\"" + runId + "\"";
@@ -275,8 +332,13 @@ final class HostileCorpus {
       }
       if (valid && value != null) {
         if (EventCodec.decode(value) instanceof RunEnded) {
-          cases.add(HostileCase.of("run_started before: " + name, Category.CONTROL, runId,
-              EventCodec.encode(runStarted(runId, 999)), true));
+          cases.add(
+              HostileCase.of(
+                  "run_started before: " + name,
+                  Category.CONTROL,
+                  runId,
+                  EventCodec.encode(runStarted(runId, 999)),
+                  true));
         }
       }
       cases.add(HostileCase.of(name, category, runId, value, valid));
@@ -290,7 +352,12 @@ final class HostileCorpus {
       String id = nextRun();
       String good = new String(EventCodec.encode(batch(id, 1, 1_000)), UTF_8);
       addRaw("empty object", Category.INVALID_JSON, id, "{}", false);
-      addRaw("unclosed object", Category.INVALID_JSON, id, good.substring(0, good.length() - 1), false);
+      addRaw(
+          "unclosed object",
+          Category.INVALID_JSON,
+          id,
+          good.substring(0, good.length() - 1),
+          false);
       for (int cut : List.of(1, 17, good.length() / 2, good.length() - 2)) {
         addRaw("truncated at " + cut, Category.INVALID_JSON, id, good.substring(0, cut), false);
       }
@@ -302,18 +369,52 @@ final class HostileCorpus {
       addRaw("two documents", Category.INVALID_JSON, id, good + good, false);
       addRaw("extra closing brace", Category.INVALID_JSON, id, good + "}", false);
       addRaw("array of events", Category.INVALID_JSON, id, "[" + good + "]", false);
-      addRaw("string document", Category.INVALID_JSON, id, "\"" + good.replace("\"", "\\\"") + "\"", false);
+      addRaw(
+          "string document",
+          Category.INVALID_JSON,
+          id,
+          "\"" + good.replace("\"", "\\\"") + "\"",
+          false);
       addRaw("number document", Category.INVALID_JSON, id, "42", false);
       addRaw("bare NaN document", Category.INVALID_JSON, id, "NaN", false);
       addRaw("whitespace only", Category.INVALID_JSON, id, " \n\t ", false);
-      addRaw("leading zero", Category.INVALID_JSON, id, good.replace("\"step\":1", "\"step\":01"), false);
-      addRaw("hex number", Category.INVALID_JSON, id, good.replace("\"step\":1", "\"step\":0x1"), false);
-      addRaw("nesting 5000 deep", Category.INVALID_JSON, id,
-          good.replace("\"count\":128", "\"count\":128,\"x\":" + "[".repeat(5000) + "]".repeat(5000)), false);
-      add("2000-digit number", Category.INVALID_JSON, id, withRawValue(tree(batch(id, 1, 1_000)), "loss",
-          "9".repeat(2000)), false);
-      addRaw("duplicate key", Category.INVALID_JSON, id, good.replace("\"step\":1", "\"step\":1,\"step\":2"), false);
-      addRaw("raw control character in string", Category.INVALID_JSON, id, good.replace(id, id + "\u0001"), false);
+      addRaw(
+          "leading zero",
+          Category.INVALID_JSON,
+          id,
+          good.replace("\"step\":1", "\"step\":01"),
+          false);
+      addRaw(
+          "hex number",
+          Category.INVALID_JSON,
+          id,
+          good.replace("\"step\":1", "\"step\":0x1"),
+          false);
+      addRaw(
+          "nesting 5000 deep",
+          Category.INVALID_JSON,
+          id,
+          good.replace(
+              "\"count\":128", "\"count\":128,\"x\":" + "[".repeat(5000) + "]".repeat(5000)),
+          false);
+      add(
+          "2000-digit number",
+          Category.INVALID_JSON,
+          id,
+          withRawValue(tree(batch(id, 1, 1_000)), "loss", "9".repeat(2000)),
+          false);
+      addRaw(
+          "duplicate key",
+          Category.INVALID_JSON,
+          id,
+          good.replace("\"step\":1", "\"step\":1,\"step\":2"),
+          false);
+      addRaw(
+          "raw control character in string",
+          Category.INVALID_JSON,
+          id,
+          good.replace(id, id + "\u0001"),
+          false);
     }
 
     void binaryGarbage() {
@@ -330,16 +431,34 @@ final class HostileCorpus {
       invalidUtf8[at] = (byte) 0xC3;
       invalidUtf8[at + 1] = (byte) 0x28;
       add("invalid UTF-8 in run_id", Category.BINARY_GARBAGE, id, invalidUtf8, false);
-      add("UTF-16 encoded event", Category.BINARY_GARBAGE, id,
-          new String(good, UTF_8).getBytes(StandardCharsets.UTF_16), false);
-      add("UTF-16LE encoded event", Category.BINARY_GARBAGE, id,
-          new String(good, UTF_8).getBytes(StandardCharsets.UTF_16LE), false);
-      add("gzip magic", Category.BINARY_GARBAGE, id, new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0}, false);
+      add(
+          "UTF-16 encoded event",
+          Category.BINARY_GARBAGE,
+          id,
+          new String(good, UTF_8).getBytes(StandardCharsets.UTF_16),
+          false);
+      add(
+          "UTF-16LE encoded event",
+          Category.BINARY_GARBAGE,
+          id,
+          new String(good, UTF_8).getBytes(StandardCharsets.UTF_16LE),
+          false);
+      add(
+          "gzip magic",
+          Category.BINARY_GARBAGE,
+          id,
+          new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0},
+          false);
       add("NUL bytes", Category.BINARY_GARBAGE, id, new byte[16], false);
       byte[] flipped = good.clone();
       flipped[0] = (byte) 0xFF;
       add("first byte 0xFF", Category.BINARY_GARBAGE, id, flipped, false);
-      add("Avro-like framing", Category.BINARY_GARBAGE, id, concat(new byte[] {0, 0, 0, 0, 1}, good), false);
+      add(
+          "Avro-like framing",
+          Category.BINARY_GARBAGE,
+          id,
+          concat(new byte[] {0, 0, 0, 0, 1}, good),
+          false);
     }
 
     interface EventFactory {
@@ -355,12 +474,21 @@ final class HostileCorpus {
         }
         ObjectNode missing = base.deepCopy();
         remove(missing, f.path());
-        add(type + "." + f.path() + " missing", Category.MISSING_FIELD, id, bytes(missing), !f.required());
+        add(
+            type + "." + f.path() + " missing",
+            Category.MISSING_FIELD,
+            id,
+            bytes(missing),
+            !f.required());
         ObjectNode nulled = base.deepCopy();
         set(nulled, f.path(), NODES.nullNode());
         add(type + "." + f.path() + "=null", Category.NULL_VALUE, id, bytes(nulled), !f.required());
         for (String wrong : wrongTypes(f.kind())) {
-          add(type + "." + f.path() + "=" + wrong, Category.WRONG_TYPE, id, withRawValue(base, f.path(), wrong),
+          add(
+              type + "." + f.path() + "=" + wrong,
+              Category.WRONG_TYPE,
+              id,
+              withRawValue(base, f.path(), wrong),
               false);
         }
       }
@@ -371,33 +499,87 @@ final class HostileCorpus {
       ObjectNode batch = tree(batch(id, 1, 1_000));
       ObjectNode started = tree(runStarted(id, 1_000));
       ObjectNode ended = tree(runEnded(id, 1_000));
-      addRaw("batch.extra top-level field", Category.UNKNOWN_FIELD, id, json(with(batch, "extra", 1)), false);
-      addRaw("run_started.extra top-level field", Category.UNKNOWN_FIELD, id, json(with(started, "extra", 1)), false);
-      addRaw("run_ended.extra top-level field", Category.UNKNOWN_FIELD, id, json(with(ended, "extra", 1)), false);
-      addRaw("batch.Step (wrong case)", Category.UNKNOWN_FIELD, id, json(with(batch, "Step", 3)), false);
-      addRaw("run_started.loss.extra", Category.UNKNOWN_FIELD, id, json(with(started, "loss.extra", 1)), false);
-      addRaw("run_started.input_range.extra", Category.UNKNOWN_FIELD, id, json(with(started, "input_range.mid", 1)),
+      addRaw(
+          "batch.extra top-level field",
+          Category.UNKNOWN_FIELD,
+          id,
+          json(with(batch, "extra", 1)),
           false);
-      addRaw("batch.predictions.extra", Category.UNKNOWN_FIELD, id, json(with(batch, "predictions.extra", 1)), false);
-      // Stats are open for extension (schema: additionalProperties true): a newer trainer may add statistics.
-      addRaw("batch.input.extra statistic (allowed)", Category.UNKNOWN_FIELD, id, json(with(batch, "input.p99", 0.9)),
+      addRaw(
+          "run_started.extra top-level field",
+          Category.UNKNOWN_FIELD,
+          id,
+          json(with(started, "extra", 1)),
+          false);
+      addRaw(
+          "run_ended.extra top-level field",
+          Category.UNKNOWN_FIELD,
+          id,
+          json(with(ended, "extra", 1)),
+          false);
+      addRaw(
+          "batch.Step (wrong case)",
+          Category.UNKNOWN_FIELD,
+          id,
+          json(with(batch, "Step", 3)),
+          false);
+      addRaw(
+          "run_started.loss.extra",
+          Category.UNKNOWN_FIELD,
+          id,
+          json(with(started, "loss.extra", 1)),
+          false);
+      addRaw(
+          "run_started.input_range.extra",
+          Category.UNKNOWN_FIELD,
+          id,
+          json(with(started, "input_range.mid", 1)),
+          false);
+      addRaw(
+          "batch.predictions.extra",
+          Category.UNKNOWN_FIELD,
+          id,
+          json(with(batch, "predictions.extra", 1)),
+          false);
+      // Stats are open for extension (schema: additionalProperties true): a newer trainer may add
+      // statistics.
+      addRaw(
+          "batch.input.extra statistic (allowed)",
+          Category.UNKNOWN_FIELD,
+          id,
+          json(with(batch, "input.p99", 0.9)),
           true);
-      addRaw("batch.output.extra object (allowed)", Category.UNKNOWN_FIELD, id,
-          json(with(batch, "output.histogram", List.of(1, 2, 3))), true);
+      addRaw(
+          "batch.output.extra object (allowed)",
+          Category.UNKNOWN_FIELD,
+          id,
+          json(with(batch, "output.histogram", List.of(1, 2, 3))),
+          true);
     }
 
     void unknownTypeOrVersion() {
       String id = nextRun();
       ObjectNode batch = tree(batch(id, 1, 1_000));
-      for (String type : List.of("\"epoch\"", "\"BATCH\"", "\"\"", "\"batch \"", "null", "1", "[\"batch\"]")) {
-        add("type=" + type, Category.UNKNOWN_TYPE_OR_VERSION, id, withRawValue(batch, "type", type), false);
+      for (String type :
+          List.of("\"epoch\"", "\"BATCH\"", "\"\"", "\"batch \"", "null", "1", "[\"batch\"]")) {
+        add(
+            "type=" + type,
+            Category.UNKNOWN_TYPE_OR_VERSION,
+            id,
+            withRawValue(batch, "type", type),
+            false);
       }
       ObjectNode noType = batch.deepCopy();
       noType.remove("type");
       add("type missing", Category.UNKNOWN_TYPE_OR_VERSION, id, bytes(noType), false);
-      for (String version : List.of("2", "0", "-1", "\"1\"", "1.0", "1.5", "null", "true", "99999999999999999999")) {
-        add("schema_version=" + version, Category.UNKNOWN_TYPE_OR_VERSION, id,
-            withRawValue(batch, "schema_version", version), false);
+      for (String version :
+          List.of("2", "0", "-1", "\"1\"", "1.0", "1.5", "null", "true", "99999999999999999999")) {
+        add(
+            "schema_version=" + version,
+            Category.UNKNOWN_TYPE_OR_VERSION,
+            id,
+            withRawValue(batch, "schema_version", version),
+            false);
       }
       ObjectNode noVersion = batch.deepCopy();
       noVersion.remove("schema_version");
@@ -413,43 +595,86 @@ final class HostileCorpus {
       ObjectNode unbounded = started.deepCopy();
       set(unbounded, "loss.lower_bound", NODES.nullNode());
       // null has a meaning of its own here: the loss is unbounded below.
-      add("run_started.loss.lower_bound=null (unbounded, allowed)", Category.NULL_VALUE, id, bytes(unbounded), true);
+      add(
+          "run_started.loss.lower_bound=null (unbounded, allowed)",
+          Category.NULL_VALUE,
+          id,
+          bytes(unbounded),
+          true);
       ObjectNode noBound = started.deepCopy();
       remove(noBound, "loss.lower_bound");
-      add("run_started.loss.lower_bound missing (= 0, allowed)", Category.MISSING_FIELD, id, bytes(noBound), true);
-      add("run_started.loss.lower_bound=\"NaN\"", Category.NON_FINITE, id,
-          withRawValue(started, "loss.lower_bound", "\"NaN\""), false);
-      add("run_started.loss.lower_bound=-Infinity", Category.NON_FINITE, id,
-          withRawValue(started, "loss.lower_bound", "-Infinity"), false);
+      add(
+          "run_started.loss.lower_bound missing (= 0, allowed)",
+          Category.MISSING_FIELD,
+          id,
+          bytes(noBound),
+          true);
+      add(
+          "run_started.loss.lower_bound=\"NaN\"",
+          Category.NON_FINITE,
+          id,
+          withRawValue(started, "loss.lower_bound", "\"NaN\""),
+          false);
+      add(
+          "run_started.loss.lower_bound=-Infinity",
+          Category.NON_FINITE,
+          id,
+          withRawValue(started, "loss.lower_bound", "-Infinity"),
+          false);
     }
 
     void oversized() {
       String id = nextRun();
       ObjectNode started = tree(runStarted(id, 1_000));
-      addRaw("run_id of 257 characters", Category.OVERSIZED, id,
-          json(with(tree(batch(id, 1, 1_000)), "run_id", "r".repeat(257))), false);
-      String longId = "r".repeat(256);
-      add("run_id of 256 characters (allowed)", Category.OVERSIZED, longId, EventCodec.encode(batch(longId, 1, 1_000)),
-          true);
-      addRaw("framework of 65 characters", Category.OVERSIZED, id, json(with(started, "framework", "f".repeat(65))),
+      addRaw(
+          "run_id of 257 characters",
+          Category.OVERSIZED,
+          id,
+          json(with(tree(batch(id, 1, 1_000)), "run_id", "r".repeat(257))),
           false);
-      addRaw("model of 1025 characters", Category.OVERSIZED, id, json(with(started, "model", "m".repeat(1025))), false);
+      String longId = "r".repeat(256);
+      add(
+          "run_id of 256 characters (allowed)",
+          Category.OVERSIZED,
+          longId,
+          EventCodec.encode(batch(longId, 1, 1_000)),
+          true);
+      addRaw(
+          "framework of 65 characters",
+          Category.OVERSIZED,
+          id,
+          json(with(started, "framework", "f".repeat(65))),
+          false);
+      addRaw(
+          "model of 1025 characters",
+          Category.OVERSIZED,
+          id,
+          json(with(started, "model", "m".repeat(1025))),
+          false);
       ObjectNode manyLabels = started.deepCopy();
       ObjectNode labels = manyLabels.putObject("labels");
       for (int i = 0; i < 65; i++) {
         labels.put("k" + i, "v");
       }
       addRaw("65 labels", Category.OVERSIZED, id, json(manyLabels), false);
-      addRaw("label value of 1025 characters", Category.OVERSIZED, id,
-          json(with(started, "labels.team", "v".repeat(1025))), false);
+      addRaw(
+          "label value of 1025 characters",
+          Category.OVERSIZED,
+          id,
+          json(with(started, "labels.team", "v".repeat(1025))),
+          false);
       ObjectNode manyRules = started.deepCopy();
       ObjectNode rules = manyRules.putObject("rules");
       for (int i = 0; i < 65; i++) {
         rules.putObject("rule" + i).put("enabled", true);
       }
       addRaw("65 rule overrides", Category.OVERSIZED, id, json(manyRules), false);
-      addRaw("reason of 4097 characters", Category.OVERSIZED, id,
-          json(with(tree(runEnded(id, 1_000)), "reason", "x".repeat(4097))), false);
+      addRaw(
+          "reason of 4097 characters",
+          Category.OVERSIZED,
+          id,
+          json(with(tree(runEnded(id, 1_000)), "reason", "x".repeat(4097))),
+          false);
     }
 
     void nonFinite() {
@@ -460,24 +685,39 @@ final class HostileCorpus {
           for (String spelling : ACCEPTED_NON_FINITE) {
             String runId = nextRun();
             boolean negative = spelling.startsWith("-") || spelling.startsWith("\"-");
-            add("batch." + f.path() + "=" + spelling, Category.NON_FINITE, runId,
+            add(
+                "batch." + f.path() + "=" + spelling,
+                Category.NON_FINITE,
+                runId,
                 withRawValue(with(batch, "run_id", runId), f.path(), spelling),
                 f.kind() == Kind.REAL || !negative);
           }
           for (String spelling : REJECTED_NON_FINITE) {
-            add("batch." + f.path() + "=" + spelling, Category.NON_FINITE, id, withRawValue(batch, f.path(), spelling),
+            add(
+                "batch." + f.path() + "=" + spelling,
+                Category.NON_FINITE,
+                id,
+                withRawValue(batch, f.path(), spelling),
                 false);
           }
         } else if (f.kind() == Kind.INT || f.kind() == Kind.FINITE) {
           for (String spelling : List.of("\"NaN\"", "NaN", "Infinity", "-Infinity", "1e400")) {
-            add("batch." + f.path() + "=" + spelling, Category.NON_FINITE, id, withRawValue(batch, f.path(), spelling),
+            add(
+                "batch." + f.path() + "=" + spelling,
+                Category.NON_FINITE,
+                id,
+                withRawValue(batch, f.path(), spelling),
                 false);
           }
         }
       }
       ObjectNode started = tree(runStarted(id, 1_000));
-      add("run_started.input_range.max=Infinity", Category.NON_FINITE, id,
-          withRawValue(started, "input_range.max", "Infinity"), false);
+      add(
+          "run_started.input_range.max=Infinity",
+          Category.NON_FINITE,
+          id,
+          withRawValue(started, "input_range.max", "Infinity"),
+          false);
     }
 
     void absurdCounts() {
@@ -493,7 +733,12 @@ final class HostileCorpus {
       absurd(batch, "batch", "batch_size", "-32", false);
       absurd(batch, "batch", "input.nonfinite", "-1", false);
       absurd(batch, "batch", "input.count", "-1", false);
-      absurd(batch, "batch", "input.nonfinite", "129", false); // more non-finite elements than elements
+      absurd(
+          batch,
+          "batch",
+          "input.nonfinite",
+          "129",
+          false); // more non-finite elements than elements
       absurd(batch, "batch", "output.count", "18446744073709551616", false);
       absurd(batch, "batch", "predictions.top_class_fraction", "1.5", false);
       absurd(batch, "batch", "predictions.entropy", "-0.1", false);
@@ -515,20 +760,42 @@ final class HostileCorpus {
 
     private void absurd(ObjectNode base, String type, String path, String raw, boolean valid) {
       String runId = nextRun();
-      add(type + "." + path + "=" + raw, Category.ABSURD_COUNT, runId,
-          withRawValue(with(base, "run_id", runId), path, raw), valid);
+      add(
+          type + "." + path + "=" + raw,
+          Category.ABSURD_COUNT,
+          runId,
+          withRawValue(with(base, "run_id", runId), path, raw),
+          valid);
     }
 
     void controls() {
       String id = nextRun();
-      add("well-formed run_started", Category.CONTROL, id, EventCodec.encode(runStarted(id, 1_000)), true);
+      add(
+          "well-formed run_started",
+          Category.CONTROL,
+          id,
+          EventCodec.encode(runStarted(id, 1_000)),
+          true);
       add("well-formed batch", Category.CONTROL, id, EventCodec.encode(batch(id, 1, 1_001)), true);
-      add("well-formed run_ended", Category.CONTROL, id, EventCodec.encode(runEnded(id, 1_002)), true);
+      add(
+          "well-formed run_ended",
+          Category.CONTROL,
+          id,
+          EventCodec.encode(runEnded(id, 1_002)),
+          true);
       String odd = nextRun() + "\n[main] ERROR forged log line \u0007 \u202e";
-      add("run_id with line break and control characters (allowed)", Category.CONTROL, odd,
-          EventCodec.encode(batch(odd, 1, 1_000)), true);
+      add(
+          "run_id with line break and control characters (allowed)",
+          Category.CONTROL,
+          odd,
+          EventCodec.encode(batch(odd, 1, 1_000)),
+          true);
       String unicode = nextRun() + "-训练-🚀";
-      add("run_id with non-ASCII (allowed)", Category.CONTROL, unicode, EventCodec.encode(batch(unicode, 1, 1_000)),
+      add(
+          "run_id with non-ASCII (allowed)",
+          Category.CONTROL,
+          unicode,
+          EventCodec.encode(batch(unicode, 1, 1_000)),
           true);
     }
 

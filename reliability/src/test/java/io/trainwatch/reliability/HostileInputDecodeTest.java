@@ -20,9 +20,10 @@ import net.jqwik.api.statistics.Statistics;
 import org.junit.jupiter.api.Test;
 
 /**
- * The hostile corpus and generators against the event reader alone ({@link EventCodec#decode}): the first line of
- * defence, and the oracle the broker-level test relies on. Every input must either decode into a valid event or be
- * rejected with an {@link InvalidEventException} whose message says what is wrong; nothing else may escape.
+ * The hostile corpus and generators against the event reader alone ({@link EventCodec#decode}): the
+ * first line of defence, and the oracle the broker-level test relies on. Every input must either
+ * decode into a valid event or be rejected with an {@link InvalidEventException} whose message says
+ * what is wrong; nothing else may escape.
  */
 class HostileInputDecodeTest {
 
@@ -41,18 +42,29 @@ class HostileInputDecodeTest {
       }
       n[v.accepted ? 1 : 2]++;
       if (v.accepted != c.valid()) {
-        wrong.add(c + ": expected " + (c.valid() ? "valid" : "rejected") + " but was "
-            + (v.accepted ? "accepted" : "rejected: " + v.reason) + " for " + c.preview());
+        wrong.add(
+            c
+                + ": expected "
+                + (c.valid() ? "valid" : "rejected")
+                + " but was "
+                + (v.accepted ? "accepted" : "rejected: " + v.reason)
+                + " for "
+                + c.preview());
       } else if (!v.accepted) {
         assertReadable(c.toString(), v.reason);
       }
     }
     System.out.printf("hostile corpus through EventCodec.decode: %d cases%n", corpus.size());
-    counts.forEach((cat, n) -> System.out.printf("  %-24s tried %4d  accepted %4d  rejected %4d%n", cat, n[0], n[1],
-        n[2]));
+    counts.forEach(
+        (cat, n) ->
+            System.out.printf(
+                "  %-24s tried %4d  accepted %4d  rejected %4d%n", cat, n[0], n[1], n[2]));
     assertThat(wrong).as("cases with the wrong verdict").isEmpty();
-    assertThat(counts.keySet()).containsAll(List.of(Category.values()).stream()
-        .filter(c -> c != Category.OUT_OF_ORDER && c != Category.GENERATED).toList());
+    assertThat(counts.keySet())
+        .containsAll(
+            List.of(Category.values()).stream()
+                .filter(c -> c != Category.OUT_OF_ORDER && c != Category.GENERATED)
+                .toList());
   }
 
   @Property(tries = 2000)

@@ -35,11 +35,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Guarantee 4: hostile and malformed events never stop the monitor. The hand-made corpus, a few hundred generated
- * cases (random garbage and randomly mutated events) and events that are wrong only in context go to a running
- * monitor on a real broker. Every invalid record lands on {@code trainwatch.events.dlq} unchanged, with a readable
- * reason; every valid one is processed (those that must raise an alert do); the monitor is still running and still
- * alerting at the end.
+ * Guarantee 4: hostile and malformed events never stop the monitor. The hand-made corpus, a few
+ * hundred generated cases (random garbage and randomly mutated events) and events that are wrong
+ * only in context go to a running monitor on a real broker. Every invalid record lands on {@code
+ * trainwatch.events.dlq} unchanged, with a readable reason; every valid one is processed (those
+ * that must raise an alert do); the monitor is still running and still alerting at the end.
  */
 class HostileInputIT {
 
@@ -47,10 +47,14 @@ class HostileInputIT {
 
   @Test
   void shouldDeadLetterEveryInvalidEventAndKeepWatching(@TempDir Path tmp) throws Exception {
-    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults()
-        .withExtraProperties(Map.of("message.max.bytes", String.valueOf(4 * 1024 * 1024))));
+    try (EmbeddedKafkaBroker broker =
+            EmbeddedKafkaBroker.start(
+                EmbeddedKafkaBroker.Options.defaults()
+                    .withExtraProperties(
+                        Map.of("message.max.bytes", String.valueOf(4 * 1024 * 1024))));
         StderrCapture log = StderrCapture.start()) {
-      // One partition: the records are processed in the order sent, so the sentinel's alert proves all came before.
+      // One partition: the records are processed in the order sent, so the sentinel's alert proves
+      // all came before.
       broker.createTopic(Topics.EVENTS, 1);
       broker.createTopic(Topics.ALERTS, 1);
       broker.createTopic(Topics.EVENTS_DLQ, 1);
@@ -60,33 +64,58 @@ class HostileInputIT {
       cases.addAll(generated());
       cases.addAll(contextCases());
       String sentinel = "hostile-sentinel";
-      cases.add(HostileCase.of("sentinel: NaN loss, fires at once", Category.CONTROL, sentinel,
-          EventCodec.encode(nanBatch(sentinel, 0, System.currentTimeMillis())), true));
+      cases.add(
+          HostileCase.of(
+              "sentinel: NaN loss, fires at once",
+              Category.CONTROL,
+              sentinel,
+              EventCodec.encode(nanBatch(sentinel, 0, System.currentTimeMillis())),
+              true));
 
-      try (Monitor monitor = Monitor.start(MonitorOptions.of(broker.bootstrapServers())
-          .withApplicationId("hostile-monitor").withStateDir(tmp.resolve("state"))
-          .withConfig(MonitorConfig.defaults()))) {
+      try (Monitor monitor =
+          Monitor.start(
+              MonitorOptions.of(broker.bootstrapServers())
+                  .withApplicationId("hostile-monitor")
+                  .withStateDir(tmp.resolve("state"))
+                  .withConfig(MonitorConfig.defaults()))) {
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (HostileCase c : cases) {
           records.add(new ProducerRecord<>(Topics.EVENTS, 0, null, c.key(), c.value()));
         }
         KafkaFixtures.produce(client, records);
 
-        List<Alert> alerts = KafkaFixtures.alerts(KafkaFixtures.readAll(client, Topics.ALERTS,
-            r -> KafkaFixtures.alerts(r).stream().anyMatch(a -> a.runId().equals(sentinel)), Duration.ZERO,
-            Duration.ofSeconds(90)));
-        assertThat(alerts).as("the sentinel's alert: the monitor got through every hostile record")
+        List<Alert> alerts =
+            KafkaFixtures.alerts(
+                KafkaFixtures.readAll(
+                    client,
+                    Topics.ALERTS,
+                    r -> KafkaFixtures.alerts(r).stream().anyMatch(a -> a.runId().equals(sentinel)),
+                    Duration.ZERO,
+                    Duration.ofSeconds(90)));
+        assertThat(alerts)
+            .as("the sentinel's alert: the monitor got through every hostile record")
             .anyMatch(a -> a.runId().equals(sentinel));
         assertThat(monitor.state()).isEqualTo(KafkaStreams.State.RUNNING);
 
-        List<ConsumerRecord<byte[], byte[]>> dead = KafkaFixtures.readAll(client, Topics.EVENTS_DLQ,
-            r -> true, Duration.ofSeconds(2), Duration.ofSeconds(30));
+        List<ConsumerRecord<byte[], byte[]>> dead =
+            KafkaFixtures.readAll(
+                client,
+                Topics.EVENTS_DLQ,
+                r -> true,
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(30));
         report(cases, dead);
         Set<Long> deadOffsets = assertDeadLetters(cases, dead);
         assertProcessed(cases, deadOffsets, alerts);
-        assertThat(monitor.state()).as("still running after everything").isEqualTo(KafkaStreams.State.RUNNING);
+        assertThat(monitor.state())
+            .as("still running after everything")
+            .isEqualTo(KafkaStreams.State.RUNNING);
         // Rejections are logged, rate-limited: at least the first one, never one line per record.
-        long logged = log.text().lines().filter(l -> l.contains("Rejected") && l.contains(Topics.EVENTS_DLQ)).count();
+        long logged =
+            log.text()
+                .lines()
+                .filter(l -> l.contains("Rejected") && l.contains(Topics.EVENTS_DLQ))
+                .count();
         assertThat(logged).as("warnings about dead letters").isBetween(1L, 20L);
       }
     }
@@ -97,7 +126,8 @@ class HostileInputIT {
    *
    * @return the offsets of the dead-lettered records
    */
-  private static Set<Long> assertDeadLetters(List<HostileCase> cases, List<ConsumerRecord<byte[], byte[]>> dead) {
+  private static Set<Long> assertDeadLetters(
+      List<HostileCase> cases, List<ConsumerRecord<byte[], byte[]>> dead) {
     Set<Long> deadOffsets = new HashSet<>();
     Set<Long> rejectedInContext = new HashSet<>();
     List<String> problems = new ArrayList<>();
@@ -120,8 +150,9 @@ class HostileInputIT {
       String originalSize = KafkaFixtures.header(d, "trainwatch.error.value_bytes");
       if (originalSize != null) {
         // An oversized value is cut: the dead letter keeps its beginning and says how big it was.
-        boolean prefix = d.value().length < c.value().length
-            && Arrays.equals(d.value(), Arrays.copyOf(c.value(), d.value().length));
+        boolean prefix =
+            d.value().length < c.value().length
+                && Arrays.equals(d.value(), Arrays.copyOf(c.value(), d.value().length));
         if (!prefix || Integer.parseInt(originalSize) != c.value().length) {
           problems.add(c + ": truncated dead letter is not the beginning of the original");
         }
@@ -134,8 +165,10 @@ class HostileInputIT {
       boolean expectedDead = !c.valid();
       if (expectedDead && !deadOffsets.contains((long) i)) {
         problems.add(c + ": invalid but not dead-lettered: " + c.preview());
-      } else if (c.valid() && deadOffsets.contains((long) i)
-          // A generated event is valid alone, but its run's history is chance: it may repeat a step.
+      } else if (c.valid()
+          && deadOffsets.contains((long) i)
+          // A generated event is valid alone, but its run's history is chance: it may repeat a
+          // step.
           && !(c.category() == Category.GENERATED && rejectedInContext.contains((long) i))) {
         problems.add(c + ": valid but dead-lettered: " + reasonOf(dead, i));
       }
@@ -145,34 +178,51 @@ class HostileInputIT {
   }
 
   /**
-   * Valid events are processed: each one that must raise nonfinite_loss did, exactly once per run. A generated
-   * event that its run's history refused (a random step below an earlier one of the same short run id) is not
-   * processed, so it need not fire.
+   * Valid events are processed: each one that must raise nonfinite_loss did, exactly once per run.
+   * A generated event that its run's history refused (a random step below an earlier one of the
+   * same short run id) is not processed, so it need not fire.
    */
-  private static void assertProcessed(List<HostileCase> cases, Set<Long> deadOffsets, List<Alert> alerts) {
+  private static void assertProcessed(
+      List<HostileCase> cases, Set<Long> deadOffsets, List<Alert> alerts) {
     Set<String> mustFire = new HashSet<>();
     for (int i = 0; i < cases.size(); i++) {
       HostileCase c = cases.get(i);
-      if (c.valid() && !deadOffsets.contains((long) i) && decoded(c) instanceof BatchEvent b && !finite(b)) {
+      if (c.valid()
+          && !deadOffsets.contains((long) i)
+          && decoded(c) instanceof BatchEvent b
+          && !finite(b)) {
         mustFire.add(b.runId());
       }
     }
-    List<String> fired = alerts.stream().filter(a -> a.firing() && a.rule().equals("nonfinite_loss"))
-        .map(Alert::runId).toList();
-    assertThat(new HashSet<>(fired)).as("runs whose non-finite loss raised an alert").containsAll(mustFire);
+    List<String> fired =
+        alerts.stream()
+            .filter(a -> a.firing() && a.rule().equals("nonfinite_loss"))
+            .map(Alert::runId)
+            .toList();
+    assertThat(new HashSet<>(fired))
+        .as("runs whose non-finite loss raised an alert")
+        .containsAll(mustFire);
     assertThat(fired).as("nonfinite_loss firings per run").doesNotHaveDuplicates();
     // The run that ended was not brought back by the NaN batch that came after its end.
-    assertThat(alerts.stream().filter(a -> a.runId().equals("hostile-ended")).map(a -> a.status().wire()))
+    assertThat(
+            alerts.stream()
+                .filter(a -> a.runId().equals("hostile-ended"))
+                .map(a -> a.status().wire()))
         .containsExactly("firing", "resolved");
-    System.out.printf("hostile input: %d runs with a valid non-finite batch, all alerted; %d alerts in all%n",
+    System.out.printf(
+        "hostile input: %d runs with a valid non-finite batch, all alerted; %d alerts in all%n",
         mustFire.size(), alerts.size());
   }
 
   private static void report(List<HostileCase> cases, List<ConsumerRecord<byte[], byte[]>> dead) {
     Map<Long, String> stageByOffset = new HashMap<>();
-    dead.forEach(d -> stageByOffset.put(Long.parseLong(Objects.requireNonNull(
-        KafkaFixtures.header(d, "trainwatch.error.offset"), "offset header")),
-        KafkaFixtures.header(d, "trainwatch.error.stage")));
+    dead.forEach(
+        d ->
+            stageByOffset.put(
+                Long.parseLong(
+                    Objects.requireNonNull(
+                        KafkaFixtures.header(d, "trainwatch.error.offset"), "offset header")),
+                KafkaFixtures.header(d, "trainwatch.error.stage")));
     Map<Category, int[]> counts = new EnumMap<>(Category.class);
     for (int i = 0; i < cases.size(); i++) {
       int[] n = counts.computeIfAbsent(cases.get(i).category(), k -> new int[4]);
@@ -181,43 +231,72 @@ class HostileInputIT {
       n[stage == null ? 1 : "run".equals(stage) ? 3 : 2]++;
     }
     int[] total = new int[4];
-    System.out.printf("hostile input through a running monitor (%d corpus + %d generated + context cases):%n",
+    System.out.printf(
+        "hostile input through a running monitor (%d corpus + %d generated + context cases):%n",
         HostileCorpus.cases("x").size(), GENERATED);
-    String line = "  %-24s tried %4d  processed %4d  dead-lettered %4d (unreadable %4d, out of run history %4d)%n";
-    counts.forEach((cat, n) -> {
-      System.out.printf(line, cat, n[0], n[1], n[2] + n[3], n[2], n[3]);
-      for (int k = 0; k < 4; k++) {
-        total[k] += n[k];
-      }
-    });
+    String line =
+        "  %-24s tried %4d  processed %4d  dead-lettered %4d (unreadable %4d, out of run history %4d)%n";
+    counts.forEach(
+        (cat, n) -> {
+          System.out.printf(line, cat, n[0], n[1], n[2] + n[3], n[2], n[3]);
+          for (int k = 0; k < 4; k++) {
+            total[k] += n[k];
+          }
+        });
     System.out.printf(line, "TOTAL", total[0], total[1], total[2] + total[3], total[2], total[3]);
-    dead.stream().limit(5).forEach(d -> System.out.println("  e.g. reason: "
-        + KafkaFixtures.header(d, "trainwatch.error.reason")));
+    dead.stream()
+        .limit(5)
+        .forEach(
+            d ->
+                System.out.println(
+                    "  e.g. reason: " + KafkaFixtures.header(d, "trainwatch.error.reason")));
   }
 
   /**
-   * Random garbage and randomly mutated events; the verdict is the reader's, checked by HostileInputDecodeTest. The
-   * seed is printed: {@code -Dhostile.seed=N} replays a run's exact sample.
+   * Random garbage and randomly mutated events; the verdict is the reader's, checked by
+   * HostileInputDecodeTest. The seed is printed: {@code -Dhostile.seed=N} replays a run's exact
+   * sample.
    */
   private static List<HostileCase> generated() {
     long seed = Long.getLong("hostile.seed", System.nanoTime());
-    System.out.printf("hostile input: generated sample seed %d (replay with -Dhostile.seed=%d)%n", seed, seed);
+    System.out.printf(
+        "hostile input: generated sample seed %d (replay with -Dhostile.seed=%d)%n", seed, seed);
     HostileGenerators.seedSampling(seed);
     List<HostileCase> out = new ArrayList<>();
-    HostileGenerators.mutatedEvents().sampleStream().limit(GENERATED * 3 / 4).forEach(m -> {
-      String key = m.original().runId();
-      out.add(HostileCase.of("mutated: " + m.mutation(), Category.GENERATED, key, m.value(),
-          acceptedWithKey(m.value(), key)));
-    });
-    HostileGenerators.garbage().sampleStream().limit(GENERATED / 4).forEach(g ->
-        out.add(HostileCase.of("garbage", Category.GENERATED, "garbage", g, acceptedWithKey(g, "garbage"))));
+    HostileGenerators.mutatedEvents()
+        .sampleStream()
+        .limit(GENERATED * 3 / 4)
+        .forEach(
+            m -> {
+              String key = m.original().runId();
+              out.add(
+                  HostileCase.of(
+                      "mutated: " + m.mutation(),
+                      Category.GENERATED,
+                      key,
+                      m.value(),
+                      acceptedWithKey(m.value(), key)));
+            });
+    HostileGenerators.garbage()
+        .sampleStream()
+        .limit(GENERATED / 4)
+        .forEach(
+            g ->
+                out.add(
+                    HostileCase.of(
+                        "garbage",
+                        Category.GENERATED,
+                        "garbage",
+                        g,
+                        acceptedWithKey(g, "garbage"))));
     return out;
   }
 
   /**
-   * Events that are each valid but wrong in their run's history: a repeated step, a step going backwards, a batch
-   * after run_ended (with a NaN loss: it must not bring the run back), a second run_ended. Oversized records and a
-   * NaN batch stamped two days in the future (its alert must still be publishable) come here too.
+   * Events that are each valid but wrong in their run's history: a repeated step, a step going
+   * backwards, a batch after run_ended (with a NaN loss: it must not bring the run back), a second
+   * run_ended. Oversized records and a NaN batch stamped two days in the future (its alert must
+   * still be publishable) come here too.
    */
   private static List<HostileCase> contextCases() {
     String id = "hostile-ended";
@@ -228,28 +307,69 @@ class HostileInputIT {
     for (int s = 0; s < 5; s++) {
       history.add(HostileCorpus.batch(id, s, now + s));
     }
-    history.forEach(e -> out.add(HostileCase.of("history", Category.CONTROL, id, EventCodec.encode(e), true)));
-    out.add(HostileCase.of("repeated step 4", Category.OUT_OF_ORDER, id,
-        EventCodec.encode(HostileCorpus.batch(id, 4, now + 5)), false));
-    out.add(HostileCase.of("step going back to 1", Category.OUT_OF_ORDER, id,
-        EventCodec.encode(HostileCorpus.batch(id, 1, now + 6)), false));
-    out.add(HostileCase.of("NaN at step 5: fires", Category.CONTROL, id,
-        EventCodec.encode(nanBatch(id, 5, now + 7)), true));
-    out.add(HostileCase.of("run_ended", Category.CONTROL, id,
-        EventCodec.encode(new RunEnded(id, now + 8, RunStatus.FAILED, "diverged")), true));
-    out.add(HostileCase.of("NaN batch after run_ended", Category.OUT_OF_ORDER, id,
-        EventCodec.encode(nanBatch(id, 6, now + 9)), false));
-    out.add(HostileCase.of("second run_ended", Category.OUT_OF_ORDER, id,
-        EventCodec.encode(new RunEnded(id, now + 10, RunStatus.COMPLETED, null)), false));
+    history.forEach(
+        e -> out.add(HostileCase.of("history", Category.CONTROL, id, EventCodec.encode(e), true)));
+    out.add(
+        HostileCase.of(
+            "repeated step 4",
+            Category.OUT_OF_ORDER,
+            id,
+            EventCodec.encode(HostileCorpus.batch(id, 4, now + 5)),
+            false));
+    out.add(
+        HostileCase.of(
+            "step going back to 1",
+            Category.OUT_OF_ORDER,
+            id,
+            EventCodec.encode(HostileCorpus.batch(id, 1, now + 6)),
+            false));
+    out.add(
+        HostileCase.of(
+            "NaN at step 5: fires",
+            Category.CONTROL,
+            id,
+            EventCodec.encode(nanBatch(id, 5, now + 7)),
+            true));
+    out.add(
+        HostileCase.of(
+            "run_ended",
+            Category.CONTROL,
+            id,
+            EventCodec.encode(new RunEnded(id, now + 8, RunStatus.FAILED, "diverged")),
+            true));
+    out.add(
+        HostileCase.of(
+            "NaN batch after run_ended",
+            Category.OUT_OF_ORDER,
+            id,
+            EventCodec.encode(nanBatch(id, 6, now + 9)),
+            false));
+    out.add(
+        HostileCase.of(
+            "second run_ended",
+            Category.OUT_OF_ORDER,
+            id,
+            EventCodec.encode(new RunEnded(id, now + 10, RunStatus.COMPLETED, null)),
+            false));
 
     String future = "hostile-future";
-    out.add(HostileCase.of("NaN batch stamped 2 days ahead", Category.ABSURD_COUNT, future,
-        EventCodec.encode(nanBatch(future, 0, now + Duration.ofDays(2).toMillis())), true));
+    out.add(
+        HostileCase.of(
+            "NaN batch stamped 2 days ahead",
+            Category.ABSURD_COUNT,
+            future,
+            EventCodec.encode(nanBatch(future, 0, now + Duration.ofDays(2).toMillis())),
+            true));
     String huge = "hostile-huge";
     var tree = HostileCorpus.tree(HostileCorpus.batch(huge, 0, now));
     ((ObjectNode) tree.get("input")).put("blob", "x".repeat(3_000_000));
-    out.add(HostileCase.of("3 MB record (valid JSON, stats open to extra fields)", Category.OVERSIZED, huge,
-        HostileCorpus.bytes(tree), false));
+    out.add(
+        HostileCase.of(
+            "3 MB record (valid JSON, stats open to extra fields)",
+            Category.OVERSIZED,
+            huge,
+            HostileCorpus.bytes(tree),
+            false));
     return out;
   }
 
@@ -276,12 +396,27 @@ class HostileInputIT {
 
   private static BatchEvent nanBatch(String runId, long step, long tsMs) {
     BatchEvent healthy = HostileCorpus.batch(runId, step, tsMs);
-    return new BatchEvent(runId, tsMs, step, 0, 32, Double.NaN, healthy.input(),
-        new Stats(0.02, 0.9, 0.33, 0.2, 0, 96, 1.0, 1e-7), null, null, null, null);
+    return new BatchEvent(
+        runId,
+        tsMs,
+        step,
+        0,
+        32,
+        Double.NaN,
+        healthy.input(),
+        new Stats(0.02, 0.9, 0.33, 0.2, 0, 96, 1.0, 1e-7),
+        null,
+        null,
+        null,
+        null);
   }
 
   private static String reasonOf(List<ConsumerRecord<byte[], byte[]>> dead, int offset) {
-    return dead.stream().filter(d -> String.valueOf(offset).equals(KafkaFixtures.header(d, "trainwatch.error.offset")))
-        .map(d -> KafkaFixtures.header(d, "trainwatch.error.reason")).findFirst().orElse("?");
+    return dead.stream()
+        .filter(
+            d -> String.valueOf(offset).equals(KafkaFixtures.header(d, "trainwatch.error.offset")))
+        .map(d -> KafkaFixtures.header(d, "trainwatch.error.reason"))
+        .findFirst()
+        .orElse("?");
   }
 }

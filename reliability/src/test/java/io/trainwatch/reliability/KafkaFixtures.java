@@ -24,17 +24,26 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-/** Producing test input and reading results back, with plain Kafka clients (no group, so no group ACL needed). */
+/**
+ * Producing test input and reading results back, with plain Kafka clients (no group, so no group
+ * ACL needed).
+ */
 final class KafkaFixtures {
 
   private KafkaFixtures() {}
 
   /** Sends events keyed by run id, waiting for every acknowledgement. */
-  static void produceEvents(Map<String, Object> client, String topic, List<? extends TrainingEvent> events) {
+  static void produceEvents(
+      Map<String, Object> client, String topic, List<? extends TrainingEvent> events) {
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
     for (TrainingEvent e : events) {
-      records.add(new ProducerRecord<>(topic, null, e.tsMs(), e.runId().getBytes(StandardCharsets.UTF_8),
-          EventCodec.encode(e)));
+      records.add(
+          new ProducerRecord<>(
+              topic,
+              null,
+              e.tsMs(),
+              e.runId().getBytes(StandardCharsets.UTF_8),
+              EventCodec.encode(e)));
     }
     produce(client, records);
   }
@@ -60,12 +69,16 @@ final class KafkaFixtures {
   }
 
   /**
-   * Reads a topic from the beginning as a {@code read_committed} consumer (unless the client settings say otherwise)
-   * until {@code done} holds for what was read
-   * and then nothing new arrives for {@code quiet}, or until {@code timeout}.
+   * Reads a topic from the beginning as a {@code read_committed} consumer (unless the client
+   * settings say otherwise) until {@code done} holds for what was read and then nothing new arrives
+   * for {@code quiet}, or until {@code timeout}.
    */
-  static List<ConsumerRecord<byte[], byte[]>> readAll(Map<String, Object> client, String topic,
-      Predicate<List<ConsumerRecord<byte[], byte[]>>> done, Duration quiet, Duration timeout) {
+  static List<ConsumerRecord<byte[], byte[]>> readAll(
+      Map<String, Object> client,
+      String topic,
+      Predicate<List<ConsumerRecord<byte[], byte[]>>> done,
+      Duration quiet,
+      Duration timeout) {
     Map<String, Object> props = new HashMap<>(client);
     props.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);

@@ -9,6 +9,7 @@ import java.util.List;
 final class MonitorProcess {
 
   private static final String MAIN = "io.trainwatch.monitor.MonitorCommand";
+
   /** What the command prints once Kafka Streams is running. */
   private static final String READY = "monitor running";
 
@@ -20,10 +21,23 @@ final class MonitorProcess {
    * @param clientConfig {@code --client-config} file, or {@code null}
    * @param config {@code --config} file, or {@code null}
    */
-  static ChildJvm start(String name, String bootstrap, String applicationId, Path stateDir, Path config,
-      Path clientConfig, Path log) {
-    List<String> args = new ArrayList<>(List.of("--bootstrap-server", bootstrap, "--application-id", applicationId,
-        "--state-dir", stateDir.toString()));
+  static ChildJvm start(
+      String name,
+      String bootstrap,
+      String applicationId,
+      Path stateDir,
+      Path config,
+      Path clientConfig,
+      Path log) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--bootstrap-server",
+                bootstrap,
+                "--application-id",
+                applicationId,
+                "--state-dir",
+                stateDir.toString()));
     if (config != null) {
       args.addAll(List.of("--config", config.toString()));
     }

@@ -32,10 +32,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Guarantee 2: two monitor instances with one application id split the partitions of {@code trainwatch.events};
- * when one stops, the other takes over its runs with their state: an alert that was pending (its condition held for
- * fewer batches than {@code for_batches}) on the stopped instance fires on the survivor, and an alert that had already
- * fired is not fired again.
+ * Guarantee 2: two monitor instances with one application id split the partitions of {@code
+ * trainwatch.events}; when one stops, the other takes over its runs with their state: an alert that
+ * was pending (its condition held for fewer batches than {@code for_batches}) on the stopped
+ * instance fires on the survivor, and an alert that had already fired is not fired again.
  */
 class ScaleOutFailoverIT {
 
@@ -44,33 +44,46 @@ class ScaleOutFailoverIT {
 
   @Test
   void shouldMoveRunsWithTheirStateToTheSurvivor(@TempDir Path tmp) throws Exception {
-    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults())) {
+    try (EmbeddedKafkaBroker broker =
+        EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults())) {
       broker.createTopic(Topics.EVENTS, PARTITIONS);
       broker.createTopic(Topics.ALERTS, PARTITIONS);
       broker.createTopic(Topics.EVENTS_DLQ, 1);
       Map<String, Object> client = broker.adminClientConfig();
       // for_batches = 4: three bad batches leave the alert pending, the fourth fires it.
       AlertScenario scenario = new AlertScenario("failover", 48, 30, 10, 4);
-      List<String> negativeRuns = scenario.runIds().stream()
-          .filter(id -> scenario.pattern(id) == AlertScenario.Pattern.NEGATIVE_LOSS).toList();
+      List<String> negativeRuns =
+          scenario.runIds().stream()
+              .filter(id -> scenario.pattern(id) == AlertScenario.Pattern.NEGATIVE_LOSS)
+              .toList();
       // Half the negative-loss runs reach their firing step before the failover, half stay pending.
       Set<String> firedEarly = new HashSet<>(negativeRuns.subList(0, negativeRuns.size() / 2));
-      // Whichever instance stops, some of its runs have a pending alert: the pending runs cover every partition.
-      assertThat(negativeRuns.stream().filter(id -> !firedEarly.contains(id)).map(ScaleOutFailoverIT::partitionOf)
-          .collect(Collectors.toSet())).as("partitions of the runs with a pending alert").hasSize(PARTITIONS);
+      // Whichever instance stops, some of its runs have a pending alert: the pending runs cover
+      // every partition.
+      assertThat(
+              negativeRuns.stream()
+                  .filter(id -> !firedEarly.contains(id))
+                  .map(ScaleOutFailoverIT::partitionOf)
+                  .collect(Collectors.toSet()))
+          .as("partitions of the runs with a pending alert")
+          .hasSize(PARTITIONS);
 
       Monitor a = Monitor.start(options(broker, tmp.resolve("a")));
       Monitor b = Monitor.start(options(broker, tmp.resolve("b")));
       Map<String, Set<Integer>> assignment;
       try {
         KafkaFixtures.produceEvents(client, Topics.EVENTS, scenario.starts());
-        KafkaFixtures.produceEvents(client, Topics.EVENTS, scenario.batches(0, 13)); // 3 bad batches: pending
+        KafkaFixtures.produceEvents(
+            client, Topics.EVENTS, scenario.batches(0, 13)); // 3 bad batches: pending
         for (String id : firedEarly) {
-          KafkaFixtures.produceEvents(client, Topics.EVENTS, List.of(scenario.batch(id, 13))); // 4th: fires
+          KafkaFixtures.produceEvents(
+              client, Topics.EVENTS, List.of(scenario.batch(id, 13))); // 4th: fires
         }
         awaitCaughtUp(broker, Duration.ofSeconds(60));
         assignment = assignment(broker);
-        assertThat(assignment).as("members of %s and their partitions", APP_ID).hasSize(2)
+        assertThat(assignment)
+            .as("members of %s and their partitions", APP_ID)
+            .hasSize(2)
             .allSatisfy((member, partitions) -> assertThat(partitions).isNotEmpty());
       } finally {
         a.close();
@@ -80,14 +93,19 @@ class ScaleOutFailoverIT {
       try {
         awaitMembers(broker, 1, Duration.ofSeconds(60));
         Set<String> remaining = assignment(broker).keySet();
-        assignment.forEach((member, partitions) -> {
-          if (!remaining.contains(member)) {
-            stoppedPartitions.addAll(partitions);
-          }
-        });
+        assignment.forEach(
+            (member, partitions) -> {
+              if (!remaining.contains(member)) {
+                stoppedPartitions.addAll(partitions);
+              }
+            });
         assertThat(stoppedPartitions).as("partitions of the stopped instance").isNotEmpty();
-        KafkaFixtures.produceEvents(client, Topics.EVENTS, scenario.batches(13, 14).stream()
-            .filter(e -> !firedEarly.contains(e.runId())).toList());
+        KafkaFixtures.produceEvents(
+            client,
+            Topics.EVENTS,
+            scenario.batches(13, 14).stream()
+                .filter(e -> !firedEarly.contains(e.runId()))
+                .toList());
         KafkaFixtures.produceEvents(client, Topics.EVENTS, scenario.batches(14, scenario.steps()));
         KafkaFixtures.produceEvents(client, Topics.EVENTS, scenario.ends());
         awaitCaughtUp(broker, Duration.ofSeconds(60));
@@ -96,31 +114,59 @@ class ScaleOutFailoverIT {
       }
 
       Map<String, AlertStatus> expected = scenario.expectedEmissions();
-      List<Alert> alerts = KafkaFixtures.alerts(KafkaFixtures.readAll(client, Topics.ALERTS,
-          r -> r.size() >= expected.size(), Duration.ofSeconds(2), Duration.ofSeconds(30)));
-      Map<String, Long> counts = alerts.stream()
-          .collect(Collectors.groupingBy(AlertScenario::emissionKey, TreeMap::new, Collectors.counting()));
-      Map<String, AlertStatus> statuses = alerts.stream()
-          .collect(Collectors.toMap(AlertScenario::emissionKey, Alert::status, (x, y) -> x, TreeMap::new));
-      long pendingMoved = negativeRuns.stream().filter(id -> !firedEarly.contains(id))
-          .filter(id -> stoppedPartitions.contains(partitionOf(id))).count();
-      System.out.printf("failover: partitions per instance before the stop %s, the stopped one had %s; %d "
+      List<Alert> alerts =
+          KafkaFixtures.alerts(
+              KafkaFixtures.readAll(
+                  client,
+                  Topics.ALERTS,
+                  r -> r.size() >= expected.size(),
+                  Duration.ofSeconds(2),
+                  Duration.ofSeconds(30)));
+      Map<String, Long> counts =
+          alerts.stream()
+              .collect(
+                  Collectors.groupingBy(
+                      AlertScenario::emissionKey, TreeMap::new, Collectors.counting()));
+      Map<String, AlertStatus> statuses =
+          alerts.stream()
+              .collect(
+                  Collectors.toMap(
+                      AlertScenario::emissionKey, Alert::status, (x, y) -> x, TreeMap::new));
+      long pendingMoved =
+          negativeRuns.stream()
+              .filter(id -> !firedEarly.contains(id))
+              .filter(id -> stoppedPartitions.contains(partitionOf(id)))
+              .count();
+      System.out.printf(
+          "failover: partitions per instance before the stop %s, the stopped one had %s; %d "
               + "negative-loss runs pending there fired on the survivor at step %d; %d emissions expected, %d seen%n",
-          assignment.values(), stoppedPartitions, pendingMoved, scenario.negativeFiringStep(), expected.size(),
+          assignment.values(),
+          stoppedPartitions,
+          pendingMoved,
+          scenario.negativeFiringStep(),
+          expected.size(),
           alerts.size());
 
       assertThat(pendingMoved).as("pending alerts that had to move to the survivor").isPositive();
       assertThat(counts.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey))
-          .as("emissions seen more than once").isEmpty();
-      assertThat(statuses).as("every expected emission, exactly once, nothing else").isEqualTo(expected);
-      // Had the pending state been lost, the survivor would have counted the bad batches afresh and fired later.
-      assertThat(alerts).filteredOn(al -> al.firing() && al.rule().equals("negative_loss"))
-          .extracting(Alert::step).containsOnly((long) scenario.negativeFiringStep());
+          .as("emissions seen more than once")
+          .isEmpty();
+      assertThat(statuses)
+          .as("every expected emission, exactly once, nothing else")
+          .isEqualTo(expected);
+      // Had the pending state been lost, the survivor would have counted the bad batches afresh and
+      // fired later.
+      assertThat(alerts)
+          .filteredOn(al -> al.firing() && al.rule().equals("negative_loss"))
+          .extracting(Alert::step)
+          .containsOnly((long) scenario.negativeFiringStep());
     }
   }
 
   private static MonitorOptions options(EmbeddedKafkaBroker broker, Path stateDir) {
-    return MonitorOptions.of(broker.bootstrapServers()).withApplicationId(APP_ID).withStateDir(stateDir);
+    return MonitorOptions.of(broker.bootstrapServers())
+        .withApplicationId(APP_ID)
+        .withStateDir(stateDir);
   }
 
   /** The partition the default partitioner gives a run's events (murmur2 of the key). */
@@ -131,19 +177,23 @@ class ScaleOutFailoverIT {
   /** Member id to the {@code trainwatch.events} partitions assigned to it. */
   private static Map<String, Set<Integer>> assignment(EmbeddedKafkaBroker broker) throws Exception {
     try (Admin admin = Admin.create(broker.adminClientConfig())) {
-      ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(APP_ID)).all().get(10, TimeUnit.SECONDS)
-          .get(APP_ID);
+      ConsumerGroupDescription group =
+          admin.describeConsumerGroups(List.of(APP_ID)).all().get(10, TimeUnit.SECONDS).get(APP_ID);
       Map<String, Set<Integer>> out = new TreeMap<>();
       for (MemberDescription m : group.members()) {
-        out.put(m.consumerId(), m.assignment().topicPartitions().stream()
-            .filter(tp -> tp.topic().equals(Topics.EVENTS)).map(TopicPartition::partition)
-            .collect(Collectors.toCollection(TreeSet::new)));
+        out.put(
+            m.consumerId(),
+            m.assignment().topicPartitions().stream()
+                .filter(tp -> tp.topic().equals(Topics.EVENTS))
+                .map(TopicPartition::partition)
+                .collect(Collectors.toCollection(TreeSet::new)));
       }
       return out;
     }
   }
 
-  private static void awaitMembers(EmbeddedKafkaBroker broker, int members, Duration timeout) throws Exception {
+  private static void awaitMembers(EmbeddedKafkaBroker broker, int members, Duration timeout)
+      throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       Map<String, Set<Integer>> a = assignment(broker);
@@ -152,7 +202,8 @@ class ScaleOutFailoverIT {
       }
       ChildJvm.sleep(200);
     }
-    throw new AssertionError("group " + APP_ID + " did not settle on " + members + " member(s): " + assignment(broker));
+    throw new AssertionError(
+        "group " + APP_ID + " did not settle on " + members + " member(s): " + assignment(broker));
   }
 
   /** Waits until the application's committed offsets reach the end of every events partition. */
@@ -167,11 +218,18 @@ class ScaleOutFailoverIT {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (System.nanoTime() < deadline) {
         Map<TopicPartition, OffsetAndMetadata> committed =
-            admin.listConsumerGroupOffsets(APP_ID).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-        boolean done = ends.entrySet().stream().allMatch(e -> {
-          OffsetAndMetadata c = committed.get(e.getKey());
-          return e.getValue().offset() == 0 || c != null && c.offset() >= e.getValue().offset();
-        });
+            admin
+                .listConsumerGroupOffsets(APP_ID)
+                .partitionsToOffsetAndMetadata()
+                .get(10, TimeUnit.SECONDS);
+        boolean done =
+            ends.entrySet().stream()
+                .allMatch(
+                    e -> {
+                      OffsetAndMetadata c = committed.get(e.getKey());
+                      return e.getValue().offset() == 0
+                          || c != null && c.offset() >= e.getValue().offset();
+                    });
         if (done) {
           return;
         }

@@ -41,10 +41,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Guarantee 6: on a broker with SASL/SCRAM authentication and ACLs, {@code trainwatch monitor} and {@code trainwatch
- * train} work with the credentials of their {@code --client-config} file and the least privileges they need; an
- * unauthenticated client, a wrong password and an authenticated but unauthorized user are refused; and no password
- * appears in any log or error message.
+ * Guarantee 6: on a broker with SASL/SCRAM authentication and ACLs, {@code trainwatch monitor} and
+ * {@code trainwatch train} work with the credentials of their {@code --client-config} file and the
+ * least privileges they need; an unauthenticated client, a wrong password and an authenticated but
+ * unauthorized user are refused; and no password appears in any log or error message.
  */
 class SecurityIT {
 
@@ -57,15 +57,31 @@ class SecurityIT {
   private final String wrongPassword = "wrong-" + UUID.randomUUID();
 
   @Test
-  void shouldServeAuthenticatedClientsRefuseOthersAndNeverLogSecrets(@TempDir Path tmp) throws Exception {
-    BrokerSecurity security = BrokerSecurity.sasl(SaslMechanism.SCRAM_SHA_256,
-        Map.of("monitor", monitorPassword, "trainer", trainerPassword, "intruder", intruderPassword)).withAcls();
+  void shouldServeAuthenticatedClientsRefuseOthersAndNeverLogSecrets(@TempDir Path tmp)
+      throws Exception {
+    BrokerSecurity security =
+        BrokerSecurity.sasl(
+                SaslMechanism.SCRAM_SHA_256,
+                Map.of(
+                    "monitor",
+                    monitorPassword,
+                    "trainer",
+                    trainerPassword,
+                    "intruder",
+                    intruderPassword))
+            .withAcls();
     Path logs = ChildJvm.logDir("security");
-    List<String> secrets = List.of(monitorPassword, trainerPassword, intruderPassword, wrongPassword,
-        security.adminPassword());
+    List<String> secrets =
+        List.of(
+            monitorPassword,
+            trainerPassword,
+            intruderPassword,
+            wrongPassword,
+            security.adminPassword());
     try (StderrCapture testLog = StderrCapture.start();
         EmbeddedKafkaBroker broker =
-            EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults().withSecurity(security))) {
+            EmbeddedKafkaBroker.start(
+                EmbeddedKafkaBroker.Options.defaults().withSecurity(security))) {
       broker.createTopic(Topics.EVENTS, 2);
       broker.createTopic(Topics.ALERTS, 2);
       broker.createTopic(Topics.EVENTS_DLQ, 1);
@@ -73,27 +89,43 @@ class SecurityIT {
       Path monitorConfig = clientConfig(tmp, "monitor", "monitor", monitorPassword);
       Path trainerConfig = clientConfig(tmp, "trainer", "trainer", trainerPassword);
 
-      // The monitor and a trainer reproducing softmax-into-NLL, each with its own credentials: an alert comes out.
-      ChildJvm monitor = MonitorProcess.start("monitor", broker.bootstrapServers(), APP_ID, tmp.resolve("state"),
-          null, monitorConfig, logs.resolve("monitor.log"));
+      // The monitor and a trainer reproducing softmax-into-NLL, each with its own credentials: an
+      // alert comes out.
+      ChildJvm monitor =
+          MonitorProcess.start(
+              "monitor",
+              broker.bootstrapServers(),
+              APP_ID,
+              tmp.resolve("state"),
+              null,
+              monitorConfig,
+              logs.resolve("monitor.log"));
       List<Alert> alerts;
       int trainerExit;
       try {
         ChildJvm trainer = train(broker, trainerConfig, RUN_ID, logs.resolve("trainer.log"));
         assertThat(trainer.waitFor(Duration.ofSeconds(180))).as("trainer finished").isTrue();
         trainerExit = trainer.stop(Duration.ofSeconds(1));
-        alerts = KafkaFixtures.alerts(KafkaFixtures.readAll(broker.adminClientConfig(), Topics.ALERTS,
-            r -> KafkaFixtures.alerts(r).stream().anyMatch(a -> a.runId().equals(RUN_ID)), Duration.ZERO,
-            Duration.ofSeconds(60)));
+        alerts =
+            KafkaFixtures.alerts(
+                KafkaFixtures.readAll(
+                    broker.adminClientConfig(),
+                    Topics.ALERTS,
+                    r -> KafkaFixtures.alerts(r).stream().anyMatch(a -> a.runId().equals(RUN_ID)),
+                    Duration.ZERO,
+                    Duration.ofSeconds(60)));
       } finally {
         monitor.stop(Duration.ofSeconds(30));
       }
       assertThat(trainerExit).isZero();
-      assertThat(alerts).as("alerts of the authenticated trainer's run, raised by the authenticated monitor")
-          .anyMatch(a -> a.runId().equals(RUN_ID) && a.rule().equals("negative_loss") && a.firing());
+      assertThat(alerts)
+          .as("alerts of the authenticated trainer's run, raised by the authenticated monitor")
+          .anyMatch(
+              a -> a.runId().equals(RUN_ID) && a.rule().equals("negative_loss") && a.firing());
 
       // Not authenticated: a plaintext client gets nothing from the SASL listener.
-      Map<String, Object> anonymous = shortTimeouts(Map.of("bootstrap.servers", broker.bootstrapServers()));
+      Map<String, Object> anonymous =
+          shortTimeouts(Map.of("bootstrap.servers", broker.bootstrapServers()));
       try (Admin admin = Admin.create(anonymous)) {
         assertThatThrownBy(() -> admin.listTopics().names().get(15, TimeUnit.SECONDS))
             .isInstanceOf(ExecutionException.class);
@@ -108,37 +140,72 @@ class SecurityIT {
       }
       // Authenticated, not authorized: may neither publish events nor read alerts.
       Map<String, Object> intruder = shortTimeouts(broker.clientConfig("intruder"));
-      assertThatThrownBy(() -> publish(intruder)).hasRootCauseInstanceOf(TopicAuthorizationException.class);
-      assertThatThrownBy(() -> readAlerts(intruder)).isInstanceOf(TopicAuthorizationException.class);
+      assertThatThrownBy(() -> publish(intruder))
+          .hasRootCauseInstanceOf(TopicAuthorizationException.class);
+      assertThatThrownBy(() -> readAlerts(intruder))
+          .isInstanceOf(TopicAuthorizationException.class);
       // The trainer may publish but not read the alerts (least privilege).
       assertThatThrownBy(() -> readAlerts(shortTimeouts(broker.clientConfig("trainer"))))
           .isInstanceOf(TopicAuthorizationException.class);
 
-      // The commands with a wrong password: the trainer trains on and counts its events as failed, the monitor
+      // The commands with a wrong password: the trainer trains on and counts its events as failed,
+      // the monitor
       // refuses to start; neither says the password.
       Path badTrainer = clientConfig(tmp, "bad-trainer", "trainer", wrongPassword);
-      ChildJvm refusedTrainer = ChildJvm.start("trainer-wrong-password", CommandMain.class.getName(),
-          List.of("io.trainwatch.trainer.TrainCommand", "--bootstrap-server", broker.bootstrapServers(),
-              "--client-config", badTrainer.toString(), "--run-id", "refused-run", "--steps", "20",
-              "--delivery-timeout", "PT2S"), logs.resolve("trainer-wrong-password.log"), true);
+      ChildJvm refusedTrainer =
+          ChildJvm.start(
+              "trainer-wrong-password",
+              CommandMain.class.getName(),
+              List.of(
+                  "io.trainwatch.trainer.TrainCommand",
+                  "--bootstrap-server",
+                  broker.bootstrapServers(),
+                  "--client-config",
+                  badTrainer.toString(),
+                  "--run-id",
+                  "refused-run",
+                  "--steps",
+                  "20",
+                  "--delivery-timeout",
+                  "PT2S"),
+              logs.resolve("trainer-wrong-password.log"),
+              true);
       assertThat(refusedTrainer.waitFor(Duration.ofSeconds(120))).isTrue();
       Path badMonitor = clientConfig(tmp, "bad-monitor", "monitor", wrongPassword);
-      ChildJvm refusedMonitor = ChildJvm.start("monitor-wrong-password", "io.trainwatch.monitor.MonitorCommand",
-          List.of("--bootstrap-server", broker.bootstrapServers(), "--application-id", APP_ID, "--state-dir",
-              tmp.resolve("state2").toString(), "--client-config", badMonitor.toString()),
-          logs.resolve("monitor-wrong-password.log"));
+      ChildJvm refusedMonitor =
+          ChildJvm.start(
+              "monitor-wrong-password",
+              "io.trainwatch.monitor.MonitorCommand",
+              List.of(
+                  "--bootstrap-server",
+                  broker.bootstrapServers(),
+                  "--application-id",
+                  APP_ID,
+                  "--state-dir",
+                  tmp.resolve("state2").toString(),
+                  "--client-config",
+                  badMonitor.toString()),
+              logs.resolve("monitor-wrong-password.log"));
       assertThat(refusedMonitor.waitFor(Duration.ofSeconds(120))).as("monitor gave up").isTrue();
       int refusedMonitorExit = refusedMonitor.stop(Duration.ofSeconds(1));
 
-      System.out.printf("security: SCRAM-SHA-256 + ACLs; %d alert(s) for the authenticated run; trainer with a wrong "
-              + "password: %s; monitor with a wrong password exited %d: %s%n", alerts.size(),
-          lastLine(refusedTrainer.output(), "events:"), refusedMonitorExit,
+      System.out.printf(
+          "security: SCRAM-SHA-256 + ACLs; %d alert(s) for the authenticated run; trainer with a wrong "
+              + "password: %s; monitor with a wrong password exited %d: %s%n",
+          alerts.size(),
+          lastLine(refusedTrainer.output(), "events:"),
+          refusedMonitorExit,
           lastLine(refusedMonitor.output(), "monitor:"));
       assertThat(refusedTrainer.output()).contains(" 0 delivered");
       assertThat(refusedMonitorExit).isNotZero();
 
-      List<String> everything = new ArrayList<>(List.of(monitor.output(), refusedTrainer.output(),
-          refusedMonitor.output(), testLog.text()));
+      List<String> everything =
+          new ArrayList<>(
+              List.of(
+                  monitor.output(),
+                  refusedTrainer.output(),
+                  refusedMonitor.output(),
+                  testLog.text()));
       everything.add(Files.readString(logs.resolve("trainer.log")));
       for (String out : everything) {
         for (String secret : secrets) {
@@ -152,52 +219,112 @@ class SecurityIT {
   private static void grantLeastPrivileges(EmbeddedKafkaBroker broker) throws Exception {
     List<AclBinding> acls = new ArrayList<>();
     // The trainer writes events (idempotently: WRITE on the topic is enough since Kafka 3.0).
-    allow(acls, "trainer", ResourceType.TOPIC, Topics.EVENTS, PatternType.LITERAL, AclOperation.WRITE,
+    allow(
+        acls,
+        "trainer",
+        ResourceType.TOPIC,
+        Topics.EVENTS,
+        PatternType.LITERAL,
+        AclOperation.WRITE,
         AclOperation.DESCRIBE);
     // The monitor reads events and writes alerts and dead letters, in transactions (exactly-once).
-    allow(acls, "monitor", ResourceType.TOPIC, Topics.EVENTS, PatternType.LITERAL, AclOperation.READ,
+    allow(
+        acls,
+        "monitor",
+        ResourceType.TOPIC,
+        Topics.EVENTS,
+        PatternType.LITERAL,
+        AclOperation.READ,
         AclOperation.DESCRIBE);
     for (String out : List.of(Topics.ALERTS, Topics.EVENTS_DLQ)) {
-      allow(acls, "monitor", ResourceType.TOPIC, out, PatternType.LITERAL, AclOperation.WRITE, AclOperation.DESCRIBE);
+      allow(
+          acls,
+          "monitor",
+          ResourceType.TOPIC,
+          out,
+          PatternType.LITERAL,
+          AclOperation.WRITE,
+          AclOperation.DESCRIBE);
     }
     // Kafka Streams: its consumer group, its internal (changelog) topics and its transactional ids.
-    allow(acls, "monitor", ResourceType.GROUP, APP_ID, PatternType.LITERAL, AclOperation.READ,
+    allow(
+        acls,
+        "monitor",
+        ResourceType.GROUP,
+        APP_ID,
+        PatternType.LITERAL,
+        AclOperation.READ,
         AclOperation.DESCRIBE);
-    allow(acls, "monitor", ResourceType.TOPIC, APP_ID + "-", PatternType.PREFIXED, AclOperation.ALL);
-    allow(acls, "monitor", ResourceType.TRANSACTIONAL_ID, APP_ID + "-", PatternType.PREFIXED, AclOperation.WRITE,
+    allow(
+        acls, "monitor", ResourceType.TOPIC, APP_ID + "-", PatternType.PREFIXED, AclOperation.ALL);
+    allow(
+        acls,
+        "monitor",
+        ResourceType.TRANSACTIONAL_ID,
+        APP_ID + "-",
+        PatternType.PREFIXED,
+        AclOperation.WRITE,
         AclOperation.DESCRIBE);
     try (Admin admin = Admin.create(broker.adminClientConfig())) {
       admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
     }
   }
 
-  private static void allow(List<AclBinding> acls, String user, ResourceType type, String name, PatternType pattern,
+  private static void allow(
+      List<AclBinding> acls,
+      String user,
+      ResourceType type,
+      String name,
+      PatternType pattern,
       AclOperation... operations) {
     for (AclOperation op : operations) {
-      acls.add(new AclBinding(new ResourcePattern(type, name, pattern),
-          new AccessControlEntry("User:" + user, "*", op, AclPermissionType.ALLOW)));
+      acls.add(
+          new AclBinding(
+              new ResourcePattern(type, name, pattern),
+              new AccessControlEntry("User:" + user, "*", op, AclPermissionType.ALLOW)));
     }
   }
 
-  private static ChildJvm train(EmbeddedKafkaBroker broker, Path clientConfig, String runId, Path log) {
-    return ChildJvm.start("trainer", CommandMain.class.getName(),
-        List.of("io.trainwatch.trainer.TrainCommand", "--bootstrap-server", broker.bootstrapServers(),
-            "--client-config", clientConfig.toString(), "--run-id", runId, "--fault", "softmax-into-nll",
-            "--steps", "40"), log, true);
+  private static ChildJvm train(
+      EmbeddedKafkaBroker broker, Path clientConfig, String runId, Path log) {
+    return ChildJvm.start(
+        "trainer",
+        CommandMain.class.getName(),
+        List.of(
+            "io.trainwatch.trainer.TrainCommand",
+            "--bootstrap-server",
+            broker.bootstrapServers(),
+            "--client-config",
+            clientConfig.toString(),
+            "--run-id",
+            runId,
+            "--fault",
+            "softmax-into-nll",
+            "--steps",
+            "40"),
+        log,
+        true);
   }
 
   /** A {@code --client-config} file, as an operator writes it. */
-  private static Path clientConfig(Path dir, String name, String user, String password) throws IOException {
-    return Files.writeString(dir.resolve(name + ".properties"), String.join("\n",
-        "security.protocol=SASL_PLAINTEXT",
-        "sasl.mechanism=SCRAM-SHA-256",
-        "sasl.jaas.config=" + jaas(user, password).replace("\\", "\\\\"),
-        ""));
+  private static Path clientConfig(Path dir, String name, String user, String password)
+      throws IOException {
+    return Files.writeString(
+        dir.resolve(name + ".properties"),
+        String.join(
+            "\n",
+            "security.protocol=SASL_PLAINTEXT",
+            "sasl.mechanism=SCRAM-SHA-256",
+            "sasl.jaas.config=" + jaas(user, password).replace("\\", "\\\\"),
+            ""));
   }
 
   private static String jaas(String user, String password) {
-    return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
-        + "\" password=\"" + password + "\";";
+    return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+        + user
+        + "\" password=\""
+        + password
+        + "\";";
   }
 
   private static void publish(Map<String, Object> client) throws Exception {
@@ -206,7 +333,9 @@ class SecurityIT {
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
-      producer.send(new ProducerRecord<>(Topics.EVENTS, "x".getBytes(), "{}".getBytes())).get(15, TimeUnit.SECONDS);
+      producer
+          .send(new ProducerRecord<>(Topics.EVENTS, "x".getBytes(), "{}".getBytes()))
+          .get(15, TimeUnit.SECONDS);
     }
   }
 

@@ -7,8 +7,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Copies what this JVM writes to {@code System.err} (where slf4j-simple logs) while still writing it there: how the
- * tests check what was logged, e.g. that a loss is reported or that no secret is.
+ * Copies what this JVM writes to {@code System.err} (where slf4j-simple logs) while still writing
+ * it there: how the tests check what was logged, e.g. that a loss is reported or that no secret is.
  */
 final class StderrCapture implements AutoCloseable {
 

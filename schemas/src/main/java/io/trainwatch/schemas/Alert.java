@@ -7,16 +7,18 @@ import java.util.Map;
 /**
  * One emission of an alert on {@link Topics#ALERTS}, keyed by {@code alertId}.
  *
- * <p>Mirrors {@code schemas/json/alert.schema.json}. An incident produces exactly two emissions with the same
- * {@code alertId}: {@code firing} (revision n) and {@code resolved} (revision n+1).
+ * <p>Mirrors {@code schemas/json/alert.schema.json}. An incident produces exactly two emissions
+ * with the same {@code alertId}: {@code firing} (revision n) and {@code resolved} (revision n+1).
  *
- * @param alertId stable per run and rule ({@code <run_id>/<rule>}): the deduplication key downstream; a later
- *     incident of the same rule in the same run reuses it with higher revisions
+ * @param alertId stable per run and rule ({@code <run_id>/<rule>}): the deduplication key
+ *     downstream; a later incident of the same rule in the same run reuses it with higher revisions
  * @param eventId unique per emission
  * @param revision 1 for the first emission of {@code alertId}, +1 per emission
  * @param diagnosis the most likely cause as a stable id ({@code softmax_into_nll}), or {@code null}
- * @param evidence the numbers that triggered the alert, in a stable order; values are Number, String, Boolean or null
- * @param step the step of this emission, or {@code null} when there was none (e.g. resolved by a timeout)
+ * @param evidence the numbers that triggered the alert, in a stable order; values are Number,
+ *     String, Boolean or null
+ * @param step the step of this emission, or {@code null} when there was none (e.g. resolved by a
+ *     timeout)
  * @param endsAt {@code null} while firing
  */
 public record Alert(
@@ -56,12 +58,18 @@ public record Alert(
     }
     summary = oneLine(requireText("summary", summary));
     hint = hint == null ? "" : hint;
-    // LinkedHashMap, not Map.copyOf: evidence order is part of what people read, and values may be null.
-    evidence = evidence == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(evidence));
+    // LinkedHashMap, not Map.copyOf: evidence order is part of what people read, and values may be
+    // null.
+    evidence =
+        evidence == null
+            ? Map.of()
+            : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(evidence));
     labels = labels == null ? Map.of() : Map.copyOf(labels);
   }
 
-  /** {@code true} if this emission opens or continues an incident, {@code false} if it closes one. */
+  /**
+   * {@code true} if this emission opens or continues an incident, {@code false} if it closes one.
+   */
   public boolean firing() {
     return status == AlertStatus.FIRING;
   }
@@ -75,6 +83,8 @@ public record Alert(
 
   private static String oneLine(String s) {
     String flat = s.replace('\r', ' ').replace('\n', ' ');
-    return flat.length() <= MAX_SUMMARY_LENGTH ? flat : flat.substring(0, MAX_SUMMARY_LENGTH - 1) + "…";
+    return flat.length() <= MAX_SUMMARY_LENGTH
+        ? flat
+        : flat.substring(0, MAX_SUMMARY_LENGTH - 1) + "…";
   }
 }

@@ -16,8 +16,24 @@ import java.util.Set;
 public final class AlertCodec {
 
   private static final Set<String> FIELDS =
-      Set.of("schema_version", "alert_id", "event_id", "revision", "status", "rule", "severity", "run_id", "job",
-          "summary", "hint", "diagnosis", "evidence", "step", "starts_at", "ends_at", "labels");
+      Set.of(
+          "schema_version",
+          "alert_id",
+          "event_id",
+          "revision",
+          "status",
+          "rule",
+          "severity",
+          "run_id",
+          "job",
+          "summary",
+          "hint",
+          "diagnosis",
+          "evidence",
+          "step",
+          "starts_at",
+          "ends_at",
+          "labels");
 
   private AlertCodec() {}
 
@@ -63,7 +79,8 @@ public final class AlertCodec {
   /**
    * Parses one alert.
    *
-   * @throws InvalidEventException if the bytes are not a valid version-1 alert; the message says why
+   * @throws InvalidEventException if the bytes are not a valid version-1 alert; the message says
+   *     why
    */
   public static Alert decode(byte[] bytes) {
     JsonObjectReader r = new JsonObjectReader(Json.parse(bytes), "");
@@ -104,7 +121,9 @@ public final class AlertCodec {
     }
   }
 
-  /** Evidence values are numbers first: the contract's non-finite spellings come back as doubles. */
+  /**
+   * Evidence values are numbers first: the contract's non-finite spellings come back as doubles.
+   */
   private static Object readEvidence(JsonNode v) {
     Object o = Json.readScalar(v);
     if (o instanceof String s) {

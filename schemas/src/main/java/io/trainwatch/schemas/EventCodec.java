@@ -13,20 +13,48 @@ import java.util.Set;
 /**
  * Reads and writes {@link TrainingEvent}s as the UTF-8 JSON of contract version 1.
  *
- * <p>Reading is strict: anything {@code schemas/json/event.schema.json} rejects is rejected here too, with an
- * {@link InvalidEventException} whose message names the field. Thread-safe.
+ * <p>Reading is strict: anything {@code schemas/json/event.schema.json} rejects is rejected here
+ * too, with an {@link InvalidEventException} whose message names the field. Thread-safe.
  */
 public final class EventCodec {
 
   private static final Set<String> RUN_STARTED_FIELDS =
-      Set.of("schema_version", "type", "run_id", "ts_ms", "framework", "job", "host", "rank", "model", "labels",
-          "num_classes", "input_range", "loss", "rules");
+      Set.of(
+          "schema_version",
+          "type",
+          "run_id",
+          "ts_ms",
+          "framework",
+          "job",
+          "host",
+          "rank",
+          "model",
+          "labels",
+          "num_classes",
+          "input_range",
+          "loss",
+          "rules");
   private static final Set<String> BATCH_FIELDS =
-      Set.of("schema_version", "type", "run_id", "ts_ms", "step", "epoch", "batch_size", "loss", "input", "output",
-          "predictions", "grad_norm", "first_layer_grad_norm", "lr", "step_ms");
-  private static final Set<String> RUN_ENDED_FIELDS = Set.of("schema_version", "type", "run_id", "ts_ms", "status",
-      "reason");
-  private static final Set<String> LOSS_FIELDS = Set.of("name", "input_kind", "activation", "lower_bound");
+      Set.of(
+          "schema_version",
+          "type",
+          "run_id",
+          "ts_ms",
+          "step",
+          "epoch",
+          "batch_size",
+          "loss",
+          "input",
+          "output",
+          "predictions",
+          "grad_norm",
+          "first_layer_grad_norm",
+          "lr",
+          "step_ms");
+  private static final Set<String> RUN_ENDED_FIELDS =
+      Set.of("schema_version", "type", "run_id", "ts_ms", "status", "reason");
+  private static final Set<String> LOSS_FIELDS =
+      Set.of("name", "input_kind", "activation", "lower_bound");
   private static final Set<String> RANGE_FIELDS = Set.of("min", "max");
   private static final Set<String> PREDICTION_FIELDS = Set.of("top_class_fraction", "entropy");
 
@@ -59,7 +87,8 @@ public final class EventCodec {
   /**
    * Parses one event.
    *
-   * @throws InvalidEventException if the bytes are not a valid version-1 event; the message says why
+   * @throws InvalidEventException if the bytes are not a valid version-1 event; the message says
+   *     why
    */
   public static TrainingEvent decode(byte[] bytes) {
     JsonObjectReader r = new JsonObjectReader(Json.parse(bytes), "");
@@ -69,7 +98,10 @@ public final class EventCodec {
     }
     if (!version.isIntegralNumber() || version.longValue() != TrainingEvent.SCHEMA_VERSION) {
       throw new InvalidEventException(
-          "schema_version=" + version + ": unsupported, this monitor reads version " + TrainingEvent.SCHEMA_VERSION);
+          "schema_version="
+              + version
+              + ": unsupported, this monitor reads version "
+              + TrainingEvent.SCHEMA_VERSION);
     }
     String type = r.requiredString("type", 64);
     try {
@@ -81,7 +113,8 @@ public final class EventCodec {
         case "run_ended":
           return readRunEnded(r);
         default:
-          throw new InvalidEventException("type=\"" + type + "\": unknown, expected run_started, batch or run_ended");
+          throw new InvalidEventException(
+              "type=\"" + type + "\": unknown, expected run_started, batch or run_ended");
       }
     } catch (IllegalArgumentException e) {
       // Invariants enforced by the records' constructors (e.g. nonfinite <= count).
@@ -235,8 +268,10 @@ public final class EventCodec {
       for (String key : settings.fieldNames()) {
         JsonNode v = settings.raw(key);
         if (!(v.isNumber() || v.isBoolean() || v.isTextual())) {
-          throw new InvalidEventException(settings.field(key) + ": expected a number, boolean or string, got "
-              + JsonObjectReader.kind(v));
+          throw new InvalidEventException(
+              settings.field(key)
+                  + ": expected a number, boolean or string, got "
+                  + JsonObjectReader.kind(v));
         }
         values.put(key, Json.readScalar(v));
       }
@@ -251,7 +286,9 @@ public final class EventCodec {
     JsonObjectReader p = r.optionalObject("predictions");
     if (p != null) {
       p.rejectUnknown(PREDICTION_FIELDS);
-      predictions = new Predictions(p.requiredFiniteNumber("top_class_fraction"), p.requiredFiniteNumber("entropy"));
+      predictions =
+          new Predictions(
+              p.requiredFiniteNumber("top_class_fraction"), p.requiredFiniteNumber("entropy"));
     }
     return new BatchEvent(
         runId(r),

@@ -25,6 +25,7 @@ public enum InputKind {
         return k;
       }
     }
-    throw new IllegalArgumentException("'" + s + "': not one of log_probabilities, probabilities, logits, values");
+    throw new IllegalArgumentException(
+        "'" + s + "': not one of log_probabilities, probabilities, logits, values");
   }
 }

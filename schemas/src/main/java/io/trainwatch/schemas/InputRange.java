@@ -5,7 +5,8 @@ public record InputRange(double min, double max) {
 
   public InputRange {
     if (!Double.isFinite(min) || !Double.isFinite(max) || min > max) {
-      throw new IllegalArgumentException("input_range=[" + min + ", " + max + "]: must be finite with min <= max");
+      throw new IllegalArgumentException(
+          "input_range=[" + min + ", " + max + "]: must be finite with min <= max");
     }
   }
 }

@@ -1,6 +1,8 @@
 package io.trainwatch.schemas;
 
-/** A record could not be read as a contract value; the message says why, naming the offending field. */
+/**
+ * A record could not be read as a contract value; the message says why, naming the offending field.
+ */
 public final class InvalidEventException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;

@@ -13,21 +13,28 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.util.Map;
 
-/** The one JSON configuration of the contract: how numbers, including non-finite ones, are read and written. */
+/**
+ * The one JSON configuration of the contract: how numbers, including non-finite ones, are read and
+ * written.
+ */
 final class Json {
 
   /** Reads strict JSON plus the bare NaN/Infinity tokens Python's json module writes. */
-  static final ObjectMapper MAPPER = JsonMapper.builder()
-      .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-      // One record is one document: bytes after it mean a torn or concatenated write, not an event.
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      // Readers disagree on which of two values for one field wins, so such a record has no single meaning.
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      // Correctly rounded like the JDK's, twice as fast: parsing doubles was a sixth of the monitor's time
-      // (docs/benchmarks.md, "Where the time goes").
-      .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
-      .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
-      .build();
+  static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+          // One record is one document: bytes after it mean a torn or concatenated write, not an
+          // event.
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          // Readers disagree on which of two values for one field wins, so such a record has no
+          // single meaning.
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          // Correctly rounded like the JDK's, twice as fast: parsing doubles was a sixth of the
+          // monitor's time
+          // (docs/benchmarks.md, "Where the time goes").
+          .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+          .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+          .build();
 
   private Json() {}
 
@@ -38,7 +45,8 @@ final class Json {
     if (bytes.length == 0) {
       throw new InvalidEventException("value: empty");
     }
-    // JSON between systems is UTF-8 (RFC 8259 section 8.1). Jackson would silently detect UTF-16 and UTF-32, whose
+    // JSON between systems is UTF-8 (RFC 8259 section 8.1). Jackson would silently detect UTF-16
+    // and UTF-32, whose
     // first two bytes hold a zero or a byte order mark; neither can start UTF-8 JSON.
     int first = bytes[0] & 0xFF;
     if (first == 0 || first == 0xFE || first == 0xFF || bytes.length > 1 && bytes[1] == 0) {
@@ -57,11 +65,15 @@ final class Json {
     }
   }
 
-  /** Jackson's message without its "[Source: REDACTED ...]" boilerplate, and where in the value it went wrong. */
+  /**
+   * Jackson's message without its "[Source: REDACTED ...]" boilerplate, and where in the value it
+   * went wrong.
+   */
   private static String describe(JsonProcessingException e) {
     String what = firstLine(e.getOriginalMessage()).replaceAll("\\[Source: [^;\\]]*; ", "[");
     JsonLocation at = e.getLocation();
-    return at == null || at.getColumnNr() < 1 ? what
+    return at == null || at.getColumnNr() < 1
+        ? what
         : what + " (at line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
   }
 
@@ -93,7 +105,8 @@ final class Json {
     }
   }
 
-  static void writeStringMap(JsonGenerator g, String name, Map<String, String> m) throws IOException {
+  static void writeStringMap(JsonGenerator g, String name, Map<String, String> m)
+      throws IOException {
     g.writeObjectFieldStart(name);
     for (Map.Entry<String, String> e : m.entrySet()) {
       g.writeStringField(e.getKey(), e.getValue());
@@ -107,7 +120,10 @@ final class Json {
       g.writeNull();
     } else if (v instanceof Double || v instanceof Float) {
       writeRealValue(g, ((Number) v).doubleValue());
-    } else if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+    } else if (v instanceof Integer
+        || v instanceof Long
+        || v instanceof Short
+        || v instanceof Byte) {
       g.writeNumber(((Number) v).longValue());
     } else if (v instanceof Number) {
       writeRealValue(g, ((Number) v).doubleValue());
@@ -118,7 +134,10 @@ final class Json {
     }
   }
 
-  /** Reads a scalar written by {@link #writeScalar}; "NaN"-like strings stay strings (the field decides). */
+  /**
+   * Reads a scalar written by {@link #writeScalar}; "NaN"-like strings stay strings (the field
+   * decides).
+   */
   static Object readScalar(JsonNode v) {
     if (v == null || v.isNull()) {
       return null;
@@ -135,7 +154,8 @@ final class Json {
     if (v.isTextual()) {
       return v.textValue();
     }
-    throw new InvalidEventException("expected a number, string, boolean or null, got " + JsonObjectReader.kind(v));
+    throw new InvalidEventException(
+        "expected a number, string, boolean or null, got " + JsonObjectReader.kind(v));
   }
 
   static String firstLine(String s) {

@@ -8,10 +8,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Typed, strict access to the fields of one JSON object, with error messages that name the field path.
+ * Typed, strict access to the fields of one JSON object, with error messages that name the field
+ * path.
  *
- * <p>Absent and explicit {@code null} are both "missing" for optional getters, except where the contract gives
- * {@code null} a meaning of its own ({@link #isExplicitNull}).
+ * <p>Absent and explicit {@code null} are both "missing" for optional getters, except where the
+ * contract gives {@code null} a meaning of its own ({@link #isExplicitNull}).
  */
 final class JsonObjectReader {
 
@@ -64,7 +65,8 @@ final class JsonObjectReader {
     }
     String s = v.textValue();
     if (s.length() > maxLength) {
-      throw new InvalidEventException(field(name) + ": " + s.length() + " characters, at most " + maxLength + " allowed");
+      throw new InvalidEventException(
+          field(name) + ": " + s.length() + " characters, at most " + maxLength + " allowed");
     }
     return s;
   }
@@ -144,13 +146,15 @@ final class JsonObjectReader {
       return Map.of();
     }
     if (m.node.size() > maxEntries) {
-      throw new InvalidEventException(field(name) + ": " + m.node.size() + " entries, at most " + maxEntries + " allowed");
+      throw new InvalidEventException(
+          field(name) + ": " + m.node.size() + " entries, at most " + maxEntries + " allowed");
     }
     Map<String, String> out = new LinkedHashMap<>();
     for (Iterator<String> it = m.node.fieldNames(); it.hasNext(); ) {
       String k = it.next();
       if (k.isEmpty() || k.length() > maxKeyLength) {
-        throw new InvalidEventException(m.field(k) + ": key must have 1.." + maxKeyLength + " characters");
+        throw new InvalidEventException(
+            m.field(k) + ": key must have 1.." + maxKeyLength + " characters");
       }
       out.put(k, m.requiredString(k, maxValueLength));
     }

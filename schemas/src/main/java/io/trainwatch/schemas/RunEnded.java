@@ -1,7 +1,8 @@
 package io.trainwatch.schemas;
 
 /** A training run stopped. {@code reason} is {@code null} when not given. */
-public record RunEnded(String runId, long tsMs, RunStatus status, String reason) implements TrainingEvent {
+public record RunEnded(String runId, long tsMs, RunStatus status, String reason)
+    implements TrainingEvent {
 
   public RunEnded {
     TrainingEvent.requireRunId(runId);

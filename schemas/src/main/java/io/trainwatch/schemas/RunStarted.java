@@ -3,12 +3,15 @@ package io.trainwatch.schemas;
 import java.util.Map;
 
 /**
- * A training run begins and describes itself: framework, loss semantics, expected input range, rule overrides.
+ * A training run begins and describes itself: framework, loss semantics, expected input range, rule
+ * overrides.
  *
- * <p>Optional fields are {@code null} when absent; {@code labels} and {@code rules} are never {@code null}.
+ * <p>Optional fields are {@code null} when absent; {@code labels} and {@code rules} are never
+ * {@code null}.
  *
  * @param framework {@code dl4j}, {@code pytorch}, ...: selects the wording of remediation hints
- * @param rules per-rule setting overrides keyed by rule id, e.g. {@code loss_plateau -> {enabled=false}}
+ * @param rules per-rule setting overrides keyed by rule id, e.g. {@code loss_plateau ->
+ *     {enabled=false}}
  */
 public record RunStarted(
     String runId,
@@ -42,7 +45,8 @@ public record RunStarted(
 
   /** A minimal run description: the given framework and loss, nothing else. */
   public static RunStarted of(String runId, long tsMs, String framework, LossDescriptor loss) {
-    return new RunStarted(runId, tsMs, framework, null, null, null, null, Map.of(), null, null, loss, Map.of());
+    return new RunStarted(
+        runId, tsMs, framework, null, null, null, null, Map.of(), null, null, loss, Map.of());
   }
 
   @Override

@@ -14,7 +14,9 @@ public enum Severity {
     return name().toLowerCase(Locale.ROOT);
   }
 
-  /** {@code true} if this severity is at least as urgent as {@code other}, {@code false} otherwise. */
+  /**
+   * {@code true} if this severity is at least as urgent as {@code other}, {@code false} otherwise.
+   */
   public boolean atLeast(Severity other) {
     return ordinal() <= other.ordinal();
   }

@@ -5,11 +5,19 @@ package io.trainwatch.schemas;
  *
  * @param nonfinite number of NaN or infinite elements
  * @param count number of elements summarised
- * @param rowSumMean mean of per-row sums, or {@code null} when not computed (about 1 for softmax outputs)
+ * @param rowSumMean mean of per-row sums, or {@code null} when not computed (about 1 for softmax
+ *     outputs)
  * @param rowSumStd standard deviation of per-row sums, or {@code null} when not computed
  */
 public record Stats(
-    double min, double max, double mean, double std, long nonfinite, long count, Double rowSumMean, Double rowSumStd) {
+    double min,
+    double max,
+    double mean,
+    double std,
+    long nonfinite,
+    long count,
+    Double rowSumMean,
+    Double rowSumStd) {
 
   public Stats {
     if (nonfinite < 0) {
@@ -24,7 +32,8 @@ public record Stats(
   }
 
   /** Statistics without the per-row sums. */
-  public static Stats of(double min, double max, double mean, double std, long nonfinite, long count) {
+  public static Stats of(
+      double min, double max, double mean, double std, long nonfinite, long count) {
     return new Stats(min, max, mean, std, nonfinite, count, null, null);
   }
 

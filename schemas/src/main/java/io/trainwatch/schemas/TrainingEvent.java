@@ -1,9 +1,11 @@
 package io.trainwatch.schemas;
 
 /**
- * A value on {@link Topics#EVENTS}: one of {@link RunStarted}, {@link BatchEvent} or {@link RunEnded}.
+ * A value on {@link Topics#EVENTS}: one of {@link RunStarted}, {@link BatchEvent} or {@link
+ * RunEnded}.
  *
- * <p>Mirrors {@code schemas/json/event.schema.json}; {@link EventCodec} reads and writes the JSON form.
+ * <p>Mirrors {@code schemas/json/event.schema.json}; {@link EventCodec} reads and writes the JSON
+ * form.
  */
 public sealed interface TrainingEvent permits RunStarted, BatchEvent, RunEnded {
 
@@ -28,7 +30,8 @@ public sealed interface TrainingEvent permits RunStarted, BatchEvent, RunEnded {
       throw new IllegalArgumentException("run_id: must not be empty");
     }
     if (runId.length() > MAX_RUN_ID_LENGTH) {
-      throw new IllegalArgumentException("run_id: " + runId.length() + " characters, at most " + MAX_RUN_ID_LENGTH + " allowed");
+      throw new IllegalArgumentException(
+          "run_id: " + runId.length() + " characters, at most " + MAX_RUN_ID_LENGTH + " allowed");
     }
     return runId;
   }

@@ -18,25 +18,30 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 /** The JSON Schema files are the source of truth: the Java side must write what they accept. */
 class ContractTest {
 
   private static final String BASE = "https://trainwatch.io/schemas/v1/";
-  private static final JsonSchemaFactory FACTORY = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012,
-      b -> b.schemaMappers(m -> m.mapPrefix(BASE, "classpath:trainwatch/schemas/json/")));
-  static final JsonSchema EVENT_SCHEMA = FACTORY.getSchema(SchemaLocation.of(BASE + "event.schema.json"));
-  static final JsonSchema ALERT_SCHEMA = FACTORY.getSchema(SchemaLocation.of(BASE + "alert.schema.json"));
+  private static final JsonSchemaFactory FACTORY =
+      JsonSchemaFactory.getInstance(
+          SpecVersion.VersionFlag.V202012,
+          b -> b.schemaMappers(m -> m.mapPrefix(BASE, "classpath:trainwatch/schemas/json/")));
+  static final JsonSchema EVENT_SCHEMA =
+      FACTORY.getSchema(SchemaLocation.of(BASE + "event.schema.json"));
+  static final JsonSchema ALERT_SCHEMA =
+      FACTORY.getSchema(SchemaLocation.of(BASE + "alert.schema.json"));
   private static final ObjectMapper PLAIN = new ObjectMapper();
 
   static Set<ValidationMessage> validate(JsonSchema schema, byte[] json) {
     try {
       return schema.validate(PLAIN.readTree(json));
     } catch (IOException e) {
-      throw new AssertionError("not JSON: " + new String(json, java.nio.charset.StandardCharsets.UTF_8), e);
+      throw new AssertionError(
+          "not JSON: " + new String(json, java.nio.charset.StandardCharsets.UTF_8), e);
     }
   }
 
@@ -53,10 +58,17 @@ class ContractTest {
   void shouldAcceptEveryExampleInSchemaAndCodec(Path example) throws IOException {
     byte[] json = Files.readAllBytes(example);
     boolean isAlert = example.getFileName().toString().startsWith("alert.");
-    assertThat(validate(isAlert ? ALERT_SCHEMA : EVENT_SCHEMA, json)).as("schema errors for %s", example).isEmpty();
+    assertThat(validate(isAlert ? ALERT_SCHEMA : EVENT_SCHEMA, json))
+        .as("schema errors for %s", example)
+        .isEmpty();
 
-    byte[] rewritten = isAlert ? AlertCodec.encode(AlertCodec.decode(json)) : EventCodec.encode(EventCodec.decode(json));
-    assertThat(validate(isAlert ? ALERT_SCHEMA : EVENT_SCHEMA, rewritten)).as("re-encoded %s", example).isEmpty();
+    byte[] rewritten =
+        isAlert
+            ? AlertCodec.encode(AlertCodec.decode(json))
+            : EventCodec.encode(EventCodec.decode(json));
+    assertThat(validate(isAlert ? ALERT_SCHEMA : EVENT_SCHEMA, rewritten))
+        .as("re-encoded %s", example)
+        .isEmpty();
     if (isAlert) {
       assertThat(AlertCodec.decode(rewritten)).isEqualTo(AlertCodec.decode(json));
     } else {
@@ -66,25 +78,103 @@ class ContractTest {
 
   @Test
   void shouldWriteEventsTheSchemaAccepts() {
-    List<TrainingEvent> events = List.of(
-        new RunStarted("r1", 1L, "dl4j", "job", "host", 3, "mlp", Map.of("team", "ml"), 10, new InputRange(-1, 1),
-            new LossDescriptor("LossMCXENT", InputKind.PROBABILITIES, "softmax", 0.0),
-            Map.of("loss_plateau", Map.of("enabled", false, "window", 200L))),
-        RunStarted.of("r2", 2L, "pytorch", new LossDescriptor("GaussianNLLLoss", InputKind.VALUES, null, null)),
-        RunStarted.of("r3", 2L, "pytorch", null),
-        new BatchEvent("r1", 3L, 0, 0, 32, -0.25, Stats.of(0, 255, 120.5, 70.1, 0, 640),
-            new Stats(0.01, 0.9, 0.1, 0.2, 0, 320, 1.0, 1e-7), new Predictions(0.5, 0.7), 1.5, 0.01, 12.5),
-        new BatchEvent("r1", 4L, 1, null, null, Double.NaN, Stats.of(0, 1, 0.5, 0.3, 0, 10),
-            Stats.of(Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, Double.NaN, Double.NaN, 5, 10), null,
-            Double.POSITIVE_INFINITY, null, null),
-        new BatchEvent("r1", 5L, 2, 0, 32, 2.3, Stats.of(0, 1, 0.5, 0.3, 0, 10), Stats.of(0, 1, 0.1, 0.1, 0, 10),
-            null, 0.21, 3.4e-12, 0.1, null),
-        new BatchEvent("r1", 6L, 3, 0, 32, 2.3, Stats.of(0, 1, 0.5, 0.3, 0, 10), Stats.of(0, 1, 0.1, 0.1, 0, 10),
-            null, Double.NaN, Double.NaN, null, null),
-        new BatchEvent("r1", 7L, 4, 0, 32, 2.3, Stats.of(0, 1, 0.5, 0.3, 0, 10), Stats.of(0, 1, 0.1, 0.1, 0, 10),
-            null, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, null, null),
-        new RunEnded("r1", 5L, RunStatus.FAILED, "OOM"),
-        new RunEnded("r1", 5L, RunStatus.COMPLETED, null));
+    List<TrainingEvent> events =
+        List.of(
+            new RunStarted(
+                "r1",
+                1L,
+                "dl4j",
+                "job",
+                "host",
+                3,
+                "mlp",
+                Map.of("team", "ml"),
+                10,
+                new InputRange(-1, 1),
+                new LossDescriptor("LossMCXENT", InputKind.PROBABILITIES, "softmax", 0.0),
+                Map.of("loss_plateau", Map.of("enabled", false, "window", 200L))),
+            RunStarted.of(
+                "r2",
+                2L,
+                "pytorch",
+                new LossDescriptor("GaussianNLLLoss", InputKind.VALUES, null, null)),
+            RunStarted.of("r3", 2L, "pytorch", null),
+            new BatchEvent(
+                "r1",
+                3L,
+                0,
+                0,
+                32,
+                -0.25,
+                Stats.of(0, 255, 120.5, 70.1, 0, 640),
+                new Stats(0.01, 0.9, 0.1, 0.2, 0, 320, 1.0, 1e-7),
+                new Predictions(0.5, 0.7),
+                1.5,
+                0.01,
+                12.5),
+            new BatchEvent(
+                "r1",
+                4L,
+                1,
+                null,
+                null,
+                Double.NaN,
+                Stats.of(0, 1, 0.5, 0.3, 0, 10),
+                Stats.of(
+                    Double.NEGATIVE_INFINITY,
+                    Double.POSITIVE_INFINITY,
+                    Double.NaN,
+                    Double.NaN,
+                    5,
+                    10),
+                null,
+                Double.POSITIVE_INFINITY,
+                null,
+                null),
+            new BatchEvent(
+                "r1",
+                5L,
+                2,
+                0,
+                32,
+                2.3,
+                Stats.of(0, 1, 0.5, 0.3, 0, 10),
+                Stats.of(0, 1, 0.1, 0.1, 0, 10),
+                null,
+                0.21,
+                3.4e-12,
+                0.1,
+                null),
+            new BatchEvent(
+                "r1",
+                6L,
+                3,
+                0,
+                32,
+                2.3,
+                Stats.of(0, 1, 0.5, 0.3, 0, 10),
+                Stats.of(0, 1, 0.1, 0.1, 0, 10),
+                null,
+                Double.NaN,
+                Double.NaN,
+                null,
+                null),
+            new BatchEvent(
+                "r1",
+                7L,
+                4,
+                0,
+                32,
+                2.3,
+                Stats.of(0, 1, 0.5, 0.3, 0, 10),
+                Stats.of(0, 1, 0.1, 0.1, 0, 10),
+                null,
+                Double.POSITIVE_INFINITY,
+                Double.POSITIVE_INFINITY,
+                null,
+                null),
+            new RunEnded("r1", 5L, RunStatus.FAILED, "OOM"),
+            new RunEnded("r1", 5L, RunStatus.COMPLETED, null));
     for (TrainingEvent e : events) {
       byte[] json = EventCodec.encode(e);
       assertThat(validate(EVENT_SCHEMA, json)).as(new String(json)).isEmpty();
@@ -100,12 +190,42 @@ class ContractTest {
     evidence.put("output_row_sum_mean", Double.NaN);
     evidence.put("diagnosed", true);
     evidence.put("note", null);
-    Alert firing = new Alert("r1/negative_loss/1", "e-1", 1, AlertStatus.FIRING, "negative_loss", Severity.CRITICAL,
-        "r1", null, "r1: loss is negative", "use LogSoftmax", "softmax_into_nll", evidence, 12L,
-        Instant.parse("2026-11-26T10:00:00Z"), null, Map.of("team", "ml"));
-    Alert resolved = new Alert("r1/negative_loss/1", "e-2", 2, AlertStatus.RESOLVED, "negative_loss",
-        Severity.CRITICAL, "r1", "job", "r1: resolved", "", null, Map.of(), null,
-        Instant.parse("2026-11-26T10:00:00Z"), Instant.parse("2026-11-26T10:05:00.123Z"), Map.of());
+    Alert firing =
+        new Alert(
+            "r1/negative_loss/1",
+            "e-1",
+            1,
+            AlertStatus.FIRING,
+            "negative_loss",
+            Severity.CRITICAL,
+            "r1",
+            null,
+            "r1: loss is negative",
+            "use LogSoftmax",
+            "softmax_into_nll",
+            evidence,
+            12L,
+            Instant.parse("2026-11-26T10:00:00Z"),
+            null,
+            Map.of("team", "ml"));
+    Alert resolved =
+        new Alert(
+            "r1/negative_loss/1",
+            "e-2",
+            2,
+            AlertStatus.RESOLVED,
+            "negative_loss",
+            Severity.CRITICAL,
+            "r1",
+            "job",
+            "r1: resolved",
+            "",
+            null,
+            Map.of(),
+            null,
+            Instant.parse("2026-11-26T10:00:00Z"),
+            Instant.parse("2026-11-26T10:05:00.123Z"),
+            Map.of());
     for (Alert a : List.of(firing, resolved)) {
       byte[] json = AlertCodec.encode(a);
       assertThat(validate(ALERT_SCHEMA, json)).as(new String(json)).isEmpty();
@@ -118,8 +238,24 @@ class ContractTest {
     Map<String, Object> evidence = new LinkedHashMap<>();
     evidence.put("z", 1L);
     evidence.put("a", 2L);
-    Alert a = new Alert("id", "e", 1, AlertStatus.FIRING, "r", Severity.INFO, "run", null, "line1\nline2", "h", null,
-        evidence, 0L, Instant.EPOCH, null, Map.of());
+    Alert a =
+        new Alert(
+            "id",
+            "e",
+            1,
+            AlertStatus.FIRING,
+            "r",
+            Severity.INFO,
+            "run",
+            null,
+            "line1\nline2",
+            "h",
+            null,
+            evidence,
+            0L,
+            Instant.EPOCH,
+            null,
+            Map.of());
     assertThat(a.summary()).isEqualTo("line1 line2");
     assertThat(new String(AlertCodec.encode(a))).contains("\"evidence\":{\"z\":1,\"a\":2}");
   }
@@ -149,7 +285,8 @@ class ContractTest {
       byte[] bytes = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
       assertThat(validate(EVENT_SCHEMA, bytes)).as(json).isNotEmpty();
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> EventCodec.decode(bytes))
-          .as(json).isInstanceOf(InvalidEventException.class);
+          .as(json)
+          .isInstanceOf(InvalidEventException.class);
     }
   }
 
@@ -157,14 +294,15 @@ class ContractTest {
   void examplesShouldCoverEveryEventTypeAndTheAlert() throws IOException {
     Set<String> types = new java.util.HashSet<>();
     try (Stream<Path> files = examples()) {
-      files.forEach(p -> {
-        try {
-          JsonNode n = PLAIN.readTree(p.toFile());
-          types.add(n.has("type") ? n.get("type").asText() : "alert");
-        } catch (IOException e) {
-          throw new AssertionError(e);
-        }
-      });
+      files.forEach(
+          p -> {
+            try {
+              JsonNode n = PLAIN.readTree(p.toFile());
+              types.add(n.has("type") ? n.get("type").asText() : "alert");
+            } catch (IOException e) {
+              throw new AssertionError(e);
+            }
+          });
     }
     assertThat(types).contains("run_started", "batch", "run_ended", "alert");
   }

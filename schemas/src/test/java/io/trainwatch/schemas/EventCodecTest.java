@@ -8,11 +8,17 @@ import org.junit.jupiter.api.Test;
 
 class EventCodecTest {
 
-  private static final String STATS = "{\"min\":0,\"max\":1,\"mean\":0.5,\"std\":0.1,\"nonfinite\":0,\"count\":4}";
+  private static final String STATS =
+      "{\"min\":0,\"max\":1,\"mean\":0.5,\"std\":0.1,\"nonfinite\":0,\"count\":4}";
 
   private static String batch(String loss) {
-    return "{\"schema_version\":1,\"type\":\"batch\",\"run_id\":\"r\",\"ts_ms\":1,\"step\":3,\"loss\":" + loss
-        + ",\"input\":" + STATS + ",\"output\":" + STATS + "}";
+    return "{\"schema_version\":1,\"type\":\"batch\",\"run_id\":\"r\",\"ts_ms\":1,\"step\":3,\"loss\":"
+        + loss
+        + ",\"input\":"
+        + STATS
+        + ",\"output\":"
+        + STATS
+        + "}";
   }
 
   private static TrainingEvent decode(String json) {
@@ -23,10 +29,13 @@ class EventCodecTest {
   void shouldReadEveryNonFiniteSpelling() {
     assertThat(((BatchEvent) decode(batch("\"NaN\""))).loss()).isNaN();
     assertThat(((BatchEvent) decode(batch("NaN"))).loss()).isNaN();
-    assertThat(((BatchEvent) decode(batch("\"Infinity\""))).loss()).isEqualTo(Double.POSITIVE_INFINITY);
+    assertThat(((BatchEvent) decode(batch("\"Infinity\""))).loss())
+        .isEqualTo(Double.POSITIVE_INFINITY);
     assertThat(((BatchEvent) decode(batch("Infinity"))).loss()).isEqualTo(Double.POSITIVE_INFINITY);
-    assertThat(((BatchEvent) decode(batch("\"-Infinity\""))).loss()).isEqualTo(Double.NEGATIVE_INFINITY);
-    assertThat(((BatchEvent) decode(batch("-Infinity"))).loss()).isEqualTo(Double.NEGATIVE_INFINITY);
+    assertThat(((BatchEvent) decode(batch("\"-Infinity\""))).loss())
+        .isEqualTo(Double.NEGATIVE_INFINITY);
+    assertThat(((BatchEvent) decode(batch("-Infinity"))).loss())
+        .isEqualTo(Double.NEGATIVE_INFINITY);
   }
 
   @Test
@@ -37,34 +46,50 @@ class EventCodecTest {
 
   @Test
   void shouldNameTheOffendingFieldWhenRejecting() {
-    assertThatThrownBy(() -> decode(batch("\"lots\""))).hasMessageStartingWith("loss: expected a number");
+    assertThatThrownBy(() -> decode(batch("\"lots\"")))
+        .hasMessageStartingWith("loss: expected a number");
     assertThatThrownBy(() -> decode(batch("null"))).hasMessage("loss: required");
-    assertThatThrownBy(() -> decode("{\"schema_version\":1,\"type\":\"batch\",\"run_id\":\"r\",\"ts_ms\":1,"
-        + "\"step\":0,\"loss\":1,\"input\":{\"min\":0,\"max\":1,\"mean\":0.5,\"std\":0.1,\"nonfinite\":0},"
-        + "\"output\":" + STATS + "}")).hasMessage("input.count: required");
+    assertThatThrownBy(
+            () ->
+                decode(
+                    "{\"schema_version\":1,\"type\":\"batch\",\"run_id\":\"r\",\"ts_ms\":1,"
+                        + "\"step\":0,\"loss\":1,\"input\":{\"min\":0,\"max\":1,\"mean\":0.5,\"std\":0.1,\"nonfinite\":0},"
+                        + "\"output\":"
+                        + STATS
+                        + "}"))
+        .hasMessage("input.count: required");
     assertThatThrownBy(() -> decode("[1,2]")).hasMessage("event: expected an object, got array");
-    assertThatThrownBy(() -> decode("{\"schema_version\":7}")).hasMessageStartingWith("schema_version=7: unsupported");
+    assertThatThrownBy(() -> decode("{\"schema_version\":7}"))
+        .hasMessageStartingWith("schema_version=7: unsupported");
     assertThatThrownBy(() -> decode("not json")).hasMessageStartingWith("value: not valid JSON");
     assertThatThrownBy(() -> EventCodec.decode(null)).hasMessageContaining("tombstone");
-    assertThatThrownBy(() -> decode(batch("1").replace("\"nonfinite\":0,\"count\":4", "\"nonfinite\":9,\"count\":4")))
+    assertThatThrownBy(
+            () ->
+                decode(
+                    batch("1")
+                        .replace("\"nonfinite\":0,\"count\":4", "\"nonfinite\":9,\"count\":4")))
         .hasMessage("nonfinite=9: must be <= count=4");
   }
 
   @Test
   void shouldReadTheFirstLayerGradientNormWhenPresentAndNullWhenAbsent() {
-    String withNorms = batch("2.3").replace("}}", "},\"grad_norm\":0.2,\"first_layer_grad_norm\":3.5e-12}");
+    String withNorms =
+        batch("2.3").replace("}}", "},\"grad_norm\":0.2,\"first_layer_grad_norm\":3.5e-12}");
 
     assertThat(((BatchEvent) decode(withNorms)).firstLayerGradNorm()).isEqualTo(3.5e-12);
     assertThat(((BatchEvent) decode(batch("2.3"))).firstLayerGradNorm()).isNull();
-    assertThat(((BatchEvent) decode(withNorms.replace("3.5e-12", "\"NaN\""))).firstLayerGradNorm()).isNaN();
-    assertThat(new String(EventCodec.encode(decode(withNorms)), UTF_8)).contains("\"first_layer_grad_norm\":3.5E-12");
+    assertThat(((BatchEvent) decode(withNorms.replace("3.5e-12", "\"NaN\""))).firstLayerGradNorm())
+        .isNaN();
+    assertThat(new String(EventCodec.encode(decode(withNorms)), UTF_8))
+        .contains("\"first_layer_grad_norm\":3.5E-12");
   }
 
   @Test
   void shouldRejectANegativeFirstLayerGradientNormNamingTheField() {
     String negative = batch("2.3").replace("}}", "},\"first_layer_grad_norm\":-0.5}");
 
-    assertThatThrownBy(() -> decode(negative)).hasMessage("first_layer_grad_norm=-0.5: must be >= 0");
+    assertThatThrownBy(() -> decode(negative))
+        .hasMessage("first_layer_grad_norm=-0.5: must be >= 0");
     assertThatThrownBy(() -> decode(negative.replace("-0.5", "\"-Infinity\"")))
         .hasMessage("first_layer_grad_norm=-Infinity: must be >= 0");
     assertThatThrownBy(() -> decode(negative.replace("-0.5", "\"small\"")))
@@ -75,13 +100,17 @@ class EventCodecTest {
   void shouldRejectWhatIsNotExactlyOneUtf8Document() {
     String good = batch("1");
     assertThat(decode(good)).isInstanceOf(BatchEvent.class);
-    assertThatThrownBy(() -> decode(good + " garbage")).hasMessageStartingWith("value: not valid JSON");
+    assertThatThrownBy(() -> decode(good + " garbage"))
+        .hasMessageStartingWith("value: not valid JSON");
     assertThatThrownBy(() -> decode(good + good)).hasMessageStartingWith("value: not valid JSON");
     assertThatThrownBy(() -> decode(good.replace("\"step\":3", "\"step\":3,\"step\":4")))
-        .hasMessageStartingWith("value: not valid JSON").hasMessageContaining("step");
-    assertThatThrownBy(() -> EventCodec.decode(good.getBytes(java.nio.charset.StandardCharsets.UTF_16)))
+        .hasMessageStartingWith("value: not valid JSON")
+        .hasMessageContaining("step");
+    assertThatThrownBy(
+            () -> EventCodec.decode(good.getBytes(java.nio.charset.StandardCharsets.UTF_16)))
         .hasMessage("value: not UTF-8 (looks like UTF-16 or UTF-32)");
-    assertThatThrownBy(() -> EventCodec.decode(good.getBytes(java.nio.charset.StandardCharsets.UTF_16LE)))
+    assertThatThrownBy(
+            () -> EventCodec.decode(good.getBytes(java.nio.charset.StandardCharsets.UTF_16LE)))
         .hasMessage("value: not UTF-8 (looks like UTF-16 or UTF-32)");
   }
 
@@ -95,9 +124,12 @@ class EventCodecTest {
 
   @Test
   void shouldTreatAbsentLowerBoundAsZeroAndNullAsUnbounded() {
-    String absent = "{\"schema_version\":1,\"type\":\"run_started\",\"run_id\":\"r\",\"ts_ms\":1,\"framework\":\"x\","
-        + "\"loss\":{\"name\":\"nll_loss\"}}";
-    String unbounded = absent.replace("{\"name\":\"nll_loss\"}", "{\"name\":\"GaussianNLLLoss\",\"lower_bound\":null}");
+    String absent =
+        "{\"schema_version\":1,\"type\":\"run_started\",\"run_id\":\"r\",\"ts_ms\":1,\"framework\":\"x\","
+            + "\"loss\":{\"name\":\"nll_loss\"}}";
+    String unbounded =
+        absent.replace(
+            "{\"name\":\"nll_loss\"}", "{\"name\":\"GaussianNLLLoss\",\"lower_bound\":null}");
     assertThat(((RunStarted) decode(absent)).loss().lowerBound()).isEqualTo(0.0);
     assertThat(((RunStarted) decode(unbounded)).loss().unboundedBelow()).isTrue();
   }
@@ -105,7 +137,8 @@ class EventCodecTest {
   @Test
   void shouldRejectOverlongRunIds() {
     String id = "x".repeat(257);
-    assertThatThrownBy(() -> decode(batch("1").replace("\"run_id\":\"r\"", "\"run_id\":\"" + id + "\"")))
+    assertThatThrownBy(
+            () -> decode(batch("1").replace("\"run_id\":\"r\"", "\"run_id\":\"" + id + "\"")))
         .hasMessage("run_id: 257 characters, at most 256 allowed");
   }
 }

@@ -8,8 +8,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * Log-softmax over the last dimension of a [batch, classes] array: the activation a log-probability loss such as
- * {@link LogProbNllLoss} belongs behind. DL4J 1.0.0-M2.1's {@code Activation} enum has no log-softmax.
+ * Log-softmax over the last dimension of a [batch, classes] array: the activation a log-probability
+ * loss such as {@link LogProbNllLoss} belongs behind. DL4J 1.0.0-M2.1's {@code Activation} enum has
+ * no log-softmax.
  */
 public final class ActivationLogSoftmax extends BaseActivationFunction {
 

@@ -1,12 +1,18 @@
 package io.trainwatch.trainer;
 
-/** The network {@link TrainingRun} trains (a fault may bring its own, see {@link Fault#VANISHING_GRADIENT}). */
+/**
+ * The network {@link TrainingRun} trains (a fault may bring its own, see {@link
+ * Fault#VANISHING_GRADIENT}).
+ */
 public enum Architecture implements WireName {
   /** Dense 64 and 32 ReLU units, Xavier initialization. */
   MLP,
   /** Five dense layers of 64 ReLU units, He initialization. */
   DEEP_MLP,
-  /** A 3x3 convolution with 8 ReLU channels, 2x2 max pooling, dense 32 ReLU: on the 8x8 images as images. */
+  /**
+   * A 3x3 convolution with 8 ReLU channels, 2x2 max pooling, dense 32 ReLU: on the 8x8 images as
+   * images.
+   */
   CONV;
 
   @Override

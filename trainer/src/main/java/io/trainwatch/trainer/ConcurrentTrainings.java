@@ -9,36 +9,47 @@ import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
- * Several {@link TrainingRun}s at once, each publishing to Kafka through a publisher of its own, as separate trainer
- * processes would: what the demo, the evaluation harness and the end-to-end tests run.
+ * Several {@link TrainingRun}s at once, each publishing to Kafka through a publisher of its own, as
+ * separate trainer processes would: what the demo, the evaluation harness and the end-to-end tests
+ * run.
  */
 public final class ConcurrentTrainings {
 
   private ConcurrentTrainings() {}
 
   /**
-   * Trains every spec, at most {@code parallelism} at a time, and returns their reports in the order of
-   * {@code specs}; {@code onEach} hears of each report as its run finishes (from the run's thread).
+   * Trains every spec, at most {@code parallelism} at a time, and returns their reports in the
+   * order of {@code specs}; {@code onEach} hears of each report as its run finishes (from the run's
+   * thread).
    *
    * @throws ExecutionException if a run threw (a training failure does not: its report says so)
-   * @throws InterruptedException if interrupted while waiting; the runs still going are interrupted too
+   * @throws InterruptedException if interrupted while waiting; the runs still going are interrupted
+   *     too
    */
-  public static List<TrainingReport> run(List<TrainingSpec> specs, String bootstrapServers, int parallelism,
-      Consumer<TrainingReport> onEach) throws InterruptedException, ExecutionException {
+  public static List<TrainingReport> run(
+      List<TrainingSpec> specs,
+      String bootstrapServers,
+      int parallelism,
+      Consumer<TrainingReport> onEach)
+      throws InterruptedException, ExecutionException {
     if (parallelism < 1) {
       throw new IllegalArgumentException("parallelism=" + parallelism + ": must be >= 1");
     }
-    ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, Math.max(1, specs.size())));
+    ExecutorService pool =
+        Executors.newFixedThreadPool(Math.min(parallelism, Math.max(1, specs.size())));
     try {
       List<Future<TrainingReport>> futures = new ArrayList<>();
       for (TrainingSpec spec : specs) {
-        futures.add(pool.submit(() -> {
-          try (KafkaEventPublisher publisher = KafkaEventPublisher.connect(bootstrapServers)) {
-            TrainingReport report = TrainingRun.run(spec, publisher);
-            onEach.accept(report);
-            return report;
-          }
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  try (KafkaEventPublisher publisher =
+                      KafkaEventPublisher.connect(bootstrapServers)) {
+                    TrainingReport report = TrainingRun.run(spec, publisher);
+                    onEach.accept(report);
+                    return report;
+                  }
+                }));
       }
       List<TrainingReport> reports = new ArrayList<>();
       for (Future<TrainingReport> f : futures) {

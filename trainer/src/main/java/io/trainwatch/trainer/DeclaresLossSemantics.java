@@ -3,10 +3,10 @@ package io.trainwatch.trainer;
 import io.trainwatch.schemas.InputKind;
 
 /**
- * Implemented by a custom DL4J loss function ({@code ILossFunction}) to tell trainwatch what it is: what it expects
- * from the output layer and how low it can legitimately go. Without it, the listener assumes a loss that expects
- * nothing in particular and is never negative (the contract's default), so a legitimately negative custom loss would
- * be reported as a bug.
+ * Implemented by a custom DL4J loss function ({@code ILossFunction}) to tell trainwatch what it is:
+ * what it expects from the output layer and how low it can legitimately go. Without it, the
+ * listener assumes a loss that expects nothing in particular and is never negative (the contract's
+ * default), so a legitimately negative custom loss would be reported as a bug.
  *
  * <pre>{@code
  * public final class MyGaussianNll implements ILossFunction, DeclaresLossSemantics {
@@ -21,6 +21,8 @@ public interface DeclaresLossSemantics {
   /** What the loss expects from the output layer, or {@code null} if it does not matter. */
   InputKind expectedInput();
 
-  /** The smallest value the loss can legitimately take, or {@code null} if it is unbounded below. */
+  /**
+   * The smallest value the loss can legitimately take, or {@code null} if it is unbounded below.
+   */
   Double lowerBound();
 }

@@ -6,8 +6,9 @@ import java.time.Duration;
 /**
  * Takes training events off the training thread and delivers them somewhere (Kafka, memory, ...).
  *
- * <p>Implementations must never block and never throw from {@link #publish}: a training step is worth more than a
- * statistic. When they cannot keep up, they drop events and count them in {@link #stats()}.
+ * <p>Implementations must never block and never throw from {@link #publish}: a training step is
+ * worth more than a statistic. When they cannot keep up, they drop events and count them in {@link
+ * #stats()}.
  */
 public interface EventPublisher extends AutoCloseable {
 
@@ -18,13 +19,17 @@ public interface EventPublisher extends AutoCloseable {
   PublisherStats stats();
 
   /**
-   * Waits until every event published so far is delivered, dropped or failed, or until {@code timeout} passes.
+   * Waits until every event published so far is delivered, dropped or failed, or until {@code
+   * timeout} passes.
    *
    * @return {@code true} if nothing is pending any more, {@code false} if the timeout passed first
    */
   boolean flush(Duration timeout);
 
-  /** Delivers what it can within the implementation's close timeout, then releases its resources. Idempotent. */
+  /**
+   * Delivers what it can within the implementation's close timeout, then releases its resources.
+   * Idempotent.
+   */
   @Override
   void close();
 }

@@ -5,10 +5,11 @@ import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The L2 norms of a model's raw gradient and of its first trainable layer's slice of it, reading the gradient once:
- * the sums of squares of the layers' slices (views DL4J keeps of the one flattened gradient) add up to the whole's,
- * and the first trainable layer's is one of them. Where the slices do not cover the gradient (the lengths are
- * checked), the whole and the first layer's slice are read separately.
+ * The L2 norms of a model's raw gradient and of its first trainable layer's slice of it, reading
+ * the gradient once: the sums of squares of the layers' slices (views DL4J keeps of the one
+ * flattened gradient) add up to the whole's, and the first trainable layer's is one of them. Where
+ * the slices do not cover the gradient (the lengths are checked), the whole and the first layer's
+ * slice are read separately.
  *
  * @param total the norm of the whole gradient
  * @param firstLayer the norm of the first trainable layer's slice, {@code null} without one
@@ -42,6 +43,7 @@ record GradientNorms(double total, Double firstLayer) {
       INDArray firstSlice = first == null ? null : first.getGradientsViewArray();
       firstSquares = firstSlice == null ? null : summarizer.sumOfSquares(firstSlice);
     }
-    return new GradientNorms(Math.sqrt(squares), firstSquares == null ? null : Math.sqrt(firstSquares));
+    return new GradientNorms(
+        Math.sqrt(squares), firstSquares == null ? null : Math.sqrt(firstSquares));
   }
 }

@@ -7,10 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Keeps published events in memory, in publication order: for tests, benchmarks and in-process harnesses.
+ * Keeps published events in memory, in publication order: for tests, benchmarks and in-process
+ * harnesses.
  *
- * <p>Thread-safe. Every event counts as delivered at once. After {@link #close()} further events are dropped, as a
- * closed Kafka publisher would.
+ * <p>Thread-safe. Every event counts as delivered at once. After {@link #close()} further events
+ * are dropped, as a closed Kafka publisher would.
  */
 public final class InMemoryEventPublisher implements EventPublisher {
 

@@ -25,23 +25,28 @@ import org.slf4j.LoggerFactory;
 /**
  * Publishes training events to Kafka without ever blocking the training thread.
  *
- * <p>{@link #publish} only offers the event to a bounded queue (a few hundred nanoseconds). One sender thread
- * serializes events ({@link EventCodec}) and hands them to a producer configured with {@code max.block.ms=0}, so even
- * the sender never waits for metadata or buffer space. Record key = run id, so a run's events stay in order on one
- * partition; record timestamp = the event's {@code ts_ms}.
+ * <p>{@link #publish} only offers the event to a bounded queue (a few hundred nanoseconds). One
+ * sender thread serializes events ({@link EventCodec}) and hands them to a producer configured with
+ * {@code max.block.ms=0}, so even the sender never waits for metadata or buffer space. Record key =
+ * run id, so a run's events stay in order on one partition; record timestamp = the event's {@code
+ * ts_ms}.
  *
- * <p>When the queue or the producer buffer is full, or the broker is away, events are dropped or fail, are counted in
- * {@link #stats()} and logged rate-limited (the first one, then every
- * {@link KafkaPublisherSettings#lossLogInterval()}-th).
- * Client properties may carry credentials: they are never logged.
+ * <p>When the queue or the producer buffer is full, or the broker is away, events are dropped or
+ * fail, are counted in {@link #stats()} and logged rate-limited (the first one, then every {@link
+ * KafkaPublisherSettings#lossLogInterval()}-th). Client properties may carry credentials: they are
+ * never logged.
  */
 public final class KafkaEventPublisher implements EventPublisher {
 
   private static final Logger log = LoggerFactory.getLogger(KafkaEventPublisher.class);
 
   /** Settings the never-block guarantee depends on: client properties cannot override them. */
-  private static final Set<String> ENFORCED = Set.of(ProducerConfig.MAX_BLOCK_MS_CONFIG,
-      ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
+  private static final Set<String> ENFORCED =
+      Set.of(
+          ProducerConfig.MAX_BLOCK_MS_CONFIG,
+          ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+          ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
+
   private static final long POLL_MS = 50;
 
   private final KafkaPublisherSettings settings;
@@ -59,7 +64,10 @@ public final class KafkaEventPublisher implements EventPublisher {
   private volatile long closeDeadlineNanos;
   private boolean closed;
 
-  /** Creates the producer and starts the sender thread; returns at once (metadata is fetched in the background). */
+  /**
+   * Creates the producer and starts the sender thread; returns at once (metadata is fetched in the
+   * background).
+   */
   public KafkaEventPublisher(KafkaPublisherSettings settings) {
     this(settings, new KafkaProducer<>(producerProperties(settings)));
   }
@@ -73,7 +81,9 @@ public final class KafkaEventPublisher implements EventPublisher {
     // A forgotten close() must not keep the user's JVM alive.
     sender.setDaemon(true);
     sender.start();
-    log.info("trainwatch: publishing training events to topic {} on {}", settings.topic(),
+    log.info(
+        "trainwatch: publishing training events to topic {} on {}",
+        settings.topic(),
         settings.bootstrapServers());
   }
 
@@ -83,8 +93,8 @@ public final class KafkaEventPublisher implements EventPublisher {
   }
 
   /**
-   * The producer configuration for these settings: the publisher's defaults, then the client properties, then the
-   * settings the never-block guarantee needs.
+   * The producer configuration for these settings: the publisher's defaults, then the client
+   * properties, then the settings the never-block guarantee needs.
    */
   static Properties producerProperties(KafkaPublisherSettings s) {
     Properties p = new Properties();
@@ -100,13 +110,18 @@ public final class KafkaEventPublisher implements EventPublisher {
     // The producer insists on delivery.timeout.ms >= linger.ms + request.timeout.ms.
     long requestMs = Math.min(30_000, deliveryMs - s.linger().toMillis());
     p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(requestMs));
-    // Kafka 4 clients "rebootstrap" when no broker answers: the topic's metadata is dropped, and with max.block.ms=0
-    // every event sent during the outage then fails at once instead of waiting deliveryTimeout for the broker.
-    // Keeping the known brokers makes an outage shorter than deliveryTimeout lose nothing (BrokerOutageIT).
+    // Kafka 4 clients "rebootstrap" when no broker answers: the topic's metadata is dropped, and
+    // with max.block.ms=0
+    // every event sent during the outage then fails at once instead of waiting deliveryTimeout for
+    // the broker.
+    // Keeping the known brokers makes an outage shorter than deliveryTimeout lose nothing
+    // (BrokerOutageIT).
     p.put(CommonClientConfigs.METADATA_RECOVERY_STRATEGY_CONFIG, "none");
     for (Map.Entry<String, String> e : s.clientProperties().entrySet()) {
       if (ENFORCED.contains(e.getKey())) {
-        log.warn("trainwatch: ignoring client property {}: the publisher must never block training", e.getKey());
+        log.warn(
+            "trainwatch: ignoring client property {}: the publisher must never block training",
+            e.getKey());
         continue;
       }
       p.put(e.getKey(), e.getValue());
@@ -121,14 +136,16 @@ public final class KafkaEventPublisher implements EventPublisher {
   public void publish(TrainingEvent event) {
     published.incrementAndGet();
     if (closing || !queue.offer(event)) {
-      countDropped(closing ? "publisher closed" : "queue of " + settings.queueCapacity() + " events full");
+      countDropped(
+          closing ? "publisher closed" : "queue of " + settings.queueCapacity() + " events full");
     }
   }
 
   /**
    * Waits up to {@code timeout} for the topic's metadata, i.e. until the broker has answered once.
    *
-   * @return {@code true} if the publisher reached the broker, {@code false} if the timeout passed first
+   * @return {@code true} if the publisher reached the broker, {@code false} if the timeout passed
+   *     first
    */
   public boolean awaitReady(Duration timeout) {
     try {
@@ -141,7 +158,8 @@ public final class KafkaEventPublisher implements EventPublisher {
 
   @Override
   public PublisherStats stats() {
-    // Read the outcomes before `published`, so a concurrent publish can only make pending look larger.
+    // Read the outcomes before `published`, so a concurrent publish can only make pending look
+    // larger.
     long d = delivered.get();
     long dr = dropped.get();
     long f = failed.get();
@@ -181,15 +199,22 @@ public final class KafkaEventPublisher implements EventPublisher {
     }
     if (unsent > 0) {
       dropped.addAndGet(unsent);
-      log.warn("trainwatch: {} events still queued after the close timeout of {}: dropped", unsent,
+      log.warn(
+          "trainwatch: {} events still queued after the close timeout of {}: dropped",
+          unsent,
           settings.closeTimeout());
     }
     long remaining = Math.max(0, closeDeadlineNanos - System.nanoTime());
-    // Records the producer cannot complete in time are failed through their callbacks, so the counters settle.
+    // Records the producer cannot complete in time are failed through their callbacks, so the
+    // counters settle.
     producer.close(Duration.ofNanos(remaining));
     PublisherStats s = stats();
-    log.info("trainwatch: publisher closed: {} published, {} delivered, {} dropped, {} failed", s.published(),
-        s.delivered(), s.dropped(), s.failed());
+    log.info(
+        "trainwatch: publisher closed: {} published, {} delivered, {} dropped, {} failed",
+        s.published(),
+        s.delivered(),
+        s.dropped(),
+        s.failed());
   }
 
   private void runSender() {
@@ -215,9 +240,9 @@ public final class KafkaEventPublisher implements EventPublisher {
   }
 
   /**
-   * With {@code max.block.ms=0} a send to a topic whose metadata is unknown fails at once, so ask for it first.
-   * Each {@code partitionsFor} call that times out still leaves a metadata request behind, answered in the
-   * background; retry until it is there or the warm-up time is over.
+   * With {@code max.block.ms=0} a send to a topic whose metadata is unknown fails at once, so ask
+   * for it first. Each {@code partitionsFor} call that times out still leaves a metadata request
+   * behind, answered in the background; retry until it is there or the warm-up time is over.
    */
   private void warmMetadata() {
     long deadline = System.nanoTime() + settings.metadataWarmup().toNanos();
@@ -231,28 +256,38 @@ public final class KafkaEventPublisher implements EventPublisher {
         last = e;
       }
       sleepQuietly(POLL_MS);
-    } while (!closing && System.nanoTime() - deadline < 0 && !Thread.currentThread().isInterrupted());
-    log.warn("trainwatch: no metadata for topic {} from {} within {} ({}); sending anyway, events will fail "
-        + "until the broker answers", settings.topic(), settings.bootstrapServers(), settings.metadataWarmup(),
+    } while (!closing
+        && System.nanoTime() - deadline < 0
+        && !Thread.currentThread().isInterrupted());
+    log.warn(
+        "trainwatch: no metadata for topic {} from {} within {} ({}); sending anyway, events will fail "
+            + "until the broker answers",
+        settings.topic(),
+        settings.bootstrapServers(),
+        settings.metadataWarmup(),
         last == null ? "closed" : last.getClass().getSimpleName());
   }
 
   private void send(TrainingEvent event) {
     try {
-      ProducerRecord<String, byte[]> record = new ProducerRecord<>(settings.topic(), null, event.tsMs(),
-          event.runId(), EventCodec.encode(event));
-      producer.send(record, (metadata, exception) -> {
-        if (exception == null) {
-          delivered.incrementAndGet();
-          metadataReady.countDown();
-        } else if (exception instanceof BufferExhaustedException) {
-          countDropped("producer buffer of " + settings.bufferMemoryBytes() + " bytes full");
-        } else {
-          countFailed(exception);
-        }
-      });
+      ProducerRecord<String, byte[]> record =
+          new ProducerRecord<>(
+              settings.topic(), null, event.tsMs(), event.runId(), EventCodec.encode(event));
+      producer.send(
+          record,
+          (metadata, exception) -> {
+            if (exception == null) {
+              delivered.incrementAndGet();
+              metadataReady.countDown();
+            } else if (exception instanceof BufferExhaustedException) {
+              countDropped("producer buffer of " + settings.bufferMemoryBytes() + " bytes full");
+            } else {
+              countFailed(exception);
+            }
+          });
     } catch (RuntimeException e) {
-      // Non-API errors (serialization, producer closed) are thrown by send() rather than passed to the callback.
+      // Non-API errors (serialization, producer closed) are thrown by send() rather than passed to
+      // the callback.
       countFailed(e);
     }
   }
@@ -267,8 +302,12 @@ public final class KafkaEventPublisher implements EventPublisher {
   private void countFailed(Exception e) {
     long n = failed.incrementAndGet();
     if (n == 1 || n % settings.lossLogInterval() == 0) {
-      log.warn("trainwatch: {} training event(s) could not be delivered to {} so far ({}: {}); training continues",
-          n, settings.bootstrapServers(), e.getClass().getSimpleName(), e.getMessage());
+      log.warn(
+          "trainwatch: {} training event(s) could not be delivered to {} so far ({}: {}); training continues",
+          n,
+          settings.bootstrapServers(),
+          e.getClass().getSimpleName(),
+          e.getMessage());
     }
   }
 

@@ -11,17 +11,23 @@ import java.util.TreeMap;
  * {@code docs/trainer.md} ("Publisher settings").
  *
  * @param bootstrapServers Kafka {@code bootstrap.servers}
- * @param topic where events go; {@link Topics#EVENTS} unless you run several deployments on one cluster
- * @param clientProperties extra Kafka client settings ({@code security.protocol}, {@code sasl.*}, {@code ssl.*}, ...),
- *     applied over the publisher's defaults; never logged
- * @param queueCapacity events that may wait for the sender thread; beyond that, new events are dropped
- * @param bufferMemoryBytes the producer's {@code buffer.memory}: serialized events awaiting delivery
- * @param deliveryTimeout the producer's {@code delivery.timeout.ms}: how long an event may wait for a broker
+ * @param topic where events go; {@link Topics#EVENTS} unless you run several deployments on one
+ *     cluster
+ * @param clientProperties extra Kafka client settings ({@code security.protocol}, {@code sasl.*},
+ *     {@code ssl.*}, ...), applied over the publisher's defaults; never logged
+ * @param queueCapacity events that may wait for the sender thread; beyond that, new events are
+ *     dropped
+ * @param bufferMemoryBytes the producer's {@code buffer.memory}: serialized events awaiting
+ *     delivery
+ * @param deliveryTimeout the producer's {@code delivery.timeout.ms}: how long an event may wait for
+ *     a broker
  * @param linger the producer's {@code linger.ms}: batching delay
- * @param metadataWarmup how long the sender thread waits for the topic's metadata before it starts sending anyway
- *     (the training thread never waits for it)
- * @param closeTimeout how long {@link KafkaEventPublisher#close()} may take to deliver what is still queued
- * @param lossLogInterval after the first dropped or failed event is logged, every how many further ones are logged
+ * @param metadataWarmup how long the sender thread waits for the topic's metadata before it starts
+ *     sending anyway (the training thread never waits for it)
+ * @param closeTimeout how long {@link KafkaEventPublisher#close()} may take to deliver what is
+ *     still queued
+ * @param lossLogInterval after the first dropped or failed event is logged, every how many further
+ *     ones are logged
  */
 public record KafkaPublisherSettings(
     String bootstrapServers,
@@ -56,12 +62,14 @@ public record KafkaPublisherSettings(
     }
     // The producer refuses buffers smaller than one batch; 64 KiB keeps a few batches of events.
     if (bufferMemoryBytes < 64 * 1024) {
-      throw new IllegalArgumentException("bufferMemoryBytes=" + bufferMemoryBytes + ": must be >= 65536");
+      throw new IllegalArgumentException(
+          "bufferMemoryBytes=" + bufferMemoryBytes + ": must be >= 65536");
     }
     requireAtLeast("deliveryTimeout", deliveryTimeout, Duration.ofSeconds(1));
     requireAtLeast("linger", linger, Duration.ZERO);
     if (linger.compareTo(deliveryTimeout) >= 0) {
-      throw new IllegalArgumentException("linger=" + linger + ": must be < deliveryTimeout=" + deliveryTimeout);
+      throw new IllegalArgumentException(
+          "linger=" + linger + ": must be < deliveryTimeout=" + deliveryTimeout);
     }
     requireAtLeast("metadataWarmup", metadataWarmup, Duration.ZERO);
     requireAtLeast("closeTimeout", closeTimeout, Duration.ZERO);
@@ -72,38 +80,85 @@ public record KafkaPublisherSettings(
 
   /** The defaults for a cluster, publishing to {@link Topics#EVENTS}. */
   public static KafkaPublisherSettings defaults(String bootstrapServers) {
-    return new KafkaPublisherSettings(bootstrapServers, Topics.EVENTS, Map.of(), DEFAULT_QUEUE_CAPACITY,
-        DEFAULT_BUFFER_MEMORY_BYTES, DEFAULT_DELIVERY_TIMEOUT, DEFAULT_LINGER, DEFAULT_METADATA_WARMUP,
-        DEFAULT_CLOSE_TIMEOUT, DEFAULT_LOSS_LOG_INTERVAL);
+    return new KafkaPublisherSettings(
+        bootstrapServers,
+        Topics.EVENTS,
+        Map.of(),
+        DEFAULT_QUEUE_CAPACITY,
+        DEFAULT_BUFFER_MEMORY_BYTES,
+        DEFAULT_DELIVERY_TIMEOUT,
+        DEFAULT_LINGER,
+        DEFAULT_METADATA_WARMUP,
+        DEFAULT_CLOSE_TIMEOUT,
+        DEFAULT_LOSS_LOG_INTERVAL);
   }
 
-  /** These settings with Kafka client properties (security and the like) loaded from a file or built in code. */
+  /**
+   * These settings with Kafka client properties (security and the like) loaded from a file or built
+   * in code.
+   */
   public KafkaPublisherSettings withClientProperties(Properties properties) {
     Map<String, String> copy = new TreeMap<>();
     for (String name : properties.stringPropertyNames()) {
       copy.put(name, properties.getProperty(name));
     }
-    return new KafkaPublisherSettings(bootstrapServers, topic, copy, queueCapacity, bufferMemoryBytes,
-        deliveryTimeout, linger, metadataWarmup, closeTimeout, lossLogInterval);
+    return new KafkaPublisherSettings(
+        bootstrapServers,
+        topic,
+        copy,
+        queueCapacity,
+        bufferMemoryBytes,
+        deliveryTimeout,
+        linger,
+        metadataWarmup,
+        closeTimeout,
+        lossLogInterval);
   }
 
   /** These settings with another topic. */
   public KafkaPublisherSettings withTopic(String newTopic) {
-    return new KafkaPublisherSettings(bootstrapServers, newTopic, clientProperties, queueCapacity, bufferMemoryBytes,
-        deliveryTimeout, linger, metadataWarmup, closeTimeout, lossLogInterval);
+    return new KafkaPublisherSettings(
+        bootstrapServers,
+        newTopic,
+        clientProperties,
+        queueCapacity,
+        bufferMemoryBytes,
+        deliveryTimeout,
+        linger,
+        metadataWarmup,
+        closeTimeout,
+        lossLogInterval);
   }
 
   /** These settings with other buffer sizes. */
   public KafkaPublisherSettings withBuffers(int newQueueCapacity, long newBufferMemoryBytes) {
-    return new KafkaPublisherSettings(bootstrapServers, topic, clientProperties, newQueueCapacity,
-        newBufferMemoryBytes, deliveryTimeout, linger, metadataWarmup, closeTimeout, lossLogInterval);
+    return new KafkaPublisherSettings(
+        bootstrapServers,
+        topic,
+        clientProperties,
+        newQueueCapacity,
+        newBufferMemoryBytes,
+        deliveryTimeout,
+        linger,
+        metadataWarmup,
+        closeTimeout,
+        lossLogInterval);
   }
 
   /** These settings with other time limits. */
-  public KafkaPublisherSettings withTimeouts(Duration newDeliveryTimeout, Duration newMetadataWarmup,
-      Duration newCloseTimeout) {
-    return new KafkaPublisherSettings(bootstrapServers, topic, clientProperties, queueCapacity, bufferMemoryBytes,
-        newDeliveryTimeout, linger, newMetadataWarmup, newCloseTimeout, lossLogInterval);
+  public KafkaPublisherSettings withTimeouts(
+      Duration newDeliveryTimeout, Duration newMetadataWarmup, Duration newCloseTimeout) {
+    return new KafkaPublisherSettings(
+        bootstrapServers,
+        topic,
+        clientProperties,
+        queueCapacity,
+        bufferMemoryBytes,
+        newDeliveryTimeout,
+        linger,
+        newMetadataWarmup,
+        newCloseTimeout,
+        lossLogInterval);
   }
 
   private static void requireAtLeast(String name, Duration value, Duration min) {

@@ -22,9 +22,10 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 
 /**
- * The parts of a {@link MultiLayerNetwork} or {@link ComputationGraph} the listener needs, looked up once per run:
- * the (first) output layer, its loss and activation, the input to summarize, the layer whose learning rate is
- * reported, the first layer that trains (whose gradient norm is reported), and a one-line description of the model.
+ * The parts of a {@link MultiLayerNetwork} or {@link ComputationGraph} the listener needs, looked
+ * up once per run: the (first) output layer, its loss and activation, the input to summarize, the
+ * layer whose learning rate is reported, the first layer that trains (whose gradient norm is
+ * reported), and a one-line description of the model.
  */
 final class ModelAnatomy {
 
@@ -41,8 +42,16 @@ final class ModelAnatomy {
   private final Layer firstTrainableLayer;
   private final List<Layer> layersWithParameters;
 
-  private ModelAnatomy(Model model, Layer outputLayer, LossDescriptor loss, Integer numClasses, String summary,
-      String graphInputName, int lrLayerIndex, String lrLayerName, List<Layer> forwardOrder) {
+  private ModelAnatomy(
+      Model model,
+      Layer outputLayer,
+      LossDescriptor loss,
+      Integer numClasses,
+      String summary,
+      String graphInputName,
+      int lrLayerIndex,
+      String lrLayerName,
+      List<Layer> forwardOrder) {
     this.model = model;
     this.outputLayer = outputLayer;
     this.loss = loss;
@@ -58,7 +67,8 @@ final class ModelAnatomy {
   /**
    * Inspects a model.
    *
-   * @throws IllegalArgumentException if it is neither a {@link MultiLayerNetwork} nor a {@link ComputationGraph}
+   * @throws IllegalArgumentException if it is neither a {@link MultiLayerNetwork} nor a {@link
+   *     ComputationGraph}
    */
   static ModelAnatomy of(Model model) {
     if (model instanceof MultiLayerNetwork net) {
@@ -75,8 +85,16 @@ final class ModelAnatomy {
         parts.add(describe(l.conf().getLayer()));
       }
       LossDescriptor loss = lossOf(out);
-      return new ModelAnatomy(model, out, loss, numClassesOf(out, loss),
-          summary("MultiLayerNetwork", parts), null, lrIndex, null, List.of(net.getLayers()));
+      return new ModelAnatomy(
+          model,
+          out,
+          loss,
+          numClassesOf(out, loss),
+          summary("MultiLayerNetwork", parts),
+          null,
+          lrIndex,
+          null,
+          List.of(net.getLayers()));
     }
     if (model instanceof ComputationGraph graph) {
       Layer out = graph.getOutputLayer(0);
@@ -97,12 +115,21 @@ final class ModelAnatomy {
         }
       }
       LossDescriptor loss = lossOf(out);
-      return new ModelAnatomy(model, out, loss, numClassesOf(out, loss),
-          summary("ComputationGraph", parts), graph.getConfiguration().getNetworkInputs().get(0), -1, lrName,
+      return new ModelAnatomy(
+          model,
+          out,
+          loss,
+          numClassesOf(out, loss),
+          summary("ComputationGraph", parts),
+          graph.getConfiguration().getNetworkInputs().get(0),
+          -1,
+          lrName,
           forwardOrder);
     }
-    throw new IllegalArgumentException("model " + (model == null ? "null" : model.getClass().getName())
-        + ": only MultiLayerNetwork and ComputationGraph are supported");
+    throw new IllegalArgumentException(
+        "model "
+            + (model == null ? "null" : model.getClass().getName())
+            + ": only MultiLayerNetwork and ComputationGraph are supported");
   }
 
   /** The output layer whose activations are summarized (a graph's first output). */
@@ -129,7 +156,9 @@ final class ModelAnatomy {
     return graphInputName;
   }
 
-  /** The current learning rate of the first layer with parameters, or {@code null} if it has none. */
+  /**
+   * The current learning rate of the first layer with parameters, or {@code null} if it has none.
+   */
   Double learningRate() {
     if (model instanceof MultiLayerNetwork net && lrLayerIndex >= 0) {
       return net.getLearningRate(lrLayerIndex);
@@ -141,9 +170,9 @@ final class ModelAnatomy {
   }
 
   /**
-   * The first layer, in forward order, whose parameters train: the one furthest from the loss, where vanishing
-   * gradients are smallest. {@code null} if none. Frozen layers (transfer learning) are skipped: their gradient is
-   * zero by design, not because it vanished.
+   * The first layer, in forward order, whose parameters train: the one furthest from the loss,
+   * where vanishing gradients are smallest. {@code null} if none. Frozen layers (transfer learning)
+   * are skipped: their gradient is zero by design, not because it vanished.
    */
   Layer firstTrainableLayer() {
     return firstTrainableLayer;
@@ -156,7 +185,9 @@ final class ModelAnatomy {
 
   private static Layer firstTrainable(List<Layer> forwardOrder) {
     for (Layer l : forwardOrder) {
-      if (l.numParams() > 0 && !(l instanceof FrozenLayer) && !(l instanceof FrozenLayerWithBackprop)) {
+      if (l.numParams() > 0
+          && !(l instanceof FrozenLayer)
+          && !(l instanceof FrozenLayerWithBackprop)) {
         return l;
       }
     }
@@ -168,7 +199,10 @@ final class ModelAnatomy {
     ILossFunction lossFn = lossFunction(conf);
     IActivation activation = conf instanceof BaseLayer b ? b.getActivationFn() : null;
     if (lossFn == null) {
-      return new LossDescriptor(conf.getClass().getSimpleName(), null, LossDescriptors.activationName(activation),
+      return new LossDescriptor(
+          conf.getClass().getSimpleName(),
+          null,
+          LossDescriptors.activationName(activation),
           LossDescriptor.DEFAULT_LOWER_BOUND);
     }
     return LossDescriptors.describe(lossFn, activation);

@@ -15,19 +15,24 @@ import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * Recomputes an output layer's activations from the input it holds during a training pass (DL4J keeps no copy of
- * them). For the common dense output layer with a bias, no weight noise and no mask, that is the product, the bias
- * and the activation into a buffer reused across iterations: on the CPU, for a layer with softmax or identity, the
- * product by BLAS in row blocks that each run on the training thread, bias and activation in a Java loop (no ND4J
- * op, so no wait for a thread pool); otherwise one fused {@code xw_plus_b} op and the activation. A fraction of the
- * cost of {@link Layer#activate}, which any other output layer goes through.
+ * Recomputes an output layer's activations from the input it holds during a training pass (DL4J
+ * keeps no copy of them). For the common dense output layer with a bias, no weight noise and no
+ * mask, that is the product, the bias and the activation into a buffer reused across iterations: on
+ * the CPU, for a layer with softmax or identity, the product by BLAS in row blocks that each run on
+ * the training thread, bias and activation in a Java loop (no ND4J op, so no wait for a thread
+ * pool); otherwise one fused {@code xw_plus_b} op and the activation. A fraction of the cost of
+ * {@link Layer#activate}, which any other output layer goes through.
  *
  * <p>Not thread-safe: one instance per training thread.
  */
 final class OutputEvaluator {
 
-  /** Multiply-adds of one {@code sgemm} call that OpenBLAS runs on the calling thread (with a margin). */
+  /**
+   * Multiply-adds of one {@code sgemm} call that OpenBLAS runs on the calling thread (with a
+   * margin).
+   */
   private static final long SINGLE_THREAD_MULTIPLY_ADDS = 250_000;
+
   /** Above this many multiply-adds the output layer's product goes to BLAS in one call. */
   private static final long MAX_BLOCKED_MULTIPLY_ADDS = 4_000_000;
 
@@ -44,18 +49,21 @@ final class OutputEvaluator {
 
   OutputEvaluator(Layer layer) {
     this.layer = layer;
-    boolean dense = layer instanceof org.deeplearning4j.nn.layers.OutputLayer
-        && layer.conf().getLayer() instanceof BaseOutputLayer conf
-        && conf.hasBias() && conf.getWeightNoise() == null;
+    boolean dense =
+        layer instanceof org.deeplearning4j.nn.layers.OutputLayer
+            && layer.conf().getLayer() instanceof BaseOutputLayer conf
+            && conf.hasBias()
+            && conf.getWeightNoise() == null;
     this.activation = dense ? ((BaseOutputLayer) layer.conf().getLayer()).getActivationFn() : null;
     this.fastPath = dense;
     this.softmax = activation instanceof ActivationSoftmax;
-    this.hostActivation = (softmax || activation instanceof ActivationIdentity) && Nd4j.getEnvironment().isCPU();
+    this.hostActivation =
+        (softmax || activation instanceof ActivationIdentity) && Nd4j.getEnvironment().isCPU();
   }
 
   /**
-   * The layer's activations for its current input, or {@code null} if it holds none. The result may be a buffer
-   * the next call overwrites.
+   * The layer's activations for its current input, or {@code null} if it holds none. The result may
+   * be a buffer the next call overwrites.
    */
   INDArray evaluate() {
     INDArray input = layer.input();
@@ -63,13 +71,18 @@ final class OutputEvaluator {
       return null;
     }
     INDArray weights = layer.getParam(DefaultParamInitializer.WEIGHT_KEY);
-    if (!fastPath || input.rank() != 2 || layer.getMaskArray() != null || input.dataType() != weights.dataType()) {
+    if (!fastPath
+        || input.rank() != 2
+        || layer.getMaskArray() != null
+        || input.dataType() != weights.dataType()) {
       return layer.activate(false, NO_WORKSPACES);
     }
     INDArray bias = layer.getParam(DefaultParamInitializer.BIAS_KEY);
     long rows = input.size(0);
     long columns = weights.size(1);
-    if (buffer == null || buffer.size(0) != rows || buffer.size(1) != columns
+    if (buffer == null
+        || buffer.size(0) != rows
+        || buffer.size(1) != columns
         || buffer.dataType() != weights.dataType()) {
       buffer = Nd4j.create(weights.dataType(), new long[] {rows, columns}, 'c');
     }
@@ -77,8 +90,10 @@ final class OutputEvaluator {
       Nd4j.getExecutioner().exec(new XwPlusB(new INDArray[] {input, weights, bias}, buffer));
       return activation.getActivation(buffer, false);
     }
-    // BLAS straight from Java, then bias and activation in a Java loop over the [batch, classes] buffer: the
-    // xw_plus_b and softmax ops each cost milliseconds on a busy machine, mostly waking ND4J's thread pool for a few
+    // BLAS straight from Java, then bias and activation in a Java loop over the [batch, classes]
+    // buffer: the
+    // xw_plus_b and softmax ops each cost milliseconds on a busy machine, mostly waking ND4J's
+    // thread pool for a few
     // thousand elements.
     blockedProduct(input, weights);
     addBiasAndActivate(bias);
@@ -86,11 +101,12 @@ final class OutputEvaluator {
   }
 
   /**
-   * The product by BLAS in row blocks small enough that each {@code sgemm} runs on the calling thread. OpenBLAS
-   * splits a product of more than 262,144 multiply-adds (its {@code GEMM_MULTITHREAD_THRESHOLD} x 65,536) across
-   * its threads, and while training keeps every core busy, waiting for them costs milliseconds: measured 3.2 ms
-   * for the benchmark's 128x512x10 output layer in one call, 0.17 ms in three blocks. Larger layers go in one
-   * call, where the split pays.
+   * The product by BLAS in row blocks small enough that each {@code sgemm} runs on the calling
+   * thread. OpenBLAS splits a product of more than 262,144 multiply-adds (its {@code
+   * GEMM_MULTITHREAD_THRESHOLD} x 65,536) across its threads, and while training keeps every core
+   * busy, waiting for them costs milliseconds: measured 3.2 ms for the benchmark's 128x512x10
+   * output layer in one call, 0.17 ms in three blocks. Larger layers go in one call, where the
+   * split pays.
    */
   private void blockedProduct(INDArray input, INDArray weights) {
     long rows = input.size(0);
@@ -102,8 +118,14 @@ final class OutputEvaluator {
     long block = SINGLE_THREAD_MULTIPLY_ADDS / perRow;
     for (long r = 0; r < rows; r += block) {
       INDArrayIndex blockRows = NDArrayIndex.interval(r, Math.min(rows, r + block));
-      Nd4j.gemm(input.get(blockRows, NDArrayIndex.all()), weights, buffer.get(blockRows, NDArrayIndex.all()),
-          false, false, 1.0, 0.0);
+      Nd4j.gemm(
+          input.get(blockRows, NDArrayIndex.all()),
+          weights,
+          buffer.get(blockRows, NDArrayIndex.all()),
+          false,
+          false,
+          1.0,
+          0.0);
     }
   }
 

@@ -8,7 +8,8 @@ final class PredictionSpread {
   private PredictionSpread() {}
 
   /**
-   * @param classCounts how many rows predicted each class; its length is the number of classes (>= 2)
+   * @param classCounts how many rows predicted each class; its length is the number of classes (>=
+   *     2)
    * @param rows the number of rows (>= 1)
    */
   static Predictions of(int[] classCounts, int rows) {

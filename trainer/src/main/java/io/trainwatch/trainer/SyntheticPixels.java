@@ -7,14 +7,16 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * A generated image-like classification problem: {@value #SIDE}x{@value #SIDE} grey-scale "pixels" with intensities in
- * 0..255, one random stroke pattern per class, each example a shifted, brightness-jittered, noisy copy of its class's
- * pattern. Deterministic for a seed; needs no download. An MLP learns it to high accuracy in a few hundred steps.
+ * A generated image-like classification problem: {@value #SIDE}x{@value #SIDE} grey-scale "pixels"
+ * with intensities in 0..255, one random stroke pattern per class, each example a shifted,
+ * brightness-jittered, noisy copy of its class's pattern. Deterministic for a seed; needs no
+ * download. An MLP learns it to high accuracy in a few hundred steps.
  */
 public final class SyntheticPixels {
 
   /** Image side in pixels. */
   public static final int SIDE = 8;
+
   /** Features per example. */
   public static final int FEATURES = SIDE * SIDE;
 
@@ -85,7 +87,8 @@ public final class SyntheticPixels {
   }
 
   /**
-   * A minibatch: features [rows, {@value #FEATURES}] scaled as asked, one-hot labels [rows, classes].
+   * A minibatch: features [rows, {@value #FEATURES}] scaled as asked, one-hot labels [rows,
+   * classes].
    *
    * @param order a permutation of the example indices (an epoch's shuffle)
    * @param from the first position in {@code order}; positions wrap around
@@ -100,7 +103,8 @@ public final class SyntheticPixels {
    */
   public DataSet batch(int[] order, int from, int rows, InputScaling scaling, int forcedClass) {
     if (forcedClass >= numClasses) {
-      throw new IllegalArgumentException("forcedClass=" + forcedClass + ": must be < classes=" + numClasses);
+      throw new IllegalArgumentException(
+          "forcedClass=" + forcedClass + ": must be < classes=" + numClasses);
     }
     float[] features = new float[rows * FEATURES];
     float[] oneHot = new float[rows * numClasses];
@@ -110,11 +114,12 @@ public final class SyntheticPixels {
       int dst = r * FEATURES;
       for (int f = 0; f < FEATURES; f++) {
         float v = pixels[src + f];
-        features[dst + f] = switch (scaling) {
-          case RAW -> v;
-          case UNIT -> v / 255f;
-          case STANDARDIZED -> (v - featureMean[f]) / featureStd[f];
-        };
+        features[dst + f] =
+            switch (scaling) {
+              case RAW -> v;
+              case UNIT -> v / 255f;
+              case STANDARDIZED -> (v - featureMean[f]) / featureStd[f];
+            };
       }
       oneHot[r * numClasses + (forcedClass >= 0 ? forcedClass : labels[example])] = 1f;
     }
@@ -157,7 +162,8 @@ public final class SyntheticPixels {
     return p;
   }
 
-  private static void drawExample(float[] prototype, SplittableRandom random, float[] out, int offset) {
+  private static void drawExample(
+      float[] prototype, SplittableRandom random, float[] out, int offset) {
     int dx = random.nextInt(3) - 1;
     int dy = random.nextInt(3) - 1;
     double brightness = 0.8 + 0.4 * random.nextDouble();
@@ -165,8 +171,10 @@ public final class SyntheticPixels {
       for (int col = 0; col < SIDE; col++) {
         int srcRow = row - dy;
         int srcCol = col - dx;
-        double v = srcRow < 0 || srcRow >= SIDE || srcCol < 0 || srcCol >= SIDE
-            ? 0 : prototype[srcRow * SIDE + srcCol] * brightness;
+        double v =
+            srcRow < 0 || srcRow >= SIDE || srcCol < 0 || srcCol >= SIDE
+                ? 0
+                : prototype[srcRow * SIDE + srcCol] * brightness;
         v += 15 + NOISE * gaussian(random);
         out[offset + row * SIDE + col] = (float) Math.min(255, Math.max(0, Math.rint(v)));
       }

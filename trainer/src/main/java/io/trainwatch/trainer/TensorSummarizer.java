@@ -21,21 +21,24 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.indexing.conditions.Conditions;
 
 /**
- * Summarizes tensors cheaply. On the CPU backend a small float or double tensor (up to {@link #MAX_HOST_ELEMENTS}) is
- * read in place by a Java loop: an ND4J op costs 10-40 microseconds to build and, on a machine whose cores are busy
- * training, milliseconds to wake its thread pool, far more than a few thousand elements take. Larger tensors, and any
- * on another backend, stay where they live (CPU or GPU) and only scalars and batch-sized vectors come back; there
- * the per-call cost of an op still dominates, so this class keeps the calls few and cheap:
+ * Summarizes tensors cheaply. On the CPU backend a small float or double tensor (up to {@link
+ * #MAX_HOST_ELEMENTS}) is read in place by a Java loop: an ND4J op costs 10-40 microseconds to
+ * build and, on a machine whose cores are busy training, milliseconds to wake its thread pool, far
+ * more than a few thousand elements take. Larger tensors, and any on another backend, stay where
+ * they live (CPU or GPU) and only scalars and batch-sized vectors come back; there the per-call
+ * cost of an op still dominates, so this class keeps the calls few and cheap:
  *
  * <ul>
- *   <li>min and max are two reduction ops built once per data type and reused ({@code setX}), into scalar outputs
- *       allocated once;
- *   <li>mean and variance come from BLAS: {@code dot(x, 1)} and {@code nrm2(x)}, a microsecond each, when {@code x}
- *       is a contiguous float or double tensor. {@code E[x^2] - E[x]^2} loses precision when the mean dwarfs the
- *       spread, so then (and for other tensors) the two-pass {@code moments} op recomputes them;
- *   <li>the non-finite count costs an op only when the sum is not finite: one NaN or infinity makes it so, so a
- *       finite sum proves every element finite;
- *   <li>row sums and argmax are one op each into reused outputs, plus a copy of a batch-sized vector.
+ *   <li>min and max are two reduction ops built once per data type and reused ({@code setX}), into
+ *       scalar outputs allocated once;
+ *   <li>mean and variance come from BLAS: {@code dot(x, 1)} and {@code nrm2(x)}, a microsecond
+ *       each, when {@code x} is a contiguous float or double tensor. {@code E[x^2] - E[x]^2} loses
+ *       precision when the mean dwarfs the spread, so then (and for other tensors) the two-pass
+ *       {@code moments} op recomputes them;
+ *   <li>the non-finite count costs an op only when the sum is not finite: one NaN or infinity makes
+ *       it so, so a finite sum proves every element finite;
+ *   <li>row sums and argmax are one op each into reused outputs, plus a copy of a batch-sized
+ *       vector.
  * </ul>
  *
  * <p>Not thread-safe: one instance per training thread.
@@ -43,19 +46,24 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
 final class TensorSummarizer {
 
   /**
-   * Above this ratio of squared mean to variance, {@code E[x^2] - E[x]^2} in float accumulation has lost more than
-   * a few significant digits of the variance; the stable op takes over.
+   * Above this ratio of squared mean to variance, {@code E[x^2] - E[x]^2} in float accumulation has
+   * lost more than a few significant digits of the variance; the stable op takes over.
    */
   private static final double ILL_CONDITIONED = 1e3;
 
-  /** Tensors up to this size are summarized by a Java loop when they are in host memory; see readableOnHost. */
+  /**
+   * Tensors up to this size are summarized by a Java loop when they are in host memory; see
+   * readableOnHost.
+   */
   static final long MAX_HOST_ELEMENTS = 1 << 20;
 
   /**
-   * Sums of squares between these are trusted from {@code dot(x, x)}: far from float's overflow (3e38) and from the
-   * range where squares of small elements underflow to zero (below 1e-38) and bias the norm.
+   * Sums of squares between these are trusted from {@code dot(x, x)}: far from float's overflow
+   * (3e38) and from the range where squares of small elements underflow to zero (below 1e-38) and
+   * bias the norm.
    */
   private static final double SAFE_SQUARE_MIN = 1e-20;
+
   private static final double SAFE_SQUARE_MAX = 1e30;
 
   private static final boolean ON_CPU = Nd4j.getEnvironment().isCPU();
@@ -95,8 +103,9 @@ final class TensorSummarizer {
   }
 
   /**
-   * Statistics of every element of {@code x}; for a [batch, features] matrix with {@code withRowSums}, also the mean
-   * and standard deviation of its per-row sums (about 1 and 0 for softmax outputs).
+   * Statistics of every element of {@code x}; for a [batch, features] matrix with {@code
+   * withRowSums}, also the mean and standard deviation of its per-row sums (about 1 and 0 for
+   * softmax outputs).
    */
   Stats summarize(INDArray x, boolean withRowSums) {
     long count = x.length();
@@ -142,7 +151,8 @@ final class TensorSummarizer {
         double norm = Nd4j.getBlasWrapper().nrm2(flat);
         mean = sum / count;
         variance = norm * norm / count - mean * mean;
-        if (Double.isFinite(mean) && !(variance >= 0 && mean * mean <= ILL_CONDITIONED * variance)) {
+        if (Double.isFinite(mean)
+            && !(variance >= 0 && mean * mean <= ILL_CONDITIONED * variance)) {
           double[] stable = moments(data, r);
           mean = stable[0];
           variance = stable[1];
@@ -154,15 +164,23 @@ final class TensorSummarizer {
         sum = mean;
       }
       long nonfinite = Double.isFinite(sum) ? 0 : countNonFinite(data);
-      return new Stats(r.min.getDouble(0), r.max.getDouble(0), mean, Math.sqrt(Math.max(0, variance)), nonfinite,
-          count, rowSumMean, rowSumStd);
+      return new Stats(
+          r.min.getDouble(0),
+          r.max.getDouble(0),
+          mean,
+          Math.sqrt(Math.max(0, variance)),
+          nonfinite,
+          count,
+          rowSumMean,
+          rowSumStd);
     }
   }
 
   /**
-   * Statistics of at most about {@code maxElements} elements of {@code x}: whole rows (examples) of its first
-   * dimension, a window that moves with {@code rotation} so every row is covered over successive calls. All of
-   * {@code x} when it is small enough or has a single row; {@link Stats#count()} says how many were summarized.
+   * Statistics of at most about {@code maxElements} elements of {@code x}: whole rows (examples) of
+   * its first dimension, a window that moves with {@code rotation} so every row is covered over
+   * successive calls. All of {@code x} when it is small enough or has a single row; {@link
+   * Stats#count()} says how many were summarized.
    */
   Stats summarizeRows(INDArray x, long maxElements, long rotation) {
     long rows = x.rank() == 0 ? 1 : x.size(0);
@@ -178,8 +196,8 @@ final class TensorSummarizer {
   }
 
   /**
-   * How the argmax over classes spreads over the rows of a [batch, classes] output, or {@code null} for other shapes
-   * or fewer than two classes.
+   * How the argmax over classes spreads over the rows of a [batch, classes] output, or {@code null}
+   * for other shapes or fewer than two classes.
    */
   Predictions predictions(INDArray output) {
     if (output.rank() != 2 || output.size(1) < 2 || output.size(0) < 1) {
@@ -215,20 +233,26 @@ final class TensorSummarizer {
   }
 
   /**
-   * Whether {@code x} is small, float or double, in host memory (CPU backend) and laid out so a Java loop can read it
-   * in place: contiguous, or (for row-wise work) a strided matrix. Then a single pass in Java beats the ND4J ops: each
-   * op costs far more to build and dispatch to the native thread pool than summarizing a few thousand elements, and
-   * on a busy machine the wake-up of that pool's threads alone takes milliseconds.
+   * Whether {@code x} is small, float or double, in host memory (CPU backend) and laid out so a
+   * Java loop can read it in place: contiguous, or (for row-wise work) a strided matrix. Then a
+   * single pass in Java beats the ND4J ops: each op costs far more to build and dispatch to the
+   * native thread pool than summarizing a few thousand elements, and on a busy machine the wake-up
+   * of that pool's threads alone takes milliseconds.
    */
   private static boolean readableOnHost(INDArray x, boolean rowWise) {
     DataType type = x.dataType();
-    if (!ON_CPU || (type != DataType.FLOAT && type != DataType.DOUBLE) || x.length() > MAX_HOST_ELEMENTS) {
+    if (!ON_CPU
+        || (type != DataType.FLOAT && type != DataType.DOUBLE)
+        || x.length() > MAX_HOST_ELEMENTS) {
       return false;
     }
     return rowWise && x.rank() == 2 || x.elementWiseStride() == 1;
   }
 
-  /** {@link #summarize} in one Java pass over host memory (plus one for the deviations: exact for any mean). */
+  /**
+   * {@link #summarize} in one Java pass over host memory (plus one for the deviations: exact for
+   * any mean).
+   */
   private static Stats hostStats(INDArray x, boolean withRowSums) {
     HostMatrix m = HostMatrix.of(x, withRowSums);
     double min = Double.POSITIVE_INFINITY;
@@ -272,7 +296,8 @@ final class TensorSummarizer {
     Double rowSumStd = null;
     if (withRowSums && x.rank() == 2) {
       rowSumMean = rowTotal / m.rows;
-      // Row sums of a softmax output are all about 1: their spread is tiny next to their mean, so take it around the
+      // Row sums of a softmax output are all about 1: their spread is tiny next to their mean, so
+      // take it around the
       // mean in a second pass rather than from E[s^2] - E[s]^2.
       double rowDeviations = 0;
       for (long r = 0; r < m.rows; r++) {
@@ -290,8 +315,8 @@ final class TensorSummarizer {
       min = Double.NaN;
       max = Double.NaN;
     }
-    return new Stats(min, max, mean,
-        Math.sqrt(Math.max(0, variance)), nonfinite, count, rowSumMean, rowSumStd);
+    return new Stats(
+        min, max, mean, Math.sqrt(Math.max(0, variance)), nonfinite, count, rowSumMean, rowSumStd);
   }
 
   private Predictions hostPredictions(INDArray output, int rows, int classes) {
@@ -317,7 +342,10 @@ final class TensorSummarizer {
     return PredictionSpread.of(classCounts, rows);
   }
 
-  /** Reads a host-memory tensor as [rows, columns]: a rank-2 one by its strides, any other as one contiguous row. */
+  /**
+   * Reads a host-memory tensor as [rows, columns]: a rank-2 one by its strides, any other as one
+   * contiguous row.
+   */
   private static final class HostMatrix {
     private final DataBuffer data;
     private final boolean isFloat;
@@ -349,24 +377,30 @@ final class TensorSummarizer {
     }
   }
 
-  /** The L2 norm of every element of {@code x} (e.g. the whole flattened gradient); BLAS when it can. */
+  /**
+   * The L2 norm of every element of {@code x} (e.g. the whole flattened gradient); BLAS when it
+   * can.
+   */
   double l2Norm(INDArray x) {
     return Math.sqrt(sumOfSquares(x));
   }
 
   /**
-   * The sum of the squares of every element of {@code x}, exact enough to add up slices of one tensor (in double;
-   * NaN or infinite if an element is); BLAS when it can.
+   * The sum of the squares of every element of {@code x}, exact enough to add up slices of one
+   * tensor (in double; NaN or infinite if an element is); BLAS when it can.
    */
   double sumOfSquares(INDArray x) {
     try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
       INDArray flat = blasVector(x);
       if (flat != null) {
-        // dot(x, x) is a vectorized kernel, several times faster than nrm2, which scales every element as it goes so
-        // the square cannot overflow or underflow. Take nrm2 only when the square left the safe range (or x holds
+        // dot(x, x) is a vectorized kernel, several times faster than nrm2, which scales every
+        // element as it goes so
+        // the square cannot overflow or underflow. Take nrm2 only when the square left the safe
+        // range (or x holds
         // a non-finite element): it then gives the exact norm, or the NaN or infinity.
         double squares = Nd4j.getBlasWrapper().dot(flat, flat);
-        if (squares >= SAFE_SQUARE_MIN && squares <= SAFE_SQUARE_MAX || squares == 0 && x.length() == 0) {
+        if (squares >= SAFE_SQUARE_MIN && squares <= SAFE_SQUARE_MAX
+            || squares == 0 && x.length() == 0) {
           return squares;
         }
         double norm = Nd4j.getBlasWrapper().nrm2(flat);
@@ -381,9 +415,9 @@ final class TensorSummarizer {
   }
 
   /**
-   * {@code x} as a flat vector view BLAS can read, or {@code null} if it is not a contiguous float or double array.
-   * Sums and norms do not care about element order, so a contiguous array of either order will do (DL4J keeps its
-   * flattened gradients in 'f' order).
+   * {@code x} as a flat vector view BLAS can read, or {@code null} if it is not a contiguous float
+   * or double array. Sums and norms do not care about element order, so a contiguous array of
+   * either order will do (DL4J keeps its flattened gradients in 'f' order).
    */
   private static INDArray blasVector(INDArray x) {
     DataType type = x.dataType();

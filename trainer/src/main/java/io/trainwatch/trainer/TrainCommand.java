@@ -27,60 +27,94 @@ import picocli.CommandLine.Spec;
     })
 public final class TrainCommand implements Callable<Integer> {
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
-  @Option(names = "--bootstrap-server", required = true, paramLabel = "HOST:PORT",
+  @Option(
+      names = "--bootstrap-server",
+      required = true,
+      paramLabel = "HOST:PORT",
       description = "Kafka bootstrap servers.")
   String bootstrapServers;
 
-  @Option(names = "--run-id", paramLabel = "ID", description = "Run id (default: <fault>-<random>).")
+  @Option(
+      names = "--run-id",
+      paramLabel = "ID",
+      description = "Run id (default: <fault>-<random>).")
   String runId;
 
   @Option(names = "--job", paramLabel = "NAME", description = "Job name, shared by related runs.")
   String job;
 
-  @Option(names = "--fault", paramLabel = "FAULT", converter = Fault.Converter.class,
-      completionCandidates = Fault.Names.class, defaultValue = "none",
+  @Option(
+      names = "--fault",
+      paramLabel = "FAULT",
+      converter = Fault.Converter.class,
+      completionCandidates = Fault.Names.class,
+      defaultValue = "none",
       description = "Bug to reproduce: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
   Fault fault;
 
-  @Option(names = "--onset-step", paramLabel = "N",
-      description = "For a timed fault: the step it starts at (default: 100 for exploding-gradient, output-collapse "
-          + "and stall, else 0).")
+  @Option(
+      names = "--onset-step",
+      paramLabel = "N",
+      description =
+          "For a timed fault: the step it starts at (default: 100 for exploding-gradient, output-collapse "
+              + "and stall, else 0).")
   Integer onsetStep;
 
-  @Option(names = "--recovery-step", paramLabel = "M",
+  @Option(
+      names = "--recovery-step",
+      paramLabel = "M",
       description = "For a timed fault: the step it is fixed at (default: never).")
   Integer recoveryStep;
 
-  @Option(names = "--architecture", paramLabel = "NET", converter = Architecture.Converter.class,
-      completionCandidates = Architecture.Names.class, defaultValue = "mlp",
+  @Option(
+      names = "--architecture",
+      paramLabel = "NET",
+      converter = Architecture.Converter.class,
+      completionCandidates = Architecture.Names.class,
+      defaultValue = "mlp",
       description = "Network: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
   Architecture architecture;
 
-  @Option(names = "--input-scaling", paramLabel = "SCALING", converter = InputScaling.Converter.class,
-      defaultValue = "standardized", description = "Healthy input scaling: standardized or unit ([0, 1]) "
-          + "(default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--input-scaling",
+      paramLabel = "SCALING",
+      converter = InputScaling.Converter.class,
+      defaultValue = "standardized",
+      description =
+          "Healthy input scaling: standardized or unit ([0, 1]) " + "(default: ${DEFAULT-VALUE}).")
   InputScaling inputScaling;
 
-  @Option(names = "--objective", paramLabel = "OBJECTIVE", converter = Objective.Converter.class,
-      completionCandidates = Objective.Names.class, defaultValue = "classification",
-      description = "${COMPLETION-CANDIDATES}; cosine-regression has a legitimately negative loss "
-          + "(default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--objective",
+      paramLabel = "OBJECTIVE",
+      converter = Objective.Converter.class,
+      completionCandidates = Objective.Names.class,
+      defaultValue = "classification",
+      description =
+          "${COMPLETION-CANDIDATES}; cosine-regression has a legitimately negative loss "
+              + "(default: ${DEFAULT-VALUE}).")
   Objective objective;
 
-  @Option(names = "--optimizer", paramLabel = "OPTIMIZER", converter = Optimizer.Converter.class,
-      completionCandidates = Optimizer.Names.class, defaultValue = "sgd",
-      description = "${COMPLETION-CANDIDATES}: SGD with Nesterov momentum (lr 0.02) or Adam (lr 1e-3) "
-          + "(default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--optimizer",
+      paramLabel = "OPTIMIZER",
+      converter = Optimizer.Converter.class,
+      completionCandidates = Optimizer.Names.class,
+      defaultValue = "sgd",
+      description =
+          "${COMPLETION-CANDIDATES}: SGD with Nesterov momentum (lr 0.02) or Adam (lr 1e-3) "
+              + "(default: ${DEFAULT-VALUE}).")
   Optimizer optimizer;
 
   @ArgGroup(exclusive = true)
   Length length = new Length();
 
   static final class Length {
-    @Option(names = "--steps", paramLabel = "N",
+    @Option(
+        names = "--steps",
+        paramLabel = "N",
         description = "Iterations to run (default: " + TrainingSpec.DEFAULT_STEPS + ").")
     Integer steps;
 
@@ -88,41 +122,76 @@ public final class TrainCommand implements Callable<Integer> {
     Integer epochs;
   }
 
-  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "" + TrainingSpec.DEFAULT_BATCH_SIZE,
+  @Option(
+      names = "--batch-size",
+      paramLabel = "N",
+      defaultValue = "" + TrainingSpec.DEFAULT_BATCH_SIZE,
       description = "Examples per iteration (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
-  @Option(names = "--classes", paramLabel = "C", defaultValue = "" + TrainingSpec.DEFAULT_CLASSES,
+  @Option(
+      names = "--classes",
+      paramLabel = "C",
+      defaultValue = "" + TrainingSpec.DEFAULT_CLASSES,
       description = "Classes of the generated problem (default: ${DEFAULT-VALUE}).")
   int classes;
 
-  @Option(names = "--seed", paramLabel = "SEED", defaultValue = "" + TrainingSpec.DEFAULT_SEED,
+  @Option(
+      names = "--seed",
+      paramLabel = "SEED",
+      defaultValue = "" + TrainingSpec.DEFAULT_SEED,
       description = "Seed for data, initialization and shuffling (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--label", paramLabel = "KEY=VALUE", description = "Label passed through to alerts; repeatable.")
+  @Option(
+      names = "--label",
+      paramLabel = "KEY=VALUE",
+      description = "Label passed through to alerts; repeatable.")
   Map<String, String> labels = new LinkedHashMap<>();
 
-  @Option(names = "--client-config", paramLabel = "FILE",
+  @Option(
+      names = "--client-config",
+      paramLabel = "FILE",
       description = "Kafka client properties (security.protocol, sasl.*, ssl.*).")
   Path clientConfig;
 
-  @Option(names = "--delivery-timeout", paramLabel = "DURATION", defaultValue = "PT30S",
-      description = "How long an event may wait for the broker before it counts as failed, ISO-8601 "
-          + "(default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--delivery-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "PT30S",
+      description =
+          "How long an event may wait for the broker before it counts as failed, ISO-8601 "
+              + "(default: ${DEFAULT-VALUE}).")
   Duration deliveryTimeout;
 
   @Override
   public Integer call() {
     TrainingSpec training = trainingSpec();
-    KafkaPublisherSettings settings = KafkaPublisherSettings.defaults(bootstrapServers)
-        .withClientProperties(ClientConfigFile.properties(clientConfig))
-        .withTimeouts(deliveryTimeout, KafkaPublisherSettings.DEFAULT_METADATA_WARMUP,
-            KafkaPublisherSettings.DEFAULT_CLOSE_TIMEOUT);
+    KafkaPublisherSettings settings =
+        KafkaPublisherSettings.defaults(bootstrapServers)
+            .withClientProperties(ClientConfigFile.properties(clientConfig))
+            .withTimeouts(
+                deliveryTimeout,
+                KafkaPublisherSettings.DEFAULT_METADATA_WARMUP,
+                KafkaPublisherSettings.DEFAULT_CLOSE_TIMEOUT);
     PrintWriter out = spec.commandLine().getOut();
-    out.println("training run " + training.runId() + " (" + fault.wire() + ": " + fault.description() + "), "
-        + training.steps() + " steps of a " + training.architecture().wire() + " (" + training.objective().wire()
-        + ", " + training.optimizer().wire() + "), publishing to " + bootstrapServers);
+    out.println(
+        "training run "
+            + training.runId()
+            + " ("
+            + fault.wire()
+            + ": "
+            + fault.description()
+            + "), "
+            + training.steps()
+            + " steps of a "
+            + training.architecture().wire()
+            + " ("
+            + training.objective().wire()
+            + ", "
+            + training.optimizer().wire()
+            + "), publishing to "
+            + bootstrapServers);
     out.flush();
     TrainingReport report;
     try (KafkaEventPublisher publisher = new KafkaEventPublisher(settings)) {
@@ -135,17 +204,19 @@ public final class TrainCommand implements Callable<Integer> {
 
   /** The run the options describe; bad values fail with a message naming the option. */
   TrainingSpec trainingSpec() {
-    String id = runId != null ? runId : fault.wire() + "-" + UUID.randomUUID().toString().substring(0, 8);
-    TrainingSpec s = TrainingSpec.of(id, fault)
-        .withJob(job)
-        .withBatchSize(batchSize)
-        .withClasses(classes)
-        .withSeed(seed)
-        .withLabels(labels)
-        .withArchitecture(architecture)
-        .withInputScaling(inputScaling)
-        .withObjective(objective)
-        .withOptimizer(optimizer);
+    String id =
+        runId != null ? runId : fault.wire() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    TrainingSpec s =
+        TrainingSpec.of(id, fault)
+            .withJob(job)
+            .withBatchSize(batchSize)
+            .withClasses(classes)
+            .withSeed(seed)
+            .withLabels(labels)
+            .withArchitecture(architecture)
+            .withInputScaling(inputScaling)
+            .withObjective(objective)
+            .withOptimizer(optimizer);
     if (length.epochs != null) {
       if (length.epochs < 1) {
         throw new IllegalArgumentException("--epochs=" + length.epochs + ": must be >= 1");

@@ -7,13 +7,13 @@ import io.trainwatch.schemas.RunStatus;
  *
  * @param runId the run's id
  * @param fault the fault it reproduced
- * @param status how it ended ({@code completed}, or {@code failed} if training threw); {@code null} if it never
- *     ended ({@link Fault#STALL}: no {@code run_ended} was published)
+ * @param status how it ended ({@code completed}, or {@code failed} if training threw); {@code null}
+ *     if it never ended ({@link Fault#STALL}: no {@code run_ended} was published)
  * @param failure the exception, for a failed run; {@code null} otherwise
  * @param stepsRun iterations completed
  * @param finalLoss the score after the last iteration (NaN if it diverged, or if no step ran)
- * @param faultOnsetStep the first step the fault affected, {@code null} for a healthy run: detection delay is
- *     measured from here
+ * @param faultOnsetStep the first step the fault affected, {@code null} for a healthy run:
+ *     detection delay is measured from here
  * @param faultRecoveryStep the first step the fault no longer affected, {@code null} if never fixed
  * @param firstNonFiniteStep the first step whose loss was NaN or infinite, {@code null} if none
  * @param meanStepMs mean wall time per iteration, listener included
@@ -34,12 +34,20 @@ public record TrainingReport(
 
   /** One line for people. */
   public String summary() {
-    return String.format(java.util.Locale.ROOT,
-        "run %s (%s): %s after %d steps, final loss %.4f, %.2f ms/step; events: %d published, %d delivered, "
-            + "%d dropped, %d failed",
-        runId, fault.wire(), status == null ? "stalled (no run_ended)" : status.wire(), stepsRun, finalLoss,
-        meanStepMs, publisher.published(),
-        publisher.delivered(), publisher.dropped(), publisher.failed())
+    return String.format(
+            java.util.Locale.ROOT,
+            "run %s (%s): %s after %d steps, final loss %.4f, %.2f ms/step; events: %d published, %d delivered, "
+                + "%d dropped, %d failed",
+            runId,
+            fault.wire(),
+            status == null ? "stalled (no run_ended)" : status.wire(),
+            stepsRun,
+            finalLoss,
+            meanStepMs,
+            publisher.published(),
+            publisher.delivered(),
+            publisher.dropped(),
+            publisher.failed())
         + (failure == null ? "" : "; failure: " + failure);
   }
 }

@@ -8,9 +8,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Trains a small DL4J network on generated data, for real, with a {@link TrainwatchListener} publishing every
- * iteration; optionally reproduces a {@link Fault}. Used by {@code ./trainwatch train}, the demo, the evaluation
- * harness and the tests.
+ * Trains a small DL4J network on generated data, for real, with a {@link TrainwatchListener}
+ * publishing every iteration; optionally reproduces a {@link Fault}. Used by {@code ./trainwatch
+ * train}, the demo, the evaluation harness and the tests.
  *
  * <pre>{@code
  * try (KafkaEventPublisher publisher = KafkaEventPublisher.connect("localhost:9092")) {
@@ -28,18 +28,17 @@ public final class TrainingRun {
   private TrainingRun() {}
 
   /**
-   * Runs the training described by {@code spec}, publishing through {@code publisher} (which stays open: the caller
-   * owns it). Publishes {@code run_ended} ({@code completed}, or {@code failed} if training throws; nothing for a
-   * stalled run), then waits up to {@link #REPORT_FLUSH_TIMEOUT} for delivery before reporting. Never throws for a
-   * training failure: the report says so.
+   * Runs the training described by {@code spec}, publishing through {@code publisher} (which stays
+   * open: the caller owns it). Publishes {@code run_ended} ({@code completed}, or {@code failed} if
+   * training throws; nothing for a stalled run), then waits up to {@link #REPORT_FLUSH_TIMEOUT} for
+   * delivery before reporting. Never throws for a training failure: the report says so.
    */
   public static TrainingReport run(TrainingSpec spec, EventPublisher publisher) {
-    SyntheticPixels data = SyntheticPixels.generate(spec.numClasses(), spec.examples(), spec.seed());
+    SyntheticPixels data =
+        SyntheticPixels.generate(spec.numClasses(), spec.examples(), spec.seed());
     MultiLayerNetwork net = Networks.build(spec);
-    TrainwatchListener.Builder builder = TrainwatchListener.builder()
-        .publisher(publisher)
-        .runId(spec.runId())
-        .job(spec.job());
+    TrainwatchListener.Builder builder =
+        TrainwatchListener.builder().publisher(publisher).runId(spec.runId()).job(spec.job());
     spec.labels().forEach(builder::label);
     TrainwatchListener listener = builder.build();
     net.setListeners(listener);
@@ -68,11 +67,14 @@ public final class TrainingRun {
           net.setLearningRate(lr);
           learningRate = lr;
         }
-        InputScaling scaling = spec.fault() == Fault.UNNORMALIZED_INPUT && faulty ? InputScaling.RAW
-            : spec.inputScaling();
+        InputScaling scaling =
+            spec.fault() == Fault.UNNORMALIZED_INPUT && faulty
+                ? InputScaling.RAW
+                : spec.inputScaling();
         int forcedClass = spec.fault() == Fault.OUTPUT_COLLAPSE && faulty ? 0 : -1;
         int inEpoch = step % stepsPerEpoch;
-        net.fit(data.batch(order, inEpoch * spec.batchSize(), spec.batchSize(), scaling, forcedClass));
+        net.fit(
+            data.batch(order, inEpoch * spec.batchSize(), spec.batchSize(), scaling, forcedClass));
         if (firstNonFinite == null && !Double.isFinite(net.score())) {
           firstNonFinite = step;
         }
@@ -92,10 +94,20 @@ public final class TrainingRun {
     }
     double meanStepMs = step == 0 ? 0 : (System.nanoTime() - startNanos) / 1e6 / step;
     if (!publisher.flush(REPORT_FLUSH_TIMEOUT)) {
-      log.warn("trainwatch: run {}: events still pending after {}", spec.runId(), REPORT_FLUSH_TIMEOUT);
+      log.warn(
+          "trainwatch: run {}: events still pending after {}", spec.runId(), REPORT_FLUSH_TIMEOUT);
     }
-    return new TrainingReport(spec.runId(), spec.fault(), status, failure, step, step == 0 ? Double.NaN : net.score(),
-        spec.fault() == Fault.NONE ? null : spec.onsetStep(), spec.recoveryStep(), firstNonFinite, meanStepMs,
+    return new TrainingReport(
+        spec.runId(),
+        spec.fault(),
+        status,
+        failure,
+        step,
+        step == 0 ? Double.NaN : net.score(),
+        spec.fault() == Fault.NONE ? null : spec.onsetStep(),
+        spec.recoveryStep(),
+        firstNonFinite,
+        meanStepMs,
         publisher.stats());
   }
 }

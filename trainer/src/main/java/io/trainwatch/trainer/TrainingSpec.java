@@ -4,10 +4,11 @@ import io.trainwatch.schemas.TrainingEvent;
 import java.util.Map;
 
 /**
- * What {@link TrainingRun} trains: a small network on {@link SyntheticPixels}, healthy or with a {@link Fault}.
+ * What {@link TrainingRun} trains: a small network on {@link SyntheticPixels}, healthy or with a
+ * {@link Fault}.
  *
- * <p>Build one with {@link #of} and the {@code with...} methods rather than the canonical constructor, which grows
- * when new variants are added.
+ * <p>Build one with {@link #of} and the {@code with...} methods rather than the canonical
+ * constructor, which grows when new variants are added.
  *
  * @param runId the run id events are published under
  * @param job the job name, or {@code null}
@@ -15,13 +16,16 @@ import java.util.Map;
  * @param steps iterations (parameter updates) to run, >= 1
  * @param batchSize examples per iteration, >= 1
  * @param numClasses classes of the synthetic problem, >= 2
- * @param examples size of the generated training set, >= batchSize; one epoch = examples / batchSize steps
+ * @param examples size of the generated training set, >= batchSize; one epoch = examples /
+ *     batchSize steps
  * @param seed data, initialization and shuffling all follow from it
  * @param onsetStep for a timed fault, the first step it affects
- * @param recoveryStep for a timed fault, the first step it no longer affects, or {@code null} for never
+ * @param recoveryStep for a timed fault, the first step it no longer affects, or {@code null} for
+ *     never
  * @param labels labels published with {@code run_started}, passed through to alerts
  * @param architecture the network (a fault may replace it, see {@link Fault#VANISHING_GRADIENT})
- * @param inputScaling how healthy inputs are scaled: standardized or unit (raw is the unnormalized-input fault)
+ * @param inputScaling how healthy inputs are scaled: standardized or unit (raw is the
+ *     unnormalized-input fault)
  * @param objective classification, or a cosine regression whose loss is legitimately negative
  * @param optimizer SGD with Nesterov momentum, or Adam
  */
@@ -65,7 +69,8 @@ public record TrainingSpec(
       throw new IllegalArgumentException("classes=" + numClasses + ": must be >= 2");
     }
     if (examples < batchSize) {
-      throw new IllegalArgumentException("examples=" + examples + ": must be >= batch_size=" + batchSize);
+      throw new IllegalArgumentException(
+          "examples=" + examples + ": must be >= batch_size=" + batchSize);
     }
     if (onsetStep < 0) {
       throw new IllegalArgumentException("onset_step=" + onsetStep + ": must be >= 0");
@@ -75,94 +80,270 @@ public record TrainingSpec(
           "recovery_step=" + recoveryStep + ": must be > onset_step=" + onsetStep);
     }
     if (!fault.timed() && onsetStep != fault.defaultOnsetStep()) {
-      throw new IllegalArgumentException("fault " + fault.wire() + ": lasts the whole run, so it takes no onset step");
+      throw new IllegalArgumentException(
+          "fault " + fault.wire() + ": lasts the whole run, so it takes no onset step");
     }
     if (!fault.recoverable() && recoveryStep != null) {
-      throw new IllegalArgumentException("fault " + fault.wire() + ": cannot be fixed mid-run, so it takes no "
-          + "recovery step");
+      throw new IllegalArgumentException(
+          "fault " + fault.wire() + ": cannot be fixed mid-run, so it takes no " + "recovery step");
     }
     if (inputScaling == InputScaling.RAW) {
-      throw new IllegalArgumentException("input_scaling=raw: raw inputs are the unnormalized-input fault");
+      throw new IllegalArgumentException(
+          "input_scaling=raw: raw inputs are the unnormalized-input fault");
     }
     if (objective != Objective.CLASSIFICATION
         && (fault == Fault.SOFTMAX_INTO_NLL || fault == Fault.OUTPUT_COLLAPSE)) {
-      throw new IllegalArgumentException("fault " + fault.wire() + ": needs objective classification");
+      throw new IllegalArgumentException(
+          "fault " + fault.wire() + ": needs objective classification");
     }
-    if (optimizer == Optimizer.ADAM && (fault == Fault.DIVERGE || fault == Fault.EXPLODING_GRADIENT)) {
-      // Adam's steps are bounded by its learning rate: the weights grow linearly and never overflow.
-      throw new IllegalArgumentException("fault " + fault.wire() + ": reproduces SGD's blow-up; needs optimizer sgd");
+    if (optimizer == Optimizer.ADAM
+        && (fault == Fault.DIVERGE || fault == Fault.EXPLODING_GRADIENT)) {
+      // Adam's steps are bounded by its learning rate: the weights grow linearly and never
+      // overflow.
+      throw new IllegalArgumentException(
+          "fault " + fault.wire() + ": reproduces SGD's blow-up; needs optimizer sgd");
     }
     if (fault == Fault.VANISHING_GRADIENT && architecture != Architecture.MLP) {
-      throw new IllegalArgumentException("fault vanishing-gradient: brings its own deep sigmoid network; "
-          + "architecture must stay mlp");
+      throw new IllegalArgumentException(
+          "fault vanishing-gradient: brings its own deep sigmoid network; "
+              + "architecture must stay mlp");
     }
     labels = labels == null ? Map.of() : Map.copyOf(labels);
   }
 
   /**
-   * The default run for a fault: {@value #DEFAULT_STEPS} steps of {@value #DEFAULT_BATCH_SIZE} on 10 classes, an MLP
-   * on standardized inputs with SGD, onset at {@link Fault#defaultOnsetStep()}.
+   * The default run for a fault: {@value #DEFAULT_STEPS} steps of {@value #DEFAULT_BATCH_SIZE} on
+   * 10 classes, an MLP on standardized inputs with SGD, onset at {@link Fault#defaultOnsetStep()}.
    */
   public static TrainingSpec of(String runId, Fault fault) {
-    return new TrainingSpec(runId, null, fault, DEFAULT_STEPS, DEFAULT_BATCH_SIZE, DEFAULT_CLASSES, DEFAULT_EXAMPLES,
-        DEFAULT_SEED, fault == null ? 0 : fault.defaultOnsetStep(), null, Map.of(), Architecture.MLP,
-        InputScaling.STANDARDIZED, Objective.CLASSIFICATION, Optimizer.SGD);
+    return new TrainingSpec(
+        runId,
+        null,
+        fault,
+        DEFAULT_STEPS,
+        DEFAULT_BATCH_SIZE,
+        DEFAULT_CLASSES,
+        DEFAULT_EXAMPLES,
+        DEFAULT_SEED,
+        fault == null ? 0 : fault.defaultOnsetStep(),
+        null,
+        Map.of(),
+        Architecture.MLP,
+        InputScaling.STANDARDIZED,
+        Objective.CLASSIFICATION,
+        Optimizer.SGD);
   }
 
   public TrainingSpec withJob(String newJob) {
-    return new TrainingSpec(runId, newJob, fault, steps, batchSize, numClasses, examples, seed, onsetStep,
-        recoveryStep, labels, architecture, inputScaling, objective, optimizer);
+    return new TrainingSpec(
+        runId,
+        newJob,
+        fault,
+        steps,
+        batchSize,
+        numClasses,
+        examples,
+        seed,
+        onsetStep,
+        recoveryStep,
+        labels,
+        architecture,
+        inputScaling,
+        objective,
+        optimizer);
   }
 
   public TrainingSpec withSteps(int newSteps) {
-    return new TrainingSpec(runId, job, fault, newSteps, batchSize, numClasses, examples, seed, onsetStep,
-        recoveryStep, labels, architecture, inputScaling, objective, optimizer);
+    return new TrainingSpec(
+        runId,
+        job,
+        fault,
+        newSteps,
+        batchSize,
+        numClasses,
+        examples,
+        seed,
+        onsetStep,
+        recoveryStep,
+        labels,
+        architecture,
+        inputScaling,
+        objective,
+        optimizer);
   }
 
   public TrainingSpec withBatchSize(int newBatchSize) {
-    return new TrainingSpec(runId, job, fault, steps, newBatchSize, numClasses, examples, seed, onsetStep,
-        recoveryStep, labels, architecture, inputScaling, objective, optimizer);
+    return new TrainingSpec(
+        runId,
+        job,
+        fault,
+        steps,
+        newBatchSize,
+        numClasses,
+        examples,
+        seed,
+        onsetStep,
+        recoveryStep,
+        labels,
+        architecture,
+        inputScaling,
+        objective,
+        optimizer);
   }
 
   public TrainingSpec withClasses(int newNumClasses) {
-    return new TrainingSpec(runId, job, fault, steps, batchSize, newNumClasses, examples, seed, onsetStep,
-        recoveryStep, labels, architecture, inputScaling, objective, optimizer);
+    return new TrainingSpec(
+        runId,
+        job,
+        fault,
+        steps,
+        batchSize,
+        newNumClasses,
+        examples,
+        seed,
+        onsetStep,
+        recoveryStep,
+        labels,
+        architecture,
+        inputScaling,
+        objective,
+        optimizer);
   }
 
   public TrainingSpec withSeed(long newSeed) {
-    return new TrainingSpec(runId, job, fault, steps, batchSize, numClasses, examples, newSeed, onsetStep,
-        recoveryStep, labels, architecture, inputScaling, objective, optimizer);
+    return new TrainingSpec(
+        runId,
+        job,
+        fault,
+        steps,
+        batchSize,
+        numClasses,
+        examples,
+        newSeed,
+        onsetStep,
+        recoveryStep,
+        labels,
+        architecture,
+        inputScaling,
+        objective,
+        optimizer);
   }
 
-  /** A timed fault active from {@code onset} until {@code recovery} ({@code null} = never fixed). */
+  /**
+   * A timed fault active from {@code onset} until {@code recovery} ({@code null} = never fixed).
+   */
   public TrainingSpec withFaultWindow(int onset, Integer recovery) {
-    return new TrainingSpec(runId, job, fault, steps, batchSize, numClasses, examples, seed, onset, recovery,
-        labels, architecture, inputScaling, objective, optimizer);
+    return new TrainingSpec(
+        runId,
+        job,
+        fault,
+        steps,
+        batchSize,
+        numClasses,
+        examples,
+        seed,
+        onset,
+        recovery,
+        labels,
+        architecture,
+        inputScaling,
+        objective,
+        optimizer);
   }
 
   public TrainingSpec withLabels(Map<String, String> newLabels) {
-    return new TrainingSpec(runId, job, fault, steps, batchSize, numClasses, examples, seed, onsetStep,
-        recoveryStep, newLabels, architecture, inputScaling, objective, optimizer);
+    return new TrainingSpec(
+        runId,
+        job,
+        fault,
+        steps,
+        batchSize,
+        numClasses,
+        examples,
+        seed,
+        onsetStep,
+        recoveryStep,
+        newLabels,
+        architecture,
+        inputScaling,
+        objective,
+        optimizer);
   }
 
   public TrainingSpec withArchitecture(Architecture newArchitecture) {
-    return new TrainingSpec(runId, job, fault, steps, batchSize, numClasses, examples, seed, onsetStep,
-        recoveryStep, labels, newArchitecture, inputScaling, objective, optimizer);
+    return new TrainingSpec(
+        runId,
+        job,
+        fault,
+        steps,
+        batchSize,
+        numClasses,
+        examples,
+        seed,
+        onsetStep,
+        recoveryStep,
+        labels,
+        newArchitecture,
+        inputScaling,
+        objective,
+        optimizer);
   }
 
   public TrainingSpec withInputScaling(InputScaling newInputScaling) {
-    return new TrainingSpec(runId, job, fault, steps, batchSize, numClasses, examples, seed, onsetStep,
-        recoveryStep, labels, architecture, newInputScaling, objective, optimizer);
+    return new TrainingSpec(
+        runId,
+        job,
+        fault,
+        steps,
+        batchSize,
+        numClasses,
+        examples,
+        seed,
+        onsetStep,
+        recoveryStep,
+        labels,
+        architecture,
+        newInputScaling,
+        objective,
+        optimizer);
   }
 
   public TrainingSpec withObjective(Objective newObjective) {
-    return new TrainingSpec(runId, job, fault, steps, batchSize, numClasses, examples, seed, onsetStep,
-        recoveryStep, labels, architecture, inputScaling, newObjective, optimizer);
+    return new TrainingSpec(
+        runId,
+        job,
+        fault,
+        steps,
+        batchSize,
+        numClasses,
+        examples,
+        seed,
+        onsetStep,
+        recoveryStep,
+        labels,
+        architecture,
+        inputScaling,
+        newObjective,
+        optimizer);
   }
 
   public TrainingSpec withOptimizer(Optimizer newOptimizer) {
-    return new TrainingSpec(runId, job, fault, steps, batchSize, numClasses, examples, seed, onsetStep,
-        recoveryStep, labels, architecture, inputScaling, objective, newOptimizer);
+    return new TrainingSpec(
+        runId,
+        job,
+        fault,
+        steps,
+        batchSize,
+        numClasses,
+        examples,
+        seed,
+        onsetStep,
+        recoveryStep,
+        labels,
+        architecture,
+        inputScaling,
+        objective,
+        newOptimizer);
   }
 
   /** Steps per epoch: whole batches in the training set. */

@@ -27,9 +27,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A DL4J {@code TrainingListener} that publishes a training run to trainwatch: {@code run_started} on the first
- * iteration (or {@link #start}), one {@code batch} event per iteration, {@code run_ended} on {@link #end} or
- * {@link #close()} (and {@code killed} from a shutdown hook if the JVM exits first).
+ * A DL4J {@code TrainingListener} that publishes a training run to trainwatch: {@code run_started}
+ * on the first iteration (or {@link #start}), one {@code batch} event per iteration, {@code
+ * run_ended} on {@link #end} or {@link #close()} (and {@code killed} from a shutdown hook if the
+ * JVM exits first).
  *
  * <pre>{@code
  * TrainwatchListener trainwatch = TrainwatchListener.builder()
@@ -48,15 +49,16 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Per iteration, on the training thread: input statistics from the forward-pass activations, output statistics from
- * one extra evaluation of the output layer alone (DL4J does not keep the output activations of a training pass),
- * the L2 norms of the raw gradient and of the first trainable layer's slice of it before the update, the score, the
- * learning rate and the wall time since the previous iteration. Small tensors in host memory are summarized by Java
- * loops in place, others by ND4J reductions where they live; see {@link TensorSummarizer}. The event is handed to the
- * {@link EventPublisher}, which never blocks.
+ * <p>Per iteration, on the training thread: input statistics from the forward-pass activations,
+ * output statistics from one extra evaluation of the output layer alone (DL4J does not keep the
+ * output activations of a training pass), the L2 norms of the raw gradient and of the first
+ * trainable layer's slice of it before the update, the score, the learning rate and the wall time
+ * since the previous iteration. Small tensors in host memory are summarized by Java loops in place,
+ * others by ND4J reductions where they live; see {@link TensorSummarizer}. The event is handed to
+ * the {@link EventPublisher}, which never blocks.
  *
- * <p>The listener never fails a training step: an exception inside it is logged (rate-limited) and that iteration's
- * event skipped. An unsupported model type disables the listener with one warning.
+ * <p>The listener never fails a training step: an exception inside it is logged (rate-limited) and
+ * that iteration's event skipped. An unsupported model type disables the listener with one warning.
  */
 public final class TrainwatchListener extends BaseTrainingListener implements AutoCloseable {
 
@@ -64,8 +66,8 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
   private static final long ERROR_LOG_INTERVAL = 1_000;
 
   /**
-   * Default input elements summarized per iteration: enough rows to tell the input's scale (a batch of 20 MNIST
-   * images), few enough that a large input costs no more than a small one.
+   * Default input elements summarized per iteration: enough rows to tell the input's scale (a batch
+   * of 20 MNIST images), few enough that a large input costs no more than a small one.
    */
   public static final long DEFAULT_MAX_INPUT_ELEMENTS = 16_384;
 
@@ -92,7 +94,8 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
   private Thread shutdownHook;
   private long errors;
 
-  // One iteration's findings, filled by the hooks in DL4J's order, published by iterationDone. Training thread only.
+  // One iteration's findings, filled by the hooks in DL4J's order, published by iterationDone.
+  // Training thread only.
   private Stats inputStats;
   private Stats outputStats;
   private Predictions predictions;
@@ -105,7 +108,8 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
   private TrainwatchListener(Builder b, EventPublisher publisher, boolean ownsPublisher) {
     this.publisher = publisher;
     this.ownsPublisher = ownsPublisher;
-    this.runId = TrainingEvent.requireRunId(b.runId == null ? UUID.randomUUID().toString() : b.runId);
+    this.runId =
+        TrainingEvent.requireRunId(b.runId == null ? UUID.randomUUID().toString() : b.runId);
     this.job = b.job;
     this.host = b.host == null ? localHostName() : b.host;
     this.rank = b.rank;
@@ -136,8 +140,8 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
   }
 
   /**
-   * Publishes {@code run_started} now rather than at the first iteration, e.g. so a run that fails before its first
-   * iteration is still known. Idempotent.
+   * Publishes {@code run_started} now rather than at the first iteration, e.g. so a run that fails
+   * before its first iteration is still known. Idempotent.
    */
   public void start(Model model) {
     try {
@@ -176,8 +180,9 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
   }
 
   /**
-   * In DL4J 1.0.0-M2.1 this runs inside the gradient computation, after the score and before the update, while the
-   * output layer still holds its input: the one moment the output can be recomputed without a full forward pass.
+   * In DL4J 1.0.0-M2.1 this runs inside the gradient computation, after the score and before the
+   * update, while the output layer still holds its input: the one moment the output can be
+   * recomputed without a full forward pass.
    */
   @Override
   public void onBackwardPass(Model model) {
@@ -207,7 +212,8 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
         return;
       }
       gradNorm = meanLossNorm(model, norms.total());
-      firstLayerGradNorm = norms.firstLayer() == null ? null : meanLossNorm(model, norms.firstLayer());
+      firstLayerGradNorm =
+          norms.firstLayer() == null ? null : meanLossNorm(model, norms.firstLayer());
     } catch (RuntimeException e) {
       onListenerError("gradient norm", e);
     }
@@ -215,7 +221,8 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
 
   /** A norm of DL4J's raw gradient as a norm of the gradient of the minibatch-mean loss. */
   private double meanLossNorm(Model model, double norm) {
-    // DL4J's raw gradient is of the loss summed over the minibatch; the updater divides it by the batch size later.
+    // DL4J's raw gradient is of the loss summed over the minibatch; the updater divides it by the
+    // batch size later.
     // Publish the gradient of the loss that is published: the minibatch mean.
     boolean summed = model.conf().isMiniBatch() && batchSize != null && batchSize > 0;
     return summed ? norm / batchSize : norm;
@@ -229,12 +236,30 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
     long now = System.nanoTime();
     try {
       if (inputStats == null || outputStats == null) {
-        throw new IllegalStateException("no " + (inputStats == null ? "input" : "output")
-            + " statistics for iteration " + iteration + " (was the listener added with setListeners/addListeners?)");
+        throw new IllegalStateException(
+            "no "
+                + (inputStats == null ? "input" : "output")
+                + " statistics for iteration "
+                + iteration
+                + " (was the listener added with setListeners/addListeners?)");
       }
-      Double stepMs = previousIterationEndNanos < 0 ? null : (now - previousIterationEndNanos) / 1e6;
-      publisher.publish(new BatchEvent(runId, clock.millis(), iteration, epoch, batchSize, model.score(), inputStats,
-          outputStats, predictions, gradNorm, firstLayerGradNorm, anatomy.learningRate(), stepMs));
+      Double stepMs =
+          previousIterationEndNanos < 0 ? null : (now - previousIterationEndNanos) / 1e6;
+      publisher.publish(
+          new BatchEvent(
+              runId,
+              clock.millis(),
+              iteration,
+              epoch,
+              batchSize,
+              model.score(),
+              inputStats,
+              outputStats,
+              predictions,
+              gradNorm,
+              firstLayerGradNorm,
+              anatomy.learningRate(),
+              stepMs));
     } catch (RuntimeException e) {
       onListenerError("batch event", e);
     } finally {
@@ -249,7 +274,8 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
   }
 
   /**
-   * Publishes {@code run_ended}; later calls do nothing. Does not close the publisher: {@link #close()} does.
+   * Publishes {@code run_ended}; later calls do nothing. Does not close the publisher: {@link
+   * #close()} does.
    *
    * @param reason why, for people (e.g. the exception); may be {@code null}
    */
@@ -266,8 +292,8 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
   }
 
   /**
-   * Stops publishing without ending the run, as a hung or SIGKILLed process would: no {@code run_ended}, now or from
-   * the shutdown hook. For simulations of stalled runs.
+   * Stops publishing without ending the run, as a hung or SIGKILLed process would: no {@code
+   * run_ended}, now or from the shutdown hook. For simulations of stalled runs.
    */
   void abandon() {
     if (ended.compareAndSet(false, true)) {
@@ -281,8 +307,8 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
   }
 
   /**
-   * Ends the run as {@code completed} unless {@link #end} was called, then closes the publisher if this listener
-   * created it (waiting at most its close timeout).
+   * Ends the run as {@code completed} unless {@link #end} was called, then closes the publisher if
+   * this listener created it (waiting at most its close timeout).
    */
   @Override
   public void close() {
@@ -315,12 +341,29 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
     anatomy = ModelAnatomy.of(model);
     outputEvaluator = new OutputEvaluator(anatomy.outputLayer());
     LossDescriptor loss = lossOverride != null ? lossOverride : anatomy.loss();
-    publisher.publish(new RunStarted(runId, clock.millis(), "dl4j", job, host, rank, anatomy.summary(), labels,
-        anatomy.numClasses(), inputRange, loss, rules));
+    publisher.publish(
+        new RunStarted(
+            runId,
+            clock.millis(),
+            "dl4j",
+            job,
+            host,
+            rank,
+            anatomy.summary(),
+            labels,
+            anatomy.numClasses(),
+            inputRange,
+            loss,
+            rules));
     addShutdownHook();
     started = true;
-    log.info("trainwatch: run {} started: {}, loss {} ({} behind {})", runId, anatomy.summary(), loss.name(),
-        loss.inputKind() == null ? "input not declared" : "expects " + loss.inputKind().wire(), loss.activation());
+    log.info(
+        "trainwatch: run {} started: {}, loss {} ({} behind {})",
+        runId,
+        anatomy.summary(),
+        loss.name(),
+        loss.inputKind() == null ? "input not declared" : "expects " + loss.inputKind().wire(),
+        loss.activation());
   }
 
   private void summarizeInput(INDArray input) {
@@ -368,7 +411,12 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
   private void onListenerError(String what, RuntimeException e) {
     long n = ++errors;
     if (n == 1 || n % ERROR_LOG_INTERVAL == 0) {
-      log.warn("trainwatch: {} failed for run {} ({} listener errors so far); training continues", what, runId, n, e);
+      log.warn(
+          "trainwatch: {} failed for run {} ({} listener errors so far); training continues",
+          what,
+          runId,
+          n,
+          e);
     }
   }
 
@@ -402,26 +450,36 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
 
     private Builder() {}
 
-    /** Publishes through this publisher; the caller keeps ownership (the listener never closes it). */
+    /**
+     * Publishes through this publisher; the caller keeps ownership (the listener never closes it).
+     */
     public Builder publisher(EventPublisher publisher) {
       this.publisher = publisher;
       this.kafkaSettings = null;
       return this;
     }
 
-    /** Publishes to Kafka with default settings; the listener owns the publisher and closes it on {@link #close()}. */
+    /**
+     * Publishes to Kafka with default settings; the listener owns the publisher and closes it on
+     * {@link #close()}.
+     */
     public Builder kafka(String bootstrapServers) {
       return kafka(KafkaPublisherSettings.defaults(bootstrapServers));
     }
 
-    /** Publishes to Kafka with these settings; the listener owns the publisher and closes it on {@link #close()}. */
+    /**
+     * Publishes to Kafka with these settings; the listener owns the publisher and closes it on
+     * {@link #close()}.
+     */
     public Builder kafka(KafkaPublisherSettings settings) {
       this.kafkaSettings = settings;
       this.publisher = null;
       return this;
     }
 
-    /** The run id (default: a random UUID). Several processes of one run (ranks) need distinct ids. */
+    /**
+     * The run id (default: a random UUID). Several processes of one run (ranks) need distinct ids.
+     */
     public Builder runId(String runId) {
       this.runId = runId;
       return this;
@@ -451,22 +509,31 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
       return this;
     }
 
-    /** The range inputs are expected to have after normalization; overrides the monitor's default check. */
+    /**
+     * The range inputs are expected to have after normalization; overrides the monitor's default
+     * check.
+     */
     public Builder inputRange(double min, double max) {
       this.inputRange = new InputRange(min, max);
       return this;
     }
 
-    /** Replaces the loss descriptor derived from the output layer (for losses the listener cannot know). */
+    /**
+     * Replaces the loss descriptor derived from the output layer (for losses the listener cannot
+     * know).
+     */
     public Builder loss(LossDescriptor loss) {
       this.loss = loss;
       return this;
     }
 
-    /** Overrides one rule setting for this run, e.g. {@code rule("loss_plateau", "enabled", false)}. */
+    /**
+     * Overrides one rule setting for this run, e.g. {@code rule("loss_plateau", "enabled", false)}.
+     */
     public Builder rule(String ruleId, String key, Object value) {
       if (ruleId == null || key == null || value == null) {
-        throw new IllegalArgumentException("rule(" + ruleId + ", " + key + ", " + value + "): nothing may be null");
+        throw new IllegalArgumentException(
+            "rule(" + ruleId + ", " + key + ", " + value + "): nothing may be null");
       }
       rules.computeIfAbsent(ruleId, k -> new LinkedHashMap<>()).put(key, value);
       return this;
@@ -478,16 +545,20 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
       return this;
     }
 
-    /** How long the shutdown hook waits for a publisher it does not own to deliver {@code run_ended}. */
+    /**
+     * How long the shutdown hook waits for a publisher it does not own to deliver {@code
+     * run_ended}.
+     */
     public Builder shutdownFlushTimeout(Duration timeout) {
       this.shutdownFlushTimeout = timeout;
       return this;
     }
 
     /**
-     * Caps the cost of the input statistics: a larger input is summarized on a window of whole rows holding at most
-     * this many elements, moving every iteration (default {@value TrainwatchListener#DEFAULT_MAX_INPUT_ELEMENTS};
-     * {@code Long.MAX_VALUE} for everything). The published {@code count} says how many elements were summarized.
+     * Caps the cost of the input statistics: a larger input is summarized on a window of whole rows
+     * holding at most this many elements, moving every iteration (default {@value
+     * TrainwatchListener#DEFAULT_MAX_INPUT_ELEMENTS}; {@code Long.MAX_VALUE} for everything). The
+     * published {@code count} says how many elements were summarized.
      */
     public Builder maxInputElements(long maxElements) {
       if (maxElements < 1) {
@@ -504,7 +575,8 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
      */
     public TrainwatchListener build() {
       if (publisher == null && kafkaSettings == null) {
-        throw new IllegalArgumentException("publisher: required (call publisher(...) or kafka(...))");
+        throw new IllegalArgumentException(
+            "publisher: required (call publisher(...) or kafka(...))");
       }
       if (runId != null) {
         TrainingEvent.requireRunId(runId);

@@ -8,8 +8,8 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * An enum constant's spelling on the command line and in reports ({@code softmax-into-nll}, {@code deep-mlp}), and
- * the picocli plumbing shared by such enums.
+ * An enum constant's spelling on the command line and in reports ({@code softmax-into-nll}, {@code
+ * deep-mlp}), and the picocli plumbing shared by such enums.
  */
 interface WireName {
 
@@ -18,7 +18,10 @@ interface WireName {
     return ((Enum<?>) this).name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
-  /** The constant spelled {@code s}, or an {@link IllegalArgumentException} listing the valid spellings. */
+  /**
+   * The constant spelled {@code s}, or an {@link IllegalArgumentException} listing the valid
+   * spellings.
+   */
   static <E extends Enum<E> & WireName> E parse(Class<E> type, String s) {
     for (E e : type.getEnumConstants()) {
       if (e.wire().equals(s)) {

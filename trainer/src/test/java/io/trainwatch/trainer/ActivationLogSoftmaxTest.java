@@ -11,7 +11,8 @@ import org.nd4j.linalg.factory.Nd4j;
 class ActivationLogSoftmaxTest {
 
   private final ActivationLogSoftmax activation = new ActivationLogSoftmax();
-  private final INDArray z = Nd4j.create(new double[] {1, 2, 3, -1, 0, 4}, new long[] {2, 3}, DataType.DOUBLE);
+  private final INDArray z =
+      Nd4j.create(new double[] {1, 2, 3, -1, 0, 4}, new long[] {2, 3}, DataType.DOUBLE);
 
   @Test
   void shouldComputeTheLogOfTheSoftmaxRowByRow() {
@@ -19,7 +20,10 @@ class ActivationLogSoftmaxTest {
 
     for (int r = 0; r < 2; r++) {
       double logSumExp =
-          Math.log(Math.exp(z.getDouble(r, 0)) + Math.exp(z.getDouble(r, 1)) + Math.exp(z.getDouble(r, 2)));
+          Math.log(
+              Math.exp(z.getDouble(r, 0))
+                  + Math.exp(z.getDouble(r, 1))
+                  + Math.exp(z.getDouble(r, 2)));
       for (int c = 0; c < 3; c++) {
         assertThat(out.getDouble(r, c)).isCloseTo(z.getDouble(r, c) - logSumExp, within(1e-12));
       }
@@ -28,7 +32,9 @@ class ActivationLogSoftmaxTest {
 
   @Test
   void shouldBackpropagateLikeFiniteDifferences() {
-    INDArray epsilon = Nd4j.create(new double[] {0.3, -1, 2, 0.5, 0.25, -0.75}, new long[] {2, 3}, DataType.DOUBLE);
+    INDArray epsilon =
+        Nd4j.create(
+            new double[] {0.3, -1, 2, 0.5, 0.25, -0.75}, new long[] {2, 3}, DataType.DOUBLE);
 
     INDArray analytic = activation.backprop(z.dup(), epsilon).getFirst();
 
@@ -39,8 +45,10 @@ class ActivationLogSoftmaxTest {
         plus.putScalar(r, c, plus.getDouble(r, c) + h);
         INDArray minus = z.dup();
         minus.putScalar(r, c, minus.getDouble(r, c) - h);
-        double numeric = (activation.getActivation(plus, false).mul(epsilon).sumNumber().doubleValue()
-            - activation.getActivation(minus, false).mul(epsilon).sumNumber().doubleValue()) / (2 * h);
+        double numeric =
+            (activation.getActivation(plus, false).mul(epsilon).sumNumber().doubleValue()
+                    - activation.getActivation(minus, false).mul(epsilon).sumNumber().doubleValue())
+                / (2 * h);
         assertThat(analytic.getDouble(r, c)).isCloseTo(numeric, within(1e-6));
       }
     }

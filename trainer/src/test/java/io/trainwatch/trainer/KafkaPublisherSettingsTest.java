@@ -13,9 +13,11 @@ class KafkaPublisherSettingsTest {
 
   @Test
   void shouldConfigureAProducerThatNeverBlocks() {
-    Properties p = KafkaEventPublisher.producerProperties(KafkaPublisherSettings.defaults("kafka:9092"));
+    Properties p =
+        KafkaEventPublisher.producerProperties(KafkaPublisherSettings.defaults("kafka:9092"));
 
-    assertThat(p).containsEntry(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "kafka:9092")
+    assertThat(p)
+        .containsEntry(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "kafka:9092")
         .containsEntry(ProducerConfig.MAX_BLOCK_MS_CONFIG, "0")
         .containsEntry(ProducerConfig.BUFFER_MEMORY_CONFIG, "8388608")
         .containsEntry(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000")
@@ -24,17 +26,20 @@ class KafkaPublisherSettingsTest {
         .containsEntry(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true")
         .containsEntry(ProducerConfig.ACKS_CONFIG, "all");
     // The producer requires delivery.timeout.ms >= linger.ms + request.timeout.ms.
-    assertThat(Long.parseLong(p.getProperty(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG))).isEqualTo(29_995);
+    assertThat(Long.parseLong(p.getProperty(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG)))
+        .isEqualTo(29_995);
   }
 
   @Test
   void shouldShortenTheRequestTimeoutToFitAShortDeliveryTimeout() {
-    KafkaPublisherSettings s = KafkaPublisherSettings.defaults("kafka:9092")
-        .withTimeouts(Duration.ofSeconds(2), Duration.ZERO, Duration.ZERO);
+    KafkaPublisherSettings s =
+        KafkaPublisherSettings.defaults("kafka:9092")
+            .withTimeouts(Duration.ofSeconds(2), Duration.ZERO, Duration.ZERO);
 
     Properties p = KafkaEventPublisher.producerProperties(s);
 
-    assertThat(p).containsEntry(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "2000")
+    assertThat(p)
+        .containsEntry(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "2000")
         .containsEntry(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "1995");
   }
 
@@ -45,10 +50,13 @@ class KafkaPublisherSettingsTest {
     client.setProperty("sasl.jaas.config", "secret");
     client.setProperty(ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000");
 
-    Properties p = KafkaEventPublisher.producerProperties(
-        KafkaPublisherSettings.defaults("kafka:9092").withClientProperties(client));
+    Properties p =
+        KafkaEventPublisher.producerProperties(
+            KafkaPublisherSettings.defaults("kafka:9092").withClientProperties(client));
 
-    assertThat(p).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.jaas.config", "secret")
+    assertThat(p)
+        .containsEntry("security.protocol", "SASL_SSL")
+        .containsEntry("sasl.jaas.config", "secret")
         .containsEntry(ProducerConfig.MAX_BLOCK_MS_CONFIG, "0");
   }
 
@@ -61,12 +69,15 @@ class KafkaPublisherSettingsTest {
   void shouldExplainInvalidSettings() {
     KafkaPublisherSettings d = KafkaPublisherSettings.defaults("kafka:9092");
 
-    assertThatThrownBy(() -> KafkaPublisherSettings.defaults(" ")).hasMessage("bootstrapServers: must not be empty");
+    assertThatThrownBy(() -> KafkaPublisherSettings.defaults(" "))
+        .hasMessage("bootstrapServers: must not be empty");
     assertThatThrownBy(() -> d.withBuffers(0, 1 << 20)).hasMessage("queueCapacity=0: must be >= 1");
-    assertThatThrownBy(() -> d.withBuffers(10, 1000)).hasMessage("bufferMemoryBytes=1000: must be >= 65536");
+    assertThatThrownBy(() -> d.withBuffers(10, 1000))
+        .hasMessage("bufferMemoryBytes=1000: must be >= 65536");
     assertThatThrownBy(() -> d.withTimeouts(Duration.ofMillis(500), Duration.ZERO, Duration.ZERO))
         .hasMessage("deliveryTimeout=PT0.5S: must be >= PT1S");
-    assertThatThrownBy(() -> d.withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(-1), Duration.ZERO))
+    assertThatThrownBy(
+            () -> d.withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(-1), Duration.ZERO))
         .hasMessage("metadataWarmup=PT-1S: must be >= PT0S");
   }
 }

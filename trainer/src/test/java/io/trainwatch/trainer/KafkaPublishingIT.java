@@ -55,7 +55,9 @@ class KafkaPublishingIT {
     TrainingReport report;
     try (KafkaEventPublisher publisher = KafkaEventPublisher.connect(broker.bootstrapServers())) {
       assertThat(publisher.awaitReady(Duration.ofSeconds(30))).isTrue();
-      report = TrainingRun.run(TrainingSpec.of("kafka-run", Fault.SOFTMAX_INTO_NLL).withSteps(steps), publisher);
+      report =
+          TrainingRun.run(
+              TrainingSpec.of("kafka-run", Fault.SOFTMAX_INTO_NLL).withSteps(steps), publisher);
     }
     System.out.println("[figures] " + report.summary());
 
@@ -64,12 +66,16 @@ class KafkaPublishingIT {
     assertThat(records).allSatisfy(r -> assertThat(r.key()).isEqualTo("kafka-run"));
     List<TrainingEvent> events = records.stream().map(r -> EventCodec.decode(r.value())).toList();
     assertThat(events.get(0)).isInstanceOf(RunStarted.class);
-    assertThat(events.subList(1, steps + 1)).allSatisfy(e -> assertThat(e).isInstanceOf(BatchEvent.class));
-    assertThat(events.subList(1, steps + 1)).extracting(e -> ((BatchEvent) e).step())
+    assertThat(events.subList(1, steps + 1))
+        .allSatisfy(e -> assertThat(e).isInstanceOf(BatchEvent.class));
+    assertThat(events.subList(1, steps + 1))
+        .extracting(e -> ((BatchEvent) e).step())
         .containsExactlyElementsOf(java.util.stream.LongStream.range(0, steps).boxed().toList());
-    assertThat(events.get(steps + 1)).isInstanceOfSatisfying(RunEnded.class,
-        e -> assertThat(e.status()).isEqualTo(RunStatus.COMPLETED));
-    assertThat(records).allSatisfy(r -> assertThat(r.timestamp()).isEqualTo(EventCodec.decode(r.value()).tsMs()));
+    assertThat(events.get(steps + 1))
+        .isInstanceOfSatisfying(
+            RunEnded.class, e -> assertThat(e.status()).isEqualTo(RunStatus.COMPLETED));
+    assertThat(records)
+        .allSatisfy(r -> assertThat(r.timestamp()).isEqualTo(EventCodec.decode(r.value()).tsMs()));
     assertThat(report.publisher()).isEqualTo(new PublisherStats(steps + 2, steps + 2, 0, 0));
   }
 
@@ -77,19 +83,25 @@ class KafkaPublishingIT {
   void shouldTrainAtNormalSpeedAndCountLostEventsWhenNoBrokerIsReachable() {
     int steps = 150;
     String nowhere = "localhost:" + EmbeddedKafkaBroker.freePort();
-    KafkaPublisherSettings settings = KafkaPublisherSettings.defaults(nowhere)
-        .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(1));
+    KafkaPublisherSettings settings =
+        KafkaPublisherSettings.defaults(nowhere)
+            .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(1));
     TrainingReport baseline =
-        TrainingRun.run(TrainingSpec.of("in-memory", Fault.NONE).withSteps(steps), new InMemoryEventPublisher());
+        TrainingRun.run(
+            TrainingSpec.of("in-memory", Fault.NONE).withSteps(steps),
+            new InMemoryEventPublisher());
 
     TrainingReport unreachable;
     KafkaEventPublisher publisher = new KafkaEventPublisher(settings);
     try (publisher) {
-      unreachable = TrainingRun.run(TrainingSpec.of("no-broker", Fault.NONE).withSteps(steps), publisher);
+      unreachable =
+          TrainingRun.run(TrainingSpec.of("no-broker", Fault.NONE).withSteps(steps), publisher);
     }
     PublisherStats afterClose = publisher.stats();
-    System.out.printf("[figures] %d steps: %.2f ms/step publishing to memory, %.2f ms/step publishing to an "
-        + "unreachable broker; %s%n", steps, baseline.meanStepMs(), unreachable.meanStepMs(), afterClose);
+    System.out.printf(
+        "[figures] %d steps: %.2f ms/step publishing to memory, %.2f ms/step publishing to an "
+            + "unreachable broker; %s%n",
+        steps, baseline.meanStepMs(), unreachable.meanStepMs(), afterClose);
 
     assertThat(unreachable.status()).isEqualTo(RunStatus.COMPLETED);
     assertThat(unreachable.stepsRun()).isEqualTo(steps);
@@ -103,13 +115,25 @@ class KafkaPublishingIT {
     StringWriter out = new StringWriter();
     CommandLine cmd = new CommandLine(new TrainCommand()).setOut(new PrintWriter(out));
 
-    int exit = cmd.execute("--bootstrap-server", broker.bootstrapServers(), "--fault", "unnormalized-input",
-        "--steps", "12", "--run-id", "cmd-run", "--label", "team=vision");
+    int exit =
+        cmd.execute(
+            "--bootstrap-server",
+            broker.bootstrapServers(),
+            "--fault",
+            "unnormalized-input",
+            "--steps",
+            "12",
+            "--run-id",
+            "cmd-run",
+            "--label",
+            "team=vision");
 
     assertThat(exit).isZero();
-    assertThat(out.toString()).contains("run cmd-run (unnormalized-input): completed after 12 steps")
+    assertThat(out.toString())
+        .contains("run cmd-run (unnormalized-input): completed after 12 steps")
         .contains("14 published, 14 delivered, 0 dropped, 0 failed");
-    List<TrainingEvent> events = consumeRun("cmd-run", 14).stream().map(r -> EventCodec.decode(r.value())).toList();
+    List<TrainingEvent> events =
+        consumeRun("cmd-run", 14).stream().map(r -> EventCodec.decode(r.value())).toList();
     assertThat(((RunStarted) events.get(0)).labels()).isEqualTo(Map.of("team", "vision"));
     assertThat(((BatchEvent) events.get(1)).input().max()).isGreaterThan(200);
   }
@@ -118,11 +142,17 @@ class KafkaPublishingIT {
   void shouldReportAKilledRunFromTheShutdownHook() throws Exception {
     String runId = "killed-" + UUID.randomUUID();
     Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
-    Process child = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-        EndlessTraining.class.getName(), broker.bootstrapServers(), runId)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-        .start();
+    Process child =
+        new ProcessBuilder(
+                java.toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                EndlessTraining.class.getName(),
+                broker.bootstrapServers(),
+                runId)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
     try {
       consume(runId, records -> records.size() >= 5, Duration.ofSeconds(60));
       child.destroy(); // SIGTERM: shutdown hooks run
@@ -132,10 +162,16 @@ class KafkaPublishingIT {
     }
 
     List<ConsumerRecord<String, byte[]>> records =
-        consume(runId, rs -> !rs.isEmpty() && EventCodec.decode(rs.get(rs.size() - 1).value()) instanceof RunEnded,
+        consume(
+            runId,
+            rs ->
+                !rs.isEmpty()
+                    && EventCodec.decode(rs.get(rs.size() - 1).value()) instanceof RunEnded,
             Duration.ofSeconds(30));
     TrainingEvent last = EventCodec.decode(records.get(records.size() - 1).value());
-    assertThat(last).isInstanceOfSatisfying(RunEnded.class, e -> assertThat(e.status()).isEqualTo(RunStatus.KILLED));
+    assertThat(last)
+        .isInstanceOfSatisfying(
+            RunEnded.class, e -> assertThat(e.status()).isEqualTo(RunStatus.KILLED));
   }
 
   private static List<ConsumerRecord<String, byte[]>> consumeRun(String runId, int expected) {
@@ -145,15 +181,18 @@ class KafkaPublishingIT {
     return records;
   }
 
-  /** This run's records from the beginning of the events topic, until {@code done} or the timeout. */
-  private static List<ConsumerRecord<String, byte[]>> consume(String runId,
-      Predicate<List<ConsumerRecord<String, byte[]>>> done, Duration timeout) {
-    Map<String, Object> config = Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-        ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
-        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+  /**
+   * This run's records from the beginning of the events topic, until {@code done} or the timeout.
+   */
+  private static List<ConsumerRecord<String, byte[]>> consume(
+      String runId, Predicate<List<ConsumerRecord<String, byte[]>>> done, Duration timeout) {
+    Map<String, Object> config =
+        Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+            ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+            ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
+            ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
     long deadline = System.nanoTime() + timeout.toNanos();
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {

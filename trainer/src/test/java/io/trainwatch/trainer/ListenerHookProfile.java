@@ -17,9 +17,10 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
- * Prints the median time per step spent in each of the listener's hooks, in the training thread, on the benchmark's
- * model (MLP 784-1024-512-10, ReLU, softmax + MCXENT, Adam, batch 128, as bench's {@code TrainerOverheadBench}), with
- * the listener publishing to memory. Not a test (no assertions). Arguments: {@code [steps]}.
+ * Prints the median time per step spent in each of the listener's hooks, in the training thread, on
+ * the benchmark's model (MLP 784-1024-512-10, ReLU, softmax + MCXENT, Adam, batch 128, as bench's
+ * {@code TrainerOverheadBench}), with the listener publishing to memory. Not a test (no
+ * assertions). Arguments: {@code [steps]}.
  */
 final class ListenerHookProfile {
 
@@ -27,14 +28,32 @@ final class ListenerHookProfile {
 
   public static void main(String[] args) {
     int steps = args.length > 0 ? Integer.parseInt(args[0]) : 400;
-    MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
-        .seed(42).updater(new Adam(1e-3)).weightInit(WeightInit.XAVIER)
-        .list()
-        .layer(new DenseLayer.Builder().nIn(784).nOut(1024).activation(Activation.RELU).build())
-        .layer(new DenseLayer.Builder().nIn(1024).nOut(512).activation(Activation.RELU).build())
-        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(512).nOut(10)
-            .activation(Activation.SOFTMAX).build())
-        .build());
+    MultiLayerNetwork net =
+        new MultiLayerNetwork(
+            new NeuralNetConfiguration.Builder()
+                .seed(42)
+                .updater(new Adam(1e-3))
+                .weightInit(WeightInit.XAVIER)
+                .list()
+                .layer(
+                    new DenseLayer.Builder()
+                        .nIn(784)
+                        .nOut(1024)
+                        .activation(Activation.RELU)
+                        .build())
+                .layer(
+                    new DenseLayer.Builder()
+                        .nIn(1024)
+                        .nOut(512)
+                        .activation(Activation.RELU)
+                        .build())
+                .layer(
+                    new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .nIn(512)
+                        .nOut(10)
+                        .activation(Activation.SOFTMAX)
+                        .build())
+                .build());
     net.init();
     Nd4j.getRandom().setSeed(42);
     List<DataSet> batches = new ArrayList<>();
@@ -46,8 +65,12 @@ final class ListenerHookProfile {
       }
       batches.add(new DataSet(x, y));
     }
-    TimedListener timed = new TimedListener(TrainwatchListener.builder().publisher(new InMemoryEventPublisher())
-        .runId("hook-profile").build());
+    TimedListener timed =
+        new TimedListener(
+            TrainwatchListener.builder()
+                .publisher(new InMemoryEventPublisher())
+                .runId("hook-profile")
+                .build());
     net.setListeners(timed);
     for (int i = 0; i < steps; i++) {
       net.fit(batches.get(i % batches.size()));
@@ -66,7 +89,11 @@ final class ListenerHookProfile {
         hookNanos[h][i] = timed.nanos(h) - before[h];
       }
     }
-    System.out.printf(Locale.ROOT, "%d steps; step median %.0f us; ND4J threads %d%n", steps, median(step),
+    System.out.printf(
+        Locale.ROOT,
+        "%d steps; step median %.0f us; ND4J threads %d%n",
+        steps,
+        median(step),
         Nd4j.getEnvironment().maxThreads());
     double[] total = new double[steps];
     for (int h = 0; h < TimedListener.HOOKS.length; h++) {
@@ -75,10 +102,18 @@ final class ListenerHookProfile {
         us[i] = hookNanos[h][i] / 1e3;
         total[i] += us[i];
       }
-      System.out.printf(Locale.ROOT, "  %-22s median %8.1f us  p90 %8.1f us%n", TimedListener.HOOKS[h], median(us),
+      System.out.printf(
+          Locale.ROOT,
+          "  %-22s median %8.1f us  p90 %8.1f us%n",
+          TimedListener.HOOKS[h],
+          median(us),
           pct(us, 0.9));
     }
-    System.out.printf(Locale.ROOT, "  %-22s median %8.1f us  p90 %8.1f us%n", "listener total", median(total),
+    System.out.printf(
+        Locale.ROOT,
+        "  %-22s median %8.1f us  p90 %8.1f us%n",
+        "listener total",
+        median(total),
         pct(total, 0.9));
   }
 

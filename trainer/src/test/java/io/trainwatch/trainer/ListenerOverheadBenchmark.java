@@ -23,13 +23,14 @@ import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
 /**
- * Prints what the listener costs per training step: step time without a listener, with the listener publishing to
- * a publisher that discards, and with the listener publishing to a real (embedded) Kafka broker; plus the time spent
- * inside the listener's hooks, measured directly. Rounds of each variant alternate on the same network so drift in
- * machine load hits all of them alike; figures are medians over rounds.
+ * Prints what the listener costs per training step: step time without a listener, with the listener
+ * publishing to a publisher that discards, and with the listener publishing to a real (embedded)
+ * Kafka broker; plus the time spent inside the listener's hooks, measured directly. Rounds of each
+ * variant alternate on the same network so drift in machine load hits all of them alike; figures
+ * are medians over rounds.
  *
- * <p>Not a test (no assertions): run it on a quiet machine, see docs/trainer.md for the command. Arguments:
- * {@code [rounds] [stepsPerRound]}.
+ * <p>Not a test (no assertions): run it on a quiet machine, see docs/trainer.md for the command.
+ * Arguments: {@code [rounds] [stepsPerRound]}.
  */
 final class ListenerOverheadBenchmark {
 
@@ -38,24 +39,45 @@ final class ListenerOverheadBenchmark {
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 7;
     int stepsPerRound = args.length > 1 ? Integer.parseInt(args[1]) : 100;
-    System.out.printf(Locale.ROOT, "ND4J threads: %d; rounds: %d x %d steps per variant%n",
-        Nd4j.getEnvironment().maxThreads(), rounds, stepsPerRound);
-    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults())) {
+    System.out.printf(
+        Locale.ROOT,
+        "ND4J threads: %d; rounds: %d x %d steps per variant%n",
+        Nd4j.getEnvironment().maxThreads(),
+        rounds,
+        stepsPerRound);
+    try (EmbeddedKafkaBroker broker =
+        EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults())) {
       broker.createTopics(Topics.EVENTS);
-      measure("demo MLP 64-64-32-10, batch 32", mlp(64, 64, 32), 32, 64, rounds, stepsPerRound, broker);
-      measure("MLP 784-512-512-10, batch 128", mlp(784, 512, 512), 128, 784, rounds, stepsPerRound / 2, broker);
+      measure(
+          "demo MLP 64-64-32-10, batch 32", mlp(64, 64, 32), 32, 64, rounds, stepsPerRound, broker);
+      measure(
+          "MLP 784-512-512-10, batch 128",
+          mlp(784, 512, 512),
+          128,
+          784,
+          rounds,
+          stepsPerRound / 2,
+          broker);
     }
   }
 
-  private static void measure(String name, MultiLayerNetwork net, int batch, int features, int rounds, int steps,
+  private static void measure(
+      String name,
+      MultiLayerNetwork net,
+      int batch,
+      int features,
+      int rounds,
+      int steps,
       EmbeddedKafkaBroker broker) {
     List<DataSet> batches = randomBatches(8, batch, features);
     DiscardingPublisher discard = new DiscardingPublisher();
-    TimedListener discardTimed = new TimedListener(TrainwatchListener.builder().publisher(discard).runId("bench-discard")
-        .build());
+    TimedListener discardTimed =
+        new TimedListener(
+            TrainwatchListener.builder().publisher(discard).runId("bench-discard").build());
     KafkaEventPublisher kafka = KafkaEventPublisher.connect(broker.bootstrapServers());
     kafka.awaitReady(Duration.ofSeconds(30));
-    TrainingListener toKafka = TrainwatchListener.builder().publisher(kafka).runId("bench-kafka").build();
+    TrainingListener toKafka =
+        TrainwatchListener.builder().publisher(kafka).runId("bench-kafka").build();
 
     // Warm-up: JIT, workspaces, each listener's run_started.
     runSteps(net, batches, 3 * steps);
@@ -81,13 +103,22 @@ final class ListenerOverheadBenchmark {
     kafka.flush(Duration.ofSeconds(10));
     kafka.close();
     double base = median(none);
-    System.out.printf(Locale.ROOT, "%s%n  no listener:                %7.3f ms/step%n"
+    System.out.printf(
+        Locale.ROOT,
+        "%s%n  no listener:                %7.3f ms/step%n"
             + "  trainwatch, discarding:     %7.3f ms/step (%+.1f%%)%n"
             + "  trainwatch, Kafka:          %7.3f ms/step (%+.1f%%)%n"
             + "  inside trainwatch's hooks:  %7.3f ms/step (%.1f%% of a step without listener)%n"
             + "  Kafka publisher: %s%n",
-        name, base, median(listener), 100 * (median(listener) / base - 1), median(listenerKafka),
-        100 * (median(listenerKafka) / base - 1), median(hooks), 100 * median(hooks) / base, kafka.stats());
+        name,
+        base,
+        median(listener),
+        100 * (median(listener) / base - 1),
+        median(listenerKafka),
+        100 * (median(listenerKafka) / base - 1),
+        median(hooks),
+        100 * median(hooks) / base,
+        kafka.stats());
   }
 
   /** Mean wall time per step, milliseconds. */
@@ -100,13 +131,32 @@ final class ListenerOverheadBenchmark {
   }
 
   private static MultiLayerNetwork mlp(int in, int hidden1, int hidden2) {
-    MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
-        .seed(1).updater(new Nesterovs(0.01, 0.9)).weightInit(WeightInit.XAVIER)
-        .list()
-        .layer(new DenseLayer.Builder().nIn(in).nOut(hidden1).activation(Activation.RELU).build())
-        .layer(new DenseLayer.Builder().nIn(hidden1).nOut(hidden2).activation(Activation.RELU).build())
-        .layer(new OutputLayer.Builder(new LossMCXENT()).nIn(hidden2).nOut(10).activation(Activation.SOFTMAX).build())
-        .build());
+    MultiLayerNetwork net =
+        new MultiLayerNetwork(
+            new NeuralNetConfiguration.Builder()
+                .seed(1)
+                .updater(new Nesterovs(0.01, 0.9))
+                .weightInit(WeightInit.XAVIER)
+                .list()
+                .layer(
+                    new DenseLayer.Builder()
+                        .nIn(in)
+                        .nOut(hidden1)
+                        .activation(Activation.RELU)
+                        .build())
+                .layer(
+                    new DenseLayer.Builder()
+                        .nIn(hidden1)
+                        .nOut(hidden2)
+                        .activation(Activation.RELU)
+                        .build())
+                .layer(
+                    new OutputLayer.Builder(new LossMCXENT())
+                        .nIn(hidden2)
+                        .nOut(10)
+                        .activation(Activation.SOFTMAX)
+                        .build())
+                .build());
     net.init();
     return net;
   }

@@ -26,16 +26,25 @@ class LogProbNllLossTest {
   void shouldBeMinusTheMeanInputAtTheTargetClassLikePyTorchNllLoss() {
     double score = loss.computeScore(labels, preOutput, new ActivationIdentity(), null, true);
 
-    double expected = -(preOutput.getDouble(0, 0) + preOutput.getDouble(1, 3) + preOutput.getDouble(2, 3)
-        + preOutput.getDouble(3, 1)) / ROWS;
+    double expected =
+        -(preOutput.getDouble(0, 0)
+                + preOutput.getDouble(1, 3)
+                + preOutput.getDouble(2, 3)
+                + preOutput.getDouble(3, 1))
+            / ROWS;
     assertThat(score).isCloseTo(expected, within(1e-12));
   }
 
   @Test
   void shouldLieInMinusOneToZeroBehindSoftmaxNearMinusOneOverCForUniformOutputs() {
     double score = loss.computeScore(labels, preOutput, new ActivationSoftmax(), null, true);
-    double uniform = loss.computeScore(labels, Nd4j.zeros(DataType.DOUBLE, ROWS, CLASSES), new ActivationSoftmax(),
-        null, true);
+    double uniform =
+        loss.computeScore(
+            labels,
+            Nd4j.zeros(DataType.DOUBLE, ROWS, CLASSES),
+            new ActivationSoftmax(),
+            null,
+            true);
 
     assertThat(score).isBetween(-1.0, 0.0);
     assertThat(uniform).isCloseTo(-1.0 / CLASSES, within(1e-12));
@@ -44,7 +53,8 @@ class LogProbNllLossTest {
   @Test
   void shouldEqualCrossEntropyBehindLogSoftmax() {
     double nll = loss.computeScore(labels, preOutput, new ActivationLogSoftmax(), null, true);
-    double crossEntropy = new LossMCXENT().computeScore(labels, preOutput, new ActivationSoftmax(), null, true);
+    double crossEntropy =
+        new LossMCXENT().computeScore(labels, preOutput, new ActivationSoftmax(), null, true);
 
     assertThat(nll).isCloseTo(crossEntropy, within(1e-9));
   }
@@ -97,9 +107,12 @@ class LogProbNllLossTest {
         plus.putScalar(r, c, plus.getDouble(r, c) + h);
         INDArray minus = preOutput.dup();
         minus.putScalar(r, c, minus.getDouble(r, c) - h);
-        double numeric = (loss.computeScore(labels, plus, activation, null, false)
-            - loss.computeScore(labels, minus, activation, null, false)) / (2 * h);
-        assertThat(analytic.getDouble(r, c)).as("dL/dz[%d,%d] behind %s", r, c, activation)
+        double numeric =
+            (loss.computeScore(labels, plus, activation, null, false)
+                    - loss.computeScore(labels, minus, activation, null, false))
+                / (2 * h);
+        assertThat(analytic.getDouble(r, c))
+            .as("dL/dz[%d,%d] behind %s", r, c, activation)
             .isCloseTo(numeric, within(1e-6));
       }
     }

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.trainwatch.schemas.InputKind;
 import io.trainwatch.schemas.LossDescriptor;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
@@ -61,7 +61,10 @@ class LossDescriptorsTest {
         Arguments.of(new LossCosineProximity(), InputKind.VALUES, -1.0),
         Arguments.of(new LossWasserstein(), InputKind.VALUES, null),
         Arguments.of(new LossPoisson(), InputKind.VALUES, null),
-        Arguments.of(LossMixtureDensity.builder().gaussians(2).labelWidth(1).build(), InputKind.VALUES, null));
+        Arguments.of(
+            LossMixtureDensity.builder().gaussians(2).labelWidth(1).build(),
+            InputKind.VALUES,
+            null));
   }
 
   @ParameterizedTest
@@ -79,7 +82,9 @@ class LossDescriptorsTest {
   void shouldTakeWhatACustomLossDeclares() {
     LossDescriptor d = LossDescriptors.describe(new LogProbNllLoss(), new ActivationSoftmax());
 
-    assertThat(d).isEqualTo(new LossDescriptor("LogProbNllLoss", InputKind.LOG_PROBABILITIES, "softmax", 0.0));
+    assertThat(d)
+        .isEqualTo(
+            new LossDescriptor("LogProbNllLoss", InputKind.LOG_PROBABILITIES, "softmax", 0.0));
   }
 
   @Test
@@ -99,37 +104,55 @@ class LossDescriptorsTest {
 
   @Test
   void shouldTreatSoftmaxAndLogProbabilityOutputsAsClassifiers() {
-    assertThat(LossDescriptors.isCategorical(LossDescriptors.describe(new LossMCXENT(), new ActivationSoftmax())))
+    assertThat(
+            LossDescriptors.isCategorical(
+                LossDescriptors.describe(new LossMCXENT(), new ActivationSoftmax())))
         .isTrue();
-    assertThat(LossDescriptors.isCategorical(
-        LossDescriptors.describe(new LogProbNllLoss(), new ActivationLogSoftmax()))).isTrue();
-    assertThat(LossDescriptors.isCategorical(
-        LossDescriptors.describe(new LossBinaryXENT(), new ActivationSigmoid()))).isFalse();
-    assertThat(LossDescriptors.isCategorical(LossDescriptors.describe(new LossMSE(), new ActivationIdentity())))
+    assertThat(
+            LossDescriptors.isCategorical(
+                LossDescriptors.describe(new LogProbNllLoss(), new ActivationLogSoftmax())))
+        .isTrue();
+    assertThat(
+            LossDescriptors.isCategorical(
+                LossDescriptors.describe(new LossBinaryXENT(), new ActivationSigmoid())))
+        .isFalse();
+    assertThat(
+            LossDescriptors.isCategorical(
+                LossDescriptors.describe(new LossMSE(), new ActivationIdentity())))
         .isFalse();
   }
 
   /** A custom loss that declares nothing. Never evaluated. */
   static final class UndeclaredLoss implements ILossFunction {
     @Override
-    public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
+    public double computeScore(
+        INDArray labels,
+        INDArray preOutput,
+        IActivation activationFn,
+        INDArray mask,
         boolean average) {
       throw new UnsupportedOperationException();
     }
 
     @Override
-    public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
+    public INDArray computeScoreArray(
+        INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
       throw new UnsupportedOperationException();
     }
 
     @Override
-    public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
+    public INDArray computeGradient(
+        INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
       throw new UnsupportedOperationException();
     }
 
     @Override
-    public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput,
-        IActivation activationFn, INDArray mask, boolean average) {
+    public Pair<Double, INDArray> computeGradientAndScore(
+        INDArray labels,
+        INDArray preOutput,
+        IActivation activationFn,
+        INDArray mask,
+        boolean average) {
       throw new UnsupportedOperationException();
     }
 

@@ -36,7 +36,10 @@ class OutputEvaluatorTest {
     assertFastPathMatchesTheNetwork(Activation.IDENTITY, new LossMSE(), 6, 4, 8, 8, 3);
   }
 
-  /** The benchmark's output layer (512 -> 10, batch 128) is computed in three row blocks, the last one partial. */
+  /**
+   * The benchmark's output layer (512 -> 10, batch 128) is computed in three row blocks, the last
+   * one partial.
+   */
   @Test
   void shouldComputeALargerOutputLayerInRowBlocks() {
     assertFastPathMatchesTheNetwork(Activation.SOFTMAX, new LossMCXENT(), 512, 10, 128, 77);
@@ -49,22 +52,29 @@ class OutputEvaluatorTest {
     assertThat(new OutputEvaluator(net.getOutputLayer()).evaluate()).isNull();
   }
 
-  /** Compares, inside a real training pass as the listener sees it, the fast path with DL4J's own activate(). */
-  private static void assertFastPathMatchesTheNetwork(Activation activation, ILossFunction loss, int hidden,
-      int classes, int... batchRows) {
+  /**
+   * Compares, inside a real training pass as the listener sees it, the fast path with DL4J's own
+   * activate().
+   */
+  private static void assertFastPathMatchesTheNetwork(
+      Activation activation, ILossFunction loss, int hidden, int classes, int... batchRows) {
     MultiLayerNetwork net = network(activation, loss, hidden, classes);
     OutputEvaluator evaluator = new OutputEvaluator(net.getOutputLayer());
     List<INDArray[]> pairs = new ArrayList<>();
-    net.addListeners(new BaseTrainingListener() {
-      @Override
-      public void onBackwardPass(Model model) {
-        try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-          INDArray fast = evaluator.evaluate().dup();
-          INDArray reference = net.getOutputLayer().activate(false, LayerWorkspaceMgr.noWorkspacesImmutable()).dup();
-          pairs.add(new INDArray[] {fast, reference});
-        }
-      }
-    });
+    net.addListeners(
+        new BaseTrainingListener() {
+          @Override
+          public void onBackwardPass(Model model) {
+            try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+              INDArray fast = evaluator.evaluate().dup();
+              INDArray reference =
+                  net.getOutputLayer()
+                      .activate(false, LayerWorkspaceMgr.noWorkspacesImmutable())
+                      .dup();
+              pairs.add(new INDArray[] {fast, reference});
+            }
+          }
+        });
     for (int rows : batchRows) {
       INDArray labels = Nd4j.zeros(DataType.FLOAT, rows, classes);
       labels.getColumn(1).assign(1);
@@ -78,13 +88,29 @@ class OutputEvaluatorTest {
     }
   }
 
-  private static MultiLayerNetwork network(Activation activation, ILossFunction loss, int hidden, int classes) {
-    MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
-        .seed(3).updater(new Sgd(0.1)).weightInit(WeightInit.XAVIER).dataType(DataType.FLOAT)
-        .list()
-        .layer(new DenseLayer.Builder().nIn(5).nOut(hidden).activation(Activation.TANH).build())
-        .layer(new OutputLayer.Builder(loss).nIn(hidden).nOut(classes).activation(activation).build())
-        .build());
+  private static MultiLayerNetwork network(
+      Activation activation, ILossFunction loss, int hidden, int classes) {
+    MultiLayerNetwork net =
+        new MultiLayerNetwork(
+            new NeuralNetConfiguration.Builder()
+                .seed(3)
+                .updater(new Sgd(0.1))
+                .weightInit(WeightInit.XAVIER)
+                .dataType(DataType.FLOAT)
+                .list()
+                .layer(
+                    new DenseLayer.Builder()
+                        .nIn(5)
+                        .nOut(hidden)
+                        .activation(Activation.TANH)
+                        .build())
+                .layer(
+                    new OutputLayer.Builder(loss)
+                        .nIn(hidden)
+                        .nOut(classes)
+                        .activation(activation)
+                        .build())
+                .build());
     net.init();
     return net;
   }

@@ -17,7 +17,8 @@ class PublisherStatsTest {
 
   @Test
   void shouldRejectNegativeCounters() {
-    assertThatThrownBy(() -> new PublisherStats(1, -1, 0, 0)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> new PublisherStats(1, -1, 0, 0))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("delivered=-1");
   }
 }

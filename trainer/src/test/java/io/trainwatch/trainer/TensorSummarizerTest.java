@@ -45,7 +45,8 @@ class TensorSummarizerTest {
   void shouldReuseItsOutputsAcrossCallsAndShapes() {
     for (int rows = 1; rows <= 4; rows++) {
       float[] values = randomValues(rows * 3, rows, 0, 1);
-      Stats s = summarizer.summarize(Nd4j.create(values, new long[] {rows, 3}, DataType.FLOAT), true);
+      Stats s =
+          summarizer.summarize(Nd4j.create(values, new long[] {rows, 3}, DataType.FLOAT), true);
       double[] expected = hostMoments(values);
       assertThat(s.mean()).isCloseTo(expected[2], within(1e-6));
       assertThat(s.count()).isEqualTo(rows * 3L);
@@ -61,11 +62,15 @@ class TensorSummarizerTest {
     Stats second = summarizer.summarizeRows(x, 21, 1);
 
     assertThat(first.count()).isEqualTo(21);
-    assertThat(first.mean()).isCloseTo(hostMoments(java.util.Arrays.copyOfRange(values, 0, 21))[2], within(1e-6));
-    assertThat(second.mean()).isCloseTo(hostMoments(java.util.Arrays.copyOfRange(values, 21, 42))[2], within(1e-6));
+    assertThat(first.mean())
+        .isCloseTo(hostMoments(java.util.Arrays.copyOfRange(values, 0, 21))[2], within(1e-6));
+    assertThat(second.mean())
+        .isCloseTo(hostMoments(java.util.Arrays.copyOfRange(values, 21, 42))[2], within(1e-6));
   }
 
-  /** A row window of an array made by an ND4J op (not from a Java array) is summarized as its copy. */
+  /**
+   * A row window of an array made by an ND4J op (not from a Java array) is summarized as its copy.
+   */
   @Test
   void shouldSummarizeAWindowOfAnArrayMadeByAnOpAsItsCopy() {
     for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
@@ -73,7 +78,8 @@ class TensorSummarizerTest {
       for (long rotation = 0; rotation < 3; rotation++) {
         long start = rotation * 20;
         Stats window = summarizer.summarizeRows(x, 16_384, rotation);
-        Stats copy = summarizer.summarize(x.get(NDArrayIndex.interval(start, start + 20)).dup(), false);
+        Stats copy =
+            summarizer.summarize(x.get(NDArrayIndex.interval(start, start + 20)).dup(), false);
 
         assertThat(window).as("%s, rows %d..%d", type, start, start + 19).isEqualTo(copy);
       }
@@ -85,7 +91,8 @@ class TensorSummarizerTest {
     float[] values = randomValues(4 * 2 * 3 * 3, 9, 0, 255);
     INDArray x = Nd4j.create(values, new long[] {4, 2, 3, 3}, DataType.FLOAT);
 
-    // Two whole 2x3x3 examples fit in 40 elements; the third window of two starts at example (2 * 2) mod 3 = 1.
+    // Two whole 2x3x3 examples fit in 40 elements; the third window of two starts at example (2 *
+    // 2) mod 3 = 1.
     Stats s = summarizer.summarizeRows(x, 40, 2);
 
     assertThat(s.count()).isEqualTo(36);
@@ -98,7 +105,8 @@ class TensorSummarizerTest {
   void shouldSummarizeEverythingBelowTheCap() {
     float[] values = randomValues(12, 2, 0, 1);
 
-    Stats s = summarizer.summarizeRows(Nd4j.create(values, new long[] {3, 4}, DataType.FLOAT), 12, 5);
+    Stats s =
+        summarizer.summarizeRows(Nd4j.create(values, new long[] {3, 4}, DataType.FLOAT), 12, 5);
 
     assertThat(s.count()).isEqualTo(12);
     assertThat(s.mean()).isCloseTo(hostMoments(values)[2], within(1e-6));
@@ -106,8 +114,12 @@ class TensorSummarizerTest {
 
   @Test
   void shouldSummarizeDoubleAndIntegerTensors() {
-    Stats doubles = summarizer.summarize(Nd4j.create(new double[] {1, 2, 3, 4}, new long[] {2, 2}, DataType.DOUBLE));
-    Stats ints = summarizer.summarize(Nd4j.create(new int[] {0, 255, 255, 0}, new long[] {2, 2}, DataType.INT32));
+    Stats doubles =
+        summarizer.summarize(
+            Nd4j.create(new double[] {1, 2, 3, 4}, new long[] {2, 2}, DataType.DOUBLE));
+    Stats ints =
+        summarizer.summarize(
+            Nd4j.create(new int[] {0, 255, 255, 0}, new long[] {2, 2}, DataType.INT32));
 
     assertThat(doubles.mean()).isEqualTo(2.5);
     assertThat(doubles.std()).isCloseTo(Math.sqrt(1.25), within(1e-12));
@@ -117,7 +129,8 @@ class TensorSummarizerTest {
 
   @Test
   void shouldKeepTheSpreadOfValuesFarFromZeroAccurate() {
-    // A "year" feature: mean 2024, std about 0.6. E[x^2] - E[x]^2 in float would lose the variance entirely.
+    // A "year" feature: mean 2024, std about 0.6. E[x^2] - E[x]^2 in float would lose the variance
+    // entirely.
     float[] values = new float[4096];
     for (int i = 0; i < values.length; i++) {
       values[i] = 2023 + (i % 3);
@@ -131,7 +144,8 @@ class TensorSummarizerTest {
 
   @Test
   void shouldSummarizeAStridedViewAsItsContiguousCopy() {
-    INDArray transposed = Nd4j.create(randomValues(13 * 7, 3, -2, 4), new long[] {13, 7}, DataType.FLOAT).transpose();
+    INDArray transposed =
+        Nd4j.create(randomValues(13 * 7, 3, -2, 4), new long[] {13, 7}, DataType.FLOAT).transpose();
 
     Stats view = summarizer.summarize(transposed, true);
     Stats copy = summarizer.summarize(transposed.dup('c'), true);
@@ -142,7 +156,8 @@ class TensorSummarizerTest {
     assertThat(view.std()).isCloseTo(copy.std(), within(1e-9));
     assertThat(view.rowSumMean()).isCloseTo(copy.rowSumMean(), within(1e-9));
     assertThat(view.rowSumStd()).isCloseTo(copy.rowSumStd(), within(1e-9));
-    assertThat(summarizer.predictions(transposed)).isEqualTo(summarizer.predictions(transposed.dup('c')));
+    assertThat(summarizer.predictions(transposed))
+        .isEqualTo(summarizer.predictions(transposed.dup('c')));
   }
 
   @Test
@@ -157,14 +172,19 @@ class TensorSummarizerTest {
 
       double norm = summarizer.l2Norm(Nd4j.create(values, new long[] {100, 100}, DataType.FLOAT));
 
-      assertThat(norm).as("scale %s", scale).isCloseTo(Math.sqrt(squares), within(1e-4 * Math.sqrt(squares)));
+      assertThat(norm)
+          .as("scale %s", scale)
+          .isCloseTo(Math.sqrt(squares), within(1e-4 * Math.sqrt(squares)));
     }
   }
 
   @Test
   void shouldCountNonFiniteElements() {
-    INDArray x = Nd4j.create(new float[] {1, Float.NaN, 2, Float.POSITIVE_INFINITY, 3, Float.NEGATIVE_INFINITY},
-        new long[] {2, 3}, DataType.FLOAT);
+    INDArray x =
+        Nd4j.create(
+            new float[] {1, Float.NaN, 2, Float.POSITIVE_INFINITY, 3, Float.NEGATIVE_INFINITY},
+            new long[] {2, 3},
+            DataType.FLOAT);
 
     Stats s = summarizer.summarize(x);
 
@@ -175,7 +195,9 @@ class TensorSummarizerTest {
 
   @Test
   void shouldReportNoNonFiniteElementsForFiniteTensorsEvenWhenTheSumOverflows() {
-    INDArray x = Nd4j.create(new float[] {Float.MAX_VALUE, Float.MAX_VALUE}, new long[] {1, 2}, DataType.FLOAT);
+    INDArray x =
+        Nd4j.create(
+            new float[] {Float.MAX_VALUE, Float.MAX_VALUE}, new long[] {1, 2}, DataType.FLOAT);
 
     Stats s = summarizer.summarize(x);
 
@@ -186,8 +208,11 @@ class TensorSummarizerTest {
   @Test
   void shouldDescribeTheSpreadOfPredictedClasses() {
     // Rows predict classes 2, 2, 0, 2 out of 3.
-    INDArray out = Nd4j.create(new float[] {0.1f, 0.2f, 0.7f, 0f, 0.1f, 0.9f, 0.8f, 0.1f, 0.1f, 0.3f, 0.3f, 0.4f},
-        new long[] {4, 3}, DataType.FLOAT);
+    INDArray out =
+        Nd4j.create(
+            new float[] {0.1f, 0.2f, 0.7f, 0f, 0.1f, 0.9f, 0.8f, 0.1f, 0.1f, 0.3f, 0.3f, 0.4f},
+            new long[] {4, 3},
+            DataType.FLOAT);
 
     Predictions p = summarizer.predictions(out);
 
@@ -198,7 +223,8 @@ class TensorSummarizerTest {
 
   @Test
   void shouldReportZeroEntropyWhenEveryRowPredictsTheSameClass() {
-    INDArray out = Nd4j.create(new float[] {0.9f, 0.1f, 0.8f, 0.2f}, new long[] {2, 2}, DataType.FLOAT);
+    INDArray out =
+        Nd4j.create(new float[] {0.9f, 0.1f, 0.8f, 0.2f}, new long[] {2, 2}, DataType.FLOAT);
 
     Predictions p = summarizer.predictions(out);
 

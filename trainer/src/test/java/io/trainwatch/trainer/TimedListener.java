@@ -7,13 +7,16 @@ import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Delegates to a listener and adds up the wall time spent in each of its hooks, in the training thread: what the
- * listener costs a step, measured directly. For the test-scope harnesses that print the listener's overhead.
+ * Delegates to a listener and adds up the wall time spent in each of its hooks, in the training
+ * thread: what the listener costs a step, measured directly. For the test-scope harnesses that
+ * print the listener's overhead.
  */
 final class TimedListener implements TrainingListener {
 
   /** The timed hooks, in the order DL4J calls them within an iteration. */
-  static final String[] HOOKS = {"onForwardPass", "onBackwardPass", "onGradientCalculation", "iterationDone"};
+  static final String[] HOOKS = {
+    "onForwardPass", "onBackwardPass", "onGradientCalculation", "iterationDone"
+  };
 
   private final TrainingListener inner;
   private final long[] nanos = new long[HOOKS.length];

@@ -19,7 +19,8 @@ class TrainCommandTest {
     int exit = execute("--help");
 
     assertThat(exit).isZero();
-    assertThat(out.toString()).contains("--bootstrap-server", "--fault=FAULT")
+    assertThat(out.toString())
+        .contains("--bootstrap-server", "--fault=FAULT")
         .contains(Fault.wireNames());
   }
 
@@ -28,8 +29,10 @@ class TrainCommandTest {
     int exit = execute("--bootstrap-server", "localhost:9092", "--fault", "exploding");
 
     assertThat(exit).isEqualTo(2);
-    assertThat(err.toString()).contains("'exploding': not one of " + String.join(", ", Fault.wireNames()))
-        .contains("Usage: train").doesNotContain("Exception");
+    assertThat(err.toString())
+        .contains("'exploding': not one of " + String.join(", ", Fault.wireNames()))
+        .contains("Usage: train")
+        .doesNotContain("Exception");
   }
 
   @Test
@@ -50,19 +53,65 @@ class TrainCommandTest {
 
   @Test
   void shouldDescribeTheRunItsOptionsAskFor() {
-    TrainingSpec spec = parse("--bootstrap-server", "localhost:9092", "--fault", "unnormalized-input",
-        "--onset-step", "50", "--recovery-step", "80", "--steps", "120", "--batch-size", "16", "--classes", "4",
-        "--seed", "7", "--run-id", "r1", "--job", "j", "--label", "team=vision");
+    TrainingSpec spec =
+        parse(
+            "--bootstrap-server",
+            "localhost:9092",
+            "--fault",
+            "unnormalized-input",
+            "--onset-step",
+            "50",
+            "--recovery-step",
+            "80",
+            "--steps",
+            "120",
+            "--batch-size",
+            "16",
+            "--classes",
+            "4",
+            "--seed",
+            "7",
+            "--run-id",
+            "r1",
+            "--job",
+            "j",
+            "--label",
+            "team=vision");
 
-    assertThat(spec).isEqualTo(new TrainingSpec("r1", "j", Fault.UNNORMALIZED_INPUT, 120, 16, 4,
-        TrainingSpec.DEFAULT_EXAMPLES, 7, 50, 80, Map.of("team", "vision"), Architecture.MLP,
-        InputScaling.STANDARDIZED, Objective.CLASSIFICATION, Optimizer.SGD));
+    assertThat(spec)
+        .isEqualTo(
+            new TrainingSpec(
+                "r1",
+                "j",
+                Fault.UNNORMALIZED_INPUT,
+                120,
+                16,
+                4,
+                TrainingSpec.DEFAULT_EXAMPLES,
+                7,
+                50,
+                80,
+                Map.of("team", "vision"),
+                Architecture.MLP,
+                InputScaling.STANDARDIZED,
+                Objective.CLASSIFICATION,
+                Optimizer.SGD));
   }
 
   @Test
   void shouldChooseTheNetworkItsObjectiveAndItsOptimizer() {
-    TrainingSpec spec = parse("--bootstrap-server", "h:1", "--architecture", "conv", "--input-scaling", "unit",
-        "--objective", "cosine-regression", "--optimizer", "adam");
+    TrainingSpec spec =
+        parse(
+            "--bootstrap-server",
+            "h:1",
+            "--architecture",
+            "conv",
+            "--input-scaling",
+            "unit",
+            "--objective",
+            "cosine-regression",
+            "--optimizer",
+            "adam");
 
     assertThat(spec.architecture()).isEqualTo(Architecture.CONV);
     assertThat(spec.inputScaling()).isEqualTo(InputScaling.UNIT);
@@ -72,9 +121,14 @@ class TrainCommandTest {
 
   @Test
   void shouldStartATimedFaultAtItsDefaultOnsetUnlessTold() {
-    assertThat(parse("--bootstrap-server", "h:1", "--fault", "output-collapse").onsetStep()).isEqualTo(100);
-    assertThat(parse("--bootstrap-server", "h:1", "--fault", "stall", "--onset-step", "7").onsetStep()).isEqualTo(7);
-    assertThat(parse("--bootstrap-server", "h:1", "--fault", "plateau", "--recovery-step", "9").onsetStep())
+    assertThat(parse("--bootstrap-server", "h:1", "--fault", "output-collapse").onsetStep())
+        .isEqualTo(100);
+    assertThat(
+            parse("--bootstrap-server", "h:1", "--fault", "stall", "--onset-step", "7").onsetStep())
+        .isEqualTo(7);
+    assertThat(
+            parse("--bootstrap-server", "h:1", "--fault", "plateau", "--recovery-step", "9")
+                .onsetStep())
         .isZero();
   }
 
@@ -97,13 +151,22 @@ class TrainCommandTest {
   void shouldTurnEpochsIntoSteps() {
     TrainingSpec spec = parse("--bootstrap-server", "localhost:9092", "--epochs", "3");
 
-    assertThat(spec.steps()).isEqualTo(3 * TrainingSpec.DEFAULT_EXAMPLES / TrainingSpec.DEFAULT_BATCH_SIZE);
+    assertThat(spec.steps())
+        .isEqualTo(3 * TrainingSpec.DEFAULT_EXAMPLES / TrainingSpec.DEFAULT_BATCH_SIZE);
     assertThat(spec.runId()).startsWith("none-");
   }
 
   @Test
   void shouldExplainWhyAWholeRunFaultTakesNoOnset() {
-    assertThatThrownBy(() -> parse("--bootstrap-server", "h:1", "--fault", "softmax-into-nll", "--onset-step", "5"))
+    assertThatThrownBy(
+            () ->
+                parse(
+                    "--bootstrap-server",
+                    "h:1",
+                    "--fault",
+                    "softmax-into-nll",
+                    "--onset-step",
+                    "5"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("fault softmax-into-nll: lasts the whole run, so it takes no onset step");
   }
@@ -111,11 +174,14 @@ class TrainCommandTest {
   @Test
   void shouldExplainABadStepCount() {
     assertThatThrownBy(() -> parse("--bootstrap-server", "h:1", "--steps", "0"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("steps=0: must be >= 1");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("steps=0: must be >= 1");
   }
 
   private int execute(String... args) {
-    return new CommandLine(new TrainCommand()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
+    return new CommandLine(new TrainCommand())
+        .setOut(new PrintWriter(out))
+        .setErr(new PrintWriter(err))
         .execute(args);
   }
 

@@ -45,15 +45,20 @@ class TrainwatchListenerIT {
   private static final int CLASSES = 3;
   private static final int ROWS = 6;
   private static final double LEARNING_RATE = 0.1;
-  private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-26T10:00:00Z"), ZoneOffset.UTC);
+  private static final Clock CLOCK =
+      Clock.fixed(Instant.parse("2026-11-26T10:00:00Z"), ZoneOffset.UTC);
 
   private final InMemoryEventPublisher publisher = new InMemoryEventPublisher();
 
   @Test
   void shouldPublishRunStartedDescribingTheNetworkAndItsLoss() {
     MultiLayerNetwork net = mlp(new LossMCXENT(), Activation.SOFTMAX);
-    TrainwatchListener listener = listener().label("team", "vision").rule("loss_plateau", "enabled", false)
-        .inputRange(-3, 3).build();
+    TrainwatchListener listener =
+        listener()
+            .label("team", "vision")
+            .rule("loss_plateau", "enabled", false)
+            .inputRange(-3, 3)
+            .build();
     net.setListeners(listener);
 
     net.fit(features(1), labels(1));
@@ -69,9 +74,10 @@ class TrainwatchListenerIT {
     assertThat(started.labels()).containsEntry("team", "vision");
     assertThat(started.rules()).containsEntry("loss_plateau", Map.of("enabled", false));
     assertThat(started.inputRange().max()).isEqualTo(3);
-    assertThat(started.loss()).isEqualTo(new LossDescriptor("LossMCXENT", InputKind.PROBABILITIES, "softmax", 0.0));
-    assertThat(started.model()).isEqualTo(
-        "MultiLayerNetwork dense(4-8,tanh) output(8-3,softmax,LossMCXENT)");
+    assertThat(started.loss())
+        .isEqualTo(new LossDescriptor("LossMCXENT", InputKind.PROBABILITIES, "softmax", 0.0));
+    assertThat(started.model())
+        .isEqualTo("MultiLayerNetwork dense(4-8,tanh) output(8-3,softmax,LossMCXENT)");
   }
 
   @Test
@@ -91,10 +97,13 @@ class TrainwatchListenerIT {
       twin.computeGradientAndScore();
       // DL4J's raw gradient is of the summed loss; the published norm is of the mean loss.
       double expectedGradNorm = twin.getFlattenedGradients().norm2Number().doubleValue() / ROWS;
-      // The first layer's weights and biases, read by name from the gradient rather than from the listener's view.
-      double expectedFirstLayerGradNorm = Math.hypot(
-          twin.gradient().getGradientFor("0_W").norm2Number().doubleValue(),
-          twin.gradient().getGradientFor("0_b").norm2Number().doubleValue()) / ROWS;
+      // The first layer's weights and biases, read by name from the gradient rather than from the
+      // listener's view.
+      double expectedFirstLayerGradNorm =
+          Math.hypot(
+                  twin.gradient().getGradientFor("0_W").norm2Number().doubleValue(),
+                  twin.gradient().getGradientFor("0_b").norm2Number().doubleValue())
+              / ROWS;
 
       net.fit(x, y);
 
@@ -109,8 +118,10 @@ class TrainwatchListenerIT {
       assertThat(b.output().rowSumStd()).isCloseTo(0.0, within(1e-6));
       assertThat(b.predictions()).isEqualTo(hostPredictions(expectedOutput));
       assertThat(b.gradNorm()).isCloseTo(expectedGradNorm, within(1e-5 * expectedGradNorm));
-      assertThat(b.firstLayerGradNorm()).isCloseTo(expectedFirstLayerGradNorm, within(1e-5 * expectedGradNorm))
-          .isPositive().isLessThan(b.gradNorm());
+      assertThat(b.firstLayerGradNorm())
+          .isCloseTo(expectedFirstLayerGradNorm, within(1e-5 * expectedGradNorm))
+          .isPositive()
+          .isLessThan(b.gradNorm());
       assertThat(b.lr()).isEqualTo(LEARNING_RATE);
       if (step == 0) {
         assertThat(b.stepMs()).isNull();
@@ -122,16 +133,27 @@ class TrainwatchListenerIT {
 
   @Test
   void shouldWorkOnAComputationGraph() {
-    ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
-        .seed(3).updater(new Sgd(LEARNING_RATE)).weightInit(WeightInit.XAVIER)
-        .graphBuilder()
-        .addInputs("pixels")
-        .addLayer("hidden", new DenseLayer.Builder().nIn(FEATURES).nOut(8).activation(Activation.RELU).build(),
-            "pixels")
-        .addLayer("out", new OutputLayer.Builder(new LossMCXENT()).nIn(8).nOut(CLASSES)
-            .activation(Activation.SOFTMAX).build(), "hidden")
-        .setOutputs("out")
-        .build();
+    ComputationGraphConfiguration conf =
+        new NeuralNetConfiguration.Builder()
+            .seed(3)
+            .updater(new Sgd(LEARNING_RATE))
+            .weightInit(WeightInit.XAVIER)
+            .graphBuilder()
+            .addInputs("pixels")
+            .addLayer(
+                "hidden",
+                new DenseLayer.Builder().nIn(FEATURES).nOut(8).activation(Activation.RELU).build(),
+                "pixels")
+            .addLayer(
+                "out",
+                new OutputLayer.Builder(new LossMCXENT())
+                    .nIn(8)
+                    .nOut(CLASSES)
+                    .activation(Activation.SOFTMAX)
+                    .build(),
+                "hidden")
+            .setOutputs("out")
+            .build();
     ComputationGraph graph = new ComputationGraph(conf);
     graph.init();
     graph.setListeners(listener().build());
@@ -141,7 +163,8 @@ class TrainwatchListenerIT {
     graph.fit(new INDArray[] {x}, new INDArray[] {labels(5)});
 
     RunStarted started = (RunStarted) publisher.events().get(0);
-    assertThat(started.model()).startsWith("ComputationGraph hidden:dense(4-8,relu) out:output(8-3,softmax");
+    assertThat(started.model())
+        .startsWith("ComputationGraph hidden:dense(4-8,relu) out:output(8-3,softmax");
     assertThat(started.numClasses()).isEqualTo(CLASSES);
     BatchEvent b = publisher.batches().get(0);
     assertMatches(b.input(), x.data().asFloat());
@@ -154,13 +177,27 @@ class TrainwatchListenerIT {
 
   @Test
   void shouldReportTheFirstLayerThatTrainsNotAFrozenOne() {
-    MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
-        .seed(3).updater(new Sgd(LEARNING_RATE)).weightInit(WeightInit.XAVIER)
-        .list()
-        .layer(new FrozenLayer(new DenseLayer.Builder().nIn(FEATURES).nOut(8).activation(Activation.TANH).build()))
-        .layer(new DenseLayer.Builder().nIn(8).nOut(5).activation(Activation.TANH).build())
-        .layer(new OutputLayer.Builder(new LossMCXENT()).nIn(5).nOut(CLASSES).activation(Activation.SOFTMAX).build())
-        .build();
+    MultiLayerConfiguration conf =
+        new NeuralNetConfiguration.Builder()
+            .seed(3)
+            .updater(new Sgd(LEARNING_RATE))
+            .weightInit(WeightInit.XAVIER)
+            .list()
+            .layer(
+                new FrozenLayer(
+                    new DenseLayer.Builder()
+                        .nIn(FEATURES)
+                        .nOut(8)
+                        .activation(Activation.TANH)
+                        .build()))
+            .layer(new DenseLayer.Builder().nIn(8).nOut(5).activation(Activation.TANH).build())
+            .layer(
+                new OutputLayer.Builder(new LossMCXENT())
+                    .nIn(5)
+                    .nOut(CLASSES)
+                    .activation(Activation.SOFTMAX)
+                    .build())
+            .build();
     MultiLayerNetwork net = new MultiLayerNetwork(conf);
     net.init();
     net.setListeners(listener().build());
@@ -169,14 +206,18 @@ class TrainwatchListenerIT {
     twin.setInput(features(2));
     twin.setLabels(labels(2));
     twin.computeGradientAndScore();
-    double expected = Math.hypot(twin.gradient().getGradientFor("1_W").norm2Number().doubleValue(),
-        twin.gradient().getGradientFor("1_b").norm2Number().doubleValue()) / ROWS;
+    double expected =
+        Math.hypot(
+                twin.gradient().getGradientFor("1_W").norm2Number().doubleValue(),
+                twin.gradient().getGradientFor("1_b").norm2Number().doubleValue())
+            / ROWS;
 
     net.fit(features(2), labels(2));
 
     // A frozen layer's gradient is zero by design: reporting it would read as a vanished gradient.
-    assertThat(publisher.batches().get(0).firstLayerGradNorm()).isPositive().isCloseTo(expected,
-        within(1e-5 * expected));
+    assertThat(publisher.batches().get(0).firstLayerGradNorm())
+        .isPositive()
+        .isCloseTo(expected, within(1e-5 * expected));
   }
 
   @Test
@@ -188,7 +229,8 @@ class TrainwatchListenerIT {
 
     RunStarted started = (RunStarted) publisher.events().get(0);
     assertThat(started.loss())
-        .isEqualTo(new LossDescriptor("LogProbNllLoss", InputKind.LOG_PROBABILITIES, "softmax", 0.0));
+        .isEqualTo(
+            new LossDescriptor("LogProbNllLoss", InputKind.LOG_PROBABILITIES, "softmax", 0.0));
     assertThat(publisher.batches().get(0).loss()).isBetween(-1.0, 0.0);
   }
 
@@ -205,9 +247,16 @@ class TrainwatchListenerIT {
     net.fit(features(1), labels(1));
 
     List<TrainingEvent> events = publisher.events();
-    assertThat(events).extracting(TrainingEvent::type).containsExactly("run_started", "batch", "run_ended");
-    assertThat(events.get(2)).isEqualTo(
-        new RunEnded("run-1", CLOCK.millis(), RunStatus.FAILED, "java.lang.IllegalStateException: boom"));
+    assertThat(events)
+        .extracting(TrainingEvent::type)
+        .containsExactly("run_started", "batch", "run_ended");
+    assertThat(events.get(2))
+        .isEqualTo(
+            new RunEnded(
+                "run-1",
+                CLOCK.millis(),
+                RunStatus.FAILED,
+                "java.lang.IllegalStateException: boom"));
     assertThat(listener.hasEnded()).isTrue();
   }
 
@@ -221,31 +270,34 @@ class TrainwatchListenerIT {
     net.setListeners(listener);
     net.fit(features(0), labels(0));
 
-    assertThat(publisher.events()).extracting(TrainingEvent::type).containsExactly("run_started", "batch");
+    assertThat(publisher.events())
+        .extracting(TrainingEvent::type)
+        .containsExactly("run_started", "batch");
   }
 
   @Test
   void shouldNeverFailATrainingStepWhenThePublisherThrows() {
     MultiLayerNetwork net = mlp(new LossMCXENT(), Activation.SOFTMAX);
-    EventPublisher broken = new EventPublisher() {
-      @Override
-      public void publish(TrainingEvent event) {
-        throw new IllegalStateException("publisher broken");
-      }
+    EventPublisher broken =
+        new EventPublisher() {
+          @Override
+          public void publish(TrainingEvent event) {
+            throw new IllegalStateException("publisher broken");
+          }
 
-      @Override
-      public PublisherStats stats() {
-        return new PublisherStats(0, 0, 0, 0);
-      }
+          @Override
+          public PublisherStats stats() {
+            return new PublisherStats(0, 0, 0, 0);
+          }
 
-      @Override
-      public boolean flush(Duration timeout) {
-        return true;
-      }
+          @Override
+          public boolean flush(Duration timeout) {
+            return true;
+          }
 
-      @Override
-      public void close() {}
-    };
+          @Override
+          public void close() {}
+        };
     net.setListeners(TrainwatchListener.builder().publisher(broken).runId("run-broken").build());
     INDArray before = net.params().dup();
 
@@ -271,17 +323,31 @@ class TrainwatchListenerIT {
   }
 
   private TrainwatchListener.Builder listener() {
-    return TrainwatchListener.builder().publisher(publisher).runId("run-1").job("tiny").host("host-a").rank(0)
+    return TrainwatchListener.builder()
+        .publisher(publisher)
+        .runId("run-1")
+        .job("tiny")
+        .host("host-a")
+        .rank(0)
         .clock(CLOCK);
   }
 
   private static MultiLayerNetwork mlp(ILossFunction loss, Activation outputActivation) {
-    MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
-        .seed(7).updater(new Sgd(LEARNING_RATE)).weightInit(WeightInit.XAVIER)
-        .list()
-        .layer(new DenseLayer.Builder().nIn(FEATURES).nOut(8).activation(Activation.TANH).build())
-        .layer(new OutputLayer.Builder(loss).nIn(8).nOut(CLASSES).activation(outputActivation).build())
-        .build();
+    MultiLayerConfiguration conf =
+        new NeuralNetConfiguration.Builder()
+            .seed(7)
+            .updater(new Sgd(LEARNING_RATE))
+            .weightInit(WeightInit.XAVIER)
+            .list()
+            .layer(
+                new DenseLayer.Builder().nIn(FEATURES).nOut(8).activation(Activation.TANH).build())
+            .layer(
+                new OutputLayer.Builder(loss)
+                    .nIn(8)
+                    .nOut(CLASSES)
+                    .activation(outputActivation)
+                    .build())
+            .build();
     MultiLayerNetwork net = new MultiLayerNetwork(conf);
     net.init();
     return net;

@@ -8,28 +8,31 @@ import io.trainwatch.schemas.BatchEvent;
 import java.util.List;
 
 /**
- * Where a scenario's detection delay is counted from. Most faults show in the very batch they begin (or the next:
- * a learning rate changed at step N first shows in batch N+1's loss), so the delay is counted from the onset. Two
- * cannot show that early, whatever the rule, and saying otherwise would be pretending: a plateau is the absence of
- * progress over a window, and a label fault changes predictions only once the network has learned from the labels.
+ * Where a scenario's detection delay is counted from. Most faults show in the very batch they begin
+ * (or the next: a learning rate changed at step N first shows in batch N+1's loss), so the delay is
+ * counted from the onset. Two cannot show that early, whatever the rule, and saying otherwise would
+ * be pretending: a plateau is the absence of progress over a window, and a label fault changes
+ * predictions only once the network has learned from the labels.
  */
 public enum DelayOrigin {
   /** The fault's onset step. */
   ONSET("onset"),
   /**
-   * The first step at which {@code loss_plateau} can judge the fault: the loss must have been flat for a whole
-   * {@code window} after the {@code warmup_batches}, so no detector of "no progress over W batches" can speak
-   * before {@code max(onset, warmup) + window}.
+   * The first step at which {@code loss_plateau} can judge the fault: the loss must have been flat
+   * for a whole {@code window} after the {@code warmup_batches}, so no detector of "no progress
+   * over W batches" can speak before {@code max(onset, warmup) + window}.
    */
   PLATEAU_DECIDABLE("decidable"),
   /**
-   * The first batch at or after the onset in which at least {@code max_top_fraction} of the rows predict one class:
-   * the predictions of a network fed broken labels follow them only after a few updates.
+   * The first batch at or after the onset in which at least {@code max_top_fraction} of the rows
+   * predict one class: the predictions of a network fed broken labels follow them only after a few
+   * updates.
    */
   PREDICTIONS_COLLAPSED("collapsed"),
   /**
-   * A stalled run sends no batch to count: the delay is the silence, in seconds, the monitor measured when it fired,
-   * and the bar is the configured {@code stall_seconds} plus the slack {@link ScenarioResult#STALL_SLACK_SECONDS}.
+   * A stalled run sends no batch to count: the delay is the silence, in seconds, the monitor
+   * measured when it fired, and the bar is the configured {@code stall_seconds} plus the slack
+   * {@link ScenarioResult#STALL_SLACK_SECONDS}.
    */
   LAST_EVENT("last event");
 
@@ -44,7 +47,10 @@ public enum DelayOrigin {
     return label;
   }
 
-  /** {@code true} if the delay is counted in batches, {@code false} if in seconds ({@link #LAST_EVENT}). */
+  /**
+   * {@code true} if the delay is counted in batches, {@code false} if in seconds ({@link
+   * #LAST_EVENT}).
+   */
   public boolean inBatches() {
     return this != LAST_EVENT;
   }
@@ -54,7 +60,8 @@ public enum DelayOrigin {
    *
    * @param settings the rule settings the monitor applied to the run
    * @param batches the batches the run published, in order
-   * @return the origin step; the onset when the origin never came (the predictions never collapsed) or is not a step
+   * @return the origin step; the onset when the origin never came (the predictions never collapsed)
+   *     or is not a step
    */
   public long originStep(Scenario scenario, RunSettings settings, List<BatchEvent> batches) {
     int onset = scenario.onsetStep();
@@ -65,9 +72,14 @@ public enum DelayOrigin {
             + plateau.integer(LossPlateauRule.WINDOW);
       }
       case PREDICTIONS_COLLAPSED -> {
-        double top = settings.get(RuleId.OUTPUT_COLLAPSE).number(OutputCollapseRule.MAX_TOP_FRACTION);
+        double top =
+            settings.get(RuleId.OUTPUT_COLLAPSE).number(OutputCollapseRule.MAX_TOP_FRACTION);
         return batches.stream()
-            .filter(b -> b.step() >= onset && b.predictions() != null && b.predictions().topClassFraction() >= top)
+            .filter(
+                b ->
+                    b.step() >= onset
+                        && b.predictions() != null
+                        && b.predictions().topClassFraction() >= top)
             .mapToLong(BatchEvent::step)
             .findFirst()
             .orElse(onset);

@@ -8,7 +8,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** Writes docs/detection-quality.md from evaluation results: how it was made, totals, then every scenario. */
+/**
+ * Writes docs/detection-quality.md from evaluation results: how it was made, totals, then every
+ * scenario.
+ */
 public final class DetectionQualityReport {
 
   private DetectionQualityReport() {}
@@ -20,7 +23,8 @@ public final class DetectionQualityReport {
    * @param detected faulty scenarios detected by an expected alert within the bar's delay
    * @param healthyScenarios scenarios without a fault
    * @param falseAlarms firings on healthy runs
-   * @param unexpectedAlerts rules that fired on faulty runs without being expected or accepted consequences
+   * @param unexpectedAlerts rules that fired on faulty runs without being expected or accepted
+   *     consequences
    * @param batchDelays delays (batches) of every detection counted in batches, sorted
    * @param stallDelaySeconds silences (seconds) at which stalls were reported, sorted
    * @param fixedScenarios faults fixed mid-run
@@ -29,9 +33,17 @@ public final class DetectionQualityReport {
    * @param knownGaps of which are known gaps
    */
   public record Totals(
-      int faultyScenarios, int detected, int healthyScenarios, long falseAlarms, long unexpectedAlerts,
-      List<Long> batchDelays, List<Double> stallDelaySeconds, int fixedScenarios, int fixedWithOneIncident,
-      List<String> failing, List<String> knownGaps) {
+      int faultyScenarios,
+      int detected,
+      int healthyScenarios,
+      long falseAlarms,
+      long unexpectedAlerts,
+      List<Long> batchDelays,
+      List<Double> stallDelaySeconds,
+      int fixedScenarios,
+      int fixedWithOneIncident,
+      List<String> failing,
+      List<String> knownGaps) {
 
     /** Faulty scenarios detected in time / faulty scenarios. */
     public double recall() {
@@ -48,7 +60,10 @@ public final class DetectionQualityReport {
       return failing.isEmpty();
     }
 
-    /** {@code true} if every scenario that misses the bar is a documented known gap, {@code false} otherwise. */
+    /**
+     * {@code true} if every scenario that misses the bar is a documented known gap, {@code false}
+     * otherwise.
+     */
     public boolean onlyKnownGapsMissed() {
       return knownGaps.containsAll(failing);
     }
@@ -59,7 +74,9 @@ public final class DetectionQualityReport {
         return Double.NaN;
       }
       int n = batchDelays.size();
-      return n % 2 == 1 ? batchDelays.get(n / 2) : (batchDelays.get(n / 2 - 1) + batchDelays.get(n / 2)) / 2.0;
+      return n % 2 == 1
+          ? batchDelays.get(n / 2)
+          : (batchDelays.get(n / 2 - 1) + batchDelays.get(n / 2)) / 2.0;
     }
 
     /** Largest batch delay, or -1. */
@@ -69,12 +86,25 @@ public final class DetectionQualityReport {
 
     /** One line for the console. */
     public String summary() {
-      return String.format(Locale.ROOT, "recall %d/%d, %d false alarms on %d healthy runs, %d unexpected alerts, "
-              + "delay median %s max %s batches, fixed faults %d/%d: %s", detected, faultyScenarios, falseAlarms,
-          healthyScenarios, unexpectedAlerts, formatMedian(), maxDelay() < 0 ? "-" : maxDelay(),
-          fixedWithOneIncident, fixedScenarios,
-          meetsBar() ? "meets the bar" : "MISSES the bar (" + String.join(", ", failing) + ")"
-              + (onlyKnownGapsMissed() ? ", known gaps only" : ""));
+      return String.format(
+          Locale.ROOT,
+          "recall %d/%d, %d false alarms on %d healthy runs, %d unexpected alerts, "
+              + "delay median %s max %s batches, fixed faults %d/%d: %s",
+          detected,
+          faultyScenarios,
+          falseAlarms,
+          healthyScenarios,
+          unexpectedAlerts,
+          formatMedian(),
+          maxDelay() < 0 ? "-" : maxDelay(),
+          fixedWithOneIncident,
+          fixedScenarios,
+          meetsBar()
+              ? "meets the bar"
+              : "MISSES the bar ("
+                  + String.join(", ", failing)
+                  + ")"
+                  + (onlyKnownGapsMissed() ? ", known gaps only" : ""));
     }
 
     String formatMedian() {
@@ -86,92 +116,180 @@ public final class DetectionQualityReport {
   public static Totals totals(List<ScenarioResult> results) {
     List<ScenarioResult> faulty = results.stream().filter(r -> !r.scenario().healthy()).toList();
     List<ScenarioResult> healthy = results.stream().filter(r -> r.scenario().healthy()).toList();
-    List<Long> delays = faulty.stream()
-        .filter(r -> r.scenario().delayOrigin().inBatches())
-        .flatMap(r -> r.detection().stream())
-        .map(d -> (long) d.delay()).sorted().toList();
-    List<Double> stalls = faulty.stream()
-        .filter(r -> !r.scenario().delayOrigin().inBatches())
-        .flatMap(r -> r.detection().stream())
-        .map(ScenarioResult.Detection::delay).sorted().toList();
+    List<Long> delays =
+        faulty.stream()
+            .filter(r -> r.scenario().delayOrigin().inBatches())
+            .flatMap(r -> r.detection().stream())
+            .map(d -> (long) d.delay())
+            .sorted()
+            .toList();
+    List<Double> stalls =
+        faulty.stream()
+            .filter(r -> !r.scenario().delayOrigin().inBatches())
+            .flatMap(r -> r.detection().stream())
+            .map(ScenarioResult.Detection::delay)
+            .sorted()
+            .toList();
     List<ScenarioResult> fixed = results.stream().filter(r -> r.scenario().fixedLater()).toList();
-    return new Totals(faulty.size(), (int) faulty.stream().filter(ScenarioResult::detected).count(),
+    return new Totals(
+        faulty.size(),
+        (int) faulty.stream().filter(ScenarioResult::detected).count(),
         healthy.size(),
         healthy.stream().mapToLong(ScenarioResult::falseAlarms).sum(),
         faulty.stream().mapToLong(r -> r.unexpectedRules().size()).sum(),
-        delays, stalls, fixed.size(), (int) fixed.stream().filter(ScenarioResult::oneIncidentPerFix).count(),
+        delays,
+        stalls,
+        fixed.size(),
+        (int) fixed.stream().filter(ScenarioResult::oneIncidentPerFix).count(),
         results.stream().filter(r -> !r.meetsBar()).map(r -> r.scenario().name()).toList(),
-        results.stream().filter(r -> r.scenario().knownGap() != null).map(r -> r.scenario().name()).toList());
+        results.stream()
+            .filter(r -> r.scenario().knownGap() != null)
+            .map(r -> r.scenario().name())
+            .toList());
   }
 
   /**
    * The whole Markdown document.
    *
-   * @param monitorSettings the evaluation monitor's configuration (what differs from the built-in defaults)
+   * @param monitorSettings the evaluation monitor's configuration (what differs from the built-in
+   *     defaults)
    * @param parallelism trainings run at the same time
    */
-  public static String markdown(List<ScenarioResult> results, Instant generatedAt, String command,
-      Map<String, String> monitorSettings, int parallelism) {
+  public static String markdown(
+      List<ScenarioResult> results,
+      Instant generatedAt,
+      String command,
+      Map<String, String> monitorSettings,
+      int parallelism) {
     Totals t = totals(results);
     StringBuilder md = new StringBuilder();
     md.append("# Detection quality\n\n")
-        .append("Generated by `").append(command).append("` on ").append(generatedAt)
-        .append(" (").append(parallelism).append(" trainings at a time). Do not edit by hand: run the command again.")
+        .append("Generated by `")
+        .append(command)
+        .append("` on ")
+        .append(generatedAt)
+        .append(" (")
+        .append(parallelism)
+        .append(" trainings at a time). Do not edit by hand: run the command again.")
         .append("\n\n");
     md.append("## Totals\n\n")
         .append("| measure | value |\n|---|---|\n")
-        .append(String.format(Locale.ROOT, "| recall (faulty scenarios detected by the right rule and diagnosis "
-            + "in time) | %d / %d = %.0f%% |%n", t.detected(), t.faultyScenarios(), 100 * t.recall()))
-        .append(String.format(Locale.ROOT, "| false alarms on healthy runs | %d over %d runs = %.2f per healthy "
-            + "run |%n", t.falseAlarms(), t.healthyScenarios(), t.falseAlarmsPerHealthyRun()))
-        .append(String.format(Locale.ROOT, "| unexpected rules on faulty runs (neither expected nor an accepted "
-            + "consequence) | %d |%n", t.unexpectedAlerts()))
-        .append(String.format(Locale.ROOT, "| detection delay, batches after the origin | median %s, max %s "
-            + "(bar: %d) |%n", t.formatMedian(), t.maxDelay() < 0 ? "-" : String.valueOf(t.maxDelay()),
-            ScenarioResult.MAX_DELAY_BATCHES))
+        .append(
+            String.format(
+                Locale.ROOT,
+                "| recall (faulty scenarios detected by the right rule and diagnosis "
+                    + "in time) | %d / %d = %.0f%% |%n",
+                t.detected(),
+                t.faultyScenarios(),
+                100 * t.recall()))
+        .append(
+            String.format(
+                Locale.ROOT,
+                "| false alarms on healthy runs | %d over %d runs = %.2f per healthy " + "run |%n",
+                t.falseAlarms(),
+                t.healthyScenarios(),
+                t.falseAlarmsPerHealthyRun()))
+        .append(
+            String.format(
+                Locale.ROOT,
+                "| unexpected rules on faulty runs (neither expected nor an accepted "
+                    + "consequence) | %d |%n",
+                t.unexpectedAlerts()))
+        .append(
+            String.format(
+                Locale.ROOT,
+                "| detection delay, batches after the origin | median %s, max %s "
+                    + "(bar: %d) |%n",
+                t.formatMedian(),
+                t.maxDelay() < 0 ? "-" : String.valueOf(t.maxDelay()),
+                ScenarioResult.MAX_DELAY_BATCHES))
         .append("| stalled run reported after | ")
-        .append(t.stallDelaySeconds().isEmpty() ? "-" : t.stallDelaySeconds().stream()
-            .map(d -> String.format(Locale.ROOT, "%.0f s", d)).collect(Collectors.joining(", ")))
+        .append(
+            t.stallDelaySeconds().isEmpty()
+                ? "-"
+                : t.stallDelaySeconds().stream()
+                    .map(d -> String.format(Locale.ROOT, "%.0f s", d))
+                    .collect(Collectors.joining(", ")))
         .append(" of silence |\n")
-        .append(String.format(Locale.ROOT, "| faults fixed mid-run with exactly one firing + one resolved | %d / %d "
-            + "|%n", t.fixedWithOneIncident(), t.fixedScenarios()))
+        .append(
+            String.format(
+                Locale.ROOT,
+                "| faults fixed mid-run with exactly one firing + one resolved | %d / %d " + "|%n",
+                t.fixedWithOneIncident(),
+                t.fixedScenarios()))
         .append("| meets the bar | ")
-        .append(t.meetsBar() ? "yes" : "**no**: " + String.join(", ", t.failing())
-            + (t.onlyKnownGapsMissed() ? " (known gaps, below)" : ""))
+        .append(
+            t.meetsBar()
+                ? "yes"
+                : "**no**: "
+                    + String.join(", ", t.failing())
+                    + (t.onlyKnownGapsMissed() ? " (known gaps, below)" : ""))
         .append(" |\n\n");
     md.append("## Scenarios\n\n")
-        .append("| scenario | what it does | expected | delay counted from | fired (rule/diagnosis@step) | delay | ")
-        .append("accepted consequences | unexpected | result |\n|---|---|---|---|---|---|---|---|---|\n");
+        .append(
+            "| scenario | what it does | expected | delay counted from | fired (rule/diagnosis@step) | delay | ")
+        .append(
+            "accepted consequences | unexpected | result |\n|---|---|---|---|---|---|---|---|---|\n");
     for (ScenarioResult r : results) {
       Scenario s = r.scenario();
-      String expected = s.healthy() ? "no alert"
-          : r.expectedSummary() + (s.fixedLater() ? " (1 firing + 1 resolved after the fix at step "
-              + s.spec().recoveryStep() + ")" : "");
-      String origin = s.healthy() ? "-" : switch (s.delayOrigin()) {
-        case ONSET -> "onset, step " + s.onsetStep();
-        case LAST_EVENT -> "last event (onset step " + s.onsetStep() + ")";
-        default -> s.delayOrigin().label() + ", step " + r.originStep() + " (onset " + s.onsetStep() + ")";
-      };
+      String expected =
+          s.healthy()
+              ? "no alert"
+              : r.expectedSummary()
+                  + (s.fixedLater()
+                      ? " (1 firing + 1 resolved after the fix at step "
+                          + s.spec().recoveryStep()
+                          + ")"
+                      : "");
+      String origin =
+          s.healthy()
+              ? "-"
+              : switch (s.delayOrigin()) {
+                case ONSET -> "onset, step " + s.onsetStep();
+                case LAST_EVENT -> "last event (onset step " + s.onsetStep() + ")";
+                default ->
+                    s.delayOrigin().label()
+                        + ", step "
+                        + r.originStep()
+                        + " (onset "
+                        + s.onsetStep()
+                        + ")";
+              };
       String fired = r.firedSummary();
       List<String> unexpected = r.unexpectedRules();
-      md.append("| ").append(s.name())
-          .append(" | ").append(s.description())
-          .append(" | ").append(expected)
-          .append(" | ").append(origin)
-          .append(" | ").append(fired.isEmpty() ? "-" : fired)
-          .append(" | ").append(s.healthy() ? "-" : r.delaySummary())
-          .append(" | ").append(s.accepted().isEmpty() ? "-" : String.join(", ", s.accepted()))
-          .append(" | ").append(unexpected.isEmpty() ? (s.healthy() ? "0 false alarms" : "-")
-              : (s.healthy() ? r.falseAlarms() + " false alarms: " : "") + String.join(", ", unexpected))
-          .append(" | ").append(r.meetsBar() ? "ok" : s.knownGap() != null ? "**known gap**" : "**FAIL**")
+      md.append("| ")
+          .append(s.name())
+          .append(" | ")
+          .append(s.description())
+          .append(" | ")
+          .append(expected)
+          .append(" | ")
+          .append(origin)
+          .append(" | ")
+          .append(fired.isEmpty() ? "-" : fired)
+          .append(" | ")
+          .append(s.healthy() ? "-" : r.delaySummary())
+          .append(" | ")
+          .append(s.accepted().isEmpty() ? "-" : String.join(", ", s.accepted()))
+          .append(" | ")
+          .append(
+              unexpected.isEmpty()
+                  ? (s.healthy() ? "0 false alarms" : "-")
+                  : (s.healthy() ? r.falseAlarms() + " false alarms: " : "")
+                      + String.join(", ", unexpected))
+          .append(" | ")
+          .append(r.meetsBar() ? "ok" : s.knownGap() != null ? "**known gap**" : "**FAIL**")
           .append(" |\n");
     }
     List<ScenarioResult> short_ = results.stream().filter(r -> !r.meetsBar()).toList();
     if (!short_.isEmpty()) {
       md.append("\n## Short of the bar\n\n");
       for (ScenarioResult r : short_) {
-        md.append("- **").append(r.scenario().name()).append("**: ")
-            .append(String.join("; ", r.failures())).append('.');
+        md.append("- **")
+            .append(r.scenario().name())
+            .append("**: ")
+            .append(String.join("; ", r.failures()))
+            .append('.');
         if (r.scenario().knownGap() != null) {
           md.append(" Known gap: ").append(r.scenario().knownGap()).append('.');
         }
@@ -180,57 +298,82 @@ public final class DetectionQualityReport {
     }
     appendGradientReach(md, results);
     md.append("\n## How it was produced\n\n")
-        .append("Every scenario is a real DL4J training (`io.trainwatch.trainer.TrainingRun`, 8x8 generated images, ")
-        .append("10 classes, batches of 32 unless said otherwise; see [trainer.md](trainer.md) for the faults), ")
-        .append("published by the trainwatch listener to an embedded single-node Kafka broker and watched by the ")
-        .append("real monitor (Kafka Streams), whose alerts are read back from `trainwatch.alerts`. The monitor runs ")
+        .append(
+            "Every scenario is a real DL4J training (`io.trainwatch.trainer.TrainingRun`, 8x8 generated images, ")
+        .append(
+            "10 classes, batches of 32 unless said otherwise; see [trainer.md](trainer.md) for the faults), ")
+        .append(
+            "published by the trainwatch listener to an embedded single-node Kafka broker and watched by the ")
+        .append(
+            "real monitor (Kafka Streams), whose alerts are read back from `trainwatch.alerts`. The monitor runs ")
         .append("with its built-in rule defaults; the evaluation's configuration only changes:\n\n")
         .append("```properties\n");
     monitorSettings.forEach((k, v) -> md.append(k).append('=').append(v).append('\n'));
     md.append("```\n\n")
-        .append("so that a stall is observable in seconds (the default `stall_seconds` is 600). No run overrides ")
+        .append(
+            "so that a stall is observable in seconds (the default `stall_seconds` is 600). No run overrides ")
         .append("rule settings in its `run_started`.\n\n")
-        .append("**The bar.** Every fault detected by an expected rule with the expected diagnosis within ")
-        .append(ScenarioResult.MAX_DELAY_BATCHES).append(" batches of the delay's origin (a stall: at most ")
-        .append(ScenarioResult.STALL_SLACK_SECONDS).append(" s after its `stall_seconds`); no rule fires on a ")
-        .append("faulty run unless it is expected or listed as an accepted consequence of the fault; zero alerts ")
-        .append("on healthy runs; a fault fixed mid-run gives exactly one firing and one resolved record, resolved ")
+        .append(
+            "**The bar.** Every fault detected by an expected rule with the expected diagnosis within ")
+        .append(ScenarioResult.MAX_DELAY_BATCHES)
+        .append(" batches of the delay's origin (a stall: at most ")
+        .append(ScenarioResult.STALL_SLACK_SECONDS)
+        .append(" s after its `stall_seconds`); no rule fires on a ")
+        .append(
+            "faulty run unless it is expected or listed as an accepted consequence of the fault; zero alerts ")
+        .append(
+            "on healthy runs; a fault fixed mid-run gives exactly one firing and one resolved record, resolved ")
         .append("after the fix and before the run ends.\n\n")
-        .append("**Delay.** Batches from the origin to the step of the first matching firing record. The origin is ")
+        .append(
+            "**Delay.** Batches from the origin to the step of the first matching firing record. The origin is ")
         .append("the fault's onset step, except where no detector could speak at the onset:\n\n")
-        .append("- `decidable` (plateau): a plateau is the absence of progress over a window, so it is decidable ")
-        .append("at `max(onset, warmup_batches) + window` of `loss_plateau` (50 + 200 by default), not before;\n")
-        .append("- `collapsed` (output collapse): the first batch in which at least `max_top_fraction` (95%) of ")
-        .append("the rows predict one class. Broken labels change the predictions only after a few updates; the ")
+        .append(
+            "- `decidable` (plateau): a plateau is the absence of progress over a window, so it is decidable ")
+        .append(
+            "at `max(onset, warmup_batches) + window` of `loss_plateau` (50 + 200 by default), not before;\n")
+        .append(
+            "- `collapsed` (output collapse): the first batch in which at least `max_top_fraction` (95%) of ")
+        .append(
+            "the rows predict one class. Broken labels change the predictions only after a few updates; the ")
         .append("loss jumps at once, which `loss_divergence` reports;\n")
-        .append("- `last event` (stall): a hung run sends nothing to count, so the delay is the silence in ")
+        .append(
+            "- `last event` (stall): a hung run sends nothing to count, so the delay is the silence in ")
         .append("seconds the monitor measured when it fired.\n\n")
-        .append("A learning rate changed at step N first shows in batch N+1's loss (batch N's loss is computed ")
+        .append(
+            "A learning rate changed at step N first shows in batch N+1's loss (batch N's loss is computed ")
         .append("before its update); the delay still counts from N.\n\n")
-        .append("**Recall** is detected faulty scenarios over faulty scenarios; **false alarms per healthy run** ")
+        .append(
+            "**Recall** is detected faulty scenarios over faulty scenarios; **false alarms per healthy run** ")
         .append("counts every firing record on a healthy run.\n\n")
         .append("## Reproduce\n\n")
-        .append("```sh\n./trainwatch evaluate              # rewrites this file; --parallel N, --out FILE\n")
+        .append(
+            "```sh\n./trainwatch evaluate              # rewrites this file; --parallel N, --out FILE\n")
         .append("./mvnw -B -o -pl app verify -Dit.test=DetectionQualityIT -Dtest=none ")
         .append("-Dsurefire.failIfNoSpecifiedTests=false\n```\n\n")
-        .append("The command exits with 1 if a scenario misses the bar and is not a documented known gap. ")
-        .append("`DetectionQualityIT` runs the same corpus in `./mvnw verify` and asserts the bar scenario by ")
+        .append(
+            "The command exits with 1 if a scenario misses the bar and is not a documented known gap. ")
+        .append(
+            "`DetectionQualityIT` runs the same corpus in `./mvnw verify` and asserts the bar scenario by ")
         .append("scenario, with no known gap allowed. Every training is seeded.\n");
     return md.toString();
   }
 
   /**
-   * The first-layer / whole gradient norm ratio of every run, the measurement behind {@code vanishing_gradient}'s
-   * {@code min_first_layer_ratio}: regenerated with the report, so the threshold's margins stay visible.
+   * The first-layer / whole gradient norm ratio of every run, the measurement behind {@code
+   * vanishing_gradient}'s {@code min_first_layer_ratio}: regenerated with the report, so the
+   * threshold's margins stay visible.
    */
   private static void appendGradientReach(StringBuilder md, List<ScenarioResult> results) {
     md.append("\n## Gradient reach\n\n")
-        .append("Per batch, the first trainable layer's gradient norm over the whole gradient norm ")
-        .append("(`first_layer_grad_norm / grad_norm`; batches with a non-finite or zero norm left out). ")
+        .append(
+            "Per batch, the first trainable layer's gradient norm over the whole gradient norm ")
+        .append(
+            "(`first_layer_grad_norm / grad_norm`; batches with a non-finite or zero norm left out). ")
         .append("`vanishing_gradient` fires below `min_first_layer_ratio`, ")
         .append(MIN_FIRST_LAYER_RATIO.format(MIN_FIRST_LAYER_RATIO.defaultValue()))
         .append(" by default (see [rules.md](rules.md#vanishing_gradient)).\n\n")
-        .append("| scenario | batches | min | 1st percentile | median | max |\n|---|---|---|---|---|---|\n");
+        .append(
+            "| scenario | batches | min | 1st percentile | median | max |\n|---|---|---|---|---|---|\n");
     for (ScenarioResult r : results) {
       double[] ratios = r.firstLayerGradientRatios();
       md.append("| ").append(r.scenario().name()).append(" | ").append(ratios.length);

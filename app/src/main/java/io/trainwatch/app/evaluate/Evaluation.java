@@ -39,11 +39,11 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * Runs a corpus of labeled trainings through the real system: embedded Kafka broker, the monitor, the DL4J listener
- * publishing every iteration; then collects what the monitor said about each run.
+ * Runs a corpus of labeled trainings through the real system: embedded Kafka broker, the monitor,
+ * the DL4J listener publishing every iteration; then collects what the monitor said about each run.
  *
- * <p>The monitor runs with its built-in rule defaults; {@link #MONITOR_SETTINGS} only make a stall observable in
- * seconds rather than the default ten minutes.
+ * <p>The monitor runs with its built-in rule defaults; {@link #MONITOR_SETTINGS} only make a stall
+ * observable in seconds rather than the default ten minutes.
  */
 public final class Evaluation {
 
@@ -51,8 +51,9 @@ public final class Evaluation {
   private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(120);
 
   /**
-   * The evaluation monitor's configuration, as properties of the monitor's configuration file: the stalled run's
-   * job gets a 5-second stall timeout, checked every second. Everything else is at its built-in default.
+   * The evaluation monitor's configuration, as properties of the monitor's configuration file: the
+   * stalled run's job gets a 5-second stall timeout, checked every second. Everything else is at
+   * its built-in default.
    */
   public static final Map<String, String> MONITOR_SETTINGS = monitorSettings();
 
@@ -77,31 +78,51 @@ public final class Evaluation {
    *
    * @param progress receives one line per finished training
    */
-  public static List<ScenarioResult> run(List<Scenario> corpus, int parallelism, Consumer<String> progress)
-      throws Exception {
+  public static List<ScenarioResult> run(
+      List<Scenario> corpus, int parallelism, Consumer<String> progress) throws Exception {
     MonitorConfig config = monitorConfig();
     Path stateDir = Files.createTempDirectory("trainwatch-evaluate-");
     String applicationId = "trainwatch-evaluate-" + UUID.randomUUID();
-    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults());
-        Monitor monitor = Monitor.start(MonitorOptions.of(broker.bootstrapServers()).withStateDir(stateDir)
-            .withConfig(config).withApplicationId(applicationId));
-        AlertCollector alerts = AlertCollector.start(broker.bootstrapServers(), new Properties(), a -> { })) {
-      List<TrainingReport> reports = ConcurrentTrainings.run(corpus.stream().map(Scenario::spec).toList(),
-          broker.bootstrapServers(), parallelism, report -> progress.accept(report.summary()));
-      // First the monitor must have read every event (so that a late false alarm cannot be missed); then every run
-      // but the stalled one has seen its run_ended, which resolves its open alerts, so the collector has read all
+    try (EmbeddedKafkaBroker broker =
+            EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults());
+        Monitor monitor =
+            Monitor.start(
+                MonitorOptions.of(broker.bootstrapServers())
+                    .withStateDir(stateDir)
+                    .withConfig(config)
+                    .withApplicationId(applicationId));
+        AlertCollector alerts =
+            AlertCollector.start(broker.bootstrapServers(), new Properties(), a -> {})) {
+      List<TrainingReport> reports =
+          ConcurrentTrainings.run(
+              corpus.stream().map(Scenario::spec).toList(),
+              broker.bootstrapServers(),
+              parallelism,
+              report -> progress.accept(report.summary()));
+      // First the monitor must have read every event (so that a late false alarm cannot be missed);
+      // then every run
+      // but the stalled one has seen its run_ended, which resolves its open alerts, so the
+      // collector has read all
       // there is once each firing has its resolution and each expected alert has come.
-      boolean settled = monitorCaughtUp(broker.bootstrapServers(), applicationId, SETTLE_TIMEOUT)
-          && alerts.awaitCondition(seen -> corpus.stream().allMatch(s -> settled(s, seen)), SETTLE_TIMEOUT);
+      boolean settled =
+          monitorCaughtUp(broker.bootstrapServers(), applicationId, SETTLE_TIMEOUT)
+              && alerts.awaitCondition(
+                  seen -> corpus.stream().allMatch(s -> settled(s, seen)), SETTLE_TIMEOUT);
       if (!settled) {
-        progress.accept("monitor not settled after " + SETTLE_TIMEOUT + ": scoring what it said so far");
+        progress.accept(
+            "monitor not settled after " + SETTLE_TIMEOUT + ": scoring what it said so far");
       }
       Map<String, List<BatchEvent>> batches = readBatches(broker.bootstrapServers());
       List<ScenarioResult> results = new ArrayList<>();
       for (int i = 0; i < corpus.size(); i++) {
         Scenario s = corpus.get(i);
-        results.add(new ScenarioResult(s, reports.get(i), alerts.alertsOf(s.spec().runId()),
-            batches.getOrDefault(s.spec().runId(), List.of()), config.rules().forJob(s.spec().job())));
+        results.add(
+            new ScenarioResult(
+                s,
+                reports.get(i),
+                alerts.alertsOf(s.spec().runId()),
+                batches.getOrDefault(s.spec().runId(), List.of()),
+                config.rules().forJob(s.spec().job())));
       }
       return results;
     } finally {
@@ -110,24 +131,39 @@ public final class Evaluation {
   }
 
   /**
-   * Waits until the monitor's committed offsets reach the end of {@code trainwatch.events} (the trainers' producers
-   * are not transactional, so the end offset is the last event + 1).
+   * Waits until the monitor's committed offsets reach the end of {@code trainwatch.events} (the
+   * trainers' producers are not transactional, so the end offset is the last event + 1).
    *
    * @return {@code true} once caught up, {@code false} on timeout
    */
   private static boolean monitorCaughtUp(String bootstrap, String applicationId, Duration timeout)
       throws InterruptedException, ExecutionException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
       while (true) {
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        admin.describeTopics(List.of(Topics.EVENTS)).allTopicNames().get().get(Topics.EVENTS).partitions()
-            .forEach(p -> latest.put(new TopicPartition(Topics.EVENTS, p.partition()), OffsetSpec.latest()));
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get();
+        admin
+            .describeTopics(List.of(Topics.EVENTS))
+            .allTopicNames()
+            .get()
+            .get(Topics.EVENTS)
+            .partitions()
+            .forEach(
+                p ->
+                    latest.put(
+                        new TopicPartition(Topics.EVENTS, p.partition()), OffsetSpec.latest()));
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
+            admin.listOffsets(latest).all().get();
         Map<TopicPartition, OffsetAndMetadata> committed =
             admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get();
-        boolean caughtUp = ends.entrySet().stream().allMatch(e -> e.getValue().offset() == 0
-            || (committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() >= e.getValue().offset()));
+        boolean caughtUp =
+            ends.entrySet().stream()
+                .allMatch(
+                    e ->
+                        e.getValue().offset() == 0
+                            || (committed.get(e.getKey()) != null
+                                && committed.get(e.getKey()).offset() >= e.getValue().offset()));
         if (caughtUp) {
           return true;
         }
@@ -143,34 +179,51 @@ public final class Evaluation {
     String runId = s.spec().runId();
     long firing = seen.stream().filter(a -> a.runId().equals(runId) && a.firing()).count();
     long resolved = seen.stream().filter(a -> a.runId().equals(runId) && !a.firing()).count();
-    boolean expectedSeen = s.expected().stream().anyMatch(e -> seen.stream().anyMatch(
-        a -> a.runId().equals(runId) && a.firing() && a.rule().equals(e.rule())));
+    boolean expectedSeen =
+        s.expected().stream()
+            .anyMatch(
+                e ->
+                    seen.stream()
+                        .anyMatch(
+                            a ->
+                                a.runId().equals(runId)
+                                    && a.firing()
+                                    && a.rule().equals(e.rule())));
     boolean ends = s.spec().fault() != Fault.STALL;
     return (s.healthy() || s.knownGap() != null || expectedSeen) && (!ends || resolved >= firing);
   }
 
   /**
-   * Every batch event on {@code trainwatch.events}, by run id, in order: what the monitor read, used to locate where
-   * a scenario's delay is counted from. Called once the monitor has caught up, so the topic is complete.
+   * Every batch event on {@code trainwatch.events}, by run id, in order: what the monitor read,
+   * used to locate where a scenario's delay is counted from. Called once the monitor has caught up,
+   * so the topic is complete.
    */
   private static Map<String, List<BatchEvent>> readBatches(String bootstrap) {
-    Map<String, Object> props = Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        ConsumerConfig.GROUP_ID_CONFIG, "trainwatch-evaluate-reader-" + UUID.randomUUID(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    Map<String, Object> props =
+        Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            bootstrap,
+            ConsumerConfig.GROUP_ID_CONFIG,
+            "trainwatch-evaluate-reader-" + UUID.randomUUID(),
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+            "earliest",
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            "false");
     Map<String, List<BatchEvent>> byRun = new HashMap<>();
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(Topics.EVENTS).stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(Topics.EVENTS).stream()
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
       long deadline = System.nanoTime() + SETTLE_TIMEOUT.toNanos();
       while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
         if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("could not read " + Topics.EVENTS + " back within " + SETTLE_TIMEOUT);
+          throw new IllegalStateException(
+              "could not read " + Topics.EVENTS + " back within " + SETTLE_TIMEOUT);
         }
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           if (EventCodec.decode(r.value()) instanceof BatchEvent b) {

@@ -16,19 +16,24 @@ import java.util.stream.Collectors;
  * @param scenario the labeled run
  * @param training the trainer's report
  * @param alerts every alert record of the run, in topic order
- * @param batches the run's batch events as the monitor read them from the topic, in order (to locate the delay's
- *     origin)
+ * @param batches the run's batch events as the monitor read them from the topic, in order (to
+ *     locate the delay's origin)
  * @param settings the rule settings the monitor applied to the run (its job's)
  */
 public record ScenarioResult(
-    Scenario scenario, TrainingReport training, List<Alert> alerts, List<BatchEvent> batches, RunSettings settings) {
+    Scenario scenario,
+    TrainingReport training,
+    List<Alert> alerts,
+    List<BatchEvent> batches,
+    RunSettings settings) {
 
   /** The largest detection delay, in batches after the origin, that still counts as detected. */
   public static final int MAX_DELAY_BATCHES = 5;
 
   /**
-   * How long after {@code stall_seconds} a stall alert may come: the monitor looks for silent runs once per
-   * {@code monitor.wall_clock_interval_seconds} (1 s in the evaluation), on a machine that is also training.
+   * How long after {@code stall_seconds} a stall alert may come: the monitor looks for silent runs
+   * once per {@code monitor.wall_clock_interval_seconds} (1 s in the evaluation), on a machine that
+   * is also training.
    */
   public static final int STALL_SLACK_SECONDS = 5;
 
@@ -37,8 +42,12 @@ public record ScenarioResult(
     batches = List.copyOf(batches);
   }
 
-  /** The first firing of one of the expected alerts, the delay it came with, and the origin of that delay. */
-  public record Detection(Scenario.ExpectedAlert expected, Alert alert, long originStep, double delay) {}
+  /**
+   * The first firing of one of the expected alerts, the delay it came with, and the origin of that
+   * delay.
+   */
+  public record Detection(
+      Scenario.ExpectedAlert expected, Alert alert, long originStep, double delay) {}
 
   /** Firing records of this run. */
   public List<Alert> firings() {
@@ -69,7 +78,10 @@ public record ScenarioResult(
     return detection().filter(this::inTime).isPresent();
   }
 
-  /** Rules that fired although the scenario neither expects nor accepts them: every firing of a healthy run. */
+  /**
+   * Rules that fired although the scenario neither expects nor accepts them: every firing of a
+   * healthy run.
+   */
   public List<String> unexpectedRules() {
     return firings().stream().map(Alert::rule).filter(r -> !scenario.allows(r)).distinct().toList();
   }
@@ -77,8 +89,11 @@ public record ScenarioResult(
   /** Accepted consequences of the fault that fired, besides the detecting rule. */
   public List<String> secondaryRules() {
     String detecting = detection().map(d -> d.alert().rule()).orElse(null);
-    return firings().stream().map(Alert::rule)
-        .filter(r -> scenario.allows(r) && !r.equals(detecting)).distinct().toList();
+    return firings().stream()
+        .map(Alert::rule)
+        .filter(r -> scenario.allows(r) && !r.equals(detecting))
+        .distinct()
+        .toList();
   }
 
   /** Firings on a healthy run: every one is a false alarm. */
@@ -87,9 +102,9 @@ public record ScenarioResult(
   }
 
   /**
-   * For a fault fixed mid-run: {@code true} if the run produced exactly two alert records, one firing of an expected
-   * alert and its resolution once the condition cleared after the fix (not at run end); {@code true} for every other
-   * scenario.
+   * For a fault fixed mid-run: {@code true} if the run produced exactly two alert records, one
+   * firing of an expected alert and its resolution once the condition cleared after the fix (not at
+   * run end); {@code true} for every other scenario.
    */
   public boolean oneIncidentPerFix() {
     if (!scenario.fixedLater()) {
@@ -103,7 +118,9 @@ public record ScenarioResult(
     long lastStep = batches.isEmpty() ? -1 : batches.get(batches.size() - 1).step();
     return scenario.expected().stream().anyMatch(e -> matches(fired, e))
         && resolved.alertId().equals(fired.alertId())
-        && resolved.step() != null && resolved.step() >= scenario.spec().recoveryStep() && resolved.step() < lastStep;
+        && resolved.step() != null
+        && resolved.step() >= scenario.spec().recoveryStep()
+        && resolved.step() < lastStep;
   }
 
   /** Why this scenario misses the bar; empty if it meets it. */
@@ -117,8 +134,11 @@ public record ScenarioResult(
     }
     Optional<Detection> d = detection();
     if (d.isEmpty()) {
-      why.add("not detected: expected " + expectedSummary() + ", fired " + (firings().isEmpty() ? "nothing"
-          : firedSummary()));
+      why.add(
+          "not detected: expected "
+              + expectedSummary()
+              + ", fired "
+              + (firings().isEmpty() ? "nothing" : firedSummary()));
     } else if (!inTime(d.get())) {
       why.add("detected late: " + delaySummary());
     }
@@ -126,7 +146,9 @@ public record ScenarioResult(
       why.add("unexpected rules: " + String.join(", ", unexpectedRules()));
     }
     if (!oneIncidentPerFix()) {
-      why.add("fixed fault: expected one firing and one resolution after the fix, got " + recordsSummary());
+      why.add(
+          "fixed fault: expected one firing and one resolution after the fix, got "
+              + recordsSummary());
     }
     return why;
   }
@@ -137,14 +159,20 @@ public record ScenarioResult(
   }
 
   /**
-   * The run's per-batch ratios of the first trainable layer's gradient norm to the whole gradient norm, sorted, over
-   * the batches where both are finite and the whole is positive: the margins of {@code vanishing_gradient}'s
-   * {@code min_first_layer_ratio}, measured on every run the report scores.
+   * The run's per-batch ratios of the first trainable layer's gradient norm to the whole gradient
+   * norm, sorted, over the batches where both are finite and the whole is positive: the margins of
+   * {@code vanishing_gradient}'s {@code min_first_layer_ratio}, measured on every run the report
+   * scores.
    */
   public double[] firstLayerGradientRatios() {
     return batches.stream()
-        .filter(b -> b.firstLayerGradNorm() != null && Double.isFinite(b.firstLayerGradNorm())
-            && b.gradNorm() != null && Double.isFinite(b.gradNorm()) && b.gradNorm() > 0)
+        .filter(
+            b ->
+                b.firstLayerGradNorm() != null
+                    && Double.isFinite(b.firstLayerGradNorm())
+                    && b.gradNorm() != null
+                    && Double.isFinite(b.gradNorm())
+                    && b.gradNorm() > 0)
         .mapToDouble(b -> b.firstLayerGradNorm() / b.gradNorm())
         .sorted()
         .toArray();
@@ -160,15 +188,23 @@ public record ScenarioResult(
 
   /** The expected alerts, "a or b". */
   public String expectedSummary() {
-    return scenario.expected().stream().map(Scenario.ExpectedAlert::toString).collect(Collectors.joining(" or "));
+    return scenario.expected().stream()
+        .map(Scenario.ExpectedAlert::toString)
+        .collect(Collectors.joining(" or "));
   }
 
   /** The delay as the report shows it: "3" batches, "6 s", or "missed". */
   public String delaySummary() {
-    return detection().map(d -> scenario.delayOrigin().inBatches()
-        ? String.valueOf((long) d.delay())
-        : String.format(java.util.Locale.ROOT, "%.0f s (stall_seconds %s)", d.delay(),
-            d.alert().evidence().get("stall_seconds")))
+    return detection()
+        .map(
+            d ->
+                scenario.delayOrigin().inBatches()
+                    ? String.valueOf((long) d.delay())
+                    : String.format(
+                        java.util.Locale.ROOT,
+                        "%.0f s (stall_seconds %s)",
+                        d.delay(),
+                        d.alert().evidence().get("stall_seconds")))
         .orElse("missed");
   }
 
@@ -186,7 +222,8 @@ public record ScenarioResult(
     if (!(configured instanceof Number stallSeconds)) {
       return false;
     }
-    return d.delay() >= stallSeconds.doubleValue() && d.delay() <= stallSeconds.doubleValue() + STALL_SLACK_SECONDS;
+    return d.delay() >= stallSeconds.doubleValue()
+        && d.delay() <= stallSeconds.doubleValue() + STALL_SLACK_SECONDS;
   }
 
   private Optional<Double> delayOf(Alert a, long origin) {
@@ -194,10 +231,13 @@ public record ScenarioResult(
       return a.step() == null ? Optional.empty() : Optional.of((double) (a.step() - origin));
     }
     return a.evidence().get("silent_seconds") instanceof Number silent
-        ? Optional.of(silent.doubleValue()) : Optional.empty();
+        ? Optional.of(silent.doubleValue())
+        : Optional.empty();
   }
 
   private static boolean matches(Alert a, Scenario.ExpectedAlert e) {
-    return a.firing() && a.rule().equals(e.rule()) && (e.diagnosis() == null || e.diagnosis().equals(a.diagnosis()));
+    return a.firing()
+        && a.rule().equals(e.rule())
+        && (e.diagnosis() == null || e.diagnosis().equals(a.diagnosis()));
   }
 }

@@ -22,34 +22,45 @@ class CorpusTest {
 
   @Test
   void shouldHaveHealthyVariantsOfArchitectureInputsLossAndOptimizer() {
-    List<TrainingSpec> healthy = corpus.stream().filter(Scenario::healthy).map(Scenario::spec).toList();
+    List<TrainingSpec> healthy =
+        corpus.stream().filter(Scenario::healthy).map(Scenario::spec).toList();
 
     assertThat(healthy.stream().map(TrainingSpec::architecture).collect(Collectors.toSet()))
         .containsExactlyInAnyOrder(Architecture.values());
     assertThat(healthy.stream().map(TrainingSpec::inputScaling).collect(Collectors.toSet()))
         .contains(InputScaling.STANDARDIZED, InputScaling.UNIT);
-    assertThat(healthy).anySatisfy(s -> {
-      assertThat(s.objective()).isEqualTo(Objective.COSINE_REGRESSION);
-      assertThat(s.optimizer()).isEqualTo(Optimizer.ADAM);
-    });
+    assertThat(healthy)
+        .anySatisfy(
+            s -> {
+              assertThat(s.objective()).isEqualTo(Objective.COSINE_REGRESSION);
+              assertThat(s.optimizer()).isEqualTo(Optimizer.ADAM);
+            });
     assertThat(healthy).allSatisfy(s -> assertThat(s.fault()).isEqualTo(Fault.NONE));
   }
 
   @Test
   void shouldReproduceEveryFaultOfTheTrainer() {
-    Set<Fault> faults = corpus.stream().filter(s -> !s.healthy()).map(s -> s.spec().fault())
-        .collect(Collectors.toSet());
+    Set<Fault> faults =
+        corpus.stream()
+            .filter(s -> !s.healthy())
+            .map(s -> s.spec().fault())
+            .collect(Collectors.toSet());
 
-    assertThat(faults).containsAll(Arrays.stream(Fault.values()).filter(f -> f != Fault.NONE).toList());
+    assertThat(faults)
+        .containsAll(Arrays.stream(Fault.values()).filter(f -> f != Fault.NONE).toList());
   }
 
   @Test
   void shouldExpectEveryRuleAndADiagnosisForEachExpectedAlert() {
-    Set<String> expectedRules = corpus.stream().flatMap(s -> s.expected().stream())
-        .map(Scenario.ExpectedAlert::rule).collect(Collectors.toSet());
+    Set<String> expectedRules =
+        corpus.stream()
+            .flatMap(s -> s.expected().stream())
+            .map(Scenario.ExpectedAlert::rule)
+            .collect(Collectors.toSet());
 
-    assertThat(expectedRules).containsExactlyInAnyOrderElementsOf(
-        Arrays.stream(RuleId.values()).map(RuleId::id).toList());
+    assertThat(expectedRules)
+        .containsExactlyInAnyOrderElementsOf(
+            Arrays.stream(RuleId.values()).map(RuleId::id).toList());
     assertThat(corpus.stream().flatMap(s -> s.expected().stream()))
         .allSatisfy(e -> assertThat(e.diagnosis()).as(e.rule()).isNotNull());
   }
@@ -61,15 +72,21 @@ class CorpusTest {
 
   @Test
   void shouldHaveTheMidRunFaultsTheIssueNames() {
-    assertThat(corpus).anySatisfy(s -> {
-      assertThat(s.spec().fault()).isEqualTo(Fault.UNNORMALIZED_INPUT);
-      assertThat(s.onsetStep()).isEqualTo(300);
-    });
-    assertThat(corpus).anySatisfy(s -> {
-      assertThat(s.spec().fault()).isEqualTo(Fault.DIVERGE);
-      assertThat(s.onsetStep()).isEqualTo(500);
-    });
-    assertThat(corpus).filteredOn(Scenario::fixedLater).singleElement()
+    assertThat(corpus)
+        .anySatisfy(
+            s -> {
+              assertThat(s.spec().fault()).isEqualTo(Fault.UNNORMALIZED_INPUT);
+              assertThat(s.onsetStep()).isEqualTo(300);
+            });
+    assertThat(corpus)
+        .anySatisfy(
+            s -> {
+              assertThat(s.spec().fault()).isEqualTo(Fault.DIVERGE);
+              assertThat(s.onsetStep()).isEqualTo(500);
+            });
+    assertThat(corpus)
+        .filteredOn(Scenario::fixedLater)
+        .singleElement()
         .satisfies(s -> assertThat(s.spec().recoveryStep()).isGreaterThan(s.onsetStep()));
   }
 
@@ -77,6 +94,7 @@ class CorpusTest {
   void shouldGiveEveryRunItsOwnIdAndEveryFaultASteadyRunAfterTheOnset() {
     assertThat(corpus.stream().map(s -> s.spec().runId()).distinct()).hasSize(corpus.size());
     assertThat(corpus.stream().filter(s -> !s.healthy() && s.spec().fault() != Fault.STALL))
-        .allSatisfy(s -> assertThat(s.spec().steps()).as(s.name()).isGreaterThan(s.onsetStep() + 10));
+        .allSatisfy(
+            s -> assertThat(s.spec().steps()).as(s.name()).isGreaterThan(s.onsetStep() + 10));
   }
 }

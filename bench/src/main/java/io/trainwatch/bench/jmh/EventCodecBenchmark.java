@@ -21,9 +21,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The contract codec on the events a fleet really sends: every monitor thread decodes each event once, every trainer
- * encodes each batch once. Cycles through 1,024 distinct generated batches so branch predictors and caches see a
- * realistic mix, not one event.
+ * The contract codec on the events a fleet really sends: every monitor thread decodes each event
+ * once, every trainer encodes each batch once. Cycles through 1,024 distinct generated batches so
+ * branch predictors and caches see a realistic mix, not one event.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

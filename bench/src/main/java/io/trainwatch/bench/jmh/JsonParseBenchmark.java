@@ -30,10 +30,11 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * What the JSON parse under {@code EventCodec.decode} costs, and what cheaper parses would give: the profile of the
- * monitor puts decoding first, and inside it Jackson's tree building, its duplicate-field checks and the JDK's
- * decimal-to-double conversion. Same 1,024 generated batch events as {@link EventCodecBenchmark}; each variant only
- * parses (no validation, no records), so the differences are the parser's.
+ * What the JSON parse under {@code EventCodec.decode} costs, and what cheaper parses would give:
+ * the profile of the monitor puts decoding first, and inside it Jackson's tree building, its
+ * duplicate-field checks and the JDK's decimal-to-double conversion. Same 1,024 generated batch
+ * events as {@link EventCodecBenchmark}; each variant only parses (no validation, no records), so
+ * the differences are the parser's.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -46,18 +47,21 @@ public class JsonParseBenchmark {
   private static final int MIX = 1024;
 
   /** The contract codec's settings (schemas' {@code Json.MAPPER}). */
-  private static final ObjectMapper CONTRACT = JsonMapper.builder()
-      .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .build();
+  private static final ObjectMapper CONTRACT =
+      JsonMapper.builder()
+          .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .build();
+
   /** The same, with Jackson's fast double parser (FastDoubleParser) instead of the JDK's. */
-  private static final ObjectMapper FAST_DOUBLES = JsonMapper.builder()
-      .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
-      .build();
+  private static final ObjectMapper FAST_DOUBLES =
+      JsonMapper.builder()
+          .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+          .build();
 
   private byte[][] encoded;
   private int next;
@@ -89,7 +93,10 @@ public class JsonParseBenchmark {
     return FAST_DOUBLES.readTree(encoded[next]);
   }
 
-  /** No tree: one pass over the tokens, reading every number as a double, as a streaming decoder would. */
+  /**
+   * No tree: one pass over the tokens, reading every number as a double, as a streaming decoder
+   * would.
+   */
   @Benchmark
   public double streamingFastDoubles() throws IOException {
     next = (next + 1) & (MIX - 1);

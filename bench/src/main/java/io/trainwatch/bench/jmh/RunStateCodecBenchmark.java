@@ -22,9 +22,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The monitor's per-run state codec: with the record cache in front of the store, every event costs one state
- * decode (get) and one encode (put). States are those of generated runs after {@code batches} batches; 1,500 fills
- * every history window.
+ * The monitor's per-run state codec: with the record cache in front of the store, every event costs
+ * one state decode (get) and one encode (put). States are those of generated runs after {@code
+ * batches} batches; 1,500 fills every history window.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

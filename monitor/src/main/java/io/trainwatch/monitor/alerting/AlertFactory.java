@@ -12,9 +12,9 @@ import java.util.HexFormat;
 import java.util.Map;
 
 /**
- * Turns an {@link Emission} into the published {@link Alert}: ids, one-line summary, the hint in the run's
- * framework's words, labels and job. Deterministic (no clock, no random ids), so an exactly-once replay produces
- * byte-identical alerts.
+ * Turns an {@link Emission} into the published {@link Alert}: ids, one-line summary, the hint in
+ * the run's framework's words, labels and job. Deterministic (no clock, no random ids), so an
+ * exactly-once replay produces byte-identical alerts.
  */
 public final class AlertFactory {
 
@@ -27,14 +27,18 @@ public final class AlertFactory {
     this.hints = hints;
   }
 
-  /** The alert id of a run and rule: {@code <run_id>/<rule>}, the same for every incident of the rule. */
+  /**
+   * The alert id of a run and rule: {@code <run_id>/<rule>}, the same for every incident of the
+   * rule.
+   */
   public static String alertId(String runId, String rule) {
     return runId + "/" + rule;
   }
 
   /**
-   * The event id of one emission: {@code <alert_id>#<revision>}, unique per emission and identical on replay.
-   * Alert ids too long for the contract's 128 characters are shortened with a hash of the full id.
+   * The event id of one emission: {@code <alert_id>#<revision>}, unique per emission and identical
+   * on replay. Alert ids too long for the contract's 128 characters are shortened with a hash of
+   * the full id.
    */
   public static String eventId(String alertId, int revision) {
     String suffix = "#" + revision;
@@ -61,7 +65,15 @@ public final class AlertFactory {
     String summary;
     String hint;
     if (e.firing()) {
-      summary = runId + ": " + e.rule().id() + ": " + hints.summary(e.rule(), e.diagnosis(), values) + " (" + title + ")";
+      summary =
+          runId
+              + ": "
+              + e.rule().id()
+              + ": "
+              + hints.summary(e.rule(), e.diagnosis(), values)
+              + " ("
+              + title
+              + ")";
       hint = hints.hint(e.rule(), e.diagnosis(), run.framework(), values);
     } else {
       summary = runId + ": " + e.rule().id() + " resolved, " + resolution(e) + " (" + title + ")";
@@ -93,7 +105,9 @@ public final class AlertFactory {
       case AlertLifecycle.RUN_ENDED:
         return "run ended (" + e.evidence().getOrDefault("run_status", "unknown") + ")";
       case AlertLifecycle.EVICTED:
-        return "run forgotten after " + e.evidence().getOrDefault("idle_seconds", "?") + " s without events";
+        return "run forgotten after "
+            + e.evidence().getOrDefault("idle_seconds", "?")
+            + " s without events";
       default:
         return e.resolution();
     }
@@ -101,8 +115,9 @@ public final class AlertFactory {
 
   private static String sha256Hex(String s) {
     try {
-      return HexFormat.of().formatHex(
-          MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required of every JVM", e);
     }

@@ -11,15 +11,17 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The life of one rule's alert for one run, modelled on Prometheus: inactive, then pending while the condition
- * holds, firing once it has held {@code for_batches} consecutive batches (or {@code for_seconds} of event time),
- * resolved after {@code resolve_after_batches} consecutive clear batches or when the run ends. One firing record per
- * incident, never one per batch. Pure: the caller stores the returned track and publishes the emission.
+ * The life of one rule's alert for one run, modelled on Prometheus: inactive, then pending while
+ * the condition holds, firing once it has held {@code for_batches} consecutive batches (or {@code
+ * for_seconds} of event time), resolved after {@code resolve_after_batches} consecutive clear
+ * batches or when the run ends. One firing record per incident, never one per batch. Pure: the
+ * caller stores the returned track and publishes the emission.
  */
 public final class AlertLifecycle {
 
   /** Resolution reasons, as published in the resolved record's evidence. */
   public static final String CLEARED = "clear";
+
   public static final String RUN_ENDED = "run_ended";
   public static final String EVICTED = "evicted";
 
@@ -41,7 +43,12 @@ public final class AlertLifecycle {
    * @param step the batch's step, or {@code null}
    */
   public static Step evaluate(
-      Rule rule, AlertTrack track, Optional<Finding> finding, RuleSettings settings, long tsMs, Long step) {
+      Rule rule,
+      AlertTrack track,
+      Optional<Finding> finding,
+      RuleSettings settings,
+      long tsMs,
+      Long step) {
     if (finding.isPresent()) {
       return hold(rule, track, finding.get(), settings, tsMs, step);
     }
@@ -55,8 +62,14 @@ public final class AlertLifecycle {
           evidence.put("clear_batches", clear);
           return resolve(rule, track, tsMs, step, clear, CLEARED, evidence);
         }
-        return Step.quiet(new AlertTrack(Phase.FIRING, track.hits(), clear, track.sinceMs(), track.revision(),
-            track.diagnosis()));
+        return Step.quiet(
+            new AlertTrack(
+                Phase.FIRING,
+                track.hits(),
+                clear,
+                track.sinceMs(),
+                track.revision(),
+                track.diagnosis()));
       default:
         return Step.quiet(track);
     }
@@ -68,7 +81,12 @@ public final class AlertLifecycle {
    * @param reason {@link #RUN_ENDED} or {@link #EVICTED}
    * @param evidence what to publish as the resolved record's evidence
    */
-  public static Step close(Rule rule, AlertTrack track, long tsMs, Long step, String reason,
+  public static Step close(
+      Rule rule,
+      AlertTrack track,
+      long tsMs,
+      Long step,
+      String reason,
       Map<String, Object> evidence) {
     if (track.phase() == Phase.FIRING) {
       return resolve(rule, track, tsMs, step, 0, reason, evidence);
@@ -76,37 +94,75 @@ public final class AlertLifecycle {
     return Step.quiet(track.inactive());
   }
 
-  private static Step hold(Rule rule, AlertTrack track, Finding f, RuleSettings settings, long tsMs, Long step) {
+  private static Step hold(
+      Rule rule, AlertTrack track, Finding f, RuleSettings settings, long tsMs, Long step) {
     if (track.phase() == Phase.FIRING) {
-      return Step.quiet(new AlertTrack(Phase.FIRING, saturatedIncrement(track.hits()), 0, track.sinceMs(),
-          track.revision(), track.diagnosis()));
+      return Step.quiet(
+          new AlertTrack(
+              Phase.FIRING,
+              saturatedIncrement(track.hits()),
+              0,
+              track.sinceMs(),
+              track.revision(),
+              track.diagnosis()));
     }
     boolean pending = track.phase() == Phase.PENDING;
     int hits = pending ? saturatedIncrement(track.hits()) : 1;
     long since = pending ? track.sinceMs() : tsMs;
-    boolean longEnough = hits >= settings.forBatches()
-        || (settings.forSeconds() > 0 && tsMs - since >= settings.forSeconds() * 1000);
+    boolean longEnough =
+        hits >= settings.forBatches()
+            || (settings.forSeconds() > 0 && tsMs - since >= settings.forSeconds() * 1000);
     if (!longEnough) {
       return Step.quiet(new AlertTrack(Phase.PENDING, hits, 0, since, track.revision(), -1));
     }
     int revision = track.revision() + 1;
     int diagnosis = rule.diagnoses().indexOf(f.diagnosis());
     if (diagnosis < 0) {
-      throw new IllegalStateException(rule.id() + ": diagnosis " + f.diagnosis() + " is not declared");
+      throw new IllegalStateException(
+          rule.id() + ": diagnosis " + f.diagnosis() + " is not declared");
     }
     Map<String, Object> evidence = new LinkedHashMap<>(f.evidence());
     evidence.put("batches", hits);
-    Emission e = new Emission(rule.id(), AlertStatus.FIRING, revision, f.diagnosis(), f, evidence, since, tsMs,
-        step, hits, null);
-    return new Step(new AlertTrack(Phase.FIRING, hits, 0, since, revision, diagnosis), Optional.of(e));
+    Emission e =
+        new Emission(
+            rule.id(),
+            AlertStatus.FIRING,
+            revision,
+            f.diagnosis(),
+            f,
+            evidence,
+            since,
+            tsMs,
+            step,
+            hits,
+            null);
+    return new Step(
+        new AlertTrack(Phase.FIRING, hits, 0, since, revision, diagnosis), Optional.of(e));
   }
 
-  private static Step resolve(Rule rule, AlertTrack track, long tsMs, Long step, int clear, String reason,
+  private static Step resolve(
+      Rule rule,
+      AlertTrack track,
+      long tsMs,
+      Long step,
+      int clear,
+      String reason,
       Map<String, Object> evidence) {
     int revision = track.revision() + 1;
     String diagnosis = track.diagnosis() < 0 ? null : rule.diagnoses().get(track.diagnosis());
-    Emission e = new Emission(rule.id(), AlertStatus.RESOLVED, revision, diagnosis, null, evidence,
-        track.sinceMs(), Math.max(tsMs, track.sinceMs()), step, clear, reason);
+    Emission e =
+        new Emission(
+            rule.id(),
+            AlertStatus.RESOLVED,
+            revision,
+            diagnosis,
+            null,
+            evidence,
+            track.sinceMs(),
+            Math.max(tsMs, track.sinceMs()),
+            step,
+            clear,
+            reason);
     return new Step(new AlertTrack(Phase.INACTIVE, 0, 0, 0, revision, -1), Optional.of(e));
   }
 

@@ -14,8 +14,10 @@ import java.util.Map;
  * @param startsAtMs event time at which the incident's condition first held
  * @param atMs event time of this emission (the firing batch, or the end of the incident)
  * @param step the step of this emission, or {@code null}
- * @param batches for firing: batches the condition held; for resolved: clear batches (0 when the run ended)
- * @param resolution for resolved: why ({@code clear}, {@code run_ended}, {@code evicted}); {@code null} for firing
+ * @param batches for firing: batches the condition held; for resolved: clear batches (0 when the
+ *     run ended)
+ * @param resolution for resolved: why ({@code clear}, {@code run_ended}, {@code evicted}); {@code
+ *     null} for firing
  */
 public record Emission(
     RuleId rule,
@@ -34,8 +36,10 @@ public record Emission(
     if (rule == null || status == null || revision < 1) {
       throw new IllegalArgumentException("rule, status and revision >= 1 are required");
     }
-    evidence = evidence == null ? Map.of() : java.util.Collections.unmodifiableMap(
-        new java.util.LinkedHashMap<>(evidence));
+    evidence =
+        evidence == null
+            ? Map.of()
+            : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(evidence));
   }
 
   /** {@code true} if this emission opens an incident, {@code false} if it closes one. */

@@ -21,27 +21,37 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Remediation hints as data: for each rule a one-line summary template, and for each of its diagnoses a title,
- * optionally its own summary, and hint texts per framework ({@code dl4j}, {@code pytorch}, and the required {@code generic} fallback). Loaded from
- * {@code io/trainwatch/monitor/hints.json}.
+ * Remediation hints as data: for each rule a one-line summary template, and for each of its
+ * diagnoses a title, optionally its own summary, and hint texts per framework ({@code dl4j}, {@code
+ * pytorch}, and the required {@code generic} fallback). Loaded from {@code
+ * io/trainwatch/monitor/hints.json}.
  *
- * <p>Templates hold placeholders such as {@code {loss}}, filled from the finding's evidence and the run's context
- * ({@code run_id}, {@code rule}, {@code framework}, {@code job}, {@code num_classes}, {@code step});
- * {@code {progress:%}} shows a fraction as a percentage. A segment in
- * double brackets, {@code [[, rows sum to {output_row_sum_mean}]]}, is kept only when all its placeholders have
- * values.
+ * <p>Templates hold placeholders such as {@code {loss}}, filled from the finding's evidence and the
+ * run's context ({@code run_id}, {@code rule}, {@code framework}, {@code job}, {@code num_classes},
+ * {@code step}); {@code {progress:%}} shows a fraction as a percentage. A segment in double
+ * brackets, {@code [[, rows sum to {output_row_sum_mean}]]}, is kept only when all its placeholders
+ * have values.
  */
 public final class HintCatalog {
 
   /** The classpath location of the built-in catalog. */
   public static final String RESOURCE = "/io/trainwatch/monitor/hints.json";
+
   /** The framework key every diagnosis must have. */
   public static final String GENERIC = "generic";
 
   private static final Pattern PLACEHOLDER = Pattern.compile("\\{([a-z_][a-z0-9_]*)(:%)?}");
   private static final Pattern OPTIONAL = Pattern.compile("\\[\\[(.*?)]]", Pattern.DOTALL);
   private static final Map<String, String> FRAMEWORK_ALIASES =
-      Map.of("deeplearning4j", "dl4j", "torch", "pytorch", "pytorch-lightning", "pytorch", "lightning", "pytorch");
+      Map.of(
+          "deeplearning4j",
+          "dl4j",
+          "torch",
+          "pytorch",
+          "pytorch-lightning",
+          "pytorch",
+          "lightning",
+          "pytorch");
   private static volatile HintCatalog standard;
 
   private final Map<RuleId, RuleHints> rules;
@@ -89,8 +99,10 @@ public final class HintCatalog {
     Map<RuleId, RuleHints> rules = new EnumMap<>(RuleId.class);
     for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
       String ruleId = it.next();
-      RuleId id = RuleId.fromId(ruleId)
-          .orElseThrow(() -> new IllegalArgumentException("hints." + ruleId + ": unknown rule"));
+      RuleId id =
+          RuleId.fromId(ruleId)
+              .orElseThrow(
+                  () -> new IllegalArgumentException("hints." + ruleId + ": unknown rule"));
       JsonNode rule = root.get(ruleId);
       requireObject(rule, "hints." + ruleId);
       String summary = text(rule.get("summary"), "hints." + ruleId + ".summary");
@@ -113,8 +125,11 @@ public final class HintCatalog {
         if (!byFramework.containsKey(GENERIC)) {
           throw new IllegalArgumentException(path + ".hint.generic: required");
         }
-        String ownSummary = node.has("summary") ? text(node.get("summary"), path + ".summary") : null;
-        byDiagnosis.put(diagnosis, new DiagnosisHints(title, Collections.unmodifiableMap(byFramework), ownSummary));
+        String ownSummary =
+            node.has("summary") ? text(node.get("summary"), path + ".summary") : null;
+        byDiagnosis.put(
+            diagnosis,
+            new DiagnosisHints(title, Collections.unmodifiableMap(byFramework), ownSummary));
       }
       rules.put(id, new RuleHints(summary, Collections.unmodifiableMap(byDiagnosis)));
     }
@@ -147,13 +162,19 @@ public final class HintCatalog {
     return out;
   }
 
-  /** The title of a diagnosis ("softmax probabilities fed into an NLL loss"), or the diagnosis id itself. */
+  /**
+   * The title of a diagnosis ("softmax probabilities fed into an NLL loss"), or the diagnosis id
+   * itself.
+   */
   public String title(RuleId rule, String diagnosis) {
     DiagnosisHints d = diagnosis(rule, diagnosis);
     return d == null ? (diagnosis == null ? rule.id() : diagnosis) : d.title();
   }
 
-  /** The one-line summary of a rule's diagnosis (its own, or the rule's), filled from {@code values}. */
+  /**
+   * The one-line summary of a rule's diagnosis (its own, or the rule's), filled from {@code
+   * values}.
+   */
   public String summary(RuleId rule, String diagnosis, Map<String, ?> values) {
     RuleHints r = rules.get(rule);
     if (r == null) {
@@ -164,8 +185,8 @@ public final class HintCatalog {
   }
 
   /**
-   * The hint for a diagnosis in the run's framework's words (falling back to the generic text), filled from
-   * {@code values}; empty when the catalog has nothing for the diagnosis.
+   * The hint for a diagnosis in the run's framework's words (falling back to the generic text),
+   * filled from {@code values}; empty when the catalog has nothing for the diagnosis.
    */
   public String hint(RuleId rule, String diagnosis, String framework, Map<String, ?> values) {
     DiagnosisHints d = diagnosis(rule, diagnosis);
@@ -176,7 +197,9 @@ public final class HintCatalog {
     return render(text != null ? text : d.hints().get(GENERIC), values);
   }
 
-  /** The catalog key for a framework name: lower case, with common aliases ({@code deeplearning4j}). */
+  /**
+   * The catalog key for a framework name: lower case, with common aliases ({@code deeplearning4j}).
+   */
   public static String frameworkKey(String framework) {
     if (framework == null) {
       return GENERIC;
@@ -251,8 +274,11 @@ public final class HintCatalog {
     if (!Double.isFinite(fraction)) {
       return format(fraction);
     }
-    return new BigDecimal(fraction * 100).setScale(1, java.math.RoundingMode.HALF_UP).stripTrailingZeros()
-        .toPlainString() + "%";
+    return new BigDecimal(fraction * 100)
+            .setScale(1, java.math.RoundingMode.HALF_UP)
+            .stripTrailingZeros()
+            .toPlainString()
+        + "%";
   }
 
   private DiagnosisHints diagnosis(RuleId rule, String diagnosis) {
@@ -266,7 +292,10 @@ public final class HintCatalog {
     }
   }
 
-  /** A string, or an array of strings joined by newlines (long hints read better as one line per sentence). */
+  /**
+   * A string, or an array of strings joined by newlines (long hints read better as one line per
+   * sentence).
+   */
   private static String text(JsonNode node, String path) {
     if (node != null && node.isTextual() && !node.asText().isBlank()) {
       return node.asText();

@@ -8,9 +8,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Which firing alerts silence which rules for the same run, as Alertmanager inhibition rules do: once the loss is
- * NaN, "the loss is diverging" or "the loss is negative" says nothing new. A silenced rule is not evaluated at all,
- * so it neither fires nor resolves until the silencing alert resolves.
+ * Which firing alerts silence which rules for the same run, as Alertmanager inhibition rules do:
+ * once the loss is NaN, "the loss is diverging" or "the loss is negative" says nothing new. A
+ * silenced rule is not evaluated at all, so it neither fires nor resolves until the silencing alert
+ * resolves.
  */
 public final class Inhibitions {
 
@@ -22,12 +23,13 @@ public final class Inhibitions {
    */
   public Inhibitions(Map<RuleId, Set<RuleId>> sourcesByTarget) {
     this.sourcesByTarget = new EnumMap<>(RuleId.class);
-    sourcesByTarget.forEach((target, sources) -> {
-      if (sources.contains(target)) {
-        throw new IllegalArgumentException(target + ": cannot inhibit itself");
-      }
-      this.sourcesByTarget.put(target, EnumSet.copyOf(sources));
-    });
+    sourcesByTarget.forEach(
+        (target, sources) -> {
+          if (sources.contains(target)) {
+            throw new IllegalArgumentException(target + ": cannot inhibit itself");
+          }
+          this.sourcesByTarget.put(target, EnumSet.copyOf(sources));
+        });
   }
 
   /** The built-in inhibitions (see docs/rules.md). */
@@ -38,10 +40,17 @@ public final class Inhibitions {
     m.put(RuleId.EXPLODING_GRADIENT, EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.UNNORMALIZED_INPUT));
     m.put(RuleId.VANISHING_GRADIENT, EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.UNNORMALIZED_INPUT));
     m.put(RuleId.OUTPUT_COLLAPSE, EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.UNNORMALIZED_INPUT));
-    // A loss on the wrong objective (softmax into NLL) or on unscaled inputs: its curve is a symptom, not news.
-    m.put(RuleId.LOSS_AT_INIT, EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.NEGATIVE_LOSS, RuleId.UNNORMALIZED_INPUT));
-    m.put(RuleId.LOSS_DIVERGENCE, EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.NEGATIVE_LOSS, RuleId.UNNORMALIZED_INPUT));
-    m.put(RuleId.LOSS_PLATEAU, EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.NEGATIVE_LOSS, RuleId.UNNORMALIZED_INPUT));
+    // A loss on the wrong objective (softmax into NLL) or on unscaled inputs: its curve is a
+    // symptom, not news.
+    m.put(
+        RuleId.LOSS_AT_INIT,
+        EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.NEGATIVE_LOSS, RuleId.UNNORMALIZED_INPUT));
+    m.put(
+        RuleId.LOSS_DIVERGENCE,
+        EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.NEGATIVE_LOSS, RuleId.UNNORMALIZED_INPUT));
+    m.put(
+        RuleId.LOSS_PLATEAU,
+        EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.NEGATIVE_LOSS, RuleId.UNNORMALIZED_INPUT));
     return new Inhibitions(m);
   }
 
@@ -55,7 +64,9 @@ public final class Inhibitions {
     return sourcesByTarget.getOrDefault(target, Set.of());
   }
 
-  /** {@code true} if a firing alert of this run silences {@code target}, {@code false} otherwise. */
+  /**
+   * {@code true} if a firing alert of this run silences {@code target}, {@code false} otherwise.
+   */
   public boolean inhibited(RuleId target, RunState run) {
     for (RuleId source : sourcesOf(target)) {
       if (run.track(source.code()).firing()) {

@@ -19,22 +19,27 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Runs the rules and their alert lifecycles over one run's events: the whole monitoring logic of a run, without
- * Kafka. Deterministic: the same state and events give the same emissions, which exactly-once replays rely on.
+ * Runs the rules and their alert lifecycles over one run's events: the whole monitoring logic of a
+ * run, without Kafka. Deterministic: the same state and events give the same emissions, which
+ * exactly-once replays rely on.
  */
 public final class RunEvaluator {
 
   /**
-   * Rules whose firing alert means the loss is not a training curve (NaN, or on the wrong objective): while one
-   * fires, the loss stays out of the run's loss history, and when it resolves the history is re-baselined, so that
-   * the incident itself never looks like divergence or progress afterwards.
+   * Rules whose firing alert means the loss is not a training curve (NaN, or on the wrong
+   * objective): while one fires, the loss stays out of the run's loss history, and when it resolves
+   * the history is re-baselined, so that the incident itself never looks like divergence or
+   * progress afterwards.
    */
-  static final Set<RuleId> LOSS_INVALIDATING = EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.NEGATIVE_LOSS);
+  static final Set<RuleId> LOSS_INVALIDATING =
+      EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.NEGATIVE_LOSS);
 
   private final List<Rule> rules;
   private final Inhibitions inhibitions;
 
-  /** @param rules in evaluation order: a rule that silences others must come before them */
+  /**
+   * @param rules in evaluation order: a rule that silences others must come before them
+   */
   public RunEvaluator(List<Rule> rules, Inhibitions inhibitions) {
     this.rules = List.copyOf(rules);
     this.inhibitions = inhibitions;
@@ -46,7 +51,8 @@ public final class RunEvaluator {
   }
 
   /**
-   * Judges a batch against the run's history, advances every alert, then adds the batch to the history.
+   * Judges a batch against the run's history, advances every alert, then adds the batch to the
+   * history.
    *
    * @param wallMs processing time, remembered for stall detection and eviction
    * @return the records to publish, in rule order
@@ -59,8 +65,12 @@ public final class RunEvaluator {
         continue;
       }
       Optional<Finding> finding = rule.evaluate(run, batch, s);
-      advance(run, rule, AlertLifecycle.evaluate(rule, run.track(rule.id().code()), finding, s, batch.tsMs(),
-          batch.step()), out);
+      advance(
+          run,
+          rule,
+          AlertLifecycle.evaluate(
+              rule, run.track(rule.id().code()), finding, s, batch.tsMs(), batch.step()),
+          out);
     }
     boolean lossIsACurve = LOSS_INVALIDATING.stream().noneMatch(r -> run.track(r.code()).firing());
     run.observe(batch, wallMs, lossIsACurve);
@@ -77,13 +87,16 @@ public final class RunEvaluator {
   }
 
   /**
-   * A wall-clock check of a live run: the time-based rules (stalled runs) are judged. Ended runs are not judged.
+   * A wall-clock check of a live run: the time-based rules (stalled runs) are judged. Ended runs
+   * are not judged.
    *
    * @param nowMs wall-clock time of the check
-   * @param watchingSinceMs when this instance started watching the run (see {@link TimedRule#evaluateAt})
+   * @param watchingSinceMs when this instance started watching the run (see {@link
+   *     TimedRule#evaluateAt})
    * @return the records to publish, and whether the run's state changed (and must be stored)
    */
-  public WallClockResult onWallClock(RunState run, long nowMs, long watchingSinceMs, RunSettings settings) {
+  public WallClockResult onWallClock(
+      RunState run, long nowMs, long watchingSinceMs, RunSettings settings) {
     if (run.ended()) {
       return WallClockResult.NOTHING;
     }
@@ -92,7 +105,9 @@ public final class RunEvaluator {
     Long step = run.lastStep() < 0 ? null : run.lastStep();
     for (Rule rule : rules) {
       RuleSettings s = settings.get(rule.id());
-      if (!(rule instanceof TimedRule timed) || !s.enabled() || inhibitions.inhibited(rule.id(), run)) {
+      if (!(rule instanceof TimedRule timed)
+          || !s.enabled()
+          || inhibitions.inhibited(rule.id(), run)) {
         continue;
       }
       AlertTrack before = run.track(rule.id().code());
@@ -106,15 +121,19 @@ public final class RunEvaluator {
 
   /** The run ended: every open alert resolves. */
   public List<Emission> onRunEnded(RunState run, RunEnded ended, long wallMs) {
-    List<Emission> out = closeAll(run, ended.tsMs(), AlertLifecycle.RUN_ENDED,
-        Map.of("run_status", ended.status().wire()));
+    List<Emission> out =
+        closeAll(
+            run,
+            ended.tsMs(),
+            AlertLifecycle.RUN_ENDED,
+            Map.of("run_status", ended.status().wire()));
     run.end(ended.tsMs(), wallMs);
     return out;
   }
 
   /**
-   * The run is being forgotten (idle too long): every open alert resolves, so that no incident stays open
-   * downstream forever.
+   * The run is being forgotten (idle too long): every open alert resolves, so that no incident
+   * stays open downstream forever.
    *
    * @param nowMs wall-clock time of the eviction
    * @param idleSeconds how long the run had been silent
@@ -123,7 +142,8 @@ public final class RunEvaluator {
     return closeAll(run, nowMs, AlertLifecycle.EVICTED, Map.of("idle_seconds", idleSeconds));
   }
 
-  private List<Emission> closeAll(RunState run, long tsMs, String reason, Map<String, Object> evidence) {
+  private List<Emission> closeAll(
+      RunState run, long tsMs, String reason, Map<String, Object> evidence) {
     List<Emission> out = new ArrayList<>(0);
     Long step = run.lastStep() < 0 ? null : run.lastStep();
     for (Rule rule : rules) {
@@ -133,7 +153,8 @@ public final class RunEvaluator {
     return out;
   }
 
-  private static void advance(RunState run, Rule rule, AlertLifecycle.Step step, List<Emission> out) {
+  private static void advance(
+      RunState run, Rule rule, AlertLifecycle.Step step, List<Emission> out) {
     run.setTrack(rule.id().code(), step.track());
     step.emission().ifPresent(out::add);
   }

@@ -21,10 +21,10 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * The monitor's configuration: one properties file with {@code monitor.*} keys for the application and
- * {@code rules.<rule_id>.<key>} / {@code jobs.<job>.rules.<rule_id>.<key>} keys for the rules. Every key has a
- * built-in default; unknown keys and invalid values are refused at start-up with a message naming the key. Every key
- * is documented in docs/configuration.md.
+ * The monitor's configuration: one properties file with {@code monitor.*} keys for the application
+ * and {@code rules.<rule_id>.<key>} / {@code jobs.<job>.rules.<rule_id>.<key>} keys for the rules.
+ * Every key has a built-in default; unknown keys and invalid values are refused at start-up with a
+ * message naming the key. Every key is documented in docs/configuration.md.
  *
  * @param eventsPartitions partitions of {@code trainwatch.events} when the monitor creates it
  * @param alertsPartitions partitions of {@code trainwatch.alerts} when the monitor creates it
@@ -32,12 +32,15 @@ import java.util.stream.Collectors;
  * @param replicationFactor replication factor of the topics it creates and of its internal topics
  * @param processingGuarantee {@code exactly_once_v2} or {@code at_least_once}
  * @param streamThreads Kafka Streams threads in this instance
- * @param stateStore where per-run state lives locally: RocksDB on disk or in memory (both backed by a changelog)
+ * @param stateStore where per-run state lives locally: RocksDB on disk or in memory (both backed by
+ *     a changelog)
  * @param wallClockInterval how often stalled runs are looked for and old runs evicted
  * @param maxRuns most runs one instance tracks at once
- * @param endedRunRetention how long an ended run is remembered (late events, restarts with the same run id)
+ * @param endedRunRetention how long an ended run is remembered (late events, restarts with the same
+ *     run id)
  * @param idleRunRetention how long a run without any event is remembered before it is forgotten
- * @param maxRecordBytes largest record value of {@code trainwatch.events} that is read; larger ones are dead-lettered
+ * @param maxRecordBytes largest record value of {@code trainwatch.events} that is read; larger ones
+ *     are dead-lettered
  * @param rules rule settings
  */
 public record MonitorConfig(
@@ -88,39 +91,94 @@ public record MonitorConfig(
     }
   }
 
-  public static final Param EVENTS_PARTITIONS = Param.integer("monitor.topics.events_partitions", 6, 1, 10_000,
-      "Partitions of trainwatch.events when the monitor creates it (an existing topic is left as it is).");
-  public static final Param ALERTS_PARTITIONS = Param.integer("monitor.topics.alerts_partitions", 6, 1, 10_000,
-      "Partitions of trainwatch.alerts when the monitor creates it.");
-  public static final Param DLQ_PARTITIONS = Param.integer("monitor.topics.dlq_partitions", 1, 1, 10_000,
-      "Partitions of trainwatch.events.dlq when the monitor creates it.");
-  public static final Param REPLICATION_FACTOR = Param.integer("monitor.topics.replication_factor", 1, 1, 32,
-      "Replication factor of the topics the monitor creates, including its internal changelog topics.");
+  public static final Param EVENTS_PARTITIONS =
+      Param.integer(
+          "monitor.topics.events_partitions",
+          6,
+          1,
+          10_000,
+          "Partitions of trainwatch.events when the monitor creates it (an existing topic is left as it is).");
+  public static final Param ALERTS_PARTITIONS =
+      Param.integer(
+          "monitor.topics.alerts_partitions",
+          6,
+          1,
+          10_000,
+          "Partitions of trainwatch.alerts when the monitor creates it.");
+  public static final Param DLQ_PARTITIONS =
+      Param.integer(
+          "monitor.topics.dlq_partitions",
+          1,
+          1,
+          10_000,
+          "Partitions of trainwatch.events.dlq when the monitor creates it.");
+  public static final Param REPLICATION_FACTOR =
+      Param.integer(
+          "monitor.topics.replication_factor",
+          1,
+          1,
+          32,
+          "Replication factor of the topics the monitor creates, including its internal changelog topics.");
   public static final String PROCESSING_GUARANTEE = "monitor.processing_guarantee";
-  public static final Param STREAM_THREADS = Param.integer("monitor.stream_threads", 1, 1, 64,
-      "Kafka Streams threads in this instance.");
+  public static final Param STREAM_THREADS =
+      Param.integer("monitor.stream_threads", 1, 1, 64, "Kafka Streams threads in this instance.");
   public static final String STATE_STORE = "monitor.state_store";
-  public static final Param WALL_CLOCK_INTERVAL = Param.integer("monitor.wall_clock_interval_seconds", 10, 1, 3600,
-      "How often (wall-clock seconds) the monitor looks for stalled runs and evicts old ones.");
-  public static final Param MAX_RUNS = Param.integer("monitor.runs.max", 100_000, 1, 100_000_000,
-      "Most runs one monitor instance tracks at once; events of further new runs are dead-lettered.");
-  public static final Param ENDED_RETENTION = Param.integer("monitor.runs.ended_retention_seconds", 3600, 0,
-      86_400L * 365, "How long an ended run's state is kept after run_ended.");
-  public static final Param IDLE_RETENTION = Param.integer("monitor.runs.idle_retention_seconds", 86_400, 60,
-      86_400L * 365, "How long a run that sends no events at all is kept before it is forgotten (its open alerts "
-          + "are resolved).");
-  public static final Param MAX_RECORD_BYTES = Param.integer("monitor.events.max_record_bytes", 1_048_576, 1_024,
-      64L * 1_048_576, "Largest trainwatch.events record value the monitor reads, in bytes (a real event is about "
-          + "1 KB). Larger records go to the dead-letter topic unread, with a truncated copy of the value.");
+  public static final Param WALL_CLOCK_INTERVAL =
+      Param.integer(
+          "monitor.wall_clock_interval_seconds",
+          10,
+          1,
+          3600,
+          "How often (wall-clock seconds) the monitor looks for stalled runs and evicts old ones.");
+  public static final Param MAX_RUNS =
+      Param.integer(
+          "monitor.runs.max",
+          100_000,
+          1,
+          100_000_000,
+          "Most runs one monitor instance tracks at once; events of further new runs are dead-lettered.");
+  public static final Param ENDED_RETENTION =
+      Param.integer(
+          "monitor.runs.ended_retention_seconds",
+          3600,
+          0,
+          86_400L * 365,
+          "How long an ended run's state is kept after run_ended.");
+  public static final Param IDLE_RETENTION =
+      Param.integer(
+          "monitor.runs.idle_retention_seconds",
+          86_400,
+          60,
+          86_400L * 365,
+          "How long a run that sends no events at all is kept before it is forgotten (its open alerts "
+              + "are resolved).");
+  public static final Param MAX_RECORD_BYTES =
+      Param.integer(
+          "monitor.events.max_record_bytes",
+          1_048_576,
+          1_024,
+          64L * 1_048_576,
+          "Largest trainwatch.events record value the monitor reads, in bytes (a real event is about "
+              + "1 KB). Larger records go to the dead-letter topic unread, with a truncated copy of the value.");
 
   /** Every numeric monitor.* key. */
-  public static final List<Param> MONITOR_PARAMS = List.of(EVENTS_PARTITIONS, ALERTS_PARTITIONS, DLQ_PARTITIONS,
-      REPLICATION_FACTOR, STREAM_THREADS, WALL_CLOCK_INTERVAL, MAX_RUNS, ENDED_RETENTION, IDLE_RETENTION,
-      MAX_RECORD_BYTES);
+  public static final List<Param> MONITOR_PARAMS =
+      List.of(
+          EVENTS_PARTITIONS,
+          ALERTS_PARTITIONS,
+          DLQ_PARTITIONS,
+          REPLICATION_FACTOR,
+          STREAM_THREADS,
+          WALL_CLOCK_INTERVAL,
+          MAX_RUNS,
+          ENDED_RETENTION,
+          IDLE_RETENTION,
+          MAX_RECORD_BYTES);
 
   public MonitorConfig {
     if (processingGuarantee == null || stateStore == null || rules == null) {
-      throw new IllegalArgumentException("processing guarantee, state store and rules are required");
+      throw new IllegalArgumentException(
+          "processing guarantee, state store and rules are required");
     }
   }
 
@@ -139,13 +197,15 @@ public record MonitorConfig(
     try (Reader r = Files.newBufferedReader(file)) {
       p.load(r);
     } catch (IOException e) {
-      throw new IllegalArgumentException("--config " + file + ": cannot read (" + e.getMessage() + ")");
+      throw new IllegalArgumentException(
+          "--config " + file + ": cannot read (" + e.getMessage() + ")");
     }
     return parse(p);
   }
 
   /**
-   * Builds a configuration from properties (keys in sorted order, so the first error reported is stable).
+   * Builds a configuration from properties (keys in sorted order, so the first error reported is
+   * stable).
    *
    * @throws IllegalArgumentException naming the first unknown key or invalid value
    */
@@ -167,9 +227,14 @@ public record MonitorConfig(
       } else if (key.equals(STATE_STORE)) {
         store = choice(key, value, StateStoreType.values(), StateStoreType::wire);
       } else if (key.startsWith("monitor.")) {
-        Param p = MONITOR_PARAMS.stream().filter(m -> m.key().equals(key)).findFirst()
-            .orElseThrow(() -> new IllegalArgumentException(key + ": unknown key (monitor keys: "
-                + monitorKeys() + ")"));
+        Param p =
+            MONITOR_PARAMS.stream()
+                .filter(m -> m.key().equals(key))
+                .findFirst()
+                .orElseThrow(
+                    () ->
+                        new IllegalArgumentException(
+                            key + ": unknown key (monitor keys: " + monitorKeys() + ")"));
         monitor.put(key, parseValue(key, p, value));
       } else if (key.startsWith("rules.")) {
         base = applyRuleKey(base, key, key.substring("rules.".length()), value);
@@ -181,7 +246,8 @@ public record MonitorConfig(
         String job = key.substring("jobs.".length(), at);
         jobEntries.computeIfAbsent(job, j -> new TreeMap<>()).put(key, value);
       } else {
-        throw new IllegalArgumentException(key + ": unknown key (keys start with monitor., rules. or jobs.)");
+        throw new IllegalArgumentException(
+            key + ": unknown key (keys start with monitor., rules. or jobs.)");
       }
     }
     Map<String, RunSettings> byJob = new LinkedHashMap<>();
@@ -211,30 +277,74 @@ public record MonitorConfig(
 
   /** This configuration with other rule settings (tests and embedding). */
   public MonitorConfig withRules(RuleConfig newRules) {
-    return new MonitorConfig(eventsPartitions, alertsPartitions, dlqPartitions, replicationFactor,
-        processingGuarantee, streamThreads, stateStore, wallClockInterval, maxRuns, endedRunRetention,
-        idleRunRetention, maxRecordBytes, newRules);
+    return new MonitorConfig(
+        eventsPartitions,
+        alertsPartitions,
+        dlqPartitions,
+        replicationFactor,
+        processingGuarantee,
+        streamThreads,
+        stateStore,
+        wallClockInterval,
+        maxRuns,
+        endedRunRetention,
+        idleRunRetention,
+        maxRecordBytes,
+        newRules);
   }
 
   /** This configuration with another state store type (tests and embedding). */
   public MonitorConfig withStateStore(StateStoreType type) {
-    return new MonitorConfig(eventsPartitions, alertsPartitions, dlqPartitions, replicationFactor,
-        processingGuarantee, streamThreads, type, wallClockInterval, maxRuns, endedRunRetention,
-        idleRunRetention, maxRecordBytes, rules);
+    return new MonitorConfig(
+        eventsPartitions,
+        alertsPartitions,
+        dlqPartitions,
+        replicationFactor,
+        processingGuarantee,
+        streamThreads,
+        type,
+        wallClockInterval,
+        maxRuns,
+        endedRunRetention,
+        idleRunRetention,
+        maxRecordBytes,
+        rules);
   }
 
-  private static RunSettings applyRuleKey(RunSettings settings, String fullKey, String ruleAndKey, String value) {
+  private static RunSettings applyRuleKey(
+      RunSettings settings, String fullKey, String ruleAndKey, String value) {
     int dot = ruleAndKey.indexOf('.');
     if (dot <= 0 || dot == ruleAndKey.length() - 1 || ruleAndKey.indexOf('.', dot + 1) >= 0) {
       throw new IllegalArgumentException(fullKey + ": expected rules.<rule_id>.<key>");
     }
     String ruleId = ruleAndKey.substring(0, dot);
     String key = ruleAndKey.substring(dot + 1);
-    Rule rule = RuleId.fromId(ruleId).map(Rules::get).orElseThrow(() -> new IllegalArgumentException(
-        fullKey + ": unknown rule " + ruleId + " (rules: " + Arrays.stream(RuleId.values()).map(RuleId::id)
-            .collect(Collectors.joining(", ")) + ")"));
-    Param p = rule.spec().param(key).orElseThrow(() -> new IllegalArgumentException(
-        fullKey + ": unknown key (" + ruleId + " has " + String.join(", ", rule.spec().keys()) + ")"));
+    Rule rule =
+        RuleId.fromId(ruleId)
+            .map(Rules::get)
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        fullKey
+                            + ": unknown rule "
+                            + ruleId
+                            + " (rules: "
+                            + Arrays.stream(RuleId.values())
+                                .map(RuleId::id)
+                                .collect(Collectors.joining(", "))
+                            + ")"));
+    Param p =
+        rule.spec()
+            .param(key)
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        fullKey
+                            + ": unknown key ("
+                            + ruleId
+                            + " has "
+                            + String.join(", ", rule.spec().keys())
+                            + ")"));
     return RuleConfig.apply(settings, rule, p, parseValue(fullKey, p, value));
   }
 
@@ -250,7 +360,8 @@ public record MonitorConfig(
     return values.getOrDefault(p.key(), p.defaultValue());
   }
 
-  private static <T> T choice(String key, String value, T[] options, java.util.function.Function<T, String> wire) {
+  private static <T> T choice(
+      String key, String value, T[] options, java.util.function.Function<T, String> wire) {
     for (T o : options) {
       if (wire.apply(o).equals(value.toLowerCase(Locale.ROOT))) {
         return o;
@@ -260,7 +371,8 @@ public record MonitorConfig(
     for (T o : options) {
       names.add(wire.apply(o));
     }
-    throw new IllegalArgumentException(key + "=" + value + ": must be one of " + String.join(", ", names));
+    throw new IllegalArgumentException(
+        key + "=" + value + ": must be one of " + String.join(", ", names));
   }
 
   private static String monitorKeys() {

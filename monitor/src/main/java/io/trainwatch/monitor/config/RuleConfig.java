@@ -15,8 +15,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Rule settings in layers: built-in defaults, then {@code rules.<rule>.<key>} from the configuration file, then
- * {@code jobs.<job>.rules.<rule>.<key>}, then the run's own {@code run_started.rules}. Immutable.
+ * Rule settings in layers: built-in defaults, then {@code rules.<rule>.<key>} from the
+ * configuration file, then {@code jobs.<job>.rules.<rule>.<key>}, then the run's own {@code
+ * run_started.rules}. Immutable.
  */
 public final class RuleConfig {
 
@@ -71,43 +72,62 @@ public final class RuleConfig {
   public record Overrides(List<SettingOverride> valid, List<String> warnings) {}
 
   /**
-   * Checks a run's {@code run_started.rules}. Invalid entries are not fatal: they are left out, each with a warning
-   * naming the key, so that one typo neither crashes the monitor nor unmonitors the run.
+   * Checks a run's {@code run_started.rules}. Invalid entries are not fatal: they are left out,
+   * each with a warning naming the key, so that one typo neither crashes the monitor nor unmonitors
+   * the run.
    */
   public static Overrides validate(Map<String, Map<String, Object>> rules) {
     List<SettingOverride> valid = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
-    rules.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(rule -> {
-      Optional<RuleId> id = RuleId.fromId(rule.getKey());
-      if (id.isEmpty()) {
-        warnings.add("rules." + rule.getKey() + ": unknown rule, ignored");
-        return;
-      }
-      RuleSpec spec = Rules.get(id.get()).spec();
-      rule.getValue().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(setting -> {
-        String key = "rules." + rule.getKey() + "." + setting.getKey();
-        int index = spec.indexOf(setting.getKey());
-        if (index < 0) {
-          warnings.add(key + ": unknown key, ignored (" + rule.getKey() + " has " + String.join(", ", spec.keys())
-              + ")");
-          return;
-        }
-        try {
-          double v = spec.params().get(index).parse(setting.getValue());
-          if (valid.size() < RunProfile.MAX_OVERRIDES) {
-            valid.add(new SettingOverride(id.get().code(), index, v));
-          } else {
-            warnings.add(key + ": ignored, at most " + RunProfile.MAX_OVERRIDES + " overrides per run");
-          }
-        } catch (IllegalArgumentException e) {
-          warnings.add(key + "=" + setting.getValue() + ": " + e.getMessage() + ", ignored");
-        }
-      });
-    });
+    rules.entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .forEach(
+            rule -> {
+              Optional<RuleId> id = RuleId.fromId(rule.getKey());
+              if (id.isEmpty()) {
+                warnings.add("rules." + rule.getKey() + ": unknown rule, ignored");
+                return;
+              }
+              RuleSpec spec = Rules.get(id.get()).spec();
+              rule.getValue().entrySet().stream()
+                  .sorted(Map.Entry.comparingByKey())
+                  .forEach(
+                      setting -> {
+                        String key = "rules." + rule.getKey() + "." + setting.getKey();
+                        int index = spec.indexOf(setting.getKey());
+                        if (index < 0) {
+                          warnings.add(
+                              key
+                                  + ": unknown key, ignored ("
+                                  + rule.getKey()
+                                  + " has "
+                                  + String.join(", ", spec.keys())
+                                  + ")");
+                          return;
+                        }
+                        try {
+                          double v = spec.params().get(index).parse(setting.getValue());
+                          if (valid.size() < RunProfile.MAX_OVERRIDES) {
+                            valid.add(new SettingOverride(id.get().code(), index, v));
+                          } else {
+                            warnings.add(
+                                key
+                                    + ": ignored, at most "
+                                    + RunProfile.MAX_OVERRIDES
+                                    + " overrides per run");
+                          }
+                        } catch (IllegalArgumentException e) {
+                          warnings.add(
+                              key + "=" + setting.getValue() + ": " + e.getMessage() + ", ignored");
+                        }
+                      });
+            });
     return new Overrides(List.copyOf(valid), List.copyOf(warnings));
   }
 
-  /** The settings of every rule, with one value applied. Used while parsing the configuration file. */
+  /**
+   * The settings of every rule, with one value applied. Used while parsing the configuration file.
+   */
   static RunSettings apply(RunSettings settings, Rule rule, Param param, double value) {
     RuleSettings current = settings.get(rule.id());
     return settings.with(current.with(param.key(), value));

@@ -9,7 +9,8 @@ import java.util.Map;
  *
  * @param diagnosis a stable id of the most likely cause, one of the rule's {@link Rule#diagnoses()}
  * @param value the key number (e.g. the loss for {@code negative_loss})
- * @param evidence the numbers behind the finding, in reading order; values are Number, String, Boolean or null
+ * @param evidence the numbers behind the finding, in reading order; values are Number, String,
+ *     Boolean or null
  */
 public record Finding(String diagnosis, double value, Map<String, Object> evidence) {
 

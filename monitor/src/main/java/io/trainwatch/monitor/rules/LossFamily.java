@@ -4,11 +4,20 @@ import io.trainwatch.schemas.InputKind;
 import io.trainwatch.schemas.LossDescriptor;
 import java.util.Locale;
 
-/** Families of loss functions, recognised from the framework's loss name across frameworks' spellings. */
+/**
+ * Families of loss functions, recognised from the framework's loss name across frameworks'
+ * spellings.
+ */
 public enum LossFamily {
-  /** Negative log-likelihood of a class: PyTorch {@code nll_loss}, DL4J {@code LossNegativeLogLikelihood}. */
+  /**
+   * Negative log-likelihood of a class: PyTorch {@code nll_loss}, DL4J {@code
+   * LossNegativeLogLikelihood}.
+   */
   NLL,
-  /** Multi-class cross-entropy: {@code CrossEntropyLoss}, {@code LossMCXENT}, {@code categorical_crossentropy}. */
+  /**
+   * Multi-class cross-entropy: {@code CrossEntropyLoss}, {@code LossMCXENT}, {@code
+   * categorical_crossentropy}.
+   */
   CROSS_ENTROPY,
   /** Binary cross-entropy: {@code BCELoss}, {@code BCEWithLogitsLoss}, {@code LossBinaryXENT}. */
   BINARY_CROSS_ENTROPY,
@@ -17,7 +26,8 @@ public enum LossFamily {
   /** Anything else (regression losses, Gaussian NLL, custom losses...). */
   OTHER;
 
-  private static final java.util.regex.Pattern NOT_ALPHANUMERIC = java.util.regex.Pattern.compile("[^a-z0-9]");
+  private static final java.util.regex.Pattern NOT_ALPHANUMERIC =
+      java.util.regex.Pattern.compile("[^a-z0-9]");
 
   /** The family of a declared loss; {@link #OTHER} when none was declared. */
   public static LossFamily of(LossDescriptor loss) {
@@ -28,7 +38,8 @@ public enum LossFamily {
   public static LossFamily of(String name) {
     String n = NOT_ALPHANUMERIC.matcher(name.toLowerCase(Locale.ROOT)).replaceAll("");
     if (n.contains("gaussian") || n.contains("poisson") || n.contains("ctc")) {
-      return OTHER; // Gaussian/Poisson NLL and CTC are likelihoods of values, not class log-probabilities.
+      return OTHER; // Gaussian/Poisson NLL and CTC are likelihoods of values, not class
+      // log-probabilities.
     }
     if (n.contains("kld") || n.contains("kldiv") || n.contains("kullback")) {
       return KL_DIVERGENCE;
@@ -46,9 +57,10 @@ public enum LossFamily {
   }
 
   /**
-   * {@code true} if the loss expects log-probabilities from the network, {@code false} otherwise. A declared
-   * {@code input_kind} decides; without one, an NLL loss expects log-probabilities everywhere except in DL4J, whose
-   * {@code LossNegativeLogLikelihood} takes probabilities and applies the log itself.
+   * {@code true} if the loss expects log-probabilities from the network, {@code false} otherwise. A
+   * declared {@code input_kind} decides; without one, an NLL loss expects log-probabilities
+   * everywhere except in DL4J, whose {@code LossNegativeLogLikelihood} takes probabilities and
+   * applies the log itself.
    */
   public static boolean expectsLogProbabilities(LossDescriptor loss, String framework) {
     if (loss == null) {

@@ -8,24 +8,34 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * {@code negative_loss} (critical): the loss is below the run's declared lower bound (0 when the run declared no
- * loss or no bound). A loss declared unbounded below ({@code lower_bound: null}: Gaussian NLL, Wasserstein) never
- * fires; a declared negative bound (cosine proximity: -1) fires only below it.
+ * {@code negative_loss} (critical): the loss is below the run's declared lower bound (0 when the
+ * run declared no loss or no bound). A loss declared unbounded below ({@code lower_bound: null}:
+ * Gaussian NLL, Wasserstein) never fires; a declared negative bound (cosine proximity: -1) fires
+ * only below it.
  *
  * <p>Diagnoses, from the evidence:
+ *
  * <ul>
- *   <li>{@code softmax_into_nll}: outputs in [0, 1] whose rows sum to about 1 (softmax probabilities) under a loss
- *       that expects log-probabilities. The loss is then -mean(p[target]), in [-1, 0].
+ *   <li>{@code softmax_into_nll}: outputs in [0, 1] whose rows sum to about 1 (softmax
+ *       probabilities) under a loss that expects log-probabilities. The loss is then
+ *       -mean(p[target]), in [-1, 0].
  *   <li>{@code labels_out_of_range}: a cross-entropy loss, which is >= 0 only for labels in [0, 1].
- *   <li>{@code kl_div_inputs}: a KL divergence given probabilities, or a target that does not sum to 1.
- *   <li>{@code loss_below_bound}: anything else, including a loss that is legitimately negative but not declared so.
+ *   <li>{@code kl_div_inputs}: a KL divergence given probabilities, or a target that does not sum
+ *       to 1.
+ *   <li>{@code loss_below_bound}: anything else, including a loss that is legitimately negative but
+ *       not declared so.
  * </ul>
  */
 public final class NegativeLossRule implements Rule {
 
   /** How far below the bound the loss must be, absorbing rounding in the loss computation. */
-  public static final Param TOLERANCE = Param.number("tolerance", 1e-6, 0, 1e9,
-      "How far below the lower bound the loss must be to count, absorbing floating-point rounding.");
+  public static final Param TOLERANCE =
+      Param.number(
+          "tolerance",
+          1e-6,
+          0,
+          1e9,
+          "How far below the lower bound the loss must be to count, absorbing floating-point rounding.");
 
   public static final String SOFTMAX_INTO_NLL = "softmax_into_nll";
   public static final String LABELS_OUT_OF_RANGE = "labels_out_of_range";
@@ -34,6 +44,7 @@ public final class NegativeLossRule implements Rule {
 
   /** How close to 1 the mean row sum must be to call the outputs softmax probabilities. */
   static final double ROW_SUM_TOLERANCE = 0.01;
+
   private static final double PROBABILITY_SLACK = 1e-6;
 
   private static final RuleSpec SPEC = RuleSpec.of(RuleId.NEGATIVE_LOSS, 3, 20, TOLERANCE);
@@ -57,15 +68,16 @@ public final class NegativeLossRule implements Rule {
     }
     LossDescriptor declared = run.lossDescriptor();
     Stats out = batch.output();
-    return Optional.of(Finding.of(diagnose(run, batch), loss)
-        .put("loss", loss)
-        .put("lower_bound", bound)
-        .put("loss_name", declared == null ? null : declared.name())
-        .put("output_min", out.min())
-        .put("output_max", out.max())
-        .putIfPresent("output_row_sum_mean", out.rowSumMean())
-        .putIfPresent("output_row_sum_std", out.rowSumStd())
-        .build());
+    return Optional.of(
+        Finding.of(diagnose(run, batch), loss)
+            .put("loss", loss)
+            .put("lower_bound", bound)
+            .put("loss_name", declared == null ? null : declared.name())
+            .put("output_min", out.min())
+            .put("output_max", out.max())
+            .putIfPresent("output_row_sum_mean", out.rowSumMean())
+            .putIfPresent("output_row_sum_std", out.rowSumStd())
+            .build());
   }
 
   private static String diagnose(RunState run, BatchEvent batch) {
@@ -75,10 +87,12 @@ public final class NegativeLossRule implements Rule {
       if (probabilities) {
         return SOFTMAX_INTO_NLL;
       }
-      // Log-probabilities are <= 0. Outputs above 0 are not what the loss expects, but not softmax either.
+      // Log-probabilities are <= 0. Outputs above 0 are not what the loss expects, but not softmax
+      // either.
       return batch.output().max() > PROBABILITY_SLACK ? LOSS_BELOW_BOUND : LABELS_OUT_OF_RANGE;
     }
-    // Nothing declared, softmax-looking outputs and a loss in [-1, 0]: the textbook signature, -mean(p[target]).
+    // Nothing declared, softmax-looking outputs and a loss in [-1, 0]: the textbook signature,
+    // -mean(p[target]).
     if (probabilities && declared == null && batch.loss() >= -1 - PROBABILITY_SLACK) {
       return SOFTMAX_INTO_NLL;
     }
@@ -94,7 +108,10 @@ public final class NegativeLossRule implements Rule {
     }
   }
 
-  /** Outputs in [0, 1] with rows summing to about 1, or declared softmax when row sums are not published. */
+  /**
+   * Outputs in [0, 1] with rows summing to about 1, or declared softmax when row sums are not
+   * published.
+   */
   static boolean looksLikeSoftmax(Stats out, LossDescriptor declared) {
     if (!(out.min() >= -PROBABILITY_SLACK && out.max() <= 1 + PROBABILITY_SLACK)) {
       return false;

@@ -7,12 +7,12 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * {@code nonfinite_loss} (critical): the loss is NaN or infinite, or the network's outputs contain NaN or infinite
- * values. Fires on the first such batch by default.
+ * {@code nonfinite_loss} (critical): the loss is NaN or infinite, or the network's outputs contain
+ * NaN or infinite values. Fires on the first such batch by default.
  *
- * <p>Diagnoses: {@code nonfinite_input} (the data itself contains NaN/Inf), {@code nonfinite_in_loss} (finite
- * outputs, so the loss computation produced it: log(0), division by zero), {@code diverged} (the outputs blew up:
- * learning rate too high, exploding gradients).
+ * <p>Diagnoses: {@code nonfinite_input} (the data itself contains NaN/Inf), {@code
+ * nonfinite_in_loss} (finite outputs, so the loss computation produced it: log(0), division by
+ * zero), {@code diverged} (the outputs blew up: learning rate too high, exploding gradients).
  */
 public final class NonFiniteLossRule implements Rule {
 
@@ -50,14 +50,15 @@ public final class NonFiniteLossRule implements Rule {
       diagnosis = DIVERGED;
     }
     double lastLoss = run.loss().finiteCount() == 0 ? Double.NaN : run.loss().recentMedian();
-    return Optional.of(Finding.of(diagnosis, batch.loss())
-        .put("loss", batch.loss())
-        .put("recent_loss", Double.isNaN(lastLoss) ? null : lastLoss)
-        .put("output_nonfinite", out.nonfinite())
-        .put("output_count", out.count())
-        .put("input_nonfinite", in.nonfinite())
-        .putIfPresent("grad_norm", batch.gradNorm())
-        .putIfPresent("lr", batch.lr())
-        .build());
+    return Optional.of(
+        Finding.of(diagnosis, batch.loss())
+            .put("loss", batch.loss())
+            .put("recent_loss", Double.isNaN(lastLoss) ? null : lastLoss)
+            .put("output_nonfinite", out.nonfinite())
+            .put("output_count", out.count())
+            .put("input_nonfinite", in.nonfinite())
+            .putIfPresent("grad_norm", batch.gradNorm())
+            .putIfPresent("lr", batch.lr())
+            .build());
   }
 }

@@ -3,13 +3,14 @@ package io.trainwatch.monitor.rules;
 import java.util.Locale;
 
 /**
- * One setting of a rule: its key (the last part of {@code rules.<rule_id>.<key>}), type, default, allowed range and
- * documentation.
+ * One setting of a rule: its key (the last part of {@code rules.<rule_id>.<key>}), type, default,
+ * allowed range and documentation.
  *
- * <p>Every value is held as a {@code double} (booleans as 0/1, integers exactly), which keeps per-run overrides
- * compact in the binary state.
+ * <p>Every value is held as a {@code double} (booleans as 0/1, integers exactly), which keeps
+ * per-run overrides compact in the binary state.
  */
-public record Param(String key, Type type, double defaultValue, double min, double max, String doc) {
+public record Param(
+    String key, Type type, double defaultValue, double min, double max, String doc) {
 
   /** How a value is written and checked. */
   public enum Type {
@@ -20,13 +21,15 @@ public record Param(String key, Type type, double defaultValue, double min, doub
 
   public Param {
     if (key == null || !key.matches("[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*")) {
-      throw new IllegalArgumentException("key=" + key + ": must be dot-separated [a-z][a-z0-9_]* words");
+      throw new IllegalArgumentException(
+          "key=" + key + ": must be dot-separated [a-z][a-z0-9_]* words");
     }
     if (type == null || doc == null || doc.isBlank()) {
       throw new IllegalArgumentException(key + ": type and doc are required");
     }
     if (!(min <= defaultValue && defaultValue <= max)) {
-      throw new IllegalArgumentException(key + "=" + defaultValue + ": default outside [" + min + ", " + max + "]");
+      throw new IllegalArgumentException(
+          key + "=" + defaultValue + ": default outside [" + min + ", " + max + "]");
     }
   }
 
@@ -45,7 +48,10 @@ public record Param(String key, Type type, double defaultValue, double min, doub
     return new Param(key, Type.NUMBER, defaultValue, min, max, doc);
   }
 
-  /** This parameter with another default (e.g. {@code for_batches} is 1 for non-finite values, 3 elsewhere). */
+  /**
+   * This parameter with another default (e.g. {@code for_batches} is 1 for non-finite values, 3
+   * elsewhere).
+   */
   public Param withDefault(double newDefault) {
     return new Param(key, type, newDefault, min, max, doc);
   }
@@ -53,7 +59,8 @@ public record Param(String key, Type type, double defaultValue, double min, doub
   /**
    * Reads a raw value: a string from a properties file, or a number, boolean or string from JSON.
    *
-   * @throws IllegalArgumentException naming the problem only ({@code "must be >= 1"}); the caller names the key
+   * @throws IllegalArgumentException naming the problem only ({@code "must be >= 1"}); the caller
+   *     names the key
    */
   public double parse(Object raw) {
     if (raw == null) {
@@ -124,7 +131,8 @@ public record Param(String key, Type type, double defaultValue, double min, doub
     String s = raw.toString().trim();
     try {
       double v = Double.parseDouble(s);
-      // Double.parseDouble accepts "NaN", "Infinity" and hex/suffix forms ("1d"); a config value should not.
+      // Double.parseDouble accepts "NaN", "Infinity" and hex/suffix forms ("1d"); a config value
+      // should not.
       if (!Double.isFinite(v) || !s.matches("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?")) {
         throw new IllegalArgumentException(problem);
       }

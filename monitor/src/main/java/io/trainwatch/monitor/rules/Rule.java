@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A check on one batch of one run: a pure function of the run's history, the batch and the rule's settings. No
- * Kafka types, no clock, no I/O; the alert lifecycle decides what to publish.
+ * A check on one batch of one run: a pure function of the run's history, the batch and the rule's
+ * settings. No Kafka types, no clock, no I/O; the alert lifecycle decides what to publish.
  */
 public interface Rule {
 
@@ -23,8 +23,9 @@ public interface Rule {
   List<String> diagnoses();
 
   /**
-   * {@code true} if the rule can judge this batch, {@code false} if it cannot yet or cannot at all (warming up,
-   * data it needs not published). A batch the rule cannot judge neither advances nor clears its alert.
+   * {@code true} if the rule can judge this batch, {@code false} if it cannot yet or cannot at all
+   * (warming up, data it needs not published). A batch the rule cannot judge neither advances nor
+   * clears its alert.
    */
   default boolean appliesTo(RunState run, BatchEvent batch, RuleSettings settings) {
     return true;

@@ -4,11 +4,11 @@ import io.trainwatch.schemas.Severity;
 import java.util.Optional;
 
 /**
- * The stable identity of every rule: its id (used in alert ids, configuration keys and docs), its severity, and a
- * small numeric code used by the binary per-run state format.
+ * The stable identity of every rule: its id (used in alert ids, configuration keys and docs), its
+ * severity, and a small numeric code used by the binary per-run state format.
  *
- * <p>Codes are part of the persisted state format: never reuse or renumber one. The declaration order is the
- * evaluation order, so rules that inhibit others come first.
+ * <p>Codes are part of the persisted state format: never reuse or renumber one. The declaration
+ * order is the evaluation order, so rules that inhibit others come first.
  */
 public enum RuleId {
   NONFINITE_LOSS("nonfinite_loss", Severity.CRITICAL, 1),

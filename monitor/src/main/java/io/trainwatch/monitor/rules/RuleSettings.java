@@ -3,8 +3,8 @@ package io.trainwatch.monitor.rules;
 import java.util.Arrays;
 
 /**
- * The effective settings of one rule for one run: built-in defaults, overridden by the configuration file, then by
- * the run's job, then by the run itself. Immutable.
+ * The effective settings of one rule for one run: built-in defaults, overridden by the
+ * configuration file, then by the run's job, then by the run itself. Immutable.
  */
 public final class RuleSettings {
 
@@ -82,14 +82,17 @@ public final class RuleSettings {
   private int index(Param p) {
     int i = spec.indexOf(p.key());
     if (i < 0) {
-      throw new IllegalArgumentException(spec.id() + "." + p.key() + ": not a parameter of this rule");
+      throw new IllegalArgumentException(
+          spec.id() + "." + p.key() + ": not a parameter of this rule");
     }
     return i;
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof RuleSettings other && spec.equals(other.spec) && Arrays.equals(values, other.values);
+    return o instanceof RuleSettings other
+        && spec.equals(other.spec)
+        && Arrays.equals(values, other.values);
   }
 
   @Override

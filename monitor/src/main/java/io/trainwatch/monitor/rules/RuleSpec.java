@@ -8,8 +8,8 @@ import java.util.Optional;
 /**
  * What a rule can be configured with: the lifecycle settings every rule shares, then its own.
  *
- * <p>A parameter's position in {@link #params()} is its index in {@link RuleSettings} and in the persisted per-run
- * overrides, so a rule only ever appends parameters.
+ * <p>A parameter's position in {@link #params()} is its index in {@link RuleSettings} and in the
+ * persisted per-run overrides, so a rule only ever appends parameters.
  */
 public record RuleSpec(RuleId id, List<Param> params) {
 
@@ -17,17 +17,32 @@ public record RuleSpec(RuleId id, List<Param> params) {
   public static final Param ENABLED = Param.flag("enabled", true, "Whether the rule runs at all.");
 
   /** Consecutive batches the condition must hold before the alert fires. */
-  public static final Param FOR_BATCHES = Param.integer("for_batches", 3, 1, 100_000,
-      "Consecutive batches the condition must hold before the alert fires (the pending period).");
+  public static final Param FOR_BATCHES =
+      Param.integer(
+          "for_batches",
+          3,
+          1,
+          100_000,
+          "Consecutive batches the condition must hold before the alert fires (the pending period).");
 
   /** Seconds of record time the condition must hold before the alert fires; 0 = batches only. */
-  public static final Param FOR_SECONDS = Param.integer("for_seconds", 0, 0, 86_400 * 7,
-      "Also fire once the condition has held this many seconds of event time, even if fewer than for_batches "
-          + "batches arrived (slow trainers); 0 = use for_batches only.");
+  public static final Param FOR_SECONDS =
+      Param.integer(
+          "for_seconds",
+          0,
+          0,
+          86_400 * 7,
+          "Also fire once the condition has held this many seconds of event time, even if fewer than for_batches "
+              + "batches arrived (slow trainers); 0 = use for_batches only.");
 
   /** Consecutive clear batches that resolve a firing alert. */
-  public static final Param RESOLVE_AFTER_BATCHES = Param.integer("resolve_after_batches", 20, 1, 1_000_000,
-      "Consecutive batches the condition must be clear before a firing alert is resolved.");
+  public static final Param RESOLVE_AFTER_BATCHES =
+      Param.integer(
+          "resolve_after_batches",
+          20,
+          1,
+          1_000_000,
+          "Consecutive batches the condition must be clear before a firing alert is resolved.");
 
   public RuleSpec {
     if (id == null) {
@@ -35,7 +50,8 @@ public record RuleSpec(RuleId id, List<Param> params) {
     }
     params = List.copyOf(params);
     if (params.size() > 64) {
-      throw new IllegalArgumentException(id + ": " + params.size() + " parameters, at most 64 allowed");
+      throw new IllegalArgumentException(
+          id + ": " + params.size() + " parameters, at most 64 allowed");
     }
     for (int i = 0; i < params.size(); i++) {
       for (int j = i + 1; j < params.size(); j++) {
@@ -47,7 +63,8 @@ public record RuleSpec(RuleId id, List<Param> params) {
   }
 
   /**
-   * The shared lifecycle parameters with this rule's defaults, followed by the rule's own parameters.
+   * The shared lifecycle parameters with this rule's defaults, followed by the rule's own
+   * parameters.
    *
    * @param forBatches default of {@code for_batches}
    * @param resolveAfterBatches default of {@code resolve_after_batches}

@@ -7,17 +7,18 @@ import java.util.Map;
 /** The rule catalog, in evaluation order (rules that inhibit others first). */
 public final class Rules {
 
-  private static final List<Rule> ALL = List.of(
-      new NonFiniteLossRule(),
-      new NegativeLossRule(),
-      new UnnormalizedInputRule(),
-      new LossAtInitRule(),
-      new LossDivergenceRule(),
-      new LossPlateauRule(),
-      new ExplodingGradientRule(),
-      new VanishingGradientRule(),
-      new OutputCollapseRule(),
-      new StalledRunRule());
+  private static final List<Rule> ALL =
+      List.of(
+          new NonFiniteLossRule(),
+          new NegativeLossRule(),
+          new UnnormalizedInputRule(),
+          new LossAtInitRule(),
+          new LossDivergenceRule(),
+          new LossPlateauRule(),
+          new ExplodingGradientRule(),
+          new VanishingGradientRule(),
+          new OutputCollapseRule(),
+          new StalledRunRule());
 
   private static final Map<RuleId, Rule> BY_ID = new EnumMap<>(RuleId.class);
 
@@ -30,7 +31,8 @@ public final class Rules {
         throw new IllegalStateException(id + ": declared in RuleId but has no rule");
       }
       if (ALL.get(id.ordinal()).id() != id) {
-        throw new IllegalStateException(id + ": rules must be listed in RuleId order (the evaluation order)");
+        throw new IllegalStateException(
+            id + ": rules must be listed in RuleId order (the evaluation order)");
       }
     }
   }

@@ -10,25 +10,46 @@ import java.util.Optional;
 /**
  * {@code unnormalized_input} (warning): the network's inputs are far outside a normalized range.
  *
- * <p>Without a declared range the inputs are unnormalized when {@code max|x| > max_abs}, {@code std > max_std} or
- * {@code |mean| > max_mean} (defaults 20, 10, 10). Standardized data (mean 0, std 1, rare values up to about 10)
- * and data scaled to [0, 1] or [-1, 1] are well inside; pixels in 0..255 (std about 70) and raw features in the
- * hundreds are far outside. With a declared {@code input_range} [lo, hi] the inputs must stay within it, give or
- * take {@code range_tolerance} times its width.
+ * <p>Without a declared range the inputs are unnormalized when {@code max|x| > max_abs}, {@code std
+ * > max_std} or {@code |mean| > max_mean} (defaults 20, 10, 10). Standardized data (mean 0, std 1,
+ * rare values up to about 10) and data scaled to [0, 1] or [-1, 1] are well inside; pixels in
+ * 0..255 (std about 70) and raw features in the hundreds are far outside. With a declared {@code
+ * input_range} [lo, hi] the inputs must stay within it, give or take {@code range_tolerance} times
+ * its width.
  *
- * <p>Diagnoses: {@code pixel_scale} (values in 0..255 reaching well above 1: unscaled image pixels),
- * {@code outside_declared_range}, {@code raw_scale} (features never normalized).
+ * <p>Diagnoses: {@code pixel_scale} (values in 0..255 reaching well above 1: unscaled image
+ * pixels), {@code outside_declared_range}, {@code raw_scale} (features never normalized).
  */
 public final class UnnormalizedInputRule implements Rule {
 
-  public static final Param MAX_ABS = Param.number("max_abs", 20, 0, 1e12,
-      "Largest absolute input value a normalized batch may contain (no declared input_range).");
-  public static final Param MAX_STD = Param.number("max_std", 10, 0, 1e12,
-      "Largest standard deviation of the inputs of a normalized batch (no declared input_range).");
-  public static final Param MAX_MEAN = Param.number("max_mean", 10, 0, 1e12,
-      "Largest absolute mean of the inputs of a normalized batch (no declared input_range).");
-  public static final Param RANGE_TOLERANCE = Param.number("range_tolerance", 0.5, 0, 1e6,
-      "How far outside a declared input_range [lo, hi] values may go, as a fraction of hi - lo.");
+  public static final Param MAX_ABS =
+      Param.number(
+          "max_abs",
+          20,
+          0,
+          1e12,
+          "Largest absolute input value a normalized batch may contain (no declared input_range).");
+  public static final Param MAX_STD =
+      Param.number(
+          "max_std",
+          10,
+          0,
+          1e12,
+          "Largest standard deviation of the inputs of a normalized batch (no declared input_range).");
+  public static final Param MAX_MEAN =
+      Param.number(
+          "max_mean",
+          10,
+          0,
+          1e12,
+          "Largest absolute mean of the inputs of a normalized batch (no declared input_range).");
+  public static final Param RANGE_TOLERANCE =
+      Param.number(
+          "range_tolerance",
+          0.5,
+          0,
+          1e6,
+          "How far outside a declared input_range [lo, hi] values may go, as a fraction of hi - lo.");
 
   public static final String PIXEL_SCALE = "pixel_scale";
   public static final String OUTSIDE_DECLARED_RANGE = "outside_declared_range";
@@ -36,6 +57,7 @@ public final class UnnormalizedInputRule implements Rule {
 
   /** Pixels: never below 0, never above 255, and reaching at least a quarter of that scale. */
   private static final double PIXEL_MAX = 255;
+
   private static final double PIXEL_MIN_REACH = 64;
 
   private static final RuleSpec SPEC =
@@ -54,7 +76,9 @@ public final class UnnormalizedInputRule implements Rule {
   @Override
   public boolean appliesTo(RunState run, BatchEvent batch, RuleSettings settings) {
     // Non-finite inputs are the non-finite rule's business; an empty batch says nothing.
-    return batch.input().count() > 0 && batch.input().allFinite() && Double.isFinite(batch.input().std());
+    return batch.input().count() > 0
+        && batch.input().allFinite()
+        && Double.isFinite(batch.input().std());
   }
 
   @Override
@@ -68,17 +92,20 @@ public final class UnnormalizedInputRule implements Rule {
       double slack = settings.number(RANGE_TOLERANCE) * (width > 0 ? width : 1);
       outside = in.min() < range.min() - slack || in.max() > range.max() + slack;
     } else {
-      outside = maxAbs > settings.number(MAX_ABS) || in.std() > settings.number(MAX_STD)
-          || Math.abs(in.mean()) > settings.number(MAX_MEAN);
+      outside =
+          maxAbs > settings.number(MAX_ABS)
+              || in.std() > settings.number(MAX_STD)
+              || Math.abs(in.mean()) > settings.number(MAX_MEAN);
     }
     if (!outside) {
       return Optional.empty();
     }
-    Finding.Builder f = Finding.of(diagnose(in, range), maxAbs)
-        .put("input_min", in.min())
-        .put("input_max", in.max())
-        .put("input_mean", in.mean())
-        .put("input_std", in.std());
+    Finding.Builder f =
+        Finding.of(diagnose(in, range), maxAbs)
+            .put("input_min", in.min())
+            .put("input_max", in.max())
+            .put("input_mean", in.mean())
+            .put("input_std", in.std());
     if (range != null) {
       f.put("input_range_min", range.min()).put("input_range_max", range.max());
     } else {

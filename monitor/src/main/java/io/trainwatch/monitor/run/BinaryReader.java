@@ -2,7 +2,10 @@ package io.trainwatch.monitor.run;
 
 import java.nio.charset.StandardCharsets;
 
-/** Reads what {@link BinaryWriter} wrote; throws {@link IllegalStateException} on truncated or corrupt input. */
+/**
+ * Reads what {@link BinaryWriter} wrote; throws {@link IllegalStateException} on truncated or
+ * corrupt input.
+ */
 final class BinaryReader {
 
   private final byte[] buf;
@@ -79,7 +82,8 @@ final class BinaryReader {
 
   private void need(int n) {
     if (n < 0 || pos + n > buf.length) {
-      throw new IllegalStateException("truncated: needed " + n + " more bytes at byte " + pos + " of " + buf.length);
+      throw new IllegalStateException(
+          "truncated: needed " + n + " more bytes at byte " + pos + " of " + buf.length);
     }
   }
 }

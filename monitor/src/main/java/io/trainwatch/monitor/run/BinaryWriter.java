@@ -3,7 +3,9 @@ package io.trainwatch.monitor.run;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
-/** A growable byte buffer with variable-length integers: the building block of the state formats. */
+/**
+ * A growable byte buffer with variable-length integers: the building block of the state formats.
+ */
 final class BinaryWriter {
 
   private byte[] buf;
@@ -27,8 +29,9 @@ final class BinaryWriter {
   }
 
   /**
-   * Zig-zag encoded, for values that may be negative. The zig-zag form of a value at or beyond +-2^62 has its top
-   * bit set: it is written as the unsigned 64-bit number it is (10 bytes), which {@link BinaryReader} reads back.
+   * Zig-zag encoded, for values that may be negative. The zig-zag form of a value at or beyond
+   * +-2^62 has its top bit set: it is written as the unsigned 64-bit number it is (10 bytes), which
+   * {@link BinaryReader} reads back.
    */
   void writeSignedVarLong(long v) {
     writeUnsigned((v << 1) ^ (v >> 63));

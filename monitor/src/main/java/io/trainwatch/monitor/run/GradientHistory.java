@@ -1,15 +1,17 @@
 package io.trainwatch.monitor.run;
 
 /**
- * A bounded summary of a run's gradient norms, in log space (norms span many orders of magnitude): the early level
- * and a smoothed baseline that spikes do not drag along.
+ * A bounded summary of a run's gradient norms, in log space (norms span many orders of magnitude):
+ * the early level and a smoothed baseline that spikes do not drag along.
  */
 public final class GradientHistory {
 
   /** Smoothing factor of the baseline. */
   public static final double EMA_ALPHA = 0.1;
+
   /** How many of the first norms define the early level. */
   public static final int INITIAL = 10;
+
   /** A norm this many times above the baseline is a spike and does not move the baseline. */
   public static final double SPIKE_FACTOR = 10;
 

@@ -3,29 +3,34 @@ package io.trainwatch.monitor.run;
 import java.util.Arrays;
 
 /**
- * A bounded summary of a run's finite losses: the start level, a smoothed level and its best value, the noise
- * around it, the last few raw values, and block means over a longer horizon. Non-finite losses are ignored: they
- * would poison every statistic, and they have a rule of their own.
+ * A bounded summary of a run's finite losses: the start level, a smoothed level and its best value,
+ * the noise around it, the last few raw values, and block means over a longer horizon. Non-finite
+ * losses are ignored: they would poison every statistic, and they have a rule of their own.
  *
- * <p>Everything here is statistics, independent of any rule's settings, so per-run configuration can change
- * without changing what is stored.
+ * <p>Everything here is statistics, independent of any rule's settings, so per-run configuration
+ * can change without changing what is stored.
  */
 public final class LossHistory {
 
   /** Smoothing factor of the exponential moving average (a span of about 19 batches). */
   public static final double EMA_ALPHA = 0.1;
+
   /** How many of the first losses define the start level. */
   public static final int INITIAL = 5;
+
   /** How many recent raw losses are kept. */
   public static final int RECENT = 16;
+
   /**
-   * Losses the smoothed level must have absorbed before its lowest value counts as the best level reached: until
-   * then it is the plain mean of the losses so far, and one lucky first batch must not become a "best" that a noisy
-   * but healthy run then seems to have left.
+   * Losses the smoothed level must have absorbed before its lowest value counts as the best level
+   * reached: until then it is the plain mean of the losses so far, and one lucky first batch must
+   * not become a "best" that a noisy but healthy run then seems to have left.
    */
   public static final int SETTLED = (int) Math.round(1 / EMA_ALPHA);
+
   /** Batches per block mean. */
   public static final int BLOCK_SIZE = 25;
+
   /** Block means kept: a horizon of {@code BLOCK_SIZE * BLOCKS} batches. */
   public static final int BLOCKS = 48;
 
@@ -52,7 +57,8 @@ public final class LossHistory {
     if (finite < INITIAL) {
       initialSum += loss;
     }
-    // The mean of the losses so far until it has SETTLED samples, then an exponential moving average.
+    // The mean of the losses so far until it has SETTLED samples, then an exponential moving
+    // average.
     ema += Math.max(EMA_ALPHA, 1.0 / (finite + 1)) * (loss - ema);
     recent[recentNext] = (float) loss;
     recentNext = (recentNext + 1) % RECENT;
@@ -71,8 +77,9 @@ public final class LossHistory {
   }
 
   /**
-   * Starts judging the loss afresh from its current smoothed level: after an incident during which the loss was not
-   * a training curve (non-finite, or below its bound), the best level reached before or during it means nothing.
+   * Starts judging the loss afresh from its current smoothed level: after an incident during which
+   * the loss was not a training curve (non-finite, or below its bound), the best level reached
+   * before or during it means nothing.
    */
   public void rebaseline() {
     if (finite > 0) {
@@ -86,7 +93,10 @@ public final class LossHistory {
     return finite;
   }
 
-  /** Mean of the first {@link #INITIAL} finite losses (fewer while the run is younger), NaN before any. */
+  /**
+   * Mean of the first {@link #INITIAL} finite losses (fewer while the run is younger), NaN before
+   * any.
+   */
   public double initialLevel() {
     return finite == 0 ? Double.NaN : initialSum / Math.min(finite, INITIAL);
   }
@@ -97,14 +107,16 @@ public final class LossHistory {
   }
 
   /**
-   * The lowest smoothed loss since it settled ({@link #SETTLED} losses; the current one until then), NaN before
-   * any.
+   * The lowest smoothed loss since it settled ({@link #SETTLED} losses; the current one until
+   * then), NaN before any.
    */
   public double emaMin() {
     return finite == 0 ? Double.NaN : emaMin;
   }
 
-  /** The robust noise estimate ({@link #recentNoise()}) when the lowest smoothed loss was reached. */
+  /**
+   * The robust noise estimate ({@link #recentNoise()}) when the lowest smoothed loss was reached.
+   */
   public double noiseAtMin() {
     return finite == 0 ? Double.NaN : noiseAtMin;
   }
@@ -144,10 +156,10 @@ public final class LossHistory {
   }
 
   /**
-   * A robust estimate of the batch-to-batch noise of the recent raw losses: the median absolute deviation of their
-   * consecutive differences, scaled to a standard deviation (1.4826 / sqrt 2). Differencing removes the trend, so a
-   * loss that climbs (or falls) steadily does not pass for noise; the median ignores a few outliers. 0 with fewer
-   * than three values.
+   * A robust estimate of the batch-to-batch noise of the recent raw losses: the median absolute
+   * deviation of their consecutive differences, scaled to a standard deviation (1.4826 / sqrt 2).
+   * Differencing removes the trend, so a loss that climbs (or falls) steadily does not pass for
+   * noise; the median ignores a few outliers. 0 with fewer than three values.
    */
   public double recentNoise() {
     int n = recentCount();
@@ -180,8 +192,8 @@ public final class LossHistory {
    */
   public double blockMean(int blocksAgo) {
     if (blocksAgo < 0 || blocksAgo >= BLOCKS || blocksAgo >= blocksDone) {
-      throw new IllegalArgumentException("blocksAgo=" + blocksAgo + ": must be in [0, "
-          + Math.min(BLOCKS, blocksDone) + ")");
+      throw new IllegalArgumentException(
+          "blocksAgo=" + blocksAgo + ": must be in [0, " + Math.min(BLOCKS, blocksDone) + ")");
     }
     return blocks[(int) ((blocksDone - 1 - blocksAgo) % BLOCKS)];
   }

@@ -5,10 +5,11 @@ import io.trainwatch.schemas.RunEnded;
 import io.trainwatch.schemas.TrainingEvent;
 
 /**
- * Events that are valid on their own but not in their run's history, and why: the contract says steps increase
- * within a run and nothing follows {@code run_ended} but a new {@code run_started}. Such an event is not evaluated
- * (a repeated bad batch must not count twice towards an alert; a NaN after the end must not bring the run back) but
- * dead-lettered with this reason, so that nothing is dropped in silence.
+ * Events that are valid on their own but not in their run's history, and why: the contract says
+ * steps increase within a run and nothing follows {@code run_ended} but a new {@code run_started}.
+ * Such an event is not evaluated (a repeated bad batch must not count twice towards an alert; a NaN
+ * after the end must not bring the run back) but dead-lettered with this reason, so that nothing is
+ * dropped in silence.
  */
 public final class RunHistoryCheck {
 
@@ -29,12 +30,19 @@ public final class RunHistoryCheck {
     }
     if (event instanceof BatchEvent batch && state != null) {
       if (state.ended()) {
-        return "step " + batch.step() + ": the run had ended (run_ended received); a resumed run sends run_started "
+        return "step "
+            + batch.step()
+            + ": the run had ended (run_ended received); a resumed run sends run_started "
             + "first";
       }
       if (state.batches() > 0 && batch.step() <= state.lastStep()) {
-        return "step " + batch.step() + ": " + (batch.step() == state.lastStep() ? "repeats" : "goes back from")
-            + " the run's last step " + state.lastStep() + " (steps increase within a run)";
+        return "step "
+            + batch.step()
+            + ": "
+            + (batch.step() == state.lastStep() ? "repeats" : "goes back from")
+            + " the run's last step "
+            + state.lastStep()
+            + " (steps increase within a run)";
       }
     }
     return null;

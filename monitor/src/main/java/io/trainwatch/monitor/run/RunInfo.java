@@ -3,8 +3,8 @@ package io.trainwatch.monitor.run;
 import java.util.Map;
 
 /**
- * The parts of {@code run_started} that only alerts need (labels). Kept apart from {@link RunState} so that the
- * state read and written on every batch stays small however many labels a run carries.
+ * The parts of {@code run_started} that only alerts need (labels). Kept apart from {@link RunState}
+ * so that the state read and written on every batch stays small however many labels a run carries.
  */
 public record RunInfo(Map<String, String> labels) {
 

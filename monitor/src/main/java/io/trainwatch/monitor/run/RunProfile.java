@@ -31,13 +31,19 @@ public record RunProfile(
     framework = framework == null ? "unknown" : framework.toLowerCase(Locale.ROOT);
     overrides = overrides == null ? List.of() : List.copyOf(overrides);
     if (overrides.size() > MAX_OVERRIDES) {
-      throw new IllegalArgumentException("overrides: " + overrides.size() + ", at most " + MAX_OVERRIDES);
+      throw new IllegalArgumentException(
+          "overrides: " + overrides.size() + ", at most " + MAX_OVERRIDES);
     }
   }
 
   /** The profile of a run_started event, with the already-validated overrides. */
   public static RunProfile of(RunStarted started, List<SettingOverride> overrides) {
-    return new RunProfile(started.framework(), started.job(), started.loss(), started.numClasses(),
-        started.inputRange(), overrides);
+    return new RunProfile(
+        started.framework(),
+        started.job(),
+        started.loss(),
+        started.numClasses(),
+        started.inputRange(),
+        overrides);
   }
 }

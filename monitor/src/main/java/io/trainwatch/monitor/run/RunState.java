@@ -6,12 +6,13 @@ import io.trainwatch.schemas.LossDescriptor;
 import java.util.Arrays;
 
 /**
- * Everything the monitor remembers about one run between events: its declared profile, bounded histories of the
- * loss and gradient norm, and where each rule's alert stands. Serialized by {@link RunStateCodec}; a typical run
- * takes a few hundred bytes and no field grows with the run's length.
+ * Everything the monitor remembers about one run between events: its declared profile, bounded
+ * histories of the loss and gradient norm, and where each rule's alert stands. Serialized by {@link
+ * RunStateCodec}; a typical run takes a few hundred bytes and no field grows with the run's length.
  *
- * <p>Rules read it; only the processor changes it ({@link #start}, {@link #observe}, {@link #end}), after the rules
- * have seen the batch, so a rule always compares a batch with the history before it.
+ * <p>Rules read it; only the processor changes it ({@link #start}, {@link #observe}, {@link #end}),
+ * after the rules have seen the batch, so a rule always compares a batch with the history before
+ * it.
  */
 public final class RunState {
 
@@ -84,7 +85,10 @@ public final class RunState {
     return gradients;
   }
 
-  /** The framework name for hints ({@code dl4j}, {@code pytorch}, ...), {@code unknown} without run_started. */
+  /**
+   * The framework name for hints ({@code dl4j}, {@code pytorch}, ...), {@code unknown} without
+   * run_started.
+   */
   public String framework() {
     return profile == null ? "unknown" : profile.framework();
   }
@@ -110,8 +114,8 @@ public final class RunState {
   }
 
   /**
-   * The smallest legitimate loss: the declared bound, {@link LossDescriptor#DEFAULT_LOWER_BOUND} when none was
-   * declared, or negative infinity when the loss is declared unbounded below.
+   * The smallest legitimate loss: the declared bound, {@link LossDescriptor#DEFAULT_LOWER_BOUND}
+   * when none was declared, or negative infinity when the loss is declared unbounded below.
    */
   public double lossLowerBound() {
     LossDescriptor d = lossDescriptor();
@@ -138,8 +142,8 @@ public final class RunState {
   }
 
   /**
-   * A run_started: (re)declares the run. A run that had ended starts over with fresh histories, keeping only
-   * alert revisions, so that alert ids stay unique per emission.
+   * A run_started: (re)declares the run. A run that had ended starts over with fresh histories,
+   * keeping only alert revisions, so that alert ids stay unique per emission.
    */
   public static RunState started(RunState previous, RunProfile profile, long tsMs, long wallMs) {
     RunState s = previous == null || previous.ended ? new RunState() : previous;
@@ -163,8 +167,9 @@ public final class RunState {
   /**
    * Adds a batch to the histories.
    *
-   * @param lossIsACurve {@code false} while the loss is known not to be a training curve (an alert says it is
-   *     non-finite or below its bound): it is then kept out of the loss history, which stays a picture of training
+   * @param lossIsACurve {@code false} while the loss is known not to be a training curve (an alert
+   *     says it is non-finite or below its bound): it is then kept out of the loss history, which
+   *     stays a picture of training
    */
   public void observe(BatchEvent b, long wallMs, boolean lossIsACurve) {
     batches++;

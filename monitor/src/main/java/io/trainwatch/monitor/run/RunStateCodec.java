@@ -9,11 +9,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The versioned binary format of {@link RunState} and {@link RunInfo} in the state stores and their changelogs.
+ * The versioned binary format of {@link RunState} and {@link RunInfo} in the state stores and their
+ * changelogs.
  *
- * <p>Version 1 layout of a run state: version byte, flags byte, counters and times as varints, the profile, the
- * loss and gradient histories, then only the alert tracks that differ from {@link AlertTrack#NEW}. A format change
- * gets a new version byte and this class keeps reading the old ones, because changelogs outlive deployments.
+ * <p>Version 1 layout of a run state: version byte, flags byte, counters and times as varints, the
+ * profile, the loss and gradient histories, then only the alert tracks that differ from {@link
+ * AlertTrack#NEW}. A format change gets a new version byte and this class keeps reading the old
+ * ones, because changelogs outlive deployments.
  */
 public final class RunStateCodec {
 
@@ -73,7 +75,8 @@ public final class RunStateCodec {
     BinaryReader r = new BinaryReader(bytes);
     int version = r.readByte();
     if (version != VERSION) {
-      throw new IllegalStateException("run state version " + version + ": unknown, this monitor reads " + VERSION);
+      throw new IllegalStateException(
+          "run state version " + version + ": unknown, this monitor reads " + VERSION);
     }
     RunState s = new RunState();
     int flags = r.readByte();
@@ -99,8 +102,14 @@ public final class RunStateCodec {
         throw new IllegalStateException("rule code " + code + ": out of range");
       }
       AlertTrack.Phase phase = AlertTrack.Phase.values()[r.readByte()];
-      s.tracks[code] = new AlertTrack(phase, r.readVarInt(), r.readVarInt(), r.readSignedVarLong(),
-          r.readVarInt(), (int) r.readSignedVarLong());
+      s.tracks[code] =
+          new AlertTrack(
+              phase,
+              r.readVarInt(),
+              r.readVarInt(),
+              r.readSignedVarLong(),
+              r.readVarInt(),
+              (int) r.readSignedVarLong());
     }
     if (!r.atEnd()) {
       throw new IllegalStateException("run state: trailing bytes");
@@ -113,11 +122,15 @@ public final class RunStateCodec {
     BinaryWriter w = new BinaryWriter(64);
     w.writeByte(VERSION);
     w.writeVarLong(info.labels().size());
-    // Sorted: the same labels always give the same bytes, so exactly-once replays write identical records.
-    info.labels().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
-      w.writeString(e.getKey());
-      w.writeString(e.getValue());
-    });
+    // Sorted: the same labels always give the same bytes, so exactly-once replays write identical
+    // records.
+    info.labels().entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .forEach(
+            e -> {
+              w.writeString(e.getKey());
+              w.writeString(e.getValue());
+            });
     return w.toByteArray();
   }
 
@@ -126,7 +139,8 @@ public final class RunStateCodec {
     BinaryReader r = new BinaryReader(bytes);
     int version = r.readByte();
     if (version != VERSION) {
-      throw new IllegalStateException("run info version " + version + ": unknown, this monitor reads " + VERSION);
+      throw new IllegalStateException(
+          "run info version " + version + ": unknown, this monitor reads " + VERSION);
     }
     int n = r.readVarInt();
     Map<String, String> labels = new LinkedHashMap<>();
@@ -174,7 +188,9 @@ public final class RunStateCodec {
       String kind = r.readOptionalString();
       String activation = r.readOptionalString();
       Double lowerBound = r.readByte() == 1 ? r.readDouble() : null;
-      loss = new LossDescriptor(name, kind == null ? null : InputKind.fromWire(kind), activation, lowerBound);
+      loss =
+          new LossDescriptor(
+              name, kind == null ? null : InputKind.fromWire(kind), activation, lowerBound);
     }
     int numClasses = r.readVarInt();
     InputRange range = r.readByte() == 1 ? new InputRange(r.readDouble(), r.readDouble()) : null;
@@ -183,7 +199,8 @@ public final class RunStateCodec {
     for (int i = 0; i < n; i++) {
       overrides.add(new SettingOverride(r.readByte(), r.readByte(), r.readDouble()));
     }
-    return new RunProfile(framework, job, loss, numClasses == 0 ? null : numClasses, range, overrides);
+    return new RunProfile(
+        framework, job, loss, numClasses == 0 ? null : numClasses, range, overrides);
   }
 
   private static void writeLoss(BinaryWriter w, LossHistory h) {

@@ -11,33 +11,55 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Log and continue, sending the source record to the dead-letter topic: an unexpected exception while processing
- * one record must never stop the monitor for every other run. The record goes out unchanged, with the exception in
- * its headers. (Kafka's own handlers would use {@code __streams.errors.*} headers; this one uses the same
- * {@code trainwatch.error.*} headers as records rejected by decoding, so one consumer reads both.)
+ * Log and continue, sending the source record to the dead-letter topic: an unexpected exception
+ * while processing one record must never stop the monitor for every other run. The record goes out
+ * unchanged, with the exception in its headers. (Kafka's own handlers would use {@code
+ * __streams.errors.*} headers; this one uses the same {@code trainwatch.error.*} headers as records
+ * rejected by decoding, so one consumer reads both.)
  */
 public final class DeadLetterProcessingExceptionHandler implements ProcessingExceptionHandler {
 
-  private static final Logger LOG = LoggerFactory.getLogger(DeadLetterProcessingExceptionHandler.class);
+  private static final Logger LOG =
+      LoggerFactory.getLogger(DeadLetterProcessingExceptionHandler.class);
 
   @Override
   public void configure(Map<String, ?> configs) {}
 
   @Override
-  public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
-    LOG.error("Processing failed in {} for {}-{}@{}; record sent to {} and processing continues",
-        context.processorNodeId(), context.topic(), context.partition(), context.offset(), Topics.EVENTS_DLQ,
+  public Response handleError(
+      ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+    LOG.error(
+        "Processing failed in {} for {}-{}@{}; record sent to {} and processing continues",
+        context.processorNodeId(),
+        context.topic(),
+        context.partition(),
+        context.offset(),
+        Topics.EVENTS_DLQ,
         exception);
     if (context.sourceRawValue() == null && context.sourceRawKey() == null) {
       return Response.resume(); // e.g. a punctuation: there is no source record to keep
     }
-    String reason = "exception: " + exception.getClass().getName()
-        + (exception.getMessage() == null ? "" : ": " + exception.getMessage());
-    var headers = DeadLetters.headers(context.headers(), "processing", reason, context.topic(), context.partition(),
-        context.offset());
+    String reason =
+        "exception: "
+            + exception.getClass().getName()
+            + (exception.getMessage() == null ? "" : ": " + exception.getMessage());
+    var headers =
+        DeadLetters.headers(
+            context.headers(),
+            "processing",
+            reason,
+            context.topic(),
+            context.partition(),
+            context.offset());
     DeadLetters.add(headers, DeadLetters.EXCEPTION, exception.getClass().getName());
-    ProducerRecord<byte[], byte[]> dead = new ProducerRecord<>(Topics.EVENTS_DLQ, null, context.timestamp(),
-        context.sourceRawKey(), context.sourceRawValue(), headers);
+    ProducerRecord<byte[], byte[]> dead =
+        new ProducerRecord<>(
+            Topics.EVENTS_DLQ,
+            null,
+            context.timestamp(),
+            context.sourceRawKey(),
+            context.sourceRawValue(),
+            headers);
     return Response.resume(List.of(dead));
   }
 }

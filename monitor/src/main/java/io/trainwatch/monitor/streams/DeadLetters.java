@@ -7,27 +7,34 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
- * The headers of a dead letter: the original record's headers, plus why it was rejected and where it came from.
- * The key and value are the original bytes, unchanged, except the value of an oversized record, which is cut
- * (then {@link #VALUE_BYTES} gives the original size).
+ * The headers of a dead letter: the original record's headers, plus why it was rejected and where
+ * it came from. The key and value are the original bytes, unchanged, except the value of an
+ * oversized record, which is cut (then {@link #VALUE_BYTES} gives the original size).
  */
 public final class DeadLetters {
 
   /** Why the record was rejected, e.g. {@code loss: required}. */
   public static final String REASON = "trainwatch.error.reason";
+
   /** The topic the record was read from. */
   public static final String TOPIC = "trainwatch.error.topic";
+
   /** The partition the record was read from. */
   public static final String PARTITION = "trainwatch.error.partition";
+
   /** The offset of the record. */
   public static final String OFFSET = "trainwatch.error.offset";
+
   /**
-   * Where it was rejected: {@code decode} (not a valid event), {@code run} (a valid event that does not fit its run's
-   * history, or a run beyond the instance's cap) or {@code processing} (an unexpected exception).
+   * Where it was rejected: {@code decode} (not a valid event), {@code run} (a valid event that does
+   * not fit its run's history, or a run beyond the instance's cap) or {@code processing} (an
+   * unexpected exception).
    */
   public static final String STAGE = "trainwatch.error.stage";
+
   /** The exception class, for records rejected by an unexpected exception. */
   public static final String EXCEPTION = "trainwatch.error.exception";
+
   /** Set when the dead letter's value is truncated: the original value's size in bytes. */
   public static final String VALUE_BYTES = "trainwatch.error.value_bytes";
 
@@ -36,10 +43,14 @@ public final class DeadLetters {
 
   private DeadLetters() {}
 
-  /** The original headers plus the rejection headers; the original {@code Headers} object is not modified. */
-  public static Headers headers(Headers original, String stage, String reason, String topic, Integer partition,
-      Long offset) {
-    RecordHeaders h = original == null ? new RecordHeaders() : new RecordHeaders(original.toArray());
+  /**
+   * The original headers plus the rejection headers; the original {@code Headers} object is not
+   * modified.
+   */
+  public static Headers headers(
+      Headers original, String stage, String reason, String topic, Integer partition, Long offset) {
+    RecordHeaders h =
+        original == null ? new RecordHeaders() : new RecordHeaders(original.toArray());
     add(h, STAGE, stage);
     String line = oneLine(reason);
     add(h, REASON, line.length() <= MAX_REASON ? line : line.substring(0, MAX_REASON - 1) + "…");
@@ -56,24 +67,32 @@ public final class DeadLetters {
   }
 
   /**
-   * The headers of a dead letter for the record {@code context} is processing now: its headers plus the rejection
-   * headers, with the source topic, partition and offset.
+   * The headers of a dead letter for the record {@code context} is processing now: its headers plus
+   * the rejection headers, with the source topic, partition and offset.
    */
-  static Headers headers(ProcessorContext<?, ?> context, Headers original, String stage, String reason) {
+  static Headers headers(
+      ProcessorContext<?, ?> context, Headers original, String stage, String reason) {
     RecordMetadata m = context.recordMetadata().orElse(null);
-    return m == null ? headers(original, stage, reason, null, null, null)
+    return m == null
+        ? headers(original, stage, reason, null, null, null)
         : headers(original, stage, reason, m.topic(), m.partition(), m.offset());
   }
 
-  /** Where the record {@code context} is processing now came from, as {@code topic-partition@offset}, for logs. */
+  /**
+   * Where the record {@code context} is processing now came from, as {@code
+   * topic-partition@offset}, for logs.
+   */
   static String source(ProcessorContext<?, ?> context) {
-    return context.recordMetadata().map(m -> m.topic() + "-" + m.partition() + "@" + m.offset()).orElse("a record");
+    return context
+        .recordMetadata()
+        .map(m -> m.topic() + "-" + m.partition() + "@" + m.offset())
+        .orElse("a record");
   }
 
   /**
-   * {@code reason} with control characters escaped as in Java source (a line feed becomes backslash-n): a reason
-   * may quote the record's key or a string from it, and a line break there would let a producer forge lines in
-   * whatever shows reasons.
+   * {@code reason} with control characters escaped as in Java source (a line feed becomes
+   * backslash-n): a reason may quote the record's key or a string from it, and a line break there
+   * would let a producer forge lines in whatever shows reasons.
    */
   static String oneLine(String reason) {
     StringBuilder b = null;

@@ -11,25 +11,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads each record of {@code trainwatch.events} as a contract event. Valid events go on to the run evaluator,
- * keyed by run id; anything else (invalid JSON, contract violations, unknown type or version, a tombstone, a key
- * that is not the run id) goes to the dead-letter topic unchanged, with the reason in its headers. A value larger
- * than {@code monitor.events.max_record_bytes} is not read at all; its dead letter keeps only the beginning.
+ * Reads each record of {@code trainwatch.events} as a contract event. Valid events go on to the run
+ * evaluator, keyed by run id; anything else (invalid JSON, contract violations, unknown type or
+ * version, a tombstone, a key that is not the run id) goes to the dead-letter topic unchanged, with
+ * the reason in its headers. A value larger than {@code monitor.events.max_record_bytes} is not
+ * read at all; its dead letter keeps only the beginning.
  *
- * <p>The two children take different types ({@link ReadEvent}s, raw bytes), hence the {@code Object} output types.
+ * <p>The two children take different types ({@link ReadEvent}s, raw bytes), hence the {@code
+ * Object} output types.
  */
 final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, Object> {
 
   private static final Logger LOG = LoggerFactory.getLogger(DecodeProcessor.class);
   private static final long LOG_INTERVAL_MS = 10_000;
 
-  /** How much of an oversized value its dead letter keeps: enough to see what it was, small enough to publish. */
+  /**
+   * How much of an oversized value its dead letter keeps: enough to see what it was, small enough
+   * to publish.
+   */
   static final int OVERSIZED_COPY_BYTES = 64 * 1024;
 
   private final int maxRecordBytes;
   private final RateLimitedLog rejections = new RateLimitedLog(LOG_INTERVAL_MS);
 
-  /** @param maxRecordBytes values larger than this are not read but dead-lettered */
+  /**
+   * @param maxRecordBytes values larger than this are not read but dead-lettered
+   */
   DecodeProcessor(int maxRecordBytes) {
     this.maxRecordBytes = maxRecordBytes;
   }
@@ -43,21 +50,39 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, 
     } else if (record.key() == null) {
       reason = "key: missing, must be the run_id";
     } else if (record.value().length > maxRecordBytes) {
-      reason = "value: " + record.value().length + " bytes, more than monitor.events.max_record_bytes="
-          + maxRecordBytes + " (dead letter keeps the first " + OVERSIZED_COPY_BYTES + ")";
+      reason =
+          "value: "
+              + record.value().length
+              + " bytes, more than monitor.events.max_record_bytes="
+              + maxRecordBytes
+              + " (dead letter keeps the first "
+              + OVERSIZED_COPY_BYTES
+              + ")";
     } else {
       try {
         event = EventCodec.decode(record.value());
         String key = new String(record.key(), StandardCharsets.UTF_8);
-        reason = key.equals(event.runId()) ? null
-            : "key \"" + abbreviate(key) + "\": must equal run_id \"" + abbreviate(event.runId()) + "\"";
+        reason =
+            key.equals(event.runId())
+                ? null
+                : "key \""
+                    + abbreviate(key)
+                    + "\": must equal run_id \""
+                    + abbreviate(event.runId())
+                    + "\"";
       } catch (InvalidEventException e) {
         reason = e.getMessage();
       }
     }
     if (reason == null) {
-      context().forward(new Record<>(event.runId(), new ReadEvent(event, record.key(), record.value()),
-          record.timestamp(), record.headers()), MonitorTopology.EVALUATE);
+      context()
+          .forward(
+              new Record<>(
+                  event.runId(),
+                  new ReadEvent(event, record.key(), record.value()),
+                  record.timestamp(),
+                  record.headers()),
+              MonitorTopology.EVALUATE);
     } else {
       reject(record, reason);
     }
@@ -67,13 +92,21 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, 
     var headers = DeadLetters.headers(context(), record.headers(), "decode", reason);
     byte[] value = record.value();
     if (value != null && value.length > maxRecordBytes) {
-      // The whole value may not fit in a producer request; a record that cannot be written would stop the task.
+      // The whole value may not fit in a producer request; a record that cannot be written would
+      // stop the task.
       DeadLetters.add(headers, DeadLetters.VALUE_BYTES, Integer.toString(value.length));
       value = Arrays.copyOf(value, Math.min(OVERSIZED_COPY_BYTES, maxRecordBytes));
     }
     context().forward(record.withHeaders(headers).withValue(value), MonitorTopology.DLQ_SINK);
-    rejections.occurred(context().currentSystemTimeMs(), unlogged -> LOG.warn("Rejected {} to {}: {}{}",
-        DeadLetters.source(context()), MonitorTopology.DLQ_TOPIC, reason, RateLimitedLog.andMore(unlogged)));
+    rejections.occurred(
+        context().currentSystemTimeMs(),
+        unlogged ->
+            LOG.warn(
+                "Rejected {} to {}: {}{}",
+                DeadLetters.source(context()),
+                MonitorTopology.DLQ_TOPIC,
+                reason,
+                RateLimitedLog.andMore(unlogged)));
   }
 
   private static String abbreviate(String s) {

@@ -33,8 +33,10 @@ public final class MonitorTopology {
   public static final String DLQ_SINK = "dead-letter-sink";
   public static final String EVALUATE = "evaluate-runs";
   public static final String ALERTS_SINK = "alerts-sink";
+
   /** Per-run state read and written on every event: {@link RunState}. */
   public static final String RUN_STATE_STORE = "run-state";
+
   /** Per-run information only alerts need (labels): {@link RunInfo}. */
   public static final String RUN_INFO_STORE = "run-info";
 
@@ -54,23 +56,37 @@ public final class MonitorTopology {
     AlertFactory alerts = new AlertFactory(hints);
     // One counter per topology, i.e. per KafkaStreams instance: the run cap holds across its tasks.
     RunCounter counter = new RunCounter(config.maxRuns());
-    ProcessorSupplier<String, ReadEvent, Object, Object> runs = () -> new RunProcessor(config, evaluator, alerts,
-        counter);
+    ProcessorSupplier<String, ReadEvent, Object, Object> runs =
+        () -> new RunProcessor(config, evaluator, alerts, counter);
     Topology t = new Topology();
     t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), EVENTS_TOPIC);
     t.addProcessor(DECODE, () -> new DecodeProcessor(config.maxRecordBytes()), SOURCE);
     t.addProcessor(EVALUATE, runs, DECODE);
-    t.addSink(DLQ_SINK, DLQ_TOPIC, new ByteArraySerializer(), new ByteArraySerializer(), DECODE, EVALUATE);
-    t.addStateStore(Stores.keyValueStoreBuilder(store(config, RUN_STATE_STORE), Serdes.String(),
-        StateSerdes.runState()).withCachingEnabled(), EVALUATE);
-    t.addStateStore(Stores.keyValueStoreBuilder(store(config, RUN_INFO_STORE), Serdes.String(),
-        StateSerdes.runInfo()).withCachingEnabled(), EVALUATE);
-    t.addSink(ALERTS_SINK, ALERTS_TOPIC, new StringSerializer(), StateSerdes.alertSerializer(), EVALUATE);
+    t.addSink(
+        DLQ_SINK,
+        DLQ_TOPIC,
+        new ByteArraySerializer(),
+        new ByteArraySerializer(),
+        DECODE,
+        EVALUATE);
+    t.addStateStore(
+        Stores.keyValueStoreBuilder(
+                store(config, RUN_STATE_STORE), Serdes.String(), StateSerdes.runState())
+            .withCachingEnabled(),
+        EVALUATE);
+    t.addStateStore(
+        Stores.keyValueStoreBuilder(
+                store(config, RUN_INFO_STORE), Serdes.String(), StateSerdes.runInfo())
+            .withCachingEnabled(),
+        EVALUATE);
+    t.addSink(
+        ALERTS_SINK, ALERTS_TOPIC, new StringSerializer(), StateSerdes.alertSerializer(), EVALUATE);
     return t;
   }
 
   private static KeyValueBytesStoreSupplier store(MonitorConfig config, String name) {
     return config.stateStore() == MonitorConfig.StateStoreType.IN_MEMORY
-        ? Stores.inMemoryKeyValueStore(name) : Stores.persistentKeyValueStore(name);
+        ? Stores.inMemoryKeyValueStore(name)
+        : Stores.persistentKeyValueStore(name);
   }
 }

@@ -3,14 +3,15 @@ package io.trainwatch.monitor.streams;
 import java.util.function.LongConsumer;
 
 /**
- * At most one log line per interval about something that may happen on every record (a rejected event, a dropped
- * run): a misbehaving producer must not flood the log, and the line says how many went unlogged since the last.
- * Not thread-safe: one per processor.
+ * At most one log line per interval about something that may happen on every record (a rejected
+ * event, a dropped run): a misbehaving producer must not flood the log, and the line says how many
+ * went unlogged since the last. Not thread-safe: one per processor.
  */
 final class RateLimitedLog {
 
   private final long intervalMs;
-  // Not Long.MIN_VALUE: now - MIN_VALUE overflows to a negative number and the first line would never come.
+  // Not Long.MIN_VALUE: now - MIN_VALUE overflows to a negative number and the first line would
+  // never come.
   private long lastLogMs;
   private long unlogged;
 
@@ -20,8 +21,8 @@ final class RateLimitedLog {
   }
 
   /**
-   * Counts one occurrence at {@code nowMs}; if a line is due, calls {@code log} with the number of occurrences not
-   * logged since the last line.
+   * Counts one occurrence at {@code nowMs}; if a line is due, calls {@code log} with the number of
+   * occurrences not logged since the last line.
    */
   void occurred(long nowMs, LongConsumer log) {
     if (nowMs - lastLogMs >= intervalMs) {

@@ -3,8 +3,8 @@ package io.trainwatch.monitor.streams;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * How many runs this monitor instance holds, across its tasks, against the configured cap. Shared by every
- * {@link RunProcessor} of one topology.
+ * How many runs this monitor instance holds, across its tasks, against the configured cap. Shared
+ * by every {@link RunProcessor} of one topology.
  */
 final class RunCounter {
 
@@ -15,7 +15,9 @@ final class RunCounter {
     this.max = max;
   }
 
-  /** {@code true} if one more run fits (and is now counted), {@code false} if the instance is full. */
+  /**
+   * {@code true} if one more run fits (and is now counted), {@code false} if the instance is full.
+   */
   boolean tryAdd() {
     while (true) {
       long n = runs.get();
@@ -28,7 +30,9 @@ final class RunCounter {
     }
   }
 
-  /** Counts runs that arrived with a task's restored state (they are counted even beyond the cap). */
+  /**
+   * Counts runs that arrived with a task's restored state (they are counted even beyond the cap).
+   */
   void addRestored(long n) {
     runs.addAndGet(n);
   }

@@ -27,12 +27,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Per-run state in, alerts out: loads the run's state, hands the event to the {@link RunEvaluator}, stores the
- * state and forwards the alerts. An event that does not fit its run's history ({@link RunHistoryCheck}), or of a new
- * run beyond the instance's cap, is dead-lettered instead. A wall-clock punctuation judges stalled runs and evicts
- * runs that ended or went silent long ago.
+ * Per-run state in, alerts out: loads the run's state, hands the event to the {@link RunEvaluator},
+ * stores the state and forwards the alerts. An event that does not fit its run's history ({@link
+ * RunHistoryCheck}), or of a new run beyond the instance's cap, is dead-lettered instead. A
+ * wall-clock punctuation judges stalled runs and evicts runs that ended or went silent long ago.
  *
- * <p>The two children take different types (alerts, raw bytes), hence the {@code Object} output types.
+ * <p>The two children take different types (alerts, raw bytes), hence the {@code Object} output
+ * types.
  */
 final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, Object> {
 
@@ -47,11 +48,14 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
   private KeyValueStore<String, RunState> states;
   private KeyValueStore<String, RunInfo> infos;
   private long localRuns;
+
   /** When this processor (i.e. this task on this instance) started watching its runs. */
   private long watchingSinceMs;
+
   private final RateLimitedLog rejections = new RateLimitedLog(LOG_INTERVAL_MS);
 
-  RunProcessor(MonitorConfig config, RunEvaluator evaluator, AlertFactory alerts, RunCounter counter) {
+  RunProcessor(
+      MonitorConfig config, RunEvaluator evaluator, AlertFactory alerts, RunCounter counter) {
     this.config = config;
     this.evaluator = evaluator;
     this.alerts = alerts;
@@ -66,7 +70,8 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
     localRuns = states.approximateNumEntries();
     counter.addRestored(localRuns);
     watchingSinceMs = context.currentSystemTimeMs();
-    context.schedule(config.wallClockInterval(), PunctuationType.WALL_CLOCK_TIME, this::onWallClock);
+    context.schedule(
+        config.wallClockInterval(), PunctuationType.WALL_CLOCK_TIME, this::onWallClock);
   }
 
   @Override
@@ -82,8 +87,13 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
     }
     if (state == null) {
       if (!counter.tryAdd()) {
-        reject(record, "run not monitored: this instance already tracks " + counter.current()
-            + " runs (monitor.runs.max=" + counter.max() + "); raise the cap or add instances");
+        reject(
+            record,
+            "run not monitored: this instance already tracks "
+                + counter.current()
+                + " runs (monitor.runs.max="
+                + counter.max()
+                + "); raise the cap or add instances");
         return;
       }
       localRuns++;
@@ -127,7 +137,8 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
         }
         try {
           RunEvaluator.WallClockResult r =
-              evaluator.onWallClock(kv.value, now, watchingSinceMs, config.rules().forRun(kv.value.profile()));
+              evaluator.onWallClock(
+                  kv.value, now, watchingSinceMs, config.rules().forRun(kv.value.profile()));
           if (r.changed()) {
             changed.add(kv);
             publish(kv.key, kv.value, r.emissions());
@@ -177,22 +188,39 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
     for (Emission e : emissions) {
       Alert alert = alerts.toAlert(runId, state, info == null ? RunInfo.EMPTY : info, e);
       // Record time is processing time: the broker refuses records stamped over an hour ahead
-      // (log.message.timestamp.after.max.ms) and deletes those older than retention, and an event's ts_ms can be
+      // (log.message.timestamp.after.max.ms) and deletes those older than retention, and an event's
+      // ts_ms can be
       // anything a trainer's clock says. The alert itself carries the event times.
-      context().forward(new Record<>(alert.alertId(), alert, context().currentSystemTimeMs()),
-          MonitorTopology.ALERTS_SINK);
-      LOG.info("{} {} rev {}: {}", alert.status().wire(), alert.alertId(), alert.revision(), alert.summary());
+      context()
+          .forward(
+              new Record<>(alert.alertId(), alert, context().currentSystemTimeMs()),
+              MonitorTopology.ALERTS_SINK);
+      LOG.info(
+          "{} {} rev {}: {}",
+          alert.status().wire(),
+          alert.alertId(),
+          alert.revision(),
+          alert.summary());
     }
   }
 
   private void reject(Record<String, ReadEvent> record, String reason) {
     ReadEvent read = record.value();
     var headers = DeadLetters.headers(context(), record.headers(), "run", reason);
-    context().forward(new Record<Object, Object>(read.key(), read.value(), record.timestamp(), headers),
-        MonitorTopology.DLQ_SINK);
-    rejections.occurred(context().currentSystemTimeMs(), unlogged -> LOG.warn("Rejected {} (run {}) to {}: {}{}",
-        DeadLetters.source(context()), record.key(), MonitorTopology.DLQ_TOPIC, reason,
-        RateLimitedLog.andMore(unlogged)));
+    context()
+        .forward(
+            new Record<Object, Object>(read.key(), read.value(), record.timestamp(), headers),
+            MonitorTopology.DLQ_SINK);
+    rejections.occurred(
+        context().currentSystemTimeMs(),
+        unlogged ->
+            LOG.warn(
+                "Rejected {} (run {}) to {}: {}{}",
+                DeadLetters.source(context()),
+                record.key(),
+                MonitorTopology.DLQ_TOPIC,
+                reason,
+                RateLimitedLog.andMore(unlogged)));
   }
 
   @Override

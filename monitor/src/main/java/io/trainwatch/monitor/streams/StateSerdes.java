@@ -27,7 +27,8 @@ public final class StateSerdes {
   public static Serde<RunInfo> runInfo() {
     return Serdes.serdeFrom(
         (topic, info) -> info == null ? null : RunStateCodec.encodeInfo(info),
-        (topic, bytes) -> bytes == null ? null : decode(() -> RunStateCodec.decodeInfo(bytes), topic));
+        (topic, bytes) ->
+            bytes == null ? null : decode(() -> RunStateCodec.decodeInfo(bytes), topic));
   }
 
   /** Alerts as contract JSON. */
@@ -44,7 +45,8 @@ public final class StateSerdes {
     try {
       return read.get();
     } catch (IllegalStateException | IllegalArgumentException e) {
-      throw new SerializationException("cannot read monitor state from " + topic + ": " + e.getMessage(), e);
+      throw new SerializationException(
+          "cannot read monitor state from " + topic + ": " + e.getMessage(), e);
     }
   }
 }

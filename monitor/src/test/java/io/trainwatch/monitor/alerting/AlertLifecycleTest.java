@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 class AlertLifecycleTest {
 
   private final Rule rule = new NegativeLossRule();
-  private final RuleSettings settings = rule.spec().defaults(); // for_batches 3, resolve_after_batches 20
+  private final RuleSettings settings =
+      rule.spec().defaults(); // for_batches 3, resolve_after_batches 20
   private final List<Emission> emitted = new ArrayList<>();
   private AlertTrack track = AlertTrack.NEW;
   private long step;
@@ -31,15 +32,18 @@ class AlertLifecycleTest {
 
     hold(1);
 
-    assertThat(emitted).singleElement().satisfies(e -> {
-      assertThat(e.status()).isEqualTo(AlertStatus.FIRING);
-      assertThat(e.revision()).isEqualTo(1);
-      assertThat(e.diagnosis()).isEqualTo(NegativeLossRule.SOFTMAX_INTO_NLL);
-      assertThat(e.startsAtMs()).isEqualTo(ts(0));
-      assertThat(e.atMs()).isEqualTo(ts(2));
-      assertThat(e.step()).isEqualTo(2L);
-      assertThat(e.evidence()).containsEntry("loss", -0.1).containsEntry("batches", 3);
-    });
+    assertThat(emitted)
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.status()).isEqualTo(AlertStatus.FIRING);
+              assertThat(e.revision()).isEqualTo(1);
+              assertThat(e.diagnosis()).isEqualTo(NegativeLossRule.SOFTMAX_INTO_NLL);
+              assertThat(e.startsAtMs()).isEqualTo(ts(0));
+              assertThat(e.atMs()).isEqualTo(ts(2));
+              assertThat(e.step()).isEqualTo(2L);
+              assertThat(e.evidence()).containsEntry("loss", -0.1).containsEntry("batches", 3);
+            });
   }
 
   @Test
@@ -102,8 +106,10 @@ class AlertLifecycleTest {
     clear(20);
 
     assertThat(emitted).extracting(Emission::revision).containsExactly(1, 2, 3, 4);
-    assertThat(emitted).extracting(Emission::status)
-        .containsExactly(AlertStatus.FIRING, AlertStatus.RESOLVED, AlertStatus.FIRING, AlertStatus.RESOLVED);
+    assertThat(emitted)
+        .extracting(Emission::status)
+        .containsExactly(
+            AlertStatus.FIRING, AlertStatus.RESOLVED, AlertStatus.FIRING, AlertStatus.RESOLVED);
     assertThat(emitted.get(2).startsAtMs()).isEqualTo(ts(23));
   }
 
@@ -111,8 +117,9 @@ class AlertLifecycleTest {
   void shouldResolveAFiringAlertWhenTheRunEnds() {
     hold(5);
 
-    AlertLifecycle.Step s = AlertLifecycle.close(rule, track, ts(9), 8L, AlertLifecycle.RUN_ENDED,
-        Map.of("run_status", "completed"));
+    AlertLifecycle.Step s =
+        AlertLifecycle.close(
+            rule, track, ts(9), 8L, AlertLifecycle.RUN_ENDED, Map.of("run_status", "completed"));
 
     Emission e = s.emission().orElseThrow();
     assertThat(e.status()).isEqualTo(AlertStatus.RESOLVED);
@@ -127,7 +134,8 @@ class AlertLifecycleTest {
   void shouldDropAPendingAlertSilentlyWhenTheRunEnds() {
     hold(2);
 
-    AlertLifecycle.Step s = AlertLifecycle.close(rule, track, ts(3), 2L, AlertLifecycle.RUN_ENDED, Map.of());
+    AlertLifecycle.Step s =
+        AlertLifecycle.close(rule, track, ts(3), 2L, AlertLifecycle.RUN_ENDED, Map.of());
 
     assertThat(s.emission()).isEmpty();
     assertThat(s.track()).isEqualTo(AlertTrack.NEW);
@@ -140,7 +148,8 @@ class AlertLifecycleTest {
     track = AlertLifecycle.evaluate(rule, track, Optional.of(finding()), slow, 0, 0L).track();
     track = AlertLifecycle.evaluate(rule, track, Optional.of(finding()), slow, 59_999, 1L).track();
     assertThat(track.phase()).isEqualTo(Phase.PENDING);
-    AlertLifecycle.Step s = AlertLifecycle.evaluate(rule, track, Optional.of(finding()), slow, 60_000, 2L);
+    AlertLifecycle.Step s =
+        AlertLifecycle.evaluate(rule, track, Optional.of(finding()), slow, 60_000, 2L);
 
     assertThat(s.emission()).isPresent();
     assertThat(s.emission().get().evidence()).containsEntry("batches", 3);
@@ -150,7 +159,10 @@ class AlertLifecycleTest {
   void shouldFireOnTheFirstHitWhenForBatchesIsOne() {
     RuleSettings immediate = settings.with("for_batches", 1);
 
-    assertThat(AlertLifecycle.evaluate(rule, track, Optional.of(finding()), immediate, 0, 0L).emission()).isPresent();
+    assertThat(
+            AlertLifecycle.evaluate(rule, track, Optional.of(finding()), immediate, 0, 0L)
+                .emission())
+        .isPresent();
   }
 
   private void hold(int batches) {

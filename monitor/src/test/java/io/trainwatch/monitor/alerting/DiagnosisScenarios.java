@@ -30,8 +30,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One realistic run per (rule, diagnosis), driven through the real rule, so that hint templates are checked
- * against the evidence rules really produce.
+ * One realistic run per (rule, diagnosis), driven through the real rule, so that hint templates are
+ * checked against the evidence rules really produce.
  */
 final class DiagnosisScenarios {
 
@@ -43,90 +43,218 @@ final class DiagnosisScenarios {
   static List<Scenario> all() {
     List<Scenario> out = new ArrayList<>();
     // nonfinite_loss
-    out.add(scenario(RuleId.NONFINITE_LOSS, NonFiniteLossRule.DIVERGED, Events.dl4jMcxent("r"), 30,
-        batch("r", 30).loss(Double.NaN).output(Events.nonfiniteOutputs(10)).gradNorm(Double.POSITIVE_INFINITY)
-            .build()));
-    out.add(scenario(RuleId.NONFINITE_LOSS, NonFiniteLossRule.NONFINITE_IN_LOSS, Events.pytorchNll("r"), 10,
-        batch("r", 10).loss(Double.POSITIVE_INFINITY).build()));
-    out.add(scenario(RuleId.NONFINITE_LOSS, NonFiniteLossRule.NONFINITE_INPUT, Events.pytorchNll("r"), 0,
-        batch("r", 0).loss(Double.NaN).input(Stats.of(0, Double.NaN, Double.NaN, Double.NaN, 3, 640)).build()));
+    out.add(
+        scenario(
+            RuleId.NONFINITE_LOSS,
+            NonFiniteLossRule.DIVERGED,
+            Events.dl4jMcxent("r"),
+            30,
+            batch("r", 30)
+                .loss(Double.NaN)
+                .output(Events.nonfiniteOutputs(10))
+                .gradNorm(Double.POSITIVE_INFINITY)
+                .build()));
+    out.add(
+        scenario(
+            RuleId.NONFINITE_LOSS,
+            NonFiniteLossRule.NONFINITE_IN_LOSS,
+            Events.pytorchNll("r"),
+            10,
+            batch("r", 10).loss(Double.POSITIVE_INFINITY).build()));
+    out.add(
+        scenario(
+            RuleId.NONFINITE_LOSS,
+            NonFiniteLossRule.NONFINITE_INPUT,
+            Events.pytorchNll("r"),
+            0,
+            batch("r", 0)
+                .loss(Double.NaN)
+                .input(Stats.of(0, Double.NaN, Double.NaN, Double.NaN, 3, 640))
+                .build()));
     // negative_loss
-    out.add(scenario(RuleId.NEGATIVE_LOSS, NegativeLossRule.SOFTMAX_INTO_NLL, Events.pytorchNll("r"), 5,
-        batch("r", 5).loss(-0.12).build()));
-    out.add(scenario(RuleId.NEGATIVE_LOSS, NegativeLossRule.LABELS_OUT_OF_RANGE, Events.started("r", "pytorch",
-        new LossDescriptor("BCEWithLogitsLoss", InputKind.LOGITS, null, 0.0), null, null), 5,
-        batch("r", 5).loss(-3.1).output(Events.logits(1)).build()));
-    out.add(scenario(RuleId.NEGATIVE_LOSS, NegativeLossRule.KL_DIV_INPUTS, Events.started("r", "pytorch",
-        new LossDescriptor("KLDivLoss", null, null, 0.0), 10, null), 5,
-        batch("r", 5).loss(-0.04).output(Events.logits(10)).build()));
-    out.add(scenario(RuleId.NEGATIVE_LOSS, NegativeLossRule.LOSS_BELOW_BOUND, Events.cosineProximity("r"), 5,
-        batch("r", 5).loss(-1.7).output(Events.logits(8)).build()));
+    out.add(
+        scenario(
+            RuleId.NEGATIVE_LOSS,
+            NegativeLossRule.SOFTMAX_INTO_NLL,
+            Events.pytorchNll("r"),
+            5,
+            batch("r", 5).loss(-0.12).build()));
+    out.add(
+        scenario(
+            RuleId.NEGATIVE_LOSS,
+            NegativeLossRule.LABELS_OUT_OF_RANGE,
+            Events.started(
+                "r",
+                "pytorch",
+                new LossDescriptor("BCEWithLogitsLoss", InputKind.LOGITS, null, 0.0),
+                null,
+                null),
+            5,
+            batch("r", 5).loss(-3.1).output(Events.logits(1)).build()));
+    out.add(
+        scenario(
+            RuleId.NEGATIVE_LOSS,
+            NegativeLossRule.KL_DIV_INPUTS,
+            Events.started(
+                "r", "pytorch", new LossDescriptor("KLDivLoss", null, null, 0.0), 10, null),
+            5,
+            batch("r", 5).loss(-0.04).output(Events.logits(10)).build()));
+    out.add(
+        scenario(
+            RuleId.NEGATIVE_LOSS,
+            NegativeLossRule.LOSS_BELOW_BOUND,
+            Events.cosineProximity("r"),
+            5,
+            batch("r", 5).loss(-1.7).output(Events.logits(8)).build()));
     // unnormalized_input
-    out.add(scenario(RuleId.UNNORMALIZED_INPUT, UnnormalizedInputRule.PIXEL_SCALE, Events.dl4jMcxent("r"), 0,
-        batch("r", 0).input(Events.pixels()).build()));
-    out.add(scenario(RuleId.UNNORMALIZED_INPUT, UnnormalizedInputRule.OUTSIDE_DECLARED_RANGE,
-        Events.started("r", "dl4j", null, 10, new InputRange(-1, 1)), 0,
-        batch("r", 0).input(Stats.of(-3, 4, 0.2, 1.5, 0, 640)).build()));
-    out.add(scenario(RuleId.UNNORMALIZED_INPUT, UnnormalizedInputRule.RAW_SCALE, Events.pytorchNll("r"), 0,
-        batch("r", 0).input(Stats.of(-250, 4800, 903.2, 711.4, 0, 640)).build()));
+    out.add(
+        scenario(
+            RuleId.UNNORMALIZED_INPUT,
+            UnnormalizedInputRule.PIXEL_SCALE,
+            Events.dl4jMcxent("r"),
+            0,
+            batch("r", 0).input(Events.pixels()).build()));
+    out.add(
+        scenario(
+            RuleId.UNNORMALIZED_INPUT,
+            UnnormalizedInputRule.OUTSIDE_DECLARED_RANGE,
+            Events.started("r", "dl4j", null, 10, new InputRange(-1, 1)),
+            0,
+            batch("r", 0).input(Stats.of(-3, 4, 0.2, 1.5, 0, 640)).build()));
+    out.add(
+        scenario(
+            RuleId.UNNORMALIZED_INPUT,
+            UnnormalizedInputRule.RAW_SCALE,
+            Events.pytorchNll("r"),
+            0,
+            batch("r", 0).input(Stats.of(-250, 4800, 903.2, 711.4, 0, 640)).build()));
     // loss_at_init
-    out.add(scenario(RuleId.LOSS_AT_INIT, LossAtInitRule.INIT_LOSS_TOO_HIGH, Events.dl4jMcxent("r"), 0,
-        batch("r", 0).loss(48.0).build()));
-    out.add(scenario(RuleId.LOSS_AT_INIT, LossAtInitRule.SOFTMAX_INTO_NLL, Events.pytorchNll("r"), 0,
-        batch("r", 0).loss(-0.1).build()));
+    out.add(
+        scenario(
+            RuleId.LOSS_AT_INIT,
+            LossAtInitRule.INIT_LOSS_TOO_HIGH,
+            Events.dl4jMcxent("r"),
+            0,
+            batch("r", 0).loss(48.0).build()));
+    out.add(
+        scenario(
+            RuleId.LOSS_AT_INIT,
+            LossAtInitRule.SOFTMAX_INTO_NLL,
+            Events.pytorchNll("r"),
+            0,
+            batch("r", 0).loss(-0.1).build()));
     // loss_divergence: a converged run, then a jump (spike) or a climb (rising)
-    out.add(scenario(RuleId.LOSS_DIVERGENCE, LossDivergenceRule.LOSS_SPIKE, Events.dl4jMcxent("r"), 100,
-        batch("r", 100).loss(9.0).build()));
+    out.add(
+        scenario(
+            RuleId.LOSS_DIVERGENCE,
+            LossDivergenceRule.LOSS_SPIKE,
+            Events.dl4jMcxent("r"),
+            100,
+            batch("r", 100).loss(9.0).build()));
     RunState climbing = history(Events.pytorchNll("r"), 100);
     for (int step = 100; step < 110; step++) {
       climbing.observe(batch("r", step).loss(0.5 + (step - 99) * 0.8).build(), step);
     }
-    out.add(judge(RuleId.LOSS_DIVERGENCE, LossDivergenceRule.LOSS_RISING, climbing,
-        batch("r", 110).loss(9.5).build()));
+    out.add(
+        judge(
+            RuleId.LOSS_DIVERGENCE,
+            LossDivergenceRule.LOSS_RISING,
+            climbing,
+            batch("r", 110).loss(9.5).build()));
     // loss_plateau: flat at the start level, or a little progress then flat
-    out.add(judge(RuleId.LOSS_PLATEAU, LossPlateauRule.NOT_LEARNING, flat(Events.dl4jMcxent("r"), 2.3, 2.3, 300),
-        batch("r", 300).loss(2.3).build()));
-    out.add(judge(RuleId.LOSS_PLATEAU, LossPlateauRule.STALLED, flat(Events.pytorchNll("r"), 2.3, 2.0, 300),
-        batch("r", 300).loss(2.0).build()));
+    out.add(
+        judge(
+            RuleId.LOSS_PLATEAU,
+            LossPlateauRule.NOT_LEARNING,
+            flat(Events.dl4jMcxent("r"), 2.3, 2.3, 300),
+            batch("r", 300).loss(2.3).build()));
+    out.add(
+        judge(
+            RuleId.LOSS_PLATEAU,
+            LossPlateauRule.STALLED,
+            flat(Events.pytorchNll("r"), 2.3, 2.0, 300),
+            batch("r", 300).loss(2.0).build()));
     // gradients
-    out.add(scenario(RuleId.EXPLODING_GRADIENT, ExplodingGradientRule.GRADIENT_SPIKE, Events.dl4jMcxent("r"), 30,
-        batch("r", 30).gradNorm(5000.0).build()));
-    out.add(scenario(RuleId.EXPLODING_GRADIENT, ExplodingGradientRule.NONFINITE_GRADIENT, Events.pytorchNll("r"),
-        30,
-        batch("r", 30).gradNorm(Double.NaN).build()));
-    out.add(scenario(RuleId.VANISHING_GRADIENT, VanishingGradientRule.FIRST_LAYER_GRADIENT_VANISHED,
-        Events.dl4jMcxent("r"), 3, batch("r", 3).loss(2.3).gradNorm(0.49).firstLayerGradNorm(4.0e-10).build()));
-    out.add(judge(RuleId.VANISHING_GRADIENT, VanishingGradientRule.GRADIENT_VANISHED,
-        flat(Events.dl4jMcxent("r"), 2.3, 2.3, 40),
-        batch("r", 40).loss(2.3).gradNorm(1e-7).build()));
+    out.add(
+        scenario(
+            RuleId.EXPLODING_GRADIENT,
+            ExplodingGradientRule.GRADIENT_SPIKE,
+            Events.dl4jMcxent("r"),
+            30,
+            batch("r", 30).gradNorm(5000.0).build()));
+    out.add(
+        scenario(
+            RuleId.EXPLODING_GRADIENT,
+            ExplodingGradientRule.NONFINITE_GRADIENT,
+            Events.pytorchNll("r"),
+            30,
+            batch("r", 30).gradNorm(Double.NaN).build()));
+    out.add(
+        scenario(
+            RuleId.VANISHING_GRADIENT,
+            VanishingGradientRule.FIRST_LAYER_GRADIENT_VANISHED,
+            Events.dl4jMcxent("r"),
+            3,
+            batch("r", 3).loss(2.3).gradNorm(0.49).firstLayerGradNorm(4.0e-10).build()));
+    out.add(
+        judge(
+            RuleId.VANISHING_GRADIENT,
+            VanishingGradientRule.GRADIENT_VANISHED,
+            flat(Events.dl4jMcxent("r"), 2.3, 2.3, 40),
+            batch("r", 40).loss(2.3).gradNorm(1e-7).build()));
     // output_collapse
-    out.add(scenario(RuleId.OUTPUT_COLLAPSE, OutputCollapseRule.SINGLE_CLASS, Events.dl4jMcxent("r"), 30,
-        batch("r", 30).predictions(new Predictions(1.0, 0.0)).build()));
-    out.add(scenario(RuleId.OUTPUT_COLLAPSE, OutputCollapseRule.DEAD_OUTPUTS, Events.pytorchNll("r"), 30,
-        batch("r", 30).predictions(new Predictions(1.0, 0.0)).output(new Stats(0.1, 0.1, 0.1, 0, 0, 320, 1.0, 0.0))
-            .build()));
+    out.add(
+        scenario(
+            RuleId.OUTPUT_COLLAPSE,
+            OutputCollapseRule.SINGLE_CLASS,
+            Events.dl4jMcxent("r"),
+            30,
+            batch("r", 30).predictions(new Predictions(1.0, 0.0)).build()));
+    out.add(
+        scenario(
+            RuleId.OUTPUT_COLLAPSE,
+            OutputCollapseRule.DEAD_OUTPUTS,
+            Events.pytorchNll("r"),
+            30,
+            batch("r", 30)
+                .predictions(new Predictions(1.0, 0.0))
+                .output(new Stats(0.1, 0.1, 0.1, 0, 0, 320, 1.0, 0.0))
+                .build()));
     // stalled_run, judged on the wall clock
     StalledRunRule stall = new StalledRunRule();
     RunState started = history(Events.dl4jMcxent("r"), 0);
-    out.add(new Scenario(RuleId.STALLED_RUN, StalledRunRule.NO_BATCHES, started,
-        stall.evaluateAt(started, 700_000, 0, stall.spec().defaults()).orElseThrow()));
+    out.add(
+        new Scenario(
+            RuleId.STALLED_RUN,
+            StalledRunRule.NO_BATCHES,
+            started,
+            stall.evaluateAt(started, 700_000, 0, stall.spec().defaults()).orElseThrow()));
     RunState stopped = history(Events.pytorchNll("r"), 50);
-    out.add(new Scenario(RuleId.STALLED_RUN, StalledRunRule.STOPPED_REPORTING, stopped,
-        stall.evaluateAt(stopped, 50 + 601_000, 0, stall.spec().defaults()).orElseThrow()));
+    out.add(
+        new Scenario(
+            RuleId.STALLED_RUN,
+            StalledRunRule.STOPPED_REPORTING,
+            stopped,
+            stall.evaluateAt(stopped, 50 + 601_000, 0, stall.spec().defaults()).orElseThrow()));
     return out;
   }
 
   /** Judges {@code trigger} after {@code warmup} healthy batches. */
-  private static Scenario scenario(RuleId id, String diagnosis, RunStarted started, int warmup,
-      BatchEvent trigger) {
+  private static Scenario scenario(
+      RuleId id, String diagnosis, RunStarted started, int warmup, BatchEvent trigger) {
     return judge(id, diagnosis, history(started, warmup), trigger);
   }
 
-  /** A run with {@code batches} healthy batches observed: a loss decaying from 2.6 to 0.3, gradients near 1.3. */
+  /**
+   * A run with {@code batches} healthy batches observed: a loss decaying from 2.6 to 0.3, gradients
+   * near 1.3.
+   */
   private static RunState history(RunStarted started, int batches) {
     RunState run = RunState.started(null, RunProfile.of(started, List.of()), started.tsMs(), 0);
     for (int step = 0; step < batches; step++) {
-      run.observe(batch("r", step).loss(2.3 * Math.exp(-step / 20.0) + 0.3 + 0.01 * (step % 3)).build(), step);
+      run.observe(
+          batch("r", step).loss(2.3 * Math.exp(-step / 20.0) + 0.3 + 0.01 * (step % 3)).build(),
+          step);
     }
     return run;
   }
@@ -146,10 +274,15 @@ final class DiagnosisScenarios {
     Rule rule = Rules.get(id);
     var settings = rule.spec().defaults();
     if (!rule.appliesTo(run, trigger, settings)) {
-      throw new IllegalStateException(rule.id() + " does not apply to the " + diagnosis + " scenario");
+      throw new IllegalStateException(
+          rule.id() + " does not apply to the " + diagnosis + " scenario");
     }
-    Finding f = rule.evaluate(run, trigger, settings).orElseThrow(
-        () -> new IllegalStateException(rule.id() + " did not fire in the " + diagnosis + " scenario"));
+    Finding f =
+        rule.evaluate(run, trigger, settings)
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        rule.id() + " did not fire in the " + diagnosis + " scenario"));
     return new Scenario(rule.id(), diagnosis, run, f);
   }
 }

@@ -26,10 +26,12 @@ class HintCatalogTest {
   @Test
   void shouldCoverEveryDiagnosisOfEveryRuleWithAGenericHintAndNothingElse() {
     for (Rule rule : Rules.all()) {
-      assertThat(catalog.diagnoses(rule.id())).as(rule.id().id())
+      assertThat(catalog.diagnoses(rule.id()))
+          .as(rule.id().id())
           .containsExactlyInAnyOrderElementsOf(rule.diagnoses());
       for (String diagnosis : rule.diagnoses()) {
-        assertThat(catalog.templates(rule.id(), diagnosis)).as(rule.id() + "/" + diagnosis)
+        assertThat(catalog.templates(rule.id(), diagnosis))
+            .as(rule.id() + "/" + diagnosis)
             .containsKeys("summary", "title", "hint.generic", "hint.dl4j", "hint.pytorch");
       }
     }
@@ -38,10 +40,14 @@ class HintCatalogTest {
 
   @Test
   void shouldHaveAScenarioForEveryDiagnosis() {
-    Set<String> covered = DiagnosisScenarios.all().stream().map(s -> s.rule() + "/" + s.diagnosis())
-        .collect(Collectors.toSet());
-    Set<String> declared = Rules.all().stream().flatMap(r -> r.diagnoses().stream().map(d -> r.id() + "/" + d))
-        .collect(Collectors.toSet());
+    Set<String> covered =
+        DiagnosisScenarios.all().stream()
+            .map(s -> s.rule() + "/" + s.diagnosis())
+            .collect(Collectors.toSet());
+    Set<String> declared =
+        Rules.all().stream()
+            .flatMap(r -> r.diagnoses().stream().map(d -> r.id() + "/" + d))
+            .collect(Collectors.toSet());
 
     assertThat(covered).isEqualTo(declared);
   }
@@ -57,9 +63,11 @@ class HintCatalogTest {
       values.put("step", 5L);
       for (Map.Entry<String, String> t : catalog.templates(s.rule(), s.diagnosis()).entrySet()) {
         String rendered = HintCatalog.render(t.getValue(), values);
-        assertThat(HintCatalog.placeholders(rendered)).as(s.rule() + "/" + s.diagnosis() + " " + t.getKey())
+        assertThat(HintCatalog.placeholders(rendered))
+            .as(s.rule() + "/" + s.diagnosis() + " " + t.getKey())
             .isEmpty();
-        assertThat(rendered).as(s.rule() + "/" + s.diagnosis() + " " + t.getKey())
+        assertThat(rendered)
+            .as(s.rule() + "/" + s.diagnosis() + " " + t.getKey())
             .doesNotContain("[[", "]]", "n/a");
       }
     }
@@ -71,12 +79,25 @@ class HintCatalogTest {
     for (DiagnosisScenarios.Scenario s : DiagnosisScenarios.all()) {
       Map<String, Object> evidence = new LinkedHashMap<>(s.finding().evidence());
       evidence.put("batches", 3);
-      Emission e = new Emission(s.rule(), AlertStatus.FIRING, 1, s.diagnosis(), s.finding(), evidence, 1000, 1300,
-          5L, 3, null);
+      Emission e =
+          new Emission(
+              s.rule(),
+              AlertStatus.FIRING,
+              1,
+              s.diagnosis(),
+              s.finding(),
+              evidence,
+              1000,
+              1300,
+              5L,
+              3,
+              null);
 
       Alert a = factory.toAlert("run-7", s.run(), new RunInfo(Map.of("team", "ml")), e);
 
-      assertThat(a.summary()).startsWith("run-7: " + s.rule().id() + ": ").hasSizeLessThanOrEqualTo(1024)
+      assertThat(a.summary())
+          .startsWith("run-7: " + s.rule().id() + ": ")
+          .hasSizeLessThanOrEqualTo(1024)
           .doesNotContain("\n");
       assertThat(HintCatalog.placeholders(a.summary() + a.hint())).isEmpty();
       assertThat(a.hint()).isNotBlank().hasSizeLessThanOrEqualTo(8192);
@@ -85,16 +106,34 @@ class HintCatalogTest {
 
   @Test
   void shouldUseTheRunsFrameworkWordsAndFallBackToGeneric() {
-    Map<String, Object> values = Map.of("loss", -0.1, "lower_bound", 0.0, "output_min", 0.01, "output_max", 0.4,
-        "output_row_sum_mean", 1.0, "loss_name", "nll_loss");
+    Map<String, Object> values =
+        Map.of(
+            "loss",
+            -0.1,
+            "lower_bound",
+            0.0,
+            "output_min",
+            0.01,
+            "output_max",
+            0.4,
+            "output_row_sum_mean",
+            1.0,
+            "loss_name",
+            "nll_loss");
 
     String pytorch = catalog.hint(RuleId.NEGATIVE_LOSS, "softmax_into_nll", "pytorch", values);
     String dl4j = catalog.hint(RuleId.NEGATIVE_LOSS, "softmax_into_nll", "DeepLearning4J", values);
     String jax = catalog.hint(RuleId.NEGATIVE_LOSS, "softmax_into_nll", "jax", values);
 
-    assertThat(pytorch).contains("use LogSoftmax, or CrossEntropyLoss on logits").contains("loss is -0.1");
-    assertThat(dl4j).contains("LossMCXENT").contains("Activation.SOFTMAX").contains("DL4J's NLL takes probabilities");
-    assertThat(jax).isEqualTo(catalog.hint(RuleId.NEGATIVE_LOSS, "softmax_into_nll", "generic", values));
+    assertThat(pytorch)
+        .contains("use LogSoftmax, or CrossEntropyLoss on logits")
+        .contains("loss is -0.1");
+    assertThat(dl4j)
+        .contains("LossMCXENT")
+        .contains("Activation.SOFTMAX")
+        .contains("DL4J's NLL takes probabilities");
+    assertThat(jax)
+        .isEqualTo(catalog.hint(RuleId.NEGATIVE_LOSS, "softmax_into_nll", "generic", values));
   }
 
   @Test
@@ -127,8 +166,9 @@ class HintCatalogTest {
 
   @Test
   void shouldRefuseACatalogWithoutAGenericHint() {
-    String json = "{\"negative_loss\": {\"summary\": \"s\", \"diagnoses\": {\"x\": {\"title\": \"t\","
-        + " \"hint\": {\"dl4j\": \"d\"}}}}}";
+    String json =
+        "{\"negative_loss\": {\"summary\": \"s\", \"diagnoses\": {\"x\": {\"title\": \"t\","
+            + " \"hint\": {\"dl4j\": \"d\"}}}}}";
 
     assertThatIllegalArgumentException()
         .isThrownBy(() -> HintCatalog.parse(json.getBytes(StandardCharsets.UTF_8)))
@@ -138,7 +178,8 @@ class HintCatalogTest {
   @Test
   void shouldRefuseAnUnknownRule() {
     assertThatIllegalArgumentException()
-        .isThrownBy(() -> HintCatalog.parse("{\"no_such_rule\": {}}".getBytes(StandardCharsets.UTF_8)))
+        .isThrownBy(
+            () -> HintCatalog.parse("{\"no_such_rule\": {}}".getBytes(StandardCharsets.UTF_8)))
         .withMessage("hints.no_such_rule: unknown rule");
   }
 }

@@ -32,7 +32,9 @@ class RunEvaluatorTest {
     }
 
     assertThat(out).extracting(Emission::rule).containsOnly(RuleId.NEGATIVE_LOSS);
-    assertThat(out).extracting(Emission::status).containsExactly(AlertStatus.FIRING, AlertStatus.RESOLVED);
+    assertThat(out)
+        .extracting(Emission::status)
+        .containsExactly(AlertStatus.FIRING, AlertStatus.RESOLVED);
     assertThat(out.get(0).step()).isEqualTo(102L);
     assertThat(out.get(0).startsAtMs()).isEqualTo(Events.ts(100));
     assertThat(out.get(1).step()).isEqualTo(169L);
@@ -45,16 +47,24 @@ class RunEvaluatorTest {
 
     out.addAll(evaluator.onBatch(run, batch("r", 0).loss(Double.NaN).build(), settings, 0));
     for (int step = 1; step < 10; step++) {
-      // Non-finite outputs keep the non-finite alert firing; the (meaningless) negative loss is not reported.
-      out.addAll(evaluator.onBatch(run, batch("r", step).loss(-0.5).output(Events.nonfiniteOutputs(10)).build(),
-          settings, step));
+      // Non-finite outputs keep the non-finite alert firing; the (meaningless) negative loss is not
+      // reported.
+      out.addAll(
+          evaluator.onBatch(
+              run,
+              batch("r", step).loss(-0.5).output(Events.nonfiniteOutputs(10)).build(),
+              settings,
+              step));
     }
 
-    assertThat(out).singleElement().satisfies(e -> {
-      assertThat(e.rule()).isEqualTo(RuleId.NONFINITE_LOSS);
-      assertThat(e.status()).isEqualTo(AlertStatus.FIRING);
-      assertThat(e.step()).isZero();
-    });
+    assertThat(out)
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.rule()).isEqualTo(RuleId.NONFINITE_LOSS);
+              assertThat(e.status()).isEqualTo(AlertStatus.FIRING);
+              assertThat(e.step()).isZero();
+            });
     assertThat(run.track(RuleId.NEGATIVE_LOSS.code()).hits()).isZero();
   }
 
@@ -63,20 +73,27 @@ class RunEvaluatorTest {
     RunState run = started(Events.pytorchNll("r"));
     List<Emission> out = new ArrayList<>();
     for (int step = 0; step < 5; step++) {
-      out.addAll(evaluator.onBatch(run, batch("r", step).loss(-0.1).input(Events.pixels()).build(), settings,
-          step));
+      out.addAll(
+          evaluator.onBatch(
+              run, batch("r", step).loss(-0.1).input(Events.pixels()).build(), settings, step));
     }
-    assertThat(out).extracting(Emission::rule).containsExactly(RuleId.NEGATIVE_LOSS, RuleId.UNNORMALIZED_INPUT);
+    assertThat(out)
+        .extracting(Emission::rule)
+        .containsExactly(RuleId.NEGATIVE_LOSS, RuleId.UNNORMALIZED_INPUT);
 
     List<Emission> closing = evaluator.onRunEnded(run, Events.ended("r", 5), 99);
 
-    assertThat(closing).extracting(Emission::rule).containsExactly(RuleId.NEGATIVE_LOSS, RuleId.UNNORMALIZED_INPUT);
-    assertThat(closing).allSatisfy(e -> {
-      assertThat(e.status()).isEqualTo(AlertStatus.RESOLVED);
-      assertThat(e.revision()).isEqualTo(2);
-      assertThat(e.atMs()).isEqualTo(Events.ended("r", 5).tsMs());
-      assertThat(e.evidence()).containsEntry("run_status", "completed");
-    });
+    assertThat(closing)
+        .extracting(Emission::rule)
+        .containsExactly(RuleId.NEGATIVE_LOSS, RuleId.UNNORMALIZED_INPUT);
+    assertThat(closing)
+        .allSatisfy(
+            e -> {
+              assertThat(e.status()).isEqualTo(AlertStatus.RESOLVED);
+              assertThat(e.revision()).isEqualTo(2);
+              assertThat(e.atMs()).isEqualTo(Events.ended("r", 5).tsMs());
+              assertThat(e.evidence()).containsEntry("run_status", "completed");
+            });
     assertThat(run.ended()).isTrue();
     assertThat(run.anyFiring()).isFalse();
   }
@@ -91,9 +108,12 @@ class RunEvaluatorTest {
       out.addAll(evaluator.onBatch(run, batch("r", step).loss(-0.1).build(), off, step));
     }
 
-    // With negative_loss off, the loss at initialization (-0.1, about -1/C) still gives the fault away.
-    assertThat(out).extracting(Emission::rule, Emission::diagnosis)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple(RuleId.LOSS_AT_INIT, "softmax_into_nll"));
+    // With negative_loss off, the loss at initialization (-0.1, about -1/C) still gives the fault
+    // away.
+    assertThat(out)
+        .extracting(Emission::rule, Emission::diagnosis)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(RuleId.LOSS_AT_INIT, "softmax_into_nll"));
   }
 
   @Test
@@ -115,7 +135,8 @@ class RunEvaluatorTest {
     java.util.Random random = new java.util.Random(7);
 
     for (int step = 0; step < 2000; step++) {
-      double loss = Math.max(0.01, 2.3 * Math.exp(-step / 300.0) + 0.1 + 0.15 * random.nextGaussian());
+      double loss =
+          Math.max(0.01, 2.3 * Math.exp(-step / 300.0) + 0.1 + 0.15 * random.nextGaussian());
       out.addAll(evaluator.onBatch(run, batch("r", step).loss(loss).build(), settings, step));
     }
 
@@ -133,7 +154,8 @@ class RunEvaluatorTest {
       out.addAll(evaluator.onBatch(run, batch("r", step).loss(0.5).build(), settings, step));
     }
 
-    assertThat(out).extracting(Emission::diagnosis)
+    assertThat(out)
+        .extracting(Emission::diagnosis)
         .containsExactly(NegativeLossRule.SOFTMAX_INTO_NLL, NegativeLossRule.SOFTMAX_INTO_NLL);
   }
 

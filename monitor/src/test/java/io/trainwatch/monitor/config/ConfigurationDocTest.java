@@ -14,11 +14,15 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** docs/configuration.md is the one place keys are documented: it must list every key with its real default. */
+/**
+ * docs/configuration.md is the one place keys are documented: it must list every key with its real
+ * default.
+ */
 class ConfigurationDocTest {
 
   private static final Path DOC = Path.of("..", "docs", "configuration.md");
-  private static final Pattern ROW = Pattern.compile("^\\| `([a-z0-9_.<>]+)` \\| ([^|]*) \\|", Pattern.MULTILINE);
+  private static final Pattern ROW =
+      Pattern.compile("^\\| `([a-z0-9_.<>]+)` \\| ([^|]*) \\|", Pattern.MULTILINE);
 
   private static String doc;
 
@@ -57,10 +61,15 @@ class ConfigurationDocTest {
       if (key.contains("<")) {
         continue; // the generic lifecycle rows
       }
-      boolean known = MonitorConfig.MONITOR_PARAMS.stream().anyMatch(p -> p.key().equals(key))
-          || key.equals(MonitorConfig.PROCESSING_GUARANTEE) || key.equals(MonitorConfig.STATE_STORE)
-          || Rules.all().stream().anyMatch(r -> r.spec().params().stream()
-              .anyMatch(p -> key.equals("rules." + r.id().id() + "." + p.key())));
+      boolean known =
+          MonitorConfig.MONITOR_PARAMS.stream().anyMatch(p -> p.key().equals(key))
+              || key.equals(MonitorConfig.PROCESSING_GUARANTEE)
+              || key.equals(MonitorConfig.STATE_STORE)
+              || Rules.all().stream()
+                  .anyMatch(
+                      r ->
+                          r.spec().params().stream()
+                              .anyMatch(p -> key.equals("rules." + r.id().id() + "." + p.key())));
       assertThat(known).as(key + " is documented but is not a key").isTrue();
     }
   }

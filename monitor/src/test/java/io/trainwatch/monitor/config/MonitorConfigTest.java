@@ -48,17 +48,20 @@ class MonitorConfigTest {
   @Test
   void shouldReadAFile(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("monitor.properties");
-    Files.writeString(file, String.join("\n",
-        "# comments are fine",
-        "monitor.topics.events_partitions = 12",
-        "monitor.processing_guarantee=at_least_once",
-        "monitor.state_store=in_memory",
-        "monitor.runs.max=500",
-        "rules.negative_loss.for_batches=5",
-        "rules.unnormalized_input.max_abs=100",
-        "rules.unnormalized_input.enabled=false",
-        "jobs.vision.nightly.rules.unnormalized_input.enabled=true",
-        "jobs.vision.nightly.rules.unnormalized_input.max_std=25.5"));
+    Files.writeString(
+        file,
+        String.join(
+            "\n",
+            "# comments are fine",
+            "monitor.topics.events_partitions = 12",
+            "monitor.processing_guarantee=at_least_once",
+            "monitor.state_store=in_memory",
+            "monitor.runs.max=500",
+            "rules.negative_loss.for_batches=5",
+            "rules.unnormalized_input.max_abs=100",
+            "rules.unnormalized_input.enabled=false",
+            "jobs.vision.nightly.rules.unnormalized_input.enabled=true",
+            "jobs.vision.nightly.rules.unnormalized_input.max_std=25.5"));
 
     MonitorConfig c = MonitorConfig.load(file);
 
@@ -68,79 +71,93 @@ class MonitorConfigTest {
     assertThat(c.maxRuns()).isEqualTo(500);
     RunSettings base = c.rules().base();
     assertThat(base.get(RuleId.NEGATIVE_LOSS).forBatches()).isEqualTo(5);
-    assertThat(base.get(RuleId.UNNORMALIZED_INPUT).number(UnnormalizedInputRule.MAX_ABS)).isEqualTo(100);
+    assertThat(base.get(RuleId.UNNORMALIZED_INPUT).number(UnnormalizedInputRule.MAX_ABS))
+        .isEqualTo(100);
     assertThat(base.get(RuleId.UNNORMALIZED_INPUT).enabled()).isFalse();
     RunSettings job = c.rules().forJob("vision.nightly");
     assertThat(job.get(RuleId.UNNORMALIZED_INPUT).enabled()).isTrue();
-    assertThat(job.get(RuleId.UNNORMALIZED_INPUT).number(UnnormalizedInputRule.MAX_STD)).isEqualTo(25.5);
-    assertThat(job.get(RuleId.UNNORMALIZED_INPUT).number(UnnormalizedInputRule.MAX_ABS)).isEqualTo(100);
+    assertThat(job.get(RuleId.UNNORMALIZED_INPUT).number(UnnormalizedInputRule.MAX_STD))
+        .isEqualTo(25.5);
+    assertThat(job.get(RuleId.UNNORMALIZED_INPUT).number(UnnormalizedInputRule.MAX_ABS))
+        .isEqualTo(100);
     assertThat(job.get(RuleId.NEGATIVE_LOSS).forBatches()).isEqualTo(5);
     assertThat(c.rules().forJob("other")).isEqualTo(base);
     assertThat(c.rules().forJob(null)).isEqualTo(base);
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-    "rules.negative_loss.for_batches=0 | rules.negative_loss.for_batches=0: must be >= 1",
-    "rules.negative_loss.for_batches=2.5 | rules.negative_loss.for_batches=2.5: must be an integer",
-    "rules.negative_loss.enabled=yes | rules.negative_loss.enabled=yes: must be true or false",
-    "rules.negative_loss.tolerance=-1 | rules.negative_loss.tolerance=-1: must be >= 0",
-    "rules.negative_loss.tolerance=NaN | rules.negative_loss.tolerance=NaN: must be a number",
-    "rules.unnormalized_input.max_abs=abc | rules.unnormalized_input.max_abs=abc: must be a number",
-    "rules.negative_loss.threshold=1 | rules.negative_loss.threshold: unknown key (negative_loss has enabled,"
-        + " for_batches, for_seconds, resolve_after_batches, tolerance)",
-    "rules.negative_los.enabled=true | rules.negative_los.enabled: unknown rule negative_los (rules:"
-        + " nonfinite_loss, negative_loss, unnormalized_input, loss_at_init, loss_divergence, loss_plateau,"
-        + " exploding_gradient, vanishing_gradient, output_collapse, stalled_run)",
-    "rules.negative_loss=true | rules.negative_loss: expected rules.<rule_id>.<key>",
-    "rules.negative_loss.for_batches.x=1 | rules.negative_loss.for_batches.x: expected rules.<rule_id>.<key>",
-    "monitor.topics.events_partitions=0 | monitor.topics.events_partitions=0: must be >= 1",
-    "monitor.processing_guarantee=exactly_once | monitor.processing_guarantee=exactly_once: must be one of"
-        + " exactly_once_v2, at_least_once",
-    "monitor.state_store=redis | monitor.state_store=redis: must be one of persistent, in_memory",
-    "monitor.runs.idle_retention_seconds=5 | monitor.runs.idle_retention_seconds=5: must be >= 60",
-    "monitor.partitions=3 | monitor.partitions: unknown key (monitor keys: monitor.topics.events_partitions,"
-        + " monitor.topics.alerts_partitions, monitor.topics.dlq_partitions, monitor.topics.replication_factor,"
-        + " monitor.stream_threads, monitor.wall_clock_interval_seconds, monitor.runs.max,"
-        + " monitor.runs.ended_retention_seconds, monitor.runs.idle_retention_seconds,"
-        + " monitor.events.max_record_bytes, monitor.processing_guarantee, monitor.state_store)",
-    "bootstrap.servers=x:1 | bootstrap.servers: unknown key (keys start with monitor., rules. or jobs.)",
-    "jobs.nightly.enabled=false | jobs.nightly.enabled: expected jobs.<job>.rules.<rule_id>.<key>",
-    "jobs.nightly.rules.negative_loss.for_batches=0 | jobs.nightly.rules.negative_loss.for_batches=0:"
-        + " must be >= 1",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "rules.negative_loss.for_batches=0 | rules.negative_loss.for_batches=0: must be >= 1",
+        "rules.negative_loss.for_batches=2.5 | rules.negative_loss.for_batches=2.5: must be an integer",
+        "rules.negative_loss.enabled=yes | rules.negative_loss.enabled=yes: must be true or false",
+        "rules.negative_loss.tolerance=-1 | rules.negative_loss.tolerance=-1: must be >= 0",
+        "rules.negative_loss.tolerance=NaN | rules.negative_loss.tolerance=NaN: must be a number",
+        "rules.unnormalized_input.max_abs=abc | rules.unnormalized_input.max_abs=abc: must be a number",
+        "rules.negative_loss.threshold=1 | rules.negative_loss.threshold: unknown key (negative_loss has enabled,"
+            + " for_batches, for_seconds, resolve_after_batches, tolerance)",
+        "rules.negative_los.enabled=true | rules.negative_los.enabled: unknown rule negative_los (rules:"
+            + " nonfinite_loss, negative_loss, unnormalized_input, loss_at_init, loss_divergence, loss_plateau,"
+            + " exploding_gradient, vanishing_gradient, output_collapse, stalled_run)",
+        "rules.negative_loss=true | rules.negative_loss: expected rules.<rule_id>.<key>",
+        "rules.negative_loss.for_batches.x=1 | rules.negative_loss.for_batches.x: expected rules.<rule_id>.<key>",
+        "monitor.topics.events_partitions=0 | monitor.topics.events_partitions=0: must be >= 1",
+        "monitor.processing_guarantee=exactly_once | monitor.processing_guarantee=exactly_once: must be one of"
+            + " exactly_once_v2, at_least_once",
+        "monitor.state_store=redis | monitor.state_store=redis: must be one of persistent, in_memory",
+        "monitor.runs.idle_retention_seconds=5 | monitor.runs.idle_retention_seconds=5: must be >= 60",
+        "monitor.partitions=3 | monitor.partitions: unknown key (monitor keys: monitor.topics.events_partitions,"
+            + " monitor.topics.alerts_partitions, monitor.topics.dlq_partitions, monitor.topics.replication_factor,"
+            + " monitor.stream_threads, monitor.wall_clock_interval_seconds, monitor.runs.max,"
+            + " monitor.runs.ended_retention_seconds, monitor.runs.idle_retention_seconds,"
+            + " monitor.events.max_record_bytes, monitor.processing_guarantee, monitor.state_store)",
+        "bootstrap.servers=x:1 | bootstrap.servers: unknown key (keys start with monitor., rules. or jobs.)",
+        "jobs.nightly.enabled=false | jobs.nightly.enabled: expected jobs.<job>.rules.<rule_id>.<key>",
+        "jobs.nightly.rules.negative_loss.for_batches=0 | jobs.nightly.rules.negative_loss.for_batches=0:"
+            + " must be >= 1",
+      })
   void shouldRefuseBadKeysAndValuesNamingTheKey(String line, String message) throws IOException {
     Properties p = new Properties();
     p.load(new StringReader(line));
 
-    assertThatIllegalArgumentException().isThrownBy(() -> MonitorConfig.parse(p)).withMessage(message);
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> MonitorConfig.parse(p))
+        .withMessage(message);
   }
 
   @Test
   void shouldNameTheFileItCannotRead(@TempDir Path dir) {
     Path missing = dir.resolve("nope.properties");
 
-    assertThatIllegalArgumentException().isThrownBy(() -> MonitorConfig.load(missing))
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> MonitorConfig.load(missing))
         .withMessageStartingWith("--config " + missing + ": cannot read");
   }
 
   @Test
   void shouldApplyValidRunOverridesAndWarnAboutTheRest() {
-    RuleConfig.Overrides o = RuleConfig.validate(Map.of(
-        "negative_loss", Map.of("for_batches", 5L, "enabled", true, "colour", "red"),
-        "unnormalized_input", Map.of("max_abs", "lots", "max_std", 50.0),
-        "no_such_rule", Map.of("enabled", false)));
+    RuleConfig.Overrides o =
+        RuleConfig.validate(
+            Map.of(
+                "negative_loss", Map.of("for_batches", 5L, "enabled", true, "colour", "red"),
+                "unnormalized_input", Map.of("max_abs", "lots", "max_std", 50.0),
+                "no_such_rule", Map.of("enabled", false)));
 
-    assertThat(o.warnings()).containsExactly(
-        "rules.negative_loss.colour: unknown key, ignored (negative_loss has enabled, for_batches, for_seconds,"
-            + " resolve_after_batches, tolerance)",
-        "rules.no_such_rule: unknown rule, ignored",
-        "rules.unnormalized_input.max_abs=lots: must be a number, ignored");
-    RunSettings s = RuleConfig.defaults().forRun(new RunProfile("pytorch", null, null, null, null, o.valid()));
+    assertThat(o.warnings())
+        .containsExactly(
+            "rules.negative_loss.colour: unknown key, ignored (negative_loss has enabled, for_batches, for_seconds,"
+                + " resolve_after_batches, tolerance)",
+            "rules.no_such_rule: unknown rule, ignored",
+            "rules.unnormalized_input.max_abs=lots: must be a number, ignored");
+    RunSettings s =
+        RuleConfig.defaults().forRun(new RunProfile("pytorch", null, null, null, null, o.valid()));
     assertThat(s.get(RuleId.NEGATIVE_LOSS).forBatches()).isEqualTo(5);
     assertThat(s.get(RuleId.NEGATIVE_LOSS).enabled()).isTrue();
-    assertThat(s.get(RuleId.UNNORMALIZED_INPUT).number(UnnormalizedInputRule.MAX_STD)).isEqualTo(50);
-    assertThat(s.get(RuleId.UNNORMALIZED_INPUT).number(UnnormalizedInputRule.MAX_ABS)).isEqualTo(20);
+    assertThat(s.get(RuleId.UNNORMALIZED_INPUT).number(UnnormalizedInputRule.MAX_STD))
+        .isEqualTo(50);
+    assertThat(s.get(RuleId.UNNORMALIZED_INPUT).number(UnnormalizedInputRule.MAX_ABS))
+        .isEqualTo(20);
   }
 
   @Test
@@ -150,9 +167,17 @@ class MonitorConfigTest {
     RuleConfig rules = MonitorConfig.parse(p).rules();
     int enabled = rules.base().get(RuleId.NEGATIVE_LOSS).spec().indexOf("enabled");
 
-    RunSettings jobOnly = rules.forRun(new RunProfile("dl4j", "nightly", null, null, null, List.of()));
-    RunSettings runWins = rules.forRun(new RunProfile("dl4j", "nightly", null, null, null,
-        List.of(new SettingOverride(RuleId.NEGATIVE_LOSS.code(), enabled, 1))));
+    RunSettings jobOnly =
+        rules.forRun(new RunProfile("dl4j", "nightly", null, null, null, List.of()));
+    RunSettings runWins =
+        rules.forRun(
+            new RunProfile(
+                "dl4j",
+                "nightly",
+                null,
+                null,
+                null,
+                List.of(new SettingOverride(RuleId.NEGATIVE_LOSS.code(), enabled, 1))));
 
     assertThat(jobOnly.get(RuleId.NEGATIVE_LOSS).enabled()).isFalse();
     assertThat(runWins.get(RuleId.NEGATIVE_LOSS).enabled()).isTrue();

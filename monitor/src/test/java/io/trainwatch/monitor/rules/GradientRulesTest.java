@@ -40,8 +40,11 @@ class GradientRulesTest {
   void shouldCatchNonFiniteGradientsAndAnAbsoluteLimit() {
     RunState run = warm(Events.pytorchNll("r"), 20, 1.0);
 
-    assertThat(judge(exploding, run, batch("r", 20).gradNorm(Double.POSITIVE_INFINITY).build()).orElseThrow()
-        .diagnosis()).isEqualTo(ExplodingGradientRule.NONFINITE_GRADIENT);
+    assertThat(
+            judge(exploding, run, batch("r", 20).gradNorm(Double.POSITIVE_INFINITY).build())
+                .orElseThrow()
+                .diagnosis())
+        .isEqualTo(ExplodingGradientRule.NONFINITE_GRADIENT);
     RuleSettings capped = exploding.spec().defaults().with("max_norm", 10);
     assertThat(judge(exploding, run, batch("r", 21).gradNorm(9.0).build(), capped)).isEmpty();
     assertThat(judge(exploding, run, batch("r", 22).gradNorm(11.0).build(), capped)).isPresent();
@@ -53,7 +56,9 @@ class GradientRulesTest {
     Random random = new Random(5);
     for (int step = 0; step < 5000; step++) {
       double g = (1 + step / 1000.0) * Math.exp(0.8 * random.nextGaussian());
-      assertThat(judge(exploding, run, batch("r", step).gradNorm(g).build())).as("step %d", step).isEmpty();
+      assertThat(judge(exploding, run, batch("r", step).gradNorm(g).build()))
+          .as("step %d", step)
+          .isEmpty();
     }
   }
 
@@ -61,7 +66,8 @@ class GradientRulesTest {
   void shouldNotCallANormalGradientAfterConvergenceAnExplosion() {
     RunState run = warm(Events.dl4jMcxent("r"), 10, 1.0);
     for (int step = 10; step < 2000; step++) {
-      run.observe(batch("r", step).loss(1e-5).gradNorm(1e-4).build(), step); // converged: gradients tiny
+      run.observe(
+          batch("r", step).loss(1e-5).gradNorm(1e-4).build(), step); // converged: gradients tiny
     }
 
     // Three hard batches in a row with gradients of the size the run started with.
@@ -75,9 +81,13 @@ class GradientRulesTest {
   void shouldNotJudgeWithoutGradientNorms() {
     RunState run = warm(Events.dl4jMcxent("r"), 50, 1.0);
 
-    assertThat(exploding.appliesTo(run, batch("r", 50).gradNorm(null).build(), exploding.spec().defaults()))
+    assertThat(
+            exploding.appliesTo(
+                run, batch("r", 50).gradNorm(null).build(), exploding.spec().defaults()))
         .isFalse();
-    assertThat(vanishing.appliesTo(run, batch("r", 50).gradNorm(null).build(), vanishing.spec().defaults()))
+    assertThat(
+            vanishing.appliesTo(
+                run, batch("r", 50).gradNorm(null).build(), vanishing.spec().defaults()))
         .isFalse();
   }
 
@@ -85,7 +95,8 @@ class GradientRulesTest {
   void shouldCatchGradientsThatVanishWhileTheLossIsHigh() {
     RunState run = warm(Events.dl4jMcxent("r"), 30, 2.0);
 
-    Finding f = judge(vanishing, run, batch("r", 30).loss(2.29).gradNorm(1e-6).build()).orElseThrow();
+    Finding f =
+        judge(vanishing, run, batch("r", 30).loss(2.29).gradNorm(1e-6).build()).orElseThrow();
 
     assertThat(f.diagnosis()).isEqualTo(VanishingGradientRule.GRADIENT_VANISHED);
     assertThat(f.evidence()).containsEntry("grad_norm", 1e-6).containsEntry("early_grad_norm", 2.0);
@@ -97,8 +108,10 @@ class GradientRulesTest {
     RunState run = run(Events.dl4jMcxent("r"));
     for (int step = 0; step < 2000; step++) {
       double loss = 2.3 * Math.exp(-step / 50.0) + 1e-5;
-      double g = 2.0 * Math.exp(-step / 50.0) + 1e-9; // gradients vanish as the loss reaches 0: healthy
-      assertThat(judge(vanishing, run, batch("r", step).loss(loss).gradNorm(g).build())).as("step %d", step)
+      double g =
+          2.0 * Math.exp(-step / 50.0) + 1e-9; // gradients vanish as the loss reaches 0: healthy
+      assertThat(judge(vanishing, run, batch("r", step).loss(loss).gradNorm(g).build()))
+          .as("step %d", step)
           .isEmpty();
     }
   }
@@ -108,7 +121,8 @@ class GradientRulesTest {
     RunState run = warm(Events.dl4jMcxent("r"), 30, 1.0); // early level 1: limit 1e-4
 
     assertThat(judge(vanishing, run, batch("r", 30).loss(2.3).gradNorm(1.01e-4).build())).isEmpty();
-    assertThat(judge(vanishing, run, batch("r", 31).loss(2.3).gradNorm(0.99e-4).build())).isPresent();
+    assertThat(judge(vanishing, run, batch("r", 31).loss(2.3).gradNorm(0.99e-4).build()))
+        .isPresent();
   }
 
   @Test
@@ -116,11 +130,17 @@ class GradientRulesTest {
     RunState run = run(Events.dl4jMcxent("r"));
 
     // The corpus's vanishing-gradient run at step 0: six sigmoid layers, weights N(0, 0.01^2).
-    Finding f = judge(vanishing, run, batch("r", 0).loss(2.30).gradNorm(1.18).firstLayerGradNorm(2.77e-10).build())
-        .orElseThrow();
+    Finding f =
+        judge(
+                vanishing,
+                run,
+                batch("r", 0).loss(2.30).gradNorm(1.18).firstLayerGradNorm(2.77e-10).build())
+            .orElseThrow();
 
     assertThat(f.diagnosis()).isEqualTo(VanishingGradientRule.FIRST_LAYER_GRADIENT_VANISHED);
-    assertThat(f.evidence()).containsEntry("first_layer_grad_norm", 2.77e-10).containsEntry("grad_norm", 1.18)
+    assertThat(f.evidence())
+        .containsEntry("first_layer_grad_norm", 2.77e-10)
+        .containsEntry("grad_norm", 1.18)
         .containsEntry("min_first_layer_ratio", 1e-5);
     assertThat((Double) f.evidence().get("first_layer_ratio")).isCloseTo(2.35e-10, within(1e-12));
   }
@@ -129,9 +149,17 @@ class GradientRulesTest {
   void shouldJudgeTheFirstLayerRatioAtTheBoundary() {
     RunState run = run(Events.dl4jMcxent("r"));
 
-    assertThat(judge(vanishing, run, batch("r", 0).loss(2.3).gradNorm(2.0).firstLayerGradNorm(2.02e-5).build()))
+    assertThat(
+            judge(
+                vanishing,
+                run,
+                batch("r", 0).loss(2.3).gradNorm(2.0).firstLayerGradNorm(2.02e-5).build()))
         .isEmpty();
-    assertThat(judge(vanishing, run, batch("r", 1).loss(2.3).gradNorm(2.0).firstLayerGradNorm(1.98e-5).build()))
+    assertThat(
+            judge(
+                vanishing,
+                run,
+                batch("r", 1).loss(2.3).gradNorm(2.0).firstLayerGradNorm(1.98e-5).build()))
         .isPresent();
   }
 
@@ -139,9 +167,14 @@ class GradientRulesTest {
   void shouldCallAFirstLayerThatGetsNoGradientAtAllVanished() {
     RunState run = run(Events.dl4jMcxent("r"));
 
-    // Dead first-layer ReLUs after a blow-up: exactly zero, while the layers after them still get a gradient.
-    Finding f = judge(vanishing, run, batch("r", 0).loss(14.0).gradNorm(15.4).firstLayerGradNorm(0.0).build())
-        .orElseThrow();
+    // Dead first-layer ReLUs after a blow-up: exactly zero, while the layers after them still get a
+    // gradient.
+    Finding f =
+        judge(
+                vanishing,
+                run,
+                batch("r", 0).loss(14.0).gradNorm(15.4).firstLayerGradNorm(0.0).build())
+            .orElseThrow();
 
     assertThat(f.diagnosis()).isEqualTo(VanishingGradientRule.FIRST_LAYER_GRADIENT_VANISHED);
     assertThat(f.evidence()).containsEntry("first_layer_ratio", 0.0);
@@ -153,10 +186,16 @@ class GradientRulesTest {
     Random random = new Random(5);
     for (int step = 0; step < 500; step++) {
       double g = Math.exp(random.nextGaussian());
-      // Measured per batch: 0.155 to 0.83 on the healthy corpus runs, down to 3.3e-4 on the bad-init-loss fault.
+      // Measured per batch: 0.155 to 0.83 on the healthy corpus runs, down to 3.3e-4 on the
+      // bad-init-loss fault.
       double ratio = step % 50 == 0 ? 3.3e-4 : 0.155 + 0.675 * random.nextDouble();
-      assertThat(judge(vanishing, run, batch("r", step).loss(2.3).gradNorm(g).firstLayerGradNorm(ratio * g).build()))
-          .as("step %d", step).isEmpty();
+      assertThat(
+              judge(
+                  vanishing,
+                  run,
+                  batch("r", step).loss(2.3).gradNorm(g).firstLayerGradNorm(ratio * g).build()))
+          .as("step %d", step)
+          .isEmpty();
     }
   }
 
@@ -165,14 +204,24 @@ class GradientRulesTest {
     RunState run = run(Events.dl4jMcxent("r"));
     RuleSettings defaults = vanishing.spec().defaults();
 
-    assertThat(vanishing.appliesTo(run, batch("r", 0).gradNorm(1.0).firstLayerGradNorm(Double.NaN).build(),
-        defaults)).isFalse();
-    assertThat(vanishing.appliesTo(run, batch("r", 0).gradNorm(Double.POSITIVE_INFINITY).firstLayerGradNorm(0.0)
-        .build(), defaults)).isFalse();
-    assertThat(vanishing.appliesTo(run, batch("r", 0).gradNorm(0.0).firstLayerGradNorm(0.0).build(), defaults))
+    assertThat(
+            vanishing.appliesTo(
+                run, batch("r", 0).gradNorm(1.0).firstLayerGradNorm(Double.NaN).build(), defaults))
+        .isFalse();
+    assertThat(
+            vanishing.appliesTo(
+                run,
+                batch("r", 0).gradNorm(Double.POSITIVE_INFINITY).firstLayerGradNorm(0.0).build(),
+                defaults))
+        .isFalse();
+    assertThat(
+            vanishing.appliesTo(
+                run, batch("r", 0).gradNorm(0.0).firstLayerGradNorm(0.0).build(), defaults))
         .isFalse();
     assertThat(vanishing.appliesTo(run, batch("r", 0).gradNorm(1.0).build(), defaults)).isFalse();
-    assertThat(vanishing.appliesTo(run, batch("r", 0).gradNorm(1.0).firstLayerGradNorm(0.5).build(), defaults))
+    assertThat(
+            vanishing.appliesTo(
+                run, batch("r", 0).gradNorm(1.0).firstLayerGradNorm(0.5).build(), defaults))
         .isTrue();
   }
 
@@ -180,11 +229,20 @@ class GradientRulesTest {
   void shouldAcceptAStarvedFirstLayerOnceTheLossHasConverged() {
     RunState run = run(Events.dl4jMcxent("r"));
     for (int step = 0; step < 200; step++) {
-      run.observe(batch("r", step).loss(2.3 * Math.exp(-step / 20.0) + 1e-4).gradNorm(1.0).firstLayerGradNorm(0.5)
-          .build(), step);
+      run.observe(
+          batch("r", step)
+              .loss(2.3 * Math.exp(-step / 20.0) + 1e-4)
+              .gradNorm(1.0)
+              .firstLayerGradNorm(0.5)
+              .build(),
+          step);
     }
 
-    assertThat(judge(vanishing, run, batch("r", 200).loss(1e-4).gradNorm(1e-3).firstLayerGradNorm(1e-12).build()))
+    assertThat(
+            judge(
+                vanishing,
+                run,
+                batch("r", 200).loss(1e-4).gradNorm(1e-3).firstLayerGradNorm(1e-12).build()))
         .isEmpty();
   }
 
@@ -193,7 +251,12 @@ class GradientRulesTest {
     RunState run = run(Events.dl4jMcxent("r"));
     RuleSettings off = vanishing.spec().defaults().with("min_first_layer_ratio", 0);
 
-    assertThat(judge(vanishing, run, batch("r", 0).loss(2.3).gradNorm(1.0).firstLayerGradNorm(0.0).build(), off))
+    assertThat(
+            judge(
+                vanishing,
+                run,
+                batch("r", 0).loss(2.3).gradNorm(1.0).firstLayerGradNorm(0.0).build(),
+                off))
         .isEmpty();
   }
 
@@ -201,14 +264,19 @@ class GradientRulesTest {
   void shouldStillJudgeTheWholeGradientWhenTheFirstLayerIsFine() {
     RunState run = warm(Events.dl4jMcxent("r"), 30, 1.0);
 
-    Finding f = judge(vanishing, run, batch("r", 30).loss(2.3).gradNorm(1e-6).firstLayerGradNorm(5e-7).build())
-        .orElseThrow();
+    Finding f =
+        judge(
+                vanishing,
+                run,
+                batch("r", 30).loss(2.3).gradNorm(1e-6).firstLayerGradNorm(5e-7).build())
+            .orElseThrow();
 
     assertThat(f.diagnosis()).isEqualTo(VanishingGradientRule.GRADIENT_VANISHED);
   }
 
   /** A run with a flat 2.3 loss and constant gradient norms. */
-  private static RunState warm(io.trainwatch.schemas.RunStarted started, int batches, double gradNorm) {
+  private static RunState warm(
+      io.trainwatch.schemas.RunStarted started, int batches, double gradNorm) {
     RunState run = run(started);
     for (int step = 0; step < batches; step++) {
       run.observe(batch("r", step).loss(2.3).gradNorm(gradNorm).build(), step);

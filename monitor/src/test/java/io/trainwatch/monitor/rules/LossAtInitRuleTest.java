@@ -19,18 +19,23 @@ class LossAtInitRuleTest {
 
   @Test
   void shouldFlagALossFarAboveLnC() {
-    RunState run = run(Events.dl4jMcxent("r")); // 10 classes: expect ln 10 = 2.30, limit 2 * 2.30 + 2 = 6.61
+    RunState run =
+        run(Events.dl4jMcxent("r")); // 10 classes: expect ln 10 = 2.30, limit 2 * 2.30 + 2 = 6.61
 
     Finding f = judge(rule, run, batch("r", 0).loss(87.3).build()).orElseThrow();
 
     assertThat(f.diagnosis()).isEqualTo(LossAtInitRule.INIT_LOSS_TOO_HIGH);
-    assertThat(f.evidence()).containsEntry("loss", 87.3).containsEntry("num_classes", 10)
-        .containsEntry("expected_loss", Math.log(10)).containsEntry("loss_name", "LossMCXENT");
+    assertThat(f.evidence())
+        .containsEntry("loss", 87.3)
+        .containsEntry("num_classes", 10)
+        .containsEntry("expected_loss", Math.log(10))
+        .containsEntry("loss_name", "LossMCXENT");
   }
 
   @Test
   void shouldRecogniseMinusOneOverC() {
-    Finding f = judge(rule, run(Events.pytorchNll("r")), batch("r", 0).loss(-0.1).build()).orElseThrow();
+    Finding f =
+        judge(rule, run(Events.pytorchNll("r")), batch("r", 0).loss(-0.1).build()).orElseThrow();
 
     assertThat(f.diagnosis()).isEqualTo(LossAtInitRule.SOFTMAX_INTO_NLL);
   }
@@ -46,12 +51,14 @@ class LossAtInitRuleTest {
 
   @Test
   void shouldFireJustAboveTheLimit() {
-    assertThat(judge(rule, run(Events.dl4jMcxent("r")), batch("r", 0).loss(6.62).build())).isPresent();
+    assertThat(judge(rule, run(Events.dl4jMcxent("r")), batch("r", 0).loss(6.62).build()))
+        .isPresent();
   }
 
   @Test
   void shouldLeaveABadFirstUpdateToOtherRules() {
-    // Learning rate 1e6: the first loss is a normal ln C, the next ones explode. Not an initialization problem.
+    // Learning rate 1e6: the first loss is a normal ln C, the next ones explode. Not an
+    // initialization problem.
     RunState run = run(Events.dl4jMcxent("r"));
 
     assertThat(judge(rule, run, batch("r", 0).loss(2.3).build())).isEmpty();
@@ -70,10 +77,16 @@ class LossAtInitRuleTest {
 
   @Test
   void shouldGiveTwoClassProblemsAMargin() {
-    RunStarted binary = Events.started("r", "pytorch", new LossDescriptor("CrossEntropyLoss", InputKind.LOGITS, null,
-        0.0), 2, null);
+    RunStarted binary =
+        Events.started(
+            "r",
+            "pytorch",
+            new LossDescriptor("CrossEntropyLoss", InputKind.LOGITS, null, 0.0),
+            2,
+            null);
 
-    assertThat(judge(rule, run(binary), batch("r", 0).loss(3.3).build())).isEmpty(); // ln 2 = 0.69; limit 3.39
+    assertThat(judge(rule, run(binary), batch("r", 0).loss(3.3).build()))
+        .isEmpty(); // ln 2 = 0.69; limit 3.39
     assertThat(judge(rule, run(binary), batch("r", 0).loss(3.5).build())).isPresent();
   }
 
@@ -84,17 +97,32 @@ class LossAtInitRuleTest {
       judge(rule, run, batch("r", step).loss(2.3).build());
     }
 
-    assertThat(rule.appliesTo(run, batch("r", 5).loss(90).build(), rule.spec().defaults())).isFalse();
+    assertThat(rule.appliesTo(run, batch("r", 5).loss(90).build(), rule.spec().defaults()))
+        .isFalse();
     RunState resumed = run(Events.dl4jMcxent("r2"));
-    assertThat(rule.appliesTo(resumed, batch("r2", 12_000).loss(90).build(), rule.spec().defaults())).isFalse();
+    assertThat(
+            rule.appliesTo(resumed, batch("r2", 12_000).loss(90).build(), rule.spec().defaults()))
+        .isFalse();
   }
 
   @Test
   void shouldNotJudgeLossesWithoutAKnownStartingValue() {
-    assertThat(rule.appliesTo(anonymousRun(), batch("r", 0).loss(90).build(), rule.spec().defaults())).isFalse();
-    assertThat(rule.appliesTo(run(Events.gaussianNll("r")), batch("r", 0).loss(90).build(), rule.spec().defaults()))
+    assertThat(
+            rule.appliesTo(anonymousRun(), batch("r", 0).loss(90).build(), rule.spec().defaults()))
         .isFalse();
-    assertThat(rule.appliesTo(run(Events.started("r", "dl4j", new LossDescriptor("LossMSE", null, null, 0.0), 10,
-        null)), batch("r", 0).loss(90).build(), rule.spec().defaults())).isFalse();
+    assertThat(
+            rule.appliesTo(
+                run(Events.gaussianNll("r")),
+                batch("r", 0).loss(90).build(),
+                rule.spec().defaults()))
+        .isFalse();
+    assertThat(
+            rule.appliesTo(
+                run(
+                    Events.started(
+                        "r", "dl4j", new LossDescriptor("LossMSE", null, null, 0.0), 10, null)),
+                batch("r", 0).loss(90).build(),
+                rule.spec().defaults()))
+        .isFalse();
   }
 }

@@ -21,7 +21,9 @@ class LossDivergenceRuleTest {
     RunState run = run(Events.dl4jMcxent("r"));
     Random random = new Random(1);
     for (int step = 0; step < 300; step++) {
-      assertThat(judge(rule, run, batch("r", step).loss(LossCurves.noisyDecay(step, random)).build())).isEmpty();
+      assertThat(
+              judge(rule, run, batch("r", step).loss(LossCurves.noisyDecay(step, random)).build()))
+          .isEmpty();
     }
 
     // The learning rate is raised 100x at step 300: the loss roughly doubles every batch.
@@ -46,7 +48,8 @@ class LossDivergenceRuleTest {
     }
     String last = null;
     for (int step = 200; step < 260; step++) {
-      Optional<Finding> f = judge(rule, run, batch("r", step).loss(0.2 + (step - 200) * 0.05).build());
+      Optional<Finding> f =
+          judge(rule, run, batch("r", step).loss(0.2 + (step - 200) * 0.05).build());
       if (f.isPresent()) {
         last = f.get().diagnosis();
       }
@@ -75,8 +78,9 @@ class LossDivergenceRuleTest {
       int hits = 0;
       int consecutive = 0;
       for (int step = 0; step < 3000; step++) {
-        boolean hit = judge(rule, run, batch("r", step).loss(LossCurves.smallBatch(step, random)).build())
-            .isPresent();
+        boolean hit =
+            judge(rule, run, batch("r", step).loss(LossCurves.smallBatch(step, random)).build())
+                .isPresent();
         consecutive = hit ? consecutive + 1 : 0;
         hits = Math.max(hits, consecutive);
       }
@@ -85,18 +89,44 @@ class LossDivergenceRuleTest {
   }
 
   /**
-   * A slowly learning 1000-class run from the benchmark fleet that used to page: its first batch happened to be the
-   * lowest loss for dozens of batches, the smoothed level started from it, so that one lucky batch stood as the
-   * run's "best" and ordinary noise later looked like a climb above it.
+   * A slowly learning 1000-class run from the benchmark fleet that used to page: its first batch
+   * happened to be the lowest loss for dozens of batches, the smoothed level started from it, so
+   * that one lucky batch stood as the run's "best" and ordinary noise later looked like a climb
+   * above it.
    */
   @Test
   void shouldNotTakeALuckyFirstBatchForTheBestLevel() {
-    double[] losses = {6.4733824053084446, 6.5031298399248225, 6.858734400228483, 6.7790491646471915,
-        6.942756301705264, 6.564181941253906, 7.127198563484024, 7.029872504177386, 6.837669007065893,
-        6.57836687544485, 6.683565603817473, 6.700910944294729, 6.947865525379421, 6.598590036419224,
-        6.647244307753084, 6.737376561742627, 6.5578759412206304, 6.5857479455923835, 6.6273714642562895,
-        6.680616096260899, 6.4296350174600265, 6.730787395044089, 6.829745556484474, 6.639664502989643,
-        6.715648697668691, 6.783584431967593, 6.991239219684649, 6.970082222558039, 6.7934998060941245};
+    double[] losses = {
+      6.4733824053084446,
+      6.5031298399248225,
+      6.858734400228483,
+      6.7790491646471915,
+      6.942756301705264,
+      6.564181941253906,
+      7.127198563484024,
+      7.029872504177386,
+      6.837669007065893,
+      6.57836687544485,
+      6.683565603817473,
+      6.700910944294729,
+      6.947865525379421,
+      6.598590036419224,
+      6.647244307753084,
+      6.737376561742627,
+      6.5578759412206304,
+      6.5857479455923835,
+      6.6273714642562895,
+      6.680616096260899,
+      6.4296350174600265,
+      6.730787395044089,
+      6.829745556484474,
+      6.639664502989643,
+      6.715648697668691,
+      6.783584431967593,
+      6.991239219684649,
+      6.970082222558039,
+      6.7934998060941245
+    };
     RunState run = run(Events.dl4jMcxent("r"));
     int consecutive = 0;
     int longest = 0;
@@ -107,7 +137,8 @@ class LossDivergenceRuleTest {
     }
 
     assertThat(longest).as("longest run of divergent batches").isLessThan(3);
-    assertThat(run.loss().emaMin()).as("best level: a mean of settled losses, not the first one")
+    assertThat(run.loss().emaMin())
+        .as("best level: a mean of settled losses, not the first one")
         .isGreaterThan(6.6);
   }
 
@@ -118,9 +149,11 @@ class LossDivergenceRuleTest {
       judge(rule, run, batch("r", step).loss(2.0).build());
     }
 
-    assertThat(rule.appliesTo(run, batch("r", 19).loss(50).build(), rule.spec().defaults())).isFalse();
+    assertThat(rule.appliesTo(run, batch("r", 19).loss(50).build(), rule.spec().defaults()))
+        .isFalse();
     run.observe(batch("r", 19).loss(2.0).build(), 0);
-    assertThat(rule.appliesTo(run, batch("r", 20).loss(50).build(), rule.spec().defaults())).isTrue();
+    assertThat(rule.appliesTo(run, batch("r", 20).loss(50).build(), rule.spec().defaults()))
+        .isTrue();
   }
 
   @Test

@@ -40,8 +40,10 @@ class LossFamilyTest {
     "nll_loss, probabilities, pytorch, false",
     "CrossEntropyLoss, , pytorch, false",
   })
-  void shouldTellWhetherALossExpectsLogProbabilities(String name, String kind, String framework, boolean expected) {
-    LossDescriptor d = new LossDescriptor(name, kind == null ? null : InputKind.fromWire(kind), null, 0.0);
+  void shouldTellWhetherALossExpectsLogProbabilities(
+      String name, String kind, String framework, boolean expected) {
+    LossDescriptor d =
+        new LossDescriptor(name, kind == null ? null : InputKind.fromWire(kind), null, 0.0);
 
     assertThat(LossFamily.expectsLogProbabilities(d, framework)).isEqualTo(expected);
   }

@@ -23,7 +23,8 @@ class LossPlateauRuleTest {
     Integer firstHit = null;
     Finding f = null;
     for (int step = 0; step < 400; step++) {
-      Optional<Finding> r = judge(rule, run, batch("r", step).loss(2.30 + 0.05 * random.nextGaussian()).build());
+      Optional<Finding> r =
+          judge(rule, run, batch("r", step).loss(2.30 + 0.05 * random.nextGaussian()).build());
       if (r.isPresent() && firstHit == null) {
         firstHit = step;
         f = r.get();
@@ -33,7 +34,9 @@ class LossPlateauRuleTest {
     // warm-up 50 + window 200, and 10 complete blocks (two on each side of the window).
     assertThat(firstHit).isEqualTo(250);
     assertThat(f.diagnosis()).isEqualTo(LossPlateauRule.NOT_LEARNING);
-    assertThat(f.evidence()).containsEntry("window", 200L).containsEntry("lower_bound", 0.0)
+    assertThat(f.evidence())
+        .containsEntry("window", 200L)
+        .containsEntry("lower_bound", 0.0)
         .containsKeys("loss", "loss_window_ago", "initial_loss", "progress", "improvement");
   }
 
@@ -60,8 +63,11 @@ class LossPlateauRuleTest {
     RunState run = run(Events.dl4jMcxent("r"));
     Random random = new Random(4);
     for (int step = 0; step < 5000; step++) {
-      double loss = Math.max(1e-4, 2.3 * Math.exp(-step / 60.0) + 0.02 + 0.01 * random.nextGaussian());
-      assertThat(judge(rule, run, batch("r", step).loss(loss).build())).as("step %d", step).isEmpty();
+      double loss =
+          Math.max(1e-4, 2.3 * Math.exp(-step / 60.0) + 0.02 + 0.01 * random.nextGaussian());
+      assertThat(judge(rule, run, batch("r", step).loss(loss).build()))
+          .as("step %d", step)
+          .isEmpty();
     }
   }
 
@@ -71,8 +77,11 @@ class LossPlateauRuleTest {
       RunState run = run(Events.dl4jMcxent("r"));
       Random random = new Random(seed);
       for (int step = 0; step < 3000; step++) {
-        assertThat(judge(rule, run, batch("r", step).loss(LossCurves.smallBatch(step, random)).build()))
-            .as("seed %d step %d", seed, step).isEmpty();
+        assertThat(
+                judge(
+                    rule, run, batch("r", step).loss(LossCurves.smallBatch(step, random)).build()))
+            .as("seed %d step %d", seed, step)
+            .isEmpty();
       }
     }
   }
@@ -92,7 +101,8 @@ class LossPlateauRuleTest {
     RuleSettings longWindow = rule.spec().defaults().with("window", 500);
     Integer firstHit = null;
     for (int step = 0; step < 700; step++) {
-      if (judge(rule, run, batch("r", step).loss(2.3).build(), longWindow).isPresent() && firstHit == null) {
+      if (judge(rule, run, batch("r", step).loss(2.3).build(), longWindow).isPresent()
+          && firstHit == null) {
         firstHit = step;
       }
     }

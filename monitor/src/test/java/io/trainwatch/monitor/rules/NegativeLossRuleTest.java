@@ -21,13 +21,19 @@ class NegativeLossRuleTest {
   void shouldDiagnoseSoftmaxIntoNllForAPytorchRun() {
     RunState run = run(Events.pytorchNll("r"));
 
-    Finding f = judge(rule, run, batch("r", 0).loss(-0.1031).output(Events.softmax(10)).build()).orElseThrow();
+    Finding f =
+        judge(rule, run, batch("r", 0).loss(-0.1031).output(Events.softmax(10)).build())
+            .orElseThrow();
 
     assertThat(f.diagnosis()).isEqualTo(NegativeLossRule.SOFTMAX_INTO_NLL);
     assertThat(f.value()).isEqualTo(-0.1031);
-    assertThat(f.evidence()).containsEntry("loss", -0.1031).containsEntry("lower_bound", 0.0)
-        .containsEntry("loss_name", "nll_loss").containsEntry("output_row_sum_mean", 1.0)
-        .containsEntry("output_min", 0.004).containsEntry("output_max", 0.41);
+    assertThat(f.evidence())
+        .containsEntry("loss", -0.1031)
+        .containsEntry("lower_bound", 0.0)
+        .containsEntry("loss_name", "nll_loss")
+        .containsEntry("output_row_sum_mean", 1.0)
+        .containsEntry("output_min", 0.004)
+        .containsEntry("output_max", 0.41);
     assertThat(f.evidence().keySet()).startsWith("loss", "lower_bound", "loss_name");
   }
 
@@ -42,10 +48,17 @@ class NegativeLossRuleTest {
 
   @Test
   void shouldTreatUndeclaredNllInDl4jAsTakingProbabilities() {
-    // DL4J's LossNegativeLogLikelihood applies the log itself: softmax into it is correct, so a negative score
+    // DL4J's LossNegativeLogLikelihood applies the log itself: softmax into it is correct, so a
+    // negative score
     // there means the labels are wrong.
-    RunState run = run(Events.started("r", "dl4j", new LossDescriptor("LossNegativeLogLikelihood", null, "softmax",
-        0.0), 10, null));
+    RunState run =
+        run(
+            Events.started(
+                "r",
+                "dl4j",
+                new LossDescriptor("LossNegativeLogLikelihood", null, "softmax", 0.0),
+                10,
+                null));
 
     Finding f = judge(rule, run, batch("r", 0).loss(-0.4).build()).orElseThrow();
 
@@ -54,7 +67,10 @@ class NegativeLossRuleTest {
 
   @Test
   void shouldTreatUndeclaredNllInPytorchAsTakingLogProbabilities() {
-    RunState run = run(Events.started("r", "pytorch", new LossDescriptor("NLLLoss", null, null, 0.0), 10, null));
+    RunState run =
+        run(
+            Events.started(
+                "r", "pytorch", new LossDescriptor("NLLLoss", null, null, 0.0), 10, null));
 
     assertThat(judge(rule, run, batch("r", 0).loss(-0.1).build()).orElseThrow().diagnosis())
         .isEqualTo(NegativeLossRule.SOFTMAX_INTO_NLL);
@@ -66,35 +82,55 @@ class NegativeLossRuleTest {
 
     assertThat(judge(rule, run, batch("r", 0).loss(-0.1).build()).orElseThrow().diagnosis())
         .isEqualTo(NegativeLossRule.SOFTMAX_INTO_NLL);
-    assertThat(judge(rule, run, batch("r", 1).loss(-0.1).output(Events.logits(10)).build()).orElseThrow()
-        .diagnosis()).isEqualTo(NegativeLossRule.LOSS_BELOW_BOUND);
+    assertThat(
+            judge(rule, run, batch("r", 1).loss(-0.1).output(Events.logits(10)).build())
+                .orElseThrow()
+                .diagnosis())
+        .isEqualTo(NegativeLossRule.LOSS_BELOW_BOUND);
   }
 
   @Test
   void shouldNotCallSigmoidOutputsSoftmax() {
     RunState run = run(Events.pytorchNll("r"));
-    Stats sigmoid = new Stats(0.01, 0.99, 0.5, 0.3, 0, 320, 5.1, 1.4); // in [0, 1] but rows sum to 5
+    Stats sigmoid =
+        new Stats(0.01, 0.99, 0.5, 0.3, 0, 320, 5.1, 1.4); // in [0, 1] but rows sum to 5
 
-    assertThat(judge(rule, run, batch("r", 0).loss(-0.3).output(sigmoid).build()).orElseThrow().diagnosis())
+    assertThat(
+            judge(rule, run, batch("r", 0).loss(-0.3).output(sigmoid).build())
+                .orElseThrow()
+                .diagnosis())
         .isEqualTo(NegativeLossRule.LOSS_BELOW_BOUND);
   }
 
   @Test
   void shouldDiagnoseLabelsOutOfRangeForBinaryCrossEntropy() {
-    RunState run = run(Events.started("r", "pytorch",
-        new LossDescriptor("BCEWithLogitsLoss", InputKind.LOGITS, "identity", 0.0), null, null));
+    RunState run =
+        run(
+            Events.started(
+                "r",
+                "pytorch",
+                new LossDescriptor("BCEWithLogitsLoss", InputKind.LOGITS, "identity", 0.0),
+                null,
+                null));
 
-    Finding f = judge(rule, run, batch("r", 0).loss(-2.7).output(Events.logits(1)).build()).orElseThrow();
+    Finding f =
+        judge(rule, run, batch("r", 0).loss(-2.7).output(Events.logits(1)).build()).orElseThrow();
 
     assertThat(f.diagnosis()).isEqualTo(NegativeLossRule.LABELS_OUT_OF_RANGE);
   }
 
   @Test
   void shouldDiagnoseKlDivergenceInputs() {
-    RunState run = run(Events.started("r", "pytorch", new LossDescriptor("KLDivLoss", null, null, 0.0), 10, null));
+    RunState run =
+        run(
+            Events.started(
+                "r", "pytorch", new LossDescriptor("KLDivLoss", null, null, 0.0), 10, null));
 
-    assertThat(judge(rule, run, batch("r", 0).loss(-0.05).output(Events.logits(10)).build()).orElseThrow()
-        .diagnosis()).isEqualTo(NegativeLossRule.KL_DIV_INPUTS);
+    assertThat(
+            judge(rule, run, batch("r", 0).loss(-0.05).output(Events.logits(10)).build())
+                .orElseThrow()
+                .diagnosis())
+        .isEqualTo(NegativeLossRule.KL_DIV_INPUTS);
   }
 
   @Test
@@ -102,7 +138,10 @@ class NegativeLossRuleTest {
     RunState run = run(Events.gaussianNll("r"));
 
     for (int step = 0; step < 100; step++) {
-      assertThat(judge(rule, run, batch("r", step).loss(-50.0 * step).output(Events.logits(1)).build())).isEmpty();
+      assertThat(
+              judge(
+                  rule, run, batch("r", step).loss(-50.0 * step).output(Events.logits(1)).build()))
+          .isEmpty();
     }
   }
 
@@ -110,9 +149,12 @@ class NegativeLossRuleTest {
   void shouldFireOnlyBelowADeclaredNegativeBound() {
     RunState run = run(Events.cosineProximity("r"));
 
-    assertThat(judge(rule, run, batch("r", 0).loss(-0.999).output(Events.logits(8)).build())).isEmpty();
-    assertThat(judge(rule, run, batch("r", 1).loss(-1.0).output(Events.logits(8)).build())).isEmpty();
-    Finding f = judge(rule, run, batch("r", 2).loss(-1.3).output(Events.logits(8)).build()).orElseThrow();
+    assertThat(judge(rule, run, batch("r", 0).loss(-0.999).output(Events.logits(8)).build()))
+        .isEmpty();
+    assertThat(judge(rule, run, batch("r", 1).loss(-1.0).output(Events.logits(8)).build()))
+        .isEmpty();
+    Finding f =
+        judge(rule, run, batch("r", 2).loss(-1.3).output(Events.logits(8)).build()).orElseThrow();
     assertThat(f.diagnosis()).isEqualTo(NegativeLossRule.LOSS_BELOW_BOUND);
     assertThat(f.evidence()).containsEntry("lower_bound", -1.0);
   }

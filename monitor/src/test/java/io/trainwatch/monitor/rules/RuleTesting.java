@@ -7,7 +7,9 @@ import io.trainwatch.schemas.RunStarted;
 import java.util.List;
 import java.util.Optional;
 
-/** Drives a rule the way the evaluator does: evaluate against the history, then add the batch to it. */
+/**
+ * Drives a rule the way the evaluator does: evaluate against the history, then add the batch to it.
+ */
 final class RuleTesting {
 
   private RuleTesting() {}
@@ -20,14 +22,19 @@ final class RuleTesting {
     return new RunState();
   }
 
-  /** The rule's verdict on one batch (empty also when the rule does not apply), then the batch is observed. */
+  /**
+   * The rule's verdict on one batch (empty also when the rule does not apply), then the batch is
+   * observed.
+   */
   static Optional<Finding> judge(Rule rule, RunState run, BatchEvent batch) {
     return judge(rule, run, batch, rule.spec().defaults());
   }
 
   static Optional<Finding> judge(Rule rule, RunState run, BatchEvent batch, RuleSettings settings) {
-    Optional<Finding> f = rule.appliesTo(run, batch, settings) ? rule.evaluate(run, batch, settings)
-        : Optional.empty();
+    Optional<Finding> f =
+        rule.appliesTo(run, batch, settings)
+            ? rule.evaluate(run, batch, settings)
+            : Optional.empty();
     run.observe(batch, 0);
     return f;
   }

@@ -24,13 +24,17 @@ class StalledRunRuleTest {
     Finding f = rule.evaluateAt(run, 1_600_000, 0, defaults).orElseThrow();
 
     assertThat(f.diagnosis()).isEqualTo(StalledRunRule.STOPPED_REPORTING);
-    assertThat(f.evidence()).containsEntry("silent_seconds", 600L).containsEntry("stall_seconds", 600L)
-        .containsEntry("batches_seen", 1L).containsEntry("last_step", 41L);
+    assertThat(f.evidence())
+        .containsEntry("silent_seconds", 600L)
+        .containsEntry("stall_seconds", 600L)
+        .containsEntry("batches_seen", 1L)
+        .containsEntry("last_step", 41L);
   }
 
   @Test
   void shouldTellARunThatNeverSentABatch() {
-    RunState run = RunState.started(null, RunProfile.of(Events.pytorchNll("r"), List.of()), 0, 5_000);
+    RunState run =
+        RunState.started(null, RunProfile.of(Events.pytorchNll("r"), List.of()), 0, 5_000);
 
     Finding f = rule.evaluateAt(run, 5_000 + 600_000, 0, defaults).orElseThrow();
 
@@ -58,7 +62,8 @@ class StalledRunRuleTest {
 
   @Test
   void shouldBeClearOnEveryBatchAndResolveOnTheFirst() {
-    assertThat(rule.evaluate(run(Events.dl4jMcxent("r")), batch("r", 1).build(), defaults)).isEmpty();
+    assertThat(rule.evaluate(run(Events.dl4jMcxent("r")), batch("r", 1).build(), defaults))
+        .isEmpty();
     assertThat(defaults.resolveAfterBatches()).isEqualTo(1);
     assertThat(defaults.forBatches()).isEqualTo(1);
   }

@@ -21,25 +21,34 @@ class UnnormalizedInputRuleTest {
 
   @Test
   void shouldDiagnosePixelScaleInputs() {
-    Finding f = judge(rule, anonymousRun(), batch("r", 0).input(Events.pixels()).build()).orElseThrow();
+    Finding f =
+        judge(rule, anonymousRun(), batch("r", 0).input(Events.pixels()).build()).orElseThrow();
 
     assertThat(f.diagnosis()).isEqualTo(UnnormalizedInputRule.PIXEL_SCALE);
     assertThat(f.value()).isEqualTo(255.0);
-    assertThat(f.evidence()).containsEntry("input_min", 0.0).containsEntry("input_max", 255.0)
-        .containsEntry("input_mean", 73.5).containsEntry("input_std", 88.6).containsEntry("max_abs", 20.0);
+    assertThat(f.evidence())
+        .containsEntry("input_min", 0.0)
+        .containsEntry("input_max", 255.0)
+        .containsEntry("input_mean", 73.5)
+        .containsEntry("input_std", 88.6)
+        .containsEntry("max_abs", 20.0);
   }
 
   @Test
   void shouldDiagnoseRawScaleFeatures() {
     Stats prices = Stats.of(12, 4800, 903.2, 711.4, 0, 32 * 8);
 
-    assertThat(judge(rule, anonymousRun(), batch("r", 0).input(prices).build()).orElseThrow().diagnosis())
+    assertThat(
+            judge(rule, anonymousRun(), batch("r", 0).input(prices).build())
+                .orElseThrow()
+                .diagnosis())
         .isEqualTo(UnnormalizedInputRule.RAW_SCALE);
   }
 
   @Test
   void shouldCatchOneRawColumnAmongNormalizedOnes() {
-    // 19 standardized columns and one in the hundreds: the mean stays small but the spread does not.
+    // 19 standardized columns and one in the hundreds: the mean stays small but the spread does
+    // not.
     Stats mixed = Stats.of(-3.9, 812, 25.1, 109.3, 0, 32 * 20);
 
     assertThat(judge(rule, anonymousRun(), batch("r", 0).input(mixed).build())).isPresent();
@@ -50,9 +59,13 @@ class UnnormalizedInputRuleTest {
     RunState run = anonymousRun();
 
     assertThat(judge(rule, run, batch("r", 0).input(Events.standardized()).build())).isEmpty();
-    assertThat(judge(rule, run, batch("r", 1).input(Stats.of(-9.8, 10.0, -0.02, 1.01, 0, 4096)).build())).isEmpty();
+    assertThat(
+            judge(
+                rule, run, batch("r", 1).input(Stats.of(-9.8, 10.0, -0.02, 1.01, 0, 4096)).build()))
+        .isEmpty();
     assertThat(judge(rule, run, batch("r", 2).input(Events.unitRange()).build())).isEmpty();
-    assertThat(judge(rule, run, batch("r", 3).input(Stats.of(-1, 1, 0.0, 0.57, 0, 4096)).build())).isEmpty();
+    assertThat(judge(rule, run, batch("r", 3).input(Stats.of(-1, 1, 0.0, 0.57, 0, 4096)).build()))
+        .isEmpty();
   }
 
   @Property
@@ -84,13 +97,33 @@ class UnnormalizedInputRuleTest {
 
   @Test
   void shouldFireJustBeyondEachThreshold() {
-    assertThat(judge(rule, anonymousRun(), batch("r", 0).input(Stats.of(-20, 20, 0, 1, 0, 100)).build())).isEmpty();
-    assertThat(judge(rule, anonymousRun(), batch("r", 0).input(Stats.of(-1, 20.01, 0, 1, 0, 100)).build()))
+    assertThat(
+            judge(
+                rule, anonymousRun(), batch("r", 0).input(Stats.of(-20, 20, 0, 1, 0, 100)).build()))
+        .isEmpty();
+    assertThat(
+            judge(
+                rule,
+                anonymousRun(),
+                batch("r", 0).input(Stats.of(-1, 20.01, 0, 1, 0, 100)).build()))
         .isPresent();
-    assertThat(judge(rule, anonymousRun(), batch("r", 0).input(Stats.of(-15, 15, 0, 10, 0, 100)).build())).isEmpty();
-    assertThat(judge(rule, anonymousRun(), batch("r", 0).input(Stats.of(-15, 15, 0, 10.01, 0, 100)).build()))
+    assertThat(
+            judge(
+                rule,
+                anonymousRun(),
+                batch("r", 0).input(Stats.of(-15, 15, 0, 10, 0, 100)).build()))
+        .isEmpty();
+    assertThat(
+            judge(
+                rule,
+                anonymousRun(),
+                batch("r", 0).input(Stats.of(-15, 15, 0, 10.01, 0, 100)).build()))
         .isPresent();
-    assertThat(judge(rule, anonymousRun(), batch("r", 0).input(Stats.of(9, 11, 10.01, 0.5, 0, 100)).build()))
+    assertThat(
+            judge(
+                rule,
+                anonymousRun(),
+                batch("r", 0).input(Stats.of(9, 11, 10.01, 0.5, 0, 100)).build()))
         .isPresent();
   }
 
@@ -98,12 +131,21 @@ class UnnormalizedInputRuleTest {
   void shouldCheckAgainstADeclaredRangeWithTolerance() {
     RunState run = run(Events.started("r", "dl4j", null, 10, new InputRange(0, 1)));
 
-    assertThat(judge(rule, run, batch("r", 0).input(Stats.of(0, 1.4, 0.3, 0.3, 0, 100)).build())).isEmpty();
-    assertThat(judge(rule, run, batch("r", 1).input(Stats.of(-0.4, 1, 0.3, 0.3, 0, 100)).build())).isEmpty();
-    Finding f = judge(rule, run, batch("r", 2).input(Stats.of(0, 2.0, 0.6, 0.5, 0, 100)).build()).orElseThrow();
+    assertThat(judge(rule, run, batch("r", 0).input(Stats.of(0, 1.4, 0.3, 0.3, 0, 100)).build()))
+        .isEmpty();
+    assertThat(judge(rule, run, batch("r", 1).input(Stats.of(-0.4, 1, 0.3, 0.3, 0, 100)).build()))
+        .isEmpty();
+    Finding f =
+        judge(rule, run, batch("r", 2).input(Stats.of(0, 2.0, 0.6, 0.5, 0, 100)).build())
+            .orElseThrow();
     assertThat(f.diagnosis()).isEqualTo(UnnormalizedInputRule.OUTSIDE_DECLARED_RANGE);
-    assertThat(f.evidence()).containsEntry("input_range_min", 0.0).containsEntry("input_range_max", 1.0);
-    assertThat(judge(rule, run, batch("r", 3).input(Events.pixels()).build()).orElseThrow().diagnosis())
+    assertThat(f.evidence())
+        .containsEntry("input_range_min", 0.0)
+        .containsEntry("input_range_max", 1.0);
+    assertThat(
+            judge(rule, run, batch("r", 3).input(Events.pixels()).build())
+                .orElseThrow()
+                .diagnosis())
         .isEqualTo(UnnormalizedInputRule.PIXEL_SCALE);
   }
 
@@ -119,8 +161,13 @@ class UnnormalizedInputRuleTest {
     RunState run = anonymousRun();
     Stats nan = Stats.of(Double.NaN, 300, Double.NaN, Double.NaN, 3, 100);
 
-    assertThat(rule.appliesTo(run, batch("r", 0).input(nan).build(), rule.spec().defaults())).isFalse();
-    assertThat(rule.appliesTo(run, batch("r", 0).input(Stats.of(0, 0, 0, 0, 0, 0)).build(),
-        rule.spec().defaults())).isFalse();
+    assertThat(rule.appliesTo(run, batch("r", 0).input(nan).build(), rule.spec().defaults()))
+        .isFalse();
+    assertThat(
+            rule.appliesTo(
+                run,
+                batch("r", 0).input(Stats.of(0, 0, 0, 0, 0, 0)).build(),
+                rule.spec().defaults()))
+        .isFalse();
   }
 }

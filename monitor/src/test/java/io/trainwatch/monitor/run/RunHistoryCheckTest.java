@@ -12,13 +12,17 @@ class RunHistoryCheckTest {
   void shouldAcceptEveryEventOfARunInOrder() {
     RunState state = null;
     assertThat(RunHistoryCheck.rejection(state, Events.pytorchNll("r"))).isNull();
-    assertThat(RunHistoryCheck.rejection(state, batch("r", 7).build())).as("a run seen first by a batch").isNull();
+    assertThat(RunHistoryCheck.rejection(state, batch("r", 7).build()))
+        .as("a run seen first by a batch")
+        .isNull();
     state = new RunState();
     for (long step = 0; step < 3; step++) {
       assertThat(RunHistoryCheck.rejection(state, batch("r", step * 10).build())).isNull();
       state.observe(batch("r", step * 10).build(), 0);
     }
-    assertThat(RunHistoryCheck.rejection(state, Events.pytorchNll("r"))).as("a repeated run_started").isNull();
+    assertThat(RunHistoryCheck.rejection(state, Events.pytorchNll("r")))
+        .as("a repeated run_started")
+        .isNull();
     assertThat(RunHistoryCheck.rejection(state, Events.ended("r", 30))).isNull();
   }
 
@@ -40,13 +44,16 @@ class RunHistoryCheckTest {
     state.observe(batch("r", 5).build(), 0);
     state.end(0, 0);
 
-    assertThat(RunHistoryCheck.rejection(state, batch("r", 6).build())).startsWith("step 6: the run had ended");
-    assertThat(RunHistoryCheck.rejection(state, Events.ended("r", 6))).isEqualTo("run_ended: the run had already ended");
+    assertThat(RunHistoryCheck.rejection(state, batch("r", 6).build()))
+        .startsWith("step 6: the run had ended");
+    assertThat(RunHistoryCheck.rejection(state, Events.ended("r", 6)))
+        .isEqualTo("run_ended: the run had already ended");
     assertThat(RunHistoryCheck.rejection(state, Events.pytorchNll("r"))).isNull();
   }
 
   @Test
   void shouldRejectTheEndOfAnUnknownRun() {
-    assertThat(RunHistoryCheck.rejection(null, Events.ended("r", 6))).startsWith("run_ended: no such run here");
+    assertThat(RunHistoryCheck.rejection(null, Events.ended("r", 6)))
+        .startsWith("run_ended: no such run here");
   }
 }

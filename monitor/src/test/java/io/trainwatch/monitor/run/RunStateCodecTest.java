@@ -55,10 +55,13 @@ class RunStateCodecTest {
     }
 
     assertThat(RunStateCodec.encode(s).length).isLessThanOrEqualTo(1024);
-    // Past the longest horizon (48 blocks of 25 batches) only the varint counters grow: a byte per counter per
+    // Past the longest horizon (48 blocks of 25 batches) only the varint counters grow: a byte per
+    // counter per
     // factor of 128.
     assertThat(RunStateCodec.encode(longRun(100_000)).length)
-        .isBetween(RunStateCodec.encode(longRun(2000)).length, RunStateCodec.encode(longRun(2000)).length + 8);
+        .isBetween(
+            RunStateCodec.encode(longRun(2000)).length,
+            RunStateCodec.encode(longRun(2000)).length + 8);
   }
 
   @Test
@@ -78,7 +81,8 @@ class RunStateCodecTest {
     byte[] bytes = RunStateCodec.encode(new RunState());
     bytes[0] = 9;
 
-    assertThatIllegalStateException().isThrownBy(() -> RunStateCodec.decode(bytes))
+    assertThatIllegalStateException()
+        .isThrownBy(() -> RunStateCodec.decode(bytes))
         .withMessage("run state version 9: unknown, this monitor reads 1");
   }
 
@@ -86,7 +90,8 @@ class RunStateCodecTest {
   void shouldRefuseTruncatedBytes() {
     byte[] bytes = RunStateCodec.encode(longRun(100));
 
-    assertThatIllegalStateException().isThrownBy(() -> RunStateCodec.decode(java.util.Arrays.copyOf(bytes, 40)))
+    assertThatIllegalStateException()
+        .isThrownBy(() -> RunStateCodec.decode(java.util.Arrays.copyOf(bytes, 40)))
         .withMessageStartingWith("truncated");
   }
 
@@ -97,7 +102,9 @@ class RunStateCodecTest {
     byte[] bytes = RunStateCodec.encodeInfo(info);
 
     assertThat(RunStateCodec.decodeInfo(bytes)).isEqualTo(info);
-    assertThat(RunStateCodec.encodeInfo(new RunInfo(Map.of("ünïcode", "✓", "cluster", "eu-1", "team", "vision"))))
+    assertThat(
+            RunStateCodec.encodeInfo(
+                new RunInfo(Map.of("ünïcode", "✓", "cluster", "eu-1", "team", "vision"))))
         .isEqualTo(bytes);
   }
 
@@ -108,8 +115,18 @@ class RunStateCodecTest {
       @ForAll boolean withProfile) {
     RunState s = new RunState();
     if (withProfile) {
-      s = RunState.started(null, new RunProfile("pytorch", "job", new LossDescriptor("nll_loss",
-          InputKind.LOG_PROBABILITIES, null, null), 3, null, List.of()), 5, 6);
+      s =
+          RunState.started(
+              null,
+              new RunProfile(
+                  "pytorch",
+                  "job",
+                  new LossDescriptor("nll_loss", InputKind.LOG_PROBABILITIES, null, null),
+                  3,
+                  null,
+                  List.of()),
+              5,
+              6);
     }
     int step = 0;
     for (double loss : losses) {
@@ -127,12 +144,26 @@ class RunStateCodecTest {
     for (int i = 0; i < 4; i++) {
       overrides.add(new SettingOverride(6, 4 + i, 500 + i));
     }
-    RunState s = RunState.started(null, new RunProfile("dl4j", "mnist-mlp-nightly",
-        new LossDescriptor("LossMCXENT", InputKind.PROBABILITIES, "softmax", 0.0), 10, new InputRange(0, 1),
-        overrides), Events.T0, 1000);
+    RunState s =
+        RunState.started(
+            null,
+            new RunProfile(
+                "dl4j",
+                "mnist-mlp-nightly",
+                new LossDescriptor("LossMCXENT", InputKind.PROBABILITIES, "softmax", 0.0),
+                10,
+                new InputRange(0, 1),
+                overrides),
+            Events.T0,
+            1000);
     for (int step = 0; step < batches; step++) {
-      s.observe(batch("r", step).loss(2.3 * Math.exp(-step / 500.0) + 0.01 * (step % 7))
-          .gradNorm(1.0 + (step % 5)).predictions(new Predictions(0.3, 0.8)).build(), 1000 + step);
+      s.observe(
+          batch("r", step)
+              .loss(2.3 * Math.exp(-step / 500.0) + 0.01 * (step % 7))
+              .gradNorm(1.0 + (step % 5))
+              .predictions(new Predictions(0.3, 0.8))
+              .build(),
+          1000 + step);
     }
     return s;
   }

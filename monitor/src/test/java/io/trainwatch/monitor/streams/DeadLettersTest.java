@@ -9,8 +9,14 @@ class DeadLettersTest {
 
   @Test
   void shouldKeepEveryReasonOnOneLine() {
-    var headers = DeadLetters.headers(new RecordHeaders(), "decode", "key \"a\nb\r\tc\u0001\u0085d\": must equal run_id",
-        "trainwatch.events", 0, 7L);
+    var headers =
+        DeadLetters.headers(
+            new RecordHeaders(),
+            "decode",
+            "key \"a\nb\r\tc\u0001\u0085d\": must equal run_id",
+            "trainwatch.events",
+            0,
+            7L);
 
     assertThat(DeadLetters.header(headers, DeadLetters.REASON))
         .isEqualTo("key \"a\\nb\\r\\tc\\u0001\\u0085d\": must equal run_id");

@@ -51,8 +51,7 @@ class MonitorTopologyTest {
 
   private static final Instant WALL_START = Instant.parse("2026-01-01T00:00:00Z");
 
-  @TempDir
-  Path stateDir;
+  @TempDir Path stateDir;
 
   private TopologyTestDriver driver;
   private TestInputTopic<byte[], byte[]> events;
@@ -84,12 +83,20 @@ class MonitorTopologyTest {
     assertThat(firing.rule()).isEqualTo("negative_loss");
     assertThat(firing.severity()).isEqualTo(Severity.CRITICAL);
     assertThat(firing.diagnosis()).isEqualTo("softmax_into_nll");
-    assertThat(firing.summary()).isEqualTo("cifar-42: negative_loss: loss -0.12 is below its lower bound 0 for 3"
-        + " batches (softmax probabilities fed into an NLL loss)");
-    assertThat(firing.hint()).contains("softmax probabilities fed into an NLL loss: use LogSoftmax, or"
-        + " CrossEntropyLoss on logits").contains("nn.LogSoftmax(dim=1)");
-    assertThat(firing.evidence()).containsEntry("loss", -0.12).containsEntry("lower_bound", 0.0)
-        .containsEntry("output_row_sum_mean", 1.0).containsEntry("batches", 3L); // JSON integers read back as Long
+    assertThat(firing.summary())
+        .isEqualTo(
+            "cifar-42: negative_loss: loss -0.12 is below its lower bound 0 for 3"
+                + " batches (softmax probabilities fed into an NLL loss)");
+    assertThat(firing.hint())
+        .contains(
+            "softmax probabilities fed into an NLL loss: use LogSoftmax, or"
+                + " CrossEntropyLoss on logits")
+        .contains("nn.LogSoftmax(dim=1)");
+    assertThat(firing.evidence())
+        .containsEntry("loss", -0.12)
+        .containsEntry("lower_bound", 0.0)
+        .containsEntry("output_row_sum_mean", 1.0)
+        .containsEntry("batches", 3L); // JSON integers read back as Long
     assertThat(firing.step()).isEqualTo(2L);
     assertThat(firing.startsAt()).isEqualTo(Instant.ofEpochMilli(Events.ts(0)));
     assertThat(firing.endsAt()).isNull();
@@ -102,9 +109,12 @@ class MonitorTopologyTest {
     assertThat(resolved.status()).isEqualTo(AlertStatus.RESOLVED);
     assertThat(resolved.diagnosis()).isEqualTo("softmax_into_nll");
     assertThat(resolved.startsAt()).isEqualTo(firing.startsAt());
-    assertThat(resolved.endsAt()).isEqualTo(Instant.ofEpochMilli(Events.ended("cifar-42", 30).tsMs()));
-    assertThat(resolved.summary()).isEqualTo("cifar-42: negative_loss resolved, run ended (completed)"
-        + " (softmax probabilities fed into an NLL loss)");
+    assertThat(resolved.endsAt())
+        .isEqualTo(Instant.ofEpochMilli(Events.ended("cifar-42", 30).tsMs()));
+    assertThat(resolved.summary())
+        .isEqualTo(
+            "cifar-42: negative_loss resolved, run ended (completed)"
+                + " (softmax probabilities fed into an NLL loss)");
     assertThat(deadLetters.isEmpty()).isTrue();
   }
 
@@ -117,7 +127,8 @@ class MonitorTopologyTest {
     TestRecord<String, Alert> record = alerts.readRecord();
 
     assertThat(record.key()).isEqualTo("r1/negative_loss");
-    // Processing time, not the event's: the broker refuses records stamped far ahead and deletes expired ones.
+    // Processing time, not the event's: the broker refuses records stamped far ahead and deletes
+    // expired ones.
     assertThat(record.timestamp()).isEqualTo(WALL_START.toEpochMilli());
   }
 
@@ -130,8 +141,11 @@ class MonitorTopologyTest {
     Alert firing = alerts.readValue();
 
     assertThat(firing.diagnosis()).isEqualTo("softmax_into_nll");
-    assertThat(firing.hint()).contains("LossMCXENT").contains("Activation.SOFTMAX")
-        .contains("DL4J's NLL takes probabilities").doesNotContain("nn.LogSoftmax");
+    assertThat(firing.hint())
+        .contains("LossMCXENT")
+        .contains("Activation.SOFTMAX")
+        .contains("DL4J's NLL takes probabilities")
+        .doesNotContain("nn.LogSoftmax");
     assertThat(alerts.isEmpty()).isTrue();
   }
 
@@ -161,12 +175,15 @@ class MonitorTopologyTest {
   void shouldSendMalformedEventsToTheDeadLetterTopicUnchangedAndKeepGoing() {
     start(MonitorConfig.defaults());
     byte[] garbage = "{not json".getBytes(StandardCharsets.UTF_8);
-    byte[] noLoss = ("{\"schema_version\":1,\"type\":\"batch\",\"run_id\":\"r\",\"ts_ms\":1,\"step\":0,"
-        + "\"input\":{\"min\":0,\"max\":1,\"mean\":0,\"std\":1,\"nonfinite\":0,\"count\":1},"
-        + "\"output\":{\"min\":0,\"max\":1,\"mean\":0,\"std\":1,\"nonfinite\":0,\"count\":1}}")
-        .getBytes(StandardCharsets.UTF_8);
+    byte[] noLoss =
+        ("{\"schema_version\":1,\"type\":\"batch\",\"run_id\":\"r\",\"ts_ms\":1,\"step\":0,"
+                + "\"input\":{\"min\":0,\"max\":1,\"mean\":0,\"std\":1,\"nonfinite\":0,\"count\":1},"
+                + "\"output\":{\"min\":0,\"max\":1,\"mean\":0,\"std\":1,\"nonfinite\":0,\"count\":1}}")
+            .getBytes(StandardCharsets.UTF_8);
     byte[] future = "{\"schema_version\":2,\"type\":\"batch\"}".getBytes(StandardCharsets.UTF_8);
-    byte[] unknownType = "{\"schema_version\":1,\"type\":\"epoch\",\"run_id\":\"r\"}".getBytes(StandardCharsets.UTF_8);
+    byte[] unknownType =
+        "{\"schema_version\":1,\"type\":\"epoch\",\"run_id\":\"r\"}"
+            .getBytes(StandardCharsets.UTF_8);
 
     events.pipeInput(key("r"), garbage);
     events.pipeInput(key("r"), noLoss);
@@ -182,45 +199,59 @@ class MonitorTopologyTest {
     assertThat(dead).hasSize(7);
     assertThat(dead.get(0).value()).isEqualTo(garbage);
     assertThat(dead.get(0).key()).isEqualTo(key("r"));
-    assertThat(dead).extracting(r -> DeadLetters.header(r.headers(), DeadLetters.REASON)).satisfiesExactly(
-        reason -> assertThat(reason).startsWith("value: not valid JSON"),
-        reason -> assertThat(reason).isEqualTo("loss: required"),
-        reason -> assertThat(reason).isEqualTo("schema_version=2: unsupported, this monitor reads version 1"),
-        reason -> assertThat(reason).isEqualTo("type=\"epoch\": unknown, expected run_started, batch or run_ended"),
-        reason -> assertThat(reason).isEqualTo("tombstone: the value is null, events are never deleted"),
-        reason -> assertThat(reason).isEqualTo("key: missing, must be the run_id"),
-        reason -> assertThat(reason).isEqualTo("key \"someone-else\": must equal run_id \"r\""));
-    assertThat(dead).allSatisfy(r -> {
-      assertThat(DeadLetters.header(r.headers(), DeadLetters.TOPIC)).isEqualTo(Topics.EVENTS);
-      assertThat(DeadLetters.header(r.headers(), DeadLetters.PARTITION)).isEqualTo("0");
-      assertThat(DeadLetters.header(r.headers(), DeadLetters.STAGE)).isEqualTo("decode");
-    });
-    assertThat(dead).extracting(r -> DeadLetters.header(r.headers(), DeadLetters.OFFSET))
+    assertThat(dead)
+        .extracting(r -> DeadLetters.header(r.headers(), DeadLetters.REASON))
+        .satisfiesExactly(
+            reason -> assertThat(reason).startsWith("value: not valid JSON"),
+            reason -> assertThat(reason).isEqualTo("loss: required"),
+            reason ->
+                assertThat(reason)
+                    .isEqualTo("schema_version=2: unsupported, this monitor reads version 1"),
+            reason ->
+                assertThat(reason)
+                    .isEqualTo("type=\"epoch\": unknown, expected run_started, batch or run_ended"),
+            reason ->
+                assertThat(reason)
+                    .isEqualTo("tombstone: the value is null, events are never deleted"),
+            reason -> assertThat(reason).isEqualTo("key: missing, must be the run_id"),
+            reason ->
+                assertThat(reason).isEqualTo("key \"someone-else\": must equal run_id \"r\""));
+    assertThat(dead)
+        .allSatisfy(
+            r -> {
+              assertThat(DeadLetters.header(r.headers(), DeadLetters.TOPIC))
+                  .isEqualTo(Topics.EVENTS);
+              assertThat(DeadLetters.header(r.headers(), DeadLetters.PARTITION)).isEqualTo("0");
+              assertThat(DeadLetters.header(r.headers(), DeadLetters.STAGE)).isEqualTo("decode");
+            });
+    assertThat(dead)
+        .extracting(r -> DeadLetters.header(r.headers(), DeadLetters.OFFSET))
         .containsExactly("0", "1", "2", "3", "4", "5", "6");
     assertThat(alerts.readValuesToList()).extracting(Alert::rule).containsExactly("negative_loss");
   }
 
   @Test
   void shouldSendARecordThatMakesProcessingThrowToTheDeadLetterTopicAndKeepGoing() {
-    Rule exploding = new Rule() {
-      @Override
-      public RuleSpec spec() {
-        return Rules.all().get(0).spec();
-      }
+    Rule exploding =
+        new Rule() {
+          @Override
+          public RuleSpec spec() {
+            return Rules.all().get(0).spec();
+          }
 
-      @Override
-      public List<String> diagnoses() {
-        return List.of("x");
-      }
+          @Override
+          public List<String> diagnoses() {
+            return List.of("x");
+          }
 
-      @Override
-      public Optional<Finding> evaluate(RunState run, BatchEvent b, RuleSettings s) {
-        if (b.step() == 13) {
-          throw new IllegalStateException("bug at step 13");
-        }
-        return Optional.empty();
-      }
-    };
+          @Override
+          public Optional<Finding> evaluate(RunState run, BatchEvent b, RuleSettings s) {
+            if (b.step() == 13) {
+              throw new IllegalStateException("bug at step 13");
+            }
+            return Optional.empty();
+          }
+        };
     List<Rule> rules = new ArrayList<>(Rules.all());
     rules.add(0, exploding);
     start(MonitorConfig.defaults(), new RunEvaluator(rules, Inhibitions.none()));
@@ -236,27 +267,37 @@ class MonitorTopologyTest {
     assertThat(DeadLetters.header(dead.headers(), DeadLetters.EXCEPTION))
         .isEqualTo("java.lang.IllegalStateException");
     assertThat(DeadLetters.header(dead.headers(), DeadLetters.OFFSET)).isEqualTo("2");
-    assertThat(alerts.readValuesToList()).extracting(Alert::rule, Alert::step)
+    assertThat(alerts.readValuesToList())
+        .extracting(Alert::rule, Alert::step)
         .containsExactly(tuple("negative_loss", 15L));
   }
 
   @Test
   void shouldHonourPerRunOverridesAndIgnoreInvalidOnes() {
     start(MonitorConfig.defaults());
-    send(Events.withRules(Events.pytorchNll("quiet"), Map.of("negative_loss", Map.of("enabled", false))));
-    send(Events.withRules(Events.pytorchNll("typo"), Map.of("negative_loss", Map.of("for_batches", "three"))));
-    send(Events.withRules(Events.pytorchNll("patient"), Map.of("negative_loss", Map.of("for_batches", 10L))));
+    send(
+        Events.withRules(
+            Events.pytorchNll("quiet"), Map.of("negative_loss", Map.of("enabled", false))));
+    send(
+        Events.withRules(
+            Events.pytorchNll("typo"), Map.of("negative_loss", Map.of("for_batches", "three"))));
+    send(
+        Events.withRules(
+            Events.pytorchNll("patient"), Map.of("negative_loss", Map.of("for_batches", 10L))));
     sendBatches("quiet", 0, 20, step -> -0.2);
     sendBatches("typo", 0, 20, step -> -0.2);
     sendBatches("patient", 0, 20, step -> -0.2);
 
-    // "quiet" turned negative_loss off: only the loss at initialization gives it away. "patient" waits 10 batches for
+    // "quiet" turned negative_loss off: only the loss at initialization gives it away. "patient"
+    // waits 10 batches for
     // negative_loss, so loss_at_init (not silenced by a merely pending alert) speaks first.
-    assertThat(alerts.readValuesToList()).extracting(Alert::runId, Alert::rule, Alert::step).containsExactly(
-        tuple("quiet", "loss_at_init", 2L),
-        tuple("typo", "negative_loss", 2L),
-        tuple("patient", "loss_at_init", 2L),
-        tuple("patient", "negative_loss", 9L));
+    assertThat(alerts.readValuesToList())
+        .extracting(Alert::runId, Alert::rule, Alert::step)
+        .containsExactly(
+            tuple("quiet", "loss_at_init", 2L),
+            tuple("typo", "negative_loss", 2L),
+            tuple("patient", "loss_at_init", 2L),
+            tuple("patient", "negative_loss", 9L));
   }
 
   @Test
@@ -290,11 +331,16 @@ class MonitorTopologyTest {
     assertThat(stalled.severity()).isEqualTo(Severity.ERROR);
     assertThat(stalled.diagnosis()).isEqualTo("stopped_reporting");
     assertThat(stalled.step()).isEqualTo(9L);
-    assertThat(stalled.evidence()).containsEntry("last_step", 9L).containsEntry("stall_seconds", 600L);
+    assertThat(stalled.evidence())
+        .containsEntry("last_step", 9L)
+        .containsEntry("stall_seconds", 600L);
     // Noticed at the first wall-clock check after 600 s of silence (checks run every 10 s).
-    assertThat(stalled.startsAt()).isBetween(WALL_START.plusSeconds(600), WALL_START.plusSeconds(610));
+    assertThat(stalled.startsAt())
+        .isBetween(WALL_START.plusSeconds(600), WALL_START.plusSeconds(610));
     assertThat(stalled.hint()).contains("jstack");
-    assertThat(alerts.isEmpty()).as("one alert per incident, and none for the finished run").isTrue();
+    assertThat(alerts.isEmpty())
+        .as("one alert per incident, and none for the finished run")
+        .isTrue();
     driver.advanceWallClockTime(Duration.ofSeconds(600));
     assertThat(alerts.isEmpty()).isTrue();
 
@@ -310,7 +356,8 @@ class MonitorTopologyTest {
   @Test
   void shouldNotCallRunsStalledForTimeTheMonitorWasNotWatching() {
     start(MonitorConfig.defaults());
-    // Events from long ago (event time) arrive now: silence is measured on the monitor's clock, not event time.
+    // Events from long ago (event time) arrive now: silence is measured on the monitor's clock, not
+    // event time.
     send(Events.dl4jMcxent("old"));
     sendBatches("old", 0, 3, step -> 1.0);
 
@@ -325,7 +372,8 @@ class MonitorTopologyTest {
     send(Events.dl4jMcxent("done"));
     sendBatches("done", 0, 10, step -> 1.0);
     send(Events.ended("done", 10));
-    KeyValueStore<String, RunState> states = driver.getKeyValueStore(MonitorTopology.RUN_STATE_STORE);
+    KeyValueStore<String, RunState> states =
+        driver.getKeyValueStore(MonitorTopology.RUN_STATE_STORE);
     assertThat(states.get("done")).isNotNull();
 
     driver.advanceWallClockTime(Duration.ofMinutes(59));
@@ -333,7 +381,8 @@ class MonitorTopologyTest {
     driver.advanceWallClockTime(Duration.ofMinutes(2));
 
     assertThat(states.get("done")).isNull();
-    assertThat(driver.<String, Object>getKeyValueStore(MonitorTopology.RUN_INFO_STORE).get("done")).isNull();
+    assertThat(driver.<String, Object>getKeyValueStore(MonitorTopology.RUN_INFO_STORE).get("done"))
+        .isNull();
     assertThat(alerts.isEmpty()).isTrue();
   }
 
@@ -354,12 +403,18 @@ class MonitorTopologyTest {
     assertThat(resolved.status()).isEqualTo(AlertStatus.RESOLVED);
     assertThat(resolved.revision()).isEqualTo(2);
     assertThat(resolved.evidence()).containsKey("idle_seconds");
-    assertThat(alerts.readValue()).satisfies(a -> {
-      assertThat(a.rule()).isEqualTo("stalled_run");
-      assertThat(a.status()).isEqualTo(AlertStatus.RESOLVED);
-    });
+    assertThat(alerts.readValue())
+        .satisfies(
+            a -> {
+              assertThat(a.rule()).isEqualTo("stalled_run");
+              assertThat(a.status()).isEqualTo(AlertStatus.RESOLVED);
+            });
     assertThat(resolved.summary()).contains("run forgotten after");
-    assertThat(driver.<String, RunState>getKeyValueStore(MonitorTopology.RUN_STATE_STORE).get("silent")).isNull();
+    assertThat(
+            driver
+                .<String, RunState>getKeyValueStore(MonitorTopology.RUN_STATE_STORE)
+                .get("silent"))
+        .isNull();
   }
 
   @Test
@@ -371,16 +426,25 @@ class MonitorTopologyTest {
     sendBatches("second", 0, 3, step -> -0.1);
 
     assertThat(alerts.readValuesToList()).extracting(Alert::runId).containsExactly("first");
-    assertThat(driver.<String, RunState>getKeyValueStore(MonitorTopology.RUN_STATE_STORE).get("second")).isNull();
+    assertThat(
+            driver
+                .<String, RunState>getKeyValueStore(MonitorTopology.RUN_STATE_STORE)
+                .get("second"))
+        .isNull();
     List<TestRecord<byte[], byte[]>> dead = deadLetters.readRecordsToList();
-    assertThat(dead).hasSize(3).allSatisfy(r -> {
-      assertThat(r.key()).isEqualTo(key("second"));
-      assertThat(DeadLetters.header(r.headers(), DeadLetters.STAGE)).isEqualTo("run");
-      assertThat(DeadLetters.header(r.headers(), DeadLetters.REASON)).isEqualTo(
-          "run not monitored: this instance already tracks 1 runs (monitor.runs.max=1); raise the cap or add "
-              + "instances");
-    });
-    assertThat(dead).extracting(r -> DeadLetters.header(r.headers(), DeadLetters.OFFSET))
+    assertThat(dead)
+        .hasSize(3)
+        .allSatisfy(
+            r -> {
+              assertThat(r.key()).isEqualTo(key("second"));
+              assertThat(DeadLetters.header(r.headers(), DeadLetters.STAGE)).isEqualTo("run");
+              assertThat(DeadLetters.header(r.headers(), DeadLetters.REASON))
+                  .isEqualTo(
+                      "run not monitored: this instance already tracks 1 runs (monitor.runs.max=1); raise the cap or add "
+                          + "instances");
+            });
+    assertThat(dead)
+        .extracting(r -> DeadLetters.header(r.headers(), DeadLetters.OFFSET))
         .containsExactly("3", "4", "5");
   }
 
@@ -398,22 +462,30 @@ class MonitorTopologyTest {
     send(Events.ended("r", 7));
     send(Events.ended("never-started", 3));
 
-    assertThat(alerts.isEmpty()).as("neither the repeated bad batches nor the NaN after the end count").isTrue();
+    assertThat(alerts.isEmpty())
+        .as("neither the repeated bad batches nor the NaN after the end count")
+        .isTrue();
     List<TestRecord<byte[], byte[]>> dead = deadLetters.readRecordsToList();
-    assertThat(dead).extracting(r -> DeadLetters.header(r.headers(), DeadLetters.REASON)).containsExactly(
-        "step 4: repeats the run's last step 4 (steps increase within a run)",
-        "step 1: goes back from the run's last step 4 (steps increase within a run)",
-        "step 6: the run had ended (run_ended received); a resumed run sends run_started first",
-        "run_ended: the run had already ended",
-        "run_ended: no such run here (never started, or forgotten after monitor.runs.ended_retention_seconds or "
-            + "monitor.runs.idle_retention_seconds)");
+    assertThat(dead)
+        .extracting(r -> DeadLetters.header(r.headers(), DeadLetters.REASON))
+        .containsExactly(
+            "step 4: repeats the run's last step 4 (steps increase within a run)",
+            "step 1: goes back from the run's last step 4 (steps increase within a run)",
+            "step 6: the run had ended (run_ended received); a resumed run sends run_started first",
+            "run_ended: the run had already ended",
+            "run_ended: no such run here (never started, or forgotten after monitor.runs.ended_retention_seconds or "
+                + "monitor.runs.idle_retention_seconds)");
     assertThat(dead.get(0).value()).as("the original bytes").isEqualTo(EventCodec.encode(repeated));
     assertThat(dead.get(0).key()).isEqualTo(key("r"));
-    assertThat(dead).allSatisfy(r -> {
-      assertThat(DeadLetters.header(r.headers(), DeadLetters.STAGE)).isEqualTo("run");
-      assertThat(DeadLetters.header(r.headers(), DeadLetters.TOPIC)).isEqualTo(Topics.EVENTS);
-    });
-    assertThat(dead).extracting(r -> DeadLetters.header(r.headers(), DeadLetters.OFFSET))
+    assertThat(dead)
+        .allSatisfy(
+            r -> {
+              assertThat(DeadLetters.header(r.headers(), DeadLetters.STAGE)).isEqualTo("run");
+              assertThat(DeadLetters.header(r.headers(), DeadLetters.TOPIC))
+                  .isEqualTo(Topics.EVENTS);
+            });
+    assertThat(dead)
+        .extracting(r -> DeadLetters.header(r.headers(), DeadLetters.OFFSET))
         .containsExactly("6", "7", "10", "11", "12");
   }
 
@@ -427,7 +499,8 @@ class MonitorTopologyTest {
     sendBatches("resumed", 3, 6, step -> -0.3);
 
     assertThat(deadLetters.isEmpty()).isTrue();
-    assertThat(alerts.readValuesToList()).extracting(Alert::rule, Alert::status)
+    assertThat(alerts.readValuesToList())
+        .extracting(Alert::rule, Alert::status)
         .containsExactly(tuple("negative_loss", AlertStatus.FIRING));
   }
 
@@ -437,9 +510,15 @@ class MonitorTopologyTest {
 
     String description = t.describe().toString();
 
-    assertThat(description).contains("Source: " + MonitorTopology.SOURCE, "Processor: " + MonitorTopology.DECODE,
-        "Processor: " + MonitorTopology.EVALUATE, "Sink: " + MonitorTopology.ALERTS_SINK,
-        "Sink: " + MonitorTopology.DLQ_SINK, MonitorTopology.RUN_STATE_STORE, MonitorTopology.RUN_INFO_STORE);
+    assertThat(description)
+        .contains(
+            "Source: " + MonitorTopology.SOURCE,
+            "Processor: " + MonitorTopology.DECODE,
+            "Processor: " + MonitorTopology.EVALUATE,
+            "Sink: " + MonitorTopology.ALERTS_SINK,
+            "Sink: " + MonitorTopology.DLQ_SINK,
+            MonitorTopology.RUN_STATE_STORE,
+            MonitorTopology.RUN_INFO_STORE);
   }
 
   private void start(MonitorConfig config) {
@@ -448,14 +527,24 @@ class MonitorTopologyTest {
 
   private void start(MonitorConfig config, RunEvaluator evaluator) {
     MonitorConfig inMemory = config.withStateStore(MonitorConfig.StateStoreType.IN_MEMORY);
-    Properties props = Monitor.streamsProperties(MonitorOptions.of("localhost:9")
-        .withApplicationId("topology-test").withStateDir(stateDir).withConfig(inMemory));
-    driver = new TopologyTestDriver(MonitorTopology.build(inMemory, evaluator, HintCatalog.standard()), props,
-        WALL_START);
-    events = driver.createInputTopic(Topics.EVENTS, new ByteArraySerializer(), new ByteArraySerializer());
-    alerts = driver.createOutputTopic(Topics.ALERTS, new StringDeserializer(), StateSerdes.alertDeserializer());
-    deadLetters = driver.createOutputTopic(Topics.EVENTS_DLQ, new ByteArrayDeserializer(),
-        new ByteArrayDeserializer());
+    Properties props =
+        Monitor.streamsProperties(
+            MonitorOptions.of("localhost:9")
+                .withApplicationId("topology-test")
+                .withStateDir(stateDir)
+                .withConfig(inMemory));
+    driver =
+        new TopologyTestDriver(
+            MonitorTopology.build(inMemory, evaluator, HintCatalog.standard()), props, WALL_START);
+    events =
+        driver.createInputTopic(
+            Topics.EVENTS, new ByteArraySerializer(), new ByteArraySerializer());
+    alerts =
+        driver.createOutputTopic(
+            Topics.ALERTS, new StringDeserializer(), StateSerdes.alertDeserializer());
+    deadLetters =
+        driver.createOutputTopic(
+            Topics.EVENTS_DLQ, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
   private void send(TrainingEvent e) {

@@ -16,6 +16,7 @@ public final class Events {
 
   /** 2026-01-01T00:00:00Z: the event time of step 0 in tests. */
   public static final long T0 = 1_767_225_600_000L;
+
   /** One batch every 100 ms of event time. */
   public static final long STEP_MS = 100;
 
@@ -48,56 +49,104 @@ public final class Events {
 
   /** Outputs that blew up. */
   public static Stats nonfiniteOutputs(int classes) {
-    return new Stats(Double.NaN, Double.NaN, Double.NaN, Double.NaN, 32L * classes, 32L * classes, null, null);
+    return new Stats(
+        Double.NaN, Double.NaN, Double.NaN, Double.NaN, 32L * classes, 32L * classes, null, null);
   }
 
-  /** A batch builder with a healthy default: standardized inputs, softmax outputs over 10 classes. */
+  /**
+   * A batch builder with a healthy default: standardized inputs, softmax outputs over 10 classes.
+   */
   public static BatchBuilder batch(String runId, long step) {
     return new BatchBuilder(runId, step);
   }
 
   /** PyTorch classifier trained with nll_loss (expects log-probabilities). */
   public static RunStarted pytorchNll(String runId) {
-    return started(runId, "pytorch", new LossDescriptor("nll_loss", InputKind.LOG_PROBABILITIES, "log_softmax", 0.0),
-        10, null);
+    return started(
+        runId,
+        "pytorch",
+        new LossDescriptor("nll_loss", InputKind.LOG_PROBABILITIES, "log_softmax", 0.0),
+        10,
+        null);
   }
 
   /** DL4J classifier trained with LossMCXENT on softmax. */
   public static RunStarted dl4jMcxent(String runId) {
-    return started(runId, "dl4j", new LossDescriptor("LossMCXENT", InputKind.PROBABILITIES, "softmax", 0.0), 10,
+    return started(
+        runId,
+        "dl4j",
+        new LossDescriptor("LossMCXENT", InputKind.PROBABILITIES, "softmax", 0.0),
+        10,
         null);
   }
 
-  /** DL4J classifier whose custom loss expects log-probabilities (the DL4J way to feed softmax into NLL). */
+  /**
+   * DL4J classifier whose custom loss expects log-probabilities (the DL4J way to feed softmax into
+   * NLL).
+   */
   public static RunStarted dl4jLogProbabilityLoss(String runId) {
-    return started(runId, "dl4j",
-        new LossDescriptor("NegativeLogLikelihoodOnLogProbabilities", InputKind.LOG_PROBABILITIES, "softmax", 0.0),
-        10, null);
+    return started(
+        runId,
+        "dl4j",
+        new LossDescriptor(
+            "NegativeLogLikelihoodOnLogProbabilities", InputKind.LOG_PROBABILITIES, "softmax", 0.0),
+        10,
+        null);
   }
 
   /** PyTorch regression with Gaussian NLL: legitimately negative, declared unbounded below. */
   public static RunStarted gaussianNll(String runId) {
-    return started(runId, "pytorch", new LossDescriptor("GaussianNLLLoss", InputKind.VALUES, null, null), null,
+    return started(
+        runId,
+        "pytorch",
+        new LossDescriptor("GaussianNLLLoss", InputKind.VALUES, null, null),
+        null,
         null);
   }
 
   /** DL4J with LossCosineProximity: bounded below by -1. */
   public static RunStarted cosineProximity(String runId) {
-    return started(runId, "dl4j", new LossDescriptor("LossCosineProximity", InputKind.VALUES, "identity", -1.0),
-        null, null);
+    return started(
+        runId,
+        "dl4j",
+        new LossDescriptor("LossCosineProximity", InputKind.VALUES, "identity", -1.0),
+        null,
+        null);
   }
 
   /** A run_started with the given parts and nothing else. */
-  public static RunStarted started(String runId, String framework, LossDescriptor loss, Integer numClasses,
-      InputRange range) {
-    return new RunStarted(runId, T0 - 1000, framework, "job-" + framework, "host-1", 0, "test model",
-        Map.of("team", "ml"), numClasses, range, loss, Map.of());
+  public static RunStarted started(
+      String runId, String framework, LossDescriptor loss, Integer numClasses, InputRange range) {
+    return new RunStarted(
+        runId,
+        T0 - 1000,
+        framework,
+        "job-" + framework,
+        "host-1",
+        0,
+        "test model",
+        Map.of("team", "ml"),
+        numClasses,
+        range,
+        loss,
+        Map.of());
   }
 
   /** A run_started with per-run rule overrides. */
   public static RunStarted withRules(RunStarted s, Map<String, Map<String, Object>> rules) {
-    return new RunStarted(s.runId(), s.tsMs(), s.framework(), s.job(), s.host(), s.rank(), s.model(), s.labels(),
-        s.numClasses(), s.inputRange(), s.loss(), rules);
+    return new RunStarted(
+        s.runId(),
+        s.tsMs(),
+        s.framework(),
+        s.job(),
+        s.host(),
+        s.rank(),
+        s.model(),
+        s.labels(),
+        s.numClasses(),
+        s.inputRange(),
+        s.loss(),
+        rules);
   }
 
   /** A completed run_ended. */
@@ -169,8 +218,20 @@ public final class Events {
     }
 
     public BatchEvent build() {
-      return new BatchEvent(runId, ts(step), step, 0, batchSize, loss, input, output, predictions, gradNorm,
-          firstLayerGradNorm, lr, 12.5);
+      return new BatchEvent(
+          runId,
+          ts(step),
+          step,
+          0,
+          batchSize,
+          loss,
+          input,
+          output,
+          predictions,
+          gradNorm,
+          firstLayerGradNorm,
+          lr,
+          12.5);
     }
   }
 }

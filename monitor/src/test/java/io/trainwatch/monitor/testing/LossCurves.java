@@ -13,8 +13,8 @@ public final class LossCurves {
   }
 
   /**
-   * What a batch of 8 gives: noise proportional to the level (about 40%), right-skewed (lognormal), and now and
-   * then a hard batch at three times the typical loss.
+   * What a batch of 8 gives: noise proportional to the level (about 40%), right-skewed (lognormal),
+   * and now and then a hard batch at three times the typical loss.
    */
   public static double smallBatch(int step, Random random) {
     double level = 2.0 * Math.exp(-step / 400.0) + 0.25;

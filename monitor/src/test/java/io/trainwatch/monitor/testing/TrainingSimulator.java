@@ -9,9 +9,9 @@ import java.util.Random;
 import java.util.function.IntFunction;
 
 /**
- * Batches of a simulated training run: each part of a batch (loss, gradient norm, the first layer's share of it,
- * predictions, inputs, outputs) is a function of the step, so a fault can replace one part from a given step on.
- * Deterministic for a seed.
+ * Batches of a simulated training run: each part of a batch (loss, gradient norm, the first layer's
+ * share of it, predictions, inputs, outputs) is a function of the step, so a fault can replace one
+ * part from a given step on. Deterministic for a seed.
  */
 public final class TrainingSimulator {
 
@@ -28,14 +28,19 @@ public final class TrainingSimulator {
     this.runId = runId;
     this.random = new Random(seed);
     this.loss = step -> LossCurves.smallBatch(step, random);
-    this.gradNorm = step -> (0.5 + 1.5 * Math.exp(-step / 500.0)) * Math.exp(0.5 * random.nextGaussian());
-    // Healthy DL4J runs measured 0.155 to 0.83 (docs/detection-quality.md). Its own generator, so that the other
+    this.gradNorm =
+        step -> (0.5 + 1.5 * Math.exp(-step / 500.0)) * Math.exp(0.5 * random.nextGaussian());
+    // Healthy DL4J runs measured 0.155 to 0.83 (docs/detection-quality.md). Its own generator, so
+    // that the other
     // parts draw the same numbers as before this part existed.
     Random shares = new Random(seed ^ 0x5EEDL);
-    this.firstLayerShare = step -> 0.15 + 0.7 * shares.nextDouble();    this.predictions = step -> {
-      double top = Math.min(1, 0.9 * Math.exp(-step / 20.0) + 0.12 + 0.1 * random.nextDouble());
-      return new Predictions(top, Math.max(0, Math.min(1, 1.05 - top * 0.6 - 0.05 * random.nextDouble())));
-    };
+    this.firstLayerShare = step -> 0.15 + 0.7 * shares.nextDouble();
+    this.predictions =
+        step -> {
+          double top = Math.min(1, 0.9 * Math.exp(-step / 20.0) + 0.12 + 0.1 * random.nextDouble());
+          return new Predictions(
+              top, Math.max(0, Math.min(1, 1.05 - top * 0.6 - 0.05 * random.nextDouble())));
+        };
   }
 
   /** A healthy 10-class classifier trained with small, noisy batches. */
@@ -113,11 +118,19 @@ public final class TrainingSimulator {
   public List<BatchEvent> batches(int from, int to) {
     List<BatchEvent> out = new ArrayList<>(to - from);
     for (int step = from; step < to; step++) {
-      double l = loss.apply(step); // before the gradient norm: the order the parts draw their random numbers in
+      double l =
+          loss.apply(
+              step); // before the gradient norm: the order the parts draw their random numbers in
       double g = gradNorm.apply(step);
-      out.add(Events.batch(runId, step).loss(l).gradNorm(g)
-          .firstLayerGradNorm(g * firstLayerShare.apply(step))
-          .predictions(predictions.apply(step)).input(input.apply(step)).output(output.apply(step)).build());
+      out.add(
+          Events.batch(runId, step)
+              .loss(l)
+              .gradNorm(g)
+              .firstLayerGradNorm(g * firstLayerShare.apply(step))
+              .predictions(predictions.apply(step))
+              .input(input.apply(step))
+              .output(output.apply(step))
+              .build());
     }
     return out;
   }
