@@ -24,7 +24,11 @@ public record BatchEvent(
     Double gradNorm,
     Double firstLayerGradNorm,
     Double lr,
-    Double stepMs)
+    Double stepMs,
+    Double dataMs,
+    Double computeMs,
+    Double lossScale,
+    Boolean skipped)
     implements TrainingEvent {
 
   public BatchEvent {
@@ -48,9 +52,102 @@ public record BatchEvent(
       throw new IllegalArgumentException(
           "first_layer_grad_norm=" + firstLayerGradNorm + ": must be >= 0");
     }
-    if (stepMs != null && !(stepMs >= 0)) {
-      throw new IllegalArgumentException("step_ms=" + stepMs + ": must be >= 0");
+    requireDuration("step_ms", stepMs);
+    requireDuration("data_ms", dataMs);
+    requireDuration("compute_ms", computeMs);
+    if (lossScale != null && !(lossScale > 0 && Double.isFinite(lossScale))) {
+      throw new IllegalArgumentException("loss_scale=" + lossScale + ": must be finite and > 0");
     }
+  }
+
+  private static void requireDuration(String field, Double ms) {
+    if (ms != null && !(ms >= 0 && Double.isFinite(ms))) {
+      throw new IllegalArgumentException(field + "=" + ms + ": must be finite and >= 0");
+    }
+  }
+
+  /** A batch without the fleet timings and mixed-precision fields (the contract before them). */
+  public BatchEvent(
+      String runId,
+      long tsMs,
+      long step,
+      Integer epoch,
+      Integer batchSize,
+      double loss,
+      Stats input,
+      Stats output,
+      Predictions predictions,
+      Double gradNorm,
+      Double firstLayerGradNorm,
+      Double lr,
+      Double stepMs) {
+    this(
+        runId,
+        tsMs,
+        step,
+        epoch,
+        batchSize,
+        loss,
+        input,
+        output,
+        predictions,
+        gradNorm,
+        firstLayerGradNorm,
+        lr,
+        stepMs,
+        null,
+        null,
+        null,
+        null);
+  }
+
+  /** This batch with its step's phases timed: data wait and compute before synchronization. */
+  public BatchEvent withPhases(Double dataMs, Double computeMs) {
+    return new BatchEvent(
+        runId,
+        tsMs,
+        step,
+        epoch,
+        batchSize,
+        loss,
+        input,
+        output,
+        predictions,
+        gradNorm,
+        firstLayerGradNorm,
+        lr,
+        stepMs,
+        dataMs,
+        computeMs,
+        lossScale,
+        skipped);
+  }
+
+  /** This batch with the loss scaler's state: its scale, and whether it skipped the step. */
+  public BatchEvent withLossScale(Double lossScale, Boolean skipped) {
+    return new BatchEvent(
+        runId,
+        tsMs,
+        step,
+        epoch,
+        batchSize,
+        loss,
+        input,
+        output,
+        predictions,
+        gradNorm,
+        firstLayerGradNorm,
+        lr,
+        stepMs,
+        dataMs,
+        computeMs,
+        lossScale,
+        skipped);
+  }
+
+  /** {@code true} if the optimizer skipped this step (mixed precision), {@code false} otherwise. */
+  public boolean stepSkipped() {
+    return Boolean.TRUE.equals(skipped);
   }
 
   /**

@@ -28,10 +28,14 @@ public final class EventCodec {
           "job",
           "host",
           "rank",
+          "world_size",
+          "device",
+          "attempt",
           "model",
           "labels",
           "num_classes",
           "input_range",
+          "input_encoding",
           "loss",
           "rules");
   private static final Set<String> BATCH_FIELDS =
@@ -50,7 +54,11 @@ public final class EventCodec {
           "grad_norm",
           "first_layer_grad_norm",
           "lr",
-          "step_ms");
+          "step_ms",
+          "data_ms",
+          "compute_ms",
+          "loss_scale",
+          "skipped");
   private static final Set<String> RUN_ENDED_FIELDS =
       Set.of("schema_version", "type", "run_id", "ts_ms", "status", "reason");
   private static final Set<String> LOSS_FIELDS =
@@ -126,9 +134,10 @@ public final class EventCodec {
     g.writeStringField("framework", r.framework());
     Json.writeOptionalString(g, "job", r.job());
     Json.writeOptionalString(g, "host", r.host());
-    if (r.rank() != null) {
-      g.writeNumberField("rank", r.rank());
-    }
+    writeOptionalInt(g, "rank", r.rank());
+    writeOptionalInt(g, "world_size", r.worldSize());
+    Json.writeOptionalString(g, "device", r.device());
+    writeOptionalInt(g, "attempt", r.attempt());
     Json.writeOptionalString(g, "model", r.model());
     if (!r.labels().isEmpty()) {
       Json.writeStringMap(g, "labels", r.labels());
@@ -141,6 +150,9 @@ public final class EventCodec {
       g.writeNumberField("min", r.inputRange().min());
       g.writeNumberField("max", r.inputRange().max());
       g.writeEndObject();
+    }
+    if (r.inputEncoding() != null) {
+      g.writeStringField("input_encoding", r.inputEncoding().wire());
     }
     LossDescriptor loss = r.loss();
     if (loss != null) {
@@ -192,8 +204,26 @@ public final class EventCodec {
     Json.writeOptionalReal(g, "grad_norm", b.gradNorm());
     Json.writeOptionalReal(g, "first_layer_grad_norm", b.firstLayerGradNorm());
     Json.writeOptionalReal(g, "lr", b.lr());
-    if (b.stepMs() != null) {
-      g.writeNumberField("step_ms", b.stepMs());
+    writeOptionalNumber(g, "step_ms", b.stepMs());
+    writeOptionalNumber(g, "data_ms", b.dataMs());
+    writeOptionalNumber(g, "compute_ms", b.computeMs());
+    writeOptionalNumber(g, "loss_scale", b.lossScale());
+    if (b.skipped() != null) {
+      g.writeBooleanField("skipped", b.skipped());
+    }
+  }
+
+  private static void writeOptionalInt(JsonGenerator g, String name, Integer value)
+      throws IOException {
+    if (value != null) {
+      g.writeNumberField(name, value);
+    }
+  }
+
+  private static void writeOptionalNumber(JsonGenerator g, String name, Double value)
+      throws IOException {
+    if (value != null) {
+      g.writeNumberField(name, value);
     }
   }
 
@@ -218,6 +248,7 @@ public final class EventCodec {
       rr.rejectUnknown(RANGE_FIELDS);
       range = new InputRange(rr.requiredFiniteNumber("min"), rr.requiredFiniteNumber("max"));
     }
+    String encoding = r.optionalString("input_encoding", 64);
     return new RunStarted(
         runId(r),
         r.requiredLong("ts_ms", 0),
@@ -225,10 +256,16 @@ public final class EventCodec {
         r.optionalString("job", 256),
         r.optionalString("host", 256),
         r.optionalInt("rank", 0),
+        r.optionalInt("world_size", 1),
+        r.optionalString("device", 256),
+        r.optionalInt("attempt", 0),
         r.optionalString("model", 1024),
         r.stringMap("labels", 64, 128, 1024),
         r.optionalInt("num_classes", 1),
         range,
+        encoding == null
+            ? null
+            : parseEnum("input_encoding", () -> InputEncoding.fromWire(encoding)),
         readLoss(r.optionalObject("loss")),
         readRules(r.optionalObject("rules")));
   }
@@ -303,7 +340,11 @@ public final class EventCodec {
         r.optionalReal("grad_norm"),
         r.optionalReal("first_layer_grad_norm"),
         r.optionalReal("lr"),
-        r.optionalFiniteNumber("step_ms"));
+        r.optionalFiniteNumber("step_ms"),
+        r.optionalFiniteNumber("data_ms"),
+        r.optionalFiniteNumber("compute_ms"),
+        r.optionalFiniteNumber("loss_scale"),
+        r.optionalBoolean("skipped"));
   }
 
   private static Stats readStats(JsonObjectReader s) {

@@ -107,6 +107,17 @@ final class JsonObjectReader {
     return toReal(name, v);
   }
 
+  Boolean optionalBoolean(String name) {
+    JsonNode v = node.get(name);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isBoolean()) {
+      throw new InvalidEventException(field(name) + ": expected true or false, got " + kind(v));
+    }
+    return v.booleanValue();
+  }
+
   /** A plain JSON number, finite: for fields where the contract has no non-finite spelling. */
   Double optionalFiniteNumber(String name) {
     JsonNode v = node.get(name);

@@ -141,4 +141,76 @@ class EventCodecTest {
             () -> decode(batch("1").replace("\"run_id\":\"r\"", "\"run_id\":\"" + id + "\"")))
         .hasMessage("run_id: 257 characters, at most 256 allowed");
   }
+
+  private static String batchWith(String fields) {
+    String b = batch("2.5");
+    return b.substring(0, b.length() - 1) + "," + fields + "}";
+  }
+
+  private static String rankStarted(String fields) {
+    return "{\"schema_version\":1,\"type\":\"run_started\",\"run_id\":\"r\",\"ts_ms\":1,"
+        + "\"framework\":\"pytorch\","
+        + fields
+        + "}";
+  }
+
+  @Test
+  void shouldReadTheFleetFieldsOfARank() {
+    RunStarted r =
+        (RunStarted)
+            decode(
+                rankStarted(
+                    "\"job\":\"j\",\"rank\":3,\"world_size\":8,\"device\":\"GPU-1\","
+                        + "\"attempt\":2,\"input_encoding\":\"token_ids\""));
+    assertThat(r.rank()).isEqualTo(3);
+    assertThat(r.worldSize()).isEqualTo(8);
+    assertThat(r.device()).isEqualTo("GPU-1");
+    assertThat(r.attempt()).isEqualTo(2);
+    assertThat(r.inputEncodingOrDefault()).isEqualTo(InputEncoding.TOKEN_IDS);
+    assertThat(EventCodec.decode(EventCodec.encode(r))).isEqualTo(r);
+    RunStarted plain = (RunStarted) decode(rankStarted("\"job\":\"j\""));
+    assertThat(plain.worldSize()).isNull();
+    assertThat(plain.attempt()).isNull();
+    assertThat(plain.inputEncodingOrDefault()).isEqualTo(InputEncoding.FEATURES);
+  }
+
+  @Test
+  void shouldRejectARankOutsideItsWorld() {
+    assertThatThrownBy(() -> decode(rankStarted("\"rank\":8,\"world_size\":8")))
+        .hasMessage("rank=8: must be < world_size=8");
+    assertThatThrownBy(() -> decode(rankStarted("\"world_size\":0")))
+        .hasMessage("world_size=0: must be >= 1");
+    assertThatThrownBy(() -> decode(rankStarted("\"attempt\":-1")))
+        .hasMessage("attempt=-1: must be >= 0");
+    assertThatThrownBy(() -> decode(rankStarted("\"input_encoding\":\"pixels\"")))
+        .hasMessageStartingWith("input_encoding='pixels': not one of");
+  }
+
+  @Test
+  void shouldReadPhasesAndTheLossScaler() {
+    BatchEvent b =
+        (BatchEvent)
+            decode(
+                batchWith(
+                    "\"step_ms\":100,\"data_ms\":4.5,\"compute_ms\":70,"
+                        + "\"loss_scale\":65536,\"skipped\":true"));
+    assertThat(b.dataMs()).isEqualTo(4.5);
+    assertThat(b.computeMs()).isEqualTo(70.0);
+    assertThat(b.lossScale()).isEqualTo(65536.0);
+    assertThat(b.stepSkipped()).isTrue();
+    assertThat(EventCodec.decode(EventCodec.encode(b))).isEqualTo(b);
+    assertThat(((BatchEvent) decode(batch("1"))).stepSkipped()).isFalse();
+  }
+
+  @Test
+  void shouldRejectHostilePhasesAndScales() {
+    assertThatThrownBy(() -> decode(batchWith("\"data_ms\":-1")))
+        .hasMessage("data_ms=-1.0: must be finite and >= 0");
+    assertThatThrownBy(() -> decode(batchWith("\"compute_ms\":\"NaN\"")))
+        .hasMessageStartingWith("compute_ms: expected a finite number");
+    assertThatThrownBy(() -> decode(batchWith("\"loss_scale\":0")))
+        .hasMessage("loss_scale=0.0: must be finite and > 0");
+    assertThatThrownBy(() -> decode(batchWith("\"skipped\":1")))
+        .hasMessage("skipped: expected true or false, got number");
+  }
 }
