@@ -84,7 +84,7 @@ public final class AlertCodec {
    */
   public static Alert decode(byte[] bytes) {
     JsonObjectReader r = new JsonObjectReader(Json.parse(bytes), "");
-    r.rejectUnknown(FIELDS);
+    r.skipUnknown(FIELDS); // a newer monitor may add fields: skipped
     long version = r.requiredLong("schema_version", 0);
     if (version != TrainingEvent.SCHEMA_VERSION) {
       throw new InvalidEventException("schema_version=" + version + ": unsupported");

@@ -7,14 +7,18 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * Reads and writes {@link TrainingEvent}s as the UTF-8 JSON of contract version 1.
  *
- * <p>Reading is strict: anything {@code schemas/json/event.schema.json} rejects is rejected here
- * too, with an {@link InvalidEventException} whose message names the field. Thread-safe.
+ * <p>Reading is strict about what it knows and tolerant of what it does not: anything {@code
+ * schemas/json/event.schema.json} rejects is rejected here too, with an {@link
+ * InvalidEventException} whose message names the field; fields this reader does not know, and
+ * values of optional enumerations it does not know, are skipped and reported ({@link #read}), so a
+ * trainer upgraded before its monitor still gets its runs judged. Thread-safe.
  */
 public final class EventCodec {
 
@@ -93,13 +97,41 @@ public final class EventCodec {
   }
 
   /**
+   * An event and what its reader skipped.
+   *
+   * @param ignored field paths (and {@code field="value"} for unknown values of optional
+   *     enumerations) this reader does not know, in document order, at most {@value
+   *     JsonObjectReader#MAX_NOTED}; empty for an event of this reader's own version
+   */
+  public record Decoded(TrainingEvent event, List<String> ignored) {
+    public Decoded {
+      ignored = List.copyOf(ignored);
+    }
+  }
+
+  /**
    * Parses one event.
    *
    * @throws InvalidEventException if the bytes are not a valid version-1 event; the message says
    *     why
    */
   public static TrainingEvent decode(byte[] bytes) {
+    return read(bytes).event();
+  }
+
+  /**
+   * Parses one event and says what it skipped.
+   *
+   * @throws InvalidEventException if the bytes are not a valid version-1 event; the message says
+   *     why
+   */
+  public static Decoded read(byte[] bytes) {
     JsonObjectReader r = new JsonObjectReader(Json.parse(bytes), "");
+    TrainingEvent event = readEvent(r);
+    return new Decoded(event, r.ignored());
+  }
+
+  private static TrainingEvent readEvent(JsonObjectReader r) {
     JsonNode version = r.raw("schema_version");
     if (version == null || version.isNull()) {
       throw new InvalidEventException("schema_version: required");
@@ -241,14 +273,14 @@ public final class EventCodec {
   }
 
   private static RunStarted readRunStarted(JsonObjectReader r) {
-    r.rejectUnknown(RUN_STARTED_FIELDS);
+    r.skipUnknown(RUN_STARTED_FIELDS);
     InputRange range = null;
     JsonObjectReader rr = r.optionalObject("input_range");
     if (rr != null) {
-      rr.rejectUnknown(RANGE_FIELDS);
+      rr.skipUnknown(RANGE_FIELDS);
       range = new InputRange(rr.requiredFiniteNumber("min"), rr.requiredFiniteNumber("max"));
     }
-    String encoding = r.optionalString("input_encoding", 64);
+    InputEncoding encoding = optionalEnum(r, "input_encoding", InputEncoding::fromWire);
     return new RunStarted(
         runId(r),
         r.requiredLong("ts_ms", 0),
@@ -263,9 +295,7 @@ public final class EventCodec {
         r.stringMap("labels", 64, 128, 1024),
         r.optionalInt("num_classes", 1),
         range,
-        encoding == null
-            ? null
-            : parseEnum("input_encoding", () -> InputEncoding.fromWire(encoding)),
+        encoding,
         readLoss(r.optionalObject("loss")),
         readRules(r.optionalObject("rules")));
   }
@@ -274,8 +304,8 @@ public final class EventCodec {
     if (l == null) {
       return null;
     }
-    l.rejectUnknown(LOSS_FIELDS);
-    String kind = l.optionalString("input_kind", 64);
+    l.skipUnknown(LOSS_FIELDS);
+    InputKind kind = optionalEnum(l, "input_kind", InputKind::fromWire);
     Double lowerBound;
     if (l.isExplicitNull("lower_bound")) {
       lowerBound = null; // declared unbounded below
@@ -285,10 +315,7 @@ public final class EventCodec {
       lowerBound = LossDescriptor.DEFAULT_LOWER_BOUND;
     }
     return new LossDescriptor(
-        l.requiredString("name", 256),
-        kind == null ? null : parseEnum("loss.input_kind", () -> InputKind.fromWire(kind)),
-        l.optionalString("activation", 128),
-        lowerBound);
+        l.requiredString("name", 256), kind, l.optionalString("activation", 128), lowerBound);
   }
 
   private static Map<String, Map<String, Object>> readRules(JsonObjectReader rules) {
@@ -318,11 +345,11 @@ public final class EventCodec {
   }
 
   private static BatchEvent readBatch(JsonObjectReader r) {
-    r.rejectUnknown(BATCH_FIELDS);
+    r.skipUnknown(BATCH_FIELDS);
     Predictions predictions = null;
     JsonObjectReader p = r.optionalObject("predictions");
     if (p != null) {
-      p.rejectUnknown(PREDICTION_FIELDS);
+      p.skipUnknown(PREDICTION_FIELDS);
       predictions =
           new Predictions(
               p.requiredFiniteNumber("top_class_fraction"), p.requiredFiniteNumber("entropy"));
@@ -360,7 +387,7 @@ public final class EventCodec {
   }
 
   private static RunEnded readRunEnded(JsonObjectReader r) {
-    r.rejectUnknown(RUN_ENDED_FIELDS);
+    r.skipUnknown(RUN_ENDED_FIELDS);
     String status = r.requiredString("status", 32);
     return new RunEnded(
         runId(r),
@@ -375,6 +402,25 @@ public final class EventCodec {
       throw new InvalidEventException("run_id: must not be empty");
     }
     return id;
+  }
+
+  /**
+   * An optional enumeration: {@code null} when absent, and when its value is one this reader does
+   * not know (a newer writer's), which is noted as skipped: to this reader it is as if the writer
+   * had not said.
+   */
+  private static <T> T optionalEnum(
+      JsonObjectReader r, String name, java.util.function.Function<String, T> parse) {
+    String wire = r.optionalString(name, 64);
+    if (wire == null) {
+      return null;
+    }
+    try {
+      return parse.apply(wire);
+    } catch (IllegalArgumentException e) {
+      r.noteIgnored(r.field(name) + "=\"" + wire + "\"");
+      return null;
+    }
   }
 
   private static <T> T parseEnum(String field, java.util.function.Supplier<T> parse) {

@@ -2,8 +2,10 @@ package io.trainwatch.schemas;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -13,28 +15,53 @@ import java.util.Set;
  *
  * <p>Absent and explicit {@code null} are both "missing" for optional getters, except where the
  * contract gives {@code null} a meaning of its own ({@link #isExplicitNull}).
+ *
+ * <p>Fields the reader does not know are skipped, never a reason to refuse the document (a newer
+ * writer may add optional fields): {@link #skipUnknown} notes them in {@link #ignored()}, shared by
+ * a reader and the readers of its nested objects.
  */
 final class JsonObjectReader {
 
+  /** How many ignored fields are noted per document; the rest are skipped unnamed. */
+  static final int MAX_NOTED = 16;
+
   private final ObjectNode node;
   private final String path;
+  private final List<String> ignored;
 
   JsonObjectReader(JsonNode node, String path) {
+    this(node, path, new ArrayList<>(0));
+  }
+
+  private JsonObjectReader(JsonNode node, String path, List<String> ignored) {
     if (node == null || !node.isObject()) {
       throw new InvalidEventException(describe(path) + ": expected an object, got " + kind(node));
     }
     this.node = (ObjectNode) node;
     this.path = path;
+    this.ignored = ignored;
   }
 
-  /** Rejects any field not in {@code allowed}: the schema says additionalProperties false. */
-  void rejectUnknown(Set<String> allowed) {
+  /** Notes every field not in {@code allowed} as ignored: the reader does not know it. */
+  void skipUnknown(Set<String> allowed) {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String name = it.next();
       if (!allowed.contains(name)) {
-        throw new InvalidEventException(field(name) + ": unknown field");
+        noteIgnored(field(name));
       }
     }
+  }
+
+  /** Notes something the reader skipped: an unknown field, or a value it does not know. */
+  void noteIgnored(String what) {
+    if (ignored.size() < MAX_NOTED) {
+      ignored.add(what.length() <= 128 ? what : what.substring(0, 125) + "...");
+    }
+  }
+
+  /** What was skipped in this document so far (field paths), at most {@link #MAX_NOTED}. */
+  List<String> ignored() {
+    return ignored;
   }
 
   boolean has(String name) {
@@ -143,12 +170,12 @@ final class JsonObjectReader {
     if (v == null || v.isNull()) {
       throw new InvalidEventException(field(name) + ": required");
     }
-    return new JsonObjectReader(v, field(name));
+    return new JsonObjectReader(v, field(name), ignored);
   }
 
   JsonObjectReader optionalObject(String name) {
     JsonNode v = node.get(name);
-    return v == null || v.isNull() ? null : new JsonObjectReader(v, field(name));
+    return v == null || v.isNull() ? null : new JsonObjectReader(v, field(name), ignored);
   }
 
   Map<String, String> stringMap(String name, int maxEntries, int maxKeyLength, int maxValueLength) {

@@ -277,7 +277,6 @@ class ContractTest {
       "{\"schema_version\":2,\"type\":\"run_ended\",\"run_id\":\"r\",\"ts_ms\":1,\"status\":\"completed\"}",
       "{\"schema_version\":1,\"type\":\"run_ended\",\"run_id\":\"\",\"ts_ms\":1,\"status\":\"completed\"}",
       "{\"schema_version\":1,\"type\":\"run_ended\",\"run_id\":\"r\",\"ts_ms\":1,\"status\":\"paused\"}",
-      "{\"schema_version\":1,\"type\":\"run_ended\",\"run_id\":\"r\",\"ts_ms\":1,\"status\":\"completed\",\"x\":1}",
       "{\"schema_version\":1,\"type\":\"epoch\",\"run_id\":\"r\",\"ts_ms\":1}",
       "{\"schema_version\":1,\"type\":\"run_started\",\"run_id\":\"r\",\"ts_ms\":1}",
     };
@@ -288,6 +287,36 @@ class ContractTest {
           .as(json)
           .isInstanceOf(InvalidEventException.class);
     }
+  }
+
+  @Test
+  void schemaAndCodecShouldAcceptWhatANewerWriterAdds() {
+    String[] newer = {
+      "{\"schema_version\":1,\"type\":\"run_ended\",\"run_id\":\"r\",\"ts_ms\":1,\"status\":\"completed\",\"x\":1}",
+      "{\"schema_version\":1,\"type\":\"run_started\",\"run_id\":\"r\",\"ts_ms\":1,\"framework\":\"jax\","
+          + "\"loss\":{\"name\":\"l\",\"reduction\":\"mean\"},\"mesh\":{\"dp\":8}}",
+      "{\"schema_version\":1,\"type\":\"batch\",\"run_id\":\"r\",\"ts_ms\":1,\"step\":1,\"loss\":0,"
+          + "\"input\":{\"min\":0,\"max\":0,\"mean\":0,\"std\":0,\"nonfinite\":0,\"count\":1},"
+          + "\"output\":{\"min\":0,\"max\":0,\"mean\":0,\"std\":0,\"nonfinite\":0,\"count\":1},"
+          + "\"predictions\":{\"top_class_fraction\":0.5,\"entropy\":0.5,\"top5\":0.9},"
+          + "\"p99_step_ms\":12.5}",
+    };
+    for (String json : newer) {
+      byte[] bytes = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(validate(EVENT_SCHEMA, bytes)).as(json).isEmpty();
+      assertThat(EventCodec.read(bytes).ignored()).as(json).isNotEmpty();
+    }
+  }
+
+  @Test
+  void bridgesShouldReadTheAlertsOfANewerMonitor() throws IOException {
+    String alert = Files.readString(Path.of("examples/alert.negative-loss.firing.json")).trim();
+    byte[] newer =
+        (alert.substring(0, alert.length() - 1) + ",\"runbook_url\":\"https://x\"}")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(validate(ALERT_SCHEMA, newer)).isEmpty();
+    assertThat(AlertCodec.decode(newer))
+        .isEqualTo(AlertCodec.decode(alert.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
   }
 
   @Test

@@ -182,8 +182,8 @@ class EventCodecTest {
         .hasMessage("world_size=0: must be >= 1");
     assertThatThrownBy(() -> decode(rankStarted("\"attempt\":-1")))
         .hasMessage("attempt=-1: must be >= 0");
-    assertThatThrownBy(() -> decode(rankStarted("\"input_encoding\":\"pixels\"")))
-        .hasMessageStartingWith("input_encoding='pixels': not one of");
+    assertThatThrownBy(() -> decode(rankStarted("\"input_encoding\":7")))
+        .hasMessage("input_encoding: expected a string, got number");
   }
 
   @Test
@@ -212,5 +212,37 @@ class EventCodecTest {
         .hasMessage("loss_scale=0.0: must be finite and > 0");
     assertThatThrownBy(() -> decode(batchWith("\"skipped\":1")))
         .hasMessage("skipped: expected true or false, got number");
+  }
+
+  @Test
+  void shouldSkipAndReportWhatANewerTrainerAdds() {
+    EventCodec.Decoded d =
+        EventCodec.read(
+            rankStarted(
+                    "\"input_encoding\":\"audio\",\"mesh\":{\"tp\":2},"
+                        + "\"loss\":{\"name\":\"l\",\"input_kind\":\"energies\",\"reduction\":\"sum\"}")
+                .getBytes(UTF_8));
+    RunStarted r = (RunStarted) d.event();
+    assertThat(r.inputEncoding()).isNull();
+    assertThat(r.loss().inputKind()).isNull();
+    assertThat(r.loss().name()).isEqualTo("l");
+    assertThat(d.ignored())
+        .containsExactlyInAnyOrder(
+            "input_encoding=\"audio\"", "mesh", "loss.input_kind=\"energies\"", "loss.reduction");
+    EventCodec.Decoded b = EventCodec.read(batchWith("\"p99_step_ms\":3").getBytes(UTF_8));
+    assertThat(b.ignored()).containsExactly("p99_step_ms");
+    assertThat(EventCodec.read(batch("1").getBytes(UTF_8)).ignored()).isEmpty();
+  }
+
+  @Test
+  void shouldStillRefuseWhatNoVersionAllows() {
+    assertThatThrownBy(() -> decode(batchWith("\"step_ms\":\"fast\"")))
+        .hasMessageStartingWith("step_ms: expected a finite number");
+    assertThatThrownBy(
+            () ->
+                decode(
+                    "{\"schema_version\":1,\"type\":\"run_ended\",\"run_id\":\"r\",\"ts_ms\":1,"
+                        + "\"status\":\"paused\"}"))
+        .hasMessageStartingWith("status=");
   }
 }

@@ -5,6 +5,11 @@ import io.trainwatch.schemas.InvalidEventException;
 import io.trainwatch.schemas.TrainingEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
@@ -15,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * evaluator, keyed by run id; anything else (invalid JSON, contract violations, unknown type or
  * version, a tombstone, a key that is not the run id) goes to the dead-letter topic unchanged, with
  * the reason in its headers. A value larger than {@code monitor.events.max_record_bytes} is not
- * read at all; its dead letter keeps only the beginning.
+ * read at all; its dead letter keeps only the beginning. Fields this monitor does not know (a newer
+ * trainer's) are skipped, never a reason to refuse the event: they are logged once per run.
  *
  * <p>The two children take different types ({@link ReadEvent}s, raw bytes), hence the {@code
  * Object} output types.
@@ -31,8 +37,19 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, 
    */
   static final int OVERSIZED_COPY_BYTES = 64 * 1024;
 
+  /** Runs whose skipped fields were already logged: bounded, the oldest forgotten first. */
+  private static final int REPORTED_RUNS = 10_000;
+
   private final int maxRecordBytes;
   private final RateLimitedLog rejections = new RateLimitedLog(LOG_INTERVAL_MS);
+  private final Set<String> reportedRuns =
+      Collections.newSetFromMap(
+          new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+              return size() > REPORTED_RUNS;
+            }
+          });
 
   /**
    * @param maxRecordBytes values larger than this are not read but dead-lettered
@@ -60,7 +77,11 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, 
               + ")";
     } else {
       try {
-        event = EventCodec.decode(record.value());
+        EventCodec.Decoded decoded = EventCodec.read(record.value());
+        event = decoded.event();
+        if (!decoded.ignored().isEmpty()) {
+          reportSkipped(event.runId(), decoded.ignored());
+        }
         String key = new String(record.key(), StandardCharsets.UTF_8);
         reason =
             key.equals(event.runId())
@@ -85,6 +106,15 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, 
               MonitorTopology.EVALUATE);
     } else {
       reject(record, reason);
+    }
+  }
+
+  private void reportSkipped(String runId, List<String> ignored) {
+    if (reportedRuns.add(runId)) {
+      LOG.warn(
+          "Run {}: skipping fields this monitor does not know (a newer trainer?): {}",
+          abbreviate(runId),
+          String.join(", ", ignored));
     }
   }
 

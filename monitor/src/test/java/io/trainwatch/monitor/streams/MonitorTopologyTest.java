@@ -547,6 +547,31 @@ class MonitorTopologyTest {
             Topics.EVENTS_DLQ, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
+  @Test
+  void shouldJudgeTheEventsOfANewerTrainerThatSendsFieldsThisMonitorDoesNotKnow() {
+    start(MonitorConfig.defaults());
+    sendFromNewerTrainer(Events.pytorchNll("newer"));
+    for (int step = 0; step < 30; step++) {
+      sendFromNewerTrainer(batch("newer", step).loss(-(10 + step) / 100.0).build());
+    }
+
+    List<Alert> out = alerts.readValuesToList();
+
+    assertThat(deadLetters.isEmpty()).isTrue();
+    assertThat(out)
+        .extracting(Alert::rule, Alert::diagnosis)
+        .containsExactly(tuple("negative_loss", "softmax_into_nll"));
+  }
+
+  /** The event as a trainer of a later contract would write it: one field more, at the end. */
+  private void sendFromNewerTrainer(TrainingEvent e) {
+    String json = new String(EventCodec.encode(e), StandardCharsets.UTF_8);
+    byte[] newer =
+        (json.substring(0, json.length() - 1) + ",\"tokens_per_s\":1234.5,\"zz\":{\"a\":[1]}}")
+            .getBytes(StandardCharsets.UTF_8);
+    events.pipeInput(key(e.runId()), newer, e.tsMs());
+  }
+
   private void send(TrainingEvent e) {
     events.pipeInput(key(e.runId()), EventCodec.encode(e), e.tsMs());
   }
