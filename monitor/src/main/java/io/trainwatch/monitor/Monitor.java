@@ -102,8 +102,8 @@ public final class Monitor implements AutoCloseable {
     LOG.info(
         "Monitor running: application id {}, reading {}, alerts to {}",
         options.applicationId(),
-        MonitorTopology.EVENTS_TOPIC,
-        MonitorTopology.ALERTS_TOPIC);
+        options.config().eventsTopic(),
+        options.config().alertsTopic());
     return monitor;
   }
 
@@ -153,6 +153,7 @@ public final class Monitor implements AutoCloseable {
     p.put(
         StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
         DeadLetterProcessingExceptionHandler.class.getName());
+    p.put(DeadLetterProcessingExceptionHandler.DLQ_TOPIC_CONFIG, c.dlqTopic());
     // Keys and values are read as bytes and decoded by the topology, so this cannot trigger; it is
     // a safety net.
     p.put(
@@ -175,9 +176,9 @@ public final class Monitor implements AutoCloseable {
     p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis());
     List<NewTopic> topics =
         List.of(
-            new NewTopic(MonitorTopology.EVENTS_TOPIC, c.eventsPartitions(), c.replicationFactor()),
-            new NewTopic(MonitorTopology.ALERTS_TOPIC, c.alertsPartitions(), c.replicationFactor()),
-            new NewTopic(MonitorTopology.DLQ_TOPIC, c.dlqPartitions(), c.replicationFactor()));
+            new NewTopic(c.eventsTopic(), c.eventsPartitions(), c.replicationFactor()),
+            new NewTopic(c.alertsTopic(), c.alertsPartitions(), c.replicationFactor()),
+            new NewTopic(c.dlqTopic(), c.dlqPartitions(), c.replicationFactor()));
     List<String> created = new ArrayList<>();
     try (Admin admin = Admin.create(p)) {
       var result = admin.createTopics(topics);

@@ -51,11 +51,20 @@ public final class MonitorCommand implements Callable<Integer> {
   @Option(
       names = "--application-id",
       paramLabel = "ID",
-      defaultValue = MonitorOptions.DEFAULT_APPLICATION_ID,
       description =
           "Kafka Streams application id; instances with the same id share the work (default: "
-              + "${DEFAULT-VALUE}).")
+              + "the topic prefix followed by "
+              + MonitorOptions.DEFAULT_APPLICATION_ID
+              + ").")
   String applicationId;
+
+  @Option(
+      names = "--topic-prefix",
+      paramLabel = "PREFIX",
+      description =
+          "Put PREFIX in front of the monitor's topic names and of the default application id, "
+              + "for a shared cluster whose ACLs grant one prefix (e.g. team-a.).")
+  String topicPrefix;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -66,10 +75,11 @@ public final class MonitorCommand implements Callable<Integer> {
     MonitorOptions options;
     try {
       MonitorConfig config =
-          configFile == null ? MonitorConfig.defaults() : MonitorConfig.load(configFile);
+          (configFile == null ? MonitorConfig.defaults() : MonitorConfig.load(configFile))
+              .withTopicPrefix(topicPrefix);
       options =
           MonitorOptions.of(bootstrapServer)
-              .withApplicationId(applicationId)
+              .withApplicationId(applicationId())
               .withStateDir(stateDir)
               .withConfig(config)
               .withClientProperties(ClientConfigFile.map(clientConfigFile));
@@ -89,7 +99,9 @@ public final class MonitorCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     out.println(
         "monitor running (application id "
-            + applicationId
+            + options.applicationId()
+            + ", reading "
+            + options.config().eventsTopic()
             + ", Kafka "
             + bootstrapServer
             + "); Ctrl-C to stop");
@@ -103,6 +115,13 @@ public final class MonitorCommand implements Callable<Integer> {
       return 1;
     }
     return 0;
+  }
+
+  private String applicationId() {
+    if (applicationId != null) {
+      return applicationId;
+    }
+    return (topicPrefix == null ? "" : topicPrefix) + MonitorOptions.DEFAULT_APPLICATION_ID;
   }
 
   /** Runs the command on its own (the {@code ./trainwatch} launcher is the usual way in). */

@@ -1,20 +1,16 @@
 package io.trainwatch.monitor.config;
 
+import io.trainwatch.cli.ConfigDefs;
+import io.trainwatch.cli.PropertiesFile;
 import io.trainwatch.monitor.rules.Param;
 import io.trainwatch.monitor.rules.Rule;
 import io.trainwatch.monitor.rules.RuleId;
 import io.trainwatch.monitor.rules.Rules;
 import io.trainwatch.monitor.rules.RunSettings;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -26,6 +22,12 @@ import java.util.stream.Collectors;
  * Every key has a built-in default; unknown keys and invalid values are refused at start-up with a
  * message naming the key. Every key is documented in docs/configuration.md.
  *
+ * <p>The {@code monitor.*} keys are defined, typed and range-checked by {@link MonitorConfigDef} (a
+ * Kafka {@code ConfigDef}); rule keys are data of the rules ({@code RuleSpec}).
+ *
+ * @param eventsTopic the topic trainers publish events to ({@code trainwatch.events})
+ * @param alertsTopic the topic alerts go to ({@code trainwatch.alerts})
+ * @param dlqTopic the dead-letter topic of unreadable events ({@code trainwatch.events.dlq})
  * @param eventsPartitions partitions of {@code trainwatch.events} when the monitor creates it
  * @param alertsPartitions partitions of {@code trainwatch.alerts} when the monitor creates it
  * @param dlqPartitions partitions of {@code trainwatch.events.dlq} when the monitor creates it
@@ -44,6 +46,9 @@ import java.util.stream.Collectors;
  * @param rules rule settings
  */
 public record MonitorConfig(
+    String eventsTopic,
+    String alertsTopic,
+    String dlqTopic,
     int eventsPartitions,
     int alertsPartitions,
     int dlqPartitions,
@@ -91,94 +96,15 @@ public record MonitorConfig(
     }
   }
 
-  public static final Param EVENTS_PARTITIONS =
-      Param.integer(
-          "monitor.topics.events_partitions",
-          6,
-          1,
-          10_000,
-          "Partitions of trainwatch.events when the monitor creates it (an existing topic is left as it is).");
-  public static final Param ALERTS_PARTITIONS =
-      Param.integer(
-          "monitor.topics.alerts_partitions",
-          6,
-          1,
-          10_000,
-          "Partitions of trainwatch.alerts when the monitor creates it.");
-  public static final Param DLQ_PARTITIONS =
-      Param.integer(
-          "monitor.topics.dlq_partitions",
-          1,
-          1,
-          10_000,
-          "Partitions of trainwatch.events.dlq when the monitor creates it.");
-  public static final Param REPLICATION_FACTOR =
-      Param.integer(
-          "monitor.topics.replication_factor",
-          1,
-          1,
-          32,
-          "Replication factor of the topics the monitor creates, including its internal changelog topics.");
-  public static final String PROCESSING_GUARANTEE = "monitor.processing_guarantee";
-  public static final Param STREAM_THREADS =
-      Param.integer("monitor.stream_threads", 1, 1, 64, "Kafka Streams threads in this instance.");
-  public static final String STATE_STORE = "monitor.state_store";
-  public static final Param WALL_CLOCK_INTERVAL =
-      Param.integer(
-          "monitor.wall_clock_interval_seconds",
-          10,
-          1,
-          3600,
-          "How often (wall-clock seconds) the monitor looks for stalled runs and evicts old ones.");
-  public static final Param MAX_RUNS =
-      Param.integer(
-          "monitor.runs.max",
-          100_000,
-          1,
-          100_000_000,
-          "Most runs one monitor instance tracks at once; events of further new runs are dead-lettered.");
-  public static final Param ENDED_RETENTION =
-      Param.integer(
-          "monitor.runs.ended_retention_seconds",
-          3600,
-          0,
-          86_400L * 365,
-          "How long an ended run's state is kept after run_ended.");
-  public static final Param IDLE_RETENTION =
-      Param.integer(
-          "monitor.runs.idle_retention_seconds",
-          86_400,
-          60,
-          86_400L * 365,
-          "How long a run that sends no events at all is kept before it is forgotten (its open alerts "
-              + "are resolved).");
-  public static final Param MAX_RECORD_BYTES =
-      Param.integer(
-          "monitor.events.max_record_bytes",
-          1_048_576,
-          1_024,
-          64L * 1_048_576,
-          "Largest trainwatch.events record value the monitor reads, in bytes (a real event is about "
-              + "1 KB). Larger records go to the dead-letter topic unread, with a truncated copy of the value.");
-
-  /** Every numeric monitor.* key. */
-  public static final List<Param> MONITOR_PARAMS =
-      List.of(
-          EVENTS_PARTITIONS,
-          ALERTS_PARTITIONS,
-          DLQ_PARTITIONS,
-          REPLICATION_FACTOR,
-          STREAM_THREADS,
-          WALL_CLOCK_INTERVAL,
-          MAX_RUNS,
-          ENDED_RETENTION,
-          IDLE_RETENTION,
-          MAX_RECORD_BYTES);
-
   public MonitorConfig {
-    if (processingGuarantee == null || stateStore == null || rules == null) {
+    if (processingGuarantee == null
+        || stateStore == null
+        || rules == null
+        || eventsTopic == null
+        || alertsTopic == null
+        || dlqTopic == null) {
       throw new IllegalArgumentException(
-          "processing guarantee, state store and rules are required");
+          "topics, processing guarantee, state store and rules are required");
     }
   }
 
@@ -193,14 +119,7 @@ public record MonitorConfig(
    * @throws IllegalArgumentException if it cannot be read or holds an unknown key or invalid value
    */
   public static MonitorConfig load(Path file) {
-    Properties p = new Properties();
-    try (Reader r = Files.newBufferedReader(file)) {
-      p.load(r);
-    } catch (IOException e) {
-      throw new IllegalArgumentException(
-          "--config " + file + ": cannot read (" + e.getMessage() + ")");
-    }
-    return parse(p);
+    return parse(PropertiesFile.read(file, "--config"));
   }
 
   /**
@@ -212,30 +131,30 @@ public record MonitorConfig(
   public static MonitorConfig parse(Properties props) {
     Map<String, String> entries = new TreeMap<>();
     for (String key : props.stringPropertyNames()) {
-      entries.put(key.trim(), props.getProperty(key).trim());
+      entries.put(key, props.getProperty(key));
     }
-    Map<String, Double> monitor = new LinkedHashMap<>();
-    ProcessingGuarantee guarantee = ProcessingGuarantee.EXACTLY_ONCE_V2;
-    StateStoreType store = StateStoreType.PERSISTENT;
+    return parse(entries);
+  }
+
+  /** {@link #parse(Properties)} for a map of keys. */
+  public static MonitorConfig parse(Map<String, String> props) {
+    Map<String, String> entries = new TreeMap<>();
+    props.forEach((k, v) -> entries.put(k.trim(), v == null ? "" : v.trim()));
+    Map<String, String> monitor = new TreeMap<>();
     RunSettings base = RunSettings.defaults();
     Map<String, Map<String, String>> jobEntries = new TreeMap<>();
     for (Map.Entry<String, String> e : entries.entrySet()) {
       String key = e.getKey();
       String value = e.getValue();
-      if (key.equals(PROCESSING_GUARANTEE)) {
-        guarantee = choice(key, value, ProcessingGuarantee.values(), ProcessingGuarantee::wire);
-      } else if (key.equals(STATE_STORE)) {
-        store = choice(key, value, StateStoreType.values(), StateStoreType::wire);
-      } else if (key.startsWith("monitor.")) {
-        Param p =
-            MONITOR_PARAMS.stream()
-                .filter(m -> m.key().equals(key))
-                .findFirst()
-                .orElseThrow(
-                    () ->
-                        new IllegalArgumentException(
-                            key + ": unknown key (monitor keys: " + monitorKeys() + ")"));
-        monitor.put(key, parseValue(key, p, value));
+      if (key.startsWith("monitor.")) {
+        if (!MonitorConfigDef.DEF.names().contains(key)) {
+          throw new IllegalArgumentException(
+              key
+                  + ": unknown key (monitor keys: "
+                  + String.join(", ", MonitorConfigDef.DEF.names())
+                  + ")");
+        }
+        monitor.put(key, value);
       } else if (key.startsWith("rules.")) {
         base = applyRuleKey(base, key, key.substring("rules.".length()), value);
       } else if (key.startsWith("jobs.")) {
@@ -250,6 +169,7 @@ public record MonitorConfig(
             key + ": unknown key (keys start with monitor., rules. or jobs.)");
       }
     }
+    Map<String, Object> app = ConfigDefs.parse(MonitorConfigDef.DEF, monitor);
     Map<String, RunSettings> byJob = new LinkedHashMap<>();
     for (Map.Entry<String, Map<String, String>> job : jobEntries.entrySet()) {
       RunSettings s = base;
@@ -260,24 +180,61 @@ public record MonitorConfig(
       byJob.put(job.getKey(), s);
     }
     return new MonitorConfig(
-        (int) get(monitor, EVENTS_PARTITIONS),
-        (int) get(monitor, ALERTS_PARTITIONS),
-        (int) get(monitor, DLQ_PARTITIONS),
-        (short) get(monitor, REPLICATION_FACTOR),
-        guarantee,
-        (int) get(monitor, STREAM_THREADS),
-        store,
-        Duration.ofSeconds((long) get(monitor, WALL_CLOCK_INTERVAL)),
-        (int) get(monitor, MAX_RUNS),
-        Duration.ofSeconds((long) get(monitor, ENDED_RETENTION)),
-        Duration.ofSeconds((long) get(monitor, IDLE_RETENTION)),
-        (int) get(monitor, MAX_RECORD_BYTES),
+        (String) app.get(MonitorConfigDef.EVENTS_TOPIC),
+        (String) app.get(MonitorConfigDef.ALERTS_TOPIC),
+        (String) app.get(MonitorConfigDef.DLQ_TOPIC),
+        (int) app.get(MonitorConfigDef.EVENTS_PARTITIONS),
+        (int) app.get(MonitorConfigDef.ALERTS_PARTITIONS),
+        (int) app.get(MonitorConfigDef.DLQ_PARTITIONS),
+        ((Integer) app.get(MonitorConfigDef.REPLICATION_FACTOR)).shortValue(),
+        wire(
+            app,
+            MonitorConfigDef.PROCESSING_GUARANTEE,
+            ProcessingGuarantee.values(),
+            ProcessingGuarantee::wire),
+        (int) app.get(MonitorConfigDef.STREAM_THREADS),
+        wire(app, MonitorConfigDef.STATE_STORE, StateStoreType.values(), StateStoreType::wire),
+        Duration.ofSeconds((int) app.get(MonitorConfigDef.WALL_CLOCK_INTERVAL)),
+        (int) app.get(MonitorConfigDef.MAX_RUNS),
+        Duration.ofSeconds((int) app.get(MonitorConfigDef.ENDED_RETENTION)),
+        Duration.ofSeconds((int) app.get(MonitorConfigDef.IDLE_RETENTION)),
+        (int) app.get(MonitorConfigDef.MAX_RECORD_BYTES),
         new RuleConfig(base, byJob));
+  }
+
+  /**
+   * This configuration with {@code prefix} in front of its three topic names ({@code
+   * --topic-prefix}: a shared cluster whose ACLs grant a team the topics of one prefix).
+   */
+  public MonitorConfig withTopicPrefix(String prefix) {
+    if (prefix == null || prefix.isEmpty()) {
+      return this;
+    }
+    return new MonitorConfig(
+        prefix + eventsTopic,
+        prefix + alertsTopic,
+        prefix + dlqTopic,
+        eventsPartitions,
+        alertsPartitions,
+        dlqPartitions,
+        replicationFactor,
+        processingGuarantee,
+        streamThreads,
+        stateStore,
+        wallClockInterval,
+        maxRuns,
+        endedRunRetention,
+        idleRunRetention,
+        maxRecordBytes,
+        rules);
   }
 
   /** This configuration with other rule settings (tests and embedding). */
   public MonitorConfig withRules(RuleConfig newRules) {
     return new MonitorConfig(
+        eventsTopic,
+        alertsTopic,
+        dlqTopic,
         eventsPartitions,
         alertsPartitions,
         dlqPartitions,
@@ -296,6 +253,9 @@ public record MonitorConfig(
   /** This configuration with another state store type (tests and embedding). */
   public MonitorConfig withStateStore(StateStoreType type) {
     return new MonitorConfig(
+        eventsTopic,
+        alertsTopic,
+        dlqTopic,
         eventsPartitions,
         alertsPartitions,
         dlqPartitions,
@@ -356,30 +316,18 @@ public record MonitorConfig(
     }
   }
 
-  private static double get(Map<String, Double> values, Param p) {
-    return values.getOrDefault(p.key(), p.defaultValue());
-  }
-
-  private static <T> T choice(
-      String key, String value, T[] options, java.util.function.Function<T, String> wire) {
+  /** The enumeration constant whose wire name ConfigDef has validated. */
+  private static <T> T wire(
+      Map<String, Object> app,
+      String key,
+      T[] options,
+      java.util.function.Function<T, String> wire) {
+    Object value = app.get(key);
     for (T o : options) {
-      if (wire.apply(o).equals(value.toLowerCase(Locale.ROOT))) {
+      if (wire.apply(o).equals(value)) {
         return o;
       }
     }
-    List<String> names = new ArrayList<>();
-    for (T o : options) {
-      names.add(wire.apply(o));
-    }
-    throw new IllegalArgumentException(
-        key + "=" + value + ": must be one of " + String.join(", ", names));
-  }
-
-  private static String monitorKeys() {
-    List<String> keys = new ArrayList<>();
-    MONITOR_PARAMS.forEach(p -> keys.add(p.key()));
-    keys.add(PROCESSING_GUARANTEE);
-    keys.add(STATE_STORE);
-    return String.join(", ", keys);
+    throw new IllegalStateException(key + "=" + value + ": validated but not an option");
   }
 }

@@ -22,8 +22,21 @@ public final class DeadLetterProcessingExceptionHandler implements ProcessingExc
   private static final Logger LOG =
       LoggerFactory.getLogger(DeadLetterProcessingExceptionHandler.class);
 
+  /**
+   * The Streams configuration key naming the dead-letter topic (the monitor sets it from {@code
+   * monitor.topics.dlq}); {@link Topics#EVENTS_DLQ} when absent.
+   */
+  public static final String DLQ_TOPIC_CONFIG = "trainwatch.monitor.dlq_topic";
+
+  private String dlqTopic = Topics.EVENTS_DLQ;
+
   @Override
-  public void configure(Map<String, ?> configs) {}
+  public void configure(Map<String, ?> configs) {
+    Object topic = configs.get(DLQ_TOPIC_CONFIG);
+    if (topic != null) {
+      dlqTopic = topic.toString();
+    }
+  }
 
   @Override
   public Response handleError(
@@ -34,7 +47,7 @@ public final class DeadLetterProcessingExceptionHandler implements ProcessingExc
         context.topic(),
         context.partition(),
         context.offset(),
-        Topics.EVENTS_DLQ,
+        dlqTopic,
         exception);
     if (context.sourceRawValue() == null && context.sourceRawKey() == null) {
       return Response.resume(); // e.g. a punctuation: there is no source record to keep
@@ -54,7 +67,7 @@ public final class DeadLetterProcessingExceptionHandler implements ProcessingExc
     DeadLetters.add(headers, DeadLetters.EXCEPTION, exception.getClass().getName());
     ProducerRecord<byte[], byte[]> dead =
         new ProducerRecord<>(
-            Topics.EVENTS_DLQ,
+            dlqTopic,
             null,
             context.timestamp(),
             context.sourceRawKey(),

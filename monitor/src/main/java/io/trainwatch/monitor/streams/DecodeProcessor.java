@@ -41,6 +41,7 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, 
   private static final int REPORTED_RUNS = 10_000;
 
   private final int maxRecordBytes;
+  private final String dlqTopic;
   private final RateLimitedLog rejections = new RateLimitedLog(LOG_INTERVAL_MS);
   private final Set<String> reportedRuns =
       Collections.newSetFromMap(
@@ -53,9 +54,11 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, 
 
   /**
    * @param maxRecordBytes values larger than this are not read but dead-lettered
+   * @param dlqTopic the dead-letter topic, named in the log
    */
-  DecodeProcessor(int maxRecordBytes) {
+  DecodeProcessor(int maxRecordBytes, String dlqTopic) {
     this.maxRecordBytes = maxRecordBytes;
+    this.dlqTopic = dlqTopic;
   }
 
   @Override
@@ -134,7 +137,7 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, 
             LOG.warn(
                 "Rejected {} to {}: {}{}",
                 DeadLetters.source(context()),
-                MonitorTopology.DLQ_TOPIC,
+                dlqTopic,
                 reason,
                 RateLimitedLog.andMore(unlogged)));
   }

@@ -40,7 +40,9 @@ public final class MonitorTopology {
   /** Per-run information only alerts need (labels): {@link RunInfo}. */
   public static final String RUN_INFO_STORE = "run-info";
 
+  /** The default topic names ({@code monitor.topics.*} may change them). */
   public static final String EVENTS_TOPIC = Topics.EVENTS;
+
   public static final String ALERTS_TOPIC = Topics.ALERTS;
   public static final String DLQ_TOPIC = Topics.EVENTS_DLQ;
 
@@ -59,12 +61,14 @@ public final class MonitorTopology {
     ProcessorSupplier<String, ReadEvent, Object, Object> runs =
         () -> new RunProcessor(config, evaluator, alerts, counter);
     Topology t = new Topology();
-    t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), EVENTS_TOPIC);
-    t.addProcessor(DECODE, () -> new DecodeProcessor(config.maxRecordBytes()), SOURCE);
+    t.addSource(
+        SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.eventsTopic());
+    t.addProcessor(
+        DECODE, () -> new DecodeProcessor(config.maxRecordBytes(), config.dlqTopic()), SOURCE);
     t.addProcessor(EVALUATE, runs, DECODE);
     t.addSink(
         DLQ_SINK,
-        DLQ_TOPIC,
+        config.dlqTopic(),
         new ByteArraySerializer(),
         new ByteArraySerializer(),
         DECODE,
@@ -80,7 +84,11 @@ public final class MonitorTopology {
             .withCachingEnabled(),
         EVALUATE);
     t.addSink(
-        ALERTS_SINK, ALERTS_TOPIC, new StringSerializer(), StateSerdes.alertSerializer(), EVALUATE);
+        ALERTS_SINK,
+        config.alertsTopic(),
+        new StringSerializer(),
+        StateSerdes.alertSerializer(),
+        EVALUATE);
     return t;
   }
 

@@ -218,7 +218,7 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
                 "Rejected {} (run {}) to {}: {}{}",
                 DeadLetters.source(context()),
                 record.key(),
-                MonitorTopology.DLQ_TOPIC,
+                config.dlqTopic(),
                 reason,
                 RateLimitedLog.andMore(unlogged)));
   }

@@ -2,33 +2,30 @@ package io.trainwatch.monitor.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.trainwatch.cli.ConfigDefs;
 import io.trainwatch.monitor.rules.Param;
 import io.trainwatch.monitor.rules.Rule;
 import io.trainwatch.monitor.rules.Rules;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * docs/configuration.md is the one place keys are documented: it must list every key with its real
- * default.
+ * default, and no key that does not exist.
  */
 class ConfigurationDocTest {
 
   private static final Path DOC = Path.of("..", "docs", "configuration.md");
-  private static final Pattern ROW =
-      Pattern.compile("^\\| `([a-z0-9_.<>]+)` \\| ([^|]*) \\|", Pattern.MULTILINE);
 
-  private static String doc;
+  private static Map<String, String> documented;
 
   @BeforeAll
   static void read() throws IOException {
-    doc = Files.readString(DOC);
+    documented = ConfigDefs.documentedKeys(Files.readString(DOC));
   }
 
   @Test
@@ -36,51 +33,44 @@ class ConfigurationDocTest {
     for (Rule rule : Rules.all()) {
       for (Param p : rule.spec().params()) {
         String key = "rules." + rule.id().id() + "." + p.key();
-        assertThat(defaultOf(key)).as(key).isEqualTo(p.format(p.defaultValue()));
+        assertThat(documented).as(key + " is not documented in " + DOC).containsKey(key);
+        assertThat(documented.get(key)).as(key).isEqualTo(p.format(p.defaultValue()));
       }
     }
   }
 
   @Test
-  void shouldDocumentEveryMonitorKeyWithItsDefault() {
-    for (Param p : MonitorConfig.MONITOR_PARAMS) {
-      assertThat(defaultOf(p.key())).as(p.key()).isEqualTo(p.format(p.defaultValue()));
-    }
-    assertThat(defaultOf(MonitorConfig.PROCESSING_GUARANTEE)).isEqualTo("exactly_once_v2");
-    assertThat(defaultOf(MonitorConfig.STATE_STORE)).isEqualTo("persistent");
+  void shouldDocumentEveryMonitorKeyWithItsDefaultAndNoOtherKey() {
+    assertThat(ConfigDefs.docMismatches(MonitorConfigDef.DEF, documented, this::isRuleKey))
+        .isEmpty();
   }
 
   @Test
-  void shouldDocumentNoKeyThatDoesNotExist() {
-    Matcher m = ROW.matcher(doc);
-    List<String> documented = new java.util.ArrayList<>();
-    while (m.find()) {
-      documented.add(m.group(1));
-    }
-    for (String key : documented) {
-      if (key.contains("<")) {
-        continue; // the generic lifecycle rows
-      }
-      boolean known =
-          MonitorConfig.MONITOR_PARAMS.stream().anyMatch(p -> p.key().equals(key))
-              || key.equals(MonitorConfig.PROCESSING_GUARANTEE)
-              || key.equals(MonitorConfig.STATE_STORE)
-              || Rules.all().stream()
-                  .anyMatch(
-                      r ->
-                          r.spec().params().stream()
-                              .anyMatch(p -> key.equals("rules." + r.id().id() + "." + p.key())));
-      assertThat(known).as(key + " is documented but is not a key").isTrue();
-    }
+  void shouldFindAMissingKeyAWrongDefaultAndAnUnknownKey() {
+    Map<String, String> wrong = new java.util.LinkedHashMap<>(documented);
+    wrong.remove(MonitorConfigDef.STREAM_THREADS);
+    wrong.put(MonitorConfigDef.MAX_RUNS, "5");
+    wrong.put("monitor.no_such_key", "1");
+
+    assertThat(ConfigDefs.docMismatches(MonitorConfigDef.DEF, wrong, this::isRuleKey))
+        .containsExactly(
+            "monitor.stream_threads: a key that is not documented",
+            "monitor.runs.max: documented default 5, real default 100000",
+            "monitor.no_such_key: documented but not a key");
   }
 
-  private static String defaultOf(String key) {
-    Matcher m = ROW.matcher(doc);
-    while (m.find()) {
-      if (m.group(1).equals(key)) {
-        return m.group(2).trim();
-      }
+  private boolean isRuleKey(String key) {
+    if (key.equals("rules.<rule_id>.<key>") || key.equals("jobs.<job>.rules.<rule_id>.<key>")) {
+      return true; // the table of key kinds
     }
-    throw new AssertionError(key + ": not documented in " + DOC);
+    if (key.startsWith("rules.<rule_id>.")) {
+      String lifecycle = key.substring("rules.<rule_id>.".length());
+      return Rules.all().stream().allMatch(r -> r.spec().param(lifecycle).isPresent());
+    }
+    return Rules.all().stream()
+        .anyMatch(
+            r ->
+                r.spec().params().stream()
+                    .anyMatch(p -> key.equals("rules." + r.id().id() + "." + p.key())));
   }
 }

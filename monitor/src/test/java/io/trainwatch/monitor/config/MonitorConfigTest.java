@@ -107,11 +107,15 @@ class MonitorConfigTest {
             + " exactly_once_v2, at_least_once",
         "monitor.state_store=redis | monitor.state_store=redis: must be one of persistent, in_memory",
         "monitor.runs.idle_retention_seconds=5 | monitor.runs.idle_retention_seconds=5: must be >= 60",
-        "monitor.partitions=3 | monitor.partitions: unknown key (monitor keys: monitor.topics.events_partitions,"
+        "monitor.partitions=3 | monitor.partitions: unknown key (monitor keys: monitor.topics.events,"
+            + " monitor.topics.alerts, monitor.topics.dlq, monitor.topics.events_partitions,"
             + " monitor.topics.alerts_partitions, monitor.topics.dlq_partitions, monitor.topics.replication_factor,"
-            + " monitor.stream_threads, monitor.wall_clock_interval_seconds, monitor.runs.max,"
-            + " monitor.runs.ended_retention_seconds, monitor.runs.idle_retention_seconds,"
-            + " monitor.events.max_record_bytes, monitor.processing_guarantee, monitor.state_store)",
+            + " monitor.processing_guarantee, monitor.stream_threads, monitor.state_store,"
+            + " monitor.wall_clock_interval_seconds, monitor.runs.max, monitor.runs.ended_retention_seconds,"
+            + " monitor.runs.idle_retention_seconds, monitor.events.max_record_bytes)",
+        "monitor.stream_threads=2.0 | monitor.stream_threads=2.0: must be an integer",
+        "monitor.stream_threads=65 | monitor.stream_threads=65: must be <= 64",
+        "monitor.topics.events=a b | monitor.topics.events=a b: must be a topic name (1 to 249 of a-z A-Z 0-9 . _ -)",
         "bootstrap.servers=x:1 | bootstrap.servers: unknown key (keys start with monitor., rules. or jobs.)",
         "jobs.nightly.enabled=false | jobs.nightly.enabled: expected jobs.<job>.rules.<rule_id>.<key>",
         "jobs.nightly.rules.negative_loss.for_batches=0 | jobs.nightly.rules.negative_loss.for_batches=0:"
@@ -124,6 +128,22 @@ class MonitorConfigTest {
     assertThatIllegalArgumentException()
         .isThrownBy(() -> MonitorConfig.parse(p))
         .withMessage(message);
+  }
+
+  @Test
+  void shouldReadTopicNamesAsStringsAndIntegersAsIntegers() {
+    MonitorConfig c =
+        MonitorConfig.parse(
+                Map.of(
+                    "monitor.topics.events", "ml.events",
+                    "monitor.topics.alerts", "ml.alerts",
+                    "monitor.runs.max", "100000000"))
+            .withTopicPrefix("team-a.");
+
+    assertThat(c.eventsTopic()).isEqualTo("team-a.ml.events");
+    assertThat(c.alertsTopic()).isEqualTo("team-a.ml.alerts");
+    assertThat(c.dlqTopic()).isEqualTo("team-a.trainwatch.events.dlq");
+    assertThat(c.maxRuns()).isEqualTo(100_000_000);
   }
 
   @Test
