@@ -1,5 +1,6 @@
 package io.trainwatch.trainer;
 
+import io.trainwatch.schemas.InputEncoding;
 import io.trainwatch.schemas.LossDescriptor;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +11,8 @@ import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.conf.layers.Cnn3DLossLayer;
 import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
+import org.deeplearning4j.nn.conf.layers.EmbeddingLayer;
+import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.RnnLossLayer;
@@ -41,6 +44,7 @@ final class ModelAnatomy {
   private final String lrLayerName;
   private final Layer firstTrainableLayer;
   private final List<Layer> layersWithParameters;
+  private final InputEncoding inputEncoding;
 
   private ModelAnatomy(
       Model model,
@@ -62,6 +66,7 @@ final class ModelAnatomy {
     this.lrLayerName = lrLayerName;
     this.firstTrainableLayer = firstTrainable(forwardOrder);
     this.layersWithParameters = forwardOrder.stream().filter(l -> l.numParams() > 0).toList();
+    this.inputEncoding = inputEncodingOf(forwardOrder);
   }
 
   /**
@@ -176,6 +181,35 @@ final class ModelAnatomy {
    */
   Layer firstTrainableLayer() {
     return firstTrainableLayer;
+  }
+
+  /**
+   * {@link InputEncoding#TOKEN_IDS} when the first layer in forward order is an embedding lookup
+   * ({@code EmbeddingLayer}, {@code EmbeddingSequenceLayer}, also frozen): its inputs are indices
+   * into the table, never features to normalize. {@code null} otherwise: absent means features, and
+   * the events of every other network stay as they were.
+   */
+  InputEncoding inputEncoding() {
+    return inputEncoding;
+  }
+
+  private static InputEncoding inputEncodingOf(List<Layer> forwardOrder) {
+    if (forwardOrder.isEmpty()) {
+      return null;
+    }
+    Layer first = forwardOrder.get(0);
+    if (first instanceof FrozenLayer frozen) {
+      first = frozen.getInsideLayer();
+    } else if (first instanceof FrozenLayerWithBackprop frozen) {
+      first = frozen.getInsideLayer();
+    }
+    org.deeplearning4j.nn.conf.layers.Layer conf = first.conf().getLayer();
+    if (conf instanceof org.deeplearning4j.nn.conf.layers.misc.FrozenLayer f) {
+      conf = f.getLayer();
+    }
+    return conf instanceof EmbeddingLayer || conf instanceof EmbeddingSequenceLayer
+        ? InputEncoding.TOKEN_IDS
+        : null;
   }
 
   /** Every layer with parameters, frozen ones included, in forward order. */

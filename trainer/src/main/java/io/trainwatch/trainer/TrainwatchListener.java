@@ -349,10 +349,14 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
             job,
             host,
             rank,
+            null,
+            null,
+            null,
             anatomy.summary(),
             labels,
             anatomy.numClasses(),
             inputRange,
+            anatomy.inputEncoding(),
             loss,
             rules));
     addShutdownHook();

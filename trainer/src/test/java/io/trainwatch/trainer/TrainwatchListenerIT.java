@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.trainwatch.schemas.BatchEvent;
+import io.trainwatch.schemas.InputEncoding;
 import io.trainwatch.schemas.InputKind;
 import io.trainwatch.schemas.LossDescriptor;
 import io.trainwatch.schemas.Predictions;
@@ -24,6 +25,7 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.EmbeddingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -232,6 +234,44 @@ class TrainwatchListenerIT {
         .isEqualTo(
             new LossDescriptor("LogProbNllLoss", InputKind.LOG_PROBABILITIES, "softmax", 0.0));
     assertThat(publisher.batches().get(0).loss()).isBetween(-1.0, 0.0);
+  }
+
+  @Test
+  void shouldDeclareTokenIdsBehindAnEmbeddingLayer() {
+    int vocabulary = 500;
+    MultiLayerConfiguration conf =
+        new NeuralNetConfiguration.Builder()
+            .seed(7)
+            .updater(new Sgd(LEARNING_RATE))
+            .list()
+            .layer(new EmbeddingLayer.Builder().nIn(vocabulary).nOut(8).build())
+            .layer(
+                new OutputLayer.Builder(new LossMCXENT())
+                    .nIn(8)
+                    .nOut(CLASSES)
+                    .activation(Activation.SOFTMAX)
+                    .build())
+            .build();
+    MultiLayerNetwork net = new MultiLayerNetwork(conf);
+    net.init();
+    net.setListeners(listener().build());
+    INDArray ids = Nd4j.create(new float[] {0, 17, 499, 250, 3, 421}, new long[] {ROWS, 1});
+
+    net.fit(ids, labels(1));
+
+    assertThat(((RunStarted) publisher.events().get(0)).inputEncoding())
+        .isEqualTo(InputEncoding.TOKEN_IDS);
+    assertThat(((BatchEvent) publisher.events().get(1)).input().max()).isEqualTo(499.0);
+  }
+
+  @Test
+  void shouldLeaveTheInputEncodingOfAFeatureNetworkAbsent() {
+    MultiLayerNetwork net = mlp(new LossMCXENT(), Activation.SOFTMAX);
+    net.setListeners(listener().build());
+
+    net.fit(features(1), labels(1));
+
+    assertThat(((RunStarted) publisher.events().get(0)).inputEncoding()).isNull();
   }
 
   @Test

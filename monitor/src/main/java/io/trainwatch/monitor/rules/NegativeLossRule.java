@@ -19,6 +19,10 @@ import java.util.Optional;
  *   <li>{@code softmax_into_nll}: outputs in [0, 1] whose rows sum to about 1 (softmax
  *       probabilities) under a loss that expects log-probabilities. The loss is then
  *       -mean(p[target]), in [-1, 0].
+ *   <li>{@code logits_into_nll}: outputs with positive values under a loss that expects
+ *       log-probabilities. Log-probabilities are never above 0, so these are raw scores (logits);
+ *       the loss is then -mean(score[target]), which the optimizer drives down without limit by
+ *       raising the target's score (the loss runs to -1e20 and beyond).
  *   <li>{@code labels_out_of_range}: a cross-entropy loss, which is >= 0 only for labels in [0, 1].
  *   <li>{@code kl_div_inputs}: a KL divergence given probabilities, or a target that does not sum
  *       to 1.
@@ -38,6 +42,7 @@ public final class NegativeLossRule implements Rule {
           "How far below the lower bound the loss must be to count, absorbing floating-point rounding.");
 
   public static final String SOFTMAX_INTO_NLL = "softmax_into_nll";
+  public static final String LOGITS_INTO_NLL = "logits_into_nll";
   public static final String LABELS_OUT_OF_RANGE = "labels_out_of_range";
   public static final String KL_DIV_INPUTS = "kl_div_inputs";
   public static final String LOSS_BELOW_BOUND = "loss_below_bound";
@@ -56,7 +61,8 @@ public final class NegativeLossRule implements Rule {
 
   @Override
   public List<String> diagnoses() {
-    return List.of(SOFTMAX_INTO_NLL, LABELS_OUT_OF_RANGE, KL_DIV_INPUTS, LOSS_BELOW_BOUND);
+    return List.of(
+        SOFTMAX_INTO_NLL, LOGITS_INTO_NLL, LABELS_OUT_OF_RANGE, KL_DIV_INPUTS, LOSS_BELOW_BOUND);
   }
 
   @Override
@@ -87,9 +93,10 @@ public final class NegativeLossRule implements Rule {
       if (probabilities) {
         return SOFTMAX_INTO_NLL;
       }
-      // Log-probabilities are <= 0. Outputs above 0 are not what the loss expects, but not softmax
-      // either.
-      return batch.output().max() > PROBABILITY_SLACK ? LOSS_BELOW_BOUND : LABELS_OUT_OF_RANGE;
+      // Log-probabilities are <= 0: outputs above 0 are raw scores (logits, or any other activation
+      // but log-softmax), and -score[target] has no lower bound. Outputs <= 0 with a loss below 0:
+      // the targets are what is wrong.
+      return batch.output().max() > PROBABILITY_SLACK ? LOGITS_INTO_NLL : LABELS_OUT_OF_RANGE;
     }
     // Nothing declared, softmax-looking outputs and a loss in [-1, 0]: the textbook signature,
     // -mean(p[target]).

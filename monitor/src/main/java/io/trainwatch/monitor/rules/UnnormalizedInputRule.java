@@ -2,6 +2,7 @@ package io.trainwatch.monitor.rules;
 
 import io.trainwatch.monitor.run.RunState;
 import io.trainwatch.schemas.BatchEvent;
+import io.trainwatch.schemas.InputEncoding;
 import io.trainwatch.schemas.InputRange;
 import io.trainwatch.schemas.Stats;
 import java.util.List;
@@ -16,6 +17,11 @@ import java.util.Optional;
  * 0..255 (std about 70) and raw features in the hundreds are far outside. With a declared {@code
  * input_range} [lo, hi] the inputs must stay within it, give or take {@code range_tolerance} times
  * its width.
+ *
+ * <p>A run that declared {@code input_encoding: token_ids} is never judged: its inputs are integer
+ * indices into a vocabulary or an embedding table (a GPT-2 token id goes up to 50,256), not
+ * features. Pixels are features whatever their type (0..255 floats, or {@code uint8}, which the
+ * trainers publish as features), so they are still caught.
  *
  * <p>Diagnoses: {@code pixel_scale} (values in 0..255 reaching well above 1: unscaled image
  * pixels), {@code outside_declared_range}, {@code raw_scale} (features never normalized).
@@ -75,8 +81,10 @@ public final class UnnormalizedInputRule implements Rule {
 
   @Override
   public boolean appliesTo(RunState run, BatchEvent batch, RuleSettings settings) {
-    // Non-finite inputs are the non-finite rule's business; an empty batch says nothing.
-    return batch.input().count() > 0
+    // Token ids are not features; non-finite inputs are the non-finite rule's business; an empty
+    // batch says nothing.
+    return run.inputEncoding() != InputEncoding.TOKEN_IDS
+        && batch.input().count() > 0
         && batch.input().allFinite()
         && Double.isFinite(batch.input().std());
   }

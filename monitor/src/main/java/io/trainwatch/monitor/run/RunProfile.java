@@ -1,5 +1,6 @@
 package io.trainwatch.monitor.run;
 
+import io.trainwatch.schemas.InputEncoding;
 import io.trainwatch.schemas.InputRange;
 import io.trainwatch.schemas.LossDescriptor;
 import io.trainwatch.schemas.RunStarted;
@@ -15,6 +16,7 @@ import java.util.Locale;
  * @param numClasses number of classes, or {@code null}
  * @param inputRange the declared input range, or {@code null}
  * @param overrides valid per-run rule overrides (at most {@link #MAX_OVERRIDES})
+ * @param inputEncoding what the inputs are; {@link InputEncoding#FEATURES} when not declared
  */
 public record RunProfile(
     String framework,
@@ -22,7 +24,8 @@ public record RunProfile(
     LossDescriptor loss,
     Integer numClasses,
     InputRange inputRange,
-    List<SettingOverride> overrides) {
+    List<SettingOverride> overrides,
+    InputEncoding inputEncoding) {
 
   /** Bound on stored overrides, so that per-run state stays small. */
   public static final int MAX_OVERRIDES = 32;
@@ -30,10 +33,22 @@ public record RunProfile(
   public RunProfile {
     framework = framework == null ? "unknown" : framework.toLowerCase(Locale.ROOT);
     overrides = overrides == null ? List.of() : List.copyOf(overrides);
+    inputEncoding = inputEncoding == null ? InputEncoding.FEATURES : inputEncoding;
     if (overrides.size() > MAX_OVERRIDES) {
       throw new IllegalArgumentException(
           "overrides: " + overrides.size() + ", at most " + MAX_OVERRIDES);
     }
+  }
+
+  /** A profile whose inputs are features (the contract before {@code input_encoding}). */
+  public RunProfile(
+      String framework,
+      String job,
+      LossDescriptor loss,
+      Integer numClasses,
+      InputRange inputRange,
+      List<SettingOverride> overrides) {
+    this(framework, job, loss, numClasses, inputRange, overrides, InputEncoding.FEATURES);
   }
 
   /** The profile of a run_started event, with the already-validated overrides. */
@@ -44,6 +59,7 @@ public record RunProfile(
         started.loss(),
         started.numClasses(),
         started.inputRange(),
-        overrides);
+        overrides,
+        started.inputEncodingOrDefault());
   }
 }

@@ -1,6 +1,7 @@
 package io.trainwatch.monitor.run;
 
 import io.trainwatch.schemas.BatchEvent;
+import io.trainwatch.schemas.InputEncoding;
 import io.trainwatch.schemas.InputRange;
 import io.trainwatch.schemas.LossDescriptor;
 import java.util.Arrays;
@@ -111,6 +112,13 @@ public final class RunState {
   /** The declared input range, or {@code null}. */
   public InputRange inputRange() {
     return profile == null ? null : profile.inputRange();
+  }
+
+  /**
+   * What the run's inputs are: {@link InputEncoding#TOKEN_IDS} only when its run_started said so.
+   */
+  public InputEncoding inputEncoding() {
+    return profile == null ? InputEncoding.FEATURES : profile.inputEncoding();
   }
 
   /**

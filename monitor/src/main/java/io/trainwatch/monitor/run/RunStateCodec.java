@@ -1,5 +1,6 @@
 package io.trainwatch.monitor.run;
 
+import io.trainwatch.schemas.InputEncoding;
 import io.trainwatch.schemas.InputKind;
 import io.trainwatch.schemas.InputRange;
 import io.trainwatch.schemas.LossDescriptor;
@@ -12,15 +13,23 @@ import java.util.Map;
  * The versioned binary format of {@link RunState} and {@link RunInfo} in the state stores and their
  * changelogs.
  *
- * <p>Version 1 layout of a run state: version byte, flags byte, counters and times as varints, the
- * profile, the loss and gradient histories, then only the alert tracks that differ from {@link
- * AlertTrack#NEW}. A format change gets a new version byte and this class keeps reading the old
- * ones, because changelogs outlive deployments.
+ * <p>Layout of a run state: version byte, flags byte, counters and times as varints, the profile,
+ * the loss and gradient histories, then only the alert tracks that differ from {@link
+ * AlertTrack#NEW}. Version 2 ends the profile with the input encoding (its contract spelling);
+ * version 1, written before it, has none and reads as {@link InputEncoding#FEATURES}. A format
+ * change gets a new version byte and this class keeps reading the old ones, because changelogs
+ * outlive deployments. Run infos are still version 1.
  */
 public final class RunStateCodec {
 
-  /** The version this code writes. */
-  public static final int VERSION = 1;
+  /** The run state version this code writes. */
+  public static final int VERSION = 2;
+
+  /** The run state version before the input encoding; still read. */
+  static final int VERSION_1 = 1;
+
+  /** The run info version this code writes and reads. */
+  static final int INFO_VERSION = 1;
 
   private static final int HAS_PROFILE = 1;
   private static final int ENDED = 2;
@@ -74,9 +83,14 @@ public final class RunStateCodec {
   public static RunState decode(byte[] bytes) {
     BinaryReader r = new BinaryReader(bytes);
     int version = r.readByte();
-    if (version != VERSION) {
+    if (version != VERSION && version != VERSION_1) {
       throw new IllegalStateException(
-          "run state version " + version + ": unknown, this monitor reads " + VERSION);
+          "run state version "
+              + version
+              + ": unknown, this monitor reads "
+              + VERSION_1
+              + " and "
+              + VERSION);
     }
     RunState s = new RunState();
     int flags = r.readByte();
@@ -91,7 +105,7 @@ public final class RunStateCodec {
     }
     s.maxPredictionEntropy = r.readFloat();
     if ((flags & HAS_PROFILE) != 0) {
-      s.profile = readProfile(r);
+      s.profile = readProfile(r, version);
     }
     readLoss(r, s.loss);
     readGradients(r, s.gradients);
@@ -120,7 +134,7 @@ public final class RunStateCodec {
   /** Serializes a run's alert-only information. */
   public static byte[] encodeInfo(RunInfo info) {
     BinaryWriter w = new BinaryWriter(64);
-    w.writeByte(VERSION);
+    w.writeByte(INFO_VERSION);
     w.writeVarLong(info.labels().size());
     // Sorted: the same labels always give the same bytes, so exactly-once replays write identical
     // records.
@@ -138,9 +152,9 @@ public final class RunStateCodec {
   public static RunInfo decodeInfo(byte[] bytes) {
     BinaryReader r = new BinaryReader(bytes);
     int version = r.readByte();
-    if (version != VERSION) {
+    if (version != INFO_VERSION) {
       throw new IllegalStateException(
-          "run info version " + version + ": unknown, this monitor reads " + VERSION);
+          "run info version " + version + ": unknown, this monitor reads " + INFO_VERSION);
     }
     int n = r.readVarInt();
     Map<String, String> labels = new LinkedHashMap<>();
@@ -177,9 +191,10 @@ public final class RunStateCodec {
       w.writeByte(o.paramIndex());
       w.writeDouble(o.value());
     }
+    w.writeString(p.inputEncoding().wire());
   }
 
-  private static RunProfile readProfile(BinaryReader r) {
+  private static RunProfile readProfile(BinaryReader r, int version) {
     String framework = r.readString();
     String job = r.readOptionalString();
     LossDescriptor loss = null;
@@ -199,8 +214,10 @@ public final class RunStateCodec {
     for (int i = 0; i < n; i++) {
       overrides.add(new SettingOverride(r.readByte(), r.readByte(), r.readDouble()));
     }
+    InputEncoding encoding =
+        version == VERSION_1 ? InputEncoding.FEATURES : InputEncoding.fromWire(r.readString());
     return new RunProfile(
-        framework, job, loss, numClasses == 0 ? null : numClasses, range, overrides);
+        framework, job, loss, numClasses == 0 ? null : numClasses, range, overrides, encoding);
   }
 
   private static void writeLoss(BinaryWriter w, LossHistory h) {

@@ -94,6 +94,13 @@ final class DiagnosisScenarios {
     out.add(
         scenario(
             RuleId.NEGATIVE_LOSS,
+            NegativeLossRule.LOGITS_INTO_NLL,
+            Events.pytorchNll("r"),
+            5,
+            batch("r", 5).loss(-48.5).output(Events.logits(10)).build()));
+    out.add(
+        scenario(
+            RuleId.NEGATIVE_LOSS,
             NegativeLossRule.KL_DIV_INPUTS,
             Events.started(
                 "r", "pytorch", new LossDescriptor("KLDivLoss", null, null, 0.0), 10, null),

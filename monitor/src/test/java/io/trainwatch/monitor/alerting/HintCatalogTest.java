@@ -137,6 +137,22 @@ class HintCatalogTest {
   }
 
   @Test
+  void shouldTellAPyTorchUserToApplyLogSoftmaxToRawLogits() {
+    Map<String, Object> values =
+        Map.of("loss", -1.2e25, "lower_bound", 0.0, "output_min", -9.1e24, "output_max", 1.3e25);
+
+    String pytorch = catalog.hint(RuleId.NEGATIVE_LOSS, "logits_into_nll", "pytorch", values);
+
+    assertThat(pytorch)
+        .contains("apply log_softmax, or use cross_entropy on the logits")
+        .contains("F.log_softmax(logits, dim=1)")
+        .contains("nn.CrossEntropyLoss")
+        .doesNotContain("{");
+    assertThat(catalog.hint(RuleId.NEGATIVE_LOSS, "logits_into_nll", "dl4j", values))
+        .contains("LossMCXENT");
+  }
+
+  @Test
   void shouldKeepAnOptionalSegmentOnlyWhenAllItsValuesArePresent() {
     String template = "loss {loss}[[, rows sum to {row_sum}]][[ ({name})]].";
     Map<String, Object> values = new HashMap<>();

@@ -99,7 +99,51 @@ class NegativeLossRuleTest {
             judge(rule, run, batch("r", 0).loss(-0.3).output(sigmoid).build())
                 .orElseThrow()
                 .diagnosis())
-        .isEqualTo(NegativeLossRule.LOSS_BELOW_BOUND);
+        .isEqualTo(NegativeLossRule.LOGITS_INTO_NLL); // not log-probabilities either
+  }
+
+  @Test
+  void shouldDiagnoseRawLogitsFedToNllLoss() {
+    // PyTorch's nll_loss on raw logits returns -logit[target]: the optimizer inflates the target
+    // logit and the loss runs toward -1e25. Positive outputs cannot be log-probabilities.
+    RunState run = run(Events.pytorchNll("r"));
+    Stats logits = new Stats(-3.1e12, 4.4e12, 1.0e9, 9.7e11, 0, 320, 1.0e10, 3.3e12);
+
+    Finding f = judge(rule, run, batch("r", 0).loss(-4.4e12).output(logits).build()).orElseThrow();
+
+    assertThat(f.diagnosis()).isEqualTo(NegativeLossRule.LOGITS_INTO_NLL);
+    assertThat(f.evidence()).containsEntry("output_max", 4.4e12).containsEntry("loss", -4.4e12);
+  }
+
+  @Test
+  void shouldDiagnoseLogitsForAnyFrameworkDeclaringLogProbabilities() {
+    RunState dl4j =
+        run(
+            Events.started(
+                "r",
+                "dl4j",
+                new LossDescriptor("LogProbNllLoss", InputKind.LOG_PROBABILITIES, "identity", 0.0),
+                10,
+                null));
+
+    assertThat(
+            judge(rule, dl4j, batch("r", 0).loss(-3.2).output(Events.logits(10)).build())
+                .orElseThrow()
+                .diagnosis())
+        .isEqualTo(NegativeLossRule.LOGITS_INTO_NLL);
+  }
+
+  @Test
+  void shouldNotCallLogProbabilitiesLogits() {
+    // Every output <= 0: log-probabilities, so a negative loss means the targets are wrong.
+    RunState run = run(Events.pytorchNll("r"));
+    Stats logProbs = new Stats(-9.2, -0.01, -2.4, 1.1, 0, 320, -24.0, 2.0);
+
+    assertThat(
+            judge(rule, run, batch("r", 0).loss(-0.4).output(logProbs).build())
+                .orElseThrow()
+                .diagnosis())
+        .isEqualTo(NegativeLossRule.LABELS_OUT_OF_RANGE);
   }
 
   @Test

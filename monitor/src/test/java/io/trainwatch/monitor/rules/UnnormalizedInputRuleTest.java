@@ -157,6 +157,33 @@ class UnnormalizedInputRuleTest {
   }
 
   @Test
+  void shouldNeverJudgeTokenIds() {
+    RunState lm = run(Events.withTokenIds(Events.started("r", "pytorch", null, null, null)));
+
+    for (int step = 0; step < 50; step++) {
+      assertThat(judge(rule, lm, batch("r", step).input(Events.tokenIds()).build())).isEmpty();
+    }
+  }
+
+  @Test
+  void shouldStillCatchPixelsOfARunThatDeclaresFeatures() {
+    // The same 0..50,256 ids without the declaration are features at raw scale, and 0..255 pixels
+    // (floats, or uint8, which trainers publish as features) are still pixels.
+    RunState features = run(Events.started("r", "pytorch", null, 10, null));
+
+    assertThat(
+            judge(rule, features, batch("r", 0).input(Events.tokenIds()).build())
+                .orElseThrow()
+                .diagnosis())
+        .isEqualTo(UnnormalizedInputRule.RAW_SCALE);
+    assertThat(
+            judge(rule, features, batch("r", 1).input(Events.pixels()).build())
+                .orElseThrow()
+                .diagnosis())
+        .isEqualTo(UnnormalizedInputRule.PIXEL_SCALE);
+  }
+
+  @Test
   void shouldNotJudgeNonFiniteOrEmptyInputs() {
     RunState run = anonymousRun();
     Stats nan = Stats.of(Double.NaN, 300, Double.NaN, Double.NaN, 3, 100);

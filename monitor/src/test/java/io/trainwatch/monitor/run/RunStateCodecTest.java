@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import io.trainwatch.monitor.run.AlertTrack.Phase;
 import io.trainwatch.monitor.testing.Events;
+import io.trainwatch.schemas.InputEncoding;
 import io.trainwatch.schemas.InputKind;
 import io.trainwatch.schemas.InputRange;
 import io.trainwatch.schemas.LossDescriptor;
@@ -83,7 +84,51 @@ class RunStateCodecTest {
 
     assertThatIllegalStateException()
         .isThrownBy(() -> RunStateCodec.decode(bytes))
-        .withMessage("run state version 9: unknown, this monitor reads 1");
+        .withMessage("run state version 9: unknown, this monitor reads 1 and 2");
+  }
+
+  /**
+   * A run state written by the version-1 codec (before input_encoding): a PyTorch run with a loss,
+   * 2,000 classes, one override, three batches and a pending unnormalized_input track. Changelogs
+   * outlive deployments, so these bytes must keep reading.
+   */
+  private static final String VERSION_1_STATE =
+      "01010304d00fd40fba17000080bf077079746f72636801026c6d010d63726f73735f656e74726f707901066c6f"
+          + "6769747300010000000000000000d00f0001060000000000000000000300000000008036400000000000001e"
+          + "400000000000001e400000000000000000033333f3400000f040cdccec400000000000803640030003"
+          + "39b28ff15a76f33f4c98bfec23f3d93f0103010100d40f0001";
+
+  @Test
+  void shouldReadTheVersionOneFormatAsFeatures() {
+    RunState s = RunStateCodec.decode(java.util.HexFormat.of().parseHex(VERSION_1_STATE));
+
+    assertThat(s.profile().framework()).isEqualTo("pytorch");
+    assertThat(s.profile().job()).isEqualTo("lm");
+    assertThat(s.profile().loss().inputKind()).isEqualTo(InputKind.LOGITS);
+    assertThat(s.profile().numClasses()).isEqualTo(2000);
+    assertThat(s.profile().overrides()).containsExactly(new SettingOverride(6, 0, 0.0));
+    assertThat(s.inputEncoding()).isEqualTo(InputEncoding.FEATURES);
+    assertThat(s.batches()).isEqualTo(3);
+    assertThat(s.lastStep()).isEqualTo(2);
+    assertThat(s.track(3)).isEqualTo(new AlertTrack(Phase.PENDING, 1, 0, 1002, 0, -1));
+    byte[] now = RunStateCodec.encode(s);
+    assertThat(now[0]).isEqualTo((byte) RunStateCodec.VERSION);
+    assertThat(RunStateCodec.encode(RunStateCodec.decode(now))).isEqualTo(now);
+  }
+
+  @Test
+  void shouldRoundTripTheInputEncoding() {
+    RunState s =
+        RunState.started(
+            null,
+            new RunProfile("pytorch", null, null, null, null, List.of(), InputEncoding.TOKEN_IDS),
+            5,
+            6);
+
+    RunState back = RunStateCodec.decode(RunStateCodec.encode(s));
+
+    assertThat(back.inputEncoding()).isEqualTo(InputEncoding.TOKEN_IDS);
+    assertThat(back.profile()).isEqualTo(s.profile());
   }
 
   @Test

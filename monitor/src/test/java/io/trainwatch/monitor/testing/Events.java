@@ -1,6 +1,7 @@
 package io.trainwatch.monitor.testing;
 
 import io.trainwatch.schemas.BatchEvent;
+import io.trainwatch.schemas.InputEncoding;
 import io.trainwatch.schemas.InputKind;
 import io.trainwatch.schemas.InputRange;
 import io.trainwatch.schemas.LossDescriptor;
@@ -147,6 +148,32 @@ public final class Events {
         s.inputRange(),
         s.loss(),
         rules);
+  }
+
+  /** The same run_started, declaring its inputs token ids (a language model's). */
+  public static RunStarted withTokenIds(RunStarted s) {
+    return new RunStarted(
+        s.runId(),
+        s.tsMs(),
+        s.framework(),
+        s.job(),
+        s.host(),
+        s.rank(),
+        s.worldSize(),
+        s.device(),
+        s.attempt(),
+        s.model(),
+        s.labels(),
+        s.numClasses(),
+        s.inputRange(),
+        InputEncoding.TOKEN_IDS,
+        s.loss(),
+        s.rules());
+  }
+
+  /** Token ids of a GPT-2-sized vocabulary (0..50,256). */
+  public static Stats tokenIds() {
+    return Stats.of(0, 50256, 12873.4, 11920.2, 0, 32 * 128);
   }
 
   /** A completed run_ended. */
