@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       BrokerCommand.class,
       io.trainwatch.monitor.MonitorCommand.class,
-      io.trainwatch.trainer.TrainCommand.class,
+      io.trainwatch.trainer.cli.TrainCommand.class,
       AlertsCommand.class,
       EvaluateCommand.class,
       io.trainwatch.bridge.BridgeCommand.class,

@@ -71,7 +71,8 @@ class RoleImagesIT {
         .contains("trainwatch-monitor-", "kafka-streams-", "trainwatch-containers-")
         .doesNotContain("deeplearning4j", "nd4j", "javacpp", "openblas");
     assertThat(trainerLibs)
-        .contains("trainwatch-trainer-", "deeplearning4j-nn-", "nd4j-native-")
+        .contains(
+            "trainwatch-trainer-0", "trainwatch-trainer-cli-", "deeplearning4j-nn-", "nd4j-native-")
         .containsPattern("nd4j-native-.*-linux-x86_64\\.jar");
   }
 }

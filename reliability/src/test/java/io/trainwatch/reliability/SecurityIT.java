@@ -157,7 +157,7 @@ class SecurityIT {
               "trainer-wrong-password",
               CommandMain.class.getName(),
               List.of(
-                  "io.trainwatch.trainer.TrainCommand",
+                  "io.trainwatch.trainer.cli.TrainCommand",
                   "--bootstrap-server",
                   broker.bootstrapServers(),
                   "--client-config",
@@ -291,7 +291,7 @@ class SecurityIT {
         "trainer",
         CommandMain.class.getName(),
         List.of(
-            "io.trainwatch.trainer.TrainCommand",
+            "io.trainwatch.trainer.cli.TrainCommand",
             "--bootstrap-server",
             broker.bootstrapServers(),
             "--client-config",

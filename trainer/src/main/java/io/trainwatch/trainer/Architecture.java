@@ -19,18 +19,4 @@ public enum Architecture implements WireName {
   public String toString() {
     return wire();
   }
-
-  /** picocli. */
-  public static final class Converter extends WireName.Converter<Architecture> {
-    public Converter() {
-      super(Architecture.class);
-    }
-  }
-
-  /** picocli. */
-  public static final class Names extends WireName.Candidates<Architecture> {
-    public Names() {
-      super(Architecture.class);
-    }
-  }
 }

@@ -144,18 +144,4 @@ public enum Fault implements WireName {
   public String toString() {
     return wire;
   }
-
-  /** picocli: {@code --fault softmax-into-nll}. */
-  public static final class Converter extends WireName.Converter<Fault> {
-    public Converter() {
-      super(Fault.class);
-    }
-  }
-
-  /** picocli: the values listed in {@code --help}. */
-  public static final class Names extends WireName.Candidates<Fault> {
-    public Names() {
-      super(Fault.class);
-    }
-  }
 }

@@ -13,11 +13,4 @@ public enum InputScaling implements WireName {
   public String toString() {
     return wire();
   }
-
-  /** picocli. */
-  public static final class Converter extends WireName.Converter<InputScaling> {
-    public Converter() {
-      super(InputScaling.class);
-    }
-  }
 }

@@ -15,18 +15,4 @@ public enum Objective implements WireName {
   public String toString() {
     return wire();
   }
-
-  /** picocli. */
-  public static final class Converter extends WireName.Converter<Objective> {
-    public Converter() {
-      super(Objective.class);
-    }
-  }
-
-  /** picocli. */
-  public static final class Names extends WireName.Candidates<Objective> {
-    public Names() {
-      super(Objective.class);
-    }
-  }
 }

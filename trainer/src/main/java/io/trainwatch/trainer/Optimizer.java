@@ -25,18 +25,4 @@ public enum Optimizer implements WireName {
   public String toString() {
     return wire();
   }
-
-  /** picocli. */
-  public static final class Converter extends WireName.Converter<Optimizer> {
-    public Converter() {
-      super(Optimizer.class);
-    }
-  }
-
-  /** picocli. */
-  public static final class Names extends WireName.Candidates<Optimizer> {
-    public Names() {
-      super(Optimizer.class);
-    }
-  }
 }

@@ -1,17 +1,15 @@
 package io.trainwatch.trainer;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * An enum constant's spelling on the command line and in reports ({@code softmax-into-nll}, {@code
- * deep-mlp}), and the picocli plumbing shared by such enums.
+ * deep-mlp}), and how such enums are parsed from it (the command line's converters are in the
+ * trainer-cli module).
  */
-interface WireName {
+public interface WireName {
 
   /** The spelling: the constant's name in lower case, with hyphens for underscores. */
   default String wire() {
@@ -38,37 +36,5 @@ interface WireName {
       names.add(e.wire());
     }
     return names;
-  }
-
-  /** picocli: parses the spelling. */
-  abstract class Converter<E extends Enum<E> & WireName> implements ITypeConverter<E> {
-    private final Class<E> type;
-
-    Converter(Class<E> type) {
-      this.type = type;
-    }
-
-    @Override
-    public E convert(String value) {
-      try {
-        return parse(type, value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
-    }
-  }
-
-  /** picocli: the spellings listed in {@code --help}. */
-  abstract class Candidates<E extends Enum<E> & WireName> implements Iterable<String> {
-    private final Class<E> type;
-
-    Candidates(Class<E> type) {
-      this.type = type;
-    }
-
-    @Override
-    public Iterator<String> iterator() {
-      return names(type).iterator();
-    }
   }
 }

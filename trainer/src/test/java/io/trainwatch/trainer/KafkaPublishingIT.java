@@ -10,8 +10,6 @@ import io.trainwatch.schemas.RunStarted;
 import io.trainwatch.schemas.RunStatus;
 import io.trainwatch.schemas.Topics;
 import io.trainwatch.schemas.TrainingEvent;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -29,7 +27,6 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** Real training runs publishing to a real Kafka broker (or to none at all). */
 class KafkaPublishingIT {
@@ -108,34 +105,6 @@ class KafkaPublishingIT {
     assertThat(afterClose.published()).isEqualTo(steps + 2);
     assertThat(afterClose.delivered()).isZero();
     assertThat(afterClose.lost()).isEqualTo(afterClose.published());
-  }
-
-  @Test
-  void shouldRunTheTrainCommandAgainstABroker() {
-    StringWriter out = new StringWriter();
-    CommandLine cmd = new CommandLine(new TrainCommand()).setOut(new PrintWriter(out));
-
-    int exit =
-        cmd.execute(
-            "--bootstrap-server",
-            broker.bootstrapServers(),
-            "--fault",
-            "unnormalized-input",
-            "--steps",
-            "12",
-            "--run-id",
-            "cmd-run",
-            "--label",
-            "team=vision");
-
-    assertThat(exit).isZero();
-    assertThat(out.toString())
-        .contains("run cmd-run (unnormalized-input): completed after 12 steps")
-        .contains("14 published, 14 delivered, 0 dropped, 0 failed");
-    List<TrainingEvent> events =
-        consumeRun("cmd-run", 14).stream().map(r -> EventCodec.decode(r.value())).toList();
-    assertThat(((RunStarted) events.get(0)).labels()).isEqualTo(Map.of("team", "vision"));
-    assertThat(((BatchEvent) events.get(1)).input().max()).isGreaterThan(200);
   }
 
   @Test

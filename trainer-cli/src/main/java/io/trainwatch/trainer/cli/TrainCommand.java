@@ -1,7 +1,17 @@
-package io.trainwatch.trainer;
+package io.trainwatch.trainer.cli;
 
 import io.trainwatch.cli.ClientConfigFile;
 import io.trainwatch.schemas.RunStatus;
+import io.trainwatch.trainer.Architecture;
+import io.trainwatch.trainer.Fault;
+import io.trainwatch.trainer.InputScaling;
+import io.trainwatch.trainer.KafkaEventPublisher;
+import io.trainwatch.trainer.KafkaPublisherSettings;
+import io.trainwatch.trainer.Objective;
+import io.trainwatch.trainer.Optimizer;
+import io.trainwatch.trainer.TrainingReport;
+import io.trainwatch.trainer.TrainingRun;
+import io.trainwatch.trainer.TrainingSpec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,8 +58,8 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--fault",
       paramLabel = "FAULT",
-      converter = Fault.Converter.class,
-      completionCandidates = Fault.Names.class,
+      converter = WireNames.FaultConverter.class,
+      completionCandidates = WireNames.FaultNames.class,
       defaultValue = "none",
       description = "Bug to reproduce: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
   Fault fault;
@@ -71,8 +81,8 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--architecture",
       paramLabel = "NET",
-      converter = Architecture.Converter.class,
-      completionCandidates = Architecture.Names.class,
+      converter = WireNames.ArchitectureConverter.class,
+      completionCandidates = WireNames.ArchitectureNames.class,
       defaultValue = "mlp",
       description = "Network: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
   Architecture architecture;
@@ -80,7 +90,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--input-scaling",
       paramLabel = "SCALING",
-      converter = InputScaling.Converter.class,
+      converter = WireNames.InputScalingConverter.class,
       defaultValue = "standardized",
       description =
           "Healthy input scaling: standardized or unit ([0, 1]) " + "(default: ${DEFAULT-VALUE}).")
@@ -89,8 +99,8 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--objective",
       paramLabel = "OBJECTIVE",
-      converter = Objective.Converter.class,
-      completionCandidates = Objective.Names.class,
+      converter = WireNames.ObjectiveConverter.class,
+      completionCandidates = WireNames.ObjectiveNames.class,
       defaultValue = "classification",
       description =
           "${COMPLETION-CANDIDATES}; cosine-regression has a legitimately negative loss "
@@ -100,8 +110,8 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--optimizer",
       paramLabel = "OPTIMIZER",
-      converter = Optimizer.Converter.class,
-      completionCandidates = Optimizer.Names.class,
+      converter = WireNames.OptimizerConverter.class,
+      completionCandidates = WireNames.OptimizerNames.class,
       defaultValue = "sgd",
       description =
           "${COMPLETION-CANDIDATES}: SGD with Nesterov momentum (lr 0.02) or Adam (lr 1e-3) "

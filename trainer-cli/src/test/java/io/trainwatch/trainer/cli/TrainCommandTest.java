@@ -1,8 +1,14 @@
-package io.trainwatch.trainer;
+package io.trainwatch.trainer.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.trainwatch.trainer.Architecture;
+import io.trainwatch.trainer.Fault;
+import io.trainwatch.trainer.InputScaling;
+import io.trainwatch.trainer.Objective;
+import io.trainwatch.trainer.Optimizer;
+import io.trainwatch.trainer.TrainingSpec;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Map;
