@@ -2,6 +2,7 @@ package io.trainwatch.schemas;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,6 +21,8 @@ import java.util.Map;
  * @param step the step of this emission, or {@code null} when there was none (e.g. resolved by a
  *     timeout)
  * @param endsAt {@code null} while firing
+ * @param actions what this emission asked of trainers (or, in a dry run, would have): the audit of
+ *     {@link Topics#CONTROL}; empty when it only notifies
  */
 public record Alert(
     String alertId,
@@ -37,7 +40,8 @@ public record Alert(
     Long step,
     Instant startsAt,
     Instant endsAt,
-    Map<String, String> labels) {
+    Map<String, String> labels,
+    List<AlertAction> actions) {
 
   /** Longest summary the contract allows: PagerDuty's limit. */
   public static final int MAX_SUMMARY_LENGTH = 1024;
@@ -65,6 +69,60 @@ public record Alert(
             ? Map.of()
             : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(evidence));
     labels = labels == null ? Map.of() : Map.copyOf(labels);
+    actions = actions == null ? List.of() : List.copyOf(actions);
+  }
+
+  /** An alert that asked nothing of trainers. */
+  public Alert(
+      String alertId,
+      String eventId,
+      int revision,
+      AlertStatus status,
+      String rule,
+      Severity severity,
+      String runId,
+      String job,
+      String summary,
+      String hint,
+      String diagnosis,
+      Map<String, Object> evidence,
+      Long step,
+      Instant startsAt,
+      Instant endsAt,
+      Map<String, String> labels) {
+    this(
+        alertId, eventId, revision, status, rule, severity, runId, job, summary, hint, diagnosis,
+        evidence, step, startsAt, endsAt, labels, List.of());
+  }
+
+  /** This alert with its actions' audit. */
+  public Alert withActions(List<AlertAction> newActions) {
+    return new Alert(
+        alertId,
+        eventId,
+        revision,
+        status,
+        rule,
+        severity,
+        runId,
+        job,
+        summary,
+        hint,
+        diagnosis,
+        evidence,
+        step,
+        startsAt,
+        endsAt,
+        labels,
+        newActions);
+  }
+
+  /**
+   * One line per action for people ({@code trainwatch stopped run X at step N because ...}), empty
+   * when there were none.
+   */
+  public List<String> actionLines() {
+    return actions.stream().map(a -> a.describe(step, summary)).toList();
   }
 
   /**

@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -33,7 +35,18 @@ public final class AlertCodec {
           "step",
           "starts_at",
           "ends_at",
-          "labels");
+          "labels",
+          "actions");
+  private static final Set<String> ACTION_FIELDS =
+      Set.of(
+          "action",
+          "run_id",
+          "policy",
+          "dry_run",
+          "command_id",
+          "checkpoint_step",
+          "checkpoint_location");
+  private static final int MAX_ACTIONS = 1024;
 
   private AlertCodec() {}
 
@@ -69,6 +82,23 @@ public final class AlertCodec {
       g.writeStringField("starts_at", a.startsAt().toString());
       writeNullable(g, "ends_at", a.endsAt() == null ? null : a.endsAt().toString());
       Json.writeStringMap(g, "labels", a.labels());
+      if (!a.actions().isEmpty()) {
+        g.writeArrayFieldStart("actions");
+        for (AlertAction x : a.actions()) {
+          g.writeStartObject();
+          g.writeStringField("action", x.action());
+          g.writeStringField("run_id", x.runId());
+          g.writeStringField("policy", x.policy());
+          g.writeBooleanField("dry_run", x.dryRun());
+          Json.writeOptionalString(g, "command_id", x.commandId());
+          if (x.checkpointStep() != null) {
+            g.writeNumberField("checkpoint_step", x.checkpointStep());
+          }
+          Json.writeOptionalString(g, "checkpoint_location", x.checkpointLocation());
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+      }
       g.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -115,10 +145,44 @@ public final class AlertCodec {
           step == null || step.isNull() ? null : r.requiredLong("step", 0),
           Instant.parse(r.requiredString("starts_at", 64)),
           endsAt == null ? null : Instant.parse(endsAt),
-          r.stringMap("labels", 64, 128, 1024));
+          r.stringMap("labels", 64, 128, 1024),
+          readActions(r));
     } catch (IllegalArgumentException | DateTimeParseException e) {
       throw new InvalidEventException(e.getMessage(), e);
     }
+  }
+
+  private static List<AlertAction> readActions(JsonObjectReader r) {
+    JsonNode actions = r.raw("actions");
+    if (actions == null || actions.isNull()) {
+      return List.of();
+    }
+    if (!actions.isArray()) {
+      throw new InvalidEventException("actions: expected an array");
+    }
+    if (actions.size() > MAX_ACTIONS) {
+      throw new InvalidEventException("actions: at most " + MAX_ACTIONS + " entries");
+    }
+    List<AlertAction> out = new ArrayList<>(actions.size());
+    for (int i = 0; i < actions.size(); i++) {
+      JsonNode node = actions.get(i);
+      if (!node.isObject()) {
+        throw new InvalidEventException("actions[" + i + "]: expected an object");
+      }
+      JsonObjectReader a = new JsonObjectReader(node, "actions[" + i + "]");
+      a.skipUnknown(ACTION_FIELDS);
+      Boolean dryRun = a.optionalBoolean("dry_run");
+      out.add(
+          new AlertAction(
+              a.requiredString("action", 64),
+              a.requiredString("run_id", TrainingEvent.MAX_RUN_ID_LENGTH),
+              a.requiredString("policy", 128),
+              Boolean.TRUE.equals(dryRun),
+              a.optionalString("command_id", ControlCommand.MAX_COMMAND_ID_LENGTH),
+              a.has("checkpoint_step") ? a.requiredLong("checkpoint_step", 0) : null,
+              a.optionalString("checkpoint_location", CheckpointEvent.MAX_LOCATION_LENGTH)));
+    }
+    return out;
   }
 
   /**

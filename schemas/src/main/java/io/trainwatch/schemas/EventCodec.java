@@ -65,6 +65,8 @@ public final class EventCodec {
           "skipped");
   private static final Set<String> RUN_ENDED_FIELDS =
       Set.of("schema_version", "type", "run_id", "ts_ms", "status", "reason");
+  private static final Set<String> CHECKPOINT_FIELDS =
+      Set.of("schema_version", "type", "run_id", "ts_ms", "step", "location", "pinned");
   private static final Set<String> LOSS_FIELDS =
       Set.of("name", "input_kind", "activation", "lower_bound");
   private static final Set<String> RANGE_FIELDS = Set.of("min", "max");
@@ -85,6 +87,12 @@ public final class EventCodec {
         writeRunStarted(g, r);
       } else if (event instanceof BatchEvent b) {
         writeBatch(g, b);
+      } else if (event instanceof CheckpointEvent c) {
+        g.writeNumberField("step", c.step());
+        g.writeStringField("location", c.location());
+        if (c.pinned() != null) {
+          g.writeBooleanField("pinned", c.pinned());
+        }
       } else if (event instanceof RunEnded e) {
         g.writeStringField("status", e.status().wire());
         Json.writeOptionalString(g, "reason", e.reason());
@@ -150,11 +158,15 @@ public final class EventCodec {
           return readRunStarted(r);
         case "batch":
           return readBatch(r);
+        case "checkpoint":
+          return readCheckpoint(r);
         case "run_ended":
           return readRunEnded(r);
         default:
           throw new InvalidEventException(
-              "type=\"" + type + "\": unknown, expected run_started, batch or run_ended");
+              "type=\""
+                  + type
+                  + "\": unknown, expected run_started, batch, checkpoint or run_ended");
       }
     } catch (IllegalArgumentException e) {
       // Invariants enforced by the records' constructors (e.g. nonfinite <= count).
@@ -384,6 +396,16 @@ public final class EventCodec {
         s.requiredLong("count", 0),
         s.optionalReal("row_sum_mean"),
         s.optionalReal("row_sum_std"));
+  }
+
+  private static CheckpointEvent readCheckpoint(JsonObjectReader r) {
+    r.skipUnknown(CHECKPOINT_FIELDS);
+    return new CheckpointEvent(
+        runId(r),
+        r.requiredLong("ts_ms", 0),
+        r.requiredLong("step", 0),
+        r.requiredString("location", CheckpointEvent.MAX_LOCATION_LENGTH),
+        r.optionalBoolean("pinned"));
   }
 
   private static RunEnded readRunEnded(JsonObjectReader r) {

@@ -12,5 +12,11 @@ public final class Topics {
   /** Events that could not be read, unchanged, with the reason in headers. */
   public static final String EVENTS_DLQ = "trainwatch.events.dlq";
 
+  /**
+   * Commands from the monitor to trainers; key = run_id, value = {@link ControlCommand} JSON. Only
+   * the monitor writes it; trainers read it with {@code isolation.level=read_committed}.
+   */
+  public static final String CONTROL = "trainwatch.control";
+
   private Topics() {}
 }

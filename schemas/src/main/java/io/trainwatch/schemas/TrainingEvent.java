@@ -1,13 +1,13 @@
 package io.trainwatch.schemas;
 
 /**
- * A value on {@link Topics#EVENTS}: one of {@link RunStarted}, {@link BatchEvent} or {@link
- * RunEnded}.
+ * A value on {@link Topics#EVENTS}: one of {@link RunStarted}, {@link BatchEvent}, {@link
+ * CheckpointEvent} or {@link RunEnded}.
  *
  * <p>Mirrors {@code schemas/json/event.schema.json}; {@link EventCodec} reads and writes the JSON
  * form.
  */
-public sealed interface TrainingEvent permits RunStarted, BatchEvent, RunEnded {
+public sealed interface TrainingEvent permits RunStarted, BatchEvent, CheckpointEvent, RunEnded {
 
   /** The only contract version this code reads and writes. */
   int SCHEMA_VERSION = 1;

@@ -34,6 +34,8 @@ class ContractTest {
       FACTORY.getSchema(SchemaLocation.of(BASE + "event.schema.json"));
   static final JsonSchema ALERT_SCHEMA =
       FACTORY.getSchema(SchemaLocation.of(BASE + "alert.schema.json"));
+  static final JsonSchema CONTROL_SCHEMA =
+      FACTORY.getSchema(SchemaLocation.of(BASE + "control.schema.json"));
   private static final ObjectMapper PLAIN = new ObjectMapper();
 
   static Set<ValidationMessage> validate(JsonSchema schema, byte[] json) {
@@ -57,6 +59,13 @@ class ContractTest {
   @MethodSource("examples")
   void shouldAcceptEveryExampleInSchemaAndCodec(Path example) throws IOException {
     byte[] json = Files.readAllBytes(example);
+    if (example.getFileName().toString().startsWith("control.")) {
+      assertThat(validate(CONTROL_SCHEMA, json)).as("schema errors for %s", example).isEmpty();
+      byte[] again = ControlCodec.encode(ControlCodec.decode(json));
+      assertThat(validate(CONTROL_SCHEMA, again)).as("re-encoded %s", example).isEmpty();
+      assertThat(ControlCodec.decode(again)).isEqualTo(ControlCodec.decode(json));
+      return;
+    }
     boolean isAlert = example.getFileName().toString().startsWith("alert.");
     assertThat(validate(isAlert ? ALERT_SCHEMA : EVENT_SCHEMA, json))
         .as("schema errors for %s", example)
@@ -173,6 +182,8 @@ class ContractTest {
                 Double.POSITIVE_INFINITY,
                 null,
                 null),
+            CheckpointEvent.of("r1", 5L, 4, "/ckpt/r1/step-4.zip"),
+            new CheckpointEvent("r1", 5L, 4, "s3://b/r1/4.pt", true),
             new RunEnded("r1", 5L, RunStatus.FAILED, "OOM"),
             new RunEnded("r1", 5L, RunStatus.COMPLETED, null));
     for (TrainingEvent e : events) {
@@ -226,7 +237,13 @@ class ContractTest {
             Instant.parse("2026-11-26T10:00:00Z"),
             Instant.parse("2026-11-26T10:05:00.123Z"),
             Map.of());
-    for (Alert a : List.of(firing, resolved)) {
+    Alert acted =
+        firing.withActions(
+            List.of(
+                new AlertAction(
+                    "pin_checkpoint", "r1", "p", false, "c-1", 10L, "/ckpt/r1/step-10.zip"),
+                new AlertAction("stop", "r1", "p", true, null, null, null)));
+    for (Alert a : List.of(firing, resolved, acted)) {
       byte[] json = AlertCodec.encode(a);
       assertThat(validate(ALERT_SCHEMA, json)).as(new String(json)).isEmpty();
       assertThat(AlertCodec.decode(json)).isEqualTo(a);
@@ -333,6 +350,94 @@ class ContractTest {
             }
           });
     }
-    assertThat(types).contains("run_started", "batch", "run_ended", "alert");
+    assertThat(types).contains("run_started", "batch", "checkpoint", "run_ended", "alert");
+  }
+
+  @Test
+  void shouldWriteCommandsTheSchemaAccepts() {
+    List<ControlCommand> commands =
+        List.of(
+            new ControlCommand(
+                "a#1:stop:r",
+                CommandType.STOP,
+                "r",
+                "j",
+                "r/x",
+                "r/x#1",
+                "nonfinite_loss",
+                "r: nonfinite_loss",
+                12L,
+                10L,
+                "/c/10.zip",
+                5L),
+            new ControlCommand(
+                "a#1:pin_checkpoint:r",
+                CommandType.PIN_CHECKPOINT,
+                "r",
+                null,
+                "r/x",
+                "r/x#1",
+                "nonfinite_loss",
+                "line1\nline2",
+                null,
+                10L,
+                "/c/10.zip",
+                5L),
+            new ControlCommand(
+                "a#1:checkpoint_now:r",
+                CommandType.CHECKPOINT_NOW,
+                "r",
+                null,
+                "r/x",
+                "r/x#1",
+                "loss_spike",
+                "",
+                3L,
+                null,
+                null,
+                5L));
+    for (ControlCommand c : commands) {
+      byte[] json = ControlCodec.encode(c);
+      assertThat(validate(CONTROL_SCHEMA, json)).as(new String(json)).isEmpty();
+      assertThat(ControlCodec.decode(json)).isEqualTo(c);
+    }
+  }
+
+  @Test
+  void commandsShouldRefuseWhatTheSchemaRefuses() {
+    String[] invalid = {
+      "{\"schema_version\":1,\"command_id\":\"c\",\"command\":\"pin_checkpoint\",\"run_id\":\"r\","
+          + "\"alert_id\":\"a\",\"alert_event_id\":\"a#1\",\"rule\":\"x\",\"reason\":\"\",\"ts_ms\":1}",
+      "{\"schema_version\":1,\"command_id\":\"c\",\"command\":\"reboot\",\"run_id\":\"r\","
+          + "\"alert_id\":\"a\",\"alert_event_id\":\"a#1\",\"rule\":\"x\",\"reason\":\"\",\"ts_ms\":1}",
+      "{\"schema_version\":1,\"command_id\":\"c\",\"command\":\"stop\",\"run_id\":\"\","
+          + "\"alert_id\":\"a\",\"alert_event_id\":\"a#1\",\"rule\":\"x\",\"reason\":\"\",\"ts_ms\":1}",
+    };
+    for (String json : invalid) {
+      byte[] bytes = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(validate(CONTROL_SCHEMA, bytes)).as(json).isNotEmpty();
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> ControlCodec.decode(bytes))
+          .as(json)
+          .isInstanceOf(InvalidEventException.class);
+    }
+    byte[] newer =
+        ("{\"schema_version\":1,\"command_id\":\"c\",\"command\":\"stop\",\"run_id\":\"r\","
+                + "\"alert_id\":\"a\",\"alert_event_id\":\"a#1\",\"rule\":\"x\",\"reason\":\"\","
+                + "\"ts_ms\":1,\"deadline_ms\":5}")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(validate(CONTROL_SCHEMA, newer)).isEmpty();
+    assertThat(ControlCodec.decode(newer).command()).isEqualTo(CommandType.STOP);
+  }
+
+  @Test
+  void actionsShouldReadAsOneLineForPeople() {
+    AlertAction stop = new AlertAction("stop", "r7", "p", false, "c", 40L, "/c/40.zip");
+    assertThat(stop.describe(52L, "r7: nonfinite_loss: loss NaN"))
+        .isEqualTo(
+            "trainwatch stopped run r7 at step 52 (last good checkpoint /c/40.zip, step 40)"
+                + " because r7: nonfinite_loss: loss NaN");
+    AlertAction dry = new AlertAction("stop", "r7", "p", true, null, null, null);
+    assertThat(dry.describe(52L, "x"))
+        .isEqualTo("trainwatch would have stopped run r7 at step 52 because x [dry run]");
   }
 }

@@ -11,6 +11,7 @@ import io.trainwatch.monitor.run.RunProfile;
 import io.trainwatch.monitor.run.RunState;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.BatchEvent;
+import io.trainwatch.schemas.CheckpointEvent;
 import io.trainwatch.schemas.RunEnded;
 import io.trainwatch.schemas.RunStarted;
 import io.trainwatch.schemas.TrainingEvent;
@@ -78,6 +79,9 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
   public void process(Record<String, ReadEvent> record) {
     String runId = record.key();
     TrainingEvent event = record.value().event();
+    if (event instanceof CheckpointEvent) {
+      return; // kept by the checkpoint store (next change); never part of the run's rule state
+    }
     long now = context().currentSystemTimeMs();
     RunState state = states.get(runId);
     String rejection = RunHistoryCheck.rejection(state, event);
