@@ -1,12 +1,11 @@
 package io.trainwatch.bridge;
 
+import io.trainwatch.cli.ConfigDefs;
 import io.trainwatch.cli.PropertiesFile;
 import io.trainwatch.schemas.Severity;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -14,12 +13,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.config.types.Password;
 
 /**
  * A bridge's whole configuration, parsed once at start from a properties file (keys in {@link
- * ConfigKey}) and the environment. Unknown keys and invalid values are refused with a message
+ * BridgeConfigDef}) and the environment. Unknown keys and invalid values are refused with a message
  * naming the key; secrets never appear in messages or in {@link #toString()}.
  *
  * @param name names the consumer group and the state topic
@@ -45,7 +44,6 @@ public record BridgeConfig(
     DestinationSettings destinationSettings) {
 
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
-  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
   private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
 
   /** Headers the HTTP client or the bridge sets; a config must not override them. */
@@ -124,91 +122,83 @@ public record BridgeConfig(
   /** {@link #load} for an in-memory map of keys. */
   public static BridgeConfig parse(
       Map<String, String> props, Map<String, String> env, Destination destination) {
-    Map<String, String> p = new TreeMap<>();
-    props.forEach((k, v) -> p.put(k.trim(), v == null ? "" : v.trim()));
-    for (String key : p.keySet()) {
-      if (ConfigKey.lookup(key) == null) {
+    Map<String, String> values = new TreeMap<>();
+    Map<String, String> headerLines = new TreeMap<>();
+    for (Map.Entry<String, String> e : props.entrySet()) {
+      String key = e.getKey().trim();
+      String value = e.getValue() == null ? "" : e.getValue().trim();
+      if (!BridgeConfigDef.isKey(key)) {
         throw new BridgeConfigException(
             key
                 + ": unknown key (known keys are listed in docs/bridges.md and in"
                 + " `trainwatch bridge --help`)");
       }
+      if (key.startsWith(BridgeConfigDef.WEBHOOK_HEADER_PREFIX)) {
+        headerLines.put(key, value);
+      } else if (!value.isEmpty()) {
+        values.put(key, value); // an empty value is the default, as if the line were not there
+      }
     }
+    Map<String, String> environment = env == null ? Map.of() : env;
+    BridgeConfigDef.SECRET_ENV.forEach(
+        (key, variable) -> {
+          String fromEnv = environment.get(variable);
+          if (!values.containsKey(key) && fromEnv != null && !fromEnv.isBlank()) {
+            values.put(key, fromEnv.trim());
+          }
+        });
     try {
-      return new Parser(p, env).parse(destination);
+      return new Parser(ConfigDefs.parse(BridgeConfigDef.DEF, values), values, headerLines)
+          .parse(destination);
     } catch (IllegalArgumentException e) {
       throw new BridgeConfigException(e.getMessage(), e);
     }
   }
 
-  /**
-   * Parses {@code 250ms}, {@code 10s}, {@code 5m}, {@code 1h}, {@code 0} or ISO-8601 ({@code
-   * PT10S}).
-   */
-  static Duration parseDuration(String key, String value) {
-    if ("0".equals(value)) {
-      return Duration.ZERO;
-    }
-    Matcher m = DURATION.matcher(value);
-    if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      return switch (m.group(2)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        default -> Duration.ofHours(n);
-      };
-    }
-    try {
-      return Duration.parse(value);
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException(
-          key + "=" + value + ": not a duration (use e.g. 500ms, 10s, 5m, 1h)", e);
-    }
-  }
-
-  /** Reads keys one by one, so that every error names its key. */
+  /** Builds the typed configuration from values {@link BridgeConfigDef#DEF} has validated. */
   private static final class Parser {
-    private final Map<String, String> props;
-    private final Map<String, String> env;
+    private final Map<String, Object> v;
+    private final Map<String, String> given;
+    private final Map<String, String> headerLines;
 
-    Parser(Map<String, String> props, Map<String, String> env) {
-      this.props = props;
-      this.env = env == null ? Map.of() : env;
+    Parser(Map<String, Object> v, Map<String, String> given, Map<String, String> headerLines) {
+      this.v = v;
+      this.given = given;
+      this.headerLines = headerLines;
     }
 
     BridgeConfig parse(Destination cliDestination) {
       Destination destination = destination(cliDestination);
-      String name = string(ConfigKey.BRIDGE_NAME, destination.wire());
+      String name = string(BridgeConfigDef.BRIDGE_NAME);
       RatePolicy documented = RatePolicy.documentedFor(destination);
+      Double perSecond = (Double) v.get(BridgeConfigDef.RATE_PER_SECOND);
+      Integer burst = (Integer) v.get(BridgeConfigDef.RATE_BURST);
+      String runUrl = string(BridgeConfigDef.LINKS_RUN_URL);
+      String runbookUrl = string(BridgeConfigDef.LINKS_RUNBOOK_URL);
       return new BridgeConfig(
-          name,
-          string(ConfigKey.BRIDGE_TOPIC),
-          string(ConfigKey.BRIDGE_DLQ_TOPIC),
-          enumValue(ConfigKey.BRIDGE_START_FROM, StartFrom.class),
-          integer(ConfigKey.BRIDGE_MAX_PENDING, null),
+          name == null ? destination.wire() : name,
+          string(BridgeConfigDef.BRIDGE_TOPIC),
+          string(BridgeConfigDef.BRIDGE_DLQ_TOPIC),
+          StartFrom.valueOf(string(BridgeConfigDef.BRIDGE_START_FROM).toUpperCase(Locale.ROOT)),
+          (Integer) v.get(BridgeConfigDef.BRIDGE_MAX_PENDING),
           filter(),
           retry(),
           new RatePolicy(
-              decimal(ConfigKey.RATE_PER_SECOND, documented.perSecond()),
-              integer(ConfigKey.RATE_BURST, documented.burst())),
-          positive(ConfigKey.HTTP_TIMEOUT),
-          positive(ConfigKey.HTTP_CONNECT_TIMEOUT),
-          wrap(
-              ConfigKey.LINKS_RUN_URL,
-              () ->
-                  new LinkTemplates(
-                      raw(ConfigKey.LINKS_RUN_URL), raw(ConfigKey.LINKS_RUNBOOK_URL))),
+              perSecond == null ? documented.perSecond() : perSecond,
+              burst == null ? documented.burst() : burst),
+          duration(BridgeConfigDef.HTTP_TIMEOUT),
+          duration(BridgeConfigDef.HTTP_CONNECT_TIMEOUT),
+          links(runUrl, runbookUrl),
           settings(destination));
     }
 
     private Destination destination(Destination cli) {
-      String inFile = raw(ConfigKey.BRIDGE_TO);
-      Destination fromFile =
-          inFile == null ? null : wrap(ConfigKey.BRIDGE_TO, () -> Destination.fromWire(inFile));
+      String inFile = string(BridgeConfigDef.BRIDGE_TO);
+      Destination fromFile = inFile == null ? null : Destination.fromWire(inFile);
       if (cli != null && fromFile != null && cli != fromFile) {
         throw new IllegalArgumentException(
-            "bridge.to="
+            BridgeConfigDef.BRIDGE_TO
+                + "="
                 + fromFile.wire()
                 + ": the command line says --to "
                 + cli.wire()
@@ -216,7 +206,8 @@ public record BridgeConfig(
       }
       if (cli == null && fromFile == null) {
         throw new IllegalArgumentException(
-            "bridge.to: required (or --to slack|pagerduty|alertmanager|webhook)");
+            BridgeConfigDef.BRIDGE_TO
+                + ": required (or --to slack|pagerduty|alertmanager|webhook)");
       }
       return cli != null ? cli : fromFile;
     }
@@ -225,246 +216,141 @@ public record BridgeConfig(
       return switch (d) {
         case SLACK ->
             new DestinationSettings.Slack(
-                secretUrl(ConfigKey.SLACK_WEBHOOK_URL), duration(ConfigKey.SLACK_GROUP_WINDOW));
+                Secret.url(secret(BridgeConfigDef.SLACK_WEBHOOK_URL)),
+                duration(BridgeConfigDef.SLACK_GROUP_WINDOW));
         case PAGERDUTY ->
             new DestinationSettings.PagerDuty(
-                secretToken(ConfigKey.PAGERDUTY_ROUTING_KEY), uri(ConfigKey.PAGERDUTY_URL));
+                Secret.token(secret(BridgeConfigDef.PAGERDUTY_ROUTING_KEY)),
+                URI.create(string(BridgeConfigDef.PAGERDUTY_URL)));
         case ALERTMANAGER ->
             new DestinationSettings.Alertmanager(
-                secretUrl(ConfigKey.ALERTMANAGER_URL),
-                positive(ConfigKey.ALERTMANAGER_RESEND_INTERVAL));
+                Secret.url(secret(BridgeConfigDef.ALERTMANAGER_URL)),
+                duration(BridgeConfigDef.ALERTMANAGER_RESEND_INTERVAL));
         case WEBHOOK ->
             new DestinationSettings.Webhook(
-                secretUrl(ConfigKey.WEBHOOK_URL),
-                wrap(
-                    ConfigKey.WEBHOOK_FORMAT,
-                    () ->
-                        DestinationSettings.WebhookFormat.fromWire(
-                            string(ConfigKey.WEBHOOK_FORMAT))),
+                Secret.url(secret(BridgeConfigDef.WEBHOOK_URL)),
+                DestinationSettings.WebhookFormat.fromWire(string(BridgeConfigDef.WEBHOOK_FORMAT)),
                 headers());
       };
     }
 
     private RetryPolicy retry() {
-      Duration initial = positive(ConfigKey.RETRY_INITIAL_BACKOFF);
-      Duration max = positive(ConfigKey.RETRY_MAX_BACKOFF);
+      Duration initial = duration(BridgeConfigDef.RETRY_INITIAL_BACKOFF);
+      Duration max = duration(BridgeConfigDef.RETRY_MAX_BACKOFF);
       if (max.compareTo(initial) < 0) {
         throw new IllegalArgumentException(
-            ConfigKey.RETRY_MAX_BACKOFF.key()
+            BridgeConfigDef.RETRY_MAX_BACKOFF
                 + "="
-                + string(ConfigKey.RETRY_MAX_BACKOFF)
+                + string(BridgeConfigDef.RETRY_MAX_BACKOFF)
                 + ": must be >= "
-                + ConfigKey.RETRY_INITIAL_BACKOFF.key()
+                + BridgeConfigDef.RETRY_INITIAL_BACKOFF
                 + " ("
-                + string(ConfigKey.RETRY_INITIAL_BACKOFF)
+                + string(BridgeConfigDef.RETRY_INITIAL_BACKOFF)
                 + ")");
       }
-      Duration rateLimit = positive(ConfigKey.RETRY_RATE_LIMIT_BACKOFF);
+      Duration rateLimit = duration(BridgeConfigDef.RETRY_RATE_LIMIT_BACKOFF);
       if (rateLimit.compareTo(max) > 0) {
         throw new IllegalArgumentException(
-            ConfigKey.RETRY_RATE_LIMIT_BACKOFF.key()
+            BridgeConfigDef.RETRY_RATE_LIMIT_BACKOFF
                 + "="
-                + string(ConfigKey.RETRY_RATE_LIMIT_BACKOFF)
+                + string(BridgeConfigDef.RETRY_RATE_LIMIT_BACKOFF)
                 + ": must be <= "
-                + ConfigKey.RETRY_MAX_BACKOFF.key()
+                + BridgeConfigDef.RETRY_MAX_BACKOFF
                 + " ("
-                + string(ConfigKey.RETRY_MAX_BACKOFF)
+                + string(BridgeConfigDef.RETRY_MAX_BACKOFF)
                 + ")");
       }
       return new RetryPolicy(
-          integer(ConfigKey.RETRY_MAX_ATTEMPTS, null),
+          (Integer) v.get(BridgeConfigDef.RETRY_MAX_ATTEMPTS),
           initial,
           max,
-          positive(ConfigKey.RETRY_PARK_INTERVAL),
+          duration(BridgeConfigDef.RETRY_PARK_INTERVAL),
           rateLimit);
     }
 
     private AlertFilter filter() {
       return new AlertFilter(
-          wrap(
-              ConfigKey.FILTER_MIN_SEVERITY,
-              () -> Severity.fromWire(string(ConfigKey.FILTER_MIN_SEVERITY))),
-          list(ConfigKey.FILTER_INCLUDE_RULES),
-          list(ConfigKey.FILTER_EXCLUDE_RULES),
-          list(ConfigKey.FILTER_INCLUDE_JOBS),
-          list(ConfigKey.FILTER_EXCLUDE_JOBS),
-          pairs(ConfigKey.FILTER_INCLUDE_LABELS),
-          pairs(ConfigKey.FILTER_EXCLUDE_LABELS));
+          Severity.fromWire(string(BridgeConfigDef.FILTER_MIN_SEVERITY)),
+          list(BridgeConfigDef.FILTER_INCLUDE_RULES),
+          list(BridgeConfigDef.FILTER_EXCLUDE_RULES),
+          list(BridgeConfigDef.FILTER_INCLUDE_JOBS),
+          list(BridgeConfigDef.FILTER_EXCLUDE_JOBS),
+          pairs(BridgeConfigDef.FILTER_INCLUDE_LABELS),
+          pairs(BridgeConfigDef.FILTER_EXCLUDE_LABELS));
+    }
+
+    private static LinkTemplates links(String runUrl, String runbookUrl) {
+      try {
+        return new LinkTemplates(runUrl, runbookUrl);
+      } catch (IllegalArgumentException e) {
+        // LinkTemplates names its fields (runUrl=..., runbookUrl=...); a user knows the keys.
+        String m = String.valueOf(e.getMessage());
+        String key =
+            m.startsWith("runbookUrl=")
+                ? BridgeConfigDef.LINKS_RUNBOOK_URL
+                : BridgeConfigDef.LINKS_RUN_URL;
+        throw new IllegalArgumentException(key + m.substring(m.indexOf('=')), e);
+      }
     }
 
     private Map<String, Secret> headers() {
       Map<String, Secret> headers = new LinkedHashMap<>();
-      for (Map.Entry<String, String> e : props.entrySet()) {
-        if (e.getKey().startsWith(ConfigKey.WEBHOOK_HEADER.key())) {
-          String header = e.getKey().substring(ConfigKey.WEBHOOK_HEADER.key().length());
-          if (!HEADER_NAME.matcher(header).matches()) {
-            throw new IllegalArgumentException(
-                e.getKey() + ": '" + header + "' is not a valid header name");
-          }
-          if (RESERVED_HEADERS.contains(header.toLowerCase(Locale.ROOT))) {
-            throw new IllegalArgumentException(
-                e.getKey() + ": the bridge sets " + header + " itself");
-          }
-          if (e.getValue().isEmpty()
-              || e.getValue().chars().anyMatch(c -> c == '\r' || c == '\n')) {
-            throw new IllegalArgumentException(e.getKey() + ": must be one non-empty line");
-          }
-          headers.put(header, Secret.token(e.getValue()));
+      for (Map.Entry<String, String> e : headerLines.entrySet()) {
+        String header = e.getKey().substring(BridgeConfigDef.WEBHOOK_HEADER_PREFIX.length());
+        if (!HEADER_NAME.matcher(header).matches()) {
+          throw new IllegalArgumentException(
+              e.getKey() + ": '" + header + "' is not a valid header name");
         }
+        if (RESERVED_HEADERS.contains(header.toLowerCase(Locale.ROOT))) {
+          throw new IllegalArgumentException(
+              e.getKey() + ": the bridge sets " + header + " itself");
+        }
+        if (e.getValue().isEmpty() || e.getValue().chars().anyMatch(c -> c == '\r' || c == '\n')) {
+          throw new IllegalArgumentException(e.getKey() + ": must be one non-empty line");
+        }
+        headers.put(header, Secret.token(e.getValue()));
       }
       return headers;
     }
 
-    private String raw(ConfigKey k) {
-      String v = props.get(k.key());
-      return v == null || v.isEmpty() ? null : v;
+    private String string(String key) {
+      return (String) v.get(key);
     }
 
-    private String string(ConfigKey k) {
-      return string(k, k.defaultValue());
-    }
-
-    private String string(ConfigKey k, String fallback) {
-      String v = raw(k);
-      return v == null ? fallback : v;
-    }
-
-    private Secret secretUrl(ConfigKey k) {
-      String v = secretValue(k);
-      return v == null ? null : Secret.url(v);
-    }
-
-    private Secret secretToken(ConfigKey k) {
-      String v = secretValue(k);
-      return v == null ? null : Secret.token(v);
-    }
-
-    private String secretValue(ConfigKey k) {
-      String v = raw(k);
-      if (v == null && k.envVar() != null) {
-        String fromEnv = env.get(k.envVar());
-        v = fromEnv == null || fromEnv.isBlank() ? null : fromEnv.trim();
-      }
-      if (v == null) {
+    /** A secret of the file or the environment; required for the destination that uses it. */
+    private String secret(String key) {
+      Password p = (Password) v.get(key);
+      if (p == null) {
         throw new IllegalArgumentException(
-            k.key() + ": required (in the config file or $" + k.envVar() + ")");
+            key
+                + ": required (in the config file or $"
+                + BridgeConfigDef.SECRET_ENV.get(key)
+                + ")");
       }
-      return v;
+      return p.value();
     }
 
-    private URI uri(ConfigKey k) {
-      String v = string(k);
-      try {
-        return new URI(v);
-      } catch (java.net.URISyntaxException e) {
-        throw new IllegalArgumentException(k.key() + "=" + v + ": not a URL", e);
-      }
+    private Duration duration(String key) {
+      return BridgeConfigDef.parseDuration(string(key));
     }
 
-    private int integer(ConfigKey k, Integer fallback) {
-      String v = raw(k);
-      if (v == null) {
-        return fallback != null ? fallback : Integer.parseInt(k.defaultValue());
-      }
-      try {
-        int n = Integer.parseInt(v);
-        if (n < 1) {
-          throw new IllegalArgumentException(k.key() + "=" + v + ": must be >= 1");
-        }
-        return n;
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(k.key() + "=" + v + ": not an integer", e);
-      }
-    }
-
-    private double decimal(ConfigKey k, double fallback) {
-      String v = raw(k);
-      if (v == null) {
-        return fallback;
-      }
-      try {
-        double d = Double.parseDouble(v);
-        if (!(d >= 0) || Double.isInfinite(d)) {
-          throw new IllegalArgumentException(k.key() + "=" + v + ": must be >= 0 (0 = unpaced)");
-        }
-        return d;
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(k.key() + "=" + v + ": not a number", e);
-      }
-    }
-
-    private Duration duration(ConfigKey k) {
-      Duration d = parseDuration(k.key(), string(k));
-      if (d.isNegative()) {
-        throw new IllegalArgumentException(k.key() + "=" + string(k) + ": must be >= 0");
-      }
-      return d;
-    }
-
-    private Duration positive(ConfigKey k) {
-      Duration d = duration(k);
-      if (d.isZero()) {
-        throw new IllegalArgumentException(k.key() + "=" + string(k) + ": must be > 0");
-      }
-      return d;
-    }
-
-    private <E extends Enum<E>> E enumValue(ConfigKey k, Class<E> type) {
-      String v = string(k);
-      for (E e : type.getEnumConstants()) {
-        if (e.name().toLowerCase(Locale.ROOT).equals(v)) {
-          return e;
-        }
-      }
-      List<String> names = new ArrayList<>();
-      for (E e : type.getEnumConstants()) {
-        names.add(e.name().toLowerCase(Locale.ROOT));
-      }
-      throw new IllegalArgumentException(
-          k.key() + "=" + v + ": not one of " + String.join(", ", names));
-    }
-
-    private Set<String> list(ConfigKey k) {
+    private Set<String> list(String key) {
       Set<String> out = new LinkedHashSet<>();
-      for (String s : string(k).split(",")) {
-        if (!s.isBlank()) {
-          out.add(s.trim());
+      for (Object s : (List<?>) v.get(key)) {
+        if (!s.toString().isBlank()) {
+          out.add(s.toString().trim());
         }
       }
       return out;
     }
 
-    private Map<String, String> pairs(ConfigKey k) {
+    private Map<String, String> pairs(String key) {
       Map<String, String> out = new LinkedHashMap<>();
-      for (String s : list(k)) {
+      for (String s : list(key)) {
         int eq = s.indexOf('=');
-        if (eq <= 0) {
-          throw new IllegalArgumentException(
-              k.key() + "=" + string(k) + ": '" + s + "' is not label=value");
-        }
         out.put(s.substring(0, eq).trim(), s.substring(eq + 1).trim());
       }
       return out;
-    }
-
-    /** Prefixes a value error with its key unless the message already names one. */
-    private <T> T wrap(ConfigKey k, java.util.function.Supplier<T> parse) {
-      try {
-        return parse.get();
-      } catch (IllegalArgumentException e) {
-        String m = e.getMessage();
-        if (m != null && (m.startsWith("runUrl=") || m.startsWith("runbookUrl="))) {
-          String key =
-              m.startsWith("runUrl=")
-                  ? ConfigKey.LINKS_RUN_URL.key()
-                  : ConfigKey.LINKS_RUNBOOK_URL.key();
-          throw new IllegalArgumentException(key + m.substring(m.indexOf('=')), e);
-        }
-        String value = props.getOrDefault(k.key(), k.defaultValue());
-        String quoted = "'" + value + "': ";
-        String problem = m != null && m.startsWith(quoted) ? m.substring(quoted.length()) : m;
-        throw new IllegalArgumentException(k.key() + "=" + value + ": " + problem, e);
-      }
     }
   }
 }

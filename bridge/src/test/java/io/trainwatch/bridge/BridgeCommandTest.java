@@ -73,7 +73,7 @@ class BridgeCommandTest {
 
     assertThat(code).isEqualTo(2);
     assertThat(err.toString())
-        .startsWith(f + ": retry.max_attempts=many: not an integer")
+        .startsWith(f + ": retry.max_attempts=many: must be an integer")
         .doesNotContain("sekret")
         .contains("Usage: bridge");
   }

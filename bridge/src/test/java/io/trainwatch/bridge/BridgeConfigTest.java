@@ -127,9 +127,9 @@ class BridgeConfigTest {
     assertThatThrownBy(() -> slackWith("retry.initial_backoff", "10"))
         .hasMessage("retry.initial_backoff=10: not a duration (use e.g. 500ms, 10s, 5m, 1h)");
     assertThatThrownBy(() -> slackWith("filter.min_severity", "fatal"))
-        .hasMessage("filter.min_severity=fatal: not one of critical, error, warning, info");
+        .hasMessage("filter.min_severity=fatal: must be one of critical, error, warning, info");
     assertThatThrownBy(() -> slackWith("bridge.start_from", "middle"))
-        .hasMessage("bridge.start_from=middle: not one of latest, earliest");
+        .hasMessage("bridge.start_from=middle: must be one of latest, earliest");
     assertThatThrownBy(() -> slackWith("filter.include_labels", "team"))
         .hasMessage("filter.include_labels=team: 'team' is not label=value");
     assertThatThrownBy(() -> slackWith("rate.per_second", "-1"))
@@ -138,12 +138,19 @@ class BridgeConfigTest {
         .hasMessage(
             "links.run_url=https://x.example.com/{run}: unknown placeholder {run} (use {run_id}, {job},"
                 + " {rule}, {alert_id})");
+    assertThatThrownBy(() -> slackWith("retry.max_attempts", "many"))
+        .hasMessage("retry.max_attempts=many: must be an integer");
+    assertThatThrownBy(() -> slackWith("http.timeout", "0s"))
+        .hasMessage("http.timeout=0s: must be > 0");
+    assertThatThrownBy(() -> slackWith("bridge.topic", "alerts/prod"))
+        .hasMessage(
+            "bridge.topic=alerts/prod: must be a topic name (1 to 249 of a-z A-Z 0-9 . _ -)");
     assertThatThrownBy(() -> slackWith("retry.max_backoff", "100ms"))
         .hasMessage("retry.max_backoff=100ms: must be >= retry.initial_backoff (1s)");
     assertThatThrownBy(() -> slackWith("retry.rate_limit_backoff", "10m"))
         .hasMessage("retry.rate_limit_backoff=10m: must be <= retry.max_backoff (5m)");
     assertThatThrownBy(() -> slackWith("bridge.name", "Slack Prod"))
-        .hasMessageStartingWith("name=Slack Prod: must match");
+        .hasMessageStartingWith("bridge.name=Slack Prod: must match");
     assertThatThrownBy(
             () ->
                 BridgeConfig.parse(
@@ -193,7 +200,7 @@ class BridgeConfigTest {
     assertThatThrownBy(() -> BridgeConfig.parse(Map.of(), Map.of(), null))
         .hasMessage("bridge.to: required (or --to slack|pagerduty|alertmanager|webhook)");
     assertThatThrownBy(() -> BridgeConfig.parse(Map.of("bridge.to", "email"), Map.of(), null))
-        .hasMessage("bridge.to=email: not one of slack, pagerduty, alertmanager, webhook");
+        .hasMessage("bridge.to=email: must be one of slack, pagerduty, alertmanager, webhook");
   }
 
   @Test

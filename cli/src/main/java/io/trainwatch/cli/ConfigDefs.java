@@ -49,6 +49,23 @@ public final class ConfigDefs {
     };
   }
 
+  /** {@code validator} for a key that may be left unset (its default is {@code null}). */
+  public static ConfigDef.Validator optional(ConfigDef.Validator validator) {
+    return new ConfigDef.Validator() {
+      @Override
+      public void ensureValid(String name, Object value) {
+        if (value != null) {
+          validator.ensureValid(name, value);
+        }
+      }
+
+      @Override
+      public String toString() {
+        return validator + " or unset";
+      }
+    };
+  }
+
   /**
    * Parses {@code values} against {@code def}: every key of {@code def} (its default where {@code
    * values} has none), typed and validated. Keys of {@code values} that {@code def} does not know
