@@ -77,6 +77,75 @@ class RunStateCodecTest {
     assertThat(back.maxPredictionEntropy()).isEqualTo(-1);
   }
 
+  /**
+   * run-state-v1.bin was written by the version 1 codec (commit 6a6de16) from {@link #v1Fixture()}:
+   * changelogs outlive deployments, so every later version must still read it.
+   */
+  @Test
+  void shouldReadAVersion1StateFromAnOlderMonitor() throws java.io.IOException {
+    byte[] v1;
+    try (java.io.InputStream in = getClass().getResourceAsStream("run-state-v1.bin")) {
+      v1 = in.readAllBytes();
+    }
+    RunState expected = v1Fixture();
+
+    RunState back = RunStateCodec.decode(v1);
+
+    assertThat(v1[0]).isEqualTo((byte) 1);
+    assertThat(back.profile()).isEqualTo(expected.profile());
+    assertThat(back.batches()).isEqualTo(120);
+    assertThat(back.lastStep()).isEqualTo(119);
+    assertThat(back.firstTsMs()).isEqualTo(expected.firstTsMs());
+    assertThat(back.lastTsMs()).isEqualTo(expected.lastTsMs());
+    assertThat(back.lastEventWallMs()).isEqualTo(expected.lastEventWallMs());
+    assertThat(back.ended()).isFalse();
+    assertThat(back.maxPredictionEntropy()).isEqualTo(expected.maxPredictionEntropy());
+    assertThat(back.loss().finiteCount()).isEqualTo(120);
+    assertThat(back.loss().ema()).isEqualTo(expected.loss().ema());
+    assertThat(back.loss().emaMin()).isEqualTo(expected.loss().emaMin());
+    assertThat(back.loss().noiseAtMin()).isEqualTo(expected.loss().noiseAtMin());
+    assertThat(back.loss().recentMedian()).isEqualTo(expected.loss().recentMedian());
+    assertThat(back.loss().initialLevel()).isEqualTo(expected.loss().initialLevel());
+    assertThat(back.loss().completedBlocks()).isEqualTo(4);
+    assertThat(back.loss().blockMean(0)).isEqualTo(expected.loss().blockMean(0));
+    assertThat(back.gradients().baselineNorm()).isEqualTo(expected.gradients().baselineNorm());
+    assertThat(back.gradients().initialNorm()).isEqualTo(expected.gradients().initialNorm());
+    assertThat(back.track(5)).isEqualTo(new AlertTrack(Phase.FIRING, 17, 3, Events.ts(100), 3, 1));
+    assertThat(back.track(6)).isEqualTo(new AlertTrack(Phase.INACTIVE, 0, 0, 0, 4, -1));
+    assertThat(back.track(1)).isEqualTo(AlertTrack.NEW);
+    // Read once, the state is written in the current version and reads back the same.
+    assertThat(RunStateCodec.encode(RunStateCodec.decode(RunStateCodec.encode(back))))
+        .isEqualTo(RunStateCodec.encode(back));
+  }
+
+  /** The state run-state-v1.bin holds. */
+  private static RunState v1Fixture() {
+    RunState s =
+        RunState.started(
+            null,
+            new RunProfile(
+                "dl4j",
+                "mnist-mlp-nightly",
+                new LossDescriptor("LossMCXENT", InputKind.PROBABILITIES, "softmax", 0.0),
+                10,
+                new InputRange(0, 1),
+                List.of(new SettingOverride(6, 4, 500), new SettingOverride(5, 5, 8))),
+            Events.T0,
+            1000);
+    for (int step = 0; step < 120; step++) {
+      s.observe(
+          batch("r", step)
+              .loss(2.3 * Math.exp(-step / 50.0) + 0.01 * (step % 7))
+              .gradNorm(1.0 + (step % 5))
+              .predictions(new Predictions(0.3, 0.8))
+              .build(),
+          1000 + step);
+    }
+    s.setTrack(5, new AlertTrack(Phase.FIRING, 17, 3, Events.ts(100), 3, 1));
+    s.setTrack(6, new AlertTrack(Phase.INACTIVE, 0, 0, 0, 4, -1));
+    return s;
+  }
+
   @Test
   void shouldRefuseAnUnknownVersion() {
     byte[] bytes = RunStateCodec.encode(new RunState());
