@@ -4,6 +4,7 @@ import io.trainwatch.schemas.RunStatus;
 import java.time.Duration;
 import java.util.SplittableRandom;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,8 +74,10 @@ public final class TrainingRun {
                 : spec.inputScaling();
         int forcedClass = spec.fault() == Fault.OUTPUT_COLLAPSE && faulty ? 0 : -1;
         int inEpoch = step % stepsPerEpoch;
-        net.fit(
-            data.batch(order, inEpoch * spec.batchSize(), spec.batchSize(), scaling, forcedClass));
+        DataSet batch =
+            data.batch(order, inEpoch * spec.batchSize(), spec.batchSize(), scaling, forcedClass);
+        listener.dataReady();
+        net.fit(batch);
         if (firstNonFinite == null && !Double.isFinite(net.score())) {
           firstNonFinite = step;
         }

@@ -22,6 +22,10 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.AsyncDataSetIterator;
+import org.nd4j.linalg.dataset.AsyncMultiDataSetIterator;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,7 +80,10 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
   private final String runId;
   private final String job;
   private final String host;
-  private final Integer rank;
+  private final int rank;
+  private final int worldSize;
+  private final String device;
+  private final int attempt;
   private final Map<String, String> labels;
   private final InputRange inputRange;
   private final LossDescriptor lossOverride;
@@ -104,6 +111,15 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
   private Integer batchSize;
   private long previousIterationEndNanos = -1;
   private long forwardPasses;
+  // The step's phases (see dataReady and timed): time waited for data, the moment the batch was in
+  // hand (-1: unknown this step), and the listener's own time since then, which is not the model's.
+  private long dataWaitNanos;
+  private boolean dataWaitKnown;
+  private long computeStartNanos = -1;
+  private long listenerNanosSinceComputeStart;
+  private Double computeMs;
+  private Double lossScale;
+  private Boolean skipped;
 
   private TrainwatchListener(Builder b, EventPublisher publisher, boolean ownsPublisher) {
     this.publisher = publisher;
@@ -113,6 +129,9 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
     this.job = b.job;
     this.host = b.host == null ? localHostName() : b.host;
     this.rank = b.rank;
+    this.worldSize = b.worldSize;
+    this.device = b.device;
+    this.attempt = b.attempt;
     this.labels = Map.copyOf(b.labels);
     this.inputRange = b.inputRange;
     this.lossOverride = b.loss;
@@ -156,10 +175,13 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
     if (!ready(model)) {
       return;
     }
+    long start = System.nanoTime();
     try {
       summarizeInput(activations.get(0));
     } catch (RuntimeException e) {
       onListenerError("input statistics", e);
+    } finally {
+      listenerNanosSinceComputeStart += System.nanoTime() - start;
     }
   }
 
@@ -168,6 +190,7 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
     if (!ready(model)) {
       return;
     }
+    long start = System.nanoTime();
     try {
       INDArray input = activations.get(anatomy.graphInputName());
       if (input == null && model instanceof ComputationGraph graph) {
@@ -176,6 +199,8 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
       summarizeInput(input);
     } catch (RuntimeException e) {
       onListenerError("input statistics", e);
+    } finally {
+      listenerNanosSinceComputeStart += System.nanoTime() - start;
     }
   }
 
@@ -189,6 +214,7 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
     if (!ready(model)) {
       return;
     }
+    long start = System.nanoTime();
     try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
       INDArray output = outputEvaluator.evaluate();
       if (output == null) {
@@ -198,13 +224,23 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
       predictions = anatomy.numClasses() == null ? null : summarizer.predictions(output);
     } catch (RuntimeException e) {
       onListenerError("output statistics", e);
+    } finally {
+      listenerNanosSinceComputeStart += System.nanoTime() - start;
     }
   }
 
+  /**
+   * Runs once the gradient is computed and before the updater applies it: in a data-parallel job,
+   * before gradients are shared. The step's compute phase ends here.
+   */
   @Override
   public void onGradientCalculation(Model model) {
     if (!ready(model)) {
       return;
+    }
+    if (computeStartNanos >= 0) {
+      long nanos = System.nanoTime() - computeStartNanos - listenerNanosSinceComputeStart;
+      computeMs = Math.max(0, nanos) / 1e6;
     }
     try {
       GradientNorms norms = GradientNorms.of(model, anatomy, summarizer);
@@ -245,21 +281,24 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
       }
       Double stepMs =
           previousIterationEndNanos < 0 ? null : (now - previousIterationEndNanos) / 1e6;
+      Double dataMs = dataWaitKnown ? dataWaitNanos / 1e6 : null;
       publisher.publish(
           new BatchEvent(
-              runId,
-              clock.millis(),
-              iteration,
-              epoch,
-              batchSize,
-              model.score(),
-              inputStats,
-              outputStats,
-              predictions,
-              gradNorm,
-              firstLayerGradNorm,
-              anatomy.learningRate(),
-              stepMs));
+                  runId,
+                  clock.millis(),
+                  iteration,
+                  epoch,
+                  batchSize,
+                  model.score(),
+                  inputStats,
+                  outputStats,
+                  predictions,
+                  gradNorm,
+                  firstLayerGradNorm,
+                  anatomy.learningRate(),
+                  stepMs)
+              .withPhases(dataMs, computeMs)
+              .withLossScale(lossScale, skipped));
     } catch (RuntimeException e) {
       onListenerError("batch event", e);
     } finally {
@@ -270,7 +309,92 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
       gradNorm = null;
       firstLayerGradNorm = null;
       batchSize = null;
+      dataWaitNanos = 0;
+      dataWaitKnown = false;
+      computeStartNanos = -1;
+      listenerNanosSinceComputeStart = 0;
+      computeMs = null;
+      lossScale = null;
+      skipped = null;
     }
+  }
+
+  /**
+   * Marks the moment the next batch is in hand, for loops that fetch their own batches and call
+   * {@code fit(DataSet)}: call it after fetching the batch and just before {@code fit}. The
+   * iteration then publishes {@code data_ms} (the time since the previous iteration ended: what the
+   * loop spent getting this batch; absent for the first iteration) and {@code compute_ms} (from now
+   * to the computed gradient, before the update: forward and backward). Loops that hand DL4J an
+   * iterator use {@link #timed(DataSetIterator)} instead. Training thread only.
+   */
+  public void dataReady() {
+    long now = System.nanoTime();
+    if (previousIterationEndNanos >= 0) {
+      dataWaitNanos = now - previousIterationEndNanos;
+      dataWaitKnown = true;
+    }
+    computeStartNanos = now;
+    listenerNanosSinceComputeStart = 0;
+  }
+
+  /**
+   * Wraps the iterator given to {@code fit(iterator)} so that each iteration publishes {@code
+   * data_ms}, the time the training thread waited in the iterator for its batch, and {@code
+   * compute_ms}, from the batch in hand to the computed gradient. An iterator that supports
+   * asynchronous prefetch is prefetched as DL4J would (an {@link AsyncDataSetIterator} of 2), and
+   * the wait measured is the training thread's wait on the prefetch queue: a data loader that keeps
+   * up costs about nothing.
+   *
+   * <pre>{@code
+   * net.fit(trainwatch.timed(trainIterator), epochs);
+   * }</pre>
+   */
+  public DataSetIterator timed(DataSetIterator iterator) {
+    if (iterator == null) {
+      throw new IllegalArgumentException("iterator: required");
+    }
+    return new TimedDataSetIterator(
+        iterator.asyncSupported() ? new AsyncDataSetIterator(iterator, 2, true) : iterator, this);
+  }
+
+  /** {@link #timed(DataSetIterator)} for a {@code ComputationGraph}'s multi-data-set iterator. */
+  public MultiDataSetIterator timed(MultiDataSetIterator iterator) {
+    if (iterator == null) {
+      throw new IllegalArgumentException("iterator: required");
+    }
+    return new TimedMultiDataSetIterator(
+        iterator.asyncSupported() ? new AsyncMultiDataSetIterator(iterator, 2, true) : iterator,
+        this);
+  }
+
+  /**
+   * Time the training thread spent in a timed iterator between {@code startNanos} and {@code
+   * endNanos}; {@code batchInHand} once {@code next()} returned.
+   */
+  void waitedForData(long startNanos, long endNanos, boolean batchInHand) {
+    dataWaitNanos += endNanos - startNanos;
+    dataWaitKnown = true;
+    if (batchInHand) {
+      computeStartNanos = endNanos;
+      listenerNanosSinceComputeStart = 0;
+    }
+  }
+
+  /**
+   * The mixed-precision loss scaler's state for the current iteration, for training that scales its
+   * loss (DL4J itself has no scaler): call it before the iteration ends. Published as {@code
+   * loss_scale} and {@code skipped}.
+   *
+   * @param scale the scale this step's loss was multiplied by, finite and > 0
+   * @param stepSkipped {@code true} if the scaler skipped this step's update because the scaled
+   *     gradients were not finite, {@code false} otherwise
+   */
+  public void lossScale(double scale, boolean stepSkipped) {
+    if (!(scale > 0 && Double.isFinite(scale))) {
+      throw new IllegalArgumentException("scale=" + scale + ": must be finite and > 0");
+    }
+    this.lossScale = scale;
+    this.skipped = stepSkipped;
   }
 
   /**
@@ -349,9 +473,9 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
             job,
             host,
             rank,
-            null,
-            null,
-            null,
+            worldSize,
+            device != null ? device : localDevice(),
+            attempt,
             anatomy.summary(),
             labels,
             anatomy.numClasses(),
@@ -424,6 +548,17 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
     }
   }
 
+  /** The ND4J device of the training thread: {@code cpu}, or {@code cuda:<n>}. */
+  private static String localDevice() {
+    try {
+      return Nd4j.getEnvironment().isCPU()
+          ? "cpu"
+          : "cuda:" + Nd4j.getAffinityManager().getDeviceForCurrentThread();
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
   private static String localHostName() {
     String env = System.getenv("HOSTNAME");
     if (env != null && !env.isBlank()) {
@@ -443,7 +578,10 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
     private String runId;
     private String job;
     private String host;
-    private Integer rank;
+    private int rank = 0;
+    private int worldSize = 1;
+    private String device;
+    private int attempt = 0;
     private final Map<String, String> labels = new LinkedHashMap<>();
     private InputRange inputRange;
     private LossDescriptor loss;
@@ -501,9 +639,30 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
       return this;
     }
 
-    /** The rank of this process in a distributed job. */
+    /** The rank of this process in a distributed job, {@code 0 <= rank < worldSize} (default 0). */
     public Builder rank(int rank) {
       this.rank = rank;
+      return this;
+    }
+
+    /** How many ranks (data-parallel replicas) the job has (default 1: a single process). */
+    public Builder worldSize(int worldSize) {
+      this.worldSize = worldSize;
+      return this;
+    }
+
+    /**
+     * The accelerator this rank trains on, e.g. a GPU UUID (default: ND4J's device of the thread
+     * that starts the run, {@code cpu} or {@code cuda:<n>}).
+     */
+    public Builder device(String device) {
+      this.device = device;
+      return this;
+    }
+
+    /** 0 for the job's first launch, +1 per restart (default 0). */
+    public Builder attempt(int attempt) {
+      this.attempt = attempt;
       return this;
     }
 
@@ -585,8 +744,18 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
       if (runId != null) {
         TrainingEvent.requireRunId(runId);
       }
-      if (rank != null && rank < 0) {
-        throw new IllegalArgumentException("rank=" + rank + ": must be >= 0");
+      if (worldSize < 1) {
+        throw new IllegalArgumentException("worldSize=" + worldSize + ": must be >= 1");
+      }
+      if (rank < 0 || rank >= worldSize) {
+        throw new IllegalArgumentException(
+            "rank=" + rank + ": must be >= 0 and < worldSize=" + worldSize);
+      }
+      if (attempt < 0) {
+        throw new IllegalArgumentException("attempt=" + attempt + ": must be >= 0");
+      }
+      if (device != null && device.isBlank()) {
+        throw new IllegalArgumentException("device: must not be blank");
       }
       if (clock == null) {
         throw new IllegalArgumentException("clock: required");

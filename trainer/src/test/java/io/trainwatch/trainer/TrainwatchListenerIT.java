@@ -2,6 +2,7 @@ package io.trainwatch.trainer;
 
 import static io.trainwatch.trainer.TensorSummarizerTest.hostMoments;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.within;
 
 import io.trainwatch.schemas.BatchEvent;
@@ -18,6 +19,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -35,6 +37,8 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
@@ -360,6 +364,201 @@ class TrainwatchListenerIT {
 
     assertThat(publisher.batches()).extracting(BatchEvent::epoch).containsExactly(0, 1);
     assertThat(publisher.batches()).extracting(BatchEvent::step).containsExactly(0L, 1L);
+  }
+
+  @Test
+  void shouldPublishTheFleetFieldsItIsConfiguredWith() {
+    MultiLayerNetwork net = mlp(new LossMCXENT(), Activation.SOFTMAX);
+    net.setListeners(listener().rank(2).worldSize(4).device("GPU-8f2c1d0e").attempt(3).build());
+
+    net.fit(features(0), labels(0));
+
+    RunStarted started = (RunStarted) publisher.events().get(0);
+    assertThat(started.rank()).isEqualTo(2);
+    assertThat(started.worldSize()).isEqualTo(4);
+    assertThat(started.device()).isEqualTo("GPU-8f2c1d0e");
+    assertThat(started.attempt()).isEqualTo(3);
+  }
+
+  @Test
+  void shouldDescribeASingleProcessOnItsNd4jDeviceByDefault() {
+    MultiLayerNetwork net = mlp(new LossMCXENT(), Activation.SOFTMAX);
+    net.setListeners(TrainwatchListener.builder().publisher(publisher).runId("run-1").build());
+
+    net.fit(features(0), labels(0));
+
+    RunStarted started = (RunStarted) publisher.events().get(0);
+    assertThat(started.rank()).isZero();
+    assertThat(started.worldSize()).isEqualTo(1);
+    assertThat(started.attempt()).isZero();
+    assertThat(started.device()).isEqualTo("cpu");
+  }
+
+  @Test
+  void shouldRefuseARankOutsideTheWorld() {
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> listener().rank(4).worldSize(4).build())
+        .withMessage("rank=4: must be >= 0 and < worldSize=4");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> listener().attempt(-1).build())
+        .withMessage("attempt=-1: must be >= 0");
+  }
+
+  @Test
+  void shouldTimeTheDataWaitAndTheComputeOfAnIteratorItWraps() {
+    MultiLayerNetwork net = mlp(new LossMCXENT(), Activation.SOFTMAX);
+    TrainwatchListener listener = listener().build();
+    net.setListeners(listener);
+    List<DataSet> batches = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      batches.add(new DataSet(features(i), labels(i)));
+    }
+    DataSetIterator slow = new SlowIterator(batches, 25);
+
+    net.fit(listener.timed(slow));
+
+    List<BatchEvent> events = publisher.batches();
+    assertThat(events).hasSize(4);
+    for (BatchEvent b : events) {
+      // The loader sleeps 25 ms per batch on the training thread: the wait is at least that.
+      assertThat(b.dataMs()).as("step " + b.step()).isGreaterThanOrEqualTo(25.0);
+      assertThat(b.computeMs()).as("step " + b.step()).isNotNull().isPositive();
+      if (b.stepMs() != null) {
+        // Two disjoint parts of the step.
+        assertThat(b.dataMs() + b.computeMs()).isLessThanOrEqualTo(b.stepMs());
+      }
+    }
+    assertThat(net.getIterationCount()).isEqualTo(4);
+  }
+
+  @Test
+  void shouldTimeTheDataWaitAndTheComputeOfALoopThatSaysWhenItsBatchIsReady()
+      throws InterruptedException {
+    MultiLayerNetwork net = mlp(new LossMCXENT(), Activation.SOFTMAX);
+    TrainwatchListener listener = listener().build();
+    net.setListeners(listener);
+
+    for (int step = 0; step < 3; step++) {
+      Thread.sleep(20); // loading the batch
+      DataSet batch = new DataSet(features(step), labels(step));
+      listener.dataReady();
+      net.fit(batch);
+    }
+
+    List<BatchEvent> events = publisher.batches();
+    // The first iteration has no previous one to count the wait from.
+    assertThat(events.get(0).dataMs()).isNull();
+    assertThat(events.get(0).computeMs()).isNotNull().isPositive();
+    for (BatchEvent b : events.subList(1, 3)) {
+      assertThat(b.dataMs()).isGreaterThanOrEqualTo(20.0);
+      assertThat(b.computeMs()).isNotNull().isPositive();
+      assertThat(b.dataMs() + b.computeMs()).isLessThanOrEqualTo(b.stepMs());
+    }
+  }
+
+  @Test
+  void shouldPublishNoPhaseItCannotTellApart() {
+    MultiLayerNetwork net = mlp(new LossMCXENT(), Activation.SOFTMAX);
+    net.setListeners(listener().build());
+
+    net.fit(features(0), labels(0));
+    net.fit(features(1), labels(1));
+
+    assertThat(publisher.batches()).extracting(BatchEvent::dataMs).containsOnlyNulls();
+    assertThat(publisher.batches()).extracting(BatchEvent::computeMs).containsOnlyNulls();
+    assertThat(publisher.batches()).extracting(BatchEvent::lossScale).containsOnlyNulls();
+    assertThat(publisher.batches()).extracting(BatchEvent::skipped).containsOnlyNulls();
+  }
+
+  @Test
+  void shouldPublishTheLossScalerStateOfTheIteration() {
+    MultiLayerNetwork net = mlp(new LossMCXENT(), Activation.SOFTMAX);
+    TrainwatchListener listener = listener().build();
+    net.setListeners(listener);
+
+    listener.lossScale(65536, true);
+    net.fit(features(0), labels(0));
+    net.fit(features(1), labels(1));
+
+    assertThat(publisher.batches().get(0).lossScale()).isEqualTo(65536.0);
+    assertThat(publisher.batches().get(0).skipped()).isTrue();
+    assertThat(publisher.batches().get(1).lossScale()).isNull();
+    assertThat(publisher.batches().get(1).skipped()).isNull();
+  }
+
+  /** A data loader that takes {@code sleepMs} per batch, on the caller's thread. */
+  private static final class SlowIterator implements DataSetIterator {
+    private final List<DataSet> batches;
+    private final long sleepMs;
+    private int next;
+
+    SlowIterator(List<DataSet> batches, long sleepMs) {
+      this.batches = batches;
+      this.sleepMs = sleepMs;
+    }
+
+    @Override
+    public boolean hasNext() {
+      return next < batches.size();
+    }
+
+    @Override
+    public DataSet next() {
+      try {
+        Thread.sleep(sleepMs);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return batches.get(next++);
+    }
+
+    @Override
+    public DataSet next(int num) {
+      return next();
+    }
+
+    @Override
+    public int inputColumns() {
+      return FEATURES;
+    }
+
+    @Override
+    public int totalOutcomes() {
+      return CLASSES;
+    }
+
+    @Override
+    public boolean resetSupported() {
+      return true;
+    }
+
+    @Override
+    public boolean asyncSupported() {
+      return false;
+    }
+
+    @Override
+    public void reset() {
+      next = 0;
+    }
+
+    @Override
+    public int batch() {
+      return ROWS;
+    }
+
+    @Override
+    public void setPreProcessor(org.nd4j.linalg.dataset.api.DataSetPreProcessor preProcessor) {}
+
+    @Override
+    public org.nd4j.linalg.dataset.api.DataSetPreProcessor getPreProcessor() {
+      return null;
+    }
+
+    @Override
+    public List<String> getLabels() {
+      return null;
+    }
   }
 
   private TrainwatchListener.Builder listener() {
