@@ -1,0 +1,61 @@
+"""trainwatch for PyTorch: publishes a training run's statistics to Kafka for the trainwatch monitor.
+
+    import trainwatch
+    run = trainwatch.init(bootstrap_servers="localhost:9092", job="mnist", loss=F.nll_loss)
+    run.watch(model)
+    for xb, yb in loader:
+        ...; optimizer.step()
+        run.log(loss)
+    run.finish()
+
+`torch` is imported only when a model is watched or a step logged; `confluent-kafka` when a run starts.
+"""
+
+from ._publisher import KafkaPublisher, MemoryPublisher, PublisherStats
+from ._run import DEFAULT_MAX_INPUT_ELEMENTS, Run
+
+__all__ = ["init", "Run", "KafkaPublisher", "MemoryPublisher", "PublisherStats"]
+__version__ = "0.1.0"
+
+
+def init(
+    bootstrap_servers="localhost:9092",
+    job=None,
+    run_id=None,
+    loss=None,
+    client_config=None,
+    labels=None,
+    num_classes=None,
+    input_range=None,
+    rules=None,
+    model=None,
+    topic="trainwatch.events",
+    max_input_elements=DEFAULT_MAX_INPUT_ELEMENTS,
+    publisher=None,
+):
+    """Starts watching a training run.
+
+    bootstrap_servers: Kafka's bootstrap servers. job: the job the run belongs to (ranks and restarts share it).
+    run_id: generated (a random UUID) when None; give each rank its own. loss: the loss function, nn.Module or
+    name (e.g. F.nll_loss): it tells the monitor what the loss expects and its lower bound. client_config:
+    librdkafka settings applied over the defaults (security.protocol, sasl.*, ssl.*, ...). labels: passed
+    through to alerts. num_classes: for classifiers (inferred from the output for categorical losses).
+    input_range: (min, max) the inputs should have after normalization. rules: per-run rule overrides, e.g.
+    {"loss_plateau": {"enabled": False}}. model: a one-line description (default: from the watched model).
+    publisher: any object with publish(run_id, ts_ms, payload), flush(timeout), close(timeout) and stats,
+    instead of Kafka (e.g. MemoryPublisher for tests).
+    """
+    if publisher is None:
+        publisher = KafkaPublisher(bootstrap_servers, client_config=client_config, topic=topic)
+    return Run(
+        publisher,
+        run_id=run_id,
+        job=job,
+        loss=loss,
+        labels=labels,
+        num_classes=num_classes,
+        input_range=input_range,
+        rules=rules,
+        model=model,
+        max_input_elements=max_input_elements,
+    )
