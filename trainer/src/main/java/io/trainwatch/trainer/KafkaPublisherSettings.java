@@ -7,8 +7,9 @@ import java.util.Properties;
 import java.util.TreeMap;
 
 /**
- * How a {@link KafkaEventPublisher} connects and how much it may buffer. Every key is described in
- * {@code docs/trainer.md} ("Publisher settings").
+ * How a {@link KafkaEventPublisher} connects and how much it may buffer: built in code ({@link
+ * #defaults} and the {@code with...} methods) or from {@link PublisherConfigDef} keys ({@link
+ * #fromConfig}). Every key is described in {@code docs/trainer.md} ("Publisher settings").
  *
  * @param bootstrapServers Kafka {@code bootstrap.servers}
  * @param topic where events go; {@link Topics#EVENTS} unless you run several deployments on one
@@ -91,6 +92,34 @@ public record KafkaPublisherSettings(
         DEFAULT_METADATA_WARMUP,
         DEFAULT_CLOSE_TIMEOUT,
         DEFAULT_LOSS_LOG_INTERVAL);
+  }
+
+  /**
+   * Settings from {@link PublisherConfigDef} keys: raw strings (a properties file) or typed values,
+   * each key absent taking its default; other keys are ignored.
+   *
+   * @throws org.apache.kafka.common.config.ConfigException naming the first invalid key
+   */
+  public static KafkaPublisherSettings fromConfig(String bootstrapServers, Map<String, ?> config) {
+    Map<String, Object> known = new TreeMap<>();
+    config.forEach(
+        (k, v) -> {
+          if (PublisherConfigDef.DEF.names().contains(k)) {
+            known.put(k, v);
+          }
+        });
+    Map<String, Object> v = PublisherConfigDef.DEF.parse(known);
+    return new KafkaPublisherSettings(
+        bootstrapServers,
+        (String) v.get(PublisherConfigDef.TOPIC),
+        Map.of(),
+        (Integer) v.get(PublisherConfigDef.QUEUE_CAPACITY),
+        (Long) v.get(PublisherConfigDef.BUFFER_MEMORY_BYTES),
+        Duration.ofMillis((Long) v.get(PublisherConfigDef.DELIVERY_TIMEOUT_MS)),
+        Duration.ofMillis((Long) v.get(PublisherConfigDef.LINGER_MS)),
+        Duration.ofMillis((Long) v.get(PublisherConfigDef.METADATA_WARMUP_MS)),
+        Duration.ofMillis((Long) v.get(PublisherConfigDef.CLOSE_TIMEOUT_MS)),
+        (Long) v.get(PublisherConfigDef.LOSS_LOG_INTERVAL));
   }
 
   /**

@@ -1,6 +1,8 @@
 package io.trainwatch.trainer.cli;
 
 import io.trainwatch.cli.ClientConfigFile;
+import io.trainwatch.cli.ConfigDefs;
+import io.trainwatch.cli.PropertiesFile;
 import io.trainwatch.schemas.RunStatus;
 import io.trainwatch.trainer.Architecture;
 import io.trainwatch.trainer.Fault;
@@ -9,6 +11,7 @@ import io.trainwatch.trainer.KafkaEventPublisher;
 import io.trainwatch.trainer.KafkaPublisherSettings;
 import io.trainwatch.trainer.Objective;
 import io.trainwatch.trainer.Optimizer;
+import io.trainwatch.trainer.PublisherConfigDef;
 import io.trainwatch.trainer.TrainingReport;
 import io.trainwatch.trainer.TrainingRun;
 import io.trainwatch.trainer.TrainingSpec;
@@ -166,24 +169,25 @@ public final class TrainCommand implements Callable<Integer> {
   Path clientConfig;
 
   @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "Publisher settings (properties: publisher.topic, publisher.queue_capacity, ...; "
+              + "docs/trainer.md); defaults built in.")
+  Path config;
+
+  @Option(
       names = "--delivery-timeout",
       paramLabel = "DURATION",
-      defaultValue = "PT30S",
       description =
-          "How long an event may wait for the broker before it counts as failed, ISO-8601 "
-              + "(default: ${DEFAULT-VALUE}).")
+          "How long an event may wait for the broker before it counts as failed, ISO-8601; "
+              + "overrides publisher.delivery_timeout_ms (default: PT30S).")
   Duration deliveryTimeout;
 
   @Override
   public Integer call() {
     TrainingSpec training = trainingSpec();
-    KafkaPublisherSettings settings =
-        KafkaPublisherSettings.defaults(bootstrapServers)
-            .withClientProperties(ClientConfigFile.properties(clientConfig))
-            .withTimeouts(
-                deliveryTimeout,
-                KafkaPublisherSettings.DEFAULT_METADATA_WARMUP,
-                KafkaPublisherSettings.DEFAULT_CLOSE_TIMEOUT);
+    KafkaPublisherSettings settings = publisherSettings();
     PrintWriter out = spec.commandLine().getOut();
     out.println(
         "training run "
@@ -201,6 +205,8 @@ public final class TrainCommand implements Callable<Integer> {
             + ", "
             + training.optimizer().wire()
             + "), publishing to "
+            + settings.topic()
+            + " on "
             + bootstrapServers);
     out.flush();
     TrainingReport report;
@@ -210,6 +216,31 @@ public final class TrainCommand implements Callable<Integer> {
     out.println(report.summary());
     out.flush();
     return report.status() == RunStatus.FAILED ? 1 : 0;
+  }
+
+  /**
+   * The publisher the options describe: {@code --config} keys, then {@code --delivery-timeout}; bad
+   * keys and values fail with one line naming the key.
+   */
+  KafkaPublisherSettings publisherSettings() {
+    Map<String, String> file = PropertiesFile.read(config, "--config");
+    for (String key : file.keySet()) {
+      if (!PublisherConfigDef.DEF.names().contains(key)) {
+        throw new IllegalArgumentException(
+            key
+                + ": unknown key (publisher keys: "
+                + String.join(", ", PublisherConfigDef.DEF.names())
+                + "; Kafka client settings go in --client-config)");
+      }
+    }
+    KafkaPublisherSettings s =
+        KafkaPublisherSettings.fromConfig(
+                bootstrapServers, ConfigDefs.parse(PublisherConfigDef.DEF, file))
+            .withClientProperties(ClientConfigFile.properties(clientConfig));
+    if (deliveryTimeout != null) {
+      s = s.withTimeouts(deliveryTimeout, s.metadataWarmup(), s.closeTimeout());
+    }
+    return s;
   }
 
   /** The run the options describe; bad values fail with a message naming the option. */

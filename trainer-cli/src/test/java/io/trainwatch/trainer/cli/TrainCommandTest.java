@@ -11,6 +11,7 @@ import io.trainwatch.trainer.Optimizer;
 import io.trainwatch.trainer.TrainingSpec;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -182,6 +183,41 @@ class TrainCommandTest {
     assertThatThrownBy(() -> parse("--bootstrap-server", "h:1", "--steps", "0"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("steps=0: must be >= 1");
+  }
+
+  @Test
+  void shouldReadPublisherSettingsFromAConfigFile(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws java.io.IOException {
+    Path f = dir.resolve("publisher.properties");
+    java.nio.file.Files.writeString(
+        f, "publisher.topic=team-a.trainwatch.events\npublisher.queue_capacity=64\n");
+    TrainCommand command = new TrainCommand();
+    new CommandLine(command)
+        .parseArgs(
+            "--bootstrap-server", "h:1", "--config", f.toString(), "--delivery-timeout", "PT5S");
+
+    io.trainwatch.trainer.KafkaPublisherSettings s = command.publisherSettings();
+
+    assertThat(s.topic()).isEqualTo("team-a.trainwatch.events");
+    assertThat(s.queueCapacity()).isEqualTo(64);
+    assertThat(s.deliveryTimeout()).isEqualTo(java.time.Duration.ofSeconds(5));
+    assertThat(s.linger()).isEqualTo(java.time.Duration.ofMillis(5));
+  }
+
+  @Test
+  void shouldRefuseABadPublisherKeyInOneLine(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws java.io.IOException {
+    Path f = dir.resolve("publisher.properties");
+    java.nio.file.Files.writeString(f, "publisher.queue_capacity=0\n");
+    TrainCommand command = new TrainCommand();
+    new CommandLine(command).parseArgs("--bootstrap-server", "h:1", "--config", f.toString());
+
+    assertThatThrownBy(command::publisherSettings)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("publisher.queue_capacity=0: must be >= 1");
+    java.nio.file.Files.writeString(f, "security.protocol=SSL\n");
+    assertThatThrownBy(command::publisherSettings)
+        .hasMessageStartingWith("security.protocol: unknown key (publisher keys: publisher.topic,");
   }
 
   private int execute(String... args) {
