@@ -96,6 +96,20 @@ final class TensorSummarizer {
   private INDArray argMax;
   private ArgMax argMaxOp;
   private int[] classCounts = new int[0];
+  private final long maxHostElements;
+
+  /** Small host-memory tensors read by a Java loop, the rest by ND4J ops. */
+  TensorSummarizer() {
+    this(MAX_HOST_ELEMENTS);
+  }
+
+  /**
+   * Tensors up to {@code maxHostElements} read by a Java loop when they are in host memory; 0 sends
+   * every tensor through the ND4J ops, the path taken on a GPU (the tests compare the two).
+   */
+  TensorSummarizer(long maxHostElements) {
+    this.maxHostElements = maxHostElements;
+  }
 
   /** Statistics of every element of {@code x}. */
   Stats summarize(INDArray x) {
@@ -116,7 +130,7 @@ final class TensorSummarizer {
       return hostStats(x, withRowSums);
     }
     try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-      INDArray data = x.dataType().isFPType() ? x : x.castTo(DataType.FLOAT);
+      INDArray data = inFloatOrDouble(x);
       Reducers r = reducers.computeIfAbsent(data.dataType(), Reducers::new);
       r.minOp.setX(data);
       Nd4j.getExecutioner().exec(r.minOp);
@@ -164,9 +178,16 @@ final class TensorSummarizer {
         sum = mean;
       }
       long nonfinite = Double.isFinite(sum) ? 0 : countNonFinite(data);
+      double min = r.min.getDouble(0);
+      double max = r.max.getDouble(0);
+      if (min > max) {
+        // The reductions skip NaN: every element NaN leaves their identities (+inf, -inf).
+        min = Double.NaN;
+        max = Double.NaN;
+      }
       return new Stats(
-          r.min.getDouble(0),
-          r.max.getDouble(0),
+          min,
+          max,
           mean,
           Math.sqrt(Math.max(0, variance)),
           nonfinite,
@@ -197,19 +218,41 @@ final class TensorSummarizer {
 
   /**
    * How the argmax over classes spreads over the rows of a [batch, classes] output, or {@code null}
-   * for other shapes or fewer than two classes.
+   * for other shapes or fewer than two classes. On the ND4J path this costs an op to learn whether
+   * the output holds a NaN; {@link #predictions(INDArray, Stats)} takes that from its statistics.
    */
   Predictions predictions(INDArray output) {
+    return predictions(output, null);
+  }
+
+  /**
+   * {@link #predictions(INDArray)}, given {@code outputStats}, the output's statistics from {@link
+   * #summarize} (or {@code null} when unknown).
+   *
+   * <p>The argmax of a row is its first maximum, and a NaN is never greater than anything (a row of
+   * NaN predicts class 0). ND4J's argmax op agrees except for a NaN in a row's first column, which
+   * it keeps as the maximum; so an output with a non-finite element (a broken run) is read by the
+   * Java loop from a host copy, on every backend.
+   */
+  Predictions predictions(INDArray output, Stats outputStats) {
     if (output.rank() != 2 || output.size(1) < 2 || output.size(0) < 1) {
       return null;
     }
     int classes = (int) output.size(1);
     int rows = (int) output.size(0);
     if (readableOnHost(output, true)) {
-      return hostPredictions(output, rows, classes);
+      return hostPredictions(HostMatrix.of(output, true), rows, classes);
     }
     long[] predicted;
     try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+      boolean finite =
+          outputStats != null
+              ? outputStats.nonfinite() == 0
+              : countNonFinite(inFloatOrDouble(output)) == 0;
+      if (!finite) {
+        return hostPredictions(
+            HostMatrix.of(output.castTo(DataType.DOUBLE).dup('c'), true), rows, classes);
+      }
       if (argMax == null || argMax.length() != rows) {
         argMax = Nd4j.create(DataType.INT64, rows);
         argMaxOp = new ArgMax(new INDArray[] {output}, new INDArray[] {argMax}, false, 1);
@@ -239,11 +282,11 @@ final class TensorSummarizer {
    * native thread pool than summarizing a few thousand elements, and on a busy machine the wake-up
    * of that pool's threads alone takes milliseconds.
    */
-  private static boolean readableOnHost(INDArray x, boolean rowWise) {
+  private boolean readableOnHost(INDArray x, boolean rowWise) {
     DataType type = x.dataType();
     if (!ON_CPU
         || (type != DataType.FLOAT && type != DataType.DOUBLE)
-        || x.length() > MAX_HOST_ELEMENTS) {
+        || x.length() > maxHostElements) {
       return false;
     }
     return rowWise && x.rank() == 2 || x.elementWiseStride() == 1;
@@ -319,8 +362,7 @@ final class TensorSummarizer {
         min, max, mean, Math.sqrt(Math.max(0, variance)), nonfinite, count, rowSumMean, rowSumStd);
   }
 
-  private Predictions hostPredictions(INDArray output, int rows, int classes) {
-    HostMatrix m = HostMatrix.of(output, true);
+  private Predictions hostPredictions(HostMatrix m, int rows, int classes) {
     if (classCounts.length != classes) {
       classCounts = new int[classes];
     } else {
@@ -331,7 +373,7 @@ final class TensorSummarizer {
       double bestValue = m.get(r, 0);
       for (int c = 1; c < classes; c++) {
         double v = m.get(r, c);
-        // As ND4J's argmax: the first maximum wins; NaN is never greater.
+        // The first maximum wins; NaN is never greater (see predictions).
         if (v > bestValue || Double.isNaN(bestValue) && !Double.isNaN(v)) {
           best = c;
           bestValue = v;
@@ -394,10 +436,9 @@ final class TensorSummarizer {
       INDArray flat = blasVector(x);
       if (flat != null) {
         // dot(x, x) is a vectorized kernel, several times faster than nrm2, which scales every
-        // element as it goes so
-        // the square cannot overflow or underflow. Take nrm2 only when the square left the safe
-        // range (or x holds
-        // a non-finite element): it then gives the exact norm, or the NaN or infinity.
+        // element as it goes so the square cannot overflow or underflow. Take nrm2 only when the
+        // square left the safe range (or x holds a non-finite element): it then gives the exact
+        // norm, or the NaN or infinity.
         double squares = Nd4j.getBlasWrapper().dot(flat, flat);
         if (squares >= SAFE_SQUARE_MIN && squares <= SAFE_SQUARE_MAX
             || squares == 0 && x.length() == 0) {
@@ -406,7 +447,10 @@ final class TensorSummarizer {
         double norm = Nd4j.getBlasWrapper().nrm2(flat);
         return norm * norm;
       }
-      INDArray data = x.dataType().isFPType() ? x : x.castTo(DataType.FLOAT);
+      INDArray data = inFloatOrDouble(x);
+      if (data != x) {
+        return sumOfSquares(data);
+      }
       Reducers r = reducers.computeIfAbsent(data.dataType(), Reducers::new);
       Nd4j.getExecutioner().exec(new Norm2(data, r.norm));
       double norm = r.norm.getDouble(0);
@@ -425,6 +469,16 @@ final class TensorSummarizer {
       return null;
     }
     return x.rank() == 1 ? x : x.reshape(x.ordering(), new long[] {x.length()});
+  }
+
+  /**
+   * {@code x} itself if it holds floats or doubles, else a float copy: the reductions accumulate in
+   * their input's type, and half precision (65504 at most, 3 significant digits; bfloat16 fewer)
+   * overflows or stops growing long before a sum over a tensor is done; integers have no NaN.
+   */
+  private static INDArray inFloatOrDouble(INDArray x) {
+    DataType type = x.dataType();
+    return type == DataType.FLOAT || type == DataType.DOUBLE ? x : x.castTo(DataType.FLOAT);
   }
 
   private INDArray ones(DataType type, long length) {

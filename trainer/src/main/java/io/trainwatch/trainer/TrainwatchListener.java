@@ -221,7 +221,8 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
         return;
       }
       outputStats = summarizer.summarize(output, true);
-      predictions = anatomy.numClasses() == null ? null : summarizer.predictions(output);
+      predictions =
+          anatomy.numClasses() == null ? null : summarizer.predictions(output, outputStats);
     } catch (RuntimeException e) {
       onListenerError("output statistics", e);
     } finally {
