@@ -14,6 +14,13 @@ VOLUME /var/lib/trainwatch
 USER trainwatch
 WORKDIR /var/lib/trainwatch
 
+# The bridge's HTTP port (/healthz, /readyz, /metrics), on every interface of the container.
+ENV TRAINWATCH_HTTP_PORT=8082
+EXPOSE 8082
+# Healthy while /readyz answers 200: the bridge's consumer has its partitions. bash's /dev/tcp asks it (no second JVM).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
+  CMD bash -c 'exec 3<>/dev/tcp/127.0.0.1/${TRAINWATCH_HTTP_PORT} \
+      && printf "GET /readyz HTTP/1.0\r\nHost: localhost\r\n\r\n" >&3 && head -n 1 <&3 | grep -q " 200 "'
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-cp", "/opt/trainwatch/lib/*", \
             "io.trainwatch.containers.RoleMain", "io.trainwatch.bridge.BridgeCommand"]
 # Last, because it is the only step that changes from one build to the next.

@@ -17,11 +17,14 @@ WORKDIR /var/lib/trainwatch
 # Kafka Streams state (RocksDB stores, checkpoints) lives in the volume: a restart resumes instead of restoring.
 # Every option can also come from the environment as TRAINWATCH_<OPTION>; these are the image's defaults.
 ENV TRAINWATCH_STATE_DIR=/var/lib/trainwatch/state
-# Healthy while the monitor's consumer group is stable: up, in its group, holding its partitions.
-HEALTHCHECK --interval=10s --timeout=10s --start-period=120s --retries=3 \
-  CMD java -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dorg.slf4j.simpleLogger.defaultLogLevel=error \
-      -cp '/opt/trainwatch/lib/*' io.trainwatch.containers.GroupHealthCheck \
-      "${TRAINWATCH_APPLICATION_ID:-trainwatch-monitor}"
+# The monitor's HTTP port (/healthz, /readyz, /metrics, runs API, dashboard), on every interface of the container.
+ENV TRAINWATCH_HTTP_PORT=8081
+EXPOSE 8081
+# Healthy while /readyz answers 200: Kafka Streams is RUNNING (joined, partitions assigned, state restored). bash's
+# /dev/tcp asks it, so the check starts no second JVM.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=120s --retries=3 \
+  CMD bash -c 'exec 3<>/dev/tcp/127.0.0.1/${TRAINWATCH_HTTP_PORT} \
+      && printf "GET /readyz HTTP/1.0\r\nHost: localhost\r\n\r\n" >&3 && head -n 1 <&3 | grep -q " 200 "'
 # java is PID 1 (exec form): SIGTERM reaches the JVM, whose shutdown hook closes Kafka Streams cleanly.
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-cp", "/opt/trainwatch/lib/*", \
             "io.trainwatch.containers.RoleMain", "io.trainwatch.monitor.MonitorCommand"]

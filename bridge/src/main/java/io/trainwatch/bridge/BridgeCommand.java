@@ -1,7 +1,12 @@
 package io.trainwatch.bridge;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.trainwatch.cli.ClientConfigFile;
+import io.trainwatch.cli.http.HttpSettings;
+import io.trainwatch.cli.http.OperatorServer;
+import io.trainwatch.cli.http.Registries;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -85,6 +90,23 @@ public final class BridgeCommand implements Callable<Integer> {
       description = "Kafka client properties: SASL/SSL settings, group.instance.id...")
   Path clientConfig;
 
+  @Option(
+      names = "--http-port",
+      paramLabel = "PORT",
+      defaultValue = "" + HttpSettings.BRIDGE_PORT,
+      description =
+          "Port of /healthz, /readyz (ready once the consumer is assigned) and /metrics; 0 picks a"
+              + " free one (default: ${DEFAULT-VALUE})")
+  int httpPort;
+
+  @Option(
+      names = "--http-host",
+      paramLabel = "ADDRESS",
+      defaultValue = HttpSettings.DEFAULT_HOST,
+      description =
+          "Address the HTTP port binds; 127.0.0.1 keeps it to this machine (default: ${DEFAULT-VALUE})")
+  String httpHost;
+
   private final Map<String, String> env;
 
   /** The command as the CLI runs it, reading secrets from the process environment. */
@@ -119,7 +141,24 @@ public final class BridgeCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
     kafka.put("bootstrap.servers", bootstrapServer);
+    HttpSettings http;
+    try {
+      http = new HttpSettings(httpHost, httpPort);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
     AlertBridge bridge = AlertBridge.create(bridgeConfig, kafka);
+    PrometheusMeterRegistry registry = Registries.prometheus();
+    BridgeMetrics.bind(registry, bridgeConfig.name(), bridgeConfig.destination(), bridge::stats);
+    OperatorServer server;
+    try {
+      server = OperatorServer.start(http, () -> notReady(bridge, bridgeConfig), registry);
+    } catch (IllegalStateException e) {
+      spec.commandLine().getErr().println("trainwatch bridge: " + e.getMessage());
+      return 1;
+    }
+    spec.commandLine().getOut().println("http ready at " + server.localUrl());
+    spec.commandLine().getOut().flush();
     CountDownLatch reported = new CountDownLatch(1);
     // On SIGTERM the JVM exits once the hooks are done: wait for the counts to be printed first.
     Thread hook =
@@ -145,6 +184,7 @@ public final class BridgeCommand implements Callable<Integer> {
       reported.countDown();
       return 1;
     } finally {
+      server.close();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException shuttingDown) {
@@ -155,6 +195,27 @@ public final class BridgeCommand implements Callable<Integer> {
     spec.commandLine().getOut().flush();
     reported.countDown();
     return 0;
+  }
+
+  /**
+   * {@code null} when the bridge is ready (its consumer has been given its partitions), else why
+   * not. A bridge in a group with more members than the alerts topic has partitions stays not
+   * ready: it has nothing to deliver until another member leaves.
+   */
+  static String notReady(AlertBridge bridge, BridgeConfig config) {
+    var failure = bridge.failure();
+    if (failure.isPresent()) {
+      return "bridge stopped: "
+          + config.redactor().redact(String.valueOf(failure.get().getMessage()));
+    }
+    try {
+      return bridge.awaitAssignment(Duration.ZERO)
+          ? null
+          : "consumer of " + config.topic() + " not assigned yet (group " + config.groupId() + ")";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
+    }
   }
 
   /** Reads {@code --to} in the same spelling as {@code bridge.to}. */

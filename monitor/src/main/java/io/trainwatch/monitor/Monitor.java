@@ -1,5 +1,7 @@
 package io.trainwatch.monitor;
 
+import io.trainwatch.monitor.alerting.HintCatalog;
+import io.trainwatch.monitor.alerting.RunEvaluator;
 import io.trainwatch.monitor.config.MonitorConfig;
 import io.trainwatch.monitor.streams.DeadLetterProcessingExceptionHandler;
 import io.trainwatch.monitor.streams.MonitorTopology;
@@ -57,9 +59,28 @@ public final class Monitor implements AutoCloseable {
    *     in time
    */
   public static Monitor start(MonitorOptions options) {
+    return start(options, MonitorHooks.NONE);
+  }
+
+  /**
+   * Starts a monitor with what its process adds (metrics, an HTTP endpoint for interactive queries)
+   * and waits until it processes events.
+   *
+   * @throws IllegalStateException if the topics cannot be created or the application does not start
+   *     in time
+   */
+  public static Monitor start(MonitorOptions options, MonitorHooks hooks) {
     createTopics(options);
+    Properties props = streamsProperties(options);
+    if (hooks.applicationServer() != null) {
+      props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, hooks.applicationServer());
+    }
     KafkaStreams streams =
-        new KafkaStreams(MonitorTopology.build(options.config()), streamsProperties(options));
+        new KafkaStreams(
+            MonitorTopology.build(
+                options.config(), RunEvaluator.standard(), HintCatalog.standard(), hooks.metrics()),
+            props);
+    hooks.onCreated().accept(streams);
     Monitor monitor = new Monitor(streams);
     CountDownLatch running = new CountDownLatch(1);
     streams.setStateListener(

@@ -1,7 +1,10 @@
 package io.trainwatch.monitor;
 
 import io.trainwatch.cli.ClientConfigFile;
+import io.trainwatch.cli.http.HttpSettings;
+import io.trainwatch.cli.http.Registries;
 import io.trainwatch.monitor.config.MonitorConfig;
+import io.trainwatch.monitor.http.MonitorHttp;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,6 +69,24 @@ public final class MonitorCommand implements Callable<Integer> {
               + "for a shared cluster whose ACLs grant one prefix (e.g. team-a.).")
   String topicPrefix;
 
+  @Option(
+      names = "--http-port",
+      paramLabel = "PORT",
+      defaultValue = "" + HttpSettings.MONITOR_PORT,
+      description =
+          "Port of /healthz, /readyz, /metrics, the runs API and the dashboard; 0 picks a free one "
+              + "(default: ${DEFAULT-VALUE}).")
+  int httpPort;
+
+  @Option(
+      names = "--http-host",
+      paramLabel = "ADDRESS",
+      defaultValue = HttpSettings.DEFAULT_HOST,
+      description =
+          "Address the HTTP port binds; 127.0.0.1 keeps it to this machine (default: "
+              + "${DEFAULT-VALUE}).")
+  String httpHost;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -73,7 +94,9 @@ public final class MonitorCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
     MonitorOptions options;
+    HttpSettings http;
     try {
+      http = new HttpSettings(httpHost, httpPort);
       MonitorConfig config =
           (configFile == null ? MonitorConfig.defaults() : MonitorConfig.load(configFile))
               .withTopicPrefix(topicPrefix);
@@ -88,14 +111,30 @@ public final class MonitorCommand implements Callable<Integer> {
       err.println("Try '" + spec.qualifiedName() + " --help' for more information.");
       return 2;
     }
-    Monitor monitor;
+    MonitorHttp server;
     try {
-      monitor = Monitor.start(options);
+      server = MonitorHttp.start(http, Registries.prometheus());
     } catch (IllegalStateException e) {
       err.println("monitor: " + e.getMessage());
       return 1;
     }
-    Thread hook = new Thread(monitor::close, "trainwatch-monitor-shutdown");
+    out.println("http ready at " + server.localUrl());
+    out.flush();
+    Monitor monitor;
+    try {
+      monitor = Monitor.start(options, server.hooks());
+    } catch (IllegalStateException e) {
+      server.close();
+      err.println("monitor: " + e.getMessage());
+      return 1;
+    }
+    Thread hook =
+        new Thread(
+            () -> {
+              monitor.close();
+              server.close();
+            },
+            "trainwatch-monitor-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     out.println(
         "monitor running (application id "

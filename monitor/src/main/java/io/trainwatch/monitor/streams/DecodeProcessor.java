@@ -42,6 +42,7 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, 
 
   private final int maxRecordBytes;
   private final String dlqTopic;
+  private final TopologyMetrics metrics;
   private final RateLimitedLog rejections = new RateLimitedLog(LOG_INTERVAL_MS);
   private final Set<String> reportedRuns =
       Collections.newSetFromMap(
@@ -57,8 +58,18 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, 
    * @param dlqTopic the dead-letter topic, named in the log
    */
   DecodeProcessor(int maxRecordBytes, String dlqTopic) {
+    this(maxRecordBytes, dlqTopic, TopologyMetrics.NONE);
+  }
+
+  /**
+   * @param maxRecordBytes values larger than this are not read but dead-lettered
+   * @param dlqTopic the dead-letter topic, named in the log
+   * @param metrics told of every event read and every record dead-lettered
+   */
+  DecodeProcessor(int maxRecordBytes, String dlqTopic, TopologyMetrics metrics) {
     this.maxRecordBytes = maxRecordBytes;
     this.dlqTopic = dlqTopic;
+    this.metrics = metrics;
   }
 
   @Override
@@ -99,6 +110,7 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, 
       }
     }
     if (reason == null) {
+      metrics.eventRead(event);
       context()
           .forward(
               new Record<>(
@@ -131,6 +143,7 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, 
       value = Arrays.copyOf(value, Math.min(OVERSIZED_COPY_BYTES, maxRecordBytes));
     }
     context().forward(record.withHeaders(headers).withValue(value), MonitorTopology.DLQ_SINK);
+    metrics.deadLettered("decode", reason);
     rejections.occurred(
         context().currentSystemTimeMs(),
         unlogged ->

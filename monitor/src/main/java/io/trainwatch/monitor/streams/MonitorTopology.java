@@ -55,16 +55,25 @@ public final class MonitorTopology {
 
   /** The topology with the given rules and hints. */
   public static Topology build(MonitorConfig config, RunEvaluator evaluator, HintCatalog hints) {
+    return build(config, evaluator, hints, TopologyMetrics.NONE);
+  }
+
+  /** The topology with the given rules and hints, reporting to {@code metrics}. */
+  public static Topology build(
+      MonitorConfig config, RunEvaluator evaluator, HintCatalog hints, TopologyMetrics metrics) {
     AlertFactory alerts = new AlertFactory(hints);
     // One counter per topology, i.e. per KafkaStreams instance: the run cap holds across its tasks.
     RunCounter counter = new RunCounter(config.maxRuns());
+    metrics.runsTracked(counter::current);
     ProcessorSupplier<String, ReadEvent, Object, Object> runs =
-        () -> new RunProcessor(config, evaluator, alerts, counter);
+        () -> new RunProcessor(config, evaluator, alerts, counter, metrics);
     Topology t = new Topology();
     t.addSource(
         SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.eventsTopic());
     t.addProcessor(
-        DECODE, () -> new DecodeProcessor(config.maxRecordBytes(), config.dlqTopic()), SOURCE);
+        DECODE,
+        () -> new DecodeProcessor(config.maxRecordBytes(), config.dlqTopic(), metrics),
+        SOURCE);
     t.addProcessor(EVALUATE, runs, DECODE);
     t.addSink(
         DLQ_SINK,

@@ -45,6 +45,7 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
   private final RunEvaluator evaluator;
   private final AlertFactory alerts;
   private final RunCounter counter;
+  private final TopologyMetrics metrics;
 
   private KeyValueStore<String, RunState> states;
   private KeyValueStore<String, RunInfo> infos;
@@ -56,11 +57,16 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
   private final RateLimitedLog rejections = new RateLimitedLog(LOG_INTERVAL_MS);
 
   RunProcessor(
-      MonitorConfig config, RunEvaluator evaluator, AlertFactory alerts, RunCounter counter) {
+      MonitorConfig config,
+      RunEvaluator evaluator,
+      AlertFactory alerts,
+      RunCounter counter,
+      TopologyMetrics metrics) {
     this.config = config;
     this.evaluator = evaluator;
     this.alerts = alerts;
     this.counter = counter;
+    this.metrics = metrics;
   }
 
   @Override
@@ -191,14 +197,13 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
     RunInfo info = infos.get(runId);
     for (Emission e : emissions) {
       Alert alert = alerts.toAlert(runId, state, info == null ? RunInfo.EMPTY : info, e);
+      long now = context().currentSystemTimeMs();
       // Record time is processing time: the broker refuses records stamped over an hour ahead
       // (log.message.timestamp.after.max.ms) and deletes those older than retention, and an event's
       // ts_ms can be
       // anything a trainer's clock says. The alert itself carries the event times.
-      context()
-          .forward(
-              new Record<>(alert.alertId(), alert, context().currentSystemTimeMs()),
-              MonitorTopology.ALERTS_SINK);
+      context().forward(new Record<>(alert.alertId(), alert, now), MonitorTopology.ALERTS_SINK);
+      metrics.alertEmitted(alert, Math.max(0, now - e.atMs()));
       LOG.info(
           "{} {} rev {}: {}",
           alert.status().wire(),
@@ -215,6 +220,7 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
         .forward(
             new Record<Object, Object>(read.key(), read.value(), record.timestamp(), headers),
             MonitorTopology.DLQ_SINK);
+    metrics.deadLettered("run", reason);
     rejections.occurred(
         context().currentSystemTimeMs(),
         unlogged ->

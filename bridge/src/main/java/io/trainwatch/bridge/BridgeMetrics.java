@@ -1,0 +1,114 @@
+package io.trainwatch.bridge;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
+
+/**
+ * A bridge's {@link BridgeStats} as Prometheus counters, read from the bridge's own counters at
+ * each scrape (nothing is counted twice, nothing on the delivery path changes). Every series has
+ * the labels {@code bridge} (its name) and {@code destination}:
+ *
+ * <ul>
+ *   <li>{@code trainwatch_bridge_alerts_received_total}: records read from the alerts topic;
+ *   <li>{@code trainwatch_bridge_alerts_total{outcome}}: what became of them: {@code delivered},
+ *       {@code dead_lettered}, {@code filtered}, {@code duplicate}, {@code superseded}, {@code
+ *       ignored} (tombstones);
+ *   <li>{@code trainwatch_bridge_requests_total}: HTTP requests for new emissions;
+ *   <li>{@code trainwatch_bridge_retries_total}: failed attempts that will be retried;
+ *   <li>{@code trainwatch_bridge_rate_limited_total}: 429 answers;
+ *   <li>{@code trainwatch_bridge_parked_total}: alerts set aside after their last attempt;
+ *   <li>{@code trainwatch_bridge_resent_total}: firing alerts re-sent to keep them alive.
+ * </ul>
+ */
+public final class BridgeMetrics {
+
+  private BridgeMetrics() {}
+
+  /** Registers the counters of the bridge whose counters {@code stats} reads. */
+  public static void bind(
+      MeterRegistry registry,
+      String bridge,
+      Destination destination,
+      Supplier<BridgeStats.Snapshot> stats) {
+    Tags tags = Tags.of("bridge", bridge, "destination", destination.wire());
+    counter(
+        registry,
+        "trainwatch.bridge.alerts.received",
+        tags,
+        stats,
+        BridgeStats.Snapshot::received,
+        "Records read from the alerts topic");
+    outcome(registry, tags, stats, "delivered", BridgeStats.Snapshot::delivered);
+    outcome(registry, tags, stats, "dead_lettered", BridgeStats.Snapshot::deadLettered);
+    outcome(registry, tags, stats, "filtered", BridgeStats.Snapshot::filtered);
+    outcome(registry, tags, stats, "duplicate", BridgeStats.Snapshot::duplicates);
+    outcome(registry, tags, stats, "superseded", BridgeStats.Snapshot::superseded);
+    outcome(registry, tags, stats, "ignored", BridgeStats.Snapshot::ignored);
+    counter(
+        registry,
+        "trainwatch.bridge.requests",
+        tags,
+        stats,
+        BridgeStats.Snapshot::requests,
+        "HTTP requests made for new emissions");
+    counter(
+        registry,
+        "trainwatch.bridge.retries",
+        tags,
+        stats,
+        BridgeStats.Snapshot::retried,
+        "Failed attempts that will be retried (5xx, timeout, connection error)");
+    counter(
+        registry,
+        "trainwatch.bridge.rate.limited",
+        tags,
+        stats,
+        BridgeStats.Snapshot::rateLimited,
+        "429 answers");
+    counter(
+        registry,
+        "trainwatch.bridge.parked",
+        tags,
+        stats,
+        BridgeStats.Snapshot::parked,
+        "Alerts set aside for the park interval after their last attempt");
+    counter(
+        registry,
+        "trainwatch.bridge.resent",
+        tags,
+        stats,
+        BridgeStats.Snapshot::resent,
+        "Firing alerts re-sent to keep them alive");
+  }
+
+  private static void outcome(
+      MeterRegistry registry,
+      Tags tags,
+      Supplier<BridgeStats.Snapshot> stats,
+      String outcome,
+      ToLongFunction<BridgeStats.Snapshot> value) {
+    counter(
+        registry,
+        "trainwatch.bridge.alerts",
+        tags.and("outcome", outcome),
+        stats,
+        value,
+        "Alert emissions by what became of them");
+  }
+
+  private static void counter(
+      MeterRegistry registry,
+      String name,
+      Tags tags,
+      Supplier<BridgeStats.Snapshot> stats,
+      ToLongFunction<BridgeStats.Snapshot> value,
+      String description) {
+    FunctionCounter.builder(name, stats, s -> value.applyAsLong(s.get()))
+        .description(description)
+        .tags(tags)
+        .register(registry);
+  }
+}

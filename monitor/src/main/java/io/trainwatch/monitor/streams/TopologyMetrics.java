@@ -1,0 +1,51 @@
+package io.trainwatch.monitor.streams;
+
+import io.trainwatch.schemas.Alert;
+import io.trainwatch.schemas.TrainingEvent;
+import java.util.function.LongSupplier;
+
+/**
+ * What the topology reports as it works, for the process's metrics (see {@code
+ * io.trainwatch.monitor.http.MonitorMetrics}). Called on stream threads, once per record: an
+ * implementation must be cheap and thread-safe, and never throw.
+ */
+public interface TopologyMetrics {
+
+  /** Reports nothing: the topology without a metrics registry (tests, benchmarks' baseline). */
+  TopologyMetrics NONE =
+      new TopologyMetrics() {
+        @Override
+        public void eventRead(TrainingEvent event) {}
+
+        @Override
+        public void deadLettered(String stage, String reason) {}
+
+        @Override
+        public void alertEmitted(Alert alert, long latencyMs) {}
+
+        @Override
+        public void runsTracked(LongSupplier runs) {}
+      };
+
+  /** A valid event was read (before its run's history is checked). */
+  void eventRead(TrainingEvent event);
+
+  /**
+   * A record went to the dead-letter topic.
+   *
+   * @param stage {@code decode}, {@code run} or {@code processing} (see {@link DeadLetters#STAGE})
+   * @param reason the reason header's text
+   */
+  void deadLettered(String stage, String reason);
+
+  /**
+   * An alert was published.
+   *
+   * @param latencyMs processing time of the alert minus the event time of the batch that decided
+   *     it, 0 when the trainer's clock is ahead
+   */
+  void alertEmitted(Alert alert, long latencyMs);
+
+  /** The number of runs this instance tracks now, read when metrics are collected. */
+  void runsTracked(LongSupplier runs);
+}
