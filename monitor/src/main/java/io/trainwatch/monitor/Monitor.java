@@ -199,7 +199,11 @@ public final class Monitor implements AutoCloseable {
         List.of(
             new NewTopic(c.eventsTopic(), c.eventsPartitions(), c.replicationFactor()),
             new NewTopic(c.alertsTopic(), c.alertsPartitions(), c.replicationFactor()),
-            new NewTopic(c.dlqTopic(), c.dlqPartitions(), c.replicationFactor()));
+            new NewTopic(c.dlqTopic(), c.dlqPartitions(), c.replicationFactor()),
+            new NewTopic(
+                c.actions().controlTopic(),
+                c.actions().controlPartitions(),
+                c.replicationFactor()));
     List<String> created = new ArrayList<>();
     try (Admin admin = Admin.create(p)) {
       var result = admin.createTopics(topics);

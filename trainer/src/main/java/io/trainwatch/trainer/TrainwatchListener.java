@@ -1,6 +1,8 @@
 package io.trainwatch.trainer;
 
 import io.trainwatch.schemas.BatchEvent;
+import io.trainwatch.schemas.CheckpointEvent;
+import io.trainwatch.schemas.ControlCommand;
 import io.trainwatch.schemas.InputRange;
 import io.trainwatch.schemas.LossDescriptor;
 import io.trainwatch.schemas.Predictions;
@@ -92,6 +94,13 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
   private final Duration shutdownFlushTimeout;
   private final long maxInputElements;
   private final TensorSummarizer summarizer = new TensorSummarizer();
+  private final CheckpointRotation rotation;
+  private final long checkpointEvery;
+  private final CommandSource commands;
+  private final boolean ownsCommands;
+  private volatile boolean stopRequested;
+  private volatile String stopReason;
+  private long lastStep = -1;
 
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile boolean started;
@@ -141,6 +150,26 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
     this.clock = b.clock;
     this.shutdownFlushTimeout = b.shutdownFlushTimeout;
     this.maxInputElements = b.maxInputElements;
+    this.rotation =
+        b.checkpointDir == null ? null : new CheckpointRotation(b.checkpointDir, b.keepLast);
+    this.checkpointEvery = b.checkpointEvery;
+    if (b.commands != null) {
+      this.commands = b.commands;
+      this.ownsCommands = false;
+    } else if (b.controlBootstrap != null) {
+      // Before run_started is published: see KafkaCommandSubscriber.
+      this.commands =
+          new KafkaCommandSubscriber(
+              b.controlBootstrap,
+              b.controlTopic,
+              b.controlProperties,
+              runId,
+              b.controlStartTimeout);
+      this.ownsCommands = true;
+    } else {
+      this.commands = null;
+      this.ownsCommands = false;
+    }
   }
 
   /** A builder; {@link Builder#publisher} or {@link Builder#kafka} is required. */
@@ -318,6 +347,163 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
       lossScale = null;
       skipped = null;
     }
+    afterStep(model, iteration);
+  }
+
+  /**
+   * The step boundary: the step's update is applied. Commands received since the last step are
+   * carried out in order, then the periodic checkpoint is saved.
+   */
+  private void afterStep(Model model, long step) {
+    lastStep = step;
+    try {
+      if (commands != null) {
+        for (ControlCommand c : commands.drain()) {
+          apply(model, step, c);
+          if (ended.get()) {
+            return;
+          }
+        }
+      }
+      if (rotation != null && checkpointEvery > 0 && step > 0 && step % checkpointEvery == 0) {
+        saveCheckpoint(model, step);
+      }
+    } catch (RuntimeException e) {
+      onListenerError("checkpoint or command", e);
+    }
+  }
+
+  private void apply(Model model, long step, ControlCommand c) {
+    switch (c.command()) {
+      case CHECKPOINT_NOW:
+        log.info("trainwatch: run {}: checkpoint at step {} asked by {}", runId, step, c.alertId());
+        saveCheckpoint(model, step);
+        break;
+      case PIN_CHECKPOINT:
+        if (rotation != null && rotation.pin(c.checkpointLocation())) {
+          publisher.publish(
+              new CheckpointEvent(
+                  runId, clock.millis(), c.checkpointStep(), c.checkpointLocation(), true));
+          log.warn(
+              "trainwatch: run {}: pinned checkpoint {} (step {}), the last good one before {}",
+              runId,
+              c.checkpointLocation(),
+              c.checkpointStep(),
+              c.alertId());
+        } else {
+          log.warn(
+              "trainwatch: run {}: cannot pin {}: not one of this listener's checkpoints, or"
+                  + " already rotated out",
+              runId,
+              c.checkpointLocation());
+        }
+        break;
+      case STOP:
+        stop(model, step, c);
+        break;
+      default:
+        log.warn("trainwatch: run {}: ignoring command {}", runId, c.command());
+    }
+  }
+
+  private void stop(Model model, long step, ControlCommand c) {
+    if (rotation != null) {
+      saveCheckpoint(model, step);
+    }
+    String reason =
+        "stopped by trainwatch at step "
+            + step
+            + ": "
+            + c.reason()
+            + " (alert "
+            + c.alertId()
+            + ", command "
+            + c.commandId()
+            + ")";
+    stopReason = reason;
+    stopRequested = true;
+    log.warn("trainwatch: run {}: {}", runId, reason);
+    end(RunStatus.KILLED, reason);
+  }
+
+  /**
+   * Saves a checkpoint now through the listener's rotation ({@link Builder#checkpoints}) and
+   * publishes its {@code checkpoint} event. Call between steps.
+   *
+   * @return where it was saved
+   * @throws IllegalStateException if no checkpoint directory was configured
+   */
+  public java.nio.file.Path checkpoint(Model model) {
+    if (rotation == null) {
+      throw new IllegalStateException(
+          "no checkpoint directory: call checkpoints(...) on the builder");
+    }
+    return saveCheckpoint(model, Math.max(lastStep, 0));
+  }
+
+  private java.nio.file.Path saveCheckpoint(Model model, long step) {
+    if (rotation == null) {
+      log.warn(
+          "trainwatch: run {}: asked to checkpoint, but no checkpoint directory is set", runId);
+      return null;
+    }
+    try {
+      java.nio.file.Path file = rotation.save(model, step);
+      checkpointSaved(step, file.toString());
+      return file;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("checkpoint of step " + step, e);
+    }
+  }
+
+  /**
+   * Publishes a {@code checkpoint} event for a checkpoint you saved yourself.
+   *
+   * @param step the last step whose update the checkpoint holds
+   * @param location where it is (a path or URI)
+   */
+  public void checkpointSaved(long step, String location) {
+    if (ended.get()) {
+      return;
+    }
+    try {
+      publisher.publish(
+          new CheckpointEvent(
+              runId,
+              clock.millis(),
+              step,
+              location,
+              rotation != null && rotation.isPinned(location) ? Boolean.TRUE : null));
+    } catch (RuntimeException e) {
+      onListenerError("checkpoint event", e);
+    }
+  }
+
+  /**
+   * {@code true} once trainwatch asked this run to stop (the listener has then saved a checkpoint
+   * and published {@code run_ended}), {@code false} before. A training loop of your own checks it
+   * between steps; {@link #stoppable} does it for {@code fit(iterator)}.
+   */
+  public boolean stopRequested() {
+    return stopRequested;
+  }
+
+  /** Why the run was stopped, or {@code null} if it was not. */
+  public String stopReason() {
+    return stopReason;
+  }
+
+  /**
+   * An iterator that runs dry once trainwatch asks this run to stop, so {@code net.fit(iterator,
+   * epochs)} returns at the next step boundary.
+   */
+  public DataSetIterator stoppable(DataSetIterator iterator) {
+    return new StoppableIterator(iterator, this::stopRequested);
+  }
+
+  /** The listener's checkpoints on disk now, pinned ones first; empty without rotation. */
+  public List<java.nio.file.Path> checkpoints() {
+    return rotation == null ? List.of() : rotation.kept();
   }
 
   /**
@@ -438,6 +624,9 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
   @Override
   public void close() {
     end(RunStatus.COMPLETED, null);
+    if (commands != null && ownsCommands) {
+      commands.close();
+    }
     if (ownsPublisher) {
       publisher.close();
     }
@@ -590,8 +779,78 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
     private Clock clock = Clock.systemUTC();
     private Duration shutdownFlushTimeout = Duration.ofSeconds(2);
     private long maxInputElements = DEFAULT_MAX_INPUT_ELEMENTS;
+    private java.nio.file.Path checkpointDir;
+    private long checkpointEvery;
+    private int keepLast = 3;
+    private CommandSource commands;
+    private String controlBootstrap;
+    private String controlTopic;
+    private Map<String, String> controlProperties = Map.of();
+    private Duration controlStartTimeout = Duration.ofSeconds(10);
 
     private Builder() {}
+
+    /**
+     * Saves a checkpoint with DL4J's {@code ModelSerializer} (updater included) every {@code
+     * everySteps} steps into {@code dir} as {@code step-<N>.zip}, keeps the {@code keepLast} newest
+     * (plus any pinned one) and publishes a {@code checkpoint} event for each. {@code everySteps}
+     * 0: only when asked ({@link TrainwatchListener#checkpoint}, {@code checkpoint_now}, {@code
+     * stop}).
+     */
+    public Builder checkpoints(java.nio.file.Path dir, long everySteps, int keepLast) {
+      if (dir == null || everySteps < 0 || keepLast < 1) {
+        throw new IllegalArgumentException(
+            "checkpoints("
+                + dir
+                + ", "
+                + everySteps
+                + ", "
+                + keepLast
+                + "): a directory,"
+                + " everySteps >= 0 and keepLast >= 1 are required");
+      }
+      this.checkpointDir = dir;
+      this.checkpointEvery = everySteps;
+      this.keepLast = keepLast;
+      return this;
+    }
+
+    /**
+     * Obeys the monitor's commands for this run from {@code trainwatch.control}, read with the same
+     * connection settings as {@link #kafka(KafkaPublisherSettings)} (call that first).
+     */
+    public Builder control() {
+      if (kafkaSettings == null) {
+        throw new IllegalArgumentException(
+            "control(): call kafka(...) first, or control(bootstrap, ...)");
+      }
+      return control(kafkaSettings.bootstrapServers(), kafkaSettings.clientProperties());
+    }
+
+    /**
+     * Obeys the monitor's commands for this run from {@code trainwatch.control} on these servers.
+     *
+     * @param clientProperties security settings and the like; never logged
+     */
+    public Builder control(String bootstrapServers, Map<String, String> clientProperties) {
+      this.controlBootstrap = bootstrapServers;
+      this.controlProperties = clientProperties == null ? Map.of() : Map.copyOf(clientProperties);
+      this.commands = null;
+      return this;
+    }
+
+    /** The control topic, when not {@code trainwatch.control} (a prefixed deployment). */
+    public Builder controlTopic(String topic) {
+      this.controlTopic = topic;
+      return this;
+    }
+
+    /** Obeys commands from this source (the caller keeps ownership). */
+    public Builder commands(CommandSource source) {
+      this.commands = source;
+      this.controlBootstrap = null;
+      return this;
+    }
 
     /**
      * Publishes through this publisher; the caller keeps ownership (the listener never closes it).

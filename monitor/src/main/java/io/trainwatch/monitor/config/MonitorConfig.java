@@ -44,6 +44,7 @@ import java.util.stream.Collectors;
  * @param maxRecordBytes largest record value of {@code trainwatch.events} that is read; larger ones
  *     are dead-lettered
  * @param rules rule settings
+ * @param actions closed-loop actions: control topic, policies, checkpoints ({@code actions.*})
  */
 public record MonitorConfig(
     String eventsTopic,
@@ -61,7 +62,8 @@ public record MonitorConfig(
     Duration endedRunRetention,
     Duration idleRunRetention,
     int maxRecordBytes,
-    RuleConfig rules) {
+    RuleConfig rules,
+    ActionConfig actions) {
 
   /** Kafka Streams processing guarantees the monitor supports. */
   public enum ProcessingGuarantee {
@@ -102,7 +104,8 @@ public record MonitorConfig(
         || rules == null
         || eventsTopic == null
         || alertsTopic == null
-        || dlqTopic == null) {
+        || dlqTopic == null
+        || actions == null) {
       throw new IllegalArgumentException(
           "topics, processing guarantee, state store and rules are required");
     }
@@ -143,10 +146,13 @@ public record MonitorConfig(
     Map<String, String> monitor = new TreeMap<>();
     RunSettings base = RunSettings.defaults();
     Map<String, Map<String, String>> jobEntries = new TreeMap<>();
+    Map<String, String> actionEntries = new TreeMap<>();
     for (Map.Entry<String, String> e : entries.entrySet()) {
       String key = e.getKey();
       String value = e.getValue();
-      if (key.startsWith("monitor.")) {
+      if (key.startsWith("actions.") || ActionsConfigDef.DEF.names().contains(key)) {
+        actionEntries.put(key, value);
+      } else if (key.startsWith("monitor.")) {
         if (!MonitorConfigDef.DEF.names().contains(key)) {
           throw new IllegalArgumentException(
               key
@@ -166,7 +172,7 @@ public record MonitorConfig(
         jobEntries.computeIfAbsent(job, j -> new TreeMap<>()).put(key, value);
       } else {
         throw new IllegalArgumentException(
-            key + ": unknown key (keys start with monitor., rules. or jobs.)");
+            key + ": unknown key (keys start with monitor., rules., jobs. or actions.)");
       }
     }
     Map<String, Object> app = ConfigDefs.parse(MonitorConfigDef.DEF, monitor);
@@ -199,7 +205,8 @@ public record MonitorConfig(
         Duration.ofSeconds((int) app.get(MonitorConfigDef.ENDED_RETENTION)),
         Duration.ofSeconds((int) app.get(MonitorConfigDef.IDLE_RETENTION)),
         (int) app.get(MonitorConfigDef.MAX_RECORD_BYTES),
-        new RuleConfig(base, byJob));
+        new RuleConfig(base, byJob),
+        ActionConfig.parse(actionEntries));
   }
 
   /**
@@ -226,7 +233,30 @@ public record MonitorConfig(
         endedRunRetention,
         idleRunRetention,
         maxRecordBytes,
-        rules);
+        rules,
+        actions.withTopicPrefix(prefix));
+  }
+
+  /** This configuration with other closed-loop actions (tests and embedding). */
+  public MonitorConfig withActions(ActionConfig newActions) {
+    return new MonitorConfig(
+        eventsTopic,
+        alertsTopic,
+        dlqTopic,
+        eventsPartitions,
+        alertsPartitions,
+        dlqPartitions,
+        replicationFactor,
+        processingGuarantee,
+        streamThreads,
+        stateStore,
+        wallClockInterval,
+        maxRuns,
+        endedRunRetention,
+        idleRunRetention,
+        maxRecordBytes,
+        rules,
+        newActions);
   }
 
   /** This configuration with other rule settings (tests and embedding). */
@@ -247,7 +277,8 @@ public record MonitorConfig(
         endedRunRetention,
         idleRunRetention,
         maxRecordBytes,
-        newRules);
+        newRules,
+        actions);
   }
 
   /** This configuration with another state store type (tests and embedding). */
@@ -268,7 +299,8 @@ public record MonitorConfig(
         endedRunRetention,
         idleRunRetention,
         maxRecordBytes,
-        rules);
+        rules,
+        actions);
   }
 
   private static RunSettings applyRuleKey(

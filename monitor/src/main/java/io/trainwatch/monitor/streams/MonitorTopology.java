@@ -24,7 +24,12 @@ import org.apache.kafka.streams.state.Stores;
  *      (byte[], byte[])                         │              [run-state, run-info]
  *                                               │                   │ (out of its run's history, over the run cap)
  *                                               └──► dead-letter-sink ◄┘ ──► trainwatch.events.dlq
+ *                                                            [run-checkpoints]
+ *                                                    evaluate-runs ──► control-sink ──► trainwatch.control
  * </pre>
+ *
+ * <p>Commands go out from the same processor, hence in the same transaction, as the alerts that
+ * cause them.
  */
 public final class MonitorTopology {
 
@@ -33,6 +38,10 @@ public final class MonitorTopology {
   public static final String DLQ_SINK = "dead-letter-sink";
   public static final String EVALUATE = "evaluate-runs";
   public static final String ALERTS_SINK = "alerts-sink";
+  public static final String CONTROL_SINK = "control-sink";
+
+  /** Each run's recent checkpoints: {@link io.trainwatch.monitor.actions.CheckpointHistory}. */
+  public static final String RUN_CHECKPOINTS_STORE = "run-checkpoints";
 
   /** Per-run state read and written on every event: {@link RunState}. */
   public static final String RUN_STATE_STORE = "run-state";
@@ -97,6 +106,20 @@ public final class MonitorTopology {
         config.alertsTopic(),
         new StringSerializer(),
         StateSerdes.alertSerializer(),
+        EVALUATE);
+    // Closing the loop: checkpoints per run, and commands written in the alerts' transaction.
+    t.addStateStore(
+        Stores.keyValueStoreBuilder(
+                store(config, RUN_CHECKPOINTS_STORE),
+                Serdes.String(),
+                ActionSerdes.checkpointHistory())
+            .withCachingEnabled(),
+        EVALUATE);
+    t.addSink(
+        CONTROL_SINK,
+        config.actions().controlTopic(),
+        new StringSerializer(),
+        ActionSerdes.commandSerializer(),
         EVALUATE);
     return t;
   }

@@ -1,5 +1,7 @@
 package io.trainwatch.monitor.streams;
 
+import io.trainwatch.monitor.actions.ActionPlanner;
+import io.trainwatch.monitor.actions.Recovery;
 import io.trainwatch.monitor.alerting.AlertFactory;
 import io.trainwatch.monitor.alerting.Emission;
 import io.trainwatch.monitor.alerting.RunEvaluator;
@@ -12,11 +14,13 @@ import io.trainwatch.monitor.run.RunState;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.BatchEvent;
 import io.trainwatch.schemas.CheckpointEvent;
+import io.trainwatch.schemas.ControlCommand;
 import io.trainwatch.schemas.RunEnded;
 import io.trainwatch.schemas.RunStarted;
 import io.trainwatch.schemas.TrainingEvent;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
@@ -49,6 +53,7 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
 
   private KeyValueStore<String, RunState> states;
   private KeyValueStore<String, RunInfo> infos;
+  private ClosedLoop loop;
   private long localRuns;
 
   /** When this processor (i.e. this task on this instance) started watching its runs. */
@@ -74,6 +79,9 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
     super.init(context);
     states = context.getStateStore(MonitorTopology.RUN_STATE_STORE);
     infos = context.getStateStore(MonitorTopology.RUN_INFO_STORE);
+    loop =
+        new ClosedLoop(
+            config.actions(), context.getStateStore(MonitorTopology.RUN_CHECKPOINTS_STORE));
     localRuns = states.approximateNumEntries();
     counter.addRestored(localRuns);
     watchingSinceMs = context.currentSystemTimeMs();
@@ -85,11 +93,21 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
   public void process(Record<String, ReadEvent> record) {
     String runId = record.key();
     TrainingEvent event = record.value().event();
-    if (event instanceof CheckpointEvent) {
-      return; // kept by the checkpoint store (next change); never part of the run's rule state
-    }
     long now = context().currentSystemTimeMs();
     RunState state = states.get(runId);
+    if (event instanceof CheckpointEvent checkpoint) {
+      if (state == null || state.ended()) {
+        reject(
+            record,
+            "checkpoint: "
+                + (state == null
+                    ? "no such run here (run_started or a batch first)"
+                    : "the run had ended"));
+      } else {
+        loop.remember(runId, checkpoint);
+      }
+      return;
+    }
     String rejection = RunHistoryCheck.rejection(state, event);
     if (rejection != null) {
       reject(record, rejection);
@@ -186,6 +204,7 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
     }
     states.delete(runId);
     infos.delete(runId);
+    loop.forget(runId);
     localRuns--;
     counter.remove(1);
   }
@@ -196,7 +215,16 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
     }
     RunInfo info = infos.get(runId);
     for (Emission e : emissions) {
-      Alert alert = alerts.toAlert(runId, state, info == null ? RunInfo.EMPTY : info, e);
+      Optional<Recovery.Advice> advice = loop.advice(runId, state, e);
+      Emission emission = advice.map(a -> ClosedLoop.withEvidence(e, a)).orElse(e);
+      Alert alert = alerts.toAlert(runId, state, info == null ? RunInfo.EMPTY : info, emission);
+      if (advice.isPresent()) {
+        alert = loop.withHint(alert, advice.get(), state.framework());
+      }
+      ActionPlanner.Plan plan = loop.plan(alert, advice, e.atMs());
+      if (!plan.audit().isEmpty()) {
+        alert = alert.withActions(plan.audit());
+      }
       long now = context().currentSystemTimeMs();
       // Record time is processing time: the broker refuses records stamped over an hour ahead
       // (log.message.timestamp.after.max.ms) and deletes those older than retention, and an event's
@@ -210,6 +238,15 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
           alert.alertId(),
           alert.revision(),
           alert.summary());
+      // Same task, same transaction as the alert: never one without the other, never twice.
+      for (ControlCommand c : plan.commands()) {
+        context()
+            .forward(
+                new Record<Object, Object>(c.runId(), c, context().currentSystemTimeMs()),
+                MonitorTopology.CONTROL_SINK);
+        LOG.info("{} {}: {}", c.command().wire(), c.runId(), c.commandId());
+      }
+      plan.notes().forEach(n -> LOG.info("{}", n));
     }
   }
 

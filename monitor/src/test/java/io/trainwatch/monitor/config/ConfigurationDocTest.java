@@ -41,8 +41,51 @@ class ConfigurationDocTest {
 
   @Test
   void shouldDocumentEveryMonitorKeyWithItsDefaultAndNoOtherKey() {
-    assertThat(ConfigDefs.docMismatches(MonitorConfigDef.DEF, documented, this::isRuleKey))
+    assertThat(
+            ConfigDefs.docMismatches(
+                MonitorConfigDef.DEF,
+                documented,
+                k -> isRuleKey(k) || ActionsConfigDef.documents(k)))
         .isEmpty();
+  }
+
+  @Test
+  void shouldDocumentEveryActionKeyWithItsDefaultAndNoOtherKey() {
+    assertThat(
+            ConfigDefs.docMismatches(
+                ActionsConfigDef.DEF,
+                documented,
+                k -> !k.startsWith("actions.") || ActionsConfigDef.documents(k)))
+        .isEmpty();
+    org.apache.kafka.common.config.ConfigDef policy =
+        new org.apache.kafka.common.config.ConfigDef();
+    for (var key : ActionsConfigDef.POLICY.configKeys().values()) {
+      policy.define(
+          ActionsConfigDef.POLICY_DOC_PREFIX + key.name,
+          key.type,
+          key.defaultValue,
+          key.importance,
+          key.documentation);
+    }
+    assertThat(
+            ConfigDefs.docMismatches(
+                policy, documented, k -> !k.startsWith(ActionsConfigDef.POLICY_DOC_PREFIX)))
+        .isEmpty();
+  }
+
+  @Test
+  void shouldParseEveryPolicyExampleOfTheDocs() throws IOException {
+    String doc = Files.readString(DOC);
+    int section = doc.indexOf("## Actions: closing the loop");
+    int start = doc.indexOf("```properties", section) + "```properties".length();
+    String block = doc.substring(start, doc.indexOf("```", start));
+    // The examples are alternatives: each paragraph is one configuration.
+    for (String example : block.split("\\n\\s*\\n")) {
+      java.util.Properties p = new java.util.Properties();
+      p.load(new java.io.StringReader(example));
+      assertThat(p).as(example).isNotEmpty();
+      assertThat(MonitorConfig.parse(p).actions()).as(example).isNotNull();
+    }
   }
 
   @Test
@@ -52,7 +95,9 @@ class ConfigurationDocTest {
     wrong.put(MonitorConfigDef.MAX_RUNS, "5");
     wrong.put("monitor.no_such_key", "1");
 
-    assertThat(ConfigDefs.docMismatches(MonitorConfigDef.DEF, wrong, this::isRuleKey))
+    assertThat(
+            ConfigDefs.docMismatches(
+                MonitorConfigDef.DEF, wrong, k -> isRuleKey(k) || ActionsConfigDef.documents(k)))
         .containsExactly(
             "monitor.stream_threads: a key that is not documented",
             "monitor.runs.max: documented default 5, real default 100000",

@@ -116,7 +116,7 @@ class MonitorConfigTest {
         "monitor.stream_threads=2.0 | monitor.stream_threads=2.0: must be an integer",
         "monitor.stream_threads=65 | monitor.stream_threads=65: must be <= 64",
         "monitor.topics.events=a b | monitor.topics.events=a b: must be a topic name (1 to 249 of a-z A-Z 0-9 . _ -)",
-        "bootstrap.servers=x:1 | bootstrap.servers: unknown key (keys start with monitor., rules. or jobs.)",
+        "bootstrap.servers=x:1 | bootstrap.servers: unknown key (keys start with monitor., rules., jobs. or actions.)",
         "jobs.nightly.enabled=false | jobs.nightly.enabled: expected jobs.<job>.rules.<rule_id>.<key>",
         "jobs.nightly.rules.negative_loss.for_batches=0 | jobs.nightly.rules.negative_loss.for_batches=0:"
             + " must be >= 1",

@@ -209,7 +209,8 @@ class MonitorTopologyTest {
                     .isEqualTo("schema_version=2: unsupported, this monitor reads version 1"),
             reason ->
                 assertThat(reason)
-                    .isEqualTo("type=\"epoch\": unknown, expected run_started, batch or run_ended"),
+                    .isEqualTo(
+                        "type=\"epoch\": unknown, expected run_started, batch, checkpoint or run_ended"),
             reason ->
                 assertThat(reason)
                     .isEqualTo("tombstone: the value is null, events are never deleted"),

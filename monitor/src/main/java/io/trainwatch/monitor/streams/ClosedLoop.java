@@ -1,0 +1,115 @@
+package io.trainwatch.monitor.streams;
+
+import io.trainwatch.monitor.actions.ActionPlanner;
+import io.trainwatch.monitor.actions.CheckpointHistory;
+import io.trainwatch.monitor.actions.Recovery;
+import io.trainwatch.monitor.alerting.Emission;
+import io.trainwatch.monitor.config.ActionConfig;
+import io.trainwatch.monitor.rules.Rules;
+import io.trainwatch.monitor.rules.TimedRule;
+import io.trainwatch.monitor.run.RunState;
+import io.trainwatch.schemas.Alert;
+import io.trainwatch.schemas.CheckpointEvent;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The per-run half of closing the loop, for {@link RunProcessor}: remembers each run's recent
+ * checkpoints ({@link MonitorTopology#RUN_CHECKPOINTS_STORE}), names the last good one in the
+ * alerts of rules where restarting is the fix ({@link Recovery}), and plans the commands of the
+ * alert's policies ({@link ActionPlanner}). The caller writes the alert and its commands in the
+ * same task, hence the same transaction.
+ */
+final class ClosedLoop {
+
+  private final ActionConfig config;
+  private final KeyValueStore<String, CheckpointHistory> checkpoints;
+  private final Recovery recovery = Recovery.standard();
+
+  ClosedLoop(ActionConfig config, KeyValueStore<String, CheckpointHistory> checkpoints) {
+    this.config = config;
+    this.checkpoints = checkpoints;
+  }
+
+  /** Remembers a checkpoint of a run. */
+  void remember(String runId, CheckpointEvent c) {
+    CheckpointHistory h = checkpoints.get(runId);
+    checkpoints.put(
+        runId, (h == null ? CheckpointHistory.EMPTY : h).add(c, config.checkpointsPerRun()));
+  }
+
+  /** Forgets a run's checkpoints (the run is evicted, or starts over). */
+  void forget(String runId) {
+    checkpoints.delete(runId);
+  }
+
+  /** The run's checkpoints. */
+  CheckpointHistory history(String runId) {
+    CheckpointHistory h = checkpoints.get(runId);
+    return h == null ? CheckpointHistory.EMPTY : h;
+  }
+
+  /** The recovery advice for a firing emission of a rule where restarting is the fix, or empty. */
+  Optional<Recovery.Advice> advice(String runId, RunState run, Emission e) {
+    if (!e.firing() || !config.restartRules().contains(e.rule().id())) {
+      return Optional.empty();
+    }
+    boolean hang = Rules.get(e.rule()) instanceof TimedRule;
+    long last = e.step() != null ? e.step() : Math.max(run.lastStep(), 0);
+    long onset = hang ? last + 1 : Math.max(0, last - Math.max(e.batches(), 1) + 1);
+    return Optional.of(Recovery.advise(history(runId), onset, last, hang));
+  }
+
+  /** The emission with the advice's evidence added. */
+  static Emission withEvidence(Emission e, Recovery.Advice advice) {
+    Map<String, Object> evidence = new LinkedHashMap<>(e.evidence());
+    evidence.putAll(advice.evidence());
+    return new Emission(
+        e.rule(),
+        e.status(),
+        e.revision(),
+        e.diagnosis(),
+        e.finding(),
+        evidence,
+        e.startsAtMs(),
+        e.atMs(),
+        e.step(),
+        e.batches(),
+        e.resolution());
+  }
+
+  /** The alert with the advice appended to its hint, in the run's framework's words. */
+  Alert withHint(Alert a, Recovery.Advice advice, String framework) {
+    String text = recovery.text(advice, framework);
+    String hint = a.hint().isEmpty() ? text : a.hint() + "\n" + text;
+    return new Alert(
+        a.alertId(),
+        a.eventId(),
+        a.revision(),
+        a.status(),
+        a.rule(),
+        a.severity(),
+        a.runId(),
+        a.job(),
+        a.summary(),
+        hint,
+        a.diagnosis(),
+        a.evidence(),
+        a.step(),
+        a.startsAt(),
+        a.endsAt(),
+        a.labels(),
+        a.actions());
+  }
+
+  /** What the policies ask about this alert. */
+  ActionPlanner.Plan plan(Alert alert, Optional<Recovery.Advice> advice, long tsMs) {
+    return ActionPlanner.plan(config, alert, advice.flatMap(Recovery.Advice::lastGood), tsMs);
+  }
+
+  ActionConfig config() {
+    return config;
+  }
+}

@@ -1,0 +1,235 @@
+package io.trainwatch.monitor.streams;
+
+import static io.trainwatch.monitor.testing.Events.batch;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import io.trainwatch.monitor.Monitor;
+import io.trainwatch.monitor.MonitorOptions;
+import io.trainwatch.monitor.alerting.HintCatalog;
+import io.trainwatch.monitor.alerting.RunEvaluator;
+import io.trainwatch.monitor.config.MonitorConfig;
+import io.trainwatch.monitor.testing.Events;
+import io.trainwatch.schemas.Alert;
+import io.trainwatch.schemas.AlertAction;
+import io.trainwatch.schemas.CheckpointEvent;
+import io.trainwatch.schemas.CommandType;
+import io.trainwatch.schemas.ControlCodec;
+import io.trainwatch.schemas.ControlCommand;
+import io.trainwatch.schemas.EventCodec;
+import io.trainwatch.schemas.Topics;
+import io.trainwatch.schemas.TrainingEvent;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Checkpoints, recovery advice and commands through the real topology (TopologyTestDriver). */
+class ClosedLoopTopologyTest {
+
+  private static final Instant WALL_START = Instant.parse("2026-01-01T00:00:00Z");
+
+  @TempDir Path stateDir;
+
+  private TopologyTestDriver driver;
+  private TestInputTopic<byte[], byte[]> events;
+  private TestOutputTopic<String, Alert> alerts;
+  private TestOutputTopic<String, byte[]> control;
+  private TestOutputTopic<byte[], byte[]> deadLetters;
+
+  @AfterEach
+  void close() {
+    if (driver != null) {
+      driver.close();
+    }
+  }
+
+  @Test
+  void shouldNameTheLastCheckpointSavedBeforeTheOnsetAndSendNothingByDefault() {
+    start(Map.of());
+    nanRun("r1", 23);
+
+    Alert firing = alerts.readValuesToList().get(0);
+    assertThat(firing.rule()).isEqualTo("nonfinite_loss");
+    assertThat(firing.step()).isEqualTo(23L);
+    // Saved at 10, 15, 20 and 22: the batch at 23 was the first judged on the weights of 22, and
+    // it was NaN, so 22 is suspect; 20's weights gave a healthy loss at 21.
+    assertThat(firing.evidence())
+        .containsEntry("onset_step", 23L)
+        .containsEntry("last_good_checkpoint", "/ckpt/r1/step-20.zip")
+        .containsEntry("last_good_checkpoint_step", 20L)
+        .containsEntry("skip_from", 21L)
+        .containsEntry("skip_to", 23L);
+    assertThat(firing.hint())
+        .contains("restore /ckpt/r1/step-20.zip (step 20")
+        .contains("ModelSerializer.restoreMultiLayerNetwork")
+        .contains("skip batches 21..23");
+    assertThat(firing.actions()).isEmpty();
+    assertThat(control.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldWriteThePolicysCommandsWithTheAlertAndAuditThem() {
+    start(
+        Map.of(
+            "actions.policies", "stop_on_nan",
+            "actions.policy.stop_on_nan.rules", "nonfinite_loss",
+            "actions.policy.stop_on_nan.min_severity", "critical",
+            "actions.policy.stop_on_nan.jobs", "job-*",
+            "actions.policy.stop_on_nan.commands", "pin_checkpoint,stop"));
+    nanRun("r2", 30);
+
+    Alert firing = alerts.readValuesToList().get(0);
+    List<ControlCommand> commands = commands();
+    assertThat(commands)
+        .extracting(
+            ControlCommand::command,
+            ControlCommand::runId,
+            ControlCommand::checkpointStep,
+            ControlCommand::checkpointLocation)
+        .containsExactly(
+            tuple(CommandType.PIN_CHECKPOINT, "r2", 25L, "/ckpt/r2/step-25.zip"),
+            tuple(CommandType.STOP, "r2", 25L, "/ckpt/r2/step-25.zip"));
+    for (ControlCommand c : commands) {
+      assertThat(c.alertId()).isEqualTo(firing.alertId());
+      assertThat(c.alertEventId()).isEqualTo(firing.eventId());
+      assertThat(c.reason()).isEqualTo(firing.summary());
+      assertThat(c.alertStep()).isEqualTo(30L);
+    }
+    assertThat(firing.actions())
+        .extracting(AlertAction::action, AlertAction::commandId, AlertAction::dryRun)
+        .containsExactly(
+            tuple("pin_checkpoint", commands.get(0).commandId(), false),
+            tuple("stop", commands.get(1).commandId(), false));
+    assertThat(firing.actionLines().get(1))
+        .startsWith(
+            "trainwatch stopped run r2 at step 30 (last good checkpoint /ckpt/r2/step-25.zip,"
+                + " step 25) because r2: nonfinite_loss");
+  }
+
+  @Test
+  void shouldOnlyAuditInADryRun() {
+    start(
+        Map.of(
+            "actions.dry_run", "true",
+            "actions.policies", "stop_on_nan",
+            "actions.policy.stop_on_nan.commands", "stop"));
+    nanRun("r3", 30);
+
+    Alert firing = alerts.readValuesToList().get(0);
+    assertThat(control.isEmpty()).isTrue();
+    assertThat(firing.actions())
+        .extracting(AlertAction::action, AlertAction::dryRun, AlertAction::commandId)
+        .containsExactly(tuple("stop", true, null));
+    assertThat(firing.actionLines().get(0)).startsWith("trainwatch would have stopped run r3");
+  }
+
+  @Test
+  void shouldNotActOnAnotherJobOrAMilderSeverity() {
+    start(
+        Map.of(
+            "actions.policies", "a,b",
+            "actions.policy.a.jobs", "llm-*",
+            "actions.policy.a.commands", "stop",
+            "actions.policy.b.rules", "loss_plateau,nonfinite_loss",
+            "actions.policy.b.min_severity", "critical",
+            "actions.policy.b.jobs", "job-pytorch",
+            "actions.policy.b.commands", "checkpoint_now"));
+    nanRun("r4", 30);
+
+    assertThat(alerts.readValuesToList().get(0).actions()).isEmpty();
+    assertThat(control.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldSayWhenNoCheckpointBeforeTheOnsetIsKnownAndNotPin() {
+    start(
+        Map.of(
+            "actions.policies", "p",
+            "actions.policy.p.commands", "pin_checkpoint,stop"));
+    send(Events.dl4jMcxent("r5"));
+    for (int step = 0; step < 5; step++) {
+      send(batch("r5", step).loss(2.0).build());
+    }
+    send(new CheckpointEvent("r5", Events.ts(4) + 1, 4, "/ckpt/r5/step-4.zip", null));
+    send(batch("r5", 5).loss(Double.NaN).build());
+
+    Alert firing = alerts.readValuesToList().get(0);
+    assertThat(firing.evidence()).containsEntry("last_good_checkpoint", null);
+    assertThat(firing.hint()).contains("no checkpoint saved before the onset at step 5");
+    assertThat(commands()).extracting(ControlCommand::command).containsExactly(CommandType.STOP);
+  }
+
+  @Test
+  void shouldDeadLetterACheckpointOfAnUnknownRun() {
+    start(Map.of());
+    send(CheckpointEvent.of("nobody", 1L, 3, "/x"));
+
+    assertThat(deadLetters.readRecordsToList()).hasSize(1);
+    assertThat(alerts.isEmpty()).isTrue();
+  }
+
+  /** A DL4J run checkpointing every 5 steps from 10 (and at 22), NaN from {@code nanAt}. */
+  private void nanRun(String runId, int nanAt) {
+    send(Events.dl4jMcxent(runId));
+    for (int step = 0; step <= nanAt; step++) {
+      boolean nan = step >= nanAt;
+      send(batch(runId, step).loss(nan ? Double.NaN : 2.0 - step * 0.01).build());
+      if (!nan && step >= 10 && (step % 5 == 0 || step == 22)) {
+        send(
+            CheckpointEvent.of(
+                runId, Events.ts(step) + 1, step, "/ckpt/" + runId + "/step-" + step + ".zip"));
+      }
+    }
+  }
+
+  private List<ControlCommand> commands() {
+    return control.readRecordsToList().stream()
+        .peek(r -> assertThat(r.key()).isEqualTo(ControlCodec.decode(r.value()).runId()))
+        .map(r -> ControlCodec.decode(r.value()))
+        .toList();
+  }
+
+  private void start(Map<String, String> keys) {
+    MonitorConfig config =
+        MonitorConfig.parse(keys).withStateStore(MonitorConfig.StateStoreType.IN_MEMORY);
+    Properties props =
+        Monitor.streamsProperties(
+            MonitorOptions.of("localhost:9")
+                .withApplicationId("closed-loop-test")
+                .withStateDir(stateDir)
+                .withConfig(config));
+    driver =
+        new TopologyTestDriver(
+            MonitorTopology.build(config, RunEvaluator.standard(), HintCatalog.standard()),
+            props,
+            WALL_START);
+    events =
+        driver.createInputTopic(
+            Topics.EVENTS, new ByteArraySerializer(), new ByteArraySerializer());
+    alerts =
+        driver.createOutputTopic(
+            Topics.ALERTS, new StringDeserializer(), StateSerdes.alertDeserializer());
+    control =
+        driver.createOutputTopic(
+            Topics.CONTROL, new StringDeserializer(), new ByteArrayDeserializer());
+    deadLetters =
+        driver.createOutputTopic(
+            Topics.EVENTS_DLQ, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  private void send(TrainingEvent e) {
+    events.pipeInput(e.runId().getBytes(StandardCharsets.UTF_8), EventCodec.encode(e), e.tsMs());
+  }
+}
