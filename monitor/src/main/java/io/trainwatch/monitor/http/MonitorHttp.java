@@ -10,11 +10,13 @@ import io.trainwatch.monitor.streams.MonitorTopology;
 import java.util.List;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 
 /**
  * The monitor's HTTP port: health, readiness (the Kafka Streams application is {@code RUNNING}),
- * Prometheus metrics (the monitor's own, Kafka Streams' and its clients', the JVM's).
+ * Prometheus metrics (the monitor's own, Kafka Streams' and its clients', the JVM's), and the runs
+ * API ({@link RunsApi}).
  *
  * <p>It starts before the monitor, so that probes get an answer (not ready) while the application
  * joins its group and restores its state; {@link #hooks()} hands it the application.
@@ -23,12 +25,16 @@ public final class MonitorHttp implements AutoCloseable {
 
   /** The stores whose entry counts {@code trainwatch_state_store_entries} reports. */
   static final List<String> STORES =
-      List.of(MonitorTopology.RUN_STATE_STORE, MonitorTopology.RUN_INFO_STORE);
+      List.of(
+          MonitorTopology.RUN_STATE_STORE,
+          MonitorTopology.RUN_INFO_STORE,
+          MonitorTopology.RUN_TRACE_STORE);
 
   private final HttpSettings settings;
   private final PrometheusMeterRegistry registry;
   private final MonitorMetrics metrics;
   private final OperatorServer server;
+  private final HostInfo self;
   private volatile KafkaStreams streams;
   private KafkaStreamsMetrics streamsMetrics;
 
@@ -37,6 +43,8 @@ public final class MonitorHttp implements AutoCloseable {
     this.registry = registry;
     this.metrics = new MonitorMetrics(registry);
     this.server = OperatorServer.start(settings, this::notReady, registry);
+    this.self = new HostInfo(settings.advertisedHost(), server.port());
+    server.handle(RunsApi.PREFIX, new RunsApi(() -> streams, () -> self));
     for (String store : STORES) {
       Gauge.builder("trainwatch.state.store.entries", () -> entries(store))
           .description("Approximate entries in this instance's copy of a state store")

@@ -23,6 +23,7 @@ import org.apache.kafka.streams.state.Stores;
  *   trainwatch.events ──► events-source ──► decode-events ──► evaluate-runs ──► alerts-sink ──► trainwatch.alerts
  *      (byte[], byte[])                         │              [run-state, run-info]
  *                                               │                   │ (out of its run's history, over the run cap)
+ *                                               │                   ├──► trace-runs [run-trace] (runs API)
  *                                               └──► dead-letter-sink ◄┘ ──► trainwatch.events.dlq
  *                                                            [run-checkpoints]
  *                                                    evaluate-runs ──► control-sink ──► trainwatch.control
@@ -43,8 +44,16 @@ public final class MonitorTopology {
   /** Each run's recent checkpoints: {@link io.trainwatch.monitor.actions.CheckpointHistory}. */
   public static final String RUN_CHECKPOINTS_STORE = "run-checkpoints";
 
+  public static final String TRACE = "trace-runs";
+
   /** Per-run state read and written on every event: {@link RunState}. */
   public static final String RUN_STATE_STORE = "run-state";
+
+  /**
+   * Per-run picture for people (downsampled history, alert markers, open alerts), read by the runs
+   * API: {@link io.trainwatch.monitor.run.RunTrace}.
+   */
+  public static final String RUN_TRACE_STORE = "run-trace";
 
   /** Per-run information only alerts need (labels): {@link RunInfo}. */
   public static final String RUN_INFO_STORE = "run-info";
@@ -101,6 +110,12 @@ public final class MonitorTopology {
                 store(config, RUN_INFO_STORE), Serdes.String(), StateSerdes.runInfo())
             .withCachingEnabled(),
         EVALUATE);
+    t.addProcessor(TRACE, TraceProcessor::new, EVALUATE);
+    t.addStateStore(
+        Stores.keyValueStoreBuilder(
+                store(config, RUN_TRACE_STORE), Serdes.String(), StateSerdes.runTrace())
+            .withCachingEnabled(),
+        TRACE);
     t.addSink(
         ALERTS_SINK,
         config.alertsTopic(),

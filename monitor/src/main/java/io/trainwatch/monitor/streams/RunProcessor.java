@@ -137,7 +137,7 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
       emissions = evaluator.onRunEnded(state, (RunEnded) event, now);
     }
     states.put(runId, state);
-    publish(runId, state, emissions);
+    publish(runId, state, emissions, event instanceof BatchEvent batch ? batch : null);
   }
 
   private RunState onStarted(String runId, RunState state, RunStarted started, long now) {
@@ -169,7 +169,7 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
                   kv.value, now, watchingSinceMs, config.rules().forRun(kv.value.profile()));
           if (r.changed()) {
             changed.add(kv);
-            publish(kv.key, kv.value, r.emissions());
+            publish(kv.key, kv.value, r.emissions(), null);
           }
         } catch (RuntimeException e) {
           LOG.error("Run {}: wall-clock check failed, will retry at the next check", kv.key, e);
@@ -199,21 +199,24 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
   private void evict(String runId, RunState state, long now) {
     if (!state.ended()) {
       long idleSeconds = (now - state.lastEventWallMs()) / 1000;
-      publish(runId, state, evaluator.onEvicted(state, now, idleSeconds));
+      publish(runId, state, evaluator.onEvicted(state, now, idleSeconds), null);
       LOG.info("Run {}: forgotten after {} s without events", runId, idleSeconds);
     }
     states.delete(runId);
     infos.delete(runId);
     loop.forget(runId);
+    context().forward(new Record<>(runId, null, now), MonitorTopology.TRACE);
     localRuns--;
     counter.remove(1);
   }
 
-  private void publish(String runId, RunState state, List<Emission> emissions) {
-    if (emissions.isEmpty()) {
-      return;
-    }
-    RunInfo info = infos.get(runId);
+  /**
+   * Publishes the alerts of {@code emissions} and tells the run tracer about them and about {@code
+   * batch} (the accepted batch that decided them, or {@code null}).
+   */
+  private void publish(String runId, RunState state, List<Emission> emissions, BatchEvent batch) {
+    List<Alert> published = emissions.isEmpty() ? List.of() : new ArrayList<>(emissions.size());
+    RunInfo info = emissions.isEmpty() ? null : infos.get(runId);
     for (Emission e : emissions) {
       Optional<Recovery.Advice> advice = loop.advice(runId, state, e);
       Emission emission = advice.map(a -> ClosedLoop.withEvidence(e, a)).orElse(e);
@@ -232,6 +235,7 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
       // anything a trainer's clock says. The alert itself carries the event times.
       context().forward(new Record<>(alert.alertId(), alert, now), MonitorTopology.ALERTS_SINK);
       metrics.alertEmitted(alert, Math.max(0, now - e.atMs()));
+      published.add(alert);
       LOG.info(
           "{} {} rev {}: {}",
           alert.status().wire(),
@@ -247,6 +251,14 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
         LOG.info("{} {}: {}", c.command().wire(), c.runId(), c.commandId());
       }
       plan.notes().forEach(n -> LOG.info("{}", n));
+    }
+    if (batch != null || !published.isEmpty()) {
+      long index = batch == null ? -1 : state.batches() - 1;
+      context()
+          .forward(
+              new Record<>(
+                  runId, new TraceInput(index, batch, published), context().currentSystemTimeMs()),
+              MonitorTopology.TRACE);
     }
   }
 

@@ -3,6 +3,8 @@ package io.trainwatch.monitor.streams;
 import io.trainwatch.monitor.run.RunInfo;
 import io.trainwatch.monitor.run.RunState;
 import io.trainwatch.monitor.run.RunStateCodec;
+import io.trainwatch.monitor.run.RunTrace;
+import io.trainwatch.monitor.run.RunTraceCodec;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.AlertCodec;
 import org.apache.kafka.common.errors.SerializationException;
@@ -29,6 +31,13 @@ public final class StateSerdes {
         (topic, info) -> info == null ? null : RunStateCodec.encodeInfo(info),
         (topic, bytes) ->
             bytes == null ? null : decode(() -> RunStateCodec.decodeInfo(bytes), topic));
+  }
+
+  /** The versioned binary run trace ({@link RunTraceCodec}). */
+  public static Serde<RunTrace> runTrace() {
+    return Serdes.serdeFrom(
+        (topic, trace) -> trace == null ? null : RunTraceCodec.encode(trace),
+        (topic, bytes) -> bytes == null ? null : decode(() -> RunTraceCodec.decode(bytes), topic));
   }
 
   /** Alerts as contract JSON. */

@@ -16,6 +16,7 @@ import io.trainwatch.monitor.rules.RuleSettings;
 import io.trainwatch.monitor.rules.RuleSpec;
 import io.trainwatch.monitor.rules.Rules;
 import io.trainwatch.monitor.run.RunState;
+import io.trainwatch.monitor.run.RunTrace;
 import io.trainwatch.monitor.testing.Events;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.AlertStatus;
@@ -116,6 +117,41 @@ class MonitorTopologyTest {
             "cifar-42: negative_loss resolved, run ended (completed)"
                 + " (softmax probabilities fed into an NLL loss)");
     assertThat(deadLetters.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldTraceARunsHistoryAndOpenAlertsForTheRunsApiAndForgetThemWithTheRun() {
+    start(MonitorConfig.defaults());
+    send(Events.pytorchNll("traced"));
+    sendBatches("traced", 0, 200, step -> step < 100 ? 2.0 - step / 100.0 : -0.2);
+    KeyValueStore<String, RunTrace> traces =
+        driver.getKeyValueStore(MonitorTopology.RUN_TRACE_STORE);
+
+    RunTrace trace = traces.get("traced");
+
+    assertThat(trace.points()).hasSizeBetween(RunTrace.MAX_POINTS / 2, RunTrace.MAX_POINTS);
+    assertThat(trace.points().get(0).step()).isZero();
+    assertThat(trace.points().get(0).loss()).isEqualTo(2.0f);
+    assertThat(trace.openAlerts())
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.rule()).isEqualTo("negative_loss");
+              assertThat(a.hint()).contains("nn.LogSoftmax(dim=1)");
+            });
+    assertThat(trace.markers())
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.step()).isEqualTo(102);
+              assertThat(m.loss()).isEqualTo(-0.2f);
+            });
+
+    send(Events.ended("traced", 200));
+    assertThat(traces.get("traced").openAlerts()).isEmpty();
+    assertThat(traces.get("traced").markers()).hasSize(2);
+    driver.advanceWallClockTime(Duration.ofHours(2));
+    assertThat(traces.get("traced")).isNull();
   }
 
   @Test
