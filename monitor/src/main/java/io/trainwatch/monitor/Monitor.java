@@ -201,9 +201,9 @@ public final class Monitor implements AutoCloseable {
             new NewTopic(c.alertsTopic(), c.alertsPartitions(), c.replicationFactor()),
             new NewTopic(c.dlqTopic(), c.dlqPartitions(), c.replicationFactor()),
             new NewTopic(
-                c.actions().controlTopic(),
-                c.actions().controlPartitions(),
-                c.replicationFactor()));
+                c.actions().controlTopic(), c.actions().controlPartitions(), c.replicationFactor()),
+            // The crash-loop guard's re-keying topic: as many partitions as the events.
+            new NewTopic(c.actions().attemptsTopic(), c.eventsPartitions(), c.replicationFactor()));
     List<String> created = new ArrayList<>();
     try (Admin admin = Admin.create(p)) {
       var result = admin.createTopics(topics);

@@ -56,8 +56,7 @@ public final class ActionsConfigDef {
           "loss_spike",
           "loss_scale_collapse",
           "job_hang",
-          "rank_divergence",
-          "crash_loop");
+          "rank_divergence");
 
   /** The fixed keys. */
   public static final ConfigDef DEF =

@@ -20,7 +20,9 @@ public enum RuleId {
   EXPLODING_GRADIENT("exploding_gradient", Severity.ERROR, 7),
   VANISHING_GRADIENT("vanishing_gradient", Severity.WARNING, 8),
   OUTPUT_COLLAPSE("output_collapse", Severity.ERROR, 9),
-  STALLED_RUN("stalled_run", Severity.ERROR, 10);
+  STALLED_RUN("stalled_run", Severity.ERROR, 10),
+  // Judged over a job's attempts by the crash-loop guard, never on a batch.
+  CRASH_LOOP("crash_loop", Severity.CRITICAL, 30);
 
   /** One more than the largest code: sizes arrays indexed by code. */
   public static final int CODE_LIMIT = 32;

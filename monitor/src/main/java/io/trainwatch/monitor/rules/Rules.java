@@ -18,7 +18,8 @@ public final class Rules {
           new ExplodingGradientRule(),
           new VanishingGradientRule(),
           new OutputCollapseRule(),
-          new StalledRunRule());
+          new StalledRunRule(),
+          new CrashLoopRule());
 
   private static final Map<RuleId, Rule> BY_ID = new EnumMap<>(RuleId.class);
 

@@ -10,6 +10,7 @@ import io.trainwatch.schemas.Topics;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
@@ -40,6 +41,18 @@ public final class MonitorTopology {
   public static final String EVALUATE = "evaluate-runs";
   public static final String ALERTS_SINK = "alerts-sink";
   public static final String CONTROL_SINK = "control-sink";
+
+  public static final String ATTEMPTS_SINK = "attempts-sink";
+  public static final String ATTEMPTS_SOURCE = "attempts-source";
+  public static final String CRASH_LOOPS = "guard-crash-loops";
+  public static final String CRASH_LOOP_ALERTS_SINK = "crash-loop-alerts-sink";
+  public static final String CRASH_LOOP_CONTROL_SINK = "crash-loop-control-sink";
+
+  /**
+   * Each job's attempts, for the crash-loop guard: {@link
+   * io.trainwatch.monitor.actions.JobAttempts}.
+   */
+  public static final String JOB_ATTEMPTS_STORE = "job-attempts";
 
   /** Each run's recent checkpoints: {@link io.trainwatch.monitor.actions.CheckpointHistory}. */
   public static final String RUN_CHECKPOINTS_STORE = "run-checkpoints";
@@ -136,6 +149,36 @@ public final class MonitorTopology {
         new StringSerializer(),
         ActionSerdes.commandSerializer(),
         EVALUATE);
+    // The crash-loop guard: runs' starts, faults and checkpoints re-keyed by job.
+    t.addSink(
+        ATTEMPTS_SINK,
+        config.actions().attemptsTopic(),
+        new StringSerializer(),
+        ActionSerdes.attemptSignal().serializer(),
+        EVALUATE);
+    t.addSource(
+        ATTEMPTS_SOURCE,
+        new StringDeserializer(),
+        ActionSerdes.attemptSignal().deserializer(),
+        config.actions().attemptsTopic());
+    t.addProcessor(CRASH_LOOPS, () -> new CrashLoopProcessor(config, hints), ATTEMPTS_SOURCE);
+    t.addStateStore(
+        Stores.keyValueStoreBuilder(
+                store(config, JOB_ATTEMPTS_STORE), Serdes.String(), ActionSerdes.jobAttempts())
+            .withCachingEnabled(),
+        CRASH_LOOPS);
+    t.addSink(
+        CRASH_LOOP_ALERTS_SINK,
+        config.alertsTopic(),
+        new StringSerializer(),
+        StateSerdes.alertSerializer(),
+        CRASH_LOOPS);
+    t.addSink(
+        CRASH_LOOP_CONTROL_SINK,
+        config.actions().controlTopic(),
+        new StringSerializer(),
+        ActionSerdes.commandSerializer(),
+        CRASH_LOOPS);
     return t;
   }
 

@@ -1,6 +1,7 @@
 package io.trainwatch.monitor.streams;
 
 import io.trainwatch.monitor.actions.ActionPlanner;
+import io.trainwatch.monitor.actions.AttemptSignal;
 import io.trainwatch.monitor.actions.Recovery;
 import io.trainwatch.monitor.alerting.AlertFactory;
 import io.trainwatch.monitor.alerting.Emission;
@@ -17,6 +18,8 @@ import io.trainwatch.schemas.CheckpointEvent;
 import io.trainwatch.schemas.ControlCommand;
 import io.trainwatch.schemas.RunEnded;
 import io.trainwatch.schemas.RunStarted;
+import io.trainwatch.schemas.RunStatus;
+import io.trainwatch.schemas.Severity;
 import io.trainwatch.schemas.TrainingEvent;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,6 +108,10 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
                     : "the run had ended"));
       } else {
         loop.remember(runId, checkpoint);
+        signal(
+            state.job(),
+            AttemptSignal.checkpoint(
+                runId, checkpoint.step(), checkpoint.location(), checkpoint.tsMs()));
       }
       return;
     }
@@ -134,7 +141,13 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
       state = state == null ? new RunState() : state;
       emissions = evaluator.onBatch(state, batch, config.rules().forRun(state.profile()), now);
     } else {
-      emissions = evaluator.onRunEnded(state, (RunEnded) event, now);
+      RunEnded ended = (RunEnded) event;
+      emissions = evaluator.onRunEnded(state, ended, now);
+      if (ended.status() == RunStatus.FAILED) {
+        signal(
+            state.job(),
+            AttemptSignal.fault(runId, AttemptSignal.RUN_FAILED, state.lastStep(), ended.tsMs()));
+      }
     }
     states.put(runId, state);
     publish(runId, state, emissions, event instanceof BatchEvent batch ? batch : null);
@@ -149,6 +162,9 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
       infos.delete(runId);
     } else {
       infos.put(runId, new RunInfo(started.labels()));
+    }
+    if (started.attempt() != null) {
+      signal(started.job(), AttemptSignal.started(runId, started.attempt(), started.tsMs()));
     }
     return RunState.started(state, RunProfile.of(started, overrides.valid()), started.tsMs(), now);
   }
@@ -218,6 +234,11 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
     List<Alert> published = emissions.isEmpty() ? List.of() : new ArrayList<>(emissions.size());
     RunInfo info = emissions.isEmpty() ? null : infos.get(runId);
     for (Emission e : emissions) {
+      if (e.firing() && e.rule().severity().atLeast(Severity.ERROR)) {
+        signal(
+            state.job(),
+            AttemptSignal.fault(runId, e.rule().id(), e.step() == null ? -1 : e.step(), e.atMs()));
+      }
       Optional<Recovery.Advice> advice = loop.advice(runId, state, e);
       Emission emission = advice.map(a -> ClosedLoop.withEvidence(e, a)).orElse(e);
       Alert alert = alerts.toAlert(runId, state, info == null ? RunInfo.EMPTY : info, emission);
@@ -259,6 +280,16 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
               new Record<>(
                   runId, new TraceInput(index, batch, published), context().currentSystemTimeMs()),
               MonitorTopology.TRACE);
+    }
+  }
+
+  /** Tells the crash-loop guard of the run's job (runs without a job are not guarded). */
+  private void signal(String job, AttemptSignal signal) {
+    if (job != null) {
+      context()
+          .forward(
+              new Record<Object, Object>(job, signal, context().currentSystemTimeMs()),
+              MonitorTopology.ATTEMPTS_SINK);
     }
   }
 

@@ -243,7 +243,47 @@ final class DiagnosisScenarios {
             StalledRunRule.STOPPED_REPORTING,
             stopped,
             stall.evaluateAt(stopped, 50 + 601_000, 0, stall.spec().defaults()).orElseThrow()));
+    // crash_loop, judged over a job's attempts by the guard
+    out.add(crashLoop());
     return out;
+  }
+
+  /** Attempts 1-3 of job j failed with NaN from checkpoint 20: the start of attempt 4 is a loop. */
+  private static Scenario crashLoop() {
+    Finding.Builder f =
+        Finding.of(io.trainwatch.monitor.rules.CrashLoopRule.SAME_FAULT_NO_PROGRESS, 3);
+    crashLoopEvidence().forEach(f::put);
+    f.put("job", "j");
+    f.put("stop_verb", "told to stop");
+    return new Scenario(
+        RuleId.CRASH_LOOP,
+        io.trainwatch.monitor.rules.CrashLoopRule.SAME_FAULT_NO_PROGRESS,
+        history(Events.dl4jMcxent("r"), 0),
+        f.build());
+  }
+
+  private static java.util.Map<String, Object> crashLoopEvidence() {
+    // Replays the start of the looping attempt on the state before it, to get the guard's own
+    // evidence.
+    io.trainwatch.monitor.actions.JobAttempts before =
+        new io.trainwatch.monitor.actions.JobAttempts(
+            3,
+            java.util.Set.of("j-a3"),
+            "nonfinite_loss",
+            20,
+            20,
+            "/c/20",
+            2,
+            "nonfinite_loss",
+            0,
+            false,
+            0,
+            -1);
+    return io.trainwatch.monitor.actions.CrashLoopGuard.apply(
+            before, io.trainwatch.monitor.actions.AttemptSignal.started("j-a4", 4, 9), 3)
+        .emission()
+        .orElseThrow()
+        .evidence();
   }
 
   /** Judges {@code trigger} after {@code warmup} healthy batches. */

@@ -180,6 +180,97 @@ class ClosedLoopTopologyTest {
     assertThat(alerts.isEmpty()).isTrue();
   }
 
+  @Test
+  void shouldStopTheFourthRestartOfAJobThatCrashLoops() {
+    start(Map.of());
+    // Attempt 0 checkpoints at 10 and 20, then goes NaN; restarts 1, 2 and 3 resume from 20 and go
+    // NaN at the same place before saving anything newer.
+    crashingAttempt("llm-a0", 0, 0, List.of(10L, 20L), 25);
+    crashingAttempt("llm-a1", 1, 21, List.of(), 25);
+    crashingAttempt("llm-a2", 2, 21, List.of(), 25);
+    crashingAttempt("llm-a3", 3, 21, List.of(), 25);
+    assertThat(alerts.readValuesToList()).noneMatch(a -> a.rule().equals("crash_loop"));
+    assertThat(commands()).isEmpty();
+
+    send(started("llm-a4", 4));
+
+    List<Alert> loops =
+        alerts.readValuesToList().stream().filter(a -> a.rule().equals("crash_loop")).toList();
+    assertThat(loops).hasSize(1);
+    Alert loop = loops.get(0);
+    assertThat(loop.alertId()).isEqualTo("llm/crash_loop");
+    assertThat(loop.severity()).isEqualTo(io.trainwatch.schemas.Severity.CRITICAL);
+    assertThat(loop.runId()).isEqualTo("llm-a4");
+    assertThat(loop.evidence())
+        .containsEntry("attempts_in_a_row", 3L)
+        .containsEntry("fault", "nonfinite_loss")
+        .containsEntry("last_checkpoint_step", 20L);
+    assertThat(loop.summary()).contains("3 attempts in a row failed with nonfinite_loss");
+    List<ControlCommand> stops = commands();
+    assertThat(stops)
+        .extracting(ControlCommand::command, ControlCommand::runId, ControlCommand::alertEventId)
+        .containsExactly(tuple(CommandType.STOP, "llm-a4", loop.eventId()));
+    assertThat(loop.actions())
+        .extracting(AlertAction::commandId)
+        .containsExactly(stops.get(0).commandId());
+
+    // Another rank of the stopped attempt is told to stop too; the page is not repeated.
+    send(started("llm-a4-r1", 4));
+    assertThat(commands()).extracting(ControlCommand::runId).containsExactly("llm-a4-r1");
+    assertThat(alerts.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldNotCallItACrashLoopWhenEveryAttemptSavesANewerCheckpoint() {
+    start(Map.of());
+    crashingAttempt("p-a0", 0, 0, List.of(10L), 25);
+    crashingAttempt("p-a1", 1, 11, List.of(20L), 25);
+    crashingAttempt("p-a2", 2, 21, List.of(24L), 25);
+    crashingAttempt("p-a3", 3, 25, List.of(), 25);
+    send(started("p-a4", 4));
+
+    assertThat(alerts.readValuesToList()).noneMatch(a -> a.rule().equals("crash_loop"));
+    assertThat(commands()).isEmpty();
+  }
+
+  private static io.trainwatch.schemas.RunStarted started(String runId, int attempt) {
+    io.trainwatch.schemas.RunStarted s = Events.dl4jMcxent(runId);
+    return new io.trainwatch.schemas.RunStarted(
+        runId,
+        s.tsMs(),
+        s.framework(),
+        runId.startsWith("llm") ? "llm" : "p",
+        s.host(),
+        0,
+        1,
+        null,
+        attempt,
+        s.model(),
+        s.labels(),
+        s.numClasses(),
+        s.inputRange(),
+        null,
+        s.loss(),
+        Map.of());
+  }
+
+  /**
+   * One attempt: starts at {@code from}, saves the given checkpoints, goes NaN at {@code nanAt}.
+   */
+  private void crashingAttempt(
+      String runId, int attempt, int from, List<Long> checkpointsAt, int nanAt) {
+    send(started(runId, attempt));
+    for (int step = from; step <= nanAt; step++) {
+      send(batch(runId, step).loss(step == nanAt ? Double.NaN : 2.0).build());
+      if (checkpointsAt.contains((long) step)) {
+        send(CheckpointEvent.of(runId, Events.ts(step) + 1, step, "/c/" + runId + "/" + step));
+      }
+    }
+    send(
+        new io.trainwatch.schemas.RunEnded(
+            runId, Events.ts(nanAt) + 10, io.trainwatch.schemas.RunStatus.FAILED, "NaN"));
+  }
+
   /** A DL4J run checkpointing every 5 steps from 10 (and at 22), NaN from {@code nanAt}. */
   private void nanRun(String runId, int nanAt) {
     send(Events.dl4jMcxent(runId));
