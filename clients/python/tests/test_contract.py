@@ -167,3 +167,7 @@ def test_loss_descriptors_for_pytorch_losses():
     assert describe("mse")["input_kind"] == "values"
     assert describe(lambda a, b: a) == {"name": "<lambda>"}
     assert describe(None) is None
+    elbo = {"name": "elbo", "input_kind": "values", "lower_bound": None}
+    assert describe(elbo) == elbo
+    with pytest.raises(ValueError, match="input_kind"):
+        describe({"name": "x", "input_kind": "scores"})

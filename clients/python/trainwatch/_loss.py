@@ -65,6 +65,8 @@ def describe(loss):
 
     Unknown losses are declared by name only, which the contract reads as "never below 0".
     """
+    if isinstance(loss, dict):
+        return _declared(loss)
     name = loss_name(loss)
     if name is None:
         return None
@@ -75,6 +77,28 @@ def describe(loss):
         descriptor["input_kind"] = kind
         descriptor["lower_bound"] = None if bound is _UNBOUNDED else bound
     return descriptor
+
+
+_KINDS = ("log_probabilities", "probabilities", "logits", "values")
+
+
+def _declared(d):
+    """A descriptor given as the contract spells it: name (required), input_kind, activation, lower_bound."""
+    unknown = set(d) - {"name", "input_kind", "activation", "lower_bound"}
+    if unknown:
+        raise ValueError("loss: unknown keys %s (name, input_kind, activation, lower_bound)" % sorted(unknown))
+    if not isinstance(d.get("name"), str) or not 1 <= len(d["name"]) <= 256:
+        raise ValueError("loss: name must be a string of 1 to 256 characters")
+    if d.get("input_kind") is not None and d["input_kind"] not in _KINDS:
+        raise ValueError("loss: input_kind %r is not one of %s" % (d["input_kind"], ", ".join(_KINDS)))
+    out = {"name": d["name"]}
+    if d.get("input_kind") is not None:
+        out["input_kind"] = d["input_kind"]
+    if d.get("activation") is not None:
+        out["activation"] = str(d["activation"])[:128]
+    if "lower_bound" in d:
+        out["lower_bound"] = None if d["lower_bound"] is None else float(d["lower_bound"])
+    return out
 
 
 def is_categorical(descriptor):

@@ -442,7 +442,7 @@ class Run:
         if self.loss_descriptor is not None:
             descriptor = dict(self.loss_descriptor)
             activation = _activation(y)
-            if activation:
+            if activation and "activation" not in descriptor:
                 descriptor["activation"] = activation
             event["loss"] = descriptor
         if self.rules:
@@ -522,10 +522,12 @@ def _grad_enabled():
 
 
 def _has_nan_risk(t):
-    """Keep a reference to a floating tensor until its statistics are published: only read again when its min
-    or max came out NaN (a NaN element), to give the minimum and maximum of the other elements."""
+    """Keep a reference to a floating CPU tensor until its statistics are published (in the same log call): it
+    is read again only when its min or max came out NaN (a NaN element), to give the minimum and maximum of the
+    other elements. A GPU tensor is not kept: its statistics may wait a step or more for the copy, and keeping a
+    language model's logits alive that long costs memory; its min and max are then NaN when it holds a NaN."""
     try:
-        return t is not None and t.is_floating_point()
+        return t is not None and t.is_floating_point() and t.device.type == "cpu"
     except AttributeError:
         return False
 

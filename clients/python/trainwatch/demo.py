@@ -91,7 +91,7 @@ def build(scenario, seed, torch, nn, F):
         y = x @ w + 0.05 * torch.randn(2048, generator=g)
         model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 2))
         gnll = nn.GaussianNLLLoss()
-        opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
 
         def loss_fn(out, target):
             return gnll(out[:, 0], target, F.softplus(out[:, 1]) + 1e-4)

@@ -36,8 +36,9 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Runs everything on an embedded Kafka broker: the monitor and four real DL4J training runs (healthy,",
-      "softmax-into-nll, unnormalized-input, diverge). Prints alerts with their hints as they arrive and a table",
-      "of run -> alerts at the end. Exit code 1 if an expected alert is missing or the healthy run was alerted."
+      "softmax-into-nll, unnormalized-input, diverge), or with --pytorch six real PyTorch runs. Prints alerts with",
+      "their hints as they arrive and a table of run -> alerts at the end. Exit code 1 if an expected alert is",
+      "missing or a healthy run was alerted."
     })
 final class DemoCommand implements Callable<Integer> {
 
@@ -64,6 +65,15 @@ final class DemoCommand implements Callable<Integer> {
   int port;
 
   @Option(
+      names = "--pytorch",
+      description =
+          "Real PyTorch trainings with the Python client (clients/python) instead of DL4J: two healthy"
+              + " controls (a classifier, a token-id language model) and softmax-into-nll,"
+              + " logits-into-nll, unnormalized-input, diverge. Needs a python3 with torch and"
+              + " confluent-kafka ($TRAINWATCH_PYTHON, default /usr/bin/python3).")
+  boolean pytorch;
+
+  @Option(
       names = "--bridge",
       paramLabel = "DESTINATION",
       description =
@@ -83,11 +93,20 @@ final class DemoCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--steps=" + steps + ": must be >= 20 for the rules to have a history");
     }
+    PyTorchTrainings python = null;
+    if (pytorch) {
+      python = PyTorchTrainings.locate();
+      String why = python.unavailable().orElse(null);
+      if (why != null) {
+        throw new IllegalArgumentException("--pytorch: " + why);
+      }
+    }
     quietComponentLogs();
     PrintStream out = System.out;
     long start = System.nanoTime();
     Path stateDir = Files.createTempDirectory("trainwatch-demo-state-");
-    List<DemoScenario> scenarios = DemoScenario.seeds("demo-");
+    List<DemoScenario> scenarios =
+        pytorch ? DemoScenario.pytorch("demo-pytorch-") : DemoScenario.seeds("demo-");
     AlertFormatter formatter = new AlertFormatter(System.console() != null);
     try (EmbeddedKafkaBroker broker =
             EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults().withPort(port));
@@ -100,19 +119,14 @@ final class DemoCommand implements Callable<Integer> {
             AlertCollector.start(
                 broker.bootstrapServers(), new Properties(), a -> printAlert(out, formatter, a))) {
       out.printf(
-          "broker ready at %s; monitor running; starting %d DL4J training runs of %d steps%n%n",
-          broker.bootstrapServers(), scenarios.size(), steps);
+          "broker ready at %s; monitor running; starting %d %s training runs of %d steps%n%n",
+          broker.bootstrapServers(), scenarios.size(), pytorch ? "PyTorch" : "DL4J", steps);
       AlertBridge bridge = startBridge(broker.bootstrapServers());
       try {
-        List<TrainingReport> reports =
-            ConcurrentTrainings.run(
-                scenarios.stream()
-                    .map(
-                        s -> TrainingSpec.of(s.runId(), s.fault()).withSteps(steps).withJob("demo"))
-                    .toList(),
-                broker.bootstrapServers(),
-                scenarios.size(),
-                report -> {});
+        List<String> training =
+            pytorch
+                ? trainPyTorch(python, broker.bootstrapServers(), scenarios, out)
+                : trainDl4j(broker.bootstrapServers(), scenarios);
         boolean allSeen =
             alerts.awaitCondition(
                 seen ->
@@ -129,7 +143,7 @@ final class DemoCommand implements Callable<Integer> {
                     && seen.stream().filter(a -> !a.firing()).count()
                         >= seen.stream().filter(Alert::firing).count(),
             Duration.ofSeconds(allSeen ? 15 : 0));
-        boolean ok = printTable(out, scenarios, reports, alerts.alerts());
+        boolean ok = printTable(out, scenarios, training, alerts.alerts());
         out.printf(
             "%ndemo %s in %.1f s%n", ok ? "passed" : "FAILED", (System.nanoTime() - start) / 1e9);
         return ok ? 0 : 1;
@@ -143,6 +157,59 @@ final class DemoCommand implements Callable<Integer> {
     } finally {
       deleteQuietly(stateDir);
     }
+  }
+
+  /** The DL4J runs, concurrently; per scenario, its line for the table's training column. */
+  private List<String> trainDl4j(String bootstrap, List<DemoScenario> scenarios) throws Exception {
+    List<TrainingReport> reports =
+        ConcurrentTrainings.run(
+            scenarios.stream()
+                .map(s -> TrainingSpec.of(s.runId(), s.fault()).withSteps(steps).withJob("demo"))
+                .toList(),
+            bootstrap,
+            scenarios.size(),
+            report -> {});
+    return reports.stream()
+        .map(
+            r ->
+                String.format(
+                    "%d steps, final loss %.4g, %.1f ms/step",
+                    r.stepsRun(), r.finalLoss(), r.meanStepMs()))
+        .toList();
+  }
+
+  /**
+   * The PyTorch runs, one after the other in one Python process ({@code python3 -m
+   * trainwatch.demo}); per scenario, the line the process printed when it ended.
+   */
+  private List<String> trainPyTorch(
+      PyTorchTrainings python, String bootstrap, List<DemoScenario> scenarios, PrintStream out)
+      throws IOException {
+    PyTorchTrainings.Result result =
+        python.train(
+            bootstrap,
+            "demo-pytorch-",
+            "demo",
+            scenarios.stream().map(DemoScenario::pytorchScenario).toList(),
+            steps,
+            line -> printLine(out, "  python: " + line),
+            1800);
+    if (result.exitCode() != 0) {
+      printLine(out, "  python exited with " + result.exitCode());
+    }
+    return scenarios.stream()
+        .map(
+            s ->
+                result.output().stream()
+                    .filter(l -> l.startsWith(s.runId() + ": "))
+                    .map(l -> l.substring(s.runId().length() + 2).replaceFirst(";.*", ""))
+                    .findFirst()
+                    .orElse("no report (see the python output above)"))
+        .toList();
+  }
+
+  private static synchronized void printLine(PrintStream out, String line) {
+    out.println(line);
   }
 
   /**
@@ -205,10 +272,7 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private static boolean printTable(
-      PrintStream out,
-      List<DemoScenario> scenarios,
-      List<TrainingReport> reports,
-      List<Alert> alerts) {
+      PrintStream out, List<DemoScenario> scenarios, List<String> training, List<Alert> alerts) {
     out.println();
     out.printf(
         "%-26s %-33s %-33s %-11s %s%n",
@@ -230,16 +294,13 @@ final class DemoCommand implements Callable<Integer> {
               ? "no alert"
               : s.expectedRule()
                   + (s.expectedDiagnosis() == null ? "" : "/" + s.expectedDiagnosis());
-      TrainingReport r = reports.get(i);
       out.printf(
-          "%-26s %-33s %-33s %-11s %d steps, final loss %.4g, %.1f ms/step%n",
+          "%-26s %-33s %-33s %-11s %s%n",
           s.runId(),
           expected,
           fired.isEmpty() ? "-" : fired,
           pass ? "OK" : (s.healthy() ? "FALSE ALARM" : "MISSED"),
-          r.stepsRun(),
-          r.finalLoss(),
-          r.meanStepMs());
+          training.get(i));
     }
     return ok;
   }

@@ -35,11 +35,19 @@ public final class Inhibitions {
   /** The built-in inhibitions (see docs/rules.md). */
   public static Inhibitions standard() {
     Map<RuleId, Set<RuleId>> m = new EnumMap<>(RuleId.class);
-    // NaN makes every statement about the loss curve, gradients and predictions meaningless.
+    // NaN makes every statement about the loss curve, gradients and predictions meaningless. A loss
+    // on the wrong objective (raw logits into nll_loss runs to -1e25) drags gradients and
+    // predictions along: those are symptoms too.
     m.put(RuleId.NEGATIVE_LOSS, EnumSet.of(RuleId.NONFINITE_LOSS));
-    m.put(RuleId.EXPLODING_GRADIENT, EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.UNNORMALIZED_INPUT));
-    m.put(RuleId.VANISHING_GRADIENT, EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.UNNORMALIZED_INPUT));
-    m.put(RuleId.OUTPUT_COLLAPSE, EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.UNNORMALIZED_INPUT));
+    m.put(
+        RuleId.EXPLODING_GRADIENT,
+        EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.NEGATIVE_LOSS, RuleId.UNNORMALIZED_INPUT));
+    m.put(
+        RuleId.VANISHING_GRADIENT,
+        EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.NEGATIVE_LOSS, RuleId.UNNORMALIZED_INPUT));
+    m.put(
+        RuleId.OUTPUT_COLLAPSE,
+        EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.NEGATIVE_LOSS, RuleId.UNNORMALIZED_INPUT));
     // A loss on the wrong objective (softmax into NLL) or on unscaled inputs: its curve is a
     // symptom, not news.
     m.put(
