@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
       AlertsCommand.class,
       EvaluateCommand.class,
       io.trainwatch.bridge.BridgeCommand.class,
-      io.trainwatch.bench.BenchCommand.class,
+      BenchEntry.class,
     })
 public final class Main implements Runnable {
 

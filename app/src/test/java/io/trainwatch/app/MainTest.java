@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -24,12 +25,49 @@ class MainTest {
   }
 
   @ParameterizedTest
-  @ValueSource(
-      strings = {"demo", "broker", "monitor", "train", "alerts", "evaluate", "bridge", "bench"})
+  @ValueSource(strings = {"demo", "broker", "monitor", "train", "alerts", "evaluate", "bridge"})
   void shouldDescribeEverySubcommand(String name) {
     Run r = run(name, "--help");
     assertThat(r.exitCode()).isZero();
     assertThat(r.out()).startsWith("Usage: trainwatch " + name);
+  }
+
+  @Test
+  void shouldListTheBenchmarkSuiteThatRunsInAJvmOfItsOwn() {
+    Run r = run("--help");
+
+    assertThat(r.out()).containsPattern("bench\\s+Measures the monitor");
+  }
+
+  @Test
+  void shouldPassEveryBenchArgumentToTheSuitesOwnJvm() {
+    BenchEntry bench = new BenchEntry();
+    CommandLine cmd = new CommandLine(bench);
+    cmd.parseArgs("--quick", "--only", "trainer", "--help");
+
+    List<String> command = bench.command("/x/trainwatch-bench.jar:/x/lib/*");
+
+    assertThat(command.get(0)).endsWith("java");
+    assertThat(command)
+        .containsSubsequence("-cp", "/x/trainwatch-bench.jar:/x/lib/*", BenchEntry.MAIN_CLASS)
+        .endsWith("--quick", "--only", "trainer", "--help");
+  }
+
+  @Test
+  void shouldSayInOneLineWhereTheBenchmarkSuiteIsMissing() {
+    String before = System.clearProperty(BenchEntry.CLASSPATH_PROPERTY);
+    try {
+      Run r = run("bench", "--quick");
+
+      assertThat(r.exitCode()).isEqualTo(2);
+      assertThat(r.err())
+          .contains("bench: the benchmark suite is not on this installation")
+          .doesNotContain("Exception");
+    } finally {
+      if (before != null) {
+        System.setProperty(BenchEntry.CLASSPATH_PROPERTY, before);
+      }
+    }
   }
 
   @Test
