@@ -3,6 +3,7 @@ package io.trainwatch.bench;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.AlertCodec;
 import io.trainwatch.schemas.Topics;
+import io.trainwatch.simulator.RunProfile;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;

@@ -9,6 +9,7 @@ import static io.trainwatch.bench.Markdown.table;
 import io.trainwatch.bench.BenchCommand.Section;
 import io.trainwatch.bench.ThroughputSection.Rung;
 import io.trainwatch.bench.TrainerOverheadBench.Setup;
+import io.trainwatch.simulator.RunProfile;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -1,6 +1,8 @@
 package io.trainwatch.bench;
 
 import io.trainwatch.schemas.TrainingEvent;
+import io.trainwatch.simulator.RunProfile;
+import io.trainwatch.simulator.SimulatedRun;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;

@@ -6,6 +6,8 @@ import io.trainwatch.schemas.EventCodec;
 import io.trainwatch.schemas.InvalidEventException;
 import io.trainwatch.schemas.Topics;
 import io.trainwatch.schemas.TrainingEvent;
+import io.trainwatch.simulator.RunProfile;
+import io.trainwatch.simulator.SimulatedRun;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.trainwatch.bench.ThroughputSection.Rung;
 import io.trainwatch.bench.TrainerOverheadBench.Setup;
+import io.trainwatch.simulator.RunProfile;
 import io.trainwatch.trainer.PublisherStats;
 import java.time.Duration;
 import java.time.Instant;

@@ -11,6 +11,8 @@ import io.trainwatch.schemas.BatchEvent;
 import io.trainwatch.schemas.EventCodec;
 import io.trainwatch.schemas.RunStarted;
 import io.trainwatch.schemas.TrainingEvent;
+import io.trainwatch.simulator.RunProfile;
+import io.trainwatch.simulator.SimulatedRun;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -10,6 +10,7 @@ import io.trainwatch.monitor.run.RunState;
 import io.trainwatch.schemas.BatchEvent;
 import io.trainwatch.schemas.RunStarted;
 import io.trainwatch.schemas.TrainingEvent;
+import io.trainwatch.simulator.RunProfile;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Iterator;

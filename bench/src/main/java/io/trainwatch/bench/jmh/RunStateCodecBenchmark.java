@@ -2,11 +2,11 @@ package io.trainwatch.bench.jmh;
 
 import io.trainwatch.bench.Fleet;
 import io.trainwatch.bench.FleetSpec;
-import io.trainwatch.bench.SimulatedRun;
 import io.trainwatch.monitor.run.RunProfile;
 import io.trainwatch.monitor.run.RunState;
 import io.trainwatch.monitor.run.RunStateCodec;
 import io.trainwatch.schemas.BatchEvent;
+import io.trainwatch.simulator.SimulatedRun;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -10,22 +10,23 @@ import io.trainwatch.schemas.RunEnded;
 import io.trainwatch.schemas.RunStarted;
 import io.trainwatch.schemas.RunStatus;
 import io.trainwatch.schemas.Stats;
+import io.trainwatch.simulator.TrainingSimulator;
 import java.util.Map;
 
 /** Realistic events for tests: what a healthy or broken trainer would publish. */
 public final class Events {
 
-  /** 2026-01-01T00:00:00Z: the event time of step 0 in tests. */
-  public static final long T0 = 1_767_225_600_000L;
+  /** 2026-01-01T00:00:00Z: the event time of step 0 in tests (as in the simulator). */
+  public static final long T0 = TrainingSimulator.T0;
 
   /** One batch every 100 ms of event time. */
-  public static final long STEP_MS = 100;
+  public static final long STEP_MS = TrainingSimulator.STEP_MS;
 
   private Events() {}
 
   /** Standardized features: mean 0, std 1, a few values out to about 4 sigma. */
   public static Stats standardized() {
-    return Stats.of(-4.1, 4.3, 0.01, 0.99, 0, 32 * 20);
+    return TrainingSimulator.standardizedInputs();
   }
 
   /** Features scaled to [0, 1] (e.g. pixels divided by 255). */
@@ -40,7 +41,7 @@ public final class Events {
 
   /** Softmax outputs of a C-class classifier: values in (0, 1), rows summing to 1. */
   public static Stats softmax(int classes) {
-    return new Stats(0.004, 0.41, 1.0 / classes, 0.05, 0, 32L * classes, 1.0, 1.2e-7);
+    return TrainingSimulator.softmaxOutputs(classes);
   }
 
   /** Raw logits: unbounded values, rows summing to anything. */

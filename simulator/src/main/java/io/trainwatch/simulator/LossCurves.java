@@ -1,4 +1,4 @@
-package io.trainwatch.monitor.testing;
+package io.trainwatch.simulator;
 
 import java.util.Random;
 

@@ -1,4 +1,4 @@
-package io.trainwatch.trainer;
+package io.trainwatch.bench;
 
 import java.util.List;
 import java.util.Map;
@@ -8,8 +8,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Delegates to a listener and adds up the wall time spent in each of its hooks, in the training
- * thread: what the listener costs a step, measured directly. For the test-scope harnesses that
- * print the listener's overhead.
+ * thread: what the listener costs a step, measured directly (for {@link ListenerHookProfile}).
  */
 final class TimedListener implements TrainingListener {
 

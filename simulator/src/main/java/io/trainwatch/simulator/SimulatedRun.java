@@ -1,4 +1,4 @@
-package io.trainwatch.bench;
+package io.trainwatch.simulator;
 
 import io.trainwatch.schemas.BatchEvent;
 import io.trainwatch.schemas.InputKind;
@@ -7,42 +7,48 @@ import io.trainwatch.schemas.LossDescriptor;
 import io.trainwatch.schemas.Predictions;
 import io.trainwatch.schemas.RunStarted;
 import io.trainwatch.schemas.Stats;
+import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
+import java.util.Random;
 
 /**
- * One simulated training run: its {@code run_started} and a plausible {@code batch} event per step,
- * shaped by its {@link RunProfile}. Deterministic for a given seed. Not thread-safe.
+ * One run of a simulated fleet: its {@code run_started} and a plausible {@code batch} event per
+ * step, shaped by its {@link RunProfile}; the batches come from a {@link TrainingSimulator} whose
+ * parts the profile sets. Deterministic for a given seed. Not thread-safe.
  *
  * <p>The numbers follow what real trainers report: a classifier's loss starts near ln(classes) and
  * decays, softmax rows sum to 1, standardized inputs have mean about 0 and std about 1; the faults
- * reproduce the signatures in {@code training-failures-and-prior-art.md} (§4).
+ * reproduce the signatures of the failures trainwatch is built for (docs/rules.md).
  */
 public final class SimulatedRun {
 
   private static final String[] TEAMS = {"vision", "nlp", "speech", "ranking", "research"};
   private static final int[] CLASS_CHOICES = {10, 100, 1000};
 
+  /** A diverging run's loss and gradient turn non-finite this many steps after it diverges. */
+  private static final int BLOW_UP_STEPS = 12;
+
   private final String runId;
   private final RunProfile profile;
-  private final SplittableRandom random;
+  private final TrainingSimulator simulator;
+  private final Random random;
   private final boolean pytorch;
   private final int numClasses;
   private final int batchSize;
   private final int features;
   private final double lossFloor;
   private final double decaySteps;
-  private final double baseStepMs;
   private final int divergesAtStep;
   private final int index;
-  private long step;
+  private int step;
   private double divergingLoss;
 
   public SimulatedRun(String runId, int index, RunProfile profile, long seed) {
     this.runId = runId;
     this.index = index;
     this.profile = profile;
-    this.random = new SplittableRandom(seed);
+    this.simulator = TrainingSimulator.healthyClassifier(runId, seed);
+    this.random = simulator.random();
     this.pytorch =
         switch (profile) {
           case SOFTMAX_INTO_NLL, GAUSSIAN_NLL -> true;
@@ -54,8 +60,19 @@ public final class SimulatedRun {
     this.features = 784 << random.nextInt(3);
     this.lossFloor = 0.05 + 0.25 * random.nextDouble();
     this.decaySteps = 200 + 800 * random.nextDouble();
-    this.baseStepMs = 20 + 180 * random.nextDouble();
+    double baseStepMs = 20 + 180 * random.nextDouble();
     this.divergesAtStep = 20 + random.nextInt(40);
+    simulator
+        .batchSize(batchSize)
+        .lr(pytorch ? 3e-4 : 0.01)
+        .stepsPerEpoch(1000)
+        .loss(this::loss)
+        .gradNorm(this::gradNorm)
+        .firstLayerShare(null)
+        .predictions(this::predictions)
+        .input(s -> input())
+        .output(this::output)
+        .stepMs(s -> baseStepMs * (0.9 + 0.2 * random.nextDouble()));
   }
 
   public String runId() {
@@ -94,7 +111,7 @@ public final class SimulatedRun {
         tsMs,
         pytorch ? "pytorch" : "dl4j",
         "job-" + index % 97,
-        String.format(java.util.Locale.ROOT, "gpu-%03d", index % 512),
+        String.format(Locale.ROOT, "gpu-%03d", index % 512),
         0,
         classifier ? "mlp " + features + "-512-" + numClasses : "vae " + features + "-64",
         Map.of("team", TEAMS[index % TEAMS.length]),
@@ -106,28 +123,21 @@ public final class SimulatedRun {
 
   /** The batch of the next step; advances the step. */
   public BatchEvent nextBatch(long tsMs) {
-    long s = step++;
-    double progress = 1 - Math.exp(-s / decaySteps);
-    double loss = loss(s, progress);
-    boolean blownUp = profile == RunProfile.DIVERGING && Double.isNaN(loss);
-    return new BatchEvent(
-        runId,
-        tsMs,
-        s,
-        (int) (s / 1000),
-        batchSize,
-        loss,
-        input(),
-        blownUp ? nonFinite(batchSize * (long) outputWidth()) : output(progress),
-        predictions(progress),
-        gradNorm(s, progress),
-        pytorch ? 3e-4 : 0.01,
-        baseStepMs * (0.9 + 0.2 * random.nextDouble()));
+    return simulator.batch(step++, tsMs);
   }
 
-  private double loss(long s, double progress) {
+  private double progress(int s) {
+    return 1 - Math.exp(-s / decaySteps);
+  }
+
+  private boolean blownUp(int s) {
+    return profile == RunProfile.DIVERGING && s > divergesAtStep + BLOW_UP_STEPS;
+  }
+
+  private double loss(int s) {
+    double progress = progress(s);
     double initial = Math.log(numClasses);
-    double noise = 1 + 0.03 * gaussian();
+    double noise = 1 + 0.03 * random.nextGaussian();
     switch (profile) {
       case HEALTHY:
         return (lossFloor + (initial - lossFloor) * (1 - progress)) * noise;
@@ -136,7 +146,7 @@ public final class SimulatedRun {
         return initial * (1 - 0.1 * progress) * noise;
       case GAUSSIAN_NLL:
         // Density above 1 once the predicted variance shrinks: below zero within a few dozen steps.
-        return 1.5 - 3.5 * (1 - Math.exp(-s / (decaySteps / 10))) + 0.05 * gaussian();
+        return 1.5 - 3.5 * (1 - Math.exp(-s / (decaySteps / 10))) + 0.05 * random.nextGaussian();
       case SOFTMAX_INTO_NLL:
         // -mean(p_target): about -1/C at initialization, sliding towards -1 as the model learns.
         double pTarget = 1.0 / numClasses + (0.9 - 1.0 / numClasses) * progress;
@@ -147,7 +157,7 @@ public final class SimulatedRun {
           return divergingLoss;
         }
         divergingLoss *= 1.8;
-        return s > divergesAtStep + 12 ? Double.NaN : divergingLoss;
+        return blownUp(s) ? Double.NaN : divergingLoss;
       default:
         throw new AssertionError(profile);
     }
@@ -156,32 +166,43 @@ public final class SimulatedRun {
   private Stats input() {
     long count = (long) batchSize * features;
     if (profile == RunProfile.UNNORMALIZED_INPUT) {
-      return Stats.of(0, 255, 110 + 5 * gaussian(), 70 + 3 * gaussian(), 0, count);
+      return Stats.of(
+          0, 255, 110 + 5 * random.nextGaussian(), 70 + 3 * random.nextGaussian(), 0, count);
     }
     return Stats.of(
         -2.5 - 0.3 * random.nextDouble(),
         2.5 + 0.3 * random.nextDouble(),
-        0.02 * gaussian(),
-        1 + 0.03 * gaussian(),
+        0.02 * random.nextGaussian(),
+        1 + 0.03 * random.nextGaussian(),
         0,
         count);
   }
 
-  private Stats output(double progress) {
+  private Stats output(int s) {
     long count = (long) batchSize * outputWidth();
+    if (blownUp(s)) {
+      return Stats.of(
+          Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, Double.NaN, Double.NaN, count, count);
+    }
+    double progress = progress(s);
     if (profile == RunProfile.GAUSSIAN_NLL) {
       return Stats.of(
           -4 - random.nextDouble(),
           4 + random.nextDouble(),
-          0.05 * gaussian(),
-          1 + 0.05 * gaussian(),
+          0.05 * random.nextGaussian(),
+          1 + 0.05 * random.nextGaussian(),
           0,
           count);
     }
     if (pytorch && profile != RunProfile.SOFTMAX_INTO_NLL) {
       // Logits.
       return Stats.of(
-          -8 - 4 * progress, 8 + 6 * progress, 0.1 * gaussian(), 2 + 2 * progress, 0, count);
+          -8 - 4 * progress,
+          8 + 6 * progress,
+          0.1 * random.nextGaussian(),
+          2 + 2 * progress,
+          0,
+          count);
     }
     double mean = 1.0 / numClasses;
     double max = Math.min(1, 2 * mean + (0.99 - 2 * mean) * progress);
@@ -196,34 +217,24 @@ public final class SimulatedRun {
         1e-7 * random.nextDouble());
   }
 
-  private Predictions predictions(double progress) {
+  private Predictions predictions(int s) {
     if (profile == RunProfile.GAUSSIAN_NLL) {
       return null;
     }
     double uniform = 1.0 / numClasses;
     double top =
-        Math.min(1, uniform + (0.3 - uniform) * random.nextDouble() * (0.5 + 0.5 * progress));
+        Math.min(1, uniform + (0.3 - uniform) * random.nextDouble() * (0.5 + 0.5 * progress(s)));
     return new Predictions(Math.max(uniform, top), 0.85 + 0.14 * random.nextDouble());
   }
 
-  private double gradNorm(long s, double progress) {
+  private Double gradNorm(int s) {
     if (profile == RunProfile.DIVERGING && s >= divergesAtStep) {
-      double blowUp = Math.pow(2, s - divergesAtStep);
-      return s > divergesAtStep + 12 ? Double.POSITIVE_INFINITY : blowUp;
+      return blownUp(s) ? Double.POSITIVE_INFINITY : Math.pow(2, s - divergesAtStep);
     }
-    return (0.1 + (1 - progress)) * (1 + 0.1 * gaussian());
+    return (0.1 + (1 - progress(s))) * (1 + 0.1 * random.nextGaussian());
   }
 
   private int outputWidth() {
     return profile == RunProfile.GAUSSIAN_NLL ? 64 : numClasses;
-  }
-
-  private static Stats nonFinite(long count) {
-    return Stats.of(
-        Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, Double.NaN, Double.NaN, count, count);
-  }
-
-  private double gaussian() {
-    return random.nextGaussian();
   }
 }

@@ -1,6 +1,9 @@
-package io.trainwatch.bench;
+package io.trainwatch.simulator;
 
-/** What kind of training a simulated run is, and for faulty ones, what went wrong. */
+/**
+ * What kind of training a {@link SimulatedRun} is, and for faulty ones, what went wrong: the
+ * simulated fleet's fault list.
+ */
 public enum RunProfile {
   /**
    * A classifier converging normally (DL4J softmax + MCXENT, or PyTorch logits + CrossEntropyLoss).

@@ -1,26 +1,21 @@
-package io.trainwatch.trainer;
+package io.trainwatch.bench;
 
-import java.util.ArrayList;
+import io.trainwatch.trainer.InMemoryEventPublisher;
+import io.trainwatch.trainer.TrainwatchListener;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.nn.weights.WeightInit;
-import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
  * Prints the median time per step spent in each of the listener's hooks, in the training thread, on
- * the benchmark's model (MLP 784-1024-512-10, ReLU, softmax + MCXENT, Adam, batch 128, as bench's
- * {@code TrainerOverheadBench}), with the listener publishing to memory. Not a test (no
- * assertions). Arguments: {@code [steps]}.
+ * the trainer section's model ({@link TrainerOverheadBench}: MLP 784-1024-512-10, ReLU, softmax +
+ * MCXENT, Adam, batch 128), with the listener publishing to memory: where the overhead that {@code
+ * ./trainwatch bench --only trainer} measures goes. Not a test (no assertions). Arguments: {@code
+ * [steps]}; run with {@code java -cp 'bench/target/trainwatch-bench.jar:bench/target/lib/*'
+ * io.trainwatch.bench.ListenerHookProfile 300}.
  */
 final class ListenerHookProfile {
 
@@ -28,43 +23,9 @@ final class ListenerHookProfile {
 
   public static void main(String[] args) {
     int steps = args.length > 0 ? Integer.parseInt(args[0]) : 400;
-    MultiLayerNetwork net =
-        new MultiLayerNetwork(
-            new NeuralNetConfiguration.Builder()
-                .seed(42)
-                .updater(new Adam(1e-3))
-                .weightInit(WeightInit.XAVIER)
-                .list()
-                .layer(
-                    new DenseLayer.Builder()
-                        .nIn(784)
-                        .nOut(1024)
-                        .activation(Activation.RELU)
-                        .build())
-                .layer(
-                    new DenseLayer.Builder()
-                        .nIn(1024)
-                        .nOut(512)
-                        .activation(Activation.RELU)
-                        .build())
-                .layer(
-                    new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                        .nIn(512)
-                        .nOut(10)
-                        .activation(Activation.SOFTMAX)
-                        .build())
-                .build());
-    net.init();
-    Nd4j.getRandom().setSeed(42);
-    List<DataSet> batches = new ArrayList<>();
-    for (int b = 0; b < 8; b++) {
-      INDArray x = Nd4j.randn(128, 784);
-      INDArray y = Nd4j.zeros(128, 10);
-      for (int r = 0; r < 128; r++) {
-        y.putScalar(r, Math.floorMod(r * 7 + b, 10), 1.0);
-      }
-      batches.add(new DataSet(x, y));
-    }
+    // The trainer section's model and data (TrainerOverheadBench), so both measure the same thing.
+    MultiLayerNetwork net = TrainerOverheadBench.network(1024, 42);
+    List<DataSet> batches = TrainerOverheadBench.batches(128, 42);
     TimedListener timed =
         new TimedListener(
             TrainwatchListener.builder()
