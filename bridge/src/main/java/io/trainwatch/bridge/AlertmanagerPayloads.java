@@ -117,6 +117,9 @@ final class AlertmanagerPayloads {
     if (a.diagnosis() != null) {
       an.put("diagnosis", a.diagnosis());
     }
+    if (!a.actions().isEmpty()) {
+      an.put("actions", String.join("; ", a.actionLines()));
+    }
     if (!a.evidence().isEmpty()) {
       StringJoiner j = new StringJoiner(", ");
       a.evidence().forEach((k, v) -> j.add(k + "=" + BridgeJson.display(v)));

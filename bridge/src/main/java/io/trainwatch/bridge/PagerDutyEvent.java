@@ -111,6 +111,10 @@ final class PagerDutyEvent {
       d.put("step", a.step());
     }
     d.put("hint", a.hint());
+    if (!a.actions().isEmpty()) {
+      var actions = d.putArray("actions");
+      a.actionLines().forEach(actions::add);
+    }
     d.set("evidence", BridgeJson.evidence(a.evidence()));
     d.set("labels", BridgeJson.labels(a.labels()));
     return d;

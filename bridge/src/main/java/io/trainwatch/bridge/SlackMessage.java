@@ -77,6 +77,11 @@ final class SlackMessage {
                 + ": "
                 + mrkdwn(a.summary(), MAX_SECTION_CHARS - 40);
     blocks.add(section(lead));
+    if (!a.actions().isEmpty()) {
+      blocks.add(
+          section(
+              "*Actions*\n" + mrkdwn(String.join("\n", a.actionLines()), MAX_SECTION_CHARS - 20)));
+    }
 
     List<String> facts = new ArrayList<>();
     facts.add(field("Run", a.runId()));
@@ -136,6 +141,12 @@ final class SlackMessage {
         evidenceFields(a.evidence()).forEach(t -> f.add(text(t)));
       }
       blocks.add(s);
+      if (!a.actions().isEmpty()) {
+        blocks.add(
+            section(
+                "*Actions*\n"
+                    + mrkdwn(String.join("\n", a.actionLines()), MAX_SECTION_CHARS - 20)));
+      }
       if (a.firing() && !a.hint().isBlank()) {
         blocks.add(section("*What to do*\n" + mrkdwn(a.hint(), MAX_SECTION_CHARS - 20)));
       }
@@ -162,6 +173,9 @@ final class SlackMessage {
         b.append(" after ").append(resolvedAfter(a));
       }
       b.append(": ").append(a.summary());
+      for (String line : a.actionLines()) {
+        b.append(". ").append(line);
+      }
     } else {
       b.append(alerts.size()).append(" alerts for ").append(scope(alerts.get(0))).append(": ");
       for (int i = 0; i < alerts.size(); i++) {

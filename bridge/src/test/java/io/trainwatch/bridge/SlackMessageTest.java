@@ -60,6 +60,32 @@ class SlackMessageTest {
   }
 
   @Test
+  void shouldSayWhatTrainwatchDidAboutTheAlert() {
+    Alert a =
+        TestAlerts.firing("cifar-resnet-42")
+            .withActions(
+                List.of(
+                    new io.trainwatch.schemas.AlertAction(
+                        "stop",
+                        "cifar-resnet-42",
+                        "stop_on_nan",
+                        false,
+                        "c-1",
+                        1100L,
+                        "/c/1100.zip")));
+
+    JsonNode msg = messages.build(List.of(a));
+
+    assertThat(SlackLimits.violations(msg)).isEmpty();
+    assertThat(msg.toString())
+        .contains(
+            "trainwatch stopped run cifar-resnet-42 at step "
+                + a.step()
+                + " (last good checkpoint /c/1100.zip, step 1100) because ");
+    assertThat(msg.get("text").asText()).contains("trainwatch stopped run cifar-resnet-42");
+  }
+
+  @Test
   void shouldAnnounceAResolveWithItsDurationAndNoHint() {
     Alert r = TestAlerts.resolved(TestAlerts.firing("cifar-resnet-42"));
 

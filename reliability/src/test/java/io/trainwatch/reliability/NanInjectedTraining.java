@@ -110,6 +110,11 @@ final class NanInjectedTraining {
    */
   static Outcome train(
       TrainwatchListener listener, int maxSteps, int injectAt, long paceMs, long seed) {
+    return train(listener, newNet(seed), maxSteps, injectAt, paceMs, seed);
+  }
+
+  /** A fresh small MLP: 64 inputs, 16 ReLU units, 4 softmax outputs. */
+  static MultiLayerNetwork newNet(long seed) {
     MultiLayerConfiguration conf =
         new NeuralNetConfiguration.Builder()
             .seed(seed)
@@ -130,18 +135,33 @@ final class NanInjectedTraining {
             .build();
     MultiLayerNetwork net = new MultiLayerNetwork(conf);
     net.init();
+    return net;
+  }
+
+  /**
+   * Trains {@code net} (fresh, or restored from a checkpoint: its steps continue from there) for at
+   * most {@code maxSteps} more steps.
+   */
+  static Outcome train(
+      TrainwatchListener listener,
+      MultiLayerNetwork net,
+      int maxSteps,
+      int injectAt,
+      long paceMs,
+      long seed) {
     SyntheticPixels data = SyntheticPixels.generate(4, 512, seed);
     int[] order = data.shuffledOrder(new SplittableRandom(seed));
     List<DataSet> batches = new ArrayList<>();
     for (int step = 0; step < maxSteps; step++) {
       batches.add(data.batch(order, (step * 16) % (512 - 16), 16, InputScaling.STANDARDIZED));
     }
+    int first = net.getIterationCount();
     int[] steps = {0};
     BaseTrainingListener injector =
         new BaseTrainingListener() {
           @Override
           public void iterationDone(Model model, int iteration, int epoch) {
-            steps[0] = iteration + 1;
+            steps[0] = iteration + 1 - first;
             if (iteration == injectAt) {
               model.params().putScalar(0, Double.NaN);
             }

@@ -7,6 +7,9 @@ import io.trainwatch.broker.BrokerSecurity;
 import io.trainwatch.broker.BrokerSecurity.SaslMechanism;
 import io.trainwatch.broker.EmbeddedKafkaBroker;
 import io.trainwatch.schemas.Alert;
+import io.trainwatch.schemas.CommandType;
+import io.trainwatch.schemas.ControlCodec;
+import io.trainwatch.schemas.ControlCommand;
 import io.trainwatch.schemas.Topics;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,6 +51,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SecurityIT {
 
+  private static final String ATTEMPTS_TOPIC =
+      io.trainwatch.monitor.config.ActionConfig.defaults().attemptsTopic();
+
   private static final String APP_ID = "secure-monitor";
   private static final String RUN_ID = "secure-run";
 
@@ -85,8 +91,17 @@ class SecurityIT {
       broker.createTopic(Topics.EVENTS, 2);
       broker.createTopic(Topics.ALERTS, 2);
       broker.createTopic(Topics.EVENTS_DLQ, 1);
+      broker.createTopic(Topics.CONTROL, 2);
+      broker.createTopic(ATTEMPTS_TOPIC, 2);
       grantLeastPrivileges(broker);
       Path monitorConfig = clientConfig(tmp, "monitor", "monitor", monitorPassword);
+      // A policy, so that the alert also writes a command to trainwatch.control.
+      Path policy =
+          Files.writeString(
+              tmp.resolve("monitor-policy.properties"),
+              "actions.policies=checkpoint_on_nll\n"
+                  + "actions.policy.checkpoint_on_nll.rules=negative_loss\n"
+                  + "actions.policy.checkpoint_on_nll.commands=checkpoint_now\n");
       Path trainerConfig = clientConfig(tmp, "trainer", "trainer", trainerPassword);
 
       // The monitor and a trainer reproducing softmax-into-NLL, each with its own credentials: an
@@ -97,7 +112,7 @@ class SecurityIT {
               broker.bootstrapServers(),
               APP_ID,
               tmp.resolve("state"),
-              null,
+              policy,
               monitorConfig,
               logs.resolve("monitor.log"));
       List<Alert> alerts;
@@ -140,12 +155,25 @@ class SecurityIT {
       }
       // Authenticated, not authorized: may neither publish events nor read alerts.
       Map<String, Object> intruder = shortTimeouts(broker.clientConfig("intruder"));
-      assertThatThrownBy(() -> publish(intruder))
+      assertThatThrownBy(() -> publish(intruder, Topics.EVENTS))
           .hasRootCauseInstanceOf(TopicAuthorizationException.class);
       assertThatThrownBy(() -> readAlerts(intruder))
           .isInstanceOf(TopicAuthorizationException.class);
       // The trainer may publish but not read the alerts (least privilege).
       assertThatThrownBy(() -> readAlerts(shortTimeouts(broker.clientConfig("trainer"))))
+          .isInstanceOf(TopicAuthorizationException.class);
+      // trainwatch.control: the monitor wrote the alert's command; the trainer reads it, and
+      // neither the trainer nor an intruder may write a command; the intruder may not read.
+      List<ControlCommand> commands = readCommands(shortTimeouts(broker.clientConfig("trainer")));
+      assertThat(commands)
+          .anyMatch(c -> c.runId().equals(RUN_ID) && c.command() == CommandType.CHECKPOINT_NOW);
+      for (String writer : List.of("trainer", "intruder")) {
+        assertThatThrownBy(
+                () -> publish(shortTimeouts(broker.clientConfig(writer)), Topics.CONTROL))
+            .as(writer + " writing to " + Topics.CONTROL)
+            .hasRootCauseInstanceOf(TopicAuthorizationException.class);
+      }
+      assertThatThrownBy(() -> readCommands(intruder))
           .isInstanceOf(TopicAuthorizationException.class);
 
       // The commands with a wrong password: the trainer trains on and counts its events as failed,
@@ -246,6 +274,33 @@ class SecurityIT {
           AclOperation.WRITE,
           AclOperation.DESCRIBE);
     }
+    // Closing the loop: only the monitor writes commands; trainers read them. The monitor's own
+    // re-keying topic of the crash-loop guard is the monitor's alone.
+    allow(
+        acls,
+        "monitor",
+        ResourceType.TOPIC,
+        Topics.CONTROL,
+        PatternType.LITERAL,
+        AclOperation.WRITE,
+        AclOperation.DESCRIBE);
+    allow(
+        acls,
+        "trainer",
+        ResourceType.TOPIC,
+        Topics.CONTROL,
+        PatternType.LITERAL,
+        AclOperation.READ,
+        AclOperation.DESCRIBE);
+    allow(
+        acls,
+        "monitor",
+        ResourceType.TOPIC,
+        ATTEMPTS_TOPIC,
+        PatternType.LITERAL,
+        AclOperation.READ,
+        AclOperation.WRITE,
+        AclOperation.DESCRIBE);
     // Kafka Streams: its consumer group, its internal (changelog) topics and its transactional ids.
     allow(
         acls,
@@ -327,14 +382,14 @@ class SecurityIT {
         + "\";";
   }
 
-  private static void publish(Map<String, Object> client) throws Exception {
+  private static void publish(Map<String, Object> client, String topic) throws Exception {
     Map<String, Object> p = new HashMap<>(client);
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
       producer
-          .send(new ProducerRecord<>(Topics.EVENTS, "x".getBytes(), "{}".getBytes()))
+          .send(new ProducerRecord<>(topic, "x".getBytes(), "{}".getBytes()))
           .get(15, TimeUnit.SECONDS);
     }
   }
@@ -351,6 +406,26 @@ class SecurityIT {
         consumer.poll(Duration.ofMillis(200));
       }
     }
+  }
+
+  /** The commands on trainwatch.control, as a trainer reads them: read_committed, no group. */
+  private static List<ControlCommand> readCommands(Map<String, Object> client) {
+    Map<String, Object> c = new HashMap<>(client);
+    c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    List<ControlCommand> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c)) {
+      List<TopicPartition> partitions =
+          List.of(new TopicPartition(Topics.CONTROL, 0), new TopicPartition(Topics.CONTROL, 1));
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      long deadline = System.currentTimeMillis() + 15_000;
+      while (System.currentTimeMillis() < deadline && out.isEmpty()) {
+        consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(ControlCodec.decode(r.value())));
+      }
+    }
+    return out;
   }
 
   private static Map<String, Object> shortTimeouts(Map<String, Object> config) {
