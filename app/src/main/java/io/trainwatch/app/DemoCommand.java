@@ -6,8 +6,11 @@ import io.trainwatch.bridge.BridgeConfigException;
 import io.trainwatch.bridge.Destination;
 import io.trainwatch.broker.EmbeddedKafkaBroker;
 import io.trainwatch.cli.PropertiesFile;
+import io.trainwatch.cli.http.HttpSettings;
+import io.trainwatch.cli.http.Registries;
 import io.trainwatch.monitor.Monitor;
 import io.trainwatch.monitor.MonitorOptions;
+import io.trainwatch.monitor.http.MonitorHttp;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.trainer.ConcurrentTrainings;
 import io.trainwatch.trainer.TrainingReport;
@@ -21,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -74,6 +78,21 @@ final class DemoCommand implements Callable<Integer> {
   boolean pytorch;
 
   @Option(
+      names = "--http-port",
+      defaultValue = "" + HttpSettings.MONITOR_PORT,
+      paramLabel = "PORT",
+      description =
+          "Port of the monitor's dashboard, runs API and /metrics; 0 picks a free one (default: "
+              + "${DEFAULT-VALUE}).")
+  int httpPort;
+
+  @Option(
+      names = "--keep-up",
+      description =
+          "Keep the broker, the monitor and the dashboard up after the demo, until Ctrl-C.")
+  boolean keepUp;
+
+  @Option(
       names = "--bridge",
       paramLabel = "DESTINATION",
       description =
@@ -110,14 +129,21 @@ final class DemoCommand implements Callable<Integer> {
     AlertFormatter formatter = new AlertFormatter(System.console() != null);
     try (EmbeddedKafkaBroker broker =
             EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults().withPort(port));
+        MonitorHttp http =
+            MonitorHttp.start(new HttpSettings("127.0.0.1", httpPort), Registries.prometheus());
         Monitor monitor =
             Monitor.start(
                 MonitorOptions.of(broker.bootstrapServers())
                     .withStateDir(stateDir)
-                    .withApplicationId("trainwatch-demo"));
+                    .withApplicationId("trainwatch-demo"),
+                http.hooks());
         AlertCollector alerts =
             AlertCollector.start(
                 broker.bootstrapServers(), new Properties(), a -> printAlert(out, formatter, a))) {
+      out.printf("http ready at %s%n", http.localUrl());
+      out.printf(
+          "dashboard at %s/ (runs API %s/api/runs, metrics %s/metrics)%n",
+          http.localUrl(), http.localUrl(), http.localUrl());
       out.printf(
           "broker ready at %s; monitor running; starting %d %s training runs of %d steps%n%n",
           broker.bootstrapServers(), scenarios.size(), pytorch ? "PyTorch" : "DL4J", steps);
@@ -146,6 +172,11 @@ final class DemoCommand implements Callable<Integer> {
         boolean ok = printTable(out, scenarios, training, alerts.alerts());
         out.printf(
             "%ndemo %s in %.1f s%n", ok ? "passed" : "FAILED", (System.nanoTime() - start) / 1e9);
+        if (keepUp) {
+          out.printf("keeping the dashboard up at %s/ ; Ctrl-C to stop%n", http.localUrl());
+          out.flush();
+          new CountDownLatch(1).await(); // until the JVM is interrupted (Ctrl-C)
+        }
         return ok ? 0 : 1;
       } finally {
         if (bridge != null) {

@@ -5,6 +5,7 @@ import io.trainwatch.app.evaluate.DetectionQualityReport;
 import io.trainwatch.app.evaluate.Evaluation;
 import io.trainwatch.app.evaluate.Scenario;
 import io.trainwatch.app.evaluate.ScenarioResult;
+import io.trainwatch.cli.Progress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,8 +57,16 @@ final class EvaluateCommand implements Callable<Integer> {
     System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
     List<Scenario> corpus = Corpus.standard("eval-");
     System.out.printf("evaluating %d scenarios, %d at a time%n", corpus.size(), parallel);
+    Progress progress = Progress.start(corpus.size());
     List<ScenarioResult> results =
-        Evaluation.run(corpus, parallel, line -> System.out.println("  " + line));
+        Evaluation.run(
+            corpus,
+            parallel,
+            line ->
+                System.out.println(
+                    line.startsWith("monitor not settled")
+                        ? "  " + line
+                        : "  " + progress.step() + ": " + line));
     String md =
         DetectionQualityReport.markdown(
             results, Instant.now(), "./trainwatch evaluate", Evaluation.MONITOR_SETTINGS, parallel);

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       io.trainwatch.monitor.MonitorCommand.class,
       io.trainwatch.trainer.cli.TrainCommand.class,
       AlertsCommand.class,
+      StatusCommand.class,
       EvaluateCommand.class,
       io.trainwatch.bridge.BridgeCommand.class,
       BenchEntry.class,

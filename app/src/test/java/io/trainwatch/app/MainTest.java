@@ -25,7 +25,8 @@ class MainTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"demo", "broker", "monitor", "train", "alerts", "evaluate", "bridge"})
+  @ValueSource(
+      strings = {"demo", "broker", "monitor", "train", "alerts", "status", "evaluate", "bridge"})
   void shouldDescribeEverySubcommand(String name) {
     Run r = run(name, "--help");
     assertThat(r.exitCode()).isZero();

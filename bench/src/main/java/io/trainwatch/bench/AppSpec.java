@@ -11,7 +11,9 @@ import java.util.Map;
  * Which application to benchmark and how it is configured; also passed to the child JVM of item 4
  * as arguments.
  *
- * @param name {@code monitor} or {@code reference}
+ * @param name {@code monitor} (as {@code ./trainwatch monitor} runs it: with its HTTP port, metrics
+ *     registry and Kafka Streams metrics), {@code monitor-no-http} (the same topology without them:
+ *     what metrics cost) or {@code reference}
  * @param monitorConfig a monitor configuration file ({@code monitor.*}, {@code rules.*} keys), or
  *     {@code null} for the defaults
  * @param streamsProperties Kafka Streams and client settings added to the application's (e.g.
@@ -19,13 +21,13 @@ import java.util.Map;
  */
 public record AppSpec(String name, Path monitorConfig, Map<String, String> streamsProperties) {
 
-  private static final List<String> NAMES = List.of("monitor", "reference");
+  private static final List<String> NAMES = List.of("monitor", "monitor-no-http", "reference");
 
   public AppSpec {
     if (!NAMES.contains(name)) {
       throw new IllegalArgumentException("app '" + name + "': not one of " + NAMES);
     }
-    if (monitorConfig != null && !name.equals("monitor")) {
+    if (monitorConfig != null && !name.startsWith("monitor")) {
       throw new IllegalArgumentException("--monitor-config: only for --app monitor");
     }
     streamsProperties = streamsProperties == null ? Map.of() : Map.copyOf(streamsProperties);
@@ -38,7 +40,7 @@ public record AppSpec(String name, Path monitorConfig, Map<String, String> strea
     }
     MonitorConfig config =
         monitorConfig == null ? MonitorConfig.defaults() : MonitorConfig.load(monitorConfig);
-    return new TrainwatchMonitorApp(config, streamsProperties);
+    return new TrainwatchMonitorApp(config, streamsProperties, name.equals("monitor"));
   }
 
   /** This spec as command-line arguments: {@code NAME [--monitor-config FILE] [KEY=VALUE...]}. */

@@ -1,5 +1,6 @@
 package io.trainwatch.bench;
 
+import io.trainwatch.cli.Progress;
 import io.trainwatch.cli.UserErrors;
 import io.trainwatch.monitor.config.MonitorConfig;
 import java.io.IOException;
@@ -102,7 +103,9 @@ public final class BenchCommand implements Callable<Integer> {
       paramLabel = "APP",
       defaultValue = "monitor",
       description =
-          "The Streams application under test: monitor (default) or reference (the minimal app).")
+          "The Streams application under test: monitor (default: as ./trainwatch monitor runs it,"
+              + " with its HTTP port and metrics), monitor-no-http (the same without them) or"
+              + " reference (the minimal app).")
   String app;
 
   @Option(
@@ -154,10 +157,13 @@ public final class BenchCommand implements Callable<Integer> {
 
     List<CpuUsage.Share> load = new ArrayList<>();
     CpuUsage.Snapshot mark = CpuUsage.take();
+    // Sections differ a lot in length: the estimate is rough, and better after each section.
+    Progress progress = Progress.start(sections.size());
     ThroughputSection.Result throughput = null;
     if (sections.contains(Section.THROUGHPUT)) {
       LOG.info(
-          "1. monitor throughput: {} runs, {} batches, {} repetitions",
+          "{} monitor throughput: {} runs, {} batches, {} repetitions",
+          progress.next(),
           plan.runs(),
           plan.batches(),
           plan.repetitions());
@@ -171,37 +177,51 @@ public final class BenchCommand implements Callable<Integer> {
               List.of(ThroughputSection.Rung.values()),
               plan.profile());
       mark = record(load, Section.THROUGHPUT, mark);
+      progress.done();
     }
     LatencyBench.Result latency = null;
     if (sections.contains(Section.LATENCY)) {
-      LOG.info("2. alert latency");
+      LOG.info("{} alert latency", progress.next());
       latency = LatencySection.run(monitor, partitions, plan.latency());
       mark = record(load, Section.LATENCY, mark);
+      progress.done();
     }
     TrainerSection.Result trainer = null;
     if (sections.contains(Section.TRAINER)) {
-      LOG.info("3. trainer overhead: {}", plan.trainer());
+      LOG.info("{} trainer overhead: {}", progress.next(), plan.trainer());
       trainer = TrainerSection.run(plan.trainer(), plan.seed());
       mark = record(load, Section.TRAINER, mark);
+      progress.done();
     }
     MemoryBench.Result memory = null;
     if (sections.contains(Section.MEMORY)) {
-      LOG.info("4. memory: {} runs in -Xmx{}", plan.memory().runs(), plan.memory().heapLimit());
+      LOG.info(
+          "{} memory: {} runs in -Xmx{}",
+          progress.next(),
+          plan.memory().runs(),
+          plan.memory().heapLimit());
       memory =
           MemoryBench.run(appSpec, partitions, plan.memory(), Duration.ofMinutes(15).toSeconds());
       mark = record(load, Section.MEMORY, mark);
+      progress.done();
     }
     List<CostCurveSection.Point> cost = List.of();
     if (sections.contains(Section.COST)) {
-      LOG.info("5. cost curve: {} × {} runs", plan.costMultipliers(), plan.costBaseRuns());
+      LOG.info(
+          "{} cost curve: {} × {} runs",
+          progress.next(),
+          plan.costMultipliers(),
+          plan.costBaseRuns());
       cost = CostCurveSection.run(monitor, partitions, plan);
       mark = record(load, Section.COST, mark);
+      progress.done();
     }
     List<JmhSection.Score> jmh = List.of();
     if (sections.contains(Section.JMH)) {
-      LOG.info("JMH micro-benchmarks");
+      LOG.info("{} JMH micro-benchmarks", progress.next());
       jmh = JmhSection.run(JmhSection.all());
       mark = record(load, Section.JMH, mark);
+      progress.done();
     }
 
     BenchResults results =

@@ -1,8 +1,11 @@
 package io.trainwatch.bench;
 
+import io.trainwatch.cli.http.HttpSettings;
+import io.trainwatch.cli.http.Registries;
 import io.trainwatch.monitor.Monitor;
 import io.trainwatch.monitor.MonitorOptions;
 import io.trainwatch.monitor.config.MonitorConfig;
+import io.trainwatch.monitor.http.MonitorHttp;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -15,10 +18,11 @@ public final class TrainwatchMonitorApp implements StreamsApp {
 
   private final MonitorConfig config;
   private final Map<String, String> streamsProperties;
+  private final boolean http;
 
-  /** The monitor as shipped: every setting at its default. */
+  /** The monitor as shipped: every setting at its default, with its HTTP port and metrics. */
   public TrainwatchMonitorApp() {
-    this(MonitorConfig.defaults(), Map.of());
+    this(MonitorConfig.defaults(), Map.of(), true);
   }
 
   /**
@@ -28,8 +32,19 @@ public final class TrainwatchMonitorApp implements StreamsApp {
    *     win)
    */
   public TrainwatchMonitorApp(MonitorConfig config, Map<String, String> streamsProperties) {
+    this(config, streamsProperties, true);
+  }
+
+  /**
+   * @param http {@code true} for the monitor as {@code ./trainwatch monitor} runs it (HTTP port on
+   *     loopback, Prometheus registry, the topology's and Kafka Streams' metrics), {@code false}
+   *     for the topology alone
+   */
+  public TrainwatchMonitorApp(
+      MonitorConfig config, Map<String, String> streamsProperties, boolean http) {
     this.config = config;
     this.streamsProperties = Map.copyOf(streamsProperties);
+    this.http = http;
   }
 
   /** The extra Kafka Streams settings. */
@@ -43,7 +58,7 @@ public final class TrainwatchMonitorApp implements StreamsApp {
 
   @Override
   public String name() {
-    return "trainwatch monitor";
+    return http ? "trainwatch monitor" : "trainwatch monitor without HTTP and metrics";
   }
 
   @Override
@@ -51,13 +66,26 @@ public final class TrainwatchMonitorApp implements StreamsApp {
       String bootstrapServers, String applicationId, Path stateDir, Map<String, Object> overrides) {
     Map<String, String> clientProperties = new HashMap<>(streamsProperties);
     overrides.forEach((k, v) -> clientProperties.put(k, String.valueOf(v)));
-    Monitor monitor =
-        Monitor.start(
-            MonitorOptions.of(bootstrapServers)
-                .withApplicationId(applicationId)
-                .withStateDir(stateDir)
-                .withConfig(config)
-                .withClientProperties(clientProperties));
-    return monitor::close;
+    MonitorOptions options =
+        MonitorOptions.of(bootstrapServers)
+            .withApplicationId(applicationId)
+            .withStateDir(stateDir)
+            .withConfig(config)
+            .withClientProperties(clientProperties);
+    if (!http) {
+      return Monitor.start(options)::close;
+    }
+    MonitorHttp server =
+        MonitorHttp.start(new HttpSettings("127.0.0.1", 0), Registries.prometheus());
+    try {
+      Monitor monitor = Monitor.start(options, server.hooks());
+      return () -> {
+        monitor.close();
+        server.close();
+      };
+    } catch (RuntimeException e) {
+      server.close();
+      throw e;
+    }
   }
 }

@@ -16,7 +16,7 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
 /**
  * The monitor's HTTP port: health, readiness (the Kafka Streams application is {@code RUNNING}),
  * Prometheus metrics (the monitor's own, Kafka Streams' and its clients', the JVM's), and the runs
- * API ({@link RunsApi}).
+ * API ({@link RunsApi}) and the dashboard ({@link Dashboard}) that reads it.
  *
  * <p>It starts before the monitor, so that probes get an answer (not ready) while the application
  * joins its group and restores its state; {@link #hooks()} hands it the application.
@@ -45,6 +45,7 @@ public final class MonitorHttp implements AutoCloseable {
     this.server = OperatorServer.start(settings, this::notReady, registry);
     this.self = new HostInfo(settings.advertisedHost(), server.port());
     server.handle(RunsApi.PREFIX, new RunsApi(() -> streams, () -> self));
+    server.handle("/", new Dashboard());
     for (String store : STORES) {
       Gauge.builder("trainwatch.state.store.entries", () -> entries(store))
           .description("Approximate entries in this instance's copy of a state store")

@@ -1,0 +1,196 @@
+package io.trainwatch.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code trainwatch status}: what a running monitor sees now, from its runs API: the firing alerts
+ * first, then every run; or one run with its open alerts' hints and evidence.
+ */
+@Command(
+    name = "status",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Prints what a running monitor sees now (its runs API): firing alerts first, then every run.",
+      "With --run, one run: its open alerts with the hint and the evidence."
+    })
+final class StatusCommand implements Callable<Integer> {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Option(
+      names = "--url",
+      paramLabel = "URL",
+      defaultValue = "http://localhost:8081",
+      description = "The monitor's HTTP address, any instance (default: ${DEFAULT-VALUE}).")
+  URI url;
+
+  @Option(names = "--run", paramLabel = "RUN_ID", description = "Show this run in detail.")
+  String runId;
+
+  @Option(names = "--job", paramLabel = "JOB", description = "Only the runs of this job.")
+  String job;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  private final Clock clock;
+
+  StatusCommand() {
+    this(Clock.systemUTC());
+  }
+
+  StatusCommand(Clock clock) {
+    this.clock = clock;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    if (runId != null) {
+      JsonNode run = get("/api/runs/" + URLEncoder.encode(runId, StandardCharsets.UTF_8));
+      printRun(out, run);
+    } else {
+      String q = job == null ? "" : "?job=" + URLEncoder.encode(job, StandardCharsets.UTF_8);
+      printFleet(out, get("/api/runs" + q));
+    }
+    out.flush();
+    return 0;
+  }
+
+  private JsonNode get(String path) throws IOException, InterruptedException {
+    URI uri = URI.create(url.toString().replaceAll("/+$", "") + path);
+    HttpResponse<String> r;
+    try {
+      r =
+          HttpClient.newBuilder()
+              .connectTimeout(Duration.ofSeconds(5))
+              .build()
+              .send(
+                  HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(15)).build(),
+                  HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          "cannot reach the monitor at " + url + " (" + e + "); is it running? --url sets it", e);
+    }
+    JsonNode body = JSON.readTree(r.body());
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException(
+          uri.getPath() + ": HTTP " + r.statusCode() + ": " + body.path("error").asText(r.body()));
+    }
+    return body;
+  }
+
+  void printFleet(PrintWriter out, JsonNode list) {
+    List<JsonNode> runs = new ArrayList<>();
+    list.path("runs").forEach(runs::add);
+    List<JsonNode> firing = new ArrayList<>();
+    for (JsonNode run : runs) {
+      run.path("firing").forEach(firing::add);
+    }
+    long alertingRuns = runs.stream().filter(r -> r.path("alerting").asBoolean()).count();
+    if (firing.isEmpty()) {
+      out.println("FIRING: none");
+    } else {
+      out.printf("FIRING: %d alert(s) in %d run(s)%n", firing.size(), alertingRuns);
+      for (JsonNode run : runs) {
+        for (JsonNode a : run.path("firing")) {
+          out.printf(
+              "  %-8s %s  %s  step %s  since %s%n      %s%n",
+              a.path("severity").asText().toUpperCase(java.util.Locale.ROOT),
+              run.path("run_id").asText(),
+              a.path("rule").asText(),
+              a.path("step").asText("-"),
+              a.path("starts_at").asText(),
+              a.path("summary").asText());
+        }
+      }
+    }
+    long live = runs.stream().filter(r -> r.path("state").asText().equals("live")).count();
+    out.printf(
+        "%nRUNS: %d (%d live, %d ended), from %d monitor instance(s)%n",
+        runs.size(), live, runs.size() - live, list.path("instances").asInt(1));
+    if (!runs.isEmpty()) {
+      out.printf(
+          "  %-32s %-16s %-6s %8s  %-28s %s%n",
+          "RUN", "JOB", "STATE", "STEP", "FIRING", "LAST EVENT");
+    }
+    long now = clock.millis();
+    for (JsonNode r : runs) {
+      List<String> rules = new ArrayList<>();
+      r.path("firing").forEach(a -> rules.add(a.path("rule").asText()));
+      out.printf(
+          "  %-32s %-16s %-6s %8d  %-28s %s%n",
+          r.path("run_id").asText(),
+          r.path("job").asText("-"),
+          r.path("state").asText(),
+          r.path("step").asLong(),
+          rules.isEmpty() ? "-" : String.join(",", rules),
+          ago(now - r.path("last_event_ms").asLong()));
+    }
+    list.path("unreachable")
+        .forEach(u -> out.println("  (incomplete: instance " + u.asText() + ")"));
+  }
+
+  void printRun(PrintWriter out, JsonNode run) {
+    out.printf(
+        "%s  job %s  %s  %s  step %d  (%d batches)%n",
+        run.path("run_id").asText(),
+        run.path("job").asText("-"),
+        run.path("framework").asText(),
+        run.path("state").asText(),
+        run.path("step").asLong(),
+        run.path("batches").asLong());
+    JsonNode open = run.path("open_alerts");
+    if (open.isEmpty()) {
+      out.println("FIRING: none");
+    }
+    for (JsonNode a : open) {
+      out.printf(
+          "%nFIRING %s %s (step %s, since %s)%n  %s%n",
+          a.path("severity").asText().toUpperCase(java.util.Locale.ROOT),
+          a.path("rule").asText(),
+          a.path("step").asText("-"),
+          a.path("starts_at").asText(),
+          a.path("summary").asText());
+      out.println("  evidence: " + a.path("evidence"));
+      for (String line : a.path("hint").asText().split("\n")) {
+        out.println("  " + line);
+      }
+    }
+    JsonNode points = run.path("history").path("points");
+    if (!points.isEmpty()) {
+      JsonNode last = points.get(points.size() - 1);
+      out.printf(
+          "%nhistory: %d points; loss %s at step %s -> %s at step %s%n",
+          points.size(),
+          points.get(0).path("loss").asText("null"),
+          points.get(0).path("step").asText(),
+          last.path("loss").asText("null"),
+          last.path("step").asText());
+    }
+  }
+
+  private static String ago(long ms) {
+    if (ms < 0) {
+      return "now";
+    }
+    long s = ms / 1000;
+    return s < 120 ? s + " s ago" : s < 7200 ? s / 60 + " min ago" : s / 3600 + " h ago";
+  }
+}
