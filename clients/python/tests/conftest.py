@@ -47,7 +47,7 @@ def _defined_fields():
     common = SCHEMA_DOCS["common.schema.json"]["$defs"]
     stats = set(common["stats"]["properties"])
     out = {}
-    for name in ("run_started", "batch", "run_ended"):
+    for name in ("run_started", "batch", "run_ended", "checkpoint"):
         schema = SCHEMA_DOCS[name + ".schema.json"]
         fields = {}
         for key, prop in schema["properties"].items():

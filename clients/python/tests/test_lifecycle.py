@@ -138,3 +138,85 @@ def test_a_broker_outage_drops_and_counts_and_never_blocks():
     assert stats.delivered == 0
     assert stats.dropped + stats.failed == stats.published
     assert stats.failed >= queued - 1
+
+
+class Commands:
+    """Commands as the control subscriber hands them over (its Kafka side runs in PyTorchEndToEndIT)."""
+
+    def __init__(self):
+        self.waiting = []
+        self.closed = False
+
+    def drain(self):
+        out, self.waiting = self.waiting, []
+        return out
+
+    def close(self):
+        self.closed = True
+
+
+def _command(kind, **extra):
+    c = {"schema_version": 1, "command_id": "c-" + kind, "command": kind, "run_id": "r", "alert_id": "r/nonfinite_loss",
+         "alert_event_id": "r/nonfinite_loss#1", "rule": "nonfinite_loss", "reason": "loss NaN", "ts_ms": 1}
+    c.update(extra)
+    return c
+
+
+def test_commands_checkpoint_pin_and_stop_at_the_step_boundary(memory, tmp_path):
+    saved = []
+    pinned = []
+
+    def checkpoint(step):
+        path = tmp_path / ("step-%d.pt" % step)
+        path.write_text("weights")
+        saved.append(step)
+        return str(path)
+
+    run = trainwatch.init(run_id="r", publisher=memory, checkpoint=checkpoint, on_pin=lambda loc: pinned.append(loc) or True)
+    run._control = commands = Commands()
+    batch = dict(inputs=torch.zeros(2, 2), outputs=torch.zeros(2, 2))
+    run.log(1.0, **batch)
+    commands.waiting = [_command("checkpoint_now")]
+    run.log(1.0, **batch)  # step 1
+    commands.waiting = [_command("pin_checkpoint", checkpoint={"step": 1, "location": str(tmp_path / "step-1.pt")})]
+    run.log(1.0, **batch)  # step 2
+    assert not run.should_stop
+    commands.waiting = [_command("stop")]
+    run.log(1.0, **batch)  # step 3: checkpoint, then the run ends
+    assert run.should_stop
+    run.log(1.0, **batch)  # after the stop: nothing more
+    run.finish()
+
+    for e in memory.events:
+        assert_contract(e)
+    kinds = [(e["type"], e.get("step"), e.get("pinned")) for e in memory.events]
+    assert kinds == [
+        ("run_started", None, None),
+        ("batch", 0, None),
+        ("batch", 1, None),
+        ("checkpoint", 1, None),
+        ("batch", 2, None),
+        ("checkpoint", 1, True),
+        ("batch", 3, None),
+        ("checkpoint", 3, None),
+        ("run_ended", None, None),
+    ]
+    assert saved == [1, 3]
+    assert pinned == [str(tmp_path / "step-1.pt")]
+    ended = memory.events[-1]
+    assert ended["status"] == "killed"
+    assert ended["reason"].startswith("stopped by trainwatch at step 3: loss NaN (alert r/nonfinite_loss")
+    assert commands.closed
+
+
+def test_a_failing_checkpoint_callback_never_breaks_training(memory):
+    def broken(step):
+        raise OSError("disk full")
+
+    run = trainwatch.init(run_id="r", publisher=memory, checkpoint=broken)
+    run._control = commands = Commands()
+    commands.waiting = [_command("checkpoint_now")]
+    run.log(1.0, inputs=torch.zeros(2, 2), outputs=torch.zeros(2, 2))
+    run.log(1.0, inputs=torch.zeros(2, 2), outputs=torch.zeros(2, 2))
+    run.finish()
+    assert [e["type"] for e in memory.events] == ["run_started", "batch", "batch", "run_ended"]

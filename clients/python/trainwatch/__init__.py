@@ -32,6 +32,9 @@ def init(
     topic="trainwatch.events",
     max_input_elements=DEFAULT_MAX_INPUT_ELEMENTS,
     publisher=None,
+    checkpoint=None,
+    on_pin=None,
+    control=True,
 ):
     """Starts watching a training run.
 
@@ -44,10 +47,17 @@ def init(
     {"loss_plateau": {"enabled": False}}. model: a one-line description (default: from the watched model).
     publisher: any object with publish(run_id, ts_ms, payload), flush(timeout), close(timeout) and stats,
     instead of Kafka (e.g. MemoryPublisher for tests).
+
+    The closed loop (commands from the monitor on trainwatch.control, read on a background thread when
+    publishing to Kafka and `control` is true): `checkpoint(step) -> location` saves a checkpoint and says where
+    (called on `checkpoint_now`, before `stop`, and by `run.checkpoint()`; its location is published in a
+    `checkpoint` event); `on_pin(location) -> bool` keeps that checkpoint through your rotation; on `stop` the run
+    saves a checkpoint, ends (run_ended "killed" with the reason) and `run.should_stop` turns true: break out of
+    the training loop.
     """
     if publisher is None:
         publisher = KafkaPublisher(bootstrap_servers, client_config=client_config, topic=topic)
-    return Run(
+    run = Run(
         publisher,
         run_id=run_id,
         job=job,
@@ -58,4 +68,16 @@ def init(
         rules=rules,
         model=model,
         max_input_elements=max_input_elements,
+        checkpoint=checkpoint,
+        on_pin=on_pin,
     )
+    if control and isinstance(publisher, KafkaPublisher):
+        from ._control import ControlSubscriber
+
+        try:
+            run._control = ControlSubscriber(bootstrap_servers, run.run_id, client_config=client_config)
+        except Exception as e:  # the loop is optional: publishing goes on without it
+            import logging
+
+            logging.getLogger("trainwatch").warning("trainwatch: commands from the monitor disabled: %r", e)
+    return run

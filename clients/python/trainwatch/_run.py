@@ -69,6 +69,8 @@ class Run:
         max_input_elements=DEFAULT_MAX_INPUT_ELEMENTS,
         clock=time.time,
         close_timeout=5.0,
+        checkpoint=None,
+        on_pin=None,
     ):
         self.run_id = run_id or uuid.uuid4().hex
         if not 1 <= len(self.run_id) <= 256:
@@ -106,6 +108,12 @@ class Run:
         self._init_scale = None
         self._errors = 0
         self._world_size = None
+        self._checkpoint = checkpoint
+        self._on_pin = on_pin
+        self._control = None
+        self.should_stop = False
+        self.stop_reason = None
+        self.pinned = []
         self._lock = threading.Lock()
         self.status = None
         _live_runs.add(self)
@@ -188,6 +196,8 @@ class Run:
         finally:
             self._unhook()
             _live_runs.discard(self)
+            if self._control is not None:
+                self._control.close()
             try:
                 self.publisher.close(self._close_timeout)
             except Exception as e:
@@ -300,6 +310,9 @@ class Run:
         self._step += 1
         self._pending.append(_Pending(present, vector, meta))
         self._drain(wait=len(self._pending) > _MAX_PENDING)
+        if self._control is not None:
+            for command in self._control.drain():
+                self._apply(command, meta["step"])
 
     def _drain(self, wait):
         """Publishes the steps whose statistics have reached the host, in order."""
@@ -388,6 +401,61 @@ class Run:
             "nonfinite": st["nonfinite"],
             "count": int(count),
         }
+
+    # ---------------------------------------------------------------- the closed loop
+
+    def checkpoint(self, step=None):
+        """Calls the checkpoint callback given to `init` and publishes the `checkpoint` event with the location it
+        returns (the monitor names the last good checkpoint in its alerts). Returns the location, or None."""
+        step = self._step - 1 if step is None else step
+        if self._checkpoint is None or step < 0:
+            return None
+        location = self._checkpoint(step)
+        if location:
+            self._publish_checkpoint(step, str(location), pinned=False)
+        return location
+
+    def _publish_checkpoint(self, step, location, pinned):
+        event = {
+            "schema_version": 1,
+            "type": "checkpoint",
+            "run_id": self.run_id,
+            "ts_ms": self._now(),
+            "step": int(step),
+            "location": location[:2048],
+        }
+        if pinned:
+            event["pinned"] = True
+        self._publish(event)
+
+    def _apply(self, command, step):
+        """A command from the monitor, at the step boundary (the step just logged)."""
+        kind = command["command"]
+        try:
+            if kind == "checkpoint_now":
+                location = self.checkpoint(step)
+                log.warning("trainwatch: run %s: checkpoint at step %d asked by %s: %s",
+                            self.run_id, step, command.get("alert_id"), location or "no checkpoint callback")
+            elif kind == "pin_checkpoint":
+                target = command.get("checkpoint") or {}
+                location = target.get("location")
+                self.pinned.append(location)
+                kept = bool(self._on_pin(location)) if self._on_pin is not None else False
+                if kept:
+                    self._publish_checkpoint(int(target.get("step", 0)), str(location), pinned=True)
+                log.warning("trainwatch: run %s: %s checkpoint %s, the last good one before %s", self.run_id,
+                            "pinned" if kept else "asked to pin (no on_pin callback)", location,
+                            command.get("alert_id"))
+            elif kind == "stop":
+                self.checkpoint(step)
+                reason = "stopped by trainwatch at step %d: %s (alert %s, command %s)" % (
+                    step, command.get("reason", ""), command.get("alert_id"), command.get("command_id"))
+                self.stop_reason = reason
+                self.should_stop = True
+                log.warning("trainwatch: run %s: %s", self.run_id, reason)
+                self.finish(status="killed", reason=reason)
+        except Exception as e:  # a failing callback never breaks training
+            log.warning("trainwatch: run %s: command %s failed: %r", self.run_id, kind, e)
 
     # ---------------------------------------------------------------- run_started
 

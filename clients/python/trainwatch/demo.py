@@ -14,6 +14,8 @@ Scenarios (nothing is downloaded; everything follows from --seed):
   unnormalized-input     pixels in 0..255 (float) fed without scaling
   unnormalized-uint8     pixels as a uint8 tensor, scaled nowhere (the model casts them to float)
   diverge                learning rate 1e4: the loss goes to NaN within a few steps
+  diverge-until-stopped  the same, training on until the monitor sends `stop` (a closed-loop policy), at most
+                         20,000 steps
 
 Prints one line per run when it ends (steps, final loss, ms per step, the publisher's counters); exit code 0
 when every run's events were delivered, 1 otherwise.
@@ -34,6 +36,7 @@ SCENARIOS = (
     "unnormalized-input",
     "unnormalized-uint8",
     "diverge",
+    "diverge-until-stopped",
 )
 
 
@@ -124,11 +127,13 @@ def build(scenario, seed, torch, nn, F):
 
         layers.insert(0, ToFloat())
     model = nn.Sequential(*layers)
-    if scenario in ("healthy-cross-entropy", "unnormalized-input", "unnormalized-uint8", "diverge"):
+    if scenario in ("healthy-cross-entropy", "unnormalized-input", "unnormalized-uint8") or scenario.startswith(
+        "diverge"
+    ):
         loss = nn.CrossEntropyLoss()
     else:
         loss = F.nll_loss
-    lr = 1e4 if scenario == "diverge" else 0.02
+    lr = 1e4 if scenario.startswith("diverge") else 0.02
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, nesterov=True)
 
     def batches(step):
@@ -151,9 +156,13 @@ def train(scenario, args, trainwatch, torch, nn, F):
     )
     start = time.perf_counter()
     final = math.nan
+    steps = 20000 if scenario == "diverge-until-stopped" else args.steps
+    done = 0
     with run:
         run.watch(model, optimizer=opt)
-        for step in range(args.steps):
+        for step in range(steps):
+            if run.should_stop:
+                break
             x, y = batches(step)
             out = model(x)
             loss = loss_fn(out, y)
@@ -162,12 +171,13 @@ def train(scenario, args, trainwatch, torch, nn, F):
             opt.step()
             run.log(loss)
             final = float(loss.detach())
+            done += 1
     elapsed = time.perf_counter() - start
     stats = run.stats
     print(
-        "%s: %d steps, final loss %.4g, %.2f ms/step; events published %d, delivered %d, dropped %d, failed %d"
-        % (run_id, args.steps, final, 1000 * elapsed / args.steps, stats.published, stats.delivered,
-           stats.dropped, stats.failed),
+        "%s: %d steps, final loss %.4g, %.2f ms/step; events published %d, delivered %d, dropped %d, failed %d%s"
+        % (run_id, done, final, 1000 * elapsed / max(1, done), stats.published, stats.delivered,
+           stats.dropped, stats.failed, "; " + run.stop_reason if run.stop_reason else ""),
         flush=True,
     )
     return stats.delivered == stats.published

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.trainwatch.broker.EmbeddedKafkaBroker;
 import io.trainwatch.monitor.Monitor;
 import io.trainwatch.monitor.MonitorOptions;
+import io.trainwatch.monitor.config.MonitorConfig;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.AlertCodec;
 import io.trainwatch.schemas.Topics;
@@ -36,6 +37,10 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code nll_loss} are alerted with the right rule, diagnosis and a PyTorch hint; the healthy
  * controls (cross-entropy on logits, LogSoftmax + nll_loss, a Gaussian NLL regression whose loss is
  * legitimately negative, a token-id language model over 2,000 words) raise nothing.
+ *
+ * <p>The closed loop too: the monitor runs a policy that stops runs of the job whose loss turns
+ * NaN, and a run that trains on until it is told ({@code diverge-until-stopped}) stops through the
+ * client's control subscriber ({@code run.should_stop}), with {@code run_ended} saying why.
  *
  * <p>Skipped, saying why, when this machine has no Python with PyTorch and confluent-kafka ({@code
  * .ci/run} installs Debian's).
@@ -81,13 +86,21 @@ class PyTorchEndToEndIT {
     String applicationId = "pytorch-it-" + UUID.randomUUID();
     List<String> scenarios = new ArrayList<>(FAULTS.keySet());
     scenarios.addAll(HEALTHY);
+    scenarios.add("diverge-until-stopped");
     try (EmbeddedKafkaBroker broker =
             EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults());
         Monitor monitor =
             Monitor.start(
                 MonitorOptions.of(broker.bootstrapServers())
                     .withApplicationId(applicationId)
-                    .withStateDir(stateDir))) {
+                    .withStateDir(stateDir)
+                    .withConfig(
+                        MonitorConfig.parse(
+                            Map.of(
+                                "actions.policies", "stop_on_nan",
+                                "actions.policy.stop_on_nan.rules", "nonfinite_loss",
+                                "actions.policy.stop_on_nan.jobs", "pytorch-it",
+                                "actions.policy.stop_on_nan.commands", "stop"))))) {
       PyTorchTrainings.Result result =
           python.train(
               broker.bootstrapServers(),
@@ -100,6 +113,15 @@ class PyTorchEndToEndIT {
       assertThat(result.exitCode())
           .as("python exit code (1: an event was not delivered); output:%n%s", result.output())
           .isZero();
+
+      // It trains until the monitor's stop command reaches it (at most 20,000 steps).
+      assertThat(result.output())
+          .anySatisfy(
+              line ->
+                  assertThat(line)
+                      .startsWith(prefix + "diverge-until-stopped: ")
+                      .contains("stopped by trainwatch at step")
+                      .contains("(alert " + prefix + "diverge-until-stopped/nonfinite_loss"));
 
       // Sound, not timed: once the monitor has committed every event the trainings produced, every
       // alert it will ever raise for them is committed to the alert topic.
