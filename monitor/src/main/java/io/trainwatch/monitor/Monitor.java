@@ -203,7 +203,14 @@ public final class Monitor implements AutoCloseable {
             new NewTopic(
                 c.actions().controlTopic(), c.actions().controlPartitions(), c.replicationFactor()),
             // The crash-loop guard's re-keying topic: as many partitions as the events.
-            new NewTopic(c.actions().attemptsTopic(), c.eventsPartitions(), c.replicationFactor()));
+            new NewTopic(c.actions().attemptsTopic(), c.eventsPartitions(), c.replicationFactor()),
+            // The monitor's own repartition topics (ranks re-keyed by job, faults by host), as
+            // many partitions as the events: a day of retention is plenty, the state stores
+            // hold what matters.
+            new NewTopic(c.jobs().jobSignalsTopic(), c.eventsPartitions(), c.replicationFactor())
+                .configs(java.util.Map.of("retention.ms", "86400000")),
+            new NewTopic(c.jobs().hostSignalsTopic(), c.eventsPartitions(), c.replicationFactor())
+                .configs(java.util.Map.of("retention.ms", "86400000")));
     List<String> created = new ArrayList<>();
     try (Admin admin = Admin.create(p)) {
       var result = admin.createTopics(topics);

@@ -1,7 +1,7 @@
 package io.trainwatch.monitor.alerting;
 
 import io.trainwatch.monitor.rules.Finding;
-import io.trainwatch.monitor.rules.Rule;
+import io.trainwatch.monitor.rules.RuleDefinition;
 import io.trainwatch.monitor.rules.RuleSettings;
 import io.trainwatch.monitor.run.AlertTrack;
 import io.trainwatch.monitor.run.AlertTrack.Phase;
@@ -43,7 +43,7 @@ public final class AlertLifecycle {
    * @param step the batch's step, or {@code null}
    */
   public static Step evaluate(
-      Rule rule,
+      RuleDefinition rule,
       AlertTrack track,
       Optional<Finding> finding,
       RuleSettings settings,
@@ -82,7 +82,7 @@ public final class AlertLifecycle {
    * @param evidence what to publish as the resolved record's evidence
    */
   public static Step close(
-      Rule rule,
+      RuleDefinition rule,
       AlertTrack track,
       long tsMs,
       Long step,
@@ -95,7 +95,12 @@ public final class AlertLifecycle {
   }
 
   private static Step hold(
-      Rule rule, AlertTrack track, Finding f, RuleSettings settings, long tsMs, Long step) {
+      RuleDefinition rule,
+      AlertTrack track,
+      Finding f,
+      RuleSettings settings,
+      long tsMs,
+      Long step) {
     if (track.phase() == Phase.FIRING) {
       return Step.quiet(
           new AlertTrack(
@@ -141,7 +146,7 @@ public final class AlertLifecycle {
   }
 
   private static Step resolve(
-      Rule rule,
+      RuleDefinition rule,
       AlertTrack track,
       long tsMs,
       Long step,

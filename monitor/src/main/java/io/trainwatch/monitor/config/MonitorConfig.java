@@ -3,7 +3,7 @@ package io.trainwatch.monitor.config;
 import io.trainwatch.cli.ConfigDefs;
 import io.trainwatch.cli.PropertiesFile;
 import io.trainwatch.monitor.rules.Param;
-import io.trainwatch.monitor.rules.Rule;
+import io.trainwatch.monitor.rules.RuleDefinition;
 import io.trainwatch.monitor.rules.RuleId;
 import io.trainwatch.monitor.rules.Rules;
 import io.trainwatch.monitor.rules.RunSettings;
@@ -45,6 +45,8 @@ import java.util.stream.Collectors;
  *     are dead-lettered
  * @param rules rule settings
  * @param actions closed-loop actions: control topic, policies, checkpoints ({@code actions.*})
+ * @param jobs distributed jobs: repartition topics, alert grouping, idle retention ({@code
+ *     monitor.jobs.*})
  */
 public record MonitorConfig(
     String eventsTopic,
@@ -63,7 +65,8 @@ public record MonitorConfig(
     Duration idleRunRetention,
     int maxRecordBytes,
     RuleConfig rules,
-    ActionConfig actions) {
+    ActionConfig actions,
+    JobConfig jobs) {
 
   /** Kafka Streams processing guarantees the monitor supports. */
   public enum ProcessingGuarantee {
@@ -105,7 +108,8 @@ public record MonitorConfig(
         || eventsTopic == null
         || alertsTopic == null
         || dlqTopic == null
-        || actions == null) {
+        || actions == null
+        || jobs == null) {
       throw new IllegalArgumentException(
           "topics, processing guarantee, state store and rules are required");
     }
@@ -206,7 +210,10 @@ public record MonitorConfig(
         Duration.ofSeconds((int) app.get(MonitorConfigDef.IDLE_RETENTION)),
         (int) app.get(MonitorConfigDef.MAX_RECORD_BYTES),
         new RuleConfig(base, byJob),
-        ActionConfig.parse(actionEntries));
+        ActionConfig.parse(actionEntries),
+        JobConfig.of(
+            Duration.ofSeconds((int) app.get(MonitorConfigDef.JOB_GROUP_WAIT)),
+            Duration.ofSeconds((int) app.get(MonitorConfigDef.JOB_IDLE_RETENTION))));
   }
 
   /**
@@ -234,7 +241,8 @@ public record MonitorConfig(
         idleRunRetention,
         maxRecordBytes,
         rules,
-        actions.withTopicPrefix(prefix));
+        actions.withTopicPrefix(prefix),
+        jobs.withTopicPrefix(prefix));
   }
 
   /** This configuration with other closed-loop actions (tests and embedding). */
@@ -256,7 +264,8 @@ public record MonitorConfig(
         idleRunRetention,
         maxRecordBytes,
         rules,
-        newActions);
+        newActions,
+        jobs);
   }
 
   /** This configuration with other rule settings (tests and embedding). */
@@ -278,7 +287,8 @@ public record MonitorConfig(
         idleRunRetention,
         maxRecordBytes,
         newRules,
-        actions);
+        actions,
+        jobs);
   }
 
   /** This configuration with another state store type (tests and embedding). */
@@ -300,7 +310,8 @@ public record MonitorConfig(
         idleRunRetention,
         maxRecordBytes,
         rules,
-        actions);
+        actions,
+        jobs);
   }
 
   private static RunSettings applyRuleKey(
@@ -311,7 +322,7 @@ public record MonitorConfig(
     }
     String ruleId = ruleAndKey.substring(0, dot);
     String key = ruleAndKey.substring(dot + 1);
-    Rule rule =
+    RuleDefinition rule =
         RuleId.fromId(ruleId)
             .map(Rules::get)
             .orElseThrow(

@@ -35,6 +35,8 @@ public final class MonitorConfigDef {
   public static final String ENDED_RETENTION = "monitor.runs.ended_retention_seconds";
   public static final String IDLE_RETENTION = "monitor.runs.idle_retention_seconds";
   public static final String MAX_RECORD_BYTES = "monitor.events.max_record_bytes";
+  public static final String JOB_GROUP_WAIT = "monitor.jobs.group_wait_seconds";
+  public static final String JOB_IDLE_RETENTION = "monitor.jobs.idle_retention_seconds";
 
   private static final int YEAR_SECONDS = 86_400 * 365;
 
@@ -157,7 +159,24 @@ public final class MonitorConfigDef {
               MEDIUM,
               "Largest events record value the monitor reads, in bytes (a real event is about 1"
                   + " KB). Larger records go to the dead-letter topic unread, with a truncated copy"
-                  + " of the value.");
+                  + " of the value.")
+          .define(
+              JOB_GROUP_WAIT,
+              INT,
+              5,
+              Range.between(0, 3600),
+              MEDIUM,
+              "How long the alerts of one rule on the ranks of one job are collected into one"
+                  + " job-level alert (<job>/<rule>, listing the ranks) before it is published, in"
+                  + " seconds; 0 = at once.")
+          .define(
+              JOB_IDLE_RETENTION,
+              INT,
+              86_400,
+              Range.between(60, YEAR_SECONDS),
+              LOW,
+              "How long a job without any event is kept before it is forgotten (its open job-level"
+                  + " alerts are resolved), in seconds.");
 
   private MonitorConfigDef() {}
 }

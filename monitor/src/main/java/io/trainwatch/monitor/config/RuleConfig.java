@@ -1,7 +1,7 @@
 package io.trainwatch.monitor.config;
 
 import io.trainwatch.monitor.rules.Param;
-import io.trainwatch.monitor.rules.Rule;
+import io.trainwatch.monitor.rules.RuleDefinition;
 import io.trainwatch.monitor.rules.RuleId;
 import io.trainwatch.monitor.rules.RuleSettings;
 import io.trainwatch.monitor.rules.RuleSpec;
@@ -128,7 +128,7 @@ public final class RuleConfig {
   /**
    * The settings of every rule, with one value applied. Used while parsing the configuration file.
    */
-  static RunSettings apply(RunSettings settings, Rule rule, Param param, double value) {
+  static RunSettings apply(RunSettings settings, RuleDefinition rule, Param param, double value) {
     RuleSettings current = settings.get(rule.id());
     return settings.with(current.with(param.key(), value));
   }

@@ -2,25 +2,13 @@ package io.trainwatch.monitor.rules;
 
 import io.trainwatch.monitor.run.RunState;
 import io.trainwatch.schemas.BatchEvent;
-import java.util.List;
 import java.util.Optional;
 
 /**
  * A check on one batch of one run: a pure function of the run's history, the batch and the rule's
  * settings. No Kafka types, no clock, no I/O; the alert lifecycle decides what to publish.
  */
-public interface Rule {
-
-  /** The rule's id, severity and parameters. */
-  RuleSpec spec();
-
-  /** The rule's id. */
-  default RuleId id() {
-    return spec().id();
-  }
-
-  /** Every diagnosis id this rule can return, most specific first; the last is the generic one. */
-  List<String> diagnoses();
+public interface Rule extends RuleDefinition {
 
   /**
    * {@code true} if the rule can judge this batch, {@code false} if it cannot yet or cannot at all

@@ -22,7 +22,13 @@ public enum RuleId {
   OUTPUT_COLLAPSE("output_collapse", Severity.ERROR, 9),
   STALLED_RUN("stalled_run", Severity.ERROR, 10),
   // Judged over a job's attempts by the crash-loop guard, never on a batch.
-  CRASH_LOOP("crash_loop", Severity.CRITICAL, 30);
+  CRASH_LOOP("crash_loop", Severity.CRITICAL, 30),
+  // Job-level rules: judged over the ranks of a job, not one run (see Rules#fleet()).
+  STRAGGLER_RANK("straggler_rank", Severity.WARNING, 20),
+  RANK_DIVERGENCE("rank_divergence", Severity.ERROR, 21),
+  JOB_HANG("job_hang", Severity.CRITICAL, 22),
+  // Fleet-level: judged over the faults of every job on a host.
+  SUSPECT_NODE("suspect_node", Severity.ERROR, 24);
 
   /** One more than the largest code: sizes arrays indexed by code. */
   public static final int CODE_LIMIT = 32;

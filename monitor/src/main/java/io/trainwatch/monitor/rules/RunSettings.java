@@ -25,7 +25,7 @@ public final class RunSettings {
   /** Built-in defaults for every rule. */
   public static RunSettings defaults() {
     Map<RuleId, RuleSettings> m = new EnumMap<>(RuleId.class);
-    for (Rule r : Rules.all()) {
+    for (RuleDefinition r : Rules.definitions()) {
       m.put(r.id(), r.spec().defaults());
     }
     return new RunSettings(m);

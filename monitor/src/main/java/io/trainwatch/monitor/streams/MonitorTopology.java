@@ -2,6 +2,8 @@ package io.trainwatch.monitor.streams;
 
 import io.trainwatch.monitor.alerting.AlertFactory;
 import io.trainwatch.monitor.alerting.HintCatalog;
+import io.trainwatch.monitor.alerting.JobAlertFactory;
+import io.trainwatch.monitor.alerting.JobEvaluator;
 import io.trainwatch.monitor.alerting.RunEvaluator;
 import io.trainwatch.monitor.config.MonitorConfig;
 import io.trainwatch.monitor.run.RunInfo;
@@ -28,6 +30,15 @@ import org.apache.kafka.streams.state.Stores;
  *                                               └──► dead-letter-sink ◄┘ ──► trainwatch.events.dlq
  *                                                            [run-checkpoints]
  *                                                    evaluate-runs ──► control-sink ──► trainwatch.control
+ *                                                    evaluate-runs ──► job-signals-sink (ranks of distributed jobs:
+ *                                                                   │   their reports and their own alerts)
+ *                                                                   ▼
+ *   trainwatch.monitor.job-signals (key job) ──► evaluate-jobs ──► job-alerts-sink ──► trainwatch.alerts
+ *                                     [job-state, job-ranks, job-steps]
+ *                                                  │ (faults that implicate a host)
+ *                                                  ▼
+ *   trainwatch.monitor.host-signals (key host) ──► evaluate-hosts ──► host-alerts-sink ──► trainwatch.alerts
+ *                                                     [host-state]
  * </pre>
  *
  * <p>Commands go out from the same processor, hence in the same transaction, as the alerts that
@@ -58,6 +69,30 @@ public final class MonitorTopology {
   public static final String RUN_CHECKPOINTS_STORE = "run-checkpoints";
 
   public static final String TRACE = "trace-runs";
+
+  public static final String JOB_SIGNALS_SINK = "job-signals-sink";
+  public static final String JOB_SIGNALS_SOURCE = "job-signals-source";
+  public static final String EVALUATE_JOBS = "evaluate-jobs";
+  public static final String JOB_ALERTS_SINK = "job-alerts-sink";
+  public static final String HOST_SIGNALS_SINK = "host-signals-sink";
+  public static final String HOST_SIGNALS_SOURCE = "host-signals-source";
+  public static final String EVALUATE_HOSTS = "evaluate-hosts";
+  public static final String HOST_ALERTS_SINK = "host-alerts-sink";
+
+  /** Who a run is in its distributed job (only ranks of jobs of 2 or more). */
+  public static final String RUN_RANK_STORE = "run-rank";
+
+  /** Per-job summary: progress, step times, hang alert, alert groups. */
+  public static final String JOB_STATE_STORE = "job-state";
+
+  /** Per-rank state, keyed {@code <job>\0<rank>}. */
+  public static final String JOB_RANKS_STORE = "job-ranks";
+
+  /** Per-step reports of the recent steps, keyed {@code <job>\0<step>}. */
+  public static final String JOB_STEPS_STORE = "job-steps";
+
+  /** Per-host recent faults and the suspect_node alert. */
+  public static final String HOST_STATE_STORE = "host-state";
 
   /** Per-run state read and written on every event: {@link RunState}. */
   public static final String RUN_STATE_STORE = "run-state";
@@ -129,6 +164,11 @@ public final class MonitorTopology {
                 store(config, RUN_TRACE_STORE), Serdes.String(), StateSerdes.runTrace())
             .withCachingEnabled(),
         TRACE);
+    t.addStateStore(
+        Stores.keyValueStoreBuilder(
+                store(config, RUN_RANK_STORE), Serdes.String(), StateSerdes.rankIdentity())
+            .withCachingEnabled(),
+        EVALUATE);
     t.addSink(
         ALERTS_SINK,
         config.alertsTopic(),
@@ -179,6 +219,71 @@ public final class MonitorTopology {
         new StringSerializer(),
         ActionSerdes.commandSerializer(),
         CRASH_LOOPS);
+
+    t.addSink(
+        JOB_SIGNALS_SINK,
+        config.jobs().jobSignalsTopic(),
+        new StringSerializer(),
+        StateSerdes.jobSignal().serializer(),
+        EVALUATE);
+
+    // Job level: the ranks' reports, partitioned by job.
+    JobAlertFactory jobAlerts = new JobAlertFactory(hints);
+    t.addSource(
+        JOB_SIGNALS_SOURCE,
+        new StringDeserializer(),
+        StateSerdes.jobSignal().deserializer(),
+        config.jobs().jobSignalsTopic());
+    t.addProcessor(
+        EVALUATE_JOBS,
+        () -> new JobProcessor(config, new JobEvaluator(), jobAlerts),
+        JOB_SIGNALS_SOURCE);
+    t.addStateStore(
+        Stores.keyValueStoreBuilder(
+                store(config, JOB_STATE_STORE), Serdes.String(), StateSerdes.jobState())
+            .withCachingEnabled(),
+        EVALUATE_JOBS);
+    t.addStateStore(
+        Stores.keyValueStoreBuilder(
+                store(config, JOB_RANKS_STORE), Serdes.String(), StateSerdes.rankState())
+            .withCachingEnabled(),
+        EVALUATE_JOBS);
+    t.addStateStore(
+        Stores.keyValueStoreBuilder(
+                store(config, JOB_STEPS_STORE), Serdes.String(), StateSerdes.stepStats())
+            .withCachingEnabled(),
+        EVALUATE_JOBS);
+    t.addSink(
+        JOB_ALERTS_SINK,
+        config.alertsTopic(),
+        new StringSerializer(),
+        StateSerdes.alertSerializer(),
+        EVALUATE_JOBS);
+    t.addSink(
+        HOST_SIGNALS_SINK,
+        config.jobs().hostSignalsTopic(),
+        new StringSerializer(),
+        StateSerdes.implication().serializer(),
+        EVALUATE_JOBS);
+
+    // Fleet level: faults of jobs, partitioned by the host they implicate.
+    t.addSource(
+        HOST_SIGNALS_SOURCE,
+        new StringDeserializer(),
+        StateSerdes.implication().deserializer(),
+        config.jobs().hostSignalsTopic());
+    t.addProcessor(EVALUATE_HOSTS, () -> new HostProcessor(config, jobAlerts), HOST_SIGNALS_SOURCE);
+    t.addStateStore(
+        Stores.keyValueStoreBuilder(
+                store(config, HOST_STATE_STORE), Serdes.String(), StateSerdes.hostState())
+            .withCachingEnabled(),
+        EVALUATE_HOSTS);
+    t.addSink(
+        HOST_ALERTS_SINK,
+        config.alertsTopic(),
+        new StringSerializer(),
+        StateSerdes.alertSerializer(),
+        EVALUATE_HOSTS);
     return t;
   }
 

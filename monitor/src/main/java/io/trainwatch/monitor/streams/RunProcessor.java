@@ -8,11 +8,15 @@ import io.trainwatch.monitor.alerting.Emission;
 import io.trainwatch.monitor.alerting.RunEvaluator;
 import io.trainwatch.monitor.config.MonitorConfig;
 import io.trainwatch.monitor.config.RuleConfig;
+import io.trainwatch.monitor.job.JobSignal;
+import io.trainwatch.monitor.job.RankIdentity;
+import io.trainwatch.monitor.job.RankSample;
 import io.trainwatch.monitor.run.RunHistoryCheck;
 import io.trainwatch.monitor.run.RunInfo;
 import io.trainwatch.monitor.run.RunProfile;
 import io.trainwatch.monitor.run.RunState;
 import io.trainwatch.schemas.Alert;
+import io.trainwatch.schemas.AlertCodec;
 import io.trainwatch.schemas.BatchEvent;
 import io.trainwatch.schemas.CheckpointEvent;
 import io.trainwatch.schemas.ControlCommand;
@@ -57,6 +61,7 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
   private KeyValueStore<String, RunState> states;
   private KeyValueStore<String, RunInfo> infos;
   private ClosedLoop loop;
+  private KeyValueStore<String, RankIdentity> rankIds;
   private long localRuns;
 
   /** When this processor (i.e. this task on this instance) started watching its runs. */
@@ -85,6 +90,7 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
     loop =
         new ClosedLoop(
             config.actions(), context.getStateStore(MonitorTopology.RUN_CHECKPOINTS_STORE));
+    rankIds = context.getStateStore(MonitorTopology.RUN_RANK_STORE);
     localRuns = states.approximateNumEntries();
     counter.addRestored(localRuns);
     watchingSinceMs = context.currentSystemTimeMs();
@@ -150,13 +156,50 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
       }
     }
     states.put(runId, state);
+    toJob(runId, event);
     publish(runId, state, emissions, event instanceof BatchEvent batch ? batch : null);
+  }
+
+  /**
+   * A rank of a distributed job tells its job what happened, through the job-signals topic keyed by
+   * job: the job-level rules live in another sub-topology, partitioned by job.
+   */
+  private void toJob(String runId, TrainingEvent event) {
+    RankIdentity id = rankIds.get(runId);
+    if (id == null) {
+      return;
+    }
+    JobSignal signal;
+    if (event instanceof RunStarted) {
+      signal = new JobSignal(JobSignal.Kind.STARTED, runId, id, null, null);
+    } else if (event instanceof BatchEvent b) {
+      RankSample sample =
+          RankSample.of(
+              b.step(), b.tsMs(), b.stepMs(), b.dataMs(), b.computeMs(), b.loss(), b.gradNorm());
+      signal = new JobSignal(JobSignal.Kind.BATCH, runId, id, sample, null);
+    } else {
+      signal = new JobSignal(JobSignal.Kind.ENDED, runId, id, null, null);
+    }
+    forwardToJob(id, signal);
+  }
+
+  private void forwardToJob(RankIdentity id, JobSignal signal) {
+    context()
+        .forward(
+            new Record<Object, Object>(id.job(), signal, context().currentSystemTimeMs()),
+            MonitorTopology.JOB_SIGNALS_SINK);
   }
 
   private RunState onStarted(String runId, RunState state, RunStarted started, long now) {
     RuleConfig.Overrides overrides = RuleConfig.validate(started.rules());
     for (String warning : overrides.warnings()) {
       LOG.warn("Run {}: run_started {}", runId, warning);
+    }
+    RankIdentity id = RankIdentity.of(started);
+    if (id == null) {
+      rankIds.delete(runId);
+    } else {
+      rankIds.put(runId, id);
     }
     if (started.labels().isEmpty()) {
       infos.delete(runId);
@@ -222,6 +265,7 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
     infos.delete(runId);
     loop.forget(runId);
     context().forward(new Record<>(runId, null, now), MonitorTopology.TRACE);
+    rankIds.delete(runId);
     localRuns--;
     counter.remove(1);
   }
@@ -233,6 +277,7 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
   private void publish(String runId, RunState state, List<Emission> emissions, BatchEvent batch) {
     List<Alert> published = emissions.isEmpty() ? List.of() : new ArrayList<>(emissions.size());
     RunInfo info = emissions.isEmpty() ? null : infos.get(runId);
+    RankIdentity id = emissions.isEmpty() ? null : rankIds.get(runId);
     for (Emission e : emissions) {
       if (e.firing() && e.rule().severity().atLeast(Severity.ERROR)) {
         signal(
@@ -254,15 +299,21 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
       // (log.message.timestamp.after.max.ms) and deletes those older than retention, and an event's
       // ts_ms can be
       // anything a trainer's clock says. The alert itself carries the event times.
-      context().forward(new Record<>(alert.alertId(), alert, now), MonitorTopology.ALERTS_SINK);
-      metrics.alertEmitted(alert, Math.max(0, now - e.atMs()));
       published.add(alert);
-      LOG.info(
-          "{} {} rev {}: {}",
-          alert.status().wire(),
-          alert.alertId(),
-          alert.revision(),
-          alert.summary());
+      if (id != null) {
+        // A rank of a distributed job: its job groups the ranks' alerts into one page.
+        forwardToJob(
+            id, new JobSignal(JobSignal.Kind.ALERT, runId, id, null, AlertCodec.encode(alert)));
+      } else {
+        context().forward(new Record<>(alert.alertId(), alert, now), MonitorTopology.ALERTS_SINK);
+        metrics.alertEmitted(alert, Math.max(0, now - e.atMs()));
+        LOG.info(
+            "{} {} rev {}: {}",
+            alert.status().wire(),
+            alert.alertId(),
+            alert.revision(),
+            alert.summary());
+      }
       // Same task, same transaction as the alert: never one without the other, never twice.
       for (ControlCommand c : plan.commands()) {
         context()

@@ -1,5 +1,14 @@
 package io.trainwatch.monitor.streams;
 
+import io.trainwatch.monitor.fleet.HostCodec;
+import io.trainwatch.monitor.fleet.HostState;
+import io.trainwatch.monitor.fleet.Implication;
+import io.trainwatch.monitor.job.JobCodec;
+import io.trainwatch.monitor.job.JobSignal;
+import io.trainwatch.monitor.job.JobState;
+import io.trainwatch.monitor.job.RankIdentity;
+import io.trainwatch.monitor.job.RankState;
+import io.trainwatch.monitor.job.StepStats;
 import io.trainwatch.monitor.run.RunInfo;
 import io.trainwatch.monitor.run.RunState;
 import io.trainwatch.monitor.run.RunStateCodec;
@@ -31,6 +40,55 @@ public final class StateSerdes {
         (topic, info) -> info == null ? null : RunStateCodec.encodeInfo(info),
         (topic, bytes) ->
             bytes == null ? null : decode(() -> RunStateCodec.decodeInfo(bytes), topic));
+  }
+
+  /** A job's state ({@link JobCodec}). */
+  public static Serde<JobState> jobState() {
+    return Serdes.serdeFrom(
+        (topic, v) -> v == null ? null : JobCodec.encode(v),
+        (topic, b) -> b == null ? null : decode(() -> JobCodec.decodeJob(b), topic));
+  }
+
+  /** A rank's state in its job ({@link JobCodec}). */
+  public static Serde<RankState> rankState() {
+    return Serdes.serdeFrom(
+        (topic, v) -> v == null ? null : JobCodec.encode(v),
+        (topic, b) -> b == null ? null : decode(() -> JobCodec.decodeRank(b), topic));
+  }
+
+  /** A step's reports ({@link JobCodec}). */
+  public static Serde<StepStats> stepStats() {
+    return Serdes.serdeFrom(
+        (topic, v) -> v == null ? null : JobCodec.encode(v),
+        (topic, b) -> b == null ? null : decode(() -> JobCodec.decodeStep(b), topic));
+  }
+
+  /** A run's identity in its job ({@link JobCodec}). */
+  public static Serde<RankIdentity> rankIdentity() {
+    return Serdes.serdeFrom(
+        (topic, v) -> v == null ? null : JobCodec.encode(v),
+        (topic, b) -> b == null ? null : decode(() -> JobCodec.decodeIdentity(b), topic));
+  }
+
+  /** The records of the job-signals topic ({@link JobCodec}). */
+  public static Serde<JobSignal> jobSignal() {
+    return Serdes.serdeFrom(
+        (topic, v) -> v == null ? null : JobCodec.encode(v),
+        (topic, b) -> b == null ? null : decode(() -> JobCodec.decodeSignal(b), topic));
+  }
+
+  /** A host's state ({@link HostCodec}). */
+  public static Serde<HostState> hostState() {
+    return Serdes.serdeFrom(
+        (topic, v) -> v == null ? null : HostCodec.encode(v),
+        (topic, b) -> b == null ? null : decode(() -> HostCodec.decodeHost(b), topic));
+  }
+
+  /** The records of the host-signals topic ({@link HostCodec}). */
+  public static Serde<Implication> implication() {
+    return Serdes.serdeFrom(
+        (topic, v) -> v == null ? null : HostCodec.encode(v),
+        (topic, b) -> b == null ? null : decode(() -> HostCodec.decodeImplication(b), topic));
   }
 
   /** The versioned binary run trace ({@link RunTraceCodec}). */

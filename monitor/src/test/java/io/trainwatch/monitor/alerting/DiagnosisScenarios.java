@@ -318,7 +318,7 @@ final class DiagnosisScenarios {
 
   /** Judges {@code trigger} with rule {@code id}, which must fire with {@code diagnosis}. */
   private static Scenario judge(RuleId id, String diagnosis, RunState run, BatchEvent trigger) {
-    Rule rule = Rules.get(id);
+    Rule rule = (Rule) Rules.get(id);
     var settings = rule.spec().defaults();
     if (!rule.appliesTo(run, trigger, settings)) {
       throw new IllegalStateException(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 import io.trainwatch.monitor.rules.Rule;
+import io.trainwatch.monitor.rules.RuleDefinition;
 import io.trainwatch.monitor.rules.RuleId;
 import io.trainwatch.monitor.rules.Rules;
 import io.trainwatch.monitor.run.RunInfo;
@@ -33,6 +34,16 @@ class HintCatalogTest {
         assertThat(catalog.templates(rule.id(), diagnosis))
             .as(rule.id() + "/" + diagnosis)
             .containsKeys("summary", "title", "hint.generic", "hint.dl4j", "hint.pytorch");
+      }
+    }
+    for (RuleDefinition rule : Rules.fleet()) {
+      assertThat(catalog.diagnoses(rule.id()))
+          .as(rule.id().id())
+          .containsExactlyInAnyOrderElementsOf(rule.diagnoses());
+      for (String diagnosis : rule.diagnoses()) {
+        assertThat(catalog.templates(rule.id(), diagnosis))
+            .as(rule.id() + "/" + diagnosis)
+            .containsKeys("summary", "title", "hint.generic");
       }
     }
     assertThat(catalog.rules()).containsExactlyInAnyOrder(RuleId.values());

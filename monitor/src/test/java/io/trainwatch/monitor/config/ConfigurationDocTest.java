@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.trainwatch.cli.ConfigDefs;
 import io.trainwatch.monitor.rules.Param;
-import io.trainwatch.monitor.rules.Rule;
+import io.trainwatch.monitor.rules.RuleDefinition;
 import io.trainwatch.monitor.rules.Rules;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,7 +30,7 @@ class ConfigurationDocTest {
 
   @Test
   void shouldDocumentEveryRuleKeyWithItsDefault() {
-    for (Rule rule : Rules.all()) {
+    for (RuleDefinition rule : Rules.definitions()) {
       for (Param p : rule.spec().params()) {
         String key = "rules." + rule.id().id() + "." + p.key();
         assertThat(documented).as(key + " is not documented in " + DOC).containsKey(key);
@@ -112,7 +112,7 @@ class ConfigurationDocTest {
       String lifecycle = key.substring("rules.<rule_id>.".length());
       return Rules.all().stream().allMatch(r -> r.spec().param(lifecycle).isPresent());
     }
-    return Rules.all().stream()
+    return Rules.definitions().stream()
         .anyMatch(
             r ->
                 r.spec().params().stream()

@@ -99,7 +99,8 @@ class MonitorConfigTest {
             + " for_batches, for_seconds, resolve_after_batches, tolerance)",
         "rules.negative_los.enabled=true | rules.negative_los.enabled: unknown rule negative_los (rules:"
             + " nonfinite_loss, negative_loss, unnormalized_input, loss_at_init, loss_divergence, loss_plateau,"
-            + " exploding_gradient, vanishing_gradient, output_collapse, stalled_run, crash_loop)",
+            + " exploding_gradient, vanishing_gradient, output_collapse, stalled_run, crash_loop,"
+            + " straggler_rank, rank_divergence, job_hang, suspect_node)",
         "rules.negative_loss=true | rules.negative_loss: expected rules.<rule_id>.<key>",
         "rules.negative_loss.for_batches.x=1 | rules.negative_loss.for_batches.x: expected rules.<rule_id>.<key>",
         "monitor.topics.events_partitions=0 | monitor.topics.events_partitions=0: must be >= 1",
@@ -112,7 +113,8 @@ class MonitorConfigTest {
             + " monitor.topics.alerts_partitions, monitor.topics.dlq_partitions, monitor.topics.replication_factor,"
             + " monitor.processing_guarantee, monitor.stream_threads, monitor.state_store,"
             + " monitor.wall_clock_interval_seconds, monitor.runs.max, monitor.runs.ended_retention_seconds,"
-            + " monitor.runs.idle_retention_seconds, monitor.events.max_record_bytes)",
+            + " monitor.runs.idle_retention_seconds, monitor.events.max_record_bytes,"
+            + " monitor.jobs.group_wait_seconds, monitor.jobs.idle_retention_seconds)",
         "monitor.stream_threads=2.0 | monitor.stream_threads=2.0: must be an integer",
         "monitor.stream_threads=65 | monitor.stream_threads=65: must be <= 64",
         "monitor.topics.events=a b | monitor.topics.events=a b: must be a topic name (1 to 249 of a-z A-Z 0-9 . _ -)",

@@ -1,0 +1,234 @@
+package io.trainwatch.monitor.job;
+
+import io.trainwatch.monitor.run.AlertTrack;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the monitor remembers about one job (all ranks of one launch): its size, progress, recent
+ * step times, the hang alert and the groups of its ranks' alerts. Bounded whatever the number of
+ * ranks: per-rank facts live in {@link RankState} records, per-step ones in {@link StepStats}.
+ * Mutable.
+ */
+public final class JobState {
+
+  /** Step times kept for the hang threshold (its p99). */
+  public static final int STEP_TIMES = 64;
+
+  private int attempt;
+  private int declaredWorldSize;
+  private int maxRank = -1;
+  private String framework = "unknown";
+  private long maxStep = -1;
+  private long maxTsMs;
+  private long progressWallMs;
+  private long lastEventWallMs;
+  private int ranks;
+  private int endedRanks;
+  private final float[] stepTimes = new float[STEP_TIMES];
+  private int stepTimesPos;
+  private int stepTimesSize;
+  private AlertTrack hang = AlertTrack.NEW;
+  private String hangRunId;
+  private final List<AlertGroup> groups = new ArrayList<>();
+
+  public int attempt() {
+    return attempt;
+  }
+
+  public String framework() {
+    return framework;
+  }
+
+  /** The declared world size, else one more than the highest rank seen. */
+  public int worldSize() {
+    return declaredWorldSize > 0 ? declaredWorldSize : maxRank + 1;
+  }
+
+  public long maxStep() {
+    return maxStep;
+  }
+
+  /** The latest event time any rank reported. */
+  public long maxTsMs() {
+    return maxTsMs;
+  }
+
+  /** Processing time at which any rank last advanced to a higher step. */
+  public long progressWallMs() {
+    return progressWallMs;
+  }
+
+  public long lastEventWallMs() {
+    return lastEventWallMs;
+  }
+
+  /** Ranks that started (or reported) in this attempt. */
+  public int ranks() {
+    return ranks;
+  }
+
+  public int endedRanks() {
+    return endedRanks;
+  }
+
+  /** {@code true} if every known rank ended, {@code false} otherwise. */
+  public boolean ended() {
+    return ranks > 0 && endedRanks >= ranks;
+  }
+
+  public AlertTrack hang() {
+    return hang;
+  }
+
+  public String hangRunId() {
+    return hangRunId;
+  }
+
+  public void setHang(AlertTrack track, String runId) {
+    hang = track;
+    hangRunId = runId;
+  }
+
+  /** The groups of rank-level alerts, one per rule that ever fired. */
+  public List<AlertGroup> groups() {
+    return groups;
+  }
+
+  /** The group of a rule, created when absent. */
+  public AlertGroup group(String rule) {
+    for (AlertGroup g : groups) {
+      if (g.rule().equals(rule)) {
+        return g;
+      }
+    }
+    AlertGroup g = new AlertGroup(rule);
+    groups.add(g);
+    return g;
+  }
+
+  /**
+   * A rank of this job started: learns the attempt, size and framework.
+   *
+   * @return {@code true} if this is a newer attempt than the state's (the caller starts over)
+   */
+  public boolean isNewerAttempt(int a) {
+    return a > attempt && ranks > 0;
+  }
+
+  /** Starts a newer attempt over, keeping alert revisions so alert ids stay monotonic. */
+  public JobState restart(int newAttempt) {
+    JobState s = new JobState();
+    s.attempt = newAttempt;
+    s.hang = hang.inactive();
+    s.hangRunId = hangRunId;
+    for (AlertGroup g : groups) {
+      s.groups.add(
+          AlertGroup.restore(
+              g.rule(),
+              AlertGroup.Phase.IDLE,
+              g.revision(),
+              0,
+              0,
+              null,
+              0,
+              null,
+              null,
+              null,
+              null,
+              null,
+              List.of(),
+              List.of(),
+              0,
+              0));
+    }
+    return s;
+  }
+
+  public void learn(int a, Integer worldSize, int rank, String fw, boolean newRank) {
+    attempt = Math.max(attempt, a);
+    if (worldSize != null && worldSize > 0) {
+      declaredWorldSize = worldSize;
+    }
+    maxRank = Math.max(maxRank, rank);
+    if (fw != null) {
+      framework = fw;
+    }
+    if (newRank) {
+      ranks++;
+    }
+  }
+
+  /** An ended rank started again (the same rank, a new run): it is live again. */
+  public void rankRestarted() {
+    endedRanks = Math.max(0, endedRanks - 1);
+  }
+
+  /** A rank ended. */
+  public void rankEnded() {
+    endedRanks++;
+  }
+
+  /** A rank reported a step. */
+  public void observe(RankSample s, boolean rankAdvanced, long wallMs) {
+    lastEventWallMs = wallMs;
+    maxTsMs = Math.max(maxTsMs, s.tsMs());
+    if (rankAdvanced) {
+      progressWallMs = wallMs;
+    }
+    maxStep = Math.max(maxStep, s.step());
+    if (Float.isFinite(s.stepMs()) && s.stepMs() >= 0) {
+      stepTimes[stepTimesPos] = s.stepMs();
+      stepTimesPos = (stepTimesPos + 1) % STEP_TIMES;
+      stepTimesSize = Math.min(STEP_TIMES, stepTimesSize + 1);
+    }
+  }
+
+  /** The 99th percentile of recent step times in ms (the largest of the last 64), or 0. */
+  public double p99StepMs() {
+    double max = 0;
+    for (int i = 0; i < stepTimesSize; i++) {
+      max = Math.max(max, stepTimes[i]);
+    }
+    return max;
+  }
+
+  // Codec access.
+  long[] scalars() {
+    return new long[] {
+      attempt,
+      declaredWorldSize,
+      maxRank,
+      maxStep,
+      maxTsMs,
+      progressWallMs,
+      lastEventWallMs,
+      ranks,
+      endedRanks,
+      stepTimesPos,
+      stepTimesSize
+    };
+  }
+
+  void restoreScalars(long[] v) {
+    attempt = (int) v[0];
+    declaredWorldSize = (int) v[1];
+    maxRank = (int) v[2];
+    maxStep = v[3];
+    maxTsMs = v[4];
+    progressWallMs = v[5];
+    lastEventWallMs = v[6];
+    ranks = (int) v[7];
+    endedRanks = (int) v[8];
+    stepTimesPos = (int) v[9];
+    stepTimesSize = (int) v[10];
+  }
+
+  float[] stepTimesRaw() {
+    return stepTimes;
+  }
+
+  void setFramework(String fw) {
+    framework = fw;
+  }
+}

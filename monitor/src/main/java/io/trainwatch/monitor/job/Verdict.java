@@ -1,0 +1,82 @@
+package io.trainwatch.monitor.job;
+
+/**
+ * One rank at one step, judged against the other ranks' reports of the same step. Steps are matched
+ * by number, not by arrival: ranks replayed far apart, or on partitions processed at different
+ * speeds, are compared on the same work. Absent values are NaN.
+ *
+ * @param logRatio ln(rank's work / median work of the peers)
+ * @param sigma the peers' spread of ln(work) (MAD scaled to a standard deviation)
+ * @param computeExcess (rank's compute - peers' median compute) / peers' median work
+ * @param dataExcess (rank's data wait - peers' median data wait) / peers' median work
+ * @param medianWorkMs the peers' median work, in ms
+ * @param peers sampled ranks other than this one
+ * @param peersFiniteLoss of them, how many had a finite loss
+ * @param peerLossMedian median of the peers' finite losses
+ * @param peerLossMad MAD of the peers' finite losses
+ * @param peersGrad peers that published a finite gradient norm
+ * @param peerGradMedian their median gradient norm
+ * @param peerGradMad its MAD
+ */
+public record Verdict(
+    long step,
+    long tsMs,
+    RankSample sample,
+    double logRatio,
+    double sigma,
+    double computeExcess,
+    double dataExcess,
+    double medianWorkMs,
+    int peers,
+    int peersFiniteLoss,
+    double peerLossMedian,
+    double peerLossMad,
+    int peersGrad,
+    double peerGradMedian,
+    double peerGradMad) {
+
+  /** Judges a rank's sample against the step's reports. */
+  public static Verdict judge(int rank, RankSample s, StepStats step) {
+    int peers = step.others(rank);
+    double[] logWork = step.peers(step.workColumn(), rank, true);
+    double logRatio = Double.NaN;
+    double sigma = Double.NaN;
+    double medianWork = Double.NaN;
+    double computeExcess = Double.NaN;
+    double dataExcess = Double.NaN;
+    if (logWork.length > 0 && Float.isFinite(s.work()) && s.work() > 0) {
+      double m = Robust.medianOfSorted(logWork);
+      medianWork = Math.exp(m);
+      logRatio = Math.log(s.work()) - m;
+      sigma = Robust.MAD_TO_SIGMA * Robust.mad(logWork, m);
+      double[] compute = step.peers(step.computeColumn(), rank, false);
+      if (compute.length > 0 && Float.isFinite(s.computeMs())) {
+        computeExcess = (s.computeMs() - Robust.medianOfSorted(compute)) / medianWork;
+      }
+      double[] data = step.peers(step.dataColumn(), rank, false);
+      if (data.length > 0 && Float.isFinite(s.dataMs())) {
+        dataExcess = (s.dataMs() - Robust.medianOfSorted(data)) / medianWork;
+      }
+    }
+    double[] loss = step.peers(step.lossColumn(), rank, false);
+    double lossMedian = Robust.medianOfSorted(loss);
+    double[] grad = step.peers(step.gradColumn(), rank, false);
+    double gradMedian = Robust.medianOfSorted(grad);
+    return new Verdict(
+        s.step(),
+        s.tsMs(),
+        s,
+        logRatio,
+        sigma,
+        computeExcess,
+        dataExcess,
+        medianWork,
+        peers,
+        loss.length,
+        lossMedian,
+        loss.length == 0 ? Double.NaN : Robust.mad(loss, lossMedian),
+        grad.length,
+        gradMedian,
+        grad.length == 0 ? Double.NaN : Robust.mad(grad, gradMedian));
+  }
+}
