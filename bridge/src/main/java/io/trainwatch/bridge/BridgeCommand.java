@@ -149,7 +149,7 @@ public final class BridgeCommand implements Callable<Integer> {
     }
     AlertBridge bridge = AlertBridge.create(bridgeConfig, kafka);
     PrometheusMeterRegistry registry = Registries.prometheus();
-    BridgeMetrics.bind(registry, bridgeConfig.name(), bridgeConfig.destination(), bridge::stats);
+    BridgeMetrics.bind(registry, bridgeConfig.name(), bridgeConfig.destination(), bridge);
     OperatorServer server;
     try {
       server = OperatorServer.start(http, () -> notReady(bridge, bridgeConfig), registry);

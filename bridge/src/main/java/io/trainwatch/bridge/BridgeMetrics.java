@@ -3,7 +3,7 @@ package io.trainwatch.bridge;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
 /**
@@ -27,12 +27,25 @@ public final class BridgeMetrics {
 
   private BridgeMetrics() {}
 
-  /** Registers the counters of the bridge whose counters {@code stats} reads. */
+  /**
+   * Registers the counters of {@code bridge}; they keep reading it as long as the registry lives.
+   */
   public static void bind(
+      MeterRegistry registry, String name, Destination destination, AlertBridge bridge) {
+    bind(registry, name, destination, bridge, AlertBridge::stats);
+  }
+
+  /**
+   * Registers the counters {@code read} takes from {@code source}. The counters' functions hold the
+   * source (Micrometer alone would hold it weakly, and a method reference would be collected).
+   */
+  static <T> void bind(
       MeterRegistry registry,
       String bridge,
       Destination destination,
-      Supplier<BridgeStats.Snapshot> stats) {
+      T source,
+      Function<T, BridgeStats.Snapshot> read) {
+    Stats<T> stats = new Stats<>(source, read);
     Tags tags = Tags.of("bridge", bridge, "destination", destination.wire());
     counter(
         registry,
@@ -84,10 +97,13 @@ public final class BridgeMetrics {
         "Firing alerts re-sent to keep them alive");
   }
 
-  private static void outcome(
+  /** The source and how to read it, captured by every counter's function. */
+  private record Stats<T>(T source, Function<T, BridgeStats.Snapshot> read) {}
+
+  private static <T> void outcome(
       MeterRegistry registry,
       Tags tags,
-      Supplier<BridgeStats.Snapshot> stats,
+      Stats<T> stats,
       String outcome,
       ToLongFunction<BridgeStats.Snapshot> value) {
     counter(
@@ -99,14 +115,14 @@ public final class BridgeMetrics {
         "Alert emissions by what became of them");
   }
 
-  private static void counter(
+  private static <T> void counter(
       MeterRegistry registry,
       String name,
       Tags tags,
-      Supplier<BridgeStats.Snapshot> stats,
+      Stats<T> stats,
       ToLongFunction<BridgeStats.Snapshot> value,
       String description) {
-    FunctionCounter.builder(name, stats, s -> value.applyAsLong(s.get()))
+    FunctionCounter.builder(name, stats.source(), s -> value.applyAsLong(stats.read().apply(s)))
         .description(description)
         .tags(tags)
         .register(registry);

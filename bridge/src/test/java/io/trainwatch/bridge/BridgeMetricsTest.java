@@ -14,7 +14,7 @@ class BridgeMetricsTest {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     AtomicReference<BridgeStats.Snapshot> stats =
         new AtomicReference<>(new BridgeStats.Snapshot(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
-    BridgeMetrics.bind(registry, "oncall", Destination.PAGERDUTY, stats::get);
+    BridgeMetrics.bind(registry, "oncall", Destination.PAGERDUTY, stats, AtomicReference::get);
     stats.set(new BridgeStats.Snapshot(12, 1, 2, 0, 0, 9, 7, 3, 2, 1, 1, 0));
 
     String scrape = registry.scrape();
