@@ -93,6 +93,15 @@ final class DemoCommand implements Callable<Integer> {
   boolean keepUp;
 
   @Option(
+      names = "--act",
+      description =
+          "Close the loop: the monitor's policy stops a run whose loss goes NaN or diverges and pins"
+              + " its last good checkpoint (actions.* in docs/configuration.md); the DL4J runs save"
+              + " checkpoints, obey trainwatch.control, and take 20 ms per step like a slower"
+              + " accelerator. The diverging run must be stopped by its alert.")
+  boolean act;
+
+  @Option(
       names = "--bridge",
       paramLabel = "DESTINATION",
       description =
@@ -135,7 +144,8 @@ final class DemoCommand implements Callable<Integer> {
             Monitor.start(
                 MonitorOptions.of(broker.bootstrapServers())
                     .withStateDir(stateDir)
-                    .withApplicationId("trainwatch-demo"),
+                    .withApplicationId("trainwatch-demo")
+                    .withConfig(monitorConfig()),
                 http.hooks());
         AlertCollector alerts =
             AlertCollector.start(
@@ -152,7 +162,7 @@ final class DemoCommand implements Callable<Integer> {
         List<String> training =
             pytorch
                 ? trainPyTorch(python, broker.bootstrapServers(), scenarios, out)
-                : trainDl4j(broker.bootstrapServers(), scenarios);
+                : trainDl4j(broker.bootstrapServers(), scenarios, stateDir.resolve("checkpoints"));
         boolean allSeen =
             alerts.awaitCondition(
                 seen ->
@@ -170,6 +180,9 @@ final class DemoCommand implements Callable<Integer> {
                         >= seen.stream().filter(Alert::firing).count(),
             Duration.ofSeconds(allSeen ? 15 : 0));
         boolean ok = printTable(out, scenarios, training, alerts.alerts());
+        if (act) {
+          ok &= printActions(out, scenarios, training, alerts.alerts());
+        }
         out.printf(
             "%ndemo %s in %.1f s%n", ok ? "passed" : "FAILED", (System.nanoTime() - start) / 1e9);
         if (keepUp) {
@@ -191,7 +204,8 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   /** The DL4J runs, concurrently; per scenario, its line for the table's training column. */
-  private List<String> trainDl4j(String bootstrap, List<DemoScenario> scenarios) throws Exception {
+  private List<String> trainDl4j(String bootstrap, List<DemoScenario> scenarios, Path checkpoints)
+      throws Exception {
     List<TrainingReport> reports =
         ConcurrentTrainings.run(
             scenarios.stream()
@@ -199,14 +213,60 @@ final class DemoCommand implements Callable<Integer> {
                 .toList(),
             bootstrap,
             scenarios.size(),
-            report -> {});
+            report -> {},
+            (spec, listener) ->
+                act
+                    ? listener
+                        .control(bootstrap, Map.of())
+                        .checkpoints(checkpoints.resolve(spec.runId()), 25, 2)
+                    : listener,
+            act ? Duration.ofMillis(20) : Duration.ZERO);
     return reports.stream()
         .map(
             r ->
-                String.format(
-                    "%d steps, final loss %.4g, %.1f ms/step",
-                    r.stepsRun(), r.finalLoss(), r.meanStepMs()))
+                r.status() == io.trainwatch.schemas.RunStatus.KILLED
+                    ? String.format("%d steps, then %s", r.stepsRun(), r.failure())
+                    : String.format(
+                        "%d steps, final loss %.4g, %.1f ms/step",
+                        r.stepsRun(), r.finalLoss(), r.meanStepMs()))
         .toList();
+  }
+
+  /** The monitor's configuration: notify only, or with --act the policy that stops runs. */
+  private io.trainwatch.monitor.config.MonitorConfig monitorConfig() {
+    if (!act) {
+      return io.trainwatch.monitor.config.MonitorConfig.defaults();
+    }
+    return io.trainwatch.monitor.config.MonitorConfig.parse(
+        Map.of(
+            "actions.policies", "stop_diverging",
+            "actions.policy.stop_diverging.rules", "nonfinite_loss,loss_divergence",
+            "actions.policy.stop_diverging.jobs", "demo",
+            "actions.policy.stop_diverging.commands", "pin_checkpoint,stop"));
+  }
+
+  /**
+   * With --act: what trainwatch did, from the alerts' audit; {@code false} if the diverging run was
+   * not stopped by its alert.
+   */
+  private static boolean printActions(
+      PrintStream out, List<DemoScenario> scenarios, List<String> training, List<Alert> alerts) {
+    out.println();
+    out.println("actions:");
+    alerts.stream()
+        .filter(Alert::firing)
+        .flatMap(a -> a.actionLines().stream())
+        .forEach(line -> out.println("  " + line));
+    boolean ok = true;
+    for (int i = 0; i < scenarios.size(); i++) {
+      DemoScenario s = scenarios.get(i);
+      if (s.fault() == io.trainwatch.trainer.Fault.DIVERGE) {
+        boolean stopped = training.get(i).contains("stopped by trainwatch");
+        out.printf("  %s: %s%n", s.runId(), stopped ? training.get(i) : "NOT stopped");
+        ok &= stopped;
+      }
+    }
+    return ok;
   }
 
   /**

@@ -32,6 +32,24 @@ public final class ConcurrentTrainings {
       int parallelism,
       Consumer<TrainingReport> onEach)
       throws InterruptedException, ExecutionException {
+    return run(specs, bootstrapServers, parallelism, onEach, (s, b) -> b, java.time.Duration.ZERO);
+  }
+
+  /**
+   * {@link #run(List, String, int, Consumer)} with more listener settings and a pause per step
+   * ({@link TrainingRun#run(TrainingSpec, EventPublisher, java.util.function.BiFunction,
+   * java.time.Duration)}).
+   */
+  public static List<TrainingReport> run(
+      List<TrainingSpec> specs,
+      String bootstrapServers,
+      int parallelism,
+      Consumer<TrainingReport> onEach,
+      java.util.function.BiFunction<
+              TrainingSpec, TrainwatchListener.Builder, TrainwatchListener.Builder>
+          customize,
+      java.time.Duration pausePerStep)
+      throws InterruptedException, ExecutionException {
     if (parallelism < 1) {
       throw new IllegalArgumentException("parallelism=" + parallelism + ": must be >= 1");
     }
@@ -45,7 +63,8 @@ public final class ConcurrentTrainings {
                 () -> {
                   try (KafkaEventPublisher publisher =
                       KafkaEventPublisher.connect(bootstrapServers)) {
-                    TrainingReport report = TrainingRun.run(spec, publisher);
+                    TrainingReport report =
+                        TrainingRun.run(spec, publisher, customize, pausePerStep);
                     onEach.accept(report);
                     return report;
                   }

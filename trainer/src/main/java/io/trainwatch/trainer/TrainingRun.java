@@ -35,13 +35,28 @@ public final class TrainingRun {
    * delivery before reporting. Never throws for a training failure: the report says so.
    */
   public static TrainingReport run(TrainingSpec spec, EventPublisher publisher) {
+    return run(spec, publisher, (s, b) -> b, Duration.ZERO);
+  }
+
+  /**
+   * {@link #run(TrainingSpec, EventPublisher)} with more listener settings (checkpoints, obeying
+   * trainwatch's commands) and a pause after each step, as a slower accelerator would take. A run
+   * trainwatch stops ends {@code killed} with the listener's reason as its failure.
+   */
+  public static TrainingReport run(
+      TrainingSpec spec,
+      EventPublisher publisher,
+      java.util.function.BiFunction<
+              TrainingSpec, TrainwatchListener.Builder, TrainwatchListener.Builder>
+          customize,
+      Duration pausePerStep) {
     SyntheticPixels data =
         SyntheticPixels.generate(spec.numClasses(), spec.examples(), spec.seed());
     MultiLayerNetwork net = Networks.build(spec);
     TrainwatchListener.Builder builder =
         TrainwatchListener.builder().publisher(publisher).runId(spec.runId()).job(spec.job());
     spec.labels().forEach(builder::label);
-    TrainwatchListener listener = builder.build();
+    TrainwatchListener listener = customize.apply(spec, builder).build();
     net.setListeners(listener);
     listener.start(net);
 
@@ -55,7 +70,7 @@ public final class TrainingRun {
     String failure = null;
     long startNanos = System.nanoTime();
     try {
-      for (; step < spec.steps(); step++) {
+      for (; step < spec.steps() && !listener.stopRequested(); step++) {
         boolean faulty = spec.faultActiveAt(step);
         if (spec.fault() == Fault.STALL && faulty) {
           // A hung process publishes nothing more, not even run_ended.
@@ -78,6 +93,14 @@ public final class TrainingRun {
             data.batch(order, inEpoch * spec.batchSize(), spec.batchSize(), scaling, forcedClass);
         listener.dataReady();
         net.fit(batch);
+        if (!pausePerStep.isZero()) {
+          try {
+            Thread.sleep(pausePerStep.toMillis());
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            break;
+          }
+        }
         if (firstNonFinite == null && !Double.isFinite(net.score())) {
           firstNonFinite = step;
         }
@@ -86,7 +109,10 @@ public final class TrainingRun {
           order = data.shuffledOrder(shuffle);
         }
       }
-      if (status != null) {
+      if (listener.stopRequested()) {
+        status = RunStatus.KILLED;
+        failure = listener.stopReason();
+      } else if (status != null) {
         listener.end(RunStatus.COMPLETED, null);
       }
     } catch (RuntimeException e) {
@@ -96,6 +122,7 @@ public final class TrainingRun {
       listener.end(RunStatus.FAILED, failure);
     }
     double meanStepMs = step == 0 ? 0 : (System.nanoTime() - startNanos) / 1e6 / step;
+    listener.close(); // stops its command subscriber; the publisher stays the caller's
     if (!publisher.flush(REPORT_FLUSH_TIMEOUT)) {
       log.warn(
           "trainwatch: run {}: events still pending after {}", spec.runId(), REPORT_FLUSH_TIMEOUT);
