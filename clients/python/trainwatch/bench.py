@@ -6,7 +6,9 @@ Two identical copies of an MLP (784-512-256-10, ReLU, batch 128, SGD) train on t
 round runs `--steps` steps of the plain copy, then of the watched copy (publishing to memory: the statistics and
 the event, without the transport), then, with --bootstrap-server, of a copy watched by a run publishing to Kafka.
 Prints the median step time of each and the median of the per-round ratios (paired rounds cancel the drift of a
-machine whose load changes), and the time log() itself takes.
+machine whose load changes), the time log() itself takes, and the training thread's CPU time per step (time.thread_time:
+with one torch thread the step's compute runs on it, and time spent waiting for a busy core does not count, so this
+ratio holds on a loaded machine where wall times do not).
 """
 
 import argparse
@@ -50,9 +52,12 @@ def main(argv=None):
         if run is not None:
             run.watch(model, optimizer=opts[name])
 
+    cpu = {name: [] for name in variants}
+
     def steps(name, n):
         model, run = variants[name]
         opt = opts[name]
+        cpu_start = time.thread_time()
         start = time.perf_counter()
         for _ in range(n):
             loss = F.cross_entropy(model(x), y)
@@ -65,11 +70,13 @@ def main(argv=None):
                 log_times[name].append(time.perf_counter() - t)
                 if len(run.publisher.events if hasattr(run.publisher, "events") else ()) > 1000:
                     run.publisher.events.clear()
-        return (time.perf_counter() - start) / n
+        wall = (time.perf_counter() - start) / n
+        cpu[name].append((time.thread_time() - cpu_start) / n)
+        return wall
 
     for name in variants:  # warm-up
         steps(name, args.steps)
-    for times in log_times.values():
+    for times in list(log_times.values()) + list(cpu.values()):
         times.clear()
     per_step = {name: [] for name in variants}
     for _ in range(args.rounds):
@@ -79,16 +86,19 @@ def main(argv=None):
     plain = statistics.median(per_step["plain"])
     print("trainwatch client overhead: MLP 784-512-256-10, batch %d, %d thread(s), %d rounds of %d steps"
           % (args.batch, args.threads, args.rounds, args.steps))
-    print("%-8s %12s %14s %16s" % ("variant", "ms/step", "vs plain", "log() ms (p50/p90)"))
-    print("%-8s %12.3f %14s %16s" % ("plain", plain * 1000, "", ""))
+    print("%-8s %12s %14s %20s %22s" % ("variant", "ms/step", "vs plain", "log() ms (p50/p90)",
+                                         "training thread CPU"))
+    print("%-8s %12.3f %14s %20s %16.3f ms" % ("plain", plain * 1000, "", "", statistics.median(cpu["plain"]) * 1000))
     for name in variants:
         if name == "plain":
             continue
         ratios = [w / p for w, p in zip(per_step[name], per_step["plain"])]
         lt = sorted(log_times[name])
-        print("%-8s %12.3f %+13.1f%% %8.3f / %.3f" % (
+        cpu_ratios = [w / p for w, p in zip(cpu[name], cpu["plain"])]
+        print("%-8s %12.3f %+13.1f%% %11.3f / %.3f %12.3f ms (%+.1f%%)" % (
             name, statistics.median(per_step[name]) * 1000, (statistics.median(ratios) - 1) * 100,
-            lt[len(lt) // 2] * 1000, lt[int(len(lt) * 0.9)] * 1000))
+            lt[len(lt) // 2] * 1000, lt[int(len(lt) * 0.9)] * 1000, statistics.median(cpu[name]) * 1000,
+            (statistics.median(cpu_ratios) - 1) * 100))
     for name, (model, run) in variants.items():
         if run is not None:
             run.finish()
