@@ -103,6 +103,16 @@ final class AlertmanagerPayloads {
     if (a.job() != null && !a.job().isEmpty()) {
       l.put("job", a.job());
     }
+    // Where it points: a label, so that silences and inhibitions can match a node or a GPU.
+    if (a.placement().host() != null) {
+      l.put("host", a.placement().host());
+    }
+    if (a.placement().device() != null) {
+      l.put("device", a.placement().device());
+    }
+    if (a.placement().rank() != null) {
+      l.put("rank", a.placement().rank().toString());
+    }
     l.put("alert_id", a.alertId());
     return l;
   }
@@ -119,6 +129,11 @@ final class AlertmanagerPayloads {
     }
     if (!a.actions().isEmpty()) {
       an.put("actions", String.join("; ", a.actionLines()));
+    }
+    if (!a.placement().ranks().isEmpty()) {
+      StringJoiner ranks = new StringJoiner(", ");
+      a.placement().ranks().forEach(r -> ranks.add(r.toString()));
+      an.put("ranks", ranks.toString());
     }
     if (!a.evidence().isEmpty()) {
       StringJoiner j = new StringJoiner(", ");

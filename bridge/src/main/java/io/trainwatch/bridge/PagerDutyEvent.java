@@ -3,6 +3,7 @@ package io.trainwatch.bridge;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.trainwatch.schemas.Alert;
+import io.trainwatch.schemas.AlertPlacement;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -109,6 +110,20 @@ final class PagerDutyEvent {
     }
     if (a.step() != null) {
       d.put("step", a.step());
+    }
+    AlertPlacement at = a.placement();
+    if (at.host() != null) {
+      d.put("host", at.host());
+    }
+    if (at.device() != null) {
+      d.put("device", at.device());
+    }
+    if (at.rank() != null) {
+      d.put("rank", at.rank());
+    }
+    if (!at.ranks().isEmpty()) {
+      var ranks = d.putArray("ranks");
+      at.ranks().forEach(ranks::add);
     }
     d.put("hint", a.hint());
     if (!a.actions().isEmpty()) {

@@ -3,6 +3,7 @@ package io.trainwatch.bridge;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.trainwatch.schemas.Alert;
+import io.trainwatch.schemas.AlertPlacement;
 import io.trainwatch.schemas.Severity;
 import java.time.Duration;
 import java.time.Instant;
@@ -86,6 +87,10 @@ final class SlackMessage {
     List<String> facts = new ArrayList<>();
     facts.add(field("Run", a.runId()));
     facts.add(field("Job", a.job() == null ? "–" : a.job()));
+    String where = where(a.placement());
+    if (!where.isEmpty()) {
+      facts.add(field("Where", where));
+    }
     facts.add(field("Severity", a.severity().wire()));
     facts.add(field("Rule", a.rule()));
     if (a.step() != null) {
@@ -157,6 +162,29 @@ final class SlackMessage {
     }
   }
 
+  /**
+   * Where an alert points, for people: "rank 5 on gpu-node-3 (cuda:5)", "ranks 0, 1, 2 on
+   * gpu-node-3"; empty for a run's own alert.
+   */
+  static String where(AlertPlacement at) {
+    StringBuilder b = new StringBuilder();
+    if (at.ranks().size() > 1) {
+      b.append("ranks ");
+      for (int i = 0; i < at.ranks().size(); i++) {
+        b.append(i == 0 ? "" : ", ").append(at.ranks().get(i));
+      }
+    } else if (at.rank() != null) {
+      b.append("rank ").append(at.rank());
+    }
+    if (at.host() != null) {
+      b.append(b.length() == 0 ? "" : " on ").append(at.host());
+      if (at.device() != null) {
+        b.append(" (").append(at.device()).append(')');
+      }
+    }
+    return b.toString();
+  }
+
   private String fallback(List<Alert> alerts) {
     StringBuilder b = new StringBuilder();
     if (alerts.size() == 1) {
@@ -168,6 +196,10 @@ final class SlackMessage {
       b.append(a.runId());
       if (a.job() != null) {
         b.append(" (job ").append(a.job()).append(')');
+      }
+      String where = where(a.placement());
+      if (!where.isEmpty()) {
+        b.append(", ").append(where);
       }
       if (!a.firing()) {
         b.append(" after ").append(resolvedAfter(a));

@@ -111,4 +111,20 @@ class AlertmanagerPayloadsTest {
     assertThat(resolved.at("/alerts/0/endsAt").asText()).isEqualTo("2026-11-26T10:04:12Z");
     assertThat(resolved.at("/alerts/0/fingerprint")).isEqualTo(alert.get("fingerprint"));
   }
+
+  @Test
+  void shouldLabelTheHostDeviceAndRankSoSilencesCanMatchANode() {
+    Alert a =
+        TestAlerts.firing("llm-rank0")
+            .withPlacement(
+                new io.trainwatch.schemas.AlertPlacement(
+                    "gpu-node-17", "GPU-5f1c", 0, List.of(0, 1, 2)));
+
+    JsonNode o = payloads.postableAlerts(List.of(a), now, Duration.ofMinutes(4)).get(0);
+
+    assertThat(o.at("/labels/host").asText()).isEqualTo("gpu-node-17");
+    assertThat(o.at("/labels/device").asText()).isEqualTo("GPU-5f1c");
+    assertThat(o.at("/labels/rank").asText()).isEqualTo("0");
+    assertThat(o.at("/annotations/ranks").asText()).isEqualTo("0, 1, 2");
+  }
 }

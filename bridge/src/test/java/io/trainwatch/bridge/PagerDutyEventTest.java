@@ -123,4 +123,22 @@ class PagerDutyEventTest {
     n.fieldNames().forEachRemaining(out::add);
     return out;
   }
+
+  @Test
+  void shouldCarryWhereAJobLevelAlertPointsInCustomDetails() {
+    Alert a =
+        TestAlerts.firing("llm-rank0")
+            .withPlacement(
+                new io.trainwatch.schemas.AlertPlacement(
+                    "gpu-node-17", "GPU-5f1c", 0, List.of(0, 1, 2)));
+
+    JsonNode d = events.build(a).at("/payload/custom_details");
+
+    assertThat(d.get("host").asText()).isEqualTo("gpu-node-17");
+    assertThat(d.get("device").asText()).isEqualTo("GPU-5f1c");
+    assertThat(d.get("rank").asInt()).isZero();
+    assertThat(d.get("ranks").toString()).isEqualTo("[0,1,2]");
+    assertThat(events.build(TestAlerts.firing("run")).at("/payload/custom_details").has("host"))
+        .isFalse();
+  }
 }

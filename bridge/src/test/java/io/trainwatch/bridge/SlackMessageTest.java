@@ -182,4 +182,21 @@ class SlackMessageTest {
     items.forEach(f -> out.add(f.get("text").asText()));
     return out;
   }
+
+  @Test
+  void shouldSayWhereAJobLevelAlertPoints() {
+    Alert a =
+        TestAlerts.firing("llm-rank0")
+            .withPlacement(
+                new io.trainwatch.schemas.AlertPlacement(
+                    "gpu-node-17", "GPU-5f1c", 0, List.of(0, 1, 2)));
+
+    JsonNode msg = messages.build(List.of(a));
+
+    assertThat(SlackLimits.violations(msg)).isEmpty();
+    assertThat(texts(msg.get("blocks").get(2).get("fields")))
+        .contains("*Where*\nranks 0, 1, 2 on gpu-node-17 (GPU-5f1c)");
+    assertThat(msg.get("text").asText()).contains(", ranks 0, 1, 2 on gpu-node-17 (GPU-5f1c)");
+    assertThat(SlackMessage.where(io.trainwatch.schemas.AlertPlacement.NONE)).isEmpty();
+  }
 }

@@ -23,6 +23,8 @@ import java.util.Map;
  * @param endsAt {@code null} while firing
  * @param actions what this emission asked of trainers (or, in a dry run, would have): the audit of
  *     {@link Topics#CONTROL}; empty when it only notifies
+ * @param placement where in the fleet it points (host, device, rank, the ranks of a job-level
+ *     alert); {@link AlertPlacement#NONE} for a run's own alert
  */
 public record Alert(
     String alertId,
@@ -41,7 +43,8 @@ public record Alert(
     Instant startsAt,
     Instant endsAt,
     Map<String, String> labels,
-    List<AlertAction> actions) {
+    List<AlertAction> actions,
+    AlertPlacement placement) {
 
   /** Longest summary the contract allows: PagerDuty's limit. */
   public static final int MAX_SUMMARY_LENGTH = 1024;
@@ -70,6 +73,47 @@ public record Alert(
             : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(evidence));
     labels = labels == null ? Map.of() : Map.copyOf(labels);
     actions = actions == null ? List.of() : List.copyOf(actions);
+    placement = placement == null ? AlertPlacement.NONE : placement;
+  }
+
+  /** An alert with its actions, pointing nowhere in particular. */
+  public Alert(
+      String alertId,
+      String eventId,
+      int revision,
+      AlertStatus status,
+      String rule,
+      Severity severity,
+      String runId,
+      String job,
+      String summary,
+      String hint,
+      String diagnosis,
+      Map<String, Object> evidence,
+      Long step,
+      Instant startsAt,
+      Instant endsAt,
+      Map<String, String> labels,
+      List<AlertAction> actions) {
+    this(
+        alertId,
+        eventId,
+        revision,
+        status,
+        rule,
+        severity,
+        runId,
+        job,
+        summary,
+        hint,
+        diagnosis,
+        evidence,
+        step,
+        startsAt,
+        endsAt,
+        labels,
+        actions,
+        AlertPlacement.NONE);
   }
 
   /** An alert that asked nothing of trainers. */
@@ -91,8 +135,24 @@ public record Alert(
       Instant endsAt,
       Map<String, String> labels) {
     this(
-        alertId, eventId, revision, status, rule, severity, runId, job, summary, hint, diagnosis,
-        evidence, step, startsAt, endsAt, labels, List.of());
+        alertId,
+        eventId,
+        revision,
+        status,
+        rule,
+        severity,
+        runId,
+        job,
+        summary,
+        hint,
+        diagnosis,
+        evidence,
+        step,
+        startsAt,
+        endsAt,
+        labels,
+        List.of(),
+        AlertPlacement.NONE);
   }
 
   /** This alert with its actions' audit. */
@@ -114,7 +174,31 @@ public record Alert(
         startsAt,
         endsAt,
         labels,
-        newActions);
+        newActions,
+        placement);
+  }
+
+  /** This alert pointing at a place in the fleet. */
+  public Alert withPlacement(AlertPlacement newPlacement) {
+    return new Alert(
+        alertId,
+        eventId,
+        revision,
+        status,
+        rule,
+        severity,
+        runId,
+        job,
+        summary,
+        hint,
+        diagnosis,
+        evidence,
+        step,
+        startsAt,
+        endsAt,
+        labels,
+        actions,
+        newPlacement);
   }
 
   /**

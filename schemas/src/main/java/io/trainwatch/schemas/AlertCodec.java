@@ -36,7 +36,11 @@ public final class AlertCodec {
           "starts_at",
           "ends_at",
           "labels",
-          "actions");
+          "actions",
+          "host",
+          "device",
+          "rank",
+          "ranks");
   private static final Set<String> ACTION_FIELDS =
       Set.of(
           "action",
@@ -82,6 +86,19 @@ public final class AlertCodec {
       g.writeStringField("starts_at", a.startsAt().toString());
       writeNullable(g, "ends_at", a.endsAt() == null ? null : a.endsAt().toString());
       Json.writeStringMap(g, "labels", a.labels());
+      AlertPlacement at = a.placement();
+      Json.writeOptionalString(g, "host", at.host());
+      Json.writeOptionalString(g, "device", at.device());
+      if (at.rank() != null) {
+        g.writeNumberField("rank", at.rank());
+      }
+      if (!at.ranks().isEmpty()) {
+        g.writeArrayFieldStart("ranks");
+        for (int rank : at.ranks()) {
+          g.writeNumber(rank);
+        }
+        g.writeEndArray();
+      }
       if (!a.actions().isEmpty()) {
         g.writeArrayFieldStart("actions");
         for (AlertAction x : a.actions()) {
@@ -146,10 +163,34 @@ public final class AlertCodec {
           Instant.parse(r.requiredString("starts_at", 64)),
           endsAt == null ? null : Instant.parse(endsAt),
           r.stringMap("labels", 64, 128, 1024),
-          readActions(r));
+          readActions(r),
+          readPlacement(r));
     } catch (IllegalArgumentException | DateTimeParseException e) {
       throw new InvalidEventException(e.getMessage(), e);
     }
+  }
+
+  private static AlertPlacement readPlacement(JsonObjectReader r) {
+    String host = r.optionalString("host", 256);
+    String device = r.optionalString("device", 256);
+    Integer rank = r.optionalInt("rank", 0);
+    JsonNode ranks = r.raw("ranks");
+    List<Integer> list = new ArrayList<>();
+    if (ranks != null && !ranks.isNull()) {
+      if (!ranks.isArray()) {
+        throw new InvalidEventException("ranks: expected an array");
+      }
+      if (ranks.size() > AlertPlacement.MAX_RANKS) {
+        throw new InvalidEventException("ranks: at most " + AlertPlacement.MAX_RANKS + " entries");
+      }
+      for (JsonNode n : ranks) {
+        if (!n.canConvertToInt() || !n.isIntegralNumber() || n.asInt() < 0) {
+          throw new InvalidEventException("ranks: " + n + " is not a rank");
+        }
+        list.add(n.asInt());
+      }
+    }
+    return new AlertPlacement(host, device, rank, list);
   }
 
   private static List<AlertAction> readActions(JsonObjectReader r) {

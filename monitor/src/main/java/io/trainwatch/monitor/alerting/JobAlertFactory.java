@@ -1,6 +1,7 @@
 package io.trainwatch.monitor.alerting;
 
 import io.trainwatch.schemas.Alert;
+import io.trainwatch.schemas.AlertPlacement;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -24,6 +25,11 @@ public final class JobAlertFactory {
    * @param framework the job's framework (selects the hint's wording)
    */
   public Alert toAlert(JobEmission j, String framework) {
+    return dress(j, framework)
+        .withPlacement(new AlertPlacement(j.host(), j.device(), j.rank(), j.ranks()));
+  }
+
+  private Alert dress(JobEmission j, String framework) {
     Emission e = j.emission();
     String alertId = j.scope() + "/" + e.rule().id();
     if (j.first() != null) {

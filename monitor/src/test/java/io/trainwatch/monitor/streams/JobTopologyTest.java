@@ -122,6 +122,8 @@ class JobTopologyTest {
     assertThat(((Number) a.evidence().get("slowdown")).doubleValue()).isBetween(0.1, 0.3);
     assertThat(a.step()).isBetween(20L, 30L);
     assertThat(a.summary()).contains("vit rank 5").contains("slower than its peers");
+    assertThat(a.placement())
+        .isEqualTo(new io.trainwatch.schemas.AlertPlacement("host-b-0", "cuda:5", 5, List.of()));
   }
 
   @Test
@@ -155,6 +157,8 @@ class JobTopologyTest {
         .containsEntry("last_step", 29L)
         .containsEntry("culprit_step", 28L);
     assertThat(hang.summary()).contains("rank 2 at step 28 on host-c-0");
+    assertThat(hang.placement().rank()).isEqualTo(2);
+    assertThat(hang.placement().host()).isEqualTo("host-c-0");
 
     // The per-run stalled_run alerts of the ranks come 10 minutes later: silenced by the hang.
     driver.advanceWallClockTime(Duration.ofSeconds(600));
@@ -198,6 +202,8 @@ class JobTopologyTest {
         .containsEntry("device", "cuda:3")
         .containsEntry("jobs", 2L);
     assertThat(suspect.hint()).contains("kubectl cordon bad-node");
+    assertThat(suspect.placement().host()).isEqualTo("bad-node");
+    assertThat(suspect.placement().device()).isEqualTo("cuda:3");
     // A host that merely runs ranks of both jobs is not suspected.
     assertThat(out).noneMatch(a -> a.alertId().equals("host-0/suspect_node"));
   }
