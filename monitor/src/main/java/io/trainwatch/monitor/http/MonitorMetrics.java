@@ -26,6 +26,11 @@ import java.util.function.LongSupplier;
  *       dead-letter topic; the reason is the leading words of the reason header ({@code loss},
  *       {@code value}, {@code step}, {@code run_not_monitored}...), at most {@link #MAX_REASONS}
  *       distinct ones per stage, then {@code other};
+ *   <li>{@code trainwatch_events_unknown_fields_total}: fields (or values of optional fields) a
+ *       newer trainer sent that this monitor does not know, skipped in valid events; {@code
+ *       trainwatch_runs_with_unknown_fields_total}: runs in which this instance first saw such
+ *       fields (each is logged once, naming the fields). No run or field label: both are chosen by
+ *       the writer and would make the series unbounded;
  *   <li>{@code trainwatch_alerts_total{rule,severity,status}}: alert emissions published;
  *   <li>{@code trainwatch_alert_latency_seconds}: from the event time of the batch that decided a
  *       firing alert to its publication (a histogram);
@@ -45,6 +50,8 @@ public final class MonitorMetrics implements TopologyMetrics {
   private final Counter started;
   private final Counter ended;
   private final Timer latency;
+  private final Counter unknownFields;
+  private final Counter runsWithUnknownFields;
   private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
   private final Map<String, Counter> alerts = new ConcurrentHashMap<>();
 
@@ -53,6 +60,15 @@ public final class MonitorMetrics implements TopologyMetrics {
     batches = events("batch");
     started = events("run_started");
     ended = events("run_ended");
+    unknownFields =
+        Counter.builder("trainwatch.events.unknown.fields")
+            .description(
+                "Fields of valid events this monitor does not know (a newer trainer's), skipped")
+            .register(registry);
+    runsWithUnknownFields =
+        Counter.builder("trainwatch.runs.with.unknown.fields")
+            .description("Runs in which this instance first saw fields it does not know")
+            .register(registry);
     latency =
         Timer.builder("trainwatch.alert.latency")
             .description("Event time of the batch that decided a firing alert to its publication")
@@ -82,6 +98,14 @@ public final class MonitorMetrics implements TopologyMetrics {
       started.increment();
     } else {
       ended.increment();
+    }
+  }
+
+  @Override
+  public void unknownFieldsSkipped(String runId, int skipped, boolean firstOfRun) {
+    unknownFields.increment(skipped);
+    if (firstOfRun) {
+      runsWithUnknownFields.increment();
     }
   }
 

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * version, a tombstone, a key that is not the run id) goes to the dead-letter topic unchanged, with
  * the reason in its headers. A value larger than {@code monitor.events.max_record_bytes} is not
  * read at all; its dead letter keeps only the beginning. Fields this monitor does not know (a newer
- * trainer's) are skipped, never a reason to refuse the event: they are logged once per run.
+ * trainer's) are skipped, never a reason to refuse the event: they are logged once per run and
+ * counted ({@link TopologyMetrics#unknownFieldsSkipped}).
  *
  * <p>The two children take different types ({@link ReadEvent}s, raw bytes), hence the {@code
  * Object} output types.
@@ -125,7 +126,9 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, 
   }
 
   private void reportSkipped(String runId, List<String> ignored) {
-    if (reportedRuns.add(runId)) {
+    boolean first = reportedRuns.add(runId);
+    metrics.unknownFieldsSkipped(runId, ignored.size(), first);
+    if (first) {
       LOG.warn(
           "Run {}: skipping fields this monitor does not know (a newer trainer?): {}",
           abbreviate(runId),

@@ -46,6 +46,17 @@ public interface TopologyMetrics {
    */
   void alertEmitted(Alert alert, long latencyMs);
 
+  /**
+   * A valid event carried fields (or values of optional fields) this monitor does not know, a newer
+   * trainer's: they were skipped and the event judged without them.
+   *
+   * @param runId the event's run
+   * @param skipped how many fields or values were skipped in this event, at least 1
+   * @param firstOfRun whether this is the first such event of the run this instance has seen (the
+   *     one that is logged)
+   */
+  default void unknownFieldsSkipped(String runId, int skipped, boolean firstOfRun) {}
+
   /** The number of runs this instance tracks now, read when metrics are collected. */
   void runsTracked(LongSupplier runs);
 }

@@ -4,12 +4,14 @@ import static io.trainwatch.monitor.testing.Events.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.trainwatch.monitor.Monitor;
 import io.trainwatch.monitor.MonitorOptions;
 import io.trainwatch.monitor.alerting.HintCatalog;
 import io.trainwatch.monitor.alerting.Inhibitions;
 import io.trainwatch.monitor.alerting.RunEvaluator;
 import io.trainwatch.monitor.config.MonitorConfig;
+import io.trainwatch.monitor.http.MonitorMetrics;
 import io.trainwatch.monitor.rules.Finding;
 import io.trainwatch.monitor.rules.Rule;
 import io.trainwatch.monitor.rules.RuleSettings;
@@ -563,6 +565,10 @@ class MonitorTopologyTest {
   }
 
   private void start(MonitorConfig config, RunEvaluator evaluator) {
+    start(config, evaluator, TopologyMetrics.NONE);
+  }
+
+  private void start(MonitorConfig config, RunEvaluator evaluator, TopologyMetrics metrics) {
     MonitorConfig inMemory = config.withStateStore(MonitorConfig.StateStoreType.IN_MEMORY);
     Properties props =
         Monitor.streamsProperties(
@@ -572,7 +578,9 @@ class MonitorTopologyTest {
                 .withConfig(inMemory));
     driver =
         new TopologyTestDriver(
-            MonitorTopology.build(inMemory, evaluator, HintCatalog.standard()), props, WALL_START);
+            MonitorTopology.build(inMemory, evaluator, HintCatalog.standard(), metrics),
+            props,
+            WALL_START);
     events =
         driver.createInputTopic(
             Topics.EVENTS, new ByteArraySerializer(), new ByteArraySerializer());
@@ -598,6 +606,21 @@ class MonitorTopologyTest {
     assertThat(out)
         .extracting(Alert::rule, Alert::diagnosis)
         .containsExactly(tuple("negative_loss", "softmax_into_nll"));
+  }
+
+  @Test
+  void shouldCountTheFieldsANewerTrainerSendsAndTheRunsThatSendThem() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    start(MonitorConfig.defaults(), RunEvaluator.standard(), new MonitorMetrics(registry));
+    sendFromNewerTrainer(Events.pytorchNll("newer-1"));
+    sendFromNewerTrainer(batch("newer-1", 0).loss(2.3).build());
+    sendFromNewerTrainer(Events.pytorchNll("newer-2"));
+    send(Events.pytorchNll("older"));
+
+    assertThat(deadLetters.isEmpty()).isTrue();
+    // Two unknown fields per event of a newer trainer (tokens_per_s, zz), three such events.
+    assertThat(registry.get("trainwatch.events.unknown.fields").counter().count()).isEqualTo(6);
+    assertThat(registry.get("trainwatch.runs.with.unknown.fields").counter().count()).isEqualTo(2);
   }
 
   /** The event as a trainer of a later contract would write it: one field more, at the end. */
