@@ -28,7 +28,8 @@ public final class MonitorHttp implements AutoCloseable {
       List.of(
           MonitorTopology.RUN_STATE_STORE,
           MonitorTopology.RUN_INFO_STORE,
-          MonitorTopology.RUN_TRACE_STORE);
+          MonitorTopology.RUN_TRACE_STORE,
+          MonitorTopology.JOB_STATE_STORE);
 
   private final HttpSettings settings;
   private final PrometheusMeterRegistry registry;
@@ -44,7 +45,9 @@ public final class MonitorHttp implements AutoCloseable {
     this.metrics = new MonitorMetrics(registry);
     this.server = OperatorServer.start(settings, this::notReady, registry);
     this.self = new HostInfo(settings.advertisedHost(), server.port());
-    server.handle(RunsApi.PREFIX, new RunsApi(() -> streams, () -> self));
+    RunsApi runs = new RunsApi(() -> streams, () -> self);
+    server.handle(RunsApi.PREFIX, runs);
+    server.handle(JobsApi.PREFIX, new JobsApi(() -> streams, () -> self, runs));
     server.handle("/", new Dashboard());
     for (String store : STORES) {
       Gauge.builder("trainwatch.state.store.entries", () -> entries(store))

@@ -154,24 +154,11 @@ final class RunsApi implements HttpHandler {
         return;
       }
       if (!owner.equals(self.get())) {
-        try {
-          String path =
-              PREFIX + "/" + URLEncoder.encode(runId, StandardCharsets.UTF_8) + "?local=true";
-          HttpResponse<byte[]> r = forward(owner, path);
-          Responses.json(ex, r.statusCode(), r.body());
-        } catch (IOException e) {
-          error(
-              ex,
-              503,
-              "run "
-                  + runId
-                  + ": owner "
-                  + owner.host()
-                  + ":"
-                  + owner.port()
-                  + " unreachable: "
-                  + e.getMessage());
-        }
+        proxy(
+            ex,
+            owner,
+            PREFIX + "/" + URLEncoder.encode(runId, StandardCharsets.UTF_8) + "?local=true",
+            "run " + runId);
         return;
       }
     }
@@ -189,6 +176,25 @@ final class RunsApi implements HttpHandler {
         200,
         RunViews.JSON.writeValueAsBytes(
             RunViews.detail(runId, state, info, trace, bytes, owner())));
+  }
+
+  /** Answers with what {@code owner} answers to {@code path}, or 503 when it cannot be reached. */
+  void proxy(HttpExchange ex, HostInfo owner, String path, String what) throws IOException {
+    try {
+      HttpResponse<byte[]> r = forward(owner, path);
+      Responses.json(ex, r.statusCode(), r.body());
+    } catch (IOException e) {
+      error(
+          ex,
+          503,
+          what
+              + ": owner "
+              + owner.host()
+              + ":"
+              + owner.port()
+              + " unreachable: "
+              + e.getMessage());
+    }
   }
 
   private <V> ReadOnlyKeyValueStore<String, V> store(KafkaStreams s, String name) {
@@ -223,7 +229,7 @@ final class RunsApi implements HttpHandler {
     }
   }
 
-  private static void error(HttpExchange ex, int status, String message) throws IOException {
+  static void error(HttpExchange ex, int status, String message) throws IOException {
     ObjectNode body = RunViews.JSON.createObjectNode();
     body.put("error", message);
     Responses.json(ex, status, RunViews.JSON.writeValueAsBytes(body));

@@ -12,6 +12,7 @@ import io.trainwatch.monitor.Monitor;
 import io.trainwatch.monitor.MonitorOptions;
 import io.trainwatch.monitor.testing.Events;
 import io.trainwatch.schemas.EventCodec;
+import io.trainwatch.schemas.RunStarted;
 import io.trainwatch.schemas.Topics;
 import io.trainwatch.schemas.TrainingEvent;
 import java.net.URI;
@@ -48,6 +49,7 @@ class RunsApiIT {
   private static final List<String> RUNS =
       IntStream.range(0, 12).mapToObj(i -> "api-run-" + i).toList();
   private static final String FAULTY = "api-run-faulty";
+  private static final String JOB = "ddp-job";
 
   private static EmbeddedKafkaBroker broker;
 
@@ -95,6 +97,12 @@ class RunsApiIT {
             send(producer, batch(run, step).loss(2.3 - step / 20.0).build());
           }
         }
+        for (int rank = 0; rank < 4; rank++) {
+          send(producer, rankStarted(rank));
+          for (int step = 0; step < 20; step++) {
+            send(producer, batch(JOB + "-rank" + rank, step).build().withPhases(10.0, 100.0));
+          }
+        }
         send(producer, Events.pytorchNll(FAULTY));
         for (int step = 0; step < 20; step++) {
           send(producer, batch(FAULTY, step).loss(-0.1 - step / 100.0).build());
@@ -103,6 +111,7 @@ class RunsApiIT {
 
         Set<String> all = new HashSet<>(RUNS);
         all.add(FAULTY);
+        IntStream.range(0, 4).forEach(rank -> all.add(JOB + "-rank" + rank));
         for (MonitorHttp from : List.of(httpA, httpB)) {
           await()
               .atMost(TIMEOUT)
@@ -144,6 +153,21 @@ class RunsApiIT {
         assertThat(get(httpA, "/api/runs?state=paused").statusCode()).isEqualTo(400);
         assertThat(get(httpA, "/api/runs/never-seen").statusCode()).isEqualTo(404);
 
+        for (MonitorHttp from : List.of(httpA, httpB)) {
+          await()
+              .atMost(TIMEOUT)
+              .untilAsserted(
+                  () -> {
+                    JsonNode job = json(from, "/api/jobs/" + JOB);
+                    assertThat(job.path("ranks").asInt()).isEqualTo(4);
+                    assertThat(job.path("world_size").asInt()).isEqualTo(4);
+                    assertThat(job.path("rank_states").size()).isEqualTo(4);
+                    assertThat(job.path("rank_states").get(3).path("run_id").asText())
+                        .isEqualTo(JOB + "-rank3");
+                  });
+        }
+        assertThat(get(httpB, "/api/jobs/no-such-job").statusCode()).isEqualTo(404);
+
         String metrics = get(httpA, "/metrics").body() + get(httpB, "/metrics").body();
         assertThat(metrics)
             .contains("trainwatch_events_read_total{type=\"batch\"}")
@@ -152,6 +176,26 @@ class RunsApiIT {
             .contains("kafka_stream_thread_");
       }
     }
+  }
+
+  private static RunStarted rankStarted(int rank) {
+    return new RunStarted(
+        JOB + "-rank" + rank,
+        Events.ts(0) - 1000,
+        "pytorch",
+        JOB,
+        "node-" + rank / 2,
+        rank,
+        4,
+        "cuda:" + rank % 2,
+        0,
+        "model",
+        Map.of(),
+        10,
+        null,
+        null,
+        null,
+        Map.of());
   }
 
   private HttpResponse<String> get(MonitorHttp http, String path) throws Exception {
