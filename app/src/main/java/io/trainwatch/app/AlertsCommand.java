@@ -1,14 +1,14 @@
 package io.trainwatch.app;
 
-import io.trainwatch.cli.ClientConfigFile;
+import io.trainwatch.cli.ClientConfigOption;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.AlertCodec;
 import io.trainwatch.schemas.InvalidEventException;
 import io.trainwatch.schemas.Topics;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -17,7 +17,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,8 +32,10 @@ import picocli.CommandLine.Option;
     description =
         "Prints alerts from "
             + Topics.ALERTS
-            + " as they arrive (committed records only), until Ctrl-C.")
+            + " (or --topic) as they arrive (committed records only), until Ctrl-C.")
 final class AlertsCommand implements Callable<Integer> {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(
       names = "--bootstrap-server",
@@ -58,19 +62,42 @@ final class AlertsCommand implements Callable<Integer> {
   Integer timeoutSeconds;
 
   @Option(
-      names = "--client-config",
-      paramLabel = "FILE",
-      description = "Kafka client settings (security etc.).")
-  Path clientConfig;
+      names = "--topic",
+      paramLabel = "TOPIC",
+      defaultValue = Topics.ALERTS,
+      description =
+          "The alerts topic (the monitor's monitor.topics.alerts; default: ${DEFAULT-VALUE}).")
+  String topic;
+
+  @Option(
+      names = "--connect-timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "10",
+      description =
+          "Give up with one line and exit status 1 when Kafka cannot be reached within this many "
+              + "seconds (default: ${DEFAULT-VALUE}).")
+  int connectTimeoutSeconds;
+
+  @Mixin ClientConfigOption kafkaClient;
 
   @Override
   public Integer call() {
-    Properties props = ClientConfigFile.properties(clientConfig);
+    Properties props = kafkaClient.properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServer);
     props.put(ConsumerConfig.GROUP_ID_CONFIG, "trainwatch-alerts-cli-" + UUID.randomUUID());
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    if (connectTimeoutSeconds < 1) {
+      throw new IllegalArgumentException(
+          "--connect-timeout=" + connectTimeoutSeconds + ": must be >= 1");
+    }
+    Optional<String> unreachable = KafkaReachability.check(props, connectTimeoutSeconds);
+    if (unreachable.isPresent()) {
+      spec.commandLine().getErr().println("alerts: " + unreachable.get());
+      spec.commandLine().getErr().flush();
+      return 1;
+    }
     AlertFormatter formatter = new AlertFormatter(System.console() != null);
     long deadline =
         timeoutSeconds == null
@@ -81,7 +108,7 @@ final class AlertsCommand implements Callable<Integer> {
         new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       Thread main = Thread.currentThread();
       Runtime.getRuntime().addShutdownHook(new Thread(consumer::wakeup, "alerts-shutdown"));
-      consumer.subscribe(List.of(Topics.ALERTS));
+      consumer.subscribe(List.of(topic));
       while ((max == null || printed < max)
           && System.nanoTime() < deadline
           && !main.isInterrupted()) {

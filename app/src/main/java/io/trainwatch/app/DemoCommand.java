@@ -39,10 +39,10 @@ import picocli.CommandLine.Option;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs everything on an embedded Kafka broker: the monitor and four real DL4J training runs (healthy,",
-      "softmax-into-nll, unnormalized-input, diverge), or with --pytorch six real PyTorch runs. Prints alerts with",
-      "their hints as they arrive and a table of run -> alerts at the end. Exit code 1 if an expected alert is",
-      "missing or a healthy run was alerted."
+      "Runs everything on an embedded Kafka broker: the monitor and real DL4J (or, with --pytorch, PyTorch) runs.",
+      "Four DL4J runs (healthy, softmax-into-nll, unnormalized-input, diverge), or with --pytorch six real PyTorch"
+          + " runs. Prints alerts with their hints as they arrive and a table of run -> alerts at the end. Exit code 1"
+          + " if an expected alert is missing or a healthy run was alerted."
     })
 final class DemoCommand implements Callable<Integer> {
 

@@ -1,6 +1,6 @@
 package io.trainwatch.app;
 
-import io.trainwatch.cli.UserErrors;
+import io.trainwatch.cli.Commands;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -31,9 +31,12 @@ public final class Main implements Runnable {
 
   /** The configured command line; exposed for tests. */
   static CommandLine commandLine() {
-    return new CommandLine(new Main())
-        .setExecutionExceptionHandler(UserErrors.HANDLER)
-        .setCaseInsensitiveEnumValuesAllowed(true);
+    return commandLine(System.getenv());
+  }
+
+  /** The command line with {@code environment} as the source of {@code TRAINWATCH_*} defaults. */
+  static CommandLine commandLine(java.util.Map<String, String> environment) {
+    return Commands.configure(new CommandLine(new Main()), environment);
   }
 
   @Override

@@ -2,10 +2,17 @@ package io.trainwatch.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
@@ -15,7 +22,12 @@ class MainTest {
   private record Run(int exitCode, String out, String err) {}
 
   private static Run run(String... args) {
-    CommandLine cmd = Main.commandLine();
+    return runWith(Map.of(), args);
+  }
+
+  /** Runs {@code ./trainwatch args} in this process with {@code environment} as its environment. */
+  private static Run runWith(Map<String, String> environment, String... args) {
+    CommandLine cmd = Main.commandLine(environment);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     cmd.setOut(new PrintWriter(out));
@@ -72,13 +84,124 @@ class MainTest {
   }
 
   @Test
-  void shouldAnswerABadFlagWithAUsageLineNotAStackTrace() {
+  void shouldAnswerABadFlagWithOneLineNotTheUsage() {
     Run r = run("demo", "--steps", "many");
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err())
-        .contains("Invalid value for option '--steps'")
-        .contains("Usage: trainwatch demo")
+        .startsWith("demo: Invalid value for option '--steps'")
+        .contains("Try 'trainwatch demo --help' for more information.")
+        .doesNotContain("Usage:")
         .doesNotContain("Exception");
+  }
+
+  @Test
+  void shouldAnswerAnUnknownFaultWithOneLine() {
+    Run r = run("train", "--bootstrap-server", "localhost:9092", "--fault", "nope");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err().lines())
+        .hasSize(2)
+        .first()
+        .asString()
+        .startsWith("train: Invalid value for option '--fault': 'nope'");
+    assertThat(r.err()).doesNotContain("Usage:");
+  }
+
+  @Test
+  void shouldEndEverySummaryOfTheTopLevelHelpWithASentence() {
+    CommandLine cmd = Main.commandLine(Map.of());
+    cmd.getSubcommands()
+        .forEach(
+            (name, sub) -> {
+              String summary = sub.getCommandSpec().usageMessage().description()[0].strip();
+              assertThat(summary).as(name).endsWith(".");
+              assertThat(summary.chars().filter(c -> c == '(').count())
+                  .as(name + ": parentheses closed in " + summary)
+                  .isEqualTo(summary.chars().filter(c -> c == ')').count());
+            });
+  }
+
+  @Test
+  void shouldTakeOptionsFromTheEnvironment() throws IOException {
+    int port = closedPort();
+    Run r =
+        runWith(
+            Map.of(
+                "TRAINWATCH_BOOTSTRAP_SERVER",
+                "127.0.0.1:" + port,
+                "TRAINWATCH_CONNECT_TIMEOUT",
+                "2"),
+            "alerts");
+
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err())
+        .isEqualTo(
+            "alerts: cannot reach Kafka at 127.0.0.1:"
+                + port
+                + " within 2 s (is it running? see --connect-timeout)"
+                + System.lineSeparator());
+  }
+
+  @Test
+  void shouldGiveUpOnAnUnreachableBrokerWithOneLine() throws IOException {
+    int port = closedPort();
+    Run r = run("alerts", "--bootstrap-server", "127.0.0.1:" + port, "--connect-timeout", "1");
+
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err().lines()).hasSize(1);
+    assertThat(r.err())
+        .startsWith("alerts: cannot reach Kafka at 127.0.0.1:" + port + " within 1 s");
+  }
+
+  @Test
+  void shouldReportABadSecurityProtocolInOneLineForTheMonitorAndTheBridge(@TempDir Path dir)
+      throws IOException {
+    Path client = dir.resolve("client.properties");
+    Files.writeString(client, "security.protocol=TLS\n");
+    Path hook = dir.resolve("bridge.properties");
+    Files.writeString(hook, "webhook.url=http://127.0.0.1:9/hook\n");
+    String bootstrap = "127.0.0.1:" + closedPort();
+
+    Run monitor =
+        run(
+            "monitor",
+            "--bootstrap-server",
+            bootstrap,
+            "--command-config",
+            client.toString(),
+            "--http-port",
+            "0",
+            "--state-dir",
+            dir.resolve("state").toString());
+    Run bridge =
+        runWith(
+            Map.of(
+                "TRAINWATCH_CLIENT_CONFIG",
+                client.toString(),
+                "TRAINWATCH_CONFIG",
+                hook.toString()),
+            "bridge",
+            "--to",
+            "webhook",
+            "--bootstrap-server",
+            bootstrap,
+            "--http-port",
+            "0");
+
+    assertThat(monitor.exitCode()).isEqualTo(1);
+    assertThat(monitor.err().lines()).hasSize(1);
+    assertThat(monitor.err())
+        .startsWith(
+            "monitor: Invalid value TLS for configuration security.protocol: String must be one of");
+    assertThat(bridge.exitCode()).as(bridge.err()).isEqualTo(1);
+    assertThat(bridge.err().lines()).as(bridge.err()).hasSize(1);
+    assertThat(bridge.err()).contains("security.protocol");
+  }
+
+  /** A port nothing listens on: bound, then released. */
+  private static int closedPort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
   }
 
   @Test

@@ -33,7 +33,8 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
-      "Measures trainwatch on an embedded Kafka broker and writes the report:",
+      "Measures trainwatch on an embedded Kafka broker and writes the report.",
+      "Sections:",
       "  throughput  monitor events/s vs a plain KafkaConsumer on the same topic",
       "  latency     send of the triggering batch -> alert readable, under load",
       "  trainer     DL4J step time: no listener, trainwatch, DL4J StatsListener",

@@ -1,7 +1,8 @@
 package io.trainwatch.bridge;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.trainwatch.cli.ClientConfigFile;
+import io.trainwatch.cli.ClientConfigOption;
+import io.trainwatch.cli.KafkaErrors;
 import io.trainwatch.cli.http.HttpSettings;
 import io.trainwatch.cli.http.OperatorServer;
 import io.trainwatch.cli.http.Registries;
@@ -15,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -84,11 +86,7 @@ public final class BridgeCommand implements Callable<Integer> {
       description = "Kafka bootstrap servers")
   String bootstrapServer;
 
-  @Option(
-      names = "--client-config",
-      paramLabel = "FILE",
-      description = "Kafka client properties: SASL/SSL settings, group.instance.id...")
-  Path clientConfig;
+  @Mixin ClientConfigOption kafkaClient;
 
   @Option(
       names = "--http-port",
@@ -122,7 +120,8 @@ public final class BridgeCommand implements Callable<Integer> {
    * Runs the bridge command on its own, as {@code java -cp ... io.trainwatch.bridge.BridgeCommand}.
    */
   public static void main(String[] args) {
-    System.exit(new CommandLine(new BridgeCommand()).execute(args));
+    System.exit(
+        io.trainwatch.cli.Commands.configure(new CommandLine(new BridgeCommand())).execute(args));
   }
 
   @Override
@@ -136,7 +135,7 @@ public final class BridgeCommand implements Callable<Integer> {
     }
     Map<String, Object> kafka = new HashMap<>();
     try {
-      kafka.putAll(ClientConfigFile.map(clientConfig));
+      kafka.putAll(kafkaClient.map());
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -180,7 +179,7 @@ public final class BridgeCommand implements Callable<Integer> {
       // trace.
       spec.commandLine()
           .getErr()
-          .println("trainwatch bridge: " + bridgeConfig.redactor().redact(e.getMessage()));
+          .println("trainwatch bridge: " + bridgeConfig.redactor().redact(KafkaErrors.oneLine(e)));
       reported.countDown();
       return 1;
     } finally {

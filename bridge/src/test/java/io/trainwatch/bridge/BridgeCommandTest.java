@@ -27,7 +27,7 @@ class BridgeCommandTest {
             "--to=DEST",
             "--config=FILE",
             "--bootstrap-server=HOST:PORT",
-            "--client-config=FILE",
+            "--command-config=FILE",
             "slack.webhook_url",
             "pagerduty.routing_key",
             "filter.min_severity");

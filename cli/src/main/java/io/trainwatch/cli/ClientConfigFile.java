@@ -6,14 +6,17 @@ import java.util.Properties;
 
 /**
  * Kafka client settings ({@code security.protocol}, {@code sasl.*}, {@code ssl.*}, ...) from the
- * file given with {@code --client-config}: the Kafka CLI tools' convention, which every trainwatch
- * command that talks to Kafka follows. The settings may hold secrets: no message names more than
- * the file.
+ * file given with {@code --command-config} (Kafka 4.x tools' name; {@code --client-config} is kept
+ * as an alias): the Kafka CLI tools' convention, which every trainwatch command that talks to Kafka
+ * follows. The settings may hold secrets: no message names more than the file.
  */
 public final class ClientConfigFile {
 
   /** The command-line option every command names the file with. */
-  public static final String OPTION = "--client-config";
+  public static final String OPTION = "--command-config";
+
+  /** The earlier name of {@link #OPTION}, still accepted. */
+  public static final String ALIAS = "--client-config";
 
   private ClientConfigFile() {}
 

@@ -23,6 +23,23 @@ public final class UserErrors implements IExecutionExceptionHandler {
   /** The handler; it holds no state. */
   public static final UserErrors HANDLER = new UserErrors();
 
+  /**
+   * The same for a bad flag or value on the command line ({@code --fault nope}, a missing required
+   * option): the message and the pointer to {@code --help}, not the whole usage.
+   */
+  public static final CommandLine.IParameterExceptionHandler PARAMETER_HANDLER =
+      (e, args) -> {
+        CommandLine cmd = e.getCommandLine();
+        cmd.getErr()
+            .println(cmd.getColorScheme().errorText(cmd.getCommandName() + ": " + e.getMessage()));
+        cmd.getErr()
+            .println(
+                "Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+        return cmd.getExitCodeExceptionMapper() != null
+            ? cmd.getExitCodeExceptionMapper().getExitCode(e)
+            : cmd.getCommandSpec().exitCodeOnInvalidInput();
+      };
+
   private UserErrors() {}
 
   @Override

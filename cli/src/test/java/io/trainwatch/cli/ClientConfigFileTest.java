@@ -49,6 +49,6 @@ class ClientConfigFileTest {
 
     assertThatThrownBy(() -> ClientConfigFile.properties(missing))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("--client-config " + missing + ": cannot read");
+        .hasMessageStartingWith("--command-config " + missing + ": cannot read");
   }
 }

@@ -1,6 +1,7 @@
 package io.trainwatch.containers;
 
 import io.trainwatch.cli.ClientConfigFile;
+import io.trainwatch.cli.EnvironmentDefaults;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,9 +27,9 @@ import org.apache.kafka.common.GroupState;
  * </pre>
  *
  * <p>It reaches Kafka as the role does, through the same variables: {@code
- * TRAINWATCH_BOOTSTRAP_SERVER} and, if set, {@code TRAINWATCH_CLIENT_CONFIG} (a properties file of
- * client settings: security and so on). Exit status 0 means healthy; anything else, with one line
- * saying why, unhealthy.
+ * TRAINWATCH_BOOTSTRAP_SERVER} and, if set, {@code TRAINWATCH_COMMAND_CONFIG} (or {@code
+ * TRAINWATCH_CLIENT_CONFIG}) (a properties file of client settings: security and so on). Exit
+ * status 0 means healthy; anything else, with one line saying why, unhealthy.
  */
 public final class GroupHealthCheck {
 
@@ -93,6 +94,9 @@ public final class GroupHealthCheck {
           EnvironmentDefaults.variableFor("--bootstrap-server") + " is not set");
     }
     String clientConfig = env.get(EnvironmentDefaults.variableFor(ClientConfigFile.OPTION));
+    if (clientConfig == null || clientConfig.isBlank()) {
+      clientConfig = env.get(EnvironmentDefaults.variableFor(ClientConfigFile.ALIAS));
+    }
     Properties props =
         ClientConfigFile.properties(
             clientConfig == null || clientConfig.isBlank() ? null : Path.of(clientConfig));

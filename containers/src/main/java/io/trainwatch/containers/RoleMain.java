@@ -1,6 +1,7 @@
 package io.trainwatch.containers;
 
-import io.trainwatch.cli.UserErrors;
+import io.trainwatch.cli.Commands;
+import io.trainwatch.cli.EnvironmentDefaults;
 import java.util.Arrays;
 import picocli.CommandLine;
 
@@ -45,9 +46,6 @@ public final class RoleMain {
 
   static CommandLine commandLine(
       Class<?> commandClass, CommandLine.IDefaultValueProvider defaults) {
-    return new CommandLine(commandClass)
-        .setDefaultValueProvider(defaults)
-        .setCaseInsensitiveEnumValuesAllowed(true)
-        .setExecutionExceptionHandler(UserErrors.HANDLER);
+    return Commands.configure(new CommandLine(commandClass)).setDefaultValueProvider(defaults);
   }
 }

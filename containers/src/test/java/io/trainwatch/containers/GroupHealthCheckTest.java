@@ -69,7 +69,7 @@ class GroupHealthCheckTest {
                         "localhost:9092",
                         "TRAINWATCH_CLIENT_CONFIG",
                         "/nonexistent/client.properties")))
-        .hasMessageStartingWith("--client-config /nonexistent/client.properties: cannot read");
+        .hasMessageStartingWith("--command-config /nonexistent/client.properties: cannot read");
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.trainwatch.containers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.trainwatch.cli.EnvironmentDefaults;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -103,15 +104,16 @@ class RoleMainTest {
   }
 
   @Test
-  void shouldReportAMissingRequiredOptionWithAUsageLine() {
+  void shouldReportAMissingRequiredOptionInOneLineWithAHelpPointer() {
     CommandLine cmd = RoleMain.commandLine(ProbeCommand.class, new EnvironmentDefaults(Map.of()));
     StringWriter err = new StringWriter();
     cmd.setErr(new PrintWriter(err));
 
     assertThat(cmd.execute()).isEqualTo(2);
     assertThat(err.toString())
-        .contains("Missing required option: '--bootstrap-server")
-        .contains("Usage: probe");
+        .startsWith("probe: Missing required option: '--bootstrap-server")
+        .contains("Try 'probe --help' for more information.")
+        .doesNotContain("Usage:");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.trainwatch.monitor;
 
-import io.trainwatch.cli.ClientConfigFile;
+import io.trainwatch.cli.ClientConfigOption;
+import io.trainwatch.cli.KafkaErrors;
 import io.trainwatch.cli.http.HttpSettings;
 import io.trainwatch.cli.http.Registries;
 import io.trainwatch.monitor.config.MonitorConfig;
@@ -9,8 +10,10 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code trainwatch monitor}: runs the monitor until SIGTERM or Ctrl-C, then closes it cleanly. */
@@ -44,12 +47,7 @@ public final class MonitorCommand implements Callable<Integer> {
           "Monitor configuration (properties: monitor.*, rules.*, jobs.*); defaults built in.")
   Path configFile;
 
-  @Option(
-      names = "--client-config",
-      paramLabel = "FILE",
-      description =
-          "Kafka client settings for every client (security.protocol, sasl.*, ssl.*, ...).")
-  Path clientConfigFile;
+  @Mixin ClientConfigOption kafkaClient;
 
   @Option(
       names = "--application-id",
@@ -105,7 +103,7 @@ public final class MonitorCommand implements Callable<Integer> {
               .withApplicationId(applicationId())
               .withStateDir(stateDir)
               .withConfig(config)
-              .withClientProperties(ClientConfigFile.map(clientConfigFile));
+              .withClientProperties(kafkaClient.map());
     } catch (IllegalArgumentException e) {
       err.println("monitor: " + e.getMessage());
       err.println("Try '" + spec.qualifiedName() + " --help' for more information.");
@@ -126,6 +124,11 @@ public final class MonitorCommand implements Callable<Integer> {
     } catch (IllegalStateException e) {
       server.close();
       err.println("monitor: " + e.getMessage());
+      return 1;
+    } catch (KafkaException e) {
+      // Bad client settings (security.protocol=TLS, a missing keystore): one line, like the bridge.
+      server.close();
+      err.println("monitor: " + KafkaErrors.oneLine(e));
       return 1;
     }
     Thread hook =
@@ -165,6 +168,7 @@ public final class MonitorCommand implements Callable<Integer> {
 
   /** Runs the command on its own (the {@code ./trainwatch} launcher is the usual way in). */
   public static void main(String[] args) {
-    System.exit(new CommandLine(new MonitorCommand()).execute(args));
+    System.exit(
+        io.trainwatch.cli.Commands.configure(new CommandLine(new MonitorCommand())).execute(args));
   }
 }

@@ -62,7 +62,7 @@ class MonitorCommandTest {
     int code = run("--bootstrap-server", "localhost:9", "--client-config", missing.toString());
 
     assertThat(code).isEqualTo(2);
-    assertThat(err.toString()).startsWith("monitor: --client-config " + missing + ": cannot read");
+    assertThat(err.toString()).startsWith("monitor: --command-config " + missing + ": cannot read");
   }
 
   @Test
@@ -75,7 +75,7 @@ class MonitorCommandTest {
             "--bootstrap-server=HOST:PORT",
             "--state-dir=DIR",
             "--config=FILE",
-            "--client-config=FILE",
+            "--command-config=FILE",
             "--application-id=ID",
             "trainwatch-monitor).",
             "--help");

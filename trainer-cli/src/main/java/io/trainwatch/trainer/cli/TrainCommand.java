@@ -1,6 +1,6 @@
 package io.trainwatch.trainer.cli;
 
-import io.trainwatch.cli.ClientConfigFile;
+import io.trainwatch.cli.ClientConfigOption;
 import io.trainwatch.cli.ConfigDefs;
 import io.trainwatch.cli.PropertiesFile;
 import io.trainwatch.schemas.RunStatus;
@@ -24,6 +24,7 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -162,11 +163,7 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Label passed through to alerts; repeatable.")
   Map<String, String> labels = new LinkedHashMap<>();
 
-  @Option(
-      names = "--client-config",
-      paramLabel = "FILE",
-      description = "Kafka client properties (security.protocol, sasl.*, ssl.*).")
-  Path clientConfig;
+  @Mixin ClientConfigOption kafkaClient;
 
   @Option(
       names = "--config",
@@ -236,7 +233,7 @@ public final class TrainCommand implements Callable<Integer> {
     KafkaPublisherSettings s =
         KafkaPublisherSettings.fromConfig(
                 bootstrapServers, ConfigDefs.parse(PublisherConfigDef.DEF, file))
-            .withClientProperties(ClientConfigFile.properties(clientConfig));
+            .withClientProperties(kafkaClient.properties());
     if (deliveryTimeout != null) {
       s = s.withTimeouts(deliveryTimeout, s.metadataWarmup(), s.closeTimeout());
     }
