@@ -2,6 +2,7 @@ package io.trainwatch.monitor.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.trainwatch.monitor.alerting.JobEvaluator;
 import io.trainwatch.monitor.rules.RunSettings;
 import io.trainwatch.monitor.testing.FleetSimulator;
 import io.trainwatch.monitor.testing.FleetSimulator.Fault;
@@ -88,6 +89,35 @@ class FleetSimulationTest {
           .extracting(e -> e.emission().rank())
           .containsExactly(5);
     }
+  }
+
+  @Test
+  void shouldKeepStateSmallAndTheSameAfterAnEncodeDecodeRoundTrip() {
+    JobHarness h = run("sizes", 77, new Fault(FaultKind.SLOW_COMPUTE, 2, ONSET, 1.2), false);
+    int maxRank = 0;
+    for (RankState r : h.ranks().values()) {
+      byte[] bytes = JobCodec.encode(r);
+      maxRank = Math.max(maxRank, bytes.length);
+      assertThat(JobCodec.encode(JobCodec.decodeRank(bytes))).isEqualTo(bytes);
+    }
+    int maxStep = 0;
+    for (StepStats s : h.steps()) {
+      byte[] bytes = JobCodec.encode(s);
+      maxStep = Math.max(maxStep, bytes.length);
+      assertThat(JobCodec.encode(JobCodec.decodeStep(bytes))).isEqualTo(bytes);
+    }
+    byte[] job = JobCodec.encode(h.state());
+    assertThat(JobCodec.encode(JobCodec.decodeJob(job))).isEqualTo(job);
+    System.out.printf(
+        "fleet simulation: state bytes: rank record max %d, step record max %d (%d ranks), job"
+            + " record %d, steps kept %d%n",
+        maxRank, maxStep, WORLD, job.length, h.storedSteps());
+    // Bounded whatever the job's size: a rank's record holds at most 32 pending reports and 64
+    // judged steps; a step's at most 64 ranks' values; the job's no per-rank data.
+    assertThat(maxRank).isLessThanOrEqualTo(4096);
+    assertThat(maxStep).isLessThanOrEqualTo(16 + StepStats.MAX_SAMPLES * 24);
+    assertThat(job.length).isLessThanOrEqualTo(1024);
+    assertThat(h.storedSteps()).isLessThanOrEqualTo((int) JobEvaluator.STEP_RETENTION);
   }
 
   private List<Long> delays(FaultKind kind, double factor, String rule, int jobs) {

@@ -112,6 +112,11 @@ public final class JobHarness {
     return ranks;
   }
 
+  /** The stored step reports. */
+  public java.util.Collection<StepStats> steps() {
+    return steps.values();
+  }
+
   public int storedSteps() {
     return steps.size();
   }

@@ -1,0 +1,230 @@
+package io.trainwatch.monitor.rules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.trainwatch.monitor.fleet.HostState;
+import io.trainwatch.monitor.fleet.Implication;
+import io.trainwatch.monitor.job.JobState;
+import io.trainwatch.monitor.job.RankSample;
+import io.trainwatch.monitor.job.RankState;
+import io.trainwatch.monitor.job.StepStats;
+import io.trainwatch.monitor.job.Verdict;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The job- and fleet-level rules one by one, on hand-built states: what fires, what must not. */
+class JobRulesTest {
+
+  private final RunSettings defaults = RunSettings.defaults();
+
+  // straggler_rank
+
+  @Test
+  void shouldNameAStragglerAndItsPhase() {
+    RankState slow = judged(32, 0.15, 0.0, 0.03);
+    Optional<Finding> f = Rules.straggler().evaluate(slow, defaults.get(RuleId.STRAGGLER_RANK));
+    assertThat(f).isPresent();
+    assertThat(f.get().diagnosis()).isEqualTo(StragglerRankRule.SLOW_COMPUTE);
+    assertThat((double) f.get().evidence().get("slowdown"))
+        .isBetween(0.10, 0.22); // the first window that qualifies: 8 noisy steps
+  }
+
+  @Test
+  void shouldNameASlowDataLoaderAsData() {
+    RankState slow = judged(32, 0.15, 0.14, 0.03);
+    assertThat(Rules.straggler().evaluate(slow, defaults.get(RuleId.STRAGGLER_RANK)))
+        .get()
+        .extracting(Finding::diagnosis)
+        .isEqualTo(StragglerRankRule.SLOW_DATA);
+  }
+
+  @Test
+  void shouldNotCallAHealthyRankWithJitterOrAOnePercentOffsetSlow() {
+    Random rnd = new Random(3);
+    for (int trial = 0; trial < 200; trial++) {
+      RankState r = new RankState("r", 1, "h", "d");
+      for (int step = 0; step < 64; step++) {
+        judge(r, step, 0.01 + 0.033 * rnd.nextGaussian(), 0, 0.033);
+      }
+      assertThat(Rules.straggler().evaluate(r, defaults.get(RuleId.STRAGGLER_RANK)))
+          .as("trial %d", trial)
+          .isEmpty();
+    }
+  }
+
+  @Test
+  void shouldWaitForEnoughSteps() {
+    assertThat(
+            Rules.straggler()
+                .evaluate(judged(7, 0.5, 0, 0.01), defaults.get(RuleId.STRAGGLER_RANK)))
+        .isEmpty();
+  }
+
+  // rank_divergence
+
+  @Test
+  void shouldFireAtOnceWhenOneRankAloneIsNonFinite() {
+    StepStats step = step(8, r -> r == 3 ? Float.NaN : 2.0f + r * 0.01f);
+    RankState rank = new RankState("r3", 3, "h", "cuda:3");
+    Optional<Finding> f =
+        Rules.divergence()
+            .evaluate(
+                rank,
+                Verdict.judge(3, sample(Float.NaN), step),
+                defaults.get(RuleId.RANK_DIVERGENCE));
+    assertThat(f)
+        .get()
+        .extracting(Finding::diagnosis)
+        .isEqualTo(RankDivergenceRule.NONFINITE_ON_RANK);
+    assertThat(RankDivergenceRule.immediate(f.get())).isTrue();
+  }
+
+  @Test
+  void shouldLeaveAJobWhoseRanksAreAllNonFiniteToNonFiniteLoss() {
+    StepStats step = step(8, r -> Float.NaN);
+    RankState rank = new RankState("r3", 3, "h", "cuda:3");
+    assertThat(
+            Rules.divergence()
+                .evaluate(
+                    rank,
+                    Verdict.judge(3, sample(Float.NaN), step),
+                    defaults.get(RuleId.RANK_DIVERGENCE)))
+        .isEmpty();
+  }
+
+  @Test
+  void shouldFlagALossOutlierButNotBatchNoise() {
+    StepStats step = step(8, r -> 2.0f + (r % 3) * 0.1f);
+    RankState rank = new RankState("r7", 7, "h", "cuda:7");
+    RuleSettings s = defaults.get(RuleId.RANK_DIVERGENCE);
+    assertThat(Rules.divergence().evaluate(rank, Verdict.judge(7, sample(5.0f), step), s))
+        .get()
+        .extracting(Finding::diagnosis)
+        .isEqualTo(RankDivergenceRule.LOSS_OUTLIER);
+    assertThat(Rules.divergence().evaluate(rank, Verdict.judge(7, sample(2.25f), step), s))
+        .isEmpty();
+  }
+
+  // job_hang
+
+  @Test
+  void shouldNameTheRankBehindWhenNoRankAdvances() {
+    JobState job = new JobState();
+    List<RankState> ranks = new ArrayList<>();
+    for (int r = 0; r < 4; r++) {
+      job.learn(0, 4, r, "pytorch", true);
+      RankState rank = new RankState("run" + r, r, "node-" + r, "cuda:" + r);
+      for (int step = 0; step < (r == 2 ? 9 : 10); step++) {
+        RankSample s = RankSample.of(step, 1000L * step, 100.0, 1.0, 90.0, 2.0, 1.0);
+        job.observe(s, rank.observe(s, 1000L * step), 1000L * step);
+      }
+      ranks.add(rank);
+    }
+    RuleSettings s = defaults.get(RuleId.JOB_HANG);
+    long last = job.progressWallMs();
+    assertThat(Rules.hang().evaluateAt(job, () -> ranks, last + 59_000, 0, s)).isEmpty();
+    Finding f = Rules.hang().evaluateAt(job, () -> ranks, last + 60_000, 0, s).orElseThrow();
+    assertThat(f.diagnosis()).isEqualTo(JobHangRule.JOB_STOPPED);
+    assertThat(f.evidence())
+        .containsEntry("rank", 2)
+        .containsEntry("host", "node-2")
+        .containsEntry("behind_count", 1)
+        .containsEntry("culprit_run_id", "run2");
+    // A monitor that just started watching does not call the job silent.
+    assertThat(Rules.hang().evaluateAt(job, () -> ranks, last + 60_000, last + 30_000, s))
+        .isEmpty();
+  }
+
+  @Test
+  void shouldNotJudgeAnEndedJob() {
+    JobState job = new JobState();
+    job.learn(0, 2, 0, "pytorch", true);
+    RankState rank = new RankState("run0", 0, "node", "cuda:0");
+    RankSample s = RankSample.of(0, 0, 100.0, 1.0, 90.0, 2.0, 1.0);
+    job.observe(s, rank.observe(s, 0), 0);
+    rank.end(0);
+    job.rankEnded();
+    assertThat(
+            Rules.hang()
+                .evaluateAt(job, () -> List.of(rank), 3_600_000, 0, defaults.get(RuleId.JOB_HANG)))
+        .isEmpty();
+  }
+
+  // suspect_node
+
+  @Test
+  void shouldSuspectAHostInFaultsOfTwoJobsButNotOfOneJobMany() {
+    RuleSettings s = defaults.get(RuleId.SUSPECT_NODE);
+    HostState host = new HostState();
+    for (int r = 0; r < 5; r++) {
+      host.add(fault("job-a", r, "cuda:" + r, 1000));
+    }
+    assertThat(Rules.suspectNode().evaluate("node-1", host, 2000, s)).isEmpty();
+    host.add(fault("job-b", 0, "cuda:0", 1500));
+    Finding f = Rules.suspectNode().evaluate("node-1", host, 2000, s).orElseThrow();
+    assertThat(f.diagnosis()).isEqualTo(SuspectNodeRule.FAULTY_HOST);
+    assertThat(f.evidence()).containsEntry("jobs", 2);
+    // A day later the faults are out of the window.
+    assertThat(Rules.suspectNode().evaluate("node-1", host, 1500 + 86_400_000L + 1, s)).isEmpty();
+  }
+
+  @Test
+  void shouldBlameOneDeviceWhenEveryFaultNamesIt() {
+    HostState host = new HostState();
+    host.add(fault("job-a", 3, "cuda:3", 1000));
+    host.add(fault("job-b", 1, "cuda:3", 1100));
+    Finding f =
+        Rules.suspectNode()
+            .evaluate("node-1", host, 2000, defaults.get(RuleId.SUSPECT_NODE))
+            .orElseThrow();
+    assertThat(f.diagnosis()).isEqualTo(SuspectNodeRule.FAULTY_DEVICE);
+    assertThat(f.evidence()).containsEntry("device", "cuda:3");
+  }
+
+  private static Implication fault(String job, int rank, String device, long wallMs) {
+    return new Implication(
+        "node-1",
+        device,
+        job,
+        job + "-r" + rank,
+        rank,
+        "straggler_rank",
+        "slow_compute",
+        wallMs,
+        wallMs);
+  }
+
+  private static RankSample sample(float loss) {
+    return new RankSample(5, 5, 100, 90, 10, 110, loss, 1.0f, true);
+  }
+
+  private static StepStats step(int world, java.util.function.IntFunction<Float> loss) {
+    StepStats s = new StepStats();
+    for (int r = 0; r < world; r++) {
+      s.add(r, new RankSample(5, 5, 100, 90, 10, 110, loss.apply(r), 1.0f, true));
+    }
+    return s;
+  }
+
+  /** A rank with n judged steps: log ratio x, data excess, peers' sigma. */
+  private static RankState judged(int n, double x, double dataExcess, double sigma) {
+    RankState r = new RankState("r", 1, "h", "d");
+    Random rnd = new Random(1);
+    for (int step = 0; step < n; step++) {
+      judge(r, step, x + sigma * rnd.nextGaussian(), dataExcess, sigma);
+    }
+    return r;
+  }
+
+  private static void judge(RankState r, long step, double x, double dataExcess, double sigma) {
+    RankSample s = new RankSample(step, step, 100, 90, 10, 110, 2, 1, true);
+    r.observe(s, step);
+    double computeExcess = dataExcess > 0 ? 0.01 : Math.expm1(x);
+    r.judged(
+        new Verdict(
+            step, step, s, x, sigma, computeExcess, dataExcess, 100, 7, 7, 2, 0.1, 7, 1, 0.1));
+  }
+}
