@@ -49,7 +49,7 @@ class ClosedLoopIT {
   private static final int KEEP = 2;
   private static final int INJECT_AT = 30;
   private static final int MAX_STEPS = 120;
-  private static final long PACE_MS = 200;
+  private static final long PACE_MS = 300;
   private static final int RUNS = 10;
 
   @Test
