@@ -56,6 +56,14 @@ public final class Inhibitions {
     m.put(
         RuleId.LOSS_DIVERGENCE,
         EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.NEGATIVE_LOSS, RuleId.UNNORMALIZED_INPUT));
+    // A spike that escalated to divergence is one incident: the error says it all.
+    m.put(
+        RuleId.LOSS_SPIKE,
+        EnumSet.of(
+            RuleId.NONFINITE_LOSS,
+            RuleId.NEGATIVE_LOSS,
+            RuleId.UNNORMALIZED_INPUT,
+            RuleId.LOSS_DIVERGENCE));
     m.put(
         RuleId.LOSS_PLATEAU,
         EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.NEGATIVE_LOSS, RuleId.UNNORMALIZED_INPUT));

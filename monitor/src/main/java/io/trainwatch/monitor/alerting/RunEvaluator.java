@@ -1,6 +1,7 @@
 package io.trainwatch.monitor.alerting;
 
 import io.trainwatch.monitor.rules.Finding;
+import io.trainwatch.monitor.rules.LossDivergenceRule;
 import io.trainwatch.monitor.rules.Rule;
 import io.trainwatch.monitor.rules.RuleId;
 import io.trainwatch.monitor.rules.RuleSettings;
@@ -9,6 +10,7 @@ import io.trainwatch.monitor.rules.RunSettings;
 import io.trainwatch.monitor.rules.TimedRule;
 import io.trainwatch.monitor.run.AlertTrack;
 import io.trainwatch.monitor.run.RunState;
+import io.trainwatch.monitor.run.ScalerHistory;
 import io.trainwatch.schemas.BatchEvent;
 import io.trainwatch.schemas.RunEnded;
 import java.util.ArrayList;
@@ -59,9 +61,13 @@ public final class RunEvaluator {
    */
   public List<Emission> onBatch(RunState run, BatchEvent batch, RunSettings settings, long wallMs) {
     List<Emission> out = new ArrayList<>(2);
+    boolean skipped = ScalerHistory.skippedByScaler(batch);
     for (Rule rule : rules) {
       RuleSettings s = settings.get(rule.id());
-      if (!s.enabled() || inhibitions.inhibited(rule.id(), run) || !rule.appliesTo(run, batch, s)) {
+      if (!s.enabled()
+          || (skipped && !rule.judgesSkippedSteps())
+          || inhibitions.inhibited(rule.id(), run)
+          || !rule.appliesTo(run, batch, s)) {
         continue;
       }
       Optional<Finding> finding = rule.evaluate(run, batch, s);
@@ -73,10 +79,17 @@ public final class RunEvaluator {
           out);
     }
     boolean lossIsACurve = LOSS_INVALIDATING.stream().noneMatch(r -> run.track(r.code()).firing());
+    if (lossIsACurve && !skipped) {
+      run.excursion().observe(batch.step(), batch.loss());
+    }
     run.observe(batch, wallMs, lossIsACurve);
     if (out.stream().anyMatch(e -> !e.firing() && LOSS_INVALIDATING.contains(e.rule()))) {
       run.loss().rebaseline();
+      run.excursion().reset();
     }
+    // The band the next batch is judged against, from the history that now includes this one.
+    run.excursion()
+        .rebase(LossDivergenceRule.band(run.loss(), settings.get(RuleId.LOSS_DIVERGENCE)));
     return out;
   }
 

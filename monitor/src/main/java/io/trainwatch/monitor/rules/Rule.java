@@ -20,6 +20,17 @@ public interface Rule extends RuleDefinition {
   }
 
   /**
+   * {@code true} if the rule judges steps the mixed-precision loss scaler skipped, {@code false}
+   * (the default) if it never sees them. A skipped step is normal under dynamic loss scaling (its
+   * scaled gradients overflowed, the scaler halved the scale and dropped the update), so a rule
+   * about the loss, the gradients or the predictions must not count it: for that rule the step
+   * neither advances nor clears its alert.
+   */
+  default boolean judgesSkippedSteps() {
+    return false;
+  }
+
+  /**
    * Judges one batch against the history before it.
    *
    * @return a finding when the condition holds for this batch, empty when it is clear

@@ -21,6 +21,8 @@ public enum RuleId {
   VANISHING_GRADIENT("vanishing_gradient", Severity.WARNING, 8),
   OUTPUT_COLLAPSE("output_collapse", Severity.ERROR, 9),
   STALLED_RUN("stalled_run", Severity.ERROR, 10),
+  LOSS_SPIKE("loss_spike", Severity.WARNING, 11),
+  LOSS_SCALE_COLLAPSE("loss_scale_collapse", Severity.ERROR, 12),
   // Judged over a job's attempts by the crash-loop guard, never on a batch.
   CRASH_LOOP("crash_loop", Severity.CRITICAL, 30),
   // Job-level rules: judged over the ranks of a job, not one run (see Rules#fleet()).

@@ -24,6 +24,8 @@ public final class Rules {
           new VanishingGradientRule(),
           new OutputCollapseRule(),
           new StalledRunRule(),
+          new LossSpikeRule(),
+          new LossScaleCollapseRule(),
           new CrashLoopRule());
 
   private static final StragglerRankRule STRAGGLER = new StragglerRankRule();

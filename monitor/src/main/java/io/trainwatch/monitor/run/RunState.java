@@ -31,6 +31,8 @@ public final class RunState {
   float maxPredictionEntropy = -1;
   final LossHistory loss = new LossHistory();
   final GradientHistory gradients = new GradientHistory();
+  final ScalerHistory scaler = new ScalerHistory();
+  final LossExcursion excursion = new LossExcursion();
   final AlertTrack[] tracks = new AlertTrack[MAX_RULE_CODES];
 
   /** The declared profile, or {@code null} when no run_started was seen. */
@@ -84,6 +86,16 @@ public final class RunState {
 
   public GradientHistory gradients() {
     return gradients;
+  }
+
+  /** What the run's mixed-precision loss scaler did. */
+  public ScalerHistory scaler() {
+    return scaler;
+  }
+
+  /** The loss's band and its current excursion above it. */
+  public LossExcursion excursion() {
+    return excursion;
   }
 
   /**
@@ -175,6 +187,10 @@ public final class RunState {
   /**
    * Adds a batch to the histories.
    *
+   * <p>A step the loss scaler skipped ({@link ScalerHistory#skippedByScaler}) counts, and enters
+   * the scaler's history, but stays out of the loss, gradient and prediction histories: its
+   * gradients were not finite by design, and its update never happened.
+   *
    * @param lossIsACurve {@code false} while the loss is known not to be a training curve (an alert
    *     says it is non-finite or below its bound): it is then kept out of the loss history, which
    *     stays a picture of training
@@ -187,6 +203,10 @@ public final class RunState {
     }
     lastTsMs = Math.max(lastTsMs, b.tsMs());
     lastEventWallMs = wallMs;
+    scaler.observe(b);
+    if (ScalerHistory.skippedByScaler(b)) {
+      return;
+    }
     if (lossIsACurve) {
       loss.observe(b.loss());
     }

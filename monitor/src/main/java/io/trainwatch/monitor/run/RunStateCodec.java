@@ -16,14 +16,19 @@ import java.util.Map;
  * <p>Layout of a run state: version byte, flags byte, counters and times as varints, the profile,
  * the loss and gradient histories, then only the alert tracks that differ from {@link
  * AlertTrack#NEW}. Version 2 ends the profile with the input encoding (its contract spelling);
- * version 1, written before it, has none and reads as {@link InputEncoding#FEATURES}. A format
- * change gets a new version byte and this class keeps reading the old ones, because changelogs
- * outlive deployments. Run infos are still version 1.
+ * version 1, written before it, has none and reads as {@link InputEncoding#FEATURES}. Version 3
+ * adds, after the gradient history, the loss scaler's history and the loss's band and excursion;
+ * versions 1 and 2 read as a run whose scaler never reported and whose band is not known yet (it is
+ * recomputed after the next batch). A format change gets a new version byte and this class keeps
+ * reading the old ones, because changelogs outlive deployments. Run infos are still version 1.
  */
 public final class RunStateCodec {
 
   /** The run state version this code writes. */
-  public static final int VERSION = 2;
+  public static final int VERSION = 3;
+
+  /** The run state version before the scaler history and the loss excursion; still read. */
+  static final int VERSION_2 = 2;
 
   /** The run state version before the input encoding; still read. */
   static final int VERSION_1 = 1;
@@ -55,6 +60,8 @@ public final class RunStateCodec {
     }
     writeLoss(w, s.loss);
     writeGradients(w, s.gradients);
+    writeScaler(w, s.scaler);
+    writeExcursion(w, s.excursion);
     int tracks = 0;
     for (AlertTrack t : s.tracks) {
       tracks += t == null ? 0 : 1;
@@ -83,13 +90,13 @@ public final class RunStateCodec {
   public static RunState decode(byte[] bytes) {
     BinaryReader r = new BinaryReader(bytes);
     int version = r.readByte();
-    if (version != VERSION && version != VERSION_1) {
+    if (version != VERSION && version != VERSION_2 && version != VERSION_1) {
       throw new IllegalStateException(
           "run state version "
               + version
               + ": unknown, this monitor reads "
               + VERSION_1
-              + " and "
+              + " to "
               + VERSION);
     }
     RunState s = new RunState();
@@ -109,6 +116,10 @@ public final class RunStateCodec {
     }
     readLoss(r, s.loss);
     readGradients(r, s.gradients);
+    if (version >= VERSION) {
+      readScaler(r, s.scaler);
+      readExcursion(r, s.excursion);
+    }
     int tracks = r.readVarInt();
     for (int i = 0; i < tracks; i++) {
       int code = r.readByte();
@@ -275,6 +286,86 @@ public final class RunStateCodec {
       w.writeDouble(g.initialLogSum);
       w.writeDouble(g.logBaseline);
     }
+  }
+
+  private static void writeScaler(BinaryWriter w, ScalerHistory h) {
+    w.writeVarLong(h.skipped);
+    w.writeVarLong(h.clean);
+    if (h.skipped == 0 && h.clean == 0) {
+      return;
+    }
+    w.writeVarLong(h.streak);
+    w.writeSignedVarLong(h.streakStartStep);
+    w.writeDouble(h.streakStartScale);
+    w.writeByte(h.streakFromStart ? 1 : 0);
+    w.writeDouble(h.lastScale);
+    w.writeDouble(h.maxScale);
+  }
+
+  private static void readScaler(BinaryReader r, ScalerHistory h) {
+    h.skipped = r.readVarLong();
+    h.clean = r.readVarLong();
+    if (h.skipped == 0 && h.clean == 0) {
+      return;
+    }
+    h.streak = r.readVarInt();
+    h.streakStartStep = r.readSignedVarLong();
+    h.streakStartScale = r.readDouble();
+    h.streakFromStart = r.readByte() == 1;
+    h.lastScale = r.readDouble();
+    h.maxScale = r.readDouble();
+  }
+
+  private static final int HAS_BAND = 1;
+  private static final int EXCURSION_ACTIVE = 2;
+  private static final int RISING_AT_ONSET = 4;
+
+  private static void writeExcursion(BinaryWriter w, LossExcursion e) {
+    w.writeByte(
+        (e.band != null ? HAS_BAND : 0)
+            | (e.active ? EXCURSION_ACTIVE : 0)
+            | (e.risingAtOnset ? RISING_AT_ONSET : 0));
+    w.writeSignedVarLong(e.lastGoodStep);
+    if (e.band != null) {
+      writeBand(w, e.band);
+    }
+    if (e.active) {
+      w.writeSignedVarLong(e.onsetStep);
+      w.writeDouble(e.onsetLoss);
+      w.writeDouble(e.peakLoss);
+      w.writeSignedVarLong(e.peakStep);
+      w.writeVarLong(e.inBand);
+      writeBand(w, e.frozen);
+    }
+  }
+
+  private static void readExcursion(BinaryReader r, LossExcursion e) {
+    int flags = r.readByte();
+    e.lastGoodStep = r.readSignedVarLong();
+    if ((flags & HAS_BAND) != 0) {
+      e.band = readBand(r);
+    }
+    e.risingAtOnset = (flags & RISING_AT_ONSET) != 0;
+    e.active = (flags & EXCURSION_ACTIVE) != 0;
+    if (e.active) {
+      e.onsetStep = r.readSignedVarLong();
+      e.onsetLoss = r.readDouble();
+      e.peakLoss = r.readDouble();
+      e.peakStep = r.readSignedVarLong();
+      e.inBand = r.readVarInt();
+      e.frozen = readBand(r);
+    }
+  }
+
+  private static void writeBand(BinaryWriter w, LossExcursion.Band b) {
+    w.writeDouble(b.best());
+    w.writeDouble(b.threshold());
+    w.writeDouble(b.smoothed());
+    w.writeDouble(b.noise());
+  }
+
+  private static LossExcursion.Band readBand(BinaryReader r) {
+    return new LossExcursion.Band(r.readDouble(), r.readDouble(), r.readDouble(), r.readDouble());
   }
 
   private static void readGradients(BinaryReader r, GradientHistory g) {

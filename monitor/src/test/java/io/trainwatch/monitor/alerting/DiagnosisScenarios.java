@@ -7,6 +7,8 @@ import io.trainwatch.monitor.rules.Finding;
 import io.trainwatch.monitor.rules.LossAtInitRule;
 import io.trainwatch.monitor.rules.LossDivergenceRule;
 import io.trainwatch.monitor.rules.LossPlateauRule;
+import io.trainwatch.monitor.rules.LossScaleCollapseRule;
+import io.trainwatch.monitor.rules.LossSpikeRule;
 import io.trainwatch.monitor.rules.NegativeLossRule;
 import io.trainwatch.monitor.rules.NonFiniteLossRule;
 import io.trainwatch.monitor.rules.OutputCollapseRule;
@@ -19,6 +21,7 @@ import io.trainwatch.monitor.rules.VanishingGradientRule;
 import io.trainwatch.monitor.run.RunProfile;
 import io.trainwatch.monitor.run.RunState;
 import io.trainwatch.monitor.testing.Events;
+import io.trainwatch.monitor.testing.Histories;
 import io.trainwatch.schemas.BatchEvent;
 import io.trainwatch.schemas.InputKind;
 import io.trainwatch.schemas.InputRange;
@@ -150,24 +153,79 @@ final class DiagnosisScenarios {
             Events.pytorchNll("r"),
             0,
             batch("r", 0).loss(-0.1).build()));
-    // loss_divergence: a converged run, then a jump (spike) or a climb (rising)
+    // loss_spike and loss_divergence: a converged run, then a jump (spike) or a climb (rising),
+    // judged at once (loss_spike) and once it has lasted 30 batches (loss_divergence)
     out.add(
         scenario(
-            RuleId.LOSS_DIVERGENCE,
-            LossDivergenceRule.LOSS_SPIKE,
+            RuleId.LOSS_SPIKE,
+            LossSpikeRule.SUDDEN_SPIKE,
             Events.dl4jMcxent("r"),
             100,
             batch("r", 100).loss(9.0).build()));
+    RunState spiked = history(Events.dl4jMcxent("r"), 100);
+    for (int step = 100; step < 130; step++) {
+      Histories.observe(spiked, batch("r", step).loss(9.0 + 0.01 * (step % 3)).build());
+    }
+    out.add(
+        judge(
+            RuleId.LOSS_DIVERGENCE,
+            LossDivergenceRule.LOSS_SPIKE,
+            spiked,
+            batch("r", 130).loss(9.0).build()));
     RunState climbing = history(Events.pytorchNll("r"), 100);
-    for (int step = 100; step < 110; step++) {
-      climbing.observe(batch("r", step).loss(0.5 + (step - 99) * 0.8).build(), step);
+    for (int step = 100; step < 120; step++) {
+      Histories.observe(climbing, batch("r", step).loss(0.5 + (step - 99) * 0.02).build());
+    }
+    out.add(
+        judge(
+            RuleId.LOSS_SPIKE,
+            LossSpikeRule.GRADUAL_RISE,
+            climbing,
+            batch("r", 120).loss(0.92).build()));
+    for (int step = 120; step < 150; step++) {
+      Histories.observe(climbing, batch("r", step).loss(0.5 + (step - 99) * 0.02).build());
     }
     out.add(
         judge(
             RuleId.LOSS_DIVERGENCE,
             LossDivergenceRule.LOSS_RISING,
             climbing,
-            batch("r", 110).loss(9.5).build()));
+            batch("r", 150).loss(1.6).build()));
+    // loss_scale_collapse: an AMP run whose scaler skips every step from step 100
+    RunState amp = RunState.started(null, RunProfile.of(Events.pytorchNll("r"), List.of()), 0, 0);
+    double scale = 65536;
+    for (int step = 0; step < 104; step++) {
+      boolean skip = step < 3 || step >= 100;
+      Histories.observe(
+          amp,
+          batch("r", step)
+              .loss(2.0)
+              .gradNorm(skip ? Double.POSITIVE_INFINITY : 1.0)
+              .lossScale(scale, skip)
+              .build());
+      scale = skip ? scale / 2 : scale;
+    }
+    out.add(
+        judge(
+            RuleId.LOSS_SCALE_COLLAPSE,
+            LossScaleCollapseRule.NONFINITE_GRADIENTS,
+            amp,
+            batch("r", 104)
+                .loss(2.0)
+                .gradNorm(Double.POSITIVE_INFINITY)
+                .lossScale(scale, true)
+                .build()));
+    out.add(
+        judge(
+            RuleId.LOSS_SCALE_COLLAPSE,
+            LossScaleCollapseRule.NONFINITE_FORWARD,
+            amp,
+            batch("r", 104)
+                .loss(Double.NaN)
+                .output(Events.nonfiniteOutputs(10))
+                .gradNorm(Double.NaN)
+                .lossScale(scale, true)
+                .build()));
     // loss_plateau: flat at the start level, or a little progress then flat
     out.add(
         judge(
@@ -299,9 +357,9 @@ final class DiagnosisScenarios {
   private static RunState history(RunStarted started, int batches) {
     RunState run = RunState.started(null, RunProfile.of(started, List.of()), started.tsMs(), 0);
     for (int step = 0; step < batches; step++) {
-      run.observe(
-          batch("r", step).loss(2.3 * Math.exp(-step / 20.0) + 0.3 + 0.01 * (step % 3)).build(),
-          step);
+      Histories.observe(
+          run,
+          batch("r", step).loss(2.3 * Math.exp(-step / 20.0) + 0.3 + 0.01 * (step % 3)).build());
     }
     return run;
   }
@@ -311,7 +369,7 @@ final class DiagnosisScenarios {
     RunState run = RunState.started(null, RunProfile.of(started, List.of()), started.tsMs(), 0);
     for (int step = 0; step < batches; step++) {
       double loss = step < 10 ? start : level + 0.001 * (step % 2);
-      run.observe(batch("r", step).loss(loss).build(), step);
+      Histories.observe(run, batch("r", step).loss(loss).build());
     }
     return run;
   }

@@ -198,7 +198,7 @@ class FaultDetectionTest {
 
     List<Emission> out = run(Events.dl4jMcxent("r"), sim.batches(0, 400));
 
-    assertCaught(out, RuleId.LOSS_DIVERGENCE, null);
+    assertCaught(out, RuleId.LOSS_SPIKE, "sudden_spike");
     assertCaught(out, RuleId.EXPLODING_GRADIENT, "gradient_spike");
     assertThat(
             out.stream()
@@ -215,7 +215,14 @@ class FaultDetectionTest {
         TrainingSimulator.healthyClassifier("r", 17)
             .lossFrom(ONSET, step -> Math.min(1e4, 1.2 * Math.pow(1.6, step - ONSET + 1)));
 
-    assertCaught(run(Events.dl4jMcxent("r"), sim.batches(0, 400)), RuleId.LOSS_DIVERGENCE, null);
+    List<Emission> out = run(Events.dl4jMcxent("r"), sim.batches(0, 400));
+
+    // A warning at once; a page once it has not come back within recovery_batches (30).
+    assertCaught(out, RuleId.LOSS_SPIKE, null);
+    Emission page =
+        out.stream().filter(e -> e.rule() == RuleId.LOSS_DIVERGENCE).findFirst().orElseThrow();
+    assertThat(page.step()).isBetween(ONSET + 30L, ONSET + 35L);
+    assertThat(page.evidence()).containsKeys("onset_step", "last_good_step", "restart_from_step");
   }
 
   @Test

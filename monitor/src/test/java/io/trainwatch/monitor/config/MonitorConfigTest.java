@@ -99,8 +99,8 @@ class MonitorConfigTest {
             + " for_batches, for_seconds, resolve_after_batches, tolerance)",
         "rules.negative_los.enabled=true | rules.negative_los.enabled: unknown rule negative_los (rules:"
             + " nonfinite_loss, negative_loss, unnormalized_input, loss_at_init, loss_divergence, loss_plateau,"
-            + " exploding_gradient, vanishing_gradient, output_collapse, stalled_run, crash_loop,"
-            + " straggler_rank, rank_divergence, job_hang, suspect_node)",
+            + " exploding_gradient, vanishing_gradient, output_collapse, stalled_run, loss_spike,"
+            + " loss_scale_collapse, crash_loop, straggler_rank, rank_divergence, job_hang, suspect_node)",
         "rules.negative_loss=true | rules.negative_loss: expected rules.<rule_id>.<key>",
         "rules.negative_loss.for_batches.x=1 | rules.negative_loss.for_batches.x: expected rules.<rule_id>.<key>",
         "monitor.topics.events_partitions=0 | monitor.topics.events_partitions=0: must be >= 1",

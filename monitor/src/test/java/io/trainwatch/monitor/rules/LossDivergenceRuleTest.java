@@ -16,8 +16,12 @@ class LossDivergenceRuleTest {
 
   private final LossDivergenceRule rule = new LossDivergenceRule();
 
+  /** The band alone, as the rule judged before spike triage: no recovery window. */
+  private static final RuleSettings BAND_ONLY =
+      new LossDivergenceRule().spec().defaults().with("recovery_batches", 0);
+
   @Test
-  void shouldCatchALearningRateThatBlowsTheLossUp() {
+  void shouldPageAJumpThatHasNotComeBackWithinTheRecoveryWindow() {
     RunState run = run(Events.dl4jMcxent("r"));
     Random random = new Random(1);
     for (int step = 0; step < 300; step++) {
@@ -26,18 +30,59 @@ class LossDivergenceRuleTest {
           .isEmpty();
     }
 
-    // The learning rate is raised 100x at step 300: the loss roughly doubles every batch.
+    // From step 300 the loss sits far above its best level and never comes back.
     Optional<Finding> f = Optional.empty();
     int step = 300;
-    double loss = 0.4;
-    while (f.isEmpty() && step < 310) {
-      loss *= 2;
-      f = judge(rule, run, batch("r", step++).loss(loss).build());
+    while (f.isEmpty() && step < 400) {
+      f = judge(rule, run, batch("r", step++).loss(5.0 + 0.1 * random.nextGaussian()).build());
     }
 
-    assertThat(step - 300).isLessThanOrEqualTo(3);
-    assertThat(f.orElseThrow().diagnosis()).isEqualTo(LossDivergenceRule.LOSS_SPIKE);
-    assertThat(f.get().evidence()).containsKeys("loss", "best_loss", "rise", "threshold", "noise");
+    assertThat(step - 1).as("fired at the first batch after the 30-batch window").isEqualTo(330);
+    Finding finding = f.orElseThrow();
+    assertThat(finding.diagnosis()).isEqualTo(LossDivergenceRule.LOSS_SPIKE);
+    assertThat(finding.evidence())
+        .containsEntry("onset_step", 300L)
+        .containsEntry("last_good_step", 299L)
+        .containsEntry("batches_since_onset", 30L)
+        .containsEntry("recovery_batches", 30L)
+        .containsEntry("restart_from_step", 200L)
+        .containsEntry("skip_batches_to", 500L)
+        .containsKeys("loss", "best_loss", "rise", "threshold", "noise", "peak_loss", "peak_step");
+    assertThat((double) finding.evidence().get("peak_loss")).isGreaterThan(4.5);
+  }
+
+  @Test
+  void shouldNotPageASpikeThatComesBackByItself() {
+    RunState run = run(Events.dl4jMcxent("r"));
+    Random random = new Random(3);
+    for (int step = 0; step < 300; step++) {
+      judge(rule, run, batch("r", step).loss(LossCurves.noisyDecay(step, random)).build());
+    }
+    double level = run.loss().ema();
+    // BLOOM's spike: up at once, then back down over about 25 steps.
+    for (int step = 300; step < 600; step++) {
+      double loss =
+          step < 325
+              ? level + 3.0 * (1 - (step - 300) / 25.0)
+              : LossCurves.noisyDecay(step, random);
+      assertThat(judge(rule, run, batch("r", step).loss(loss).build()))
+          .as("step " + step)
+          .isEmpty();
+    }
+    assertThat(run.excursion().active()).isFalse();
+    assertThat(run.excursion().lastGoodStep()).isEqualTo(599);
+  }
+
+  @Test
+  void shouldJudgeTheBandAloneWithoutARecoveryWindow() {
+    RunState run = run(Events.dl4jMcxent("r"));
+    Random random = new Random(1);
+    for (int step = 0; step < 300; step++) {
+      judge(
+          rule, run, batch("r", step).loss(LossCurves.noisyDecay(step, random)).build(), BAND_ONLY);
+    }
+
+    assertThat(judge(rule, run, batch("r", 300).loss(5.0).build(), BAND_ONLY)).isPresent();
   }
 
   @Test
@@ -67,7 +112,7 @@ class LossDivergenceRuleTest {
       assertThat(judge(rule, run, batch("r", step).loss(loss).build())).isEmpty();
     }
 
-    assertThat(judge(rule, run, batch("r", 300).loss(1.0).build())).isPresent();
+    assertThat(judge(rule, run, batch("r", 300).loss(1.0).build(), BAND_ONLY)).isPresent();
   }
 
   @Test
@@ -79,7 +124,11 @@ class LossDivergenceRuleTest {
       int consecutive = 0;
       for (int step = 0; step < 3000; step++) {
         boolean hit =
-            judge(rule, run, batch("r", step).loss(LossCurves.smallBatch(step, random)).build())
+            judge(
+                    rule,
+                    run,
+                    batch("r", step).loss(LossCurves.smallBatch(step, random)).build(),
+                    BAND_ONLY)
                 .isPresent();
         consecutive = hit ? consecutive + 1 : 0;
         hits = Math.max(hits, consecutive);
@@ -131,7 +180,8 @@ class LossDivergenceRuleTest {
     int consecutive = 0;
     int longest = 0;
     for (int step = 0; step < losses.length; step++) {
-      boolean hit = judge(rule, run, batch("r", step).loss(losses[step]).build()).isPresent();
+      boolean hit =
+          judge(rule, run, batch("r", step).loss(losses[step]).build(), BAND_ONLY).isPresent();
       consecutive = hit ? consecutive + 1 : 0;
       longest = Math.max(longest, consecutive);
     }
@@ -151,7 +201,7 @@ class LossDivergenceRuleTest {
 
     assertThat(rule.appliesTo(run, batch("r", 19).loss(50).build(), rule.spec().defaults()))
         .isFalse();
-    run.observe(batch("r", 19).loss(2.0).build(), 0);
+    judge(rule, run, batch("r", 19).loss(2.0).build());
     assertThat(rule.appliesTo(run, batch("r", 20).loss(50).build(), rule.spec().defaults()))
         .isTrue();
   }
@@ -163,7 +213,7 @@ class LossDivergenceRuleTest {
       judge(rule, run, batch("r", step).loss(2.302585).build());
     }
 
-    assertThat(judge(rule, run, batch("r", 100).loss(2.302590).build())).isEmpty();
-    assertThat(judge(rule, run, batch("r", 101).loss(2.5).build())).isPresent();
+    assertThat(judge(rule, run, batch("r", 100).loss(2.302590).build(), BAND_ONLY)).isEmpty();
+    assertThat(judge(rule, run, batch("r", 101).loss(2.5).build(), BAND_ONLY)).isPresent();
   }
 }

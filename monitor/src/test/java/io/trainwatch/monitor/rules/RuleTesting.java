@@ -2,6 +2,7 @@ package io.trainwatch.monitor.rules;
 
 import io.trainwatch.monitor.run.RunProfile;
 import io.trainwatch.monitor.run.RunState;
+import io.trainwatch.monitor.testing.Histories;
 import io.trainwatch.schemas.BatchEvent;
 import io.trainwatch.schemas.RunStarted;
 import java.util.List;
@@ -35,7 +36,7 @@ final class RuleTesting {
         rule.appliesTo(run, batch, settings)
             ? rule.evaluate(run, batch, settings)
             : Optional.empty();
-    run.observe(batch, 0);
+    Histories.observe(run, batch);
     return f;
   }
 }

@@ -147,13 +147,66 @@ class RunStateCodecTest {
   }
 
   @Test
+  void shouldReadAVersion2StateFromAnOlderMonitor() throws java.io.IOException {
+    byte[] v2;
+    try (java.io.InputStream in = getClass().getResourceAsStream("run-state-v2.bin")) {
+      v2 = in.readAllBytes();
+    }
+
+    RunState back = RunStateCodec.decode(v2);
+
+    assertThat(v2[0]).isEqualTo((byte) 2);
+    assertThat(back.profile().job()).isEqualTo("lm-pretrain");
+    assertThat(back.inputEncoding()).isEqualTo(InputEncoding.TOKEN_IDS);
+    assertThat(back.batches()).isEqualTo(60);
+    assertThat(back.loss().finiteCount()).isEqualTo(60);
+    assertThat(back.track(5)).isEqualTo(new AlertTrack(Phase.PENDING, 2, 0, Events.ts(58), 0, -1));
+    // Written before the scaler and the band: a scaler that never reported, a band not known yet.
+    assertThat(back.scaler().skipped() + back.scaler().clean()).isZero();
+    assertThat(back.excursion().band()).isNull();
+    assertThat(back.excursion().active()).isFalse();
+  }
+
+  @Test
+  void shouldRoundTripTheScalerAndAnExcursionInProgress() {
+    RunState s = longRun(300);
+    double scale = 65536;
+    for (int step = 300; step < 310; step++) {
+      boolean skip = step < 305;
+      io.trainwatch.monitor.testing.Histories.observe(
+          s,
+          batch("r", step)
+              .loss(skip ? 0.5 : 6.0)
+              .gradNorm(skip ? Double.NaN : 1.0)
+              .lossScale(scale, skip)
+              .build());
+      scale = skip ? scale / 2 : scale;
+    }
+    assertThat(s.excursion().active()).isTrue();
+
+    byte[] bytes = RunStateCodec.encode(s);
+    RunState back = RunStateCodec.decode(bytes);
+
+    assertThat(bytes[0]).isEqualTo((byte) 3);
+    assertThat(RunStateCodec.encode(back)).isEqualTo(bytes);
+    assertThat(back.scaler().skipped()).isEqualTo(5);
+    assertThat(back.scaler().clean()).isEqualTo(5);
+    assertThat(back.scaler().maxScale()).isEqualTo(65536.0);
+    assertThat(back.scaler().lastScale()).isEqualTo(2048.0);
+    assertThat(back.excursion().onsetStep()).isEqualTo(305);
+    assertThat(back.excursion().lastGoodStep()).isEqualTo(s.excursion().lastGoodStep());
+    assertThat(back.excursion().band()).isEqualTo(s.excursion().band());
+    assertThat(back.excursion().peakLoss()).isEqualTo(6.0);
+  }
+
+  @Test
   void shouldRefuseAnUnknownVersion() {
     byte[] bytes = RunStateCodec.encode(new RunState());
     bytes[0] = 9;
 
     assertThatIllegalStateException()
         .isThrownBy(() -> RunStateCodec.decode(bytes))
-        .withMessage("run state version 9: unknown, this monitor reads 1 and 2");
+        .withMessage("run state version 9: unknown, this monitor reads 1 to 3");
   }
 
   /**

@@ -199,6 +199,8 @@ public final class Events {
     private Double firstLayerGradNorm;
     private Double lr = 0.01;
     private Integer batchSize = 32;
+    private Double lossScale;
+    private Boolean skipped;
 
     private BatchBuilder(String runId, long step) {
       this.runId = runId;
@@ -245,21 +247,29 @@ public final class Events {
       return this;
     }
 
+    /** The loss scaler's scale for this step and whether it skipped the step. */
+    public BatchBuilder lossScale(Double scale, Boolean stepSkipped) {
+      lossScale = scale;
+      skipped = stepSkipped;
+      return this;
+    }
+
     public BatchEvent build() {
       return new BatchEvent(
-          runId,
-          ts(step),
-          step,
-          0,
-          batchSize,
-          loss,
-          input,
-          output,
-          predictions,
-          gradNorm,
-          firstLayerGradNorm,
-          lr,
-          12.5);
+              runId,
+              ts(step),
+              step,
+              0,
+              batchSize,
+              loss,
+              input,
+              output,
+              predictions,
+              gradNorm,
+              firstLayerGradNorm,
+              lr,
+              12.5)
+          .withLossScale(lossScale, skipped);
     }
   }
 }
