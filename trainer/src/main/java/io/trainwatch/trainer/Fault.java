@@ -80,6 +80,17 @@ public enum Fault implements WireName {
       0,
       "weights initialized N(0, 1): the first losses are about 20"),
   /**
+   * From the onset the labels of every batch are random (a corrupt shard, a broken join): the
+   * network is confidently wrong, the loss spikes far above its level. Fixed at the recovery step
+   * (a short window is a loss spike that recovers by itself); never fixed, the loss stays high.
+   */
+  CORRUPT_BATCHES(
+      "corrupt-batches",
+      true,
+      true,
+      100,
+      "random labels from the onset (a corrupt shard): the loss spikes; fixed later, it recovers"),
+  /**
    * At the onset the run hangs (a deadlocked data loader): no more batches, and no run_ended
    * either.
    */

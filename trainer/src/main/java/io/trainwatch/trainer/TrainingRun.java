@@ -4,7 +4,10 @@ import io.trainwatch.schemas.RunStatus;
 import java.time.Duration;
 import java.util.SplittableRandom;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +29,23 @@ public final class TrainingRun {
   /** How long {@link #run} waits for the publisher to deliver before it reports. */
   public static final Duration REPORT_FLUSH_TIMEOUT = Duration.ofSeconds(10);
 
+  /**
+   * Applied steps after which the emulated loss scaler doubles its scale: GradScaler's default is
+   * 2000; in a run of a few hundred steps 25 makes it probe a larger scale (and skip a step) now
+   * and then, as a long run does.
+   */
+  public static final int MIXED_PRECISION_GROWTH_INTERVAL = 25;
+
   private TrainingRun() {}
+
+  /** One-hot labels drawn at random: what a corrupt shard feeds the network. */
+  private static INDArray randomLabels(int rows, int classes, SplittableRandom random) {
+    float[] oneHot = new float[rows * classes];
+    for (int r = 0; r < rows; r++) {
+      oneHot[r * classes + random.nextInt(classes)] = 1f;
+    }
+    return Nd4j.create(oneHot, new long[] {rows, classes}, DataType.FLOAT);
+  }
 
   /**
    * Runs the training described by {@code spec}, publishing through {@code publisher} (which stays
@@ -57,10 +76,20 @@ public final class TrainingRun {
         TrainwatchListener.builder().publisher(publisher).runId(spec.runId()).job(spec.job());
     spec.labels().forEach(builder::label);
     TrainwatchListener listener = customize.apply(spec, builder).build();
-    net.setListeners(listener);
+    DynamicLossScaler scaler =
+        spec.mixedPrecision()
+            ? new DynamicLossScaler(
+                listener, DynamicLossScaler.DEFAULT_INITIAL_SCALE, MIXED_PRECISION_GROWTH_INTERVAL)
+            : null;
+    if (scaler != null) {
+      net.setListeners(scaler, listener);
+    } else {
+      net.setListeners(listener);
+    }
     listener.start(net);
 
     SplittableRandom shuffle = new SplittableRandom(spec.seed() + 1);
+    SplittableRandom corrupt = new SplittableRandom(spec.seed() + 2);
     int[] order = data.shuffledOrder(shuffle);
     int stepsPerEpoch = spec.stepsPerEpoch();
     double learningRate = Networks.learningRateAt(spec, 0);
@@ -91,6 +120,9 @@ public final class TrainingRun {
         int inEpoch = step % stepsPerEpoch;
         DataSet batch =
             data.batch(order, inEpoch * spec.batchSize(), spec.batchSize(), scaling, forcedClass);
+        if (spec.fault() == Fault.CORRUPT_BATCHES && faulty) {
+          batch.setLabels(randomLabels(spec.batchSize(), spec.numClasses(), corrupt));
+        }
         listener.dataReady();
         net.fit(batch);
         if (!pausePerStep.isZero()) {

@@ -28,6 +28,9 @@ import java.util.Map;
  *     unnormalized-input fault)
  * @param objective classification, or a cosine regression whose loss is legitimately negative
  * @param optimizer SGD with Nesterov momentum, or Adam
+ * @param mixedPrecision {@code true} to train as fp16 with dynamic loss scaling would ({@link
+ *     DynamicLossScaler}): steps whose scaled gradients overflow are skipped, and every batch
+ *     publishes {@code loss_scale} and {@code skipped}
  */
 public record TrainingSpec(
     String runId,
@@ -44,7 +47,8 @@ public record TrainingSpec(
     Architecture architecture,
     InputScaling inputScaling,
     Objective objective,
-    Optimizer optimizer) {
+    Optimizer optimizer,
+    boolean mixedPrecision) {
 
   public static final int DEFAULT_STEPS = 300;
   public static final int DEFAULT_BATCH_SIZE = 32;
@@ -131,7 +135,8 @@ public record TrainingSpec(
         Architecture.MLP,
         InputScaling.STANDARDIZED,
         Objective.CLASSIFICATION,
-        Optimizer.SGD);
+        Optimizer.SGD,
+        false);
   }
 
   public TrainingSpec withJob(String newJob) {
@@ -150,7 +155,8 @@ public record TrainingSpec(
         architecture,
         inputScaling,
         objective,
-        optimizer);
+        optimizer,
+        mixedPrecision);
   }
 
   public TrainingSpec withSteps(int newSteps) {
@@ -169,7 +175,8 @@ public record TrainingSpec(
         architecture,
         inputScaling,
         objective,
-        optimizer);
+        optimizer,
+        mixedPrecision);
   }
 
   public TrainingSpec withBatchSize(int newBatchSize) {
@@ -188,7 +195,8 @@ public record TrainingSpec(
         architecture,
         inputScaling,
         objective,
-        optimizer);
+        optimizer,
+        mixedPrecision);
   }
 
   public TrainingSpec withClasses(int newNumClasses) {
@@ -207,7 +215,8 @@ public record TrainingSpec(
         architecture,
         inputScaling,
         objective,
-        optimizer);
+        optimizer,
+        mixedPrecision);
   }
 
   public TrainingSpec withSeed(long newSeed) {
@@ -226,7 +235,8 @@ public record TrainingSpec(
         architecture,
         inputScaling,
         objective,
-        optimizer);
+        optimizer,
+        mixedPrecision);
   }
 
   /**
@@ -248,7 +258,8 @@ public record TrainingSpec(
         architecture,
         inputScaling,
         objective,
-        optimizer);
+        optimizer,
+        mixedPrecision);
   }
 
   public TrainingSpec withLabels(Map<String, String> newLabels) {
@@ -267,7 +278,8 @@ public record TrainingSpec(
         architecture,
         inputScaling,
         objective,
-        optimizer);
+        optimizer,
+        mixedPrecision);
   }
 
   public TrainingSpec withArchitecture(Architecture newArchitecture) {
@@ -286,7 +298,8 @@ public record TrainingSpec(
         newArchitecture,
         inputScaling,
         objective,
-        optimizer);
+        optimizer,
+        mixedPrecision);
   }
 
   public TrainingSpec withInputScaling(InputScaling newInputScaling) {
@@ -305,7 +318,8 @@ public record TrainingSpec(
         architecture,
         newInputScaling,
         objective,
-        optimizer);
+        optimizer,
+        mixedPrecision);
   }
 
   public TrainingSpec withObjective(Objective newObjective) {
@@ -324,7 +338,8 @@ public record TrainingSpec(
         architecture,
         inputScaling,
         newObjective,
-        optimizer);
+        optimizer,
+        mixedPrecision);
   }
 
   public TrainingSpec withOptimizer(Optimizer newOptimizer) {
@@ -343,7 +358,65 @@ public record TrainingSpec(
         architecture,
         inputScaling,
         objective,
-        newOptimizer);
+        newOptimizer,
+        mixedPrecision);
+  }
+
+  /** A spec in full precision (the spec before mixed precision). */
+  public TrainingSpec(
+      String runId,
+      String job,
+      Fault fault,
+      int steps,
+      int batchSize,
+      int numClasses,
+      int examples,
+      long seed,
+      int onsetStep,
+      Integer recoveryStep,
+      Map<String, String> labels,
+      Architecture architecture,
+      InputScaling inputScaling,
+      Objective objective,
+      Optimizer optimizer) {
+    this(
+        runId,
+        job,
+        fault,
+        steps,
+        batchSize,
+        numClasses,
+        examples,
+        seed,
+        onsetStep,
+        recoveryStep,
+        labels,
+        architecture,
+        inputScaling,
+        objective,
+        optimizer,
+        false);
+  }
+
+  /** This spec trained in emulated fp16 with a dynamic loss scaler ({@link DynamicLossScaler}). */
+  public TrainingSpec withMixedPrecision(boolean on) {
+    return new TrainingSpec(
+        runId,
+        job,
+        fault,
+        steps,
+        batchSize,
+        numClasses,
+        examples,
+        seed,
+        onsetStep,
+        recoveryStep,
+        labels,
+        architecture,
+        inputScaling,
+        objective,
+        optimizer,
+        on);
   }
 
   /** Steps per epoch: whole batches in the training set. */

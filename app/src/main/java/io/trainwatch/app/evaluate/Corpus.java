@@ -58,6 +58,19 @@ public final class Corpus {
             "healthy-small-batch",
             "MLP with batches of 8: a noisy loss curve",
             spec(prefix, "healthy-small-batch", Fault.NONE).withBatchSize(8).withSeed(7)),
+        Scenario.healthy(
+            "healthy-amp",
+            "MLP as fp16 with dynamic loss scaling (GradScaler's 2^16, doubled every 25 applied steps):"
+                + " the scaler skips the first steps while it calibrates and one now and then",
+            spec(prefix, "healthy-amp", Fault.NONE).withMixedPrecision(true)),
+        Scenario.healthy(
+            "healthy-amp-conv",
+            "convolution network as fp16 with dynamic loss scaling: 5 skipped steps in a row at the"
+                + " start, then one now and then",
+            spec(prefix, "healthy-amp-conv", Fault.NONE)
+                .withArchitecture(Architecture.CONV)
+                .withSeed(11)
+                .withMixedPrecision(true)),
         Scenario.faulty(
                 "softmax-into-nll",
                 "softmax output into a loss expecting log-probabilities (PyTorch bug)",
@@ -87,7 +100,7 @@ public final class Corpus {
             // The blown-up network's loss rises, it predicts one class, and its first layer's ReLUs
             // are dead (no
             // gradient reaches them any more): all true, all named in the report.
-            .accepting("loss_divergence", "output_collapse", "vanishing_gradient"),
+            .accepting("loss_spike", "loss_divergence", "output_collapse", "vanishing_gradient"),
         Scenario.faulty(
                 "vanishing-gradient",
                 "six sigmoid layers, weights N(0, 0.01^2): nothing is learned",
@@ -106,7 +119,7 @@ public final class Corpus {
             .measuredFrom(DelayOrigin.PREDICTIONS_COLLAPSED)
             // The new labels make the loss jump at once (7 instead of 0.05), before the predictions
             // follow.
-            .accepting("loss_divergence"),
+            .accepting("loss_spike", "loss_divergence"),
         Scenario.faulty(
                 "plateau",
                 "learning rate 1e5 times too small: the loss never moves",
@@ -139,8 +152,8 @@ public final class Corpus {
             "learning rate jumps from 0.02 to 1e6 at step 500",
             spec(prefix, "lr-jump-at-500", Fault.DIVERGE).withSteps(520).withFaultWindow(500, null),
             ExpectedAlert.of("nonfinite_loss", "diverged"),
-            ExpectedAlert.of("loss_divergence", "loss_rising"),
-            ExpectedAlert.of("loss_divergence", "loss_spike")),
+            ExpectedAlert.of("loss_spike", "sudden_spike"),
+            ExpectedAlert.of("loss_spike", "gradual_rise")),
         Scenario.faulty(
                 "unnormalized-150-to-250",
                 "Adam; inputs unnormalized from step 150, fixed at step 250",
@@ -149,7 +162,38 @@ public final class Corpus {
                     .withSteps(350)
                     .withFaultWindow(150, 250),
                 ExpectedAlert.of("unnormalized_input", "pixel_scale"))
-            .withFixAtRecovery());
+            .withFixAtRecovery(),
+        // Mixed precision: the learning rate blows the weights up at step 150, every step from 151
+        // on overflows fp16 whatever the scale, the scaler skips them all and halves the scale
+        // towards 0. No update is applied any more: training has stopped, and nothing else can see
+        // it (skipped steps are not judged by the loss and gradient rules).
+        Scenario.faulty(
+            "amp-scale-collapse",
+            "fp16 with dynamic loss scaling; learning rate 1e6 at step 150: every later step is"
+                + " skipped, the scale falls towards 0",
+            spec(prefix, "amp-scale-collapse", Fault.DIVERGE)
+                .withSteps(200)
+                .withFaultWindow(150, null)
+                .withMixedPrecision(true),
+            ExpectedAlert.of("loss_scale_collapse", "nonfinite_gradients"),
+            ExpectedAlert.of("loss_scale_collapse", "nonfinite_forward")),
+        // BLOOM's spike: up at once, back by itself. A warning, never a page (loss_divergence is
+        // not accepted here).
+        Scenario.faulty(
+            "spike-recovers",
+            "random labels for 5 steps from step 200 (a corrupt shard): the loss jumps from 0.02 to"
+                + " 10 and comes back by itself",
+            spec(prefix, "spike-recovers", Fault.CORRUPT_BATCHES).withFaultWindow(200, 205),
+            ExpectedAlert.of("loss_spike", "sudden_spike")),
+        Scenario.faulty(
+                "spike-persists",
+                "random labels from step 200 on: the loss jumps and never comes back",
+                spec(prefix, "spike-persists", Fault.CORRUPT_BATCHES)
+                    .withSteps(240)
+                    .withFaultWindow(200, null),
+                ExpectedAlert.of("loss_divergence", "loss_spike"))
+            .measuredFrom(DelayOrigin.RECOVERY_WINDOW)
+            .accepting("loss_spike"));
   }
 
   private static TrainingSpec spec(String prefix, String name, Fault fault) {

@@ -1,5 +1,6 @@
 package io.trainwatch.app.evaluate;
 
+import io.trainwatch.monitor.rules.LossDivergenceRule;
 import io.trainwatch.monitor.rules.LossPlateauRule;
 import io.trainwatch.monitor.rules.OutputCollapseRule;
 import io.trainwatch.monitor.rules.RuleId;
@@ -29,6 +30,11 @@ public enum DelayOrigin {
    * updates.
    */
   PREDICTIONS_COLLAPSED("collapsed"),
+  /**
+   * The end of {@code loss_divergence}'s {@code recovery_batches} after the onset: a loss spike
+   * that may still recover by itself must not page, so no page can come before the window is over.
+   */
+  RECOVERY_WINDOW("recovery window"),
   /**
    * A stalled run sends no batch to count: the delay is the silence, in seconds, the monitor
    * measured when it fired, and the bar is the configured {@code stall_seconds} plus the slack
@@ -70,6 +76,10 @@ public enum DelayOrigin {
         var plateau = settings.get(RuleId.LOSS_PLATEAU);
         return Math.max(onset, plateau.integer(LossPlateauRule.WARMUP_BATCHES))
             + plateau.integer(LossPlateauRule.WINDOW);
+      }
+      case RECOVERY_WINDOW -> {
+        return onset
+            + settings.get(RuleId.LOSS_DIVERGENCE).integer(LossDivergenceRule.RECOVERY_BATCHES);
       }
       case PREDICTIONS_COLLAPSED -> {
         double top =

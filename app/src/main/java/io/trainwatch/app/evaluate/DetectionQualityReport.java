@@ -2,6 +2,7 @@ package io.trainwatch.app.evaluate;
 
 import static io.trainwatch.monitor.rules.VanishingGradientRule.MIN_FIRST_LAYER_RATIO;
 
+import io.trainwatch.monitor.rules.RuleId;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -296,6 +297,8 @@ public final class DetectionQualityReport {
         md.append('\n');
       }
     }
+    appendPerRule(md, results);
+    appendLossScaler(md, results);
     appendGradientReach(md, results);
     md.append("\n## How it was produced\n\n")
         .append(
@@ -335,13 +338,27 @@ public final class DetectionQualityReport {
             "- `collapsed` (output collapse): the first batch in which at least `max_top_fraction` (95%) of ")
         .append(
             "the rows predict one class. Broken labels change the predictions only after a few updates; the ")
-        .append("loss jumps at once, which `loss_divergence` reports;\n")
+        .append("loss jumps at once, which `loss_spike` reports;\n")
+        .append(
+            "- `recovery window` (a spike that persists): `loss_divergence` must not page while the loss ")
+        .append(
+            "may still come back by itself, so the origin is the onset + its `recovery_batches` (30);\n")
         .append(
             "- `last event` (stall): a hung run sends nothing to count, so the delay is the silence in ")
         .append("seconds the monitor measured when it fired.\n\n")
         .append(
             "A learning rate changed at step N first shows in batch N+1's loss (batch N's loss is computed ")
         .append("before its update); the delay still counts from N.\n\n")
+        .append(
+            "**Mixed precision** (`healthy-amp*`, `amp-scale-collapse`): DL4J has no fp16 loss scaling, so ")
+        .append(
+            "the trainer emulates PyTorch's `GradScaler` (`io.trainwatch.trainer.DynamicLossScaler`): each ")
+        .append(
+            "step's gradients times the scale are checked against fp16's largest value (65504); an overflow ")
+        .append(
+            "skips the step for real (parameters and updater state restored) and halves the scale, 25 applied ")
+        .append(
+            "steps in a row double it. The listener publishes `loss_scale` and `skipped` for every batch.\n\n")
         .append(
             "**Recall** is detected faulty scenarios over faulty scenarios; **false alarms per healthy run** ")
         .append("counts every firing record on a healthy run.\n\n")
@@ -356,6 +373,110 @@ public final class DetectionQualityReport {
             "`DetectionQualityIT` runs the same corpus in `./mvnw verify` and asserts the bar scenario by ")
         .append("scenario, with no known gap allowed. Every training is seeded.\n");
     return md.toString();
+  }
+
+  /**
+   * Per rule: the scenarios that expect it, how many it detected in time, its delays (counted like
+   * the totals) and its firings on healthy runs (false alarms).
+   */
+  private static void appendPerRule(StringBuilder md, List<ScenarioResult> results) {
+    md.append("\n## Per rule\n\n")
+        .append("| rule | scenarios expecting it | detected by it in time | delay (median, max) | ")
+        .append("firings on healthy runs |\n|---|---|---|---|---|\n");
+    for (RuleId rule : RuleId.values()) {
+      String id = rule.id();
+      List<ScenarioResult> expecting =
+          results.stream()
+              .filter(r -> r.scenario().expected().stream().anyMatch(e -> e.rule().equals(id)))
+              .toList();
+      List<ScenarioResult> detectedByIt =
+          expecting.stream()
+              .filter(
+                  r ->
+                      r.detected()
+                          && r.detection().map(d -> d.alert().rule().equals(id)).orElse(false))
+              .toList();
+      List<String> delays =
+          detectedByIt.stream()
+              .map(r -> r.detection().orElseThrow())
+              .sorted(java.util.Comparator.comparingDouble(ScenarioResult.Detection::delay))
+              .map(d -> d.expected() == null ? "" : String.valueOf((long) d.delay()))
+              .toList();
+      long healthyFirings =
+          results.stream()
+              .filter(r -> r.scenario().healthy())
+              .flatMap(r -> r.firings().stream())
+              .filter(a -> a.rule().equals(id))
+              .count();
+      String delay =
+          delays.isEmpty()
+              ? "-"
+              : (expecting.stream().anyMatch(r -> !r.scenario().delayOrigin().inBatches())
+                  ? delays.stream().map(d -> d + " s").collect(Collectors.joining(", "))
+                  : delays.get((delays.size() - 1) / 2) + ", " + delays.get(delays.size() - 1));
+      md.append("| `")
+          .append(id)
+          .append("` | ")
+          .append(expecting.size())
+          .append(" | ")
+          .append(detectedByIt.size())
+          .append(" | ")
+          .append(delay)
+          .append(" | ")
+          .append(healthyFirings)
+          .append(" |\n");
+    }
+  }
+
+  /**
+   * Mixed-precision runs: how many steps the loss scaler skipped (all of them normal on the healthy
+   * runs), the longest run of skips, and what was said about them.
+   */
+  private static void appendLossScaler(StringBuilder md, List<ScenarioResult> results) {
+    List<ScenarioResult> amp =
+        results.stream()
+            .filter(r -> r.batches().stream().anyMatch(b -> b.lossScale() != null))
+            .toList();
+    if (amp.isEmpty()) {
+      return;
+    }
+    md.append("\n## Loss scaler\n\n")
+        .append(
+            "Steps skipped by the (emulated) fp16 loss scaler, of the steps published; the longest run ")
+        .append("of skips; the alerts raised.\n\n")
+        .append(
+            "| scenario | skipped / steps | skipped in the first 10 | longest run of skips | lowest scale | ")
+        .append("alerts |\n|---|---|---|---|---|---|\n");
+    for (ScenarioResult r : amp) {
+      List<io.trainwatch.schemas.BatchEvent> b = r.batches();
+      long skipped = b.stream().filter(io.trainwatch.schemas.BatchEvent::stepSkipped).count();
+      long early = b.stream().filter(x -> x.step() < 10 && x.stepSkipped()).count();
+      int longest = 0;
+      int run = 0;
+      double lowest = Double.POSITIVE_INFINITY;
+      for (io.trainwatch.schemas.BatchEvent x : b) {
+        run = x.stepSkipped() ? run + 1 : 0;
+        longest = Math.max(longest, run);
+        if (x.lossScale() != null) {
+          lowest = Math.min(lowest, x.lossScale());
+        }
+      }
+      md.append("| ")
+          .append(r.scenario().name())
+          .append(" | ")
+          .append(skipped)
+          .append(" / ")
+          .append(b.size())
+          .append(" | ")
+          .append(early)
+          .append(" | ")
+          .append(longest)
+          .append(" | ")
+          .append(String.format(Locale.ROOT, "%.3g", lowest))
+          .append(" | ")
+          .append(r.firings().isEmpty() ? "none" : r.firedSummary())
+          .append(" |\n");
+    }
   }
 
   /**

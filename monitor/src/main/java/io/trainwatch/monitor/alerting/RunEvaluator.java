@@ -79,7 +79,11 @@ public final class RunEvaluator {
           out);
     }
     boolean lossIsACurve = LOSS_INVALIDATING.stream().noneMatch(r -> run.track(r.code()).firing());
-    if (lossIsACurve && !skipped) {
+    if (inhibitions.inhibited(RuleId.LOSS_DIVERGENCE, run)) {
+      // Another alert explains the loss (NaN, the wrong objective, unscaled inputs): no excursion
+      // runs meanwhile, and once it resolves the loss is judged afresh against its band then.
+      run.excursion().reset();
+    } else if (lossIsACurve && !skipped) {
       run.excursion().observe(batch.step(), batch.loss());
     }
     run.observe(batch, wallMs, lossIsACurve);
