@@ -101,6 +101,7 @@ public final class LossScaleCollapseRule implements Rule {
         Finding.of(Double.isFinite(batch.loss()) ? NONFINITE_GRADIENTS : NONFINITE_FORWARD, streak)
             .put("consecutive_skips", streak)
             .put("first_skipped_step", streakStart)
+            .put("onset_step", streakStart)
             .put("loss_scale", scale)
             .put("scale_before", startScale)
             .put("max_loss_scale", Double.isNaN(h.maxScale()) ? scale : (Double) h.maxScale())

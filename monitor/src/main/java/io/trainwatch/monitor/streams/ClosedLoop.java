@@ -59,6 +59,11 @@ final class ClosedLoop {
     boolean hang = Rules.get(e.rule()) instanceof TimedRule;
     long last = e.step() != null ? e.step() : Math.max(run.lastStep(), 0);
     long onset = hang ? last + 1 : Math.max(0, last - Math.max(e.batches(), 1) + 1);
+    // A rule that tracks its incident knows its onset better than the pending period does
+    // (loss_divergence fires 30 batches after a spike began).
+    if (!hang && e.evidence().get("onset_step") instanceof Number known) {
+      onset = Math.min(onset, known.longValue());
+    }
     return Optional.of(Recovery.advise(history(runId), onset, last, hang));
   }
 
