@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.trainwatch.monitor.run.RunState;
 import io.trainwatch.monitor.testing.Events;
-import io.trainwatch.monitor.testing.LossCurves;
+import io.trainwatch.simulator.LossCurves;
 import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
