@@ -17,8 +17,8 @@ import java.util.Optional;
  * the batch-to-batch noise (median absolute deviation of consecutive differences, which a steady
  * climb does not inflate; the larger of its value when the best level was reached and its current
  * value) and progress is how far the loss had come down from its start. The band is computed after
- * every batch ({@link #band}) and kept in the run's {@link LossExcursion}, frozen while the loss is
- * out of it.
+ * every batch ({@link #band}) and kept in the run's {@link LossExcursion}, with the excursion the
+ * loss is on.
  *
  * <p>An excursion out of the band is first a {@code loss_spike} (warning): many recover by
  * themselves (BLOOM's did in about 30 steps). This rule fires only once an excursion has lasted

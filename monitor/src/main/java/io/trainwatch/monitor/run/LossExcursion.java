@@ -7,9 +7,9 @@ package io.trainwatch.monitor.run;
  * last step before it that was in line. Shared by {@code loss_spike} (an excursion is a spike) and
  * {@code loss_divergence} (an excursion that has not recovered).
  *
- * <p>While an excursion lasts its band is frozen at the one it left, so that the excursion itself
- * never widens the band it is judged against. It ends once {@link #RECOVERED_BATCHES} consecutive
- * batches are back in the band.
+ * <p>The band is recomputed after every batch, as it was before excursions were tracked: its noise
+ * estimate is a median, which a few outliers barely move. An excursion ends once {@link
+ * #RECOVERED_BATCHES} consecutive batches are back in the band.
  */
 public final class LossExcursion {
 
@@ -50,7 +50,6 @@ public final class LossExcursion {
   long peakStep = -1;
   int inBand;
   boolean risingAtOnset;
-  Band frozen;
 
   /** The band the next batch is judged against, or {@code null} while it is unknown (warm-up). */
   public Band band() {
@@ -111,7 +110,6 @@ public final class LossExcursion {
         peakLoss = loss;
         peakStep = step;
         risingAtOnset = !band.suddenJump(loss);
-        frozen = band;
       } else if (loss > peakLoss) {
         peakLoss = loss;
         peakStep = step;
@@ -130,11 +128,10 @@ public final class LossExcursion {
   }
 
   /**
-   * Sets the band for the next batch: the frozen one while an excursion lasts, else {@code next}
-   * ({@code null} while the loss history is too short to judge).
+   * Sets the band for the next batch ({@code null} while the loss history is too short to judge).
    */
   public void rebase(Band next) {
-    band = active ? frozen : next;
+    band = next;
   }
 
   /**
@@ -154,6 +151,5 @@ public final class LossExcursion {
     peakStep = -1;
     inBand = 0;
     risingAtOnset = false;
-    frozen = null;
   }
 }

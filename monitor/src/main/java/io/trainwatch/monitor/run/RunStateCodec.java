@@ -335,7 +335,6 @@ public final class RunStateCodec {
       w.writeDouble(e.peakLoss);
       w.writeSignedVarLong(e.peakStep);
       w.writeVarLong(e.inBand);
-      writeBand(w, e.frozen);
     }
   }
 
@@ -353,7 +352,6 @@ public final class RunStateCodec {
       e.peakLoss = r.readDouble();
       e.peakStep = r.readSignedVarLong();
       e.inBand = r.readVarInt();
-      e.frozen = readBand(r);
     }
   }
 
