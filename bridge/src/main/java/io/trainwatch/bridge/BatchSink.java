@@ -2,6 +2,7 @@ package io.trainwatch.bridge;
 
 import io.trainwatch.schemas.Alert;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A destination that takes several alerts in one request: a grouped Slack message, an Alertmanager
@@ -15,6 +16,11 @@ public interface BatchSink extends Sink {
    * failures.
    */
   DeliveryResult deliverAll(List<Alert> alerts);
+
+  @Override
+  default Optional<BatchSink> batching() {
+    return Optional.of(this);
+  }
 
   @Override
   default DeliveryResult deliver(Alert alert) {
