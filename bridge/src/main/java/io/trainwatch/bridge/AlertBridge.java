@@ -157,7 +157,8 @@ public final class AlertBridge implements AutoCloseable {
             config.groupId(),
             ledger.size(),
             config.stateTopic());
-        new DeliveryLoop(
+        DeliveryLoop loop =
+            new DeliveryLoop(
                 config,
                 sink,
                 alerts,
@@ -169,8 +170,11 @@ public final class AlertBridge implements AutoCloseable {
                 stats,
                 stopping,
                 assigned,
-                STARTUP_TIMEOUT)
-            .run();
+                STARTUP_TIMEOUT);
+        if (config.startFrom() == BridgeConfig.StartFrom.ACTIVE) {
+          loop.pageWhatIsOpen(clients.activeReader());
+        }
+        loop.run();
       }
     } catch (RuntimeException e) {
       failure = e;

@@ -41,9 +41,13 @@ final class BridgeClients {
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     // The monitor writes alerts in transactions: never deliver an alert from an aborted one.
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    // active: the open alerts are read first, then the alerts topic from the end it had then
+    // (sought when the partitions are assigned); latest covers a partition added meanwhile.
     p.put(
         ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-        config.startFrom().name().toLowerCase(Locale.ROOT));
+        config.startFrom() == BridgeConfig.StartFrom.ACTIVE
+            ? "latest"
+            : config.startFrom().name().toLowerCase(Locale.ROOT));
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     return p;
@@ -62,6 +66,15 @@ final class BridgeClients {
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    return p;
+  }
+
+  /** The reader of the active-alerts topic: no group, committed records only. */
+  Map<String, Object> activeReader() {
+    Map<String, Object> p = ledgerReader();
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, "trainwatch-bridge-" + config.name() + "-active");
+    // Written in the monitor's transactions, like the alerts.
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     return p;
   }
 

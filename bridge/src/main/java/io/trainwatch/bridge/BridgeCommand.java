@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Config file keys (properties; all of them in docs/bridges.md):",
-      "  bridge.to  bridge.name  bridge.start_from=latest|earliest  bridge.dlq_topic",
+      "  bridge.to  bridge.name  bridge.start_from=active|latest|earliest  bridge.dlq_topic",
       "  slack.webhook_url ($TRAINWATCH_SLACK_WEBHOOK_URL)  slack.group_window",
       "  pagerduty.routing_key ($TRAINWATCH_PAGERDUTY_ROUTING_KEY)  pagerduty.url",
       "  alertmanager.url ($TRAINWATCH_ALERTMANAGER_URL)",

@@ -52,6 +52,12 @@ public record BridgeConfig(
 
   /** Where a consumer group with no committed offset starts. */
   public enum StartFrom {
+    /**
+     * The alerts firing now (read from the compacted {@code <topic>.active} the monitor writes in
+     * the alerts' transaction), then everything emitted after the bridge first starts: what a new
+     * Alertmanager receiver gets.
+     */
+    ACTIVE,
     /** Only alerts emitted after the bridge first starts: no pages for history. */
     LATEST,
     /** Everything still in the topic. */

@@ -117,10 +117,11 @@ public final class BridgeConfigDef {
           .define(
               BRIDGE_START_FROM,
               STRING,
-              "latest",
-              ValidString.in("latest", "earliest"),
+              "active",
+              ValidString.in("active", "latest", "earliest"),
               MEDIUM,
-              "Where a new consumer group starts: latest (do not page for history) or earliest.")
+              "Where a consumer group without committed offsets starts: active (the alerts firing"
+                  + " now, then new ones), latest (new ones only) or earliest (all history).")
           .define(
               BRIDGE_MAX_PENDING,
               INT,

@@ -3,12 +3,16 @@ package io.trainwatch.bridge;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.AlertCodec;
 import io.trainwatch.schemas.InvalidEventException;
+import io.trainwatch.schemas.Topics;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,6 +24,7 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -118,6 +123,112 @@ final class DeliveryLoop implements ConsumerRebalanceListener {
     } else {
       this.resends = Optional.empty();
     }
+  }
+
+  /**
+   * Alerts-topic positions a group without committed offsets starts from after reading the active
+   * alerts (the end it had when they were read), by partition; used once.
+   */
+  private final Map<TopicPartition, Long> startAt = new HashMap<>();
+
+  /**
+   * Active-topic partitions whose records were offered, with the offset after the last one: until
+   * every one is finished, no alerts offset is committed, so a crash reads them again.
+   */
+  private final Map<TopicPartition, Long> bootstrapping = new HashMap<>();
+
+  /**
+   * Where partitions were sought after the open alerts were read, until that position is committed:
+   * a restart then resumes there rather than reading the open alerts again.
+   */
+  private final Map<TopicPartition, Long> startUncommitted = new HashMap<>();
+
+  /**
+   * For a group without committed offsets: offers the alerts firing now (the newest record of each
+   * alert id in the compacted active topic, tombstones for resolved ones), and notes the alerts
+   * topic's end as it was before, where consumption then starts. An emission written between the
+   * two reads is seen twice and delivered once (the ledger skips finished revisions).
+   */
+  void pageWhatIsOpen(Map<String, Object> readerProps) {
+    List<TopicPartition> alertPartitions = partitionsOf(consumer, config.topic());
+    if (alertPartitions.isEmpty()) {
+      return; // no alerts topic yet: nothing is open
+    }
+    Map<TopicPartition, OffsetAndMetadata> committed =
+        consumer.committed(new HashSet<>(alertPartitions), catchUpTimeout);
+    if (committed.values().stream().anyMatch(o -> o != null)) {
+      return; // the group resumes where it stopped
+    }
+    startAt.putAll(consumer.endOffsets(alertPartitions, catchUpTimeout));
+    String activeTopic = Topics.activeAlerts(config.topic());
+    try (KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(readerProps)) {
+      List<TopicPartition> parts = partitionsOf(reader, activeTopic);
+      if (parts.isEmpty()) {
+        LOG.warn(
+            "bridge {}: topic {} does not exist (a monitor older than this bridge?): starting"
+                + " from the end of {}, alerts open now are not paged",
+            config.name(),
+            activeTopic,
+            config.topic());
+        return;
+      }
+      reader.assign(parts);
+      reader.seekToBeginning(parts);
+      Map<TopicPartition, Long> end = reader.endOffsets(parts, catchUpTimeout);
+      Map<String, ConsumerRecord<byte[], byte[]>> open = new LinkedHashMap<>();
+      long deadline = System.nanoTime() + catchUpTimeout.toNanos();
+      while (end.entrySet().stream().anyMatch(e -> reader.position(e.getKey()) < e.getValue())) {
+        if (System.nanoTime() - deadline > 0) {
+          throw new BridgeException(
+              "topic " + activeTopic + ": could not read to its end within " + catchUpTimeout);
+        }
+        for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(100))) {
+          String id = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
+          open.remove(id); // keeps the newest record per alert id last
+          if (r.value() != null) {
+            open.put(id, r);
+          }
+        }
+      }
+      for (ConsumerRecord<byte[], byte[]> r : open.values()) {
+        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+        bootstrapping.merge(tp, r.offset() + 1, Math::max);
+        intake(r);
+      }
+      LOG.info(
+          "bridge {}: no committed offsets; {} alerts open in {}, then {} from {}",
+          config.name(),
+          open.size(),
+          activeTopic,
+          config.topic(),
+          startAt);
+    }
+  }
+
+  /** Whether the open alerts read at start are all finished (delivered, skipped or rejected). */
+  private boolean bootstrapped() {
+    if (bootstrapping.isEmpty()) {
+      return true;
+    }
+    Map<TopicPartition, OffsetAndMetadata> progress = scheduler.committable();
+    for (Map.Entry<TopicPartition, Long> e : bootstrapping.entrySet()) {
+      OffsetAndMetadata o = progress.get(e.getKey());
+      if (o == null || o.offset() < e.getValue()) {
+        return false;
+      }
+    }
+    scheduler.dropPartitions(bootstrapping.keySet());
+    bootstrapping.clear();
+    return true;
+  }
+
+  private List<TopicPartition> partitionsOf(KafkaConsumer<byte[], byte[]> c, String topic) {
+    List<PartitionInfo> infos = c.partitionsFor(topic, catchUpTimeout);
+    List<TopicPartition> out = new ArrayList<>();
+    if (infos != null) {
+      infos.forEach(i -> out.add(new TopicPartition(i.topic(), i.partition())));
+    }
+    return out;
   }
 
   /** Runs until {@code stopping} is set, then commits what is finished. */
@@ -344,8 +455,17 @@ final class DeliveryLoop implements ConsumerRebalanceListener {
    * crash.
    */
   private void commitFinished(Collection<TopicPartition> owned) {
+    if (!bootstrapped()) {
+      return; // committing now could lose an open alert not yet delivered to a crash
+    }
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(scheduler.committable());
     offsets.keySet().retainAll(new HashSet<>(owned));
+    startUncommitted.forEach(
+        (tp, from) -> {
+          if (owned.contains(tp)) {
+            offsets.putIfAbsent(tp, new OffsetAndMetadata(from));
+          }
+        });
     if (offsets.isEmpty()) {
       return;
     }
@@ -353,6 +473,7 @@ final class DeliveryLoop implements ConsumerRebalanceListener {
     try {
       consumer.commitSync(offsets);
       scheduler.committed(offsets);
+      startUncommitted.keySet().removeAll(offsets.keySet());
     } catch (CommitFailedException | RebalanceInProgressException e) {
       LOG.warn(
           "bridge {}: commit failed during a rebalance ({}); the records will be redelivered and"
@@ -375,6 +496,13 @@ final class DeliveryLoop implements ConsumerRebalanceListener {
 
   @Override
   public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+    for (TopicPartition tp : partitions) {
+      Long from = startAt.remove(tp);
+      if (from != null) {
+        consumer.seek(tp, from); // where the open alerts were read: nothing in between is lost
+        startUncommitted.put(tp, from);
+      }
+    }
     if (!partitions.isEmpty()) {
       // Another instance may have finished alerts of these partitions since we last read the
       // ledger.

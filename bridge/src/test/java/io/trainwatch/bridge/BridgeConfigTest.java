@@ -29,7 +29,7 @@ class BridgeConfigTest {
     assertThat(c.stateTopic()).isEqualTo("trainwatch.bridge.slack.state");
     assertThat(c.topic()).isEqualTo("trainwatch.alerts");
     assertThat(c.dlqTopic()).isEqualTo("trainwatch.alerts.bridge-dlq");
-    assertThat(c.startFrom()).isEqualTo(BridgeConfig.StartFrom.LATEST);
+    assertThat(c.startFrom()).isEqualTo(BridgeConfig.StartFrom.ACTIVE);
     assertThat(c.rate()).isEqualTo(new RatePolicy(1, 3));
     assertThat(c.retry()).isEqualTo(RetryPolicy.defaults());
     assertThat(c.httpTimeout()).isEqualTo(Duration.ofSeconds(10));
@@ -129,7 +129,7 @@ class BridgeConfigTest {
     assertThatThrownBy(() -> slackWith("filter.min_severity", "fatal"))
         .hasMessage("filter.min_severity=fatal: must be one of critical, error, warning, info");
     assertThatThrownBy(() -> slackWith("bridge.start_from", "middle"))
-        .hasMessage("bridge.start_from=middle: must be one of latest, earliest");
+        .hasMessage("bridge.start_from=middle: must be one of active, latest, earliest");
     assertThatThrownBy(() -> slackWith("filter.include_labels", "team"))
         .hasMessage("filter.include_labels=team: 'team' is not label=value");
     assertThatThrownBy(() -> slackWith("rate.per_second", "-1"))

@@ -3,6 +3,7 @@ package io.trainwatch.bridge;
 import io.trainwatch.broker.EmbeddedKafkaBroker;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.AlertCodec;
+import io.trainwatch.schemas.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -95,6 +97,55 @@ final class KafkaFixture implements AutoCloseable {
     producer.abortTransaction();
   }
 
+  /**
+   * Writes alerts as the monitor does: to the alerts topic and, in the same committed transaction,
+   * to its compacted active topic (the alert while it fires, a tombstone once it resolves). The
+   * active topic is created on first use.
+   */
+  void sendAsMonitor(Alert... alerts) {
+    String active = Topics.activeAlerts(alertsTopic);
+    if (!activeCreated) {
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+        admin
+            .createTopics(
+                List.of(
+                    new NewTopic(active, 1, (short) 1)
+                        .configs(Map.of("cleanup.policy", "compact"))))
+            .all()
+            .get();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+      activeCreated = true;
+    }
+    producer.beginTransaction();
+    for (Alert a : alerts) {
+      byte[] key = a.alertId().getBytes(StandardCharsets.UTF_8);
+      producer.send(new ProducerRecord<>(alertsTopic, key, AlertCodec.encode(a)));
+      producer.send(new ProducerRecord<>(active, key, a.firing() ? AlertCodec.encode(a) : null));
+    }
+    producer.commitTransaction();
+  }
+
+  private boolean activeCreated;
+
+  /** What an operator does with {@code kafka-consumer-groups --delete-offsets}. */
+  void deleteGroupOffsets() throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+      List<TopicPartition> tps =
+          admin
+              .describeTopics(List.of(alertsTopic))
+              .allTopicNames()
+              .get()
+              .get(alertsTopic)
+              .partitions()
+              .stream()
+              .map(i -> new TopicPartition(alertsTopic, i.partition()))
+              .toList();
+      admin.deleteConsumerGroupOffsets(groupId(), new java.util.HashSet<>(tps)).all().get();
+    }
+  }
+
   void sendRaw(String key, byte[] value) {
     producer.beginTransaction();
     producer.send(new ProducerRecord<>(alertsTopic, key.getBytes(StandardCharsets.UTF_8), value));
@@ -139,6 +190,23 @@ final class KafkaFixture implements AutoCloseable {
           admin.listConsumerGroupOffsets(groupId()).partitionsToOffsetAndMetadata().get();
       OffsetAndMetadata o = m.get(new TopicPartition(alertsTopic, 0));
       return o == null ? -1 : o.offset();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The sum of the bridge's committed offsets over every partition of the alerts topic. */
+  long committedOffsets() {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+      return admin
+          .listConsumerGroupOffsets(groupId())
+          .partitionsToOffsetAndMetadata()
+          .get()
+          .entrySet()
+          .stream()
+          .filter(e -> e.getKey().topic().equals(alertsTopic) && e.getValue() != null)
+          .mapToLong(e -> e.getValue().offset())
+          .sum();
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

@@ -5,6 +5,7 @@ import io.trainwatch.monitor.alerting.RunEvaluator;
 import io.trainwatch.monitor.config.MonitorConfig;
 import io.trainwatch.monitor.streams.DeadLetterProcessingExceptionHandler;
 import io.trainwatch.monitor.streams.MonitorTopology;
+import io.trainwatch.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -199,6 +200,12 @@ public final class Monitor implements AutoCloseable {
         List.of(
             new NewTopic(c.eventsTopic(), c.eventsPartitions(), c.replicationFactor()),
             new NewTopic(c.alertsTopic(), c.alertsPartitions(), c.replicationFactor()),
+            // The alerts that fire now, by alert id: compacted, resolved ones are tombstones.
+            new NewTopic(
+                    Topics.activeAlerts(c.alertsTopic()),
+                    c.alertsPartitions(),
+                    c.replicationFactor())
+                .configs(java.util.Map.of("cleanup.policy", "compact")),
             new NewTopic(c.dlqTopic(), c.dlqPartitions(), c.replicationFactor()),
             new NewTopic(
                 c.actions().controlTopic(), c.actions().controlPartitions(), c.replicationFactor()),

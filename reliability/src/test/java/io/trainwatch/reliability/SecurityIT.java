@@ -90,6 +90,7 @@ class SecurityIT {
                 EmbeddedKafkaBroker.Options.defaults().withSecurity(security))) {
       broker.createTopic(Topics.EVENTS, 2);
       broker.createTopic(Topics.ALERTS, 2);
+      broker.createTopic(Topics.ALERTS_ACTIVE, 2);
       broker.createTopic(Topics.EVENTS_DLQ, 1);
       broker.createTopic(Topics.CONTROL, 2);
       broker.createTopic(ATTEMPTS_TOPIC, 2);
@@ -264,7 +265,7 @@ class SecurityIT {
         PatternType.LITERAL,
         AclOperation.READ,
         AclOperation.DESCRIBE);
-    for (String out : List.of(Topics.ALERTS, Topics.EVENTS_DLQ)) {
+    for (String out : List.of(Topics.ALERTS, Topics.ALERTS_ACTIVE, Topics.EVENTS_DLQ)) {
       allow(
           acls,
           "monitor",

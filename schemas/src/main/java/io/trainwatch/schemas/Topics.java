@@ -18,5 +18,19 @@ public final class Topics {
    */
   public static final String CONTROL = "trainwatch.control";
 
+  /** The active alerts of the default alerts topic: {@link #activeAlerts(String)}. */
+  public static final String ALERTS_ACTIVE = activeAlerts(ALERTS);
+
   private Topics() {}
+
+  /**
+   * The compacted topic of the alerts that fire now, next to an alerts topic ({@code
+   * trainwatch.alerts.active} for {@code trainwatch.alerts}): key = alert_id, value = the alert's
+   * newest emission while it fires, a tombstone once it resolves. The monitor writes it in the same
+   * transaction as the alerts; a bridge that starts without committed offsets reads it to page what
+   * is open (Alertmanager's semantics for a new receiver).
+   */
+  public static String activeAlerts(String alertsTopic) {
+    return alertsTopic + ".active";
+  }
 }

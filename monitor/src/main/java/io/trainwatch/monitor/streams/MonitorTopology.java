@@ -8,6 +8,7 @@ import io.trainwatch.monitor.alerting.RunEvaluator;
 import io.trainwatch.monitor.config.MonitorConfig;
 import io.trainwatch.monitor.run.RunInfo;
 import io.trainwatch.monitor.run.RunState;
+import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.Topics;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -15,7 +16,9 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.Stores;
 
@@ -169,12 +172,7 @@ public final class MonitorTopology {
                 store(config, RUN_RANK_STORE), Serdes.String(), StateSerdes.rankIdentity())
             .withCachingEnabled(),
         EVALUATE);
-    t.addSink(
-        ALERTS_SINK,
-        config.alertsTopic(),
-        new StringSerializer(),
-        StateSerdes.alertSerializer(),
-        EVALUATE);
+    addAlertSink(t, config, ALERTS_SINK, EVALUATE);
     // Closing the loop: checkpoints per run, and commands written in the alerts' transaction.
     t.addStateStore(
         Stores.keyValueStoreBuilder(
@@ -207,12 +205,7 @@ public final class MonitorTopology {
                 store(config, JOB_ATTEMPTS_STORE), Serdes.String(), ActionSerdes.jobAttempts())
             .withCachingEnabled(),
         CRASH_LOOPS);
-    t.addSink(
-        CRASH_LOOP_ALERTS_SINK,
-        config.alertsTopic(),
-        new StringSerializer(),
-        StateSerdes.alertSerializer(),
-        CRASH_LOOPS);
+    addAlertSink(t, config, CRASH_LOOP_ALERTS_SINK, CRASH_LOOPS);
     t.addSink(
         CRASH_LOOP_CONTROL_SINK,
         config.actions().controlTopic(),
@@ -253,12 +246,7 @@ public final class MonitorTopology {
                 store(config, JOB_STEPS_STORE), Serdes.String(), StateSerdes.stepStats())
             .withCachingEnabled(),
         EVALUATE_JOBS);
-    t.addSink(
-        JOB_ALERTS_SINK,
-        config.alertsTopic(),
-        new StringSerializer(),
-        StateSerdes.alertSerializer(),
-        EVALUATE_JOBS);
+    addAlertSink(t, config, JOB_ALERTS_SINK, EVALUATE_JOBS);
     t.addSink(
         HOST_SIGNALS_SINK,
         config.jobs().hostSignalsTopic(),
@@ -278,13 +266,52 @@ public final class MonitorTopology {
                 store(config, HOST_STATE_STORE), Serdes.String(), StateSerdes.hostState())
             .withCachingEnabled(),
         EVALUATE_HOSTS);
+    addAlertSink(t, config, HOST_ALERTS_SINK, EVALUATE_HOSTS);
+    return t;
+  }
+
+  /**
+   * Where a processor's alerts go: a node named {@code name} that writes each alert to the alerts
+   * topic and, keyed by alert id, to the compacted active-alerts topic ({@link
+   * Topics#activeAlerts}): the alert while it fires, a tombstone once it resolves. Both writes are
+   * in the task's transaction, so the active topic never disagrees with the alerts a {@code
+   * read_committed} reader sees; a bridge that starts late reads it to page what is open.
+   */
+  private static void addAlertSink(Topology t, MonitorConfig config, String name, String parent) {
+    String toAlerts = name + "-alerts";
+    String toActive = name + "-active";
+    t.addProcessor(name, () -> new ActiveAlertFanOut(toAlerts, toActive), parent);
     t.addSink(
-        HOST_ALERTS_SINK,
+        toAlerts,
         config.alertsTopic(),
         new StringSerializer(),
         StateSerdes.alertSerializer(),
-        EVALUATE_HOSTS);
-    return t;
+        name);
+    t.addSink(
+        toActive,
+        Topics.activeAlerts(config.alertsTopic()),
+        new StringSerializer(),
+        StateSerdes.alertSerializer(),
+        name);
+  }
+
+  /** Forwards an alert to the alerts topic, and its firing state to the active-alerts topic. */
+  private static final class ActiveAlertFanOut
+      extends ContextualProcessor<Object, Object, Object, Object> {
+    private final String toAlerts;
+    private final String toActive;
+
+    ActiveAlertFanOut(String toAlerts, String toActive) {
+      this.toAlerts = toAlerts;
+      this.toActive = toActive;
+    }
+
+    @Override
+    public void process(Record<Object, Object> record) {
+      context().forward(record, toAlerts);
+      boolean firing = record.value() instanceof Alert a && a.firing();
+      context().forward(record.withValue(firing ? record.value() : null), toActive);
+    }
   }
 
   private static KeyValueBytesStoreSupplier store(MonitorConfig config, String name) {

@@ -554,7 +554,7 @@ class MonitorTopologyTest {
             "Source: " + MonitorTopology.SOURCE,
             "Processor: " + MonitorTopology.DECODE,
             "Processor: " + MonitorTopology.EVALUATE,
-            "Sink: " + MonitorTopology.ALERTS_SINK,
+            "Processor: " + MonitorTopology.ALERTS_SINK,
             "Sink: " + MonitorTopology.DLQ_SINK,
             MonitorTopology.RUN_STATE_STORE,
             MonitorTopology.RUN_INFO_STORE);
@@ -590,6 +590,36 @@ class MonitorTopologyTest {
     deadLetters =
         driver.createOutputTopic(
             Topics.EVENTS_DLQ, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  @Test
+  void shouldKeepTheFiringAlertInTheActiveTopicUntilItResolves() {
+    start(MonitorConfig.defaults());
+    var active =
+        driver.createOutputTopic(
+            Topics.ALERTS_ACTIVE, new StringDeserializer(), StateSerdes.alertDeserializer());
+    send(Events.pytorchNll("cifar-42"));
+    sendBatches("cifar-42", 0, 30, step -> -(10 + step) / 100.0);
+
+    var open = active.readKeyValuesToList();
+    assertThat(open)
+        .singleElement()
+        .satisfies(kv -> assertThat(kv.key).isEqualTo("cifar-42/negative_loss"));
+    assertThat(open.get(0).value).isEqualTo(alerts.readValuesToList().get(0));
+
+    send(Events.ended("cifar-42", 30));
+
+    var closed = active.readKeyValuesToList();
+    assertThat(closed)
+        .singleElement()
+        .satisfies(
+            kv -> {
+              assertThat(kv.key).isEqualTo("cifar-42/negative_loss");
+              assertThat(kv.value).as("a tombstone").isNull();
+            });
+    assertThat(alerts.readValuesToList())
+        .extracting(Alert::status)
+        .containsExactly(AlertStatus.RESOLVED);
   }
 
   @Test
