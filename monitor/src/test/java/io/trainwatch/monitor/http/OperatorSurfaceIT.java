@@ -101,7 +101,7 @@ class OperatorSurfaceIT {
       send(producer, Events.dl4jMcxent(DIVERGING));
       TrainingSimulator.healthyClassifier(DIVERGING, 17)
           .lossFrom(300, step -> Math.min(1e4, 1.2 * Math.pow(1.6, step - 299)))
-          .batches(0, 330)
+          .batches(0, 380)
           .forEach(b -> send(producer, b));
       send(producer, Events.pytorchNll(SOFTMAX_NLL));
       for (int step = 0; step < 60; step++) {
@@ -159,7 +159,8 @@ class OperatorSurfaceIT {
           .untilAsserted(
               () -> {
                 JsonNode events = query(api, "sum(trainwatch_events_read_total{type=\"batch\"})");
-                assertThat(events.path(0).path("value").path(1).asDouble()).isEqualTo(790.0);
+                assertThat(events.path(0).path("value").path(1).asDouble())
+                    .isEqualTo(840.0); // 400 + 380 + 60 batches
                 JsonNode alerts =
                     query(
                         api,
