@@ -26,7 +26,7 @@ class AppSpecTest {
   @Test
   void shouldRefuseWhatItCannotRun() {
     assertThatThrownBy(() -> new AppSpec("flink", null, Map.of()))
-        .hasMessage("app 'flink': not one of [monitor, " + "reference]");
+        .hasMessage("app 'flink': not one of [monitor, monitor-no-http, reference]");
     assertThatThrownBy(() -> new AppSpec("reference", Path.of("m.properties"), Map.of()))
         .hasMessage("--monitor-config: only for --app monitor");
     assertThatThrownBy(() -> AppSpec.fromArgs(List.of("monitor", "oops")))

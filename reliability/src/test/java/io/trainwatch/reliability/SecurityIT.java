@@ -54,6 +54,13 @@ class SecurityIT {
   private static final String ATTEMPTS_TOPIC =
       io.trainwatch.monitor.config.ActionConfig.defaults().attemptsTopic();
 
+  /** The monitor's own re-keying topics: crash-loop attempts, ranks by job, faults by host. */
+  private static final List<String> INTERNAL_TOPICS =
+      List.of(
+          ATTEMPTS_TOPIC,
+          io.trainwatch.monitor.config.JobConfig.JOB_SIGNALS_TOPIC,
+          io.trainwatch.monitor.config.JobConfig.HOST_SIGNALS_TOPIC);
+
   private static final String APP_ID = "secure-monitor";
   private static final String RUN_ID = "secure-run";
 
@@ -93,7 +100,9 @@ class SecurityIT {
       broker.createTopic(Topics.ALERTS_ACTIVE, 2);
       broker.createTopic(Topics.EVENTS_DLQ, 1);
       broker.createTopic(Topics.CONTROL, 2);
-      broker.createTopic(ATTEMPTS_TOPIC, 2);
+      for (String internal : INTERNAL_TOPICS) {
+        broker.createTopic(internal, 2);
+      }
       grantLeastPrivileges(broker);
       Path monitorConfig = clientConfig(tmp, "monitor", "monitor", monitorPassword);
       // A policy, so that the alert also writes a command to trainwatch.control.
@@ -276,7 +285,7 @@ class SecurityIT {
           AclOperation.DESCRIBE);
     }
     // Closing the loop: only the monitor writes commands; trainers read them. The monitor's own
-    // re-keying topic of the crash-loop guard is the monitor's alone.
+    // re-keying topics (crash-loop guard, job and host signals) are the monitor's alone.
     allow(
         acls,
         "monitor",
@@ -293,15 +302,17 @@ class SecurityIT {
         PatternType.LITERAL,
         AclOperation.READ,
         AclOperation.DESCRIBE);
-    allow(
-        acls,
-        "monitor",
-        ResourceType.TOPIC,
-        ATTEMPTS_TOPIC,
-        PatternType.LITERAL,
-        AclOperation.READ,
-        AclOperation.WRITE,
-        AclOperation.DESCRIBE);
+    for (String internal : INTERNAL_TOPICS) {
+      allow(
+          acls,
+          "monitor",
+          ResourceType.TOPIC,
+          internal,
+          PatternType.LITERAL,
+          AclOperation.READ,
+          AclOperation.WRITE,
+          AclOperation.DESCRIBE);
+    }
     // Kafka Streams: its consumer group, its internal (changelog) topics and its transactional ids.
     allow(
         acls,
