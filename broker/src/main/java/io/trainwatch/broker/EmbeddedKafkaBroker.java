@@ -150,7 +150,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     options.extraProperties().forEach(p::setProperty);
     KafkaRaftServer server = null;
     try {
-      format(dir, p, security == null ? List.of() : security.formatScramArguments());
+      format(
+          dir,
+          NODE_ID,
+          Uuid.randomUuid().toString(),
+          security == null ? List.of() : security.formatScramArguments());
       server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
       server.startup();
       EmbeddedKafkaBroker broker =
@@ -341,14 +345,18 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
   }
 
-  private static void format(Path dir, Properties p, List<String> scramArguments) {
+  /**
+   * Formats a KRaft node's directory (its log and metadata log) for cluster {@code clusterId},
+   * unless an earlier start did: then the cluster id and the data are kept.
+   */
+  static void format(Path dir, int nodeId, String clusterId, List<String> scramArguments) {
     if (Files.exists(dir.resolve("meta.properties"))) {
       return; // formatted by an earlier start: keep the cluster id and the data
     }
     try {
       new Formatter()
-          .setNodeId(NODE_ID)
-          .setClusterId(Uuid.randomUuid().toString())
+          .setNodeId(nodeId)
+          .setClusterId(clusterId)
           .setDirectories(List.of(dir.toString()))
           .setMetadataLogDirectory(dir.toString())
           .setControllerListenerName("CONTROLLER")
@@ -365,7 +373,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    * The broker halts the process on a fatal error; in a library that would kill the caller (a test
    * run, the demo). Turn such exits into exceptions in the calling thread instead.
    */
-  private static void protectJvmFromBrokerExit() {
+  static void protectJvmFromBrokerExit() {
     Exit.setExitProcedure(
         (code, message) -> {
           throw new IllegalStateException("Kafka requested exit(" + code + "): " + message);
@@ -386,7 +394,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
   }
 
-  private static void deleteRecursively(Path dir) {
+  static void deleteRecursively(Path dir) {
     try (Stream<Path> walk = Files.walk(dir)) {
       List<Path> paths = new ArrayList<>(walk.sorted(Comparator.reverseOrder()).toList());
       for (Path path : paths) {

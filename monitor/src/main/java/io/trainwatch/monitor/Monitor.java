@@ -9,7 +9,9 @@ import io.trainwatch.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -172,6 +174,8 @@ public final class Monitor implements AutoCloseable {
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, c.processingGuarantee().wire());
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, c.streamThreads());
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) c.replicationFactor());
+    // Changelog and repartition topics get the same min.insync.replicas as the monitor's own.
+    c.topicConfigs().forEach((k, v) -> p.put(StreamsConfig.topicPrefix(k), v));
     p.put(
         StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
         DeadLetterProcessingExceptionHandler.class.getName());
@@ -198,26 +202,31 @@ public final class Monitor implements AutoCloseable {
     p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis());
     List<NewTopic> topics =
         List.of(
-            new NewTopic(c.eventsTopic(), c.eventsPartitions(), c.replicationFactor()),
-            new NewTopic(c.alertsTopic(), c.alertsPartitions(), c.replicationFactor()),
+            topic(c.eventsTopic(), c.eventsPartitions(), c, Map.of()),
+            topic(c.alertsTopic(), c.alertsPartitions(), c, Map.of()),
             // The alerts that fire now, by alert id: compacted, resolved ones are tombstones.
-            new NewTopic(
-                    Topics.activeAlerts(c.alertsTopic()),
-                    c.alertsPartitions(),
-                    c.replicationFactor())
-                .configs(java.util.Map.of("cleanup.policy", "compact")),
-            new NewTopic(c.dlqTopic(), c.dlqPartitions(), c.replicationFactor()),
-            new NewTopic(
-                c.actions().controlTopic(), c.actions().controlPartitions(), c.replicationFactor()),
+            topic(
+                Topics.activeAlerts(c.alertsTopic()),
+                c.alertsPartitions(),
+                c,
+                Map.of("cleanup.policy", "compact")),
+            topic(c.dlqTopic(), c.dlqPartitions(), c, Map.of()),
+            topic(c.actions().controlTopic(), c.actions().controlPartitions(), c, Map.of()),
             // The crash-loop guard's re-keying topic: as many partitions as the events.
-            new NewTopic(c.actions().attemptsTopic(), c.eventsPartitions(), c.replicationFactor()),
+            topic(c.actions().attemptsTopic(), c.eventsPartitions(), c, Map.of()),
             // The monitor's own repartition topics (ranks re-keyed by job, faults by host), as
             // many partitions as the events: a day of retention is plenty, the state stores
             // hold what matters.
-            new NewTopic(c.jobs().jobSignalsTopic(), c.eventsPartitions(), c.replicationFactor())
-                .configs(java.util.Map.of("retention.ms", "86400000")),
-            new NewTopic(c.jobs().hostSignalsTopic(), c.eventsPartitions(), c.replicationFactor())
-                .configs(java.util.Map.of("retention.ms", "86400000")));
+            topic(
+                c.jobs().jobSignalsTopic(),
+                c.eventsPartitions(),
+                c,
+                Map.of("retention.ms", "86400000")),
+            topic(
+                c.jobs().hostSignalsTopic(),
+                c.eventsPartitions(),
+                c,
+                Map.of("retention.ms", "86400000")));
     List<String> created = new ArrayList<>();
     try (Admin admin = Admin.create(p)) {
       var result = admin.createTopics(topics);
@@ -258,6 +267,17 @@ public final class Monitor implements AutoCloseable {
     if (!created.isEmpty()) {
       LOG.info("Created topics {}", created);
     }
+  }
+
+  /**
+   * A topic as the monitor creates it: the configured replication factor and {@code
+   * min.insync.replicas} (if set), plus the topic's own settings.
+   */
+  private static NewTopic topic(
+      String name, int partitions, MonitorConfig c, Map<String, String> own) {
+    Map<String, String> configs = new HashMap<>(c.topicConfigs());
+    configs.putAll(own);
+    return new NewTopic(name, partitions, c.replicationFactor()).configs(configs);
   }
 
   /** A topic the monitor may not create must exist already. */

@@ -5,7 +5,6 @@ import io.trainwatch.schemas.TrainingEvent;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -40,12 +39,19 @@ public final class KafkaEventPublisher implements EventPublisher {
 
   private static final Logger log = LoggerFactory.getLogger(KafkaEventPublisher.class);
 
-  /** Settings the never-block guarantee depends on: client properties cannot override them. */
-  private static final Set<String> ENFORCED =
-      Set.of(
-          ProducerConfig.MAX_BLOCK_MS_CONFIG,
-          ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
-          ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
+  /**
+   * Settings the guarantees depend on, with the reason: client properties cannot override them.
+   * Never blocking training needs {@code max.block.ms=0}; surviving the loss of a broker without
+   * losing or repeating an event needs {@code acks=all} (the write is on every in-sync replica,
+   * {@code min.insync.replicas} at least) and idempotence (a retried send is written once).
+   */
+  private static final Map<String, String> ENFORCED =
+      Map.of(
+          ProducerConfig.MAX_BLOCK_MS_CONFIG, "the publisher must never block training",
+          ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, "the publisher serializes events itself",
+          ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, "the publisher serializes events itself",
+          ProducerConfig.ACKS_CONFIG, "an event is acknowledged once every in-sync replica has it",
+          ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "a retried event must be written once");
 
   private static final long POLL_MS = 50;
 
@@ -100,8 +106,6 @@ public final class KafkaEventPublisher implements EventPublisher {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, s.bootstrapServers());
     p.put(ProducerConfig.CLIENT_ID_CONFIG, "trainwatch-trainer");
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     p.put(ProducerConfig.LINGER_MS_CONFIG, Long.toString(s.linger().toMillis()));
     p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(s.bufferMemoryBytes()));
@@ -118,15 +122,16 @@ public final class KafkaEventPublisher implements EventPublisher {
     // (BrokerOutageIT).
     p.put(CommonClientConfigs.METADATA_RECOVERY_STRATEGY_CONFIG, "none");
     for (Map.Entry<String, String> e : s.clientProperties().entrySet()) {
-      if (ENFORCED.contains(e.getKey())) {
+      if (ENFORCED.containsKey(e.getKey())) {
         log.warn(
-            "trainwatch: ignoring client property {}: the publisher must never block training",
-            e.getKey());
+            "trainwatch: ignoring client property {}: {}", e.getKey(), ENFORCED.get(e.getKey()));
         continue;
       }
       p.put(e.getKey(), e.getValue());
     }
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "0");
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     return p;

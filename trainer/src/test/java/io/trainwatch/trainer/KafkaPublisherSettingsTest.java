@@ -44,11 +44,13 @@ class KafkaPublisherSettingsTest {
   }
 
   @Test
-  void shouldApplyClientPropertiesButNeverLetThemMakeSendBlock() {
+  void shouldApplyClientPropertiesButNeverLetThemMakeSendBlockOrWeakenDelivery() {
     Properties client = new Properties();
     client.setProperty("security.protocol", "SASL_SSL");
     client.setProperty("sasl.jaas.config", "secret");
     client.setProperty(ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000");
+    client.setProperty(ProducerConfig.ACKS_CONFIG, "1");
+    client.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
 
     Properties p =
         KafkaEventPublisher.producerProperties(
@@ -57,7 +59,10 @@ class KafkaPublisherSettingsTest {
     assertThat(p)
         .containsEntry("security.protocol", "SASL_SSL")
         .containsEntry("sasl.jaas.config", "secret")
-        .containsEntry(ProducerConfig.MAX_BLOCK_MS_CONFIG, "0");
+        .containsEntry(ProducerConfig.MAX_BLOCK_MS_CONFIG, "0")
+        .as("a lost broker loses no event and repeats none")
+        .containsEntry(ProducerConfig.ACKS_CONFIG, "all")
+        .containsEntry(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
   }
 
   @Test

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -32,6 +33,8 @@ import java.util.stream.Collectors;
  * @param alertsPartitions partitions of {@code trainwatch.alerts} when the monitor creates it
  * @param dlqPartitions partitions of {@code trainwatch.events.dlq} when the monitor creates it
  * @param replicationFactor replication factor of the topics it creates and of its internal topics
+ * @param minInsyncReplicas {@code min.insync.replicas} of the topics it creates and of its internal
+ *     topics, or empty for the broker's default; at most {@code replicationFactor}
  * @param processingGuarantee {@code exactly_once_v2} or {@code at_least_once}
  * @param streamThreads Kafka Streams threads in this instance
  * @param stateStore where per-run state lives locally: RocksDB on disk or in memory (both backed by
@@ -56,6 +59,7 @@ public record MonitorConfig(
     int alertsPartitions,
     int dlqPartitions,
     short replicationFactor,
+    OptionalInt minInsyncReplicas,
     ProcessingGuarantee processingGuarantee,
     int streamThreads,
     StateStoreType stateStore,
@@ -113,6 +117,30 @@ public record MonitorConfig(
       throw new IllegalArgumentException(
           "topics, processing guarantee, state store and rules are required");
     }
+    if (minInsyncReplicas == null) {
+      minInsyncReplicas = OptionalInt.empty();
+    }
+    if (minInsyncReplicas.isPresent() && minInsyncReplicas.getAsInt() > replicationFactor) {
+      throw new IllegalArgumentException(
+          MonitorConfigDef.MIN_INSYNC_REPLICAS
+              + "="
+              + minInsyncReplicas.getAsInt()
+              + ": must be <= "
+              + MonitorConfigDef.REPLICATION_FACTOR
+              + " ("
+              + replicationFactor
+              + "), or no write to the topics could ever be acknowledged");
+    }
+  }
+
+  /**
+   * Topic settings of every topic the monitor creates (its internal ones included): {@code
+   * min.insync.replicas} when configured, nothing otherwise (the broker's defaults apply).
+   */
+  public Map<String, String> topicConfigs() {
+    return minInsyncReplicas.isPresent()
+        ? Map.of("min.insync.replicas", Integer.toString(minInsyncReplicas.getAsInt()))
+        : Map.of();
   }
 
   /** Everything at its default. */
@@ -197,6 +225,9 @@ public record MonitorConfig(
         (int) app.get(MonitorConfigDef.ALERTS_PARTITIONS),
         (int) app.get(MonitorConfigDef.DLQ_PARTITIONS),
         ((Integer) app.get(MonitorConfigDef.REPLICATION_FACTOR)).shortValue(),
+        app.get(MonitorConfigDef.MIN_INSYNC_REPLICAS) == null
+            ? OptionalInt.empty()
+            : OptionalInt.of((int) app.get(MonitorConfigDef.MIN_INSYNC_REPLICAS)),
         wire(
             app,
             MonitorConfigDef.PROCESSING_GUARANTEE,
@@ -232,6 +263,7 @@ public record MonitorConfig(
         alertsPartitions,
         dlqPartitions,
         replicationFactor,
+        minInsyncReplicas,
         processingGuarantee,
         streamThreads,
         stateStore,
@@ -255,6 +287,7 @@ public record MonitorConfig(
         alertsPartitions,
         dlqPartitions,
         replicationFactor,
+        minInsyncReplicas,
         processingGuarantee,
         streamThreads,
         stateStore,
@@ -278,6 +311,7 @@ public record MonitorConfig(
         alertsPartitions,
         dlqPartitions,
         replicationFactor,
+        minInsyncReplicas,
         processingGuarantee,
         streamThreads,
         stateStore,
@@ -301,6 +335,7 @@ public record MonitorConfig(
         alertsPartitions,
         dlqPartitions,
         replicationFactor,
+        minInsyncReplicas,
         processingGuarantee,
         streamThreads,
         type,

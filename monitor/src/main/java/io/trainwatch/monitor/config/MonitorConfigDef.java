@@ -27,6 +27,7 @@ public final class MonitorConfigDef {
   public static final String ALERTS_PARTITIONS = "monitor.topics.alerts_partitions";
   public static final String DLQ_PARTITIONS = "monitor.topics.dlq_partitions";
   public static final String REPLICATION_FACTOR = "monitor.topics.replication_factor";
+  public static final String MIN_INSYNC_REPLICAS = "monitor.topics.min_insync_replicas";
   public static final String PROCESSING_GUARANTEE = "monitor.processing_guarantee";
   public static final String STREAM_THREADS = "monitor.stream_threads";
   public static final String STATE_STORE = "monitor.state_store";
@@ -94,6 +95,15 @@ public final class MonitorConfigDef {
               HIGH,
               "Replication factor of the topics the monitor creates, including its internal"
                   + " changelog topics.")
+          .define(
+              MIN_INSYNC_REPLICAS,
+              INT,
+              null,
+              ConfigDefs.optional(Range.between(1, 32)),
+              HIGH,
+              "min.insync.replicas of the topics the monitor creates, including its internal"
+                  + " topics: replicas that must hold a write before it is acknowledged (acks=all)."
+                  + " Unset: the broker's default. At most the replication factor.")
           .define(
               PROCESSING_GUARANTEE,
               STRING,

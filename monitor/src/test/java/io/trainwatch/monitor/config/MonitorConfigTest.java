@@ -33,6 +33,8 @@ class MonitorConfigTest {
     assertThat(c.alertsPartitions()).isEqualTo(6);
     assertThat(c.dlqPartitions()).isEqualTo(1);
     assertThat(c.replicationFactor()).isEqualTo((short) 1);
+    assertThat(c.minInsyncReplicas()).isEmpty();
+    assertThat(c.topicConfigs()).as("the broker's min.insync.replicas applies").isEmpty();
     assertThat(c.processingGuarantee()).isEqualTo(ProcessingGuarantee.EXACTLY_ONCE_V2);
     assertThat(c.streamThreads()).isEqualTo(1);
     assertThat(c.stateStore()).isEqualTo(StateStoreType.PERSISTENT);
@@ -111,10 +113,13 @@ class MonitorConfigTest {
         "monitor.partitions=3 | monitor.partitions: unknown key (monitor keys: monitor.topics.events,"
             + " monitor.topics.alerts, monitor.topics.dlq, monitor.topics.events_partitions,"
             + " monitor.topics.alerts_partitions, monitor.topics.dlq_partitions, monitor.topics.replication_factor,"
-            + " monitor.processing_guarantee, monitor.stream_threads, monitor.state_store,"
+            + " monitor.topics.min_insync_replicas, monitor.processing_guarantee, monitor.stream_threads, monitor.state_store,"
             + " monitor.wall_clock_interval_seconds, monitor.runs.max, monitor.runs.ended_retention_seconds,"
             + " monitor.runs.idle_retention_seconds, monitor.events.max_record_bytes,"
             + " monitor.jobs.group_wait_seconds, monitor.jobs.idle_retention_seconds)",
+        "monitor.topics.min_insync_replicas=0 | monitor.topics.min_insync_replicas=0: must be >= 1",
+        "monitor.topics.min_insync_replicas=2 | monitor.topics.min_insync_replicas=2: must be <="
+            + " monitor.topics.replication_factor (1), or no write to the topics could ever be acknowledged",
         "monitor.stream_threads=2.0 | monitor.stream_threads=2.0: must be an integer",
         "monitor.stream_threads=65 | monitor.stream_threads=65: must be <= 64",
         "monitor.topics.events=a b | monitor.topics.events=a b: must be a topic name (1 to 249 of a-z A-Z 0-9 . _ -)",
@@ -146,6 +151,22 @@ class MonitorConfigTest {
     assertThat(c.alertsTopic()).isEqualTo("team-a.ml.alerts");
     assertThat(c.dlqTopic()).isEqualTo("team-a.trainwatch.events.dlq");
     assertThat(c.maxRuns()).isEqualTo(100_000_000);
+  }
+
+  @Test
+  void shouldGiveEveryTopicItCreatesTheConfiguredMinInsyncReplicas() {
+    MonitorConfig c =
+        MonitorConfig.parse(
+            Map.of(
+                "monitor.topics.replication_factor", "3",
+                "monitor.topics.min_insync_replicas", "2"));
+
+    assertThat(c.replicationFactor()).isEqualTo((short) 3);
+    assertThat(c.minInsyncReplicas()).hasValue(2);
+    assertThat(c.topicConfigs()).containsExactly(Map.entry("min.insync.replicas", "2"));
+    assertThat(c.withTopicPrefix("team-a.").withRules(c.rules()).topicConfigs())
+        .as("kept by the with... copies")
+        .containsExactly(Map.entry("min.insync.replicas", "2"));
   }
 
   @Test
