@@ -1,6 +1,7 @@
 package io.trainwatch.app;
 
 import io.trainwatch.schemas.Alert;
+import io.trainwatch.schemas.util.Numbers;
 import java.util.Map;
 import java.util.StringJoiner;
 
@@ -48,18 +49,8 @@ final class AlertFormatter {
 
   private static String evidence(Map<String, Object> evidence) {
     StringJoiner j = new StringJoiner(", ");
-    evidence.forEach((k, v) -> j.add(k + "=" + number(v)));
+    evidence.forEach((k, v) -> j.add(k + "=" + Numbers.forPeople(v)));
     return j.toString();
-  }
-
-  private static String number(Object v) {
-    if (v instanceof Double d && Double.isFinite(d)) {
-      double abs = Math.abs(d);
-      return abs != 0 && (abs < 1e-3 || abs >= 1e6)
-          ? String.format("%.3e", d)
-          : String.format("%.4g", d);
-    }
-    return String.valueOf(v);
   }
 
   private String severityColor(Alert a) {

@@ -12,6 +12,7 @@ import io.trainwatch.monitor.Monitor;
 import io.trainwatch.monitor.MonitorOptions;
 import io.trainwatch.monitor.http.MonitorHttp;
 import io.trainwatch.schemas.Alert;
+import io.trainwatch.schemas.util.Numbers;
 import io.trainwatch.trainer.ConcurrentTrainings;
 import io.trainwatch.trainer.TrainingReport;
 import io.trainwatch.trainer.TrainingSpec;
@@ -21,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -184,7 +186,10 @@ final class DemoCommand implements Callable<Integer> {
           ok &= printActions(out, scenarios, training, alerts.alerts());
         }
         out.printf(
-            "%ndemo %s in %.1f s%n", ok ? "passed" : "FAILED", (System.nanoTime() - start) / 1e9);
+            Locale.ROOT,
+            "%ndemo %s in %.1f s%n",
+            ok ? "passed" : "FAILED",
+            (System.nanoTime() - start) / 1e9);
         if (keepUp) {
           out.printf("keeping the dashboard up at %s/ ; Ctrl-C to stop%n", http.localUrl());
           out.flush();
@@ -227,8 +232,11 @@ final class DemoCommand implements Callable<Integer> {
                 r.status() == io.trainwatch.schemas.RunStatus.KILLED
                     ? String.format("%d steps, then %s", r.stepsRun(), r.failure())
                     : String.format(
-                        "%d steps, final loss %.4g, %.1f ms/step",
-                        r.stepsRun(), r.finalLoss(), r.meanStepMs()))
+                        Locale.ROOT,
+                        "%d steps, final loss %s, %.1f ms/step",
+                        r.stepsRun(),
+                        Numbers.forPeople(r.finalLoss()),
+                        r.meanStepMs()))
         .toList();
   }
 

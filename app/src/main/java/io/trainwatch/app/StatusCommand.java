@@ -2,6 +2,7 @@ package io.trainwatch.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.trainwatch.schemas.util.Numbers;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -168,7 +169,9 @@ final class StatusCommand implements Callable<Integer> {
           a.path("step").asText("-"),
           a.path("starts_at").asText(),
           a.path("summary").asText());
-      out.println("  evidence: " + a.path("evidence"));
+      if (!a.path("evidence").isEmpty()) {
+        out.println("  evidence: " + evidence(a.path("evidence")));
+      }
       for (String line : a.path("hint").asText().split("\n")) {
         out.println("  " + line);
       }
@@ -179,11 +182,26 @@ final class StatusCommand implements Callable<Integer> {
       out.printf(
           "%nhistory: %d points; loss %s at step %s -> %s at step %s%n",
           points.size(),
-          points.get(0).path("loss").asText("null"),
+          forPeople(points.get(0).path("loss")),
           points.get(0).path("step").asText(),
-          last.path("loss").asText("null"),
+          forPeople(last.path("loss")),
           last.path("step").asText());
     }
+  }
+
+  /** The evidence object as people read it: {@code loss=-0.1031, batches=3}. */
+  private static String evidence(JsonNode evidence) {
+    List<String> parts = new ArrayList<>();
+    evidence.fields().forEachRemaining(e -> parts.add(e.getKey() + "=" + forPeople(e.getValue())));
+    return String.join(", ", parts);
+  }
+
+  /** A JSON value as people read it: fractional numbers by {@link Numbers#forPeople(double)}. */
+  private static String forPeople(JsonNode v) {
+    if (v.isMissingNode() || v.isNull()) {
+      return "null";
+    }
+    return v.isFloatingPointNumber() ? Numbers.forPeople(v.doubleValue()) : v.asText();
   }
 
   private static String ago(long ms) {

@@ -2,6 +2,7 @@ package io.trainwatch.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -10,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Locale;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -79,6 +81,30 @@ class StatusCommandTest {
     int code = cmd.execute("status", "--url", "http://127.0.0.1:" + server.getAddress().getPort());
     assertThat(code).isEqualTo(2);
     assertThat(err.toString()).contains("status: cannot reach the monitor at http://127.0.0.1:");
+  }
+
+  @Test
+  void shouldPrintOneRunsEvidenceAndHistoryAsPeopleReadNumbersOnAGermanHost() throws Exception {
+    String run =
+        """
+        {"run_id":"r-bad","job":"j","framework":"pytorch","state":"live","step":39,"batches":40,
+         "open_alerts":[{"rule":"negative_loss","severity":"critical","step":2,
+          "starts_at":"2026-01-01T00:00:00Z","summary":"loss -0.1031 is below 0",
+          "evidence":{"loss":-0.10312345,"lr":1.23456e-5,"batches":3,"grad_norm":"NaN"},
+          "hint":"Use LogSoftmax."}],
+         "history":{"points":[{"step":0,"loss":2.302585},{"step":39,"loss":-0.10312345}]}}
+        """;
+    Locale before = Locale.getDefault();
+    Locale.setDefault(Locale.GERMANY);
+    StringWriter out = new StringWriter();
+    try {
+      new StatusCommand().printRun(new PrintWriter(out), new ObjectMapper().readTree(run));
+    } finally {
+      Locale.setDefault(before);
+    }
+    assertThat(out.toString())
+        .contains("  evidence: loss=-0.1031, lr=1.235e-05, batches=3, grad_norm=NaN\n")
+        .contains("history: 2 points; loss 2.303 at step 0 -> -0.1031 at step 39");
   }
 
   private static int run(StringWriter out, String... args) {

@@ -3,6 +3,7 @@ package io.trainwatch.bridge;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.trainwatch.schemas.Alert;
+import io.trainwatch.schemas.util.Numbers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -137,7 +138,7 @@ final class AlertmanagerPayloads {
     }
     if (!a.evidence().isEmpty()) {
       StringJoiner j = new StringJoiner(", ");
-      a.evidence().forEach((k, v) -> j.add(k + "=" + BridgeJson.display(v)));
+      a.evidence().forEach((k, v) -> j.add(k + "=" + Numbers.forPeople(v)));
       an.put("evidence", j.toString());
     }
     if (a.step() != null) {

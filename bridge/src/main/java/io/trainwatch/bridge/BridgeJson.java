@@ -5,13 +5,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.math.BigDecimal;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * JSON building blocks shared by the destinations: one mapper, the contract's number rules, safe
- * truncation.
+ * JSON building blocks shared by the destinations: one mapper, the contract's number rules (full
+ * precision in JSON fields), safe truncation. Numbers in message text for people use {@link
+ * io.trainwatch.schemas.util.Numbers#forPeople(Object)}.
  */
 final class BridgeJson {
 
@@ -61,28 +61,6 @@ final class BridgeJson {
     ObjectNode o = NODES.objectNode();
     new TreeMap<>(labels).forEach(o::put);
     return o;
-  }
-
-  /**
-   * A value as a person reads it: {@code -0.1031}, {@code 3}, {@code NaN}, {@code 1.2E-9}, {@code
-   * true}.
-   */
-  static String display(Object v) {
-    if (v == null) {
-      return "null";
-    }
-    if (v instanceof Double || v instanceof Float) {
-      double d = ((Number) v).doubleValue();
-      if (!Double.isFinite(d)) {
-        return nonFinite(d);
-      }
-      double abs = Math.abs(d);
-      if (abs != 0 && (abs < 1e-4 || abs >= 1e15)) {
-        return Double.toString(d);
-      }
-      return new BigDecimal(Double.toString(d)).stripTrailingZeros().toPlainString();
-    }
-    return v.toString();
   }
 
   /**

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.AlertPlacement;
 import io.trainwatch.schemas.Severity;
+import io.trainwatch.schemas.util.Numbers;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -229,7 +230,7 @@ final class SlackMessage {
     List<Map.Entry<String, Object>> entries = new ArrayList<>(evidence.entrySet());
     int shown = entries.size() <= MAX_FIELDS ? entries.size() : MAX_FIELDS - 1;
     for (int i = 0; i < shown; i++) {
-      out.add(field(entries.get(i).getKey(), BridgeJson.display(entries.get(i).getValue())));
+      out.add(field(entries.get(i).getKey(), Numbers.forPeople(entries.get(i).getValue())));
     }
     if (shown < entries.size()) {
       StringBuilder rest = new StringBuilder();
@@ -237,7 +238,7 @@ final class SlackMessage {
         rest.append(i == shown ? "" : ", ")
             .append(entries.get(i).getKey())
             .append('=')
-            .append(BridgeJson.display(entries.get(i).getValue()));
+            .append(Numbers.forPeople(entries.get(i).getValue()));
       }
       out.add(field("+" + (entries.size() - shown) + " more", rest.toString()));
     }

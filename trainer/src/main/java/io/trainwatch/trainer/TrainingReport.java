@@ -1,6 +1,7 @@
 package io.trainwatch.trainer;
 
 import io.trainwatch.schemas.RunStatus;
+import io.trainwatch.schemas.util.Numbers;
 
 /**
  * What a {@link TrainingRun} did.
@@ -36,13 +37,13 @@ public record TrainingReport(
   public String summary() {
     return String.format(
             java.util.Locale.ROOT,
-            "run %s (%s): %s after %d steps, final loss %.4f, %.2f ms/step; events: %d published, %d delivered, "
+            "run %s (%s): %s after %d steps, final loss %s, %.2f ms/step; events: %d published, %d delivered, "
                 + "%d dropped, %d failed",
             runId,
             fault.wire(),
             status == null ? "stalled (no run_ended)" : status.wire(),
             stepsRun,
-            finalLoss,
+            Numbers.forPeople(finalLoss),
             meanStepMs,
             publisher.published(),
             publisher.delivered(),

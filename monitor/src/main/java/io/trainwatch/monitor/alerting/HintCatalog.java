@@ -3,11 +3,10 @@ package io.trainwatch.monitor.alerting;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.trainwatch.monitor.rules.RuleId;
+import io.trainwatch.schemas.util.Numbers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.math.BigDecimal;
-import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -236,49 +235,15 @@ public final class HintCatalog {
       if (v == null && !values.containsKey(m.group(1))) {
         text = m.group();
       } else {
-        text = m.group(2) != null && v instanceof Number n ? percent(n.doubleValue()) : format(v);
+        text =
+            m.group(2) != null && v instanceof Number n
+                ? Numbers.percent(n.doubleValue())
+                : Numbers.forPeople(v);
       }
       m.appendReplacement(out, Matcher.quoteReplacement(text));
     }
     m.appendTail(out);
     return out.toString();
-  }
-
-  /** How a value reads in a hint: integers exactly, other numbers to 4 significant digits. */
-  public static String format(Object v) {
-    if (v == null) {
-      return "n/a";
-    }
-    if (v instanceof Double || v instanceof Float) {
-      double d = ((Number) v).doubleValue();
-      if (Double.isNaN(d)) {
-        return "NaN";
-      }
-      if (Double.isInfinite(d)) {
-        return d > 0 ? "Infinity" : "-Infinity";
-      }
-      if (d == Math.rint(d) && Math.abs(d) < 1e15) {
-        return Long.toString((long) d);
-      }
-      double abs = Math.abs(d);
-      if (abs >= 1e-4 && abs < 1e9) {
-        return new BigDecimal(d).round(new MathContext(4)).stripTrailingZeros().toPlainString();
-      }
-      return String.format(Locale.ROOT, "%.3e", d);
-    }
-    return v.toString();
-  }
-
-  /** A fraction as a percentage: 0.975 reads "97.5%". */
-  static String percent(double fraction) {
-    if (!Double.isFinite(fraction)) {
-      return format(fraction);
-    }
-    return new BigDecimal(fraction * 100)
-            .setScale(1, java.math.RoundingMode.HALF_UP)
-            .stripTrailingZeros()
-            .toPlainString()
-        + "%";
   }
 
   private DiagnosisHints diagnosis(RuleId rule, String diagnosis) {
