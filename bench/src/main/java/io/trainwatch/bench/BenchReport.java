@@ -344,13 +344,53 @@ public final class BenchReport {
     List<List<String>> rows = new ArrayList<>();
     double raw = t.rates().get(Rung.RAW).median();
     for (Map.Entry<Rung, Summary> e : t.rates().entrySet()) {
+      Summary cpu = t.cpuMicrosPerEvent().get(e.getKey());
       rows.add(
           List.of(
               e.getKey().label(),
               e.getValue().format("%,.0f"),
-              ratio(e.getValue().median() / raw)));
+              ratio(e.getValue().median() / raw),
+              cpu == null ? "" : cpu.format("%.2f")));
     }
-    out.append(table(List.of("reader", "events/s", "÷ raw"), rows)).append('\n');
+    out.append(
+            table(
+                List.of("reader", "events/s", "÷ raw", "CPU µs per event (reading thread)"), rows))
+        .append('\n');
+    out.append(
+            "CPU µs per event is the CPU time of the thread that reads (the consumer's caller, or the ")
+        .append(
+            "stream thread) from its first record to the end, divided by the events: it leaves out ")
+        .append(
+            "the producer's I/O thread and the broker, and, unlike a rate, it hardly changes when ")
+        .append("other processes take the machine's cores.\n\n");
+    if (t.monitorToFloor() != null) {
+      out.append(
+              "Monitor ÷ the engine's floor (the minimal EOS app with decode + per-run get/put), ")
+          .append("computed within each repetition: **")
+          .append(t.monitorToFloor().format("%.2f"))
+          .append("**");
+      Summary floorCpu = t.cpuMicrosPerEvent().get(Rung.REFERENCE);
+      Summary monitorCpu = t.cpuMicrosPerEvent().get(Rung.MONITOR);
+      if (floorCpu != null && monitorCpu != null) {
+        out.append("; by CPU per event, floor ÷ monitor: **")
+            .append(num(floorCpu.median() / monitorCpu.median(), 2))
+            .append("** (")
+            .append(num(floorCpu.median(), 2))
+            .append(" vs ")
+            .append(num(monitorCpu.median(), 2))
+            .append(" µs)");
+      }
+      out.append(".");
+      Summary perCore = t.rates().get(Rung.MONITOR_PER_CORE);
+      if (perCore != null) {
+        out.append(" With one stream thread per core, the monitor read ")
+            .append(count(perCore.median()))
+            .append(" events/s, ")
+            .append(ratio(perCore.median() / t.rates().get(Rung.REFERENCE).median()))
+            .append(" the single-threaded floor's rate (the broker shares the same cores).");
+      }
+      out.append("\n\n");
+    }
     if (t.monitorToRaw() != null) {
       out.append("Monitor ÷ raw, computed within each repetition: **")
           .append(t.monitorToRaw().format("%.2f"))

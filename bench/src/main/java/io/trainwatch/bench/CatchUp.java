@@ -17,7 +17,7 @@ import org.apache.kafka.streams.StreamsConfig;
 /**
  * Runs a {@link StreamsApp} over a pre-loaded topic from the beginning until it has committed every
  * input record, and times it: from its first record to the commit of its last (startup excluded,
- * reported apart).
+ * reported apart). Also measures the CPU time its stream threads used over that time.
  */
 public final class CatchUp {
 
@@ -66,6 +66,7 @@ public final class CatchUp {
     FirstRecordInterceptor.reset();
     long start = System.nanoTime();
     long done;
+    long cpuNs;
     try (TopicProbe probe = new TopicProbe(bootstrapServers);
         StreamsApp.Running running = app.start(bootstrapServers, applicationId, stateDir, config)) {
       long deadline = start + timeout.toNanos();
@@ -84,6 +85,7 @@ public final class CatchUp {
         sleep(POLL);
       }
       done = System.nanoTime();
+      cpuNs = FirstRecordInterceptor.cpuNsSinceFirstRecord();
       whileCaughtUp.run();
     } finally {
       deleteRecursively(stateDir);
@@ -93,7 +95,7 @@ public final class CatchUp {
       throw new IllegalStateException(
           app.name() + " committed without consuming: is the interceptor configured?");
     }
-    return new Throughput(records, done - first, done - start);
+    return new Throughput(records, done - first, done - start, cpuNs);
   }
 
   /** A fresh application id: a new consumer group, new changelogs, reading from the beginning. */

@@ -48,6 +48,7 @@ public final class RawConsumer {
     long records = 0;
     long sink = 0;
     long firstNs = 0;
+    long firstCpuNs = -1;
     long start = System.nanoTime();
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -58,6 +59,7 @@ public final class RawConsumer {
         ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(500));
         if (!batch.isEmpty() && firstNs == 0) {
           firstNs = System.nanoTime();
+          firstCpuNs = FirstRecordInterceptor.currentThreadCpuNs();
         }
         for (ConsumerRecord<byte[], byte[]> r : batch) {
           records++;
@@ -70,8 +72,11 @@ public final class RawConsumer {
       }
     }
     long endNs = System.nanoTime();
+    long endCpuNs = FirstRecordInterceptor.currentThreadCpuNs();
     Blackhole.consume(sink);
-    return new Throughput(records, endNs - firstNs, endNs - start);
+    // The classic consumer fetches and decompresses on this thread: its CPU time is the reader's.
+    long cpuNs = firstCpuNs < 0 || endCpuNs < 0 ? -1 : endCpuNs - firstCpuNs;
+    return new Throughput(records, endNs - firstNs, endNs - start, cpuNs);
   }
 
   private static boolean reached(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {

@@ -7,8 +7,12 @@ package io.trainwatch.bench;
  * @param steadyNs time from the first record processed to the last: the figure rates are computed
  *     from
  * @param totalNs time including startup (connecting, joining, initializing transactions)
+ * @param cpuNs CPU time the reading threads (the consumer's caller, or the stream threads) used
+ *     over {@code steadyNs}, or -1 when the JVM cannot measure it. Unlike the rate, it hardly
+ *     depends on what else runs on the machine: on a shared machine it is the steadier yardstick of
+ *     what one event costs
  */
-public record Throughput(long records, long steadyNs, long totalNs) {
+public record Throughput(long records, long steadyNs, long totalNs, long cpuNs) {
 
   /** Records per second, startup excluded. */
   public double recordsPerSecond() {
@@ -18,5 +22,10 @@ public record Throughput(long records, long steadyNs, long totalNs) {
   /** Startup time: from creating the client to its first record, milliseconds. */
   public double startupMs() {
     return (totalNs - steadyNs) / 1e6;
+  }
+
+  /** CPU microseconds of the reading threads per record, or NaN when not measured. */
+  public double cpuMicrosPerRecord() {
+    return cpuNs < 0 || records == 0 ? Double.NaN : cpuNs / 1e3 / records;
   }
 }

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
@@ -29,7 +30,11 @@ public final class ThroughputSection {
     DECODE("KafkaConsumer + EventCodec.decode"),
     STREAMS("minimal Streams app: per-run get/put by key, no decode, EOS"),
     REFERENCE("minimal Streams app: decode + per-run get/put, EOS"),
-    MONITOR("trainwatch monitor (1 stream thread, its default guarantee)");
+    MONITOR("trainwatch monitor (1 stream thread, its default guarantee)"),
+    MONITOR_PER_CORE(
+        "trainwatch monitor, one stream thread per core ("
+            + Runtime.getRuntime().availableProcessors()
+            + ")");
 
     private final String label;
 
@@ -46,7 +51,11 @@ public final class ThroughputSection {
    * The outcome.
    *
    * @param rates events per second of each rung that ran, over repetitions
+   * @param cpuMicrosPerEvent CPU microseconds per event of each rung's reading threads (the
+   *     consumer's caller, the stream threads), over repetitions; empty when not measured
    * @param monitorToRaw monitor ÷ raw rate, computed per repetition
+   * @param monitorToFloor monitor ÷ the minimal EOS app with decode (the engine's floor), computed
+   *     per repetition, or {@code null} when either did not run
    * @param monitorStartupMs the monitor's time from start to its first record
    * @param profile where the monitor's stream thread spent its time, or {@code null} when not
    *     profiled
@@ -59,7 +68,9 @@ public final class ThroughputSection {
       int partitions,
       EventLoader.LoadResult load,
       Map<Rung, Summary> rates,
+      Map<Rung, Summary> cpuMicrosPerEvent,
       Summary monitorToRaw,
+      Summary monitorToFloor,
       Summary monitorStartupMs,
       JfrProfiler.Profile profile,
       List<ChangelogSizes.StoreSize> state,
@@ -69,7 +80,7 @@ public final class ThroughputSection {
   static final List<JfrProfiler.Category> MONITOR_CATEGORIES =
       List.of(
           new JfrProfiler.Category(
-              "decode events (EventCodec.decode)", "io.trainwatch.schemas.EventCodec.decode"),
+              "decode events (EventCodec.read)", "io.trainwatch.schemas.EventCodec.read"),
           new JfrProfiler.Category(
               "… of which JSON doubles (Jackson NumberInput.parseDouble)",
               "com.fasterxml.jackson.core.io.NumberInput.parseDouble"),
@@ -80,6 +91,12 @@ public final class ThroughputSection {
               "evaluate rules (RunEvaluator)", "io.trainwatch.monitor.alerting.RunEvaluator"),
           new JfrProfiler.Category(
               "run-state encode/decode (RunStateCodec)", "io.trainwatch.monitor.run.RunStateCodec"),
+          new JfrProfiler.Category(
+              "run trace for the runs API (TraceProcessor)",
+              "io.trainwatch.monitor.streams.TraceProcessor"),
+          new JfrProfiler.Category(
+              "… of which its encode/decode (RunTraceCodec)",
+              "io.trainwatch.monitor.run.RunTraceCodec"),
           new JfrProfiler.Category(
               "state stores (get/put, caching, changelog)", "org.apache.kafka.streams.state"),
           new JfrProfiler.Category(
@@ -138,6 +155,13 @@ public final class ThroughputSection {
       case MONITOR ->
           CatchUp.run(
               monitor, bootstrap, applicationId, end, overrides, CATCH_UP_TIMEOUT, () -> {});
+      case MONITOR_PER_CORE -> {
+        Map<String, Object> perCore = new java.util.HashMap<>(overrides);
+        perCore.put(
+            StreamsConfig.NUM_STREAM_THREADS_CONFIG, Runtime.getRuntime().availableProcessors());
+        yield CatchUp.run(
+            monitor, bootstrap, applicationId, end, perCore, CATCH_UP_TIMEOUT, () -> {});
+      }
     };
   }
 
@@ -216,8 +240,10 @@ public final class ThroughputSection {
       measure(rung, bootstrap, monitor, CatchUp.newApplicationId(), warmUpEnd, overrides);
     }
     Map<Rung, List<Double>> rates = new EnumMap<>(Rung.class);
+    Map<Rung, List<Double>> cpu = new EnumMap<>(Rung.class);
     String lastMonitorId = null;
     List<Double> ratios = new ArrayList<>();
+    List<Double> toFloor = new ArrayList<>();
     List<Double> startups = new ArrayList<>();
     for (int rep = 0; rep < repetitions; rep++) {
       Map<Rung, Double> thisRep = new EnumMap<>(Rung.class);
@@ -226,19 +252,26 @@ public final class ThroughputSection {
         Throughput t = measure(rung, bootstrap, monitor, applicationId, end, overrides);
         thisRep.put(rung, t.recordsPerSecond());
         rates.computeIfAbsent(rung, r -> new ArrayList<>()).add(t.recordsPerSecond());
+        if (!Double.isNaN(t.cpuMicrosPerRecord())) {
+          cpu.computeIfAbsent(rung, r -> new ArrayList<>()).add(t.cpuMicrosPerRecord());
+        }
         if (rung == Rung.MONITOR) {
           startups.add(t.startupMs());
           lastMonitorId = applicationId;
         }
         LOG.info(
-            "repetition {}/{}: {}: {} events/s",
+            "repetition {}/{}: {}: {} events/s, {} µs of CPU per event",
             rep + 1,
             repetitions,
             rung.label(),
-            Markdown.count(t.recordsPerSecond()));
+            Markdown.count(t.recordsPerSecond()),
+            String.format(Locale.ROOT, "%.2f", t.cpuMicrosPerRecord()));
       }
       if (thisRep.containsKey(Rung.MONITOR) && thisRep.containsKey(Rung.RAW)) {
         ratios.add(thisRep.get(Rung.MONITOR) / thisRep.get(Rung.RAW));
+      }
+      if (thisRep.containsKey(Rung.MONITOR) && thisRep.containsKey(Rung.REFERENCE)) {
+        toFloor.add(thisRep.get(Rung.MONITOR) / thisRep.get(Rung.REFERENCE));
       }
     }
     JfrProfiler.Profile monitorProfile = null;
@@ -251,6 +284,8 @@ public final class ThroughputSection {
     }
     Map<Rung, Summary> summaries = new EnumMap<>(Rung.class);
     rates.forEach((r, v) -> summaries.put(r, Summary.of(v)));
+    Map<Rung, Summary> cpuSummaries = new EnumMap<>(Rung.class);
+    cpu.forEach((r, v) -> cpuSummaries.put(r, Summary.of(v)));
     List<ChangelogSizes.StoreSize> state =
         lastMonitorId == null
             ? List.of()
@@ -262,7 +297,9 @@ public final class ThroughputSection {
         partitions,
         load,
         summaries,
+        cpuSummaries,
         ratios.isEmpty() ? null : Summary.of(ratios),
+        toFloor.isEmpty() ? null : Summary.of(toFloor),
         startups.isEmpty() ? null : Summary.of(startups),
         monitorProfile,
         state,
