@@ -12,7 +12,10 @@ import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.Topics;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.Topology;
@@ -20,6 +23,7 @@ import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -109,6 +113,21 @@ public final class MonitorTopology {
   /** Per-run information only alerts need (labels): {@link RunInfo}. */
   public static final String RUN_INFO_STORE = "run-info";
 
+  /**
+   * Run states and run ranks kept as objects per task ({@link ObjectCacheStore}): a run state takes
+   * about 1 KiB of heap, so at most a few MiB per task; runs beyond it are decoded when read.
+   */
+  static final int RUN_OBJECTS_PER_TASK = 4_096;
+
+  /** Run traces kept as objects per task: a full trace takes a few KiB of heap. */
+  static final int TRACE_OBJECTS_PER_TASK = 4_096;
+
+  /**
+   * Serialized writes per store and task held until the commit; more are written before it (like
+   * the record cache's evictions, inside the same transaction).
+   */
+  static final long PENDING_BYTES = 2L << 20;
+
   /** The default topic names ({@code monitor.topics.*} may change them). */
   public static final String EVENTS_TOPIC = Topics.EVENTS;
 
@@ -152,9 +171,8 @@ public final class MonitorTopology {
         DECODE,
         EVALUATE);
     t.addStateStore(
-        Stores.keyValueStoreBuilder(
-                store(config, RUN_STATE_STORE), Serdes.String(), StateSerdes.runState())
-            .withCachingEnabled(),
+        objectCached(
+            config, RUN_STATE_STORE, StateSerdes.runState(), RUN_OBJECTS_PER_TASK, PENDING_BYTES),
         EVALUATE);
     t.addStateStore(
         Stores.keyValueStoreBuilder(
@@ -163,14 +181,16 @@ public final class MonitorTopology {
         EVALUATE);
     t.addProcessor(TRACE, TraceProcessor::new, EVALUATE);
     t.addStateStore(
-        Stores.keyValueStoreBuilder(
-                store(config, RUN_TRACE_STORE), Serdes.String(), StateSerdes.runTrace())
-            .withCachingEnabled(),
+        objectCached(
+            config, RUN_TRACE_STORE, StateSerdes.runTrace(), TRACE_OBJECTS_PER_TASK, PENDING_BYTES),
         TRACE);
     t.addStateStore(
-        Stores.keyValueStoreBuilder(
-                store(config, RUN_RANK_STORE), Serdes.String(), StateSerdes.rankIdentity())
-            .withCachingEnabled(),
+        objectCached(
+            config,
+            RUN_RANK_STORE,
+            StateSerdes.rankIdentity(),
+            RUN_OBJECTS_PER_TASK,
+            PENDING_BYTES),
         EVALUATE);
     addAlertSink(t, config, ALERTS_SINK, EVALUATE);
     // Closing the loop: checkpoints per run, and commands written in the alerts' transaction.
@@ -312,6 +332,22 @@ public final class MonitorTopology {
       boolean firing = record.value() instanceof Alert a && a.firing();
       context().forward(record.withValue(firing ? record.value() : null), toActive);
     }
+  }
+
+  /**
+   * A store read and written on every event: objects cached in front of it instead of Kafka
+   * Streams' byte-level record cache ({@link ObjectCacheStore}).
+   */
+  private static <V> StoreBuilder<ObjectCacheStore<V>> objectCached(
+      MonitorConfig config, String name, Serde<V> serde, int maxObjects, long maxPendingBytes) {
+    Serializer<V> serializer = serde.serializer();
+    Deserializer<V> deserializer = serde.deserializer();
+    return ObjectCacheStore.builder(
+        store(config, name),
+        v -> serializer.serialize(name, v),
+        b -> deserializer.deserialize(name, b),
+        maxObjects,
+        maxPendingBytes);
   }
 
   private static KeyValueBytesStoreSupplier store(MonitorConfig config, String name) {

@@ -58,10 +58,10 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
   private final RunCounter counter;
   private final TopologyMetrics metrics;
 
-  private KeyValueStore<String, RunState> states;
+  private ObjectCacheStore<RunState> states;
   private KeyValueStore<String, RunInfo> infos;
   private ClosedLoop loop;
-  private KeyValueStore<String, RankIdentity> rankIds;
+  private ObjectCacheStore<RankIdentity> rankIds;
   private long localRuns;
 
   /** When this processor (i.e. this task on this instance) started watching its runs. */
@@ -85,12 +85,12 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
   @Override
   public void init(ProcessorContext<Object, Object> context) {
     super.init(context);
-    states = context.getStateStore(MonitorTopology.RUN_STATE_STORE);
+    states = ObjectCacheStore.of(context.getStateStore(MonitorTopology.RUN_STATE_STORE));
     infos = context.getStateStore(MonitorTopology.RUN_INFO_STORE);
     loop =
         new ClosedLoop(
             config.actions(), context.getStateStore(MonitorTopology.RUN_CHECKPOINTS_STORE));
-    rankIds = context.getStateStore(MonitorTopology.RUN_RANK_STORE);
+    rankIds = ObjectCacheStore.of(context.getStateStore(MonitorTopology.RUN_RANK_STORE));
     localRuns = states.approximateNumEntries();
     counter.addRestored(localRuns);
     watchingSinceMs = context.currentSystemTimeMs();
@@ -100,10 +100,20 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
 
   @Override
   public void process(Record<String, ReadEvent> record) {
+    try {
+      processEvent(record);
+    } catch (RuntimeException e) {
+      // The run's state object may be half-changed: the next event reads the last one written.
+      states.forget(record.key());
+      throw e;
+    }
+  }
+
+  private void processEvent(Record<String, ReadEvent> record) {
     String runId = record.key();
     TrainingEvent event = record.value().event();
     long now = context().currentSystemTimeMs();
-    RunState state = states.get(runId);
+    RunState state = states.cached(runId);
     if (event instanceof CheckpointEvent checkpoint) {
       if (state == null || state.ended()) {
         reject(
@@ -165,7 +175,7 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
    * job: the job-level rules live in another sub-topology, partitioned by job.
    */
   private void toJob(String runId, TrainingEvent event) {
-    RankIdentity id = rankIds.get(runId);
+    RankIdentity id = rankIds.cached(runId);
     if (id == null) {
       return;
     }
@@ -277,7 +287,7 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
   private void publish(String runId, RunState state, List<Emission> emissions, BatchEvent batch) {
     List<Alert> published = emissions.isEmpty() ? List.of() : new ArrayList<>(emissions.size());
     RunInfo info = emissions.isEmpty() ? null : infos.get(runId);
-    RankIdentity id = emissions.isEmpty() ? null : rankIds.get(runId);
+    RankIdentity id = emissions.isEmpty() ? null : rankIds.cached(runId);
     for (Emission e : emissions) {
       if (e.firing() && e.rule().severity().atLeast(Severity.ERROR)) {
         signal(

@@ -5,7 +5,6 @@ import io.trainwatch.schemas.Alert;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Keeps each run's {@link RunTrace} (for the runs API and the dashboard, never for rules): reads
@@ -14,11 +13,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class TraceProcessor implements Processor<String, TraceInput, Void, Void> {
 
-  private KeyValueStore<String, RunTrace> traces;
+  private ObjectCacheStore<RunTrace> traces;
 
   @Override
   public void init(ProcessorContext<Void, Void> context) {
-    traces = context.getStateStore(MonitorTopology.RUN_TRACE_STORE);
+    traces = ObjectCacheStore.of(context.getStateStore(MonitorTopology.RUN_TRACE_STORE));
   }
 
   @Override
@@ -32,15 +31,20 @@ final class TraceProcessor implements Processor<String, TraceInput, Void, Void> 
     if (!kept && in.alerts().isEmpty()) {
       return;
     }
-    RunTrace trace = traces.get(record.key());
+    RunTrace trace = traces.cached(record.key());
     if (trace == null) {
       trace = new RunTrace();
     }
-    if (in.batch() != null) {
-      trace.observe(in.index(), in.batch());
-    }
-    for (Alert a : in.alerts()) {
-      trace.alert(a, in.batch());
+    try {
+      if (in.batch() != null) {
+        trace.observe(in.index(), in.batch());
+      }
+      for (Alert a : in.alerts()) {
+        trace.alert(a, in.batch());
+      }
+    } catch (RuntimeException e) {
+      traces.forget(record.key()); // half-changed: the next batch reads the last one written
+      throw e;
     }
     traces.put(record.key(), trace);
   }
