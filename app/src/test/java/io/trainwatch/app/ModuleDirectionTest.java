@@ -15,9 +15,9 @@ import com.tngtech.archunit.lang.ArchRule;
  * The directions between modules, as the architecture guide states them: data flows trainer ->
  * events -> monitor -> alerts -> bridges, {@code schemas} depends on nothing of ours, the monitor
  * never on DL4J, the trainer or the bridges, the bridges only on schemas and cli, rules and run
- * state free of Kafka types, and nothing of the product on the benchmarks or the app. The app's
- * test classpath holds every module's main classes (not their tests), so the rules are checked
- * here, on every build.
+ * state free of Kafka types, the simulator only on schemas, and nothing of the product on the
+ * benchmarks, the app or the simulator. The app's test classpath holds every module's main classes
+ * (not their tests), so the rules are checked here, on every build.
  */
 @AnalyzeClasses(packages = "io.trainwatch", importOptions = ImportOption.DoNotIncludeTests.class)
 class ModuleDirectionTest {
@@ -31,6 +31,7 @@ class ModuleDirectionTest {
   private static final String BENCH = "io.trainwatch.bench..";
   private static final String APP = "io.trainwatch.app..";
   private static final String BROKER = "io.trainwatch.broker..";
+  private static final String SIMULATOR = "io.trainwatch.simulator..";
   private static final String DL4J = "org.deeplearning4j..";
   private static final String ND4J = "org.nd4j..";
 
@@ -61,8 +62,10 @@ class ModuleDirectionTest {
           .resideInAPackage(MONITOR)
           .should()
           .dependOnClassesThat()
-          .resideInAnyPackage(DL4J, ND4J, TRAINER, BRIDGE, BENCH, APP, BROKER)
-          .as("the monitor never depends on DL4J/ND4J, the trainer, the bridges, bench or app");
+          .resideInAnyPackage(DL4J, ND4J, TRAINER, BRIDGE, BENCH, APP, BROKER, SIMULATOR)
+          .as(
+              "the monitor never depends on DL4J/ND4J, the trainer, the bridges, bench, app or the"
+                  + " simulator");
 
   @ArchTest
   static final ArchRule bridgeOnlyOnSchemasAndCli =
@@ -90,6 +93,26 @@ class ModuleDirectionTest {
           .onlyDependOnClassesThat(not(resideInAPackage("picocli..")))
           .as("the trainer library depends only on schemas of ours, and not on the command line");
 
+  /**
+   * The simulator stands in for trainers in the monitor's tests and the benchmarks: it speaks the
+   * contract (schemas) and nothing else of ours, and needs neither Kafka nor DL4J/ND4J, so a
+   * monitor test that uses it still runs without them.
+   */
+  @ArchTest
+  static final ArchRule simulatorOnlyOnSchemas =
+      classes()
+          .that()
+          .resideInAPackage(SIMULATOR)
+          .should()
+          .onlyDependOnClassesThat(
+              resideInAnyPackage(SIMULATOR, SCHEMAS).or(not(resideInAPackage("io.trainwatch.."))))
+          .andShould()
+          .onlyDependOnClassesThat(
+              not(resideInAnyPackage(DL4J, ND4J, "org.apache.kafka..", "picocli..")))
+          .as(
+              "the simulator depends only on schemas of ours, never on Kafka, DL4J/ND4J or the"
+                  + " command line");
+
   @ArchTest
   static final ArchRule rulesAndRunStateFreeOfKafka =
       noClasses()
@@ -107,6 +130,6 @@ class ModuleDirectionTest {
           .resideInAnyPackage(SCHEMAS, CLI, MONITOR, BRIDGE, TRAINER)
           .should()
           .dependOnClassesThat()
-          .resideInAnyPackage(BENCH, APP)
-          .as("no product module depends on bench or app");
+          .resideInAnyPackage(BENCH, APP, SIMULATOR)
+          .as("no product module depends on bench, app or the simulator");
 }
