@@ -19,12 +19,14 @@ final class BrokerCommand implements Callable<Integer> {
 
   @Option(
       names = "--port",
+      paramLabel = "PORT",
       description = "Client port (default: ${DEFAULT-VALUE}).",
       defaultValue = "9092")
   int port;
 
   @Option(
       names = "--data-dir",
+      paramLabel = "DIR",
       description = "Log directory; kept across restarts (default: a temporary one).")
   Path dataDir;
 

@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -118,6 +119,44 @@ class MainTest {
                   .as(name + ": parentheses closed in " + summary)
                   .isEqualTo(summary.chars().filter(c -> c == ')').count());
             });
+  }
+
+  /**
+   * Every command's help is written in whole sentences: each option's description ends with a full
+   * stop, and no line of a footer is longer than the help is wide (picocli would break it mid-word,
+   * at a dot).
+   */
+  @Test
+  void shouldDescribeEveryOptionInWholeSentences() {
+    CommandLine cmd = Main.commandLine(Map.of());
+    List<String> unfinished = new ArrayList<>();
+    cmd.getSubcommands()
+        .forEach(
+            (name, sub) -> {
+              CommandLine.Model.CommandSpec spec = sub.getCommandSpec();
+              for (CommandLine.Model.OptionSpec o : spec.options()) {
+                String d = String.join(" ", o.description()).strip();
+                if (!d.endsWith(".")) {
+                  unfinished.add(name + " " + o.longestName() + ": " + d);
+                }
+              }
+              for (String line : spec.usageMessage().footer()) {
+                if (line.length() > spec.usageMessage().width()) {
+                  unfinished.add(name + " footer, too wide to print: " + line);
+                }
+              }
+              if (spec.usageMessage().description().length > 0) {
+                String last =
+                    spec.usageMessage()
+                        .description()[spec.usageMessage().description().length - 1]
+                        .strip();
+                if (!last.endsWith(".")) {
+                  unfinished.add(name + " description: " + last);
+                }
+              }
+            });
+
+    assertThat(unfinished).isEmpty();
   }
 
   @Test

@@ -37,7 +37,8 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Config file keys (properties; all of them in docs/bridges.md):",
-      "  bridge.to  bridge.name  bridge.start_from=active|latest|earliest  bridge.dlq_topic",
+      "  bridge.to  bridge.name  bridge.start_from=active|latest|earliest",
+      "  bridge.topic  bridge.dlq_topic",
       "  slack.webhook_url ($TRAINWATCH_SLACK_WEBHOOK_URL)  slack.group_window",
       "  pagerduty.routing_key ($TRAINWATCH_PAGERDUTY_ROUTING_KEY)  pagerduty.url",
       "  alertmanager.url ($TRAINWATCH_ALERTMANAGER_URL)",
@@ -70,20 +71,24 @@ public final class BridgeCommand implements Callable<Integer> {
       names = "--to",
       paramLabel = "DEST",
       converter = DestinationConverter.class,
-      description = "slack, pagerduty, alertmanager or webhook (or bridge.to in the config file)")
+      description =
+          "Where to deliver: slack, pagerduty, alertmanager or webhook (or bridge.to in the"
+              + " config file).")
   Destination to;
 
   @Option(
       names = "--config",
       paramLabel = "FILE",
-      description = "bridge config (properties); secrets may come from the environment instead")
+      description =
+          "The bridge configuration (properties); secrets may come from the environment"
+              + " instead.")
   Path config;
 
   @Option(
       names = "--bootstrap-server",
       paramLabel = "HOST:PORT",
       required = true,
-      description = "Kafka bootstrap servers")
+      description = "Kafka bootstrap server(s), comma-separated.")
   String bootstrapServer;
 
   @Mixin ClientConfigOption kafkaClient;
@@ -94,7 +99,7 @@ public final class BridgeCommand implements Callable<Integer> {
       defaultValue = "" + HttpSettings.BRIDGE_PORT,
       description =
           "Port of /healthz, /readyz (ready once the consumer is assigned) and /metrics; 0 picks a"
-              + " free one (default: ${DEFAULT-VALUE})")
+              + " free one (default: ${DEFAULT-VALUE}).")
   int httpPort;
 
   @Option(
@@ -102,7 +107,8 @@ public final class BridgeCommand implements Callable<Integer> {
       paramLabel = "ADDRESS",
       defaultValue = HttpSettings.DEFAULT_HOST,
       description =
-          "Address the HTTP port binds; 127.0.0.1 keeps it to this machine (default: ${DEFAULT-VALUE})")
+          "Address the HTTP port binds; 127.0.0.1 keeps it to this machine (default:"
+              + " ${DEFAULT-VALUE}).")
   String httpHost;
 
   private final Map<String, String> env;
