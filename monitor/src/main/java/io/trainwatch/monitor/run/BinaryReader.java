@@ -1,5 +1,8 @@
 package io.trainwatch.monitor.run;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -7,6 +10,12 @@ import java.nio.charset.StandardCharsets;
  * corrupt input.
  */
 final class BinaryReader {
+
+  private static final VarHandle INT_LE =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
+  private static final VarHandle LONG_LE =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   private final byte[] buf;
   private int pos;
@@ -47,19 +56,15 @@ final class BinaryReader {
 
   double readDouble() {
     need(8);
-    long bits = 0;
-    for (int i = 0; i < 8; i++) {
-      bits |= (long) (buf[pos++] & 0xFF) << (8 * i);
-    }
+    long bits = (long) LONG_LE.get(buf, pos);
+    pos += 8;
     return Double.longBitsToDouble(bits);
   }
 
   float readFloat() {
     need(4);
-    int bits = 0;
-    for (int i = 0; i < 4; i++) {
-      bits |= (buf[pos++] & 0xFF) << (8 * i);
-    }
+    int bits = (int) INT_LE.get(buf, pos);
+    pos += 4;
     return Float.intBitsToFloat(bits);
   }
 

@@ -74,6 +74,17 @@ public final class RunTrace {
   final List<Point> points = new ArrayList<>();
   final List<Marker> markers = new ArrayList<>();
   final Map<String, Alert> open = new LinkedHashMap<>();
+
+  /**
+   * The contract JSON of open alerts, by rule, as {@link RunTraceCodec} last wrote or read it: an
+   * open alert is written with every kept batch, and encoding it is most of a trace's cost. An
+   * entry is valid while {@link #open} holds the same alert object (alerts are immutable).
+   */
+  final Map<String, EncodedAlert> openJson = new java.util.HashMap<>();
+
+  /** An alert and its JSON. */
+  record EncodedAlert(Alert alert, byte[] json) {}
+
   long lastIndex = -1;
 
   /**

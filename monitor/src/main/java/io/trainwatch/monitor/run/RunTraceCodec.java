@@ -47,8 +47,15 @@ public final class RunTraceCodec {
       w.writeFloat(m.loss());
     }
     w.writeVarLong(t.open.size());
+    t.openJson.keySet().retainAll(t.open.keySet());
     for (Alert a : t.open.values()) {
-      w.writeString(new String(AlertCodec.encode(a), StandardCharsets.UTF_8));
+      RunTrace.EncodedAlert e = t.openJson.get(a.rule());
+      if (e == null || e.alert() != a) {
+        // AlertCodec writes UTF-8: the bytes writeString would write of it as a string.
+        e = new RunTrace.EncodedAlert(a, AlertCodec.encode(a));
+        t.openJson.put(a.rule(), e);
+      }
+      w.writeUtf8(e.json());
     }
     return w.toByteArray();
   }
@@ -97,8 +104,10 @@ public final class RunTraceCodec {
     }
     int o = r.readVarInt();
     for (int i = 0; i < o; i++) {
-      Alert a = AlertCodec.decode(r.readString().getBytes(StandardCharsets.UTF_8));
+      byte[] json = r.readString().getBytes(StandardCharsets.UTF_8);
+      Alert a = AlertCodec.decode(json);
       t.open.put(a.rule(), a);
+      t.openJson.put(a.rule(), new RunTrace.EncodedAlert(a, json));
     }
     return t;
   }
