@@ -62,6 +62,7 @@ public final class RunEvaluator {
   public List<Emission> onBatch(RunState run, BatchEvent batch, RunSettings settings, long wallMs) {
     List<Emission> out = new ArrayList<>(2);
     boolean skipped = ScalerHistory.skippedByScaler(batch);
+    Long step = batch.step(); // boxed once, not once per rule
     for (Rule rule : rules) {
       RuleSettings s = settings.get(rule.id());
       if (!s.enabled()
@@ -75,10 +76,13 @@ public final class RunEvaluator {
           run,
           rule,
           AlertLifecycle.evaluate(
-              rule, run.track(rule.id().code()), finding, s, batch.tsMs(), batch.step()),
+              rule, run.track(rule.id().code()), finding, s, batch.tsMs(), step),
           out);
     }
-    boolean lossIsACurve = LOSS_INVALIDATING.stream().noneMatch(r -> run.track(r.code()).firing());
+    boolean lossIsACurve = true;
+    for (RuleId r : LOSS_INVALIDATING) {
+      lossIsACurve &= !run.track(r.code()).firing();
+    }
     if (inhibitions.inhibited(RuleId.LOSS_DIVERGENCE, run)) {
       // Another alert explains the loss (NaN, the wrong objective, unscaled inputs): no excursion
       // runs meanwhile, and once it resolves the loss is judged afresh against its band then.
@@ -87,7 +91,7 @@ public final class RunEvaluator {
       run.excursion().observe(batch.step(), batch.loss());
     }
     run.observe(batch, wallMs, lossIsACurve);
-    if (out.stream().anyMatch(e -> !e.firing() && LOSS_INVALIDATING.contains(e.rule()))) {
+    if (resolvesALossInvalidatingAlert(out)) {
       run.loss().rebaseline();
       run.excursion().reset();
     }
@@ -95,6 +99,15 @@ public final class RunEvaluator {
     run.excursion()
         .rebase(LossDivergenceRule.band(run.loss(), settings.get(RuleId.LOSS_DIVERGENCE)));
     return out;
+  }
+
+  private static boolean resolvesALossInvalidatingAlert(List<Emission> emissions) {
+    for (Emission e : emissions) {
+      if (!e.firing() && LOSS_INVALIDATING.contains(e.rule())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** What a wall-clock check did to a run. */
