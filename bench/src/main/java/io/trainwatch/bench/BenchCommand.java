@@ -41,6 +41,7 @@ import picocli.CommandLine.Option;
       "  memory      state bytes per run, monitor heap with 100,000 runs",
       "  cost        throughput and latency at 1x, 4x and 16x the runs",
       "  jmh         micro-benchmarks of the event codec",
+      "  fleet       16,384 ranks (2,048 jobs x 8) live at 163,840 events/s, every rule on",
       "Full sizes take about 15 minutes; --quick under 2 (its figures only show that everything runs).",
       ""
     })
@@ -55,7 +56,8 @@ public final class BenchCommand implements Callable<Integer> {
     TRAINER,
     MEMORY,
     COST,
-    JMH
+    JMH,
+    FLEET
   }
 
   @Option(
@@ -95,6 +97,19 @@ public final class BenchCommand implements Callable<Integer> {
       paramLabel = "N",
       description = "Batch events pre-loaded for item 1 (default " + "1,000,000).")
   Long batches;
+
+  @Option(
+      names = "--fleet-jobs",
+      paramLabel = "N",
+      description =
+          "Jobs of 8 ranks in the fleet section (default 2,048: 16,384 ranks; at least 8).")
+  Integer fleetJobs;
+
+  @Option(
+      names = "--fleet-duration",
+      paramLabel = "SECONDS",
+      description = "Measured window of the fleet section, after its warm-up (default 60).")
+  Integer fleetDuration;
 
   @Option(names = "--no-profile", description = "Skip the JFR-profiled monitor pass of item 1.")
   boolean noProfile;
@@ -225,6 +240,25 @@ public final class BenchCommand implements Callable<Integer> {
       progress.done();
     }
 
+    FleetBench.Result fleet = null;
+    if (sections.contains(Section.FLEET)) {
+      FleetBench.Settings fs = fleetSettings(plan);
+      LOG.info(
+          "{} fleet: {} jobs x {} ranks at {} events/s for {} s",
+          progress.next(),
+          fs.jobs(),
+          fs.ranksPerJob(),
+          Markdown.count(fs.offeredRate()),
+          fs.duration().toSeconds());
+      int streamThreads =
+          monitor instanceof TrainwatchMonitorApp m
+              ? m.config().streamThreads()
+              : MonitorConfig.defaults().streamThreads();
+      fleet = FleetBench.run(monitor, partitions, streamThreads, fs);
+      mark = record(load, Section.FLEET, mark);
+      progress.done();
+    }
+
     BenchResults results =
         new BenchResults(
             plan,
@@ -240,7 +274,8 @@ public final class BenchCommand implements Callable<Integer> {
             trainer,
             memory,
             cost,
-            jmh);
+            jmh,
+            fleet);
     write(report, BenchReport.render(results));
     for (Verdict v : BenchReport.verdicts(results)) {
       spec.commandLine()
@@ -291,6 +326,20 @@ public final class BenchCommand implements Callable<Integer> {
       plan = plan.withoutProfile();
     }
     return plan;
+  }
+
+  private FleetBench.Settings fleetSettings(BenchPlan plan) {
+    FleetBench.Settings fs =
+        plan.smokeTest()
+            ? FleetBench.Settings.quick(plan.seed())
+            : FleetBench.Settings.full(plan.seed());
+    if (fleetJobs != null || fleetDuration != null) {
+      fs =
+          fs.withSize(
+              fleetJobs != null ? fleetJobs : fs.jobs(),
+              fleetDuration != null ? Duration.ofSeconds(fleetDuration) : fs.duration());
+    }
+    return fs;
   }
 
   private String commandText() {

@@ -180,6 +180,9 @@ public final class BenchReport {
               "(a curve, no target)",
               null));
     }
+    if (r.fleet() != null) {
+      v.add(FleetReport.verdict(r.fleet()));
+    }
     return v;
   }
 
@@ -193,6 +196,9 @@ public final class BenchReport {
     trainer();
     memory();
     costCurve();
+    if (r.fleet() != null) {
+      out.append(FleetReport.section(r.fleet()));
+    }
     jmh();
     profile();
     closingNote();
@@ -299,12 +305,17 @@ public final class BenchReport {
         .append("./trainwatch bench            # full sizes: rewrites docs/benchmarks.md\n")
         .append("./trainwatch bench --quick    # smoke-test sizes: target/benchmarks-quick.md\n")
         .append("./trainwatch bench --help     # sizes, sections (--only), output file\n")
+        .append(
+            "./trainwatch bench --only fleet --out docs/benchmarks-fleet.md   # item 6 alone (about 6 min)\n")
+        .append(
+            "./trainwatch bench --only fleet --fleet-jobs 256 --fleet-duration 20 --out target/fleet.md   # a smaller fleet\n")
         .append("```\n\n")
         .append(
             "Without the command line, from the bench module: `./mvnw -B -q -pl bench -am package -DskipTests` ")
         .append("then `java -cp 'bench/target/trainwatch-bench.jar:bench/target/lib/*' ")
         .append("io.trainwatch.bench.BenchCommand`. CI runs the `--quick` sizes as `BenchQuickIT` ")
-        .append("(no timing assertions). Profile a section yourself with ")
+        .append(
+            "and the fleet section at a tiny size as `FleetBenchIT` (no timing assertions). Profile a section yourself with ")
         .append(
             "`TRAINWATCH_JAVA_OPTS='-XX:StartFlightRecording=filename=bench.jfr' ./trainwatch bench --only ")
         .append("throughput` and `jfr print --events jdk.ExecutionSample bench.jfr`.\n\n");

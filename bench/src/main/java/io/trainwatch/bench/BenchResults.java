@@ -11,6 +11,7 @@ import java.util.List;
  * @param source the revision of the sources the suite ran from
  * @param monitorDescription the system under test and its relevant settings
  * @param load who used the machine's CPU during each section, in the order they ran
+ * @param fleet the fleet section, or {@code null}
  */
 public record BenchResults(
     BenchPlan plan,
@@ -26,4 +27,40 @@ public record BenchResults(
     TrainerSection.Result trainer,
     MemoryBench.Result memory,
     List<CostCurveSection.Point> costCurve,
-    List<JmhSection.Score> jmh) {}
+    List<JmhSection.Score> jmh,
+    FleetBench.Result fleet) {
+
+  /** Everything but the fleet section. */
+  public BenchResults(
+      BenchPlan plan,
+      String command,
+      Instant startedAt,
+      Duration elapsed,
+      MachineInfo machine,
+      SourceRevision source,
+      String monitorDescription,
+      List<CpuUsage.Share> load,
+      ThroughputSection.Result throughput,
+      LatencyBench.Result latency,
+      TrainerSection.Result trainer,
+      MemoryBench.Result memory,
+      List<CostCurveSection.Point> costCurve,
+      List<JmhSection.Score> jmh) {
+    this(
+        plan,
+        command,
+        startedAt,
+        elapsed,
+        machine,
+        source,
+        monitorDescription,
+        load,
+        throughput,
+        latency,
+        trainer,
+        memory,
+        costCurve,
+        jmh,
+        null);
+  }
+}
