@@ -245,24 +245,32 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
    *     otherwise)
    */
   public void createTopic(String name, int partitions, Map<String, String> configs) {
+    create(new NewTopic(name, partitions, (short) options.replicationFactor()).configs(configs));
+  }
+
+  /**
+   * Creates a topic whose replicas are placed by hand, ignoring it if it exists: partition number
+   * to broker ids, the first one the preferred leader. How a test puts every partition's leader on
+   * one broker.
+   */
+  public void createTopic(
+      String name, Map<Integer, List<Integer>> assignment, Map<String, String> configs) {
+    create(new NewTopic(name, assignment).configs(configs));
+  }
+
+  private void create(NewTopic topic) {
     try (Admin admin = Admin.create(adminClientConfig())) {
-      admin
-          .createTopics(
-              List.of(
-                  new NewTopic(name, partitions, (short) options.replicationFactor())
-                      .configs(configs)))
-          .all()
-          .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      admin.createTopics(List.of(topic)).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {
         throw new IllegalStateException(
-            "cannot create topic " + name + ": " + e.getCause().getMessage(), e);
+            "cannot create topic " + topic.name() + ": " + e.getCause().getMessage(), e);
       }
     } catch (java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException("no answer creating topic " + name, e);
+      throw new IllegalStateException("no answer creating topic " + topic.name(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while creating topic " + name, e);
+      throw new IllegalStateException("interrupted while creating topic " + topic.name(), e);
     }
   }
 
