@@ -46,6 +46,12 @@ public final class JobEvaluator {
   /** Steps after which a step reported by half the ranks is judged without the rest. */
   public static final long JUDGE_LAG = 8;
 
+  /**
+   * Steps after one rank alone turned non-finite within which the job's NaN is that rank's
+   * incident.
+   */
+  static final long SPREAD_STEPS = 2;
+
   /** Per-run rules whose grouped alert is silenced while the job's hang fires. */
   static final List<String> INHIBITED_BY_HANG = List.of(RuleId.STALLED_RUN.id());
 
@@ -77,12 +83,21 @@ public final class JobEvaluator {
       steps.put(sample.step(), st);
     }
     List<JobEmission> out = new ArrayList<>(0);
-    if (advanced && state.hang().phase() != AlertTrack.Phase.INACTIVE) {
+    if (advanced
+        && state.hang().phase() != AlertTrack.Phase.INACTIVE
+        && (!rankStoppedFiring(state) || rank.runId().equals(state.hangRunId()))) {
+      // Any rank's next step ends a stopped job; a stopped rank's only ends when that rank moves
+      // again (or ends, seen by the wall-clock check): the others were moving all along.
       RuleSettings s = settings.get(RuleId.JOB_HANG);
       advanceHang(job, state, Optional.empty(), s, sample.tsMs(), sample.step(), out);
     }
     judge(job, state, rank, steps, settings, out);
     return out;
+  }
+
+  private boolean rankStoppedFiring(JobState state) {
+    return state.hang().firing()
+        && state.hang().diagnosis() == hang.diagnoses().indexOf(JobHangRule.RANK_STOPPED);
   }
 
   /**
@@ -125,6 +140,9 @@ public final class JobEvaluator {
       RuleSettings ds = settings.get(RuleId.RANK_DIVERGENCE);
       if (ds.enabled()) {
         Optional<Finding> f = divergence.evaluate(rank, v, ds);
+        if (f.isPresent() && RankDivergenceRule.NONFINITE_ON_RANK.equals(f.get().diagnosis())) {
+          state.noteNonfiniteOnRank(p.step());
+        }
         RuleSettings effective =
             f.isPresent() && RankDivergenceRule.immediate(f.get()) ? ds.with("for_batches", 1) : ds;
         AlertLifecycle.Step st2 =
@@ -330,6 +348,10 @@ public final class JobEvaluator {
         continue;
       }
       Alert first = AlertCodec.decode(g.firstAlert());
+      if (spreadFromOneRank(state, g, first)) {
+        g.close(false);
+        continue;
+      }
       out.add(
           groupEmission(job, g, AlertStatus.FIRING, first.startsAt().toEpochMilli(), first.step()));
       if (g.firingRanks() == 0) {
@@ -337,6 +359,21 @@ public final class JobEvaluator {
       }
     }
     return out;
+  }
+
+  /**
+   * {@code true} if the group is the job's {@code nonfinite_loss} and it began where one rank alone
+   * turned non-finite just before: in data-parallel training a NaN on one rank reaches every rank
+   * at the next all-reduce, so the ranks' NaN is the same incident as that rank's {@code
+   * rank_divergence}, which already paged and names the rank it began on.
+   */
+  private static boolean spreadFromOneRank(JobState state, AlertGroup g, Alert first) {
+    long onRank = state.nonfiniteOnRankStep();
+    return g.rule().equals(RuleId.NONFINITE_LOSS.id())
+        && onRank >= 0
+        && first.step() != null
+        && first.step() >= onRank
+        && first.step() - onRank <= SPREAD_STEPS;
   }
 
   /** {@code true} if a group waits to be published, {@code false} otherwise. */

@@ -196,6 +196,8 @@ public final class JobCodec {
           for (AlertGroup g : s.groups()) {
             writeGroup(out, g);
           }
+          // Added after the first records of version 1 were written: optional at the end.
+          out.writeLong(s.nonfiniteOnRankStep());
         });
   }
 
@@ -221,6 +223,12 @@ public final class JobCodec {
           int groups = in.readUnsignedByte();
           for (int i = 0; i < groups; i++) {
             s.groups().add(readGroup(in));
+          }
+          if (in.available() >= Long.BYTES) {
+            long step = in.readLong();
+            if (step >= 0) {
+              s.noteNonfiniteOnRank(step);
+            }
           }
           return s;
         });

@@ -30,6 +30,7 @@ public final class JobState {
   private int stepTimesSize;
   private AlertTrack hang = AlertTrack.NEW;
   private String hangRunId;
+  private long nonfiniteOnRankStep = -1;
   private final List<AlertGroup> groups = new ArrayList<>();
 
   public int attempt() {
@@ -88,6 +89,19 @@ public final class JobState {
   public void setHang(AlertTrack track, String runId) {
     hang = track;
     hangRunId = runId;
+  }
+
+  /**
+   * The latest step at which one rank alone turned non-finite ({@code rank_divergence}'s {@code
+   * nonfinite_on_rank}), or -1.
+   */
+  public long nonfiniteOnRankStep() {
+    return nonfiniteOnRankStep;
+  }
+
+  /** One rank alone turned non-finite at {@code step}. */
+  public void noteNonfiniteOnRank(long step) {
+    nonfiniteOnRankStep = Math.max(nonfiniteOnRankStep, step);
   }
 
   /** The groups of rank-level alerts, one per rule that ever fired. */

@@ -25,7 +25,8 @@ import java.util.function.Supplier;
  * </ul>
  *
  * <p>A job is never judged silent for longer than the monitor has been watching it; ranks that
- * ended are not judged; the next step of any rank resolves the alert.
+ * ended are not judged, and a job half of whose ranks ended is being torn down, not hung (a
+ * preempted job whose killed rank could not say so); the next step of any rank resolves the alert.
  */
 public final class JobHangRule implements RuleDefinition {
 
@@ -83,7 +84,10 @@ public final class JobHangRule implements RuleDefinition {
       long nowMs,
       long watchingSinceMs,
       RuleSettings settings) {
-    if (job.ended() || job.maxStep() < 0) {
+    if (job.ended() || job.maxStep() < 0 || job.endedRanks() * 2 >= job.ranks()) {
+      // Half the ranks or more said they ended (completed, failed, killed): the job is being torn
+      // down (a preemption, a crash the launcher restarts), and the ranks that did not say so are
+      // gone with it, not waiting in a collective.
       return Optional.empty();
     }
     long limit = limitMs(job, settings);
