@@ -2,6 +2,7 @@ package io.trainwatch.monitor;
 
 import io.trainwatch.monitor.alerting.HintCatalog;
 import io.trainwatch.monitor.alerting.RunEvaluator;
+import io.trainwatch.monitor.config.GroupConfig;
 import io.trainwatch.monitor.config.MonitorConfig;
 import io.trainwatch.monitor.streams.DeadLetterProcessingExceptionHandler;
 import io.trainwatch.monitor.streams.MonitorTopology;
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -152,9 +154,9 @@ public final class Monitor implements AutoCloseable {
   }
 
   /**
-   * Closes and leaves the consumer group at once, so that the partitions move to another instance
-   * (or to this one restarted) now rather than after the session timeout: without a static
-   * group.instance.id a restarted instance is a new member anyway.
+   * Closes and leaves the consumer group at once (a static member too), so that the partitions move
+   * to another instance now rather than after the session timeout; with standby replicas that is a
+   * switch, and a restarted instance gets its tasks back after it rejoins.
    */
   private static void closeStreams(KafkaStreams streams) {
     streams.close(
@@ -176,6 +178,7 @@ public final class Monitor implements AutoCloseable {
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) c.replicationFactor());
     // Changelog and repartition topics get the same min.insync.replicas as the monitor's own.
     c.topicConfigs().forEach((k, v) -> p.put(StreamsConfig.topicPrefix(k), v));
+    group(c.group(), stateDir(o), o.applicationId(), p);
     p.put(
         StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
         DeadLetterProcessingExceptionHandler.class.getName());
@@ -186,6 +189,28 @@ public final class Monitor implements AutoCloseable {
         StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
         LogAndContinueExceptionHandler.class.getName());
     return p;
+  }
+
+  /**
+   * Takeover settings: a static member rejoins at once after a restart on the same state; the
+   * session timeout bounds how long a dead instance's tasks wait; standby replicas make the
+   * survivor's takeover a switch rather than a restore from the changelog.
+   */
+  private static void group(GroupConfig g, Path stateDir, String applicationId, Properties p) {
+    InstanceIdentity.resolve(g.instanceId(), stateDir, applicationId)
+        .ifPresentOrElse(
+            id -> p.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), id),
+            () -> {
+              p.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+              p.remove(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG));
+            });
+    p.put(
+        StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG),
+        (int) g.sessionTimeout().toMillis());
+    p.put(
+        StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
+        (int) g.heartbeatInterval().toMillis());
+    p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, g.standbyReplicas());
   }
 
   private static Path stateDir(MonitorOptions o) {

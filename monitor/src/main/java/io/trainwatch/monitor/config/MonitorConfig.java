@@ -50,6 +50,8 @@ import java.util.stream.Collectors;
  * @param actions closed-loop actions: control topic, policies, checkpoints ({@code actions.*})
  * @param jobs distributed jobs: repartition topics, alert grouping, idle retention ({@code
  *     monitor.jobs.*})
+ * @param group group membership and standby replicas: how fast work resumes after an instance
+ *     restarts or dies ({@code monitor.group.*}, {@code monitor.standby_replicas})
  */
 public record MonitorConfig(
     String eventsTopic,
@@ -70,7 +72,8 @@ public record MonitorConfig(
     int maxRecordBytes,
     RuleConfig rules,
     ActionConfig actions,
-    JobConfig jobs) {
+    JobConfig jobs,
+    GroupConfig group) {
 
   /** Kafka Streams processing guarantees the monitor supports. */
   public enum ProcessingGuarantee {
@@ -113,7 +116,8 @@ public record MonitorConfig(
         || alertsTopic == null
         || dlqTopic == null
         || actions == null
-        || jobs == null) {
+        || jobs == null
+        || group == null) {
       throw new IllegalArgumentException(
           "topics, processing guarantee, state store and rules are required");
     }
@@ -244,7 +248,11 @@ public record MonitorConfig(
         ActionConfig.parse(actionEntries),
         JobConfig.of(
             Duration.ofSeconds((int) app.get(MonitorConfigDef.JOB_GROUP_WAIT)),
-            Duration.ofSeconds((int) app.get(MonitorConfigDef.JOB_IDLE_RETENTION))));
+            Duration.ofSeconds((int) app.get(MonitorConfigDef.JOB_IDLE_RETENTION))),
+        new GroupConfig(
+            (String) app.get(MonitorConfigDef.INSTANCE_ID),
+            Duration.ofSeconds((int) app.get(MonitorConfigDef.SESSION_TIMEOUT)),
+            (int) app.get(MonitorConfigDef.STANDBY_REPLICAS)));
   }
 
   /**
@@ -274,7 +282,8 @@ public record MonitorConfig(
         maxRecordBytes,
         rules,
         actions.withTopicPrefix(prefix),
-        jobs.withTopicPrefix(prefix));
+        jobs.withTopicPrefix(prefix),
+        group);
   }
 
   /** This configuration with other closed-loop actions (tests and embedding). */
@@ -298,7 +307,8 @@ public record MonitorConfig(
         maxRecordBytes,
         rules,
         newActions,
-        jobs);
+        jobs,
+        group);
   }
 
   /** This configuration with other rule settings (tests and embedding). */
@@ -322,7 +332,8 @@ public record MonitorConfig(
         maxRecordBytes,
         newRules,
         actions,
-        jobs);
+        jobs,
+        group);
   }
 
   /** This configuration with another state store type (tests and embedding). */
@@ -346,7 +357,33 @@ public record MonitorConfig(
         maxRecordBytes,
         rules,
         actions,
-        jobs);
+        jobs,
+        group);
+  }
+
+  /** This configuration with other group settings (tests and embedding). */
+  public MonitorConfig withGroup(GroupConfig newGroup) {
+    return new MonitorConfig(
+        eventsTopic,
+        alertsTopic,
+        dlqTopic,
+        eventsPartitions,
+        alertsPartitions,
+        dlqPartitions,
+        replicationFactor,
+        minInsyncReplicas,
+        processingGuarantee,
+        streamThreads,
+        stateStore,
+        wallClockInterval,
+        maxRuns,
+        endedRunRetention,
+        idleRunRetention,
+        maxRecordBytes,
+        rules,
+        actions,
+        jobs,
+        newGroup);
   }
 
   private static RunSettings applyRuleKey(

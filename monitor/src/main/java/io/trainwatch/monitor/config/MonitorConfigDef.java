@@ -11,6 +11,7 @@ import io.trainwatch.schemas.Topics;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
 
 /**
  * The monitor's application keys ({@code monitor.*}): type, default, range and meaning of each, as
@@ -38,6 +39,9 @@ public final class MonitorConfigDef {
   public static final String MAX_RECORD_BYTES = "monitor.events.max_record_bytes";
   public static final String JOB_GROUP_WAIT = "monitor.jobs.group_wait_seconds";
   public static final String JOB_IDLE_RETENTION = "monitor.jobs.idle_retention_seconds";
+  public static final String INSTANCE_ID = "monitor.group.instance_id";
+  public static final String SESSION_TIMEOUT = "monitor.group.session_timeout_seconds";
+  public static final String STANDBY_REPLICAS = "monitor.standby_replicas";
 
   private static final int YEAR_SECONDS = 86_400 * 365;
 
@@ -186,7 +190,37 @@ public final class MonitorConfigDef {
               Range.between(60, YEAR_SECONDS),
               LOW,
               "How long a job without any event is kept before it is forgotten (its open job-level"
-                  + " alerts are resolved), in seconds.");
+                  + " alerts are resolved), in seconds.")
+          .define(
+              INSTANCE_ID,
+              STRING,
+              GroupConfig.AUTO,
+              (name, value) -> {
+                if (!(value instanceof String s) || !GroupConfig.ID.matcher(s).matches()) {
+                  throw new ConfigException(
+                      name, value, "must be auto, none, or letters, digits, '.', '_', '-'");
+                }
+              },
+              MEDIUM,
+              "This instance's group.instance.id (static membership): auto (an id kept in the state"
+                  + " directory, so a restart on the same state rejoins at once), none (a new"
+                  + " member at every start), or the id itself.")
+          .define(
+              SESSION_TIMEOUT,
+              INT,
+              10,
+              Range.between(6, 1800),
+              MEDIUM,
+              "How long the group waits for a silent instance (killed, hung, cut off) before its"
+                  + " work moves to the other instances, in seconds.")
+          .define(
+              STANDBY_REPLICAS,
+              INT,
+              1,
+              Range.between(0, 8),
+              MEDIUM,
+              "Warm copies of each task's state kept on other instances, ready to take over when"
+                  + " one dies (no effect with a single instance).");
 
   private MonitorConfigDef() {}
 }

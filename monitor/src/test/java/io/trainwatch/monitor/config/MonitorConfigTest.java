@@ -45,6 +45,37 @@ class MonitorConfigTest {
     assertThat(c.rules().base()).isEqualTo(RunSettings.defaults());
     assertThat(c.rules().base().get(RuleId.NEGATIVE_LOSS).forBatches()).isEqualTo(3);
     assertThat(c.rules().base().get(RuleId.NONFINITE_LOSS).forBatches()).isEqualTo(1);
+    assertThat(c.group()).isEqualTo(new GroupConfig(GroupConfig.AUTO, Duration.ofSeconds(10), 1));
+  }
+
+  @Test
+  void shouldReadTheGroupSettings() {
+    MonitorConfig c =
+        MonitorConfig.parse(
+            Map.of(
+                "monitor.group.instance_id", "monitor-a.0",
+                "monitor.group.session_timeout_seconds", "30",
+                "monitor.standby_replicas", "0"));
+
+    assertThat(c.group().instanceId()).isEqualTo("monitor-a.0");
+    assertThat(c.group().isStatic()).isTrue();
+    assertThat(c.group().sessionTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.group().heartbeatInterval()).isEqualTo(Duration.ofSeconds(6));
+    assertThat(c.group().standbyReplicas()).isZero();
+    assertThat(MonitorConfig.parse(Map.of("monitor.group.instance_id", "none")).group().isStatic())
+        .isFalse();
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "monitor.group.instance_id, a b, monitor.group.instance_id",
+    "monitor.group.session_timeout_seconds, 5, monitor.group.session_timeout_seconds",
+    "monitor.standby_replicas, -1, monitor.standby_replicas"
+  })
+  void shouldRefuseBadGroupSettings(String key, String value, String named) {
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> MonitorConfig.parse(Map.of(key, value)))
+        .withMessageContaining(named);
   }
 
   @Test
@@ -116,7 +147,8 @@ class MonitorConfigTest {
             + " monitor.topics.min_insync_replicas, monitor.processing_guarantee, monitor.stream_threads, monitor.state_store,"
             + " monitor.wall_clock_interval_seconds, monitor.runs.max, monitor.runs.ended_retention_seconds,"
             + " monitor.runs.idle_retention_seconds, monitor.events.max_record_bytes,"
-            + " monitor.jobs.group_wait_seconds, monitor.jobs.idle_retention_seconds)",
+            + " monitor.jobs.group_wait_seconds, monitor.jobs.idle_retention_seconds, monitor.group.instance_id,"
+            + " monitor.group.session_timeout_seconds, monitor.standby_replicas)",
         "monitor.topics.min_insync_replicas=0 | monitor.topics.min_insync_replicas=0: must be >= 1",
         "monitor.topics.min_insync_replicas=2 | monitor.topics.min_insync_replicas=2: must be <="
             + " monitor.topics.replication_factor (1), or no write to the topics could ever be acknowledged",
