@@ -438,6 +438,8 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     // A stop is a crash to the cluster: no leadership handed over (see kill).
     p.setProperty("controlled.shutdown.enable", "false");
     clusterDefaults(p, options);
+    // The controller applies it to new topics; Kafka warns when a broker sets it.
+    p.remove("default.replication.factor");
     options.extraProperties().forEach(p::setProperty);
     return p;
   }
