@@ -2,6 +2,7 @@ package io.trainwatch.trainer;
 
 import io.trainwatch.schemas.EventCodec;
 import io.trainwatch.schemas.TrainingEvent;
+import io.trainwatch.schemas.util.RateLimitedLog;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -65,6 +66,8 @@ public final class KafkaEventPublisher implements EventPublisher {
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
+  private final RateLimitedLog droppedLog;
+  private final RateLimitedLog failedLog;
 
   private volatile boolean closing;
   private volatile long closeDeadlineNanos;
@@ -82,6 +85,8 @@ public final class KafkaEventPublisher implements EventPublisher {
   KafkaEventPublisher(KafkaPublisherSettings settings, Producer<String, byte[]> producer) {
     this.settings = settings;
     this.producer = producer;
+    this.droppedLog = RateLimitedLog.firstThenEvery(settings.lossLogInterval());
+    this.failedLog = RateLimitedLog.firstThenEvery(settings.lossLogInterval());
     this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
     this.sender = new Thread(this::runSender, "trainwatch-publisher");
     // A forgotten close() must not keep the user's JVM alive.
@@ -298,22 +303,25 @@ public final class KafkaEventPublisher implements EventPublisher {
   }
 
   private void countDropped(String why) {
-    long n = dropped.incrementAndGet();
-    if (n == 1 || n % settings.lossLogInterval() == 0) {
-      log.warn("trainwatch: dropped {} training event(s) so far ({}); training continues", n, why);
-    }
+    dropped.incrementAndGet();
+    droppedLog.occurred(
+        (n, unlogged) ->
+            log.warn(
+                "trainwatch: dropped {} training event(s) so far ({}); training continues",
+                n,
+                why));
   }
 
   private void countFailed(Exception e) {
-    long n = failed.incrementAndGet();
-    if (n == 1 || n % settings.lossLogInterval() == 0) {
-      log.warn(
-          "trainwatch: {} training event(s) could not be delivered to {} so far ({}: {}); training continues",
-          n,
-          settings.bootstrapServers(),
-          e.getClass().getSimpleName(),
-          e.getMessage());
-    }
+    failed.incrementAndGet();
+    failedLog.occurred(
+        (n, unlogged) ->
+            log.warn(
+                "trainwatch: {} training event(s) could not be delivered to {} so far ({}: {}); training continues",
+                n,
+                settings.bootstrapServers(),
+                e.getClass().getSimpleName(),
+                e.getMessage()));
   }
 
   private static void sleepQuietly(long millis) {

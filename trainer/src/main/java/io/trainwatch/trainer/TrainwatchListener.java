@@ -11,6 +11,7 @@ import io.trainwatch.schemas.RunStarted;
 import io.trainwatch.schemas.RunStatus;
 import io.trainwatch.schemas.Stats;
 import io.trainwatch.schemas.TrainingEvent;
+import io.trainwatch.schemas.util.RateLimitedLog;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -108,7 +109,7 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
   private ModelAnatomy anatomy;
   private OutputEvaluator outputEvaluator;
   private Thread shutdownHook;
-  private long errors;
+  private final RateLimitedLog errors = RateLimitedLog.firstThenEvery(ERROR_LOG_INTERVAL);
 
   // One iteration's findings, filled by the hooks in DL4J's order, published by iterationDone.
   // Training thread only.
@@ -727,15 +728,14 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
   }
 
   private void onListenerError(String what, RuntimeException e) {
-    long n = ++errors;
-    if (n == 1 || n % ERROR_LOG_INTERVAL == 0) {
-      log.warn(
-          "trainwatch: {} failed for run {} ({} listener errors so far); training continues",
-          what,
-          runId,
-          n,
-          e);
-    }
+    errors.occurred(
+        (n, unlogged) ->
+            log.warn(
+                "trainwatch: {} failed for run {} ({} listener errors so far); training continues",
+                what,
+                runId,
+                n,
+                e));
   }
 
   /** The ND4J device of the training thread: {@code cpu}, or {@code cuda:<n>}. */

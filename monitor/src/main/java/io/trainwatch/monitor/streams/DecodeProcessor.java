@@ -3,6 +3,7 @@ package io.trainwatch.monitor.streams;
 import io.trainwatch.schemas.EventCodec;
 import io.trainwatch.schemas.InvalidEventException;
 import io.trainwatch.schemas.TrainingEvent;
+import io.trainwatch.schemas.util.RateLimitedLog;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collections;
@@ -44,7 +45,7 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, 
   private final int maxRecordBytes;
   private final String dlqTopic;
   private final TopologyMetrics metrics;
-  private final RateLimitedLog rejections = new RateLimitedLog(LOG_INTERVAL_MS);
+  private final RateLimitedLog rejections = RateLimitedLog.perInterval(LOG_INTERVAL_MS);
   private final Set<String> reportedRuns =
       Collections.newSetFromMap(
           new LinkedHashMap<>() {
@@ -149,7 +150,7 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, 
     metrics.deadLettered("decode", reason);
     rejections.occurred(
         context().currentSystemTimeMs(),
-        unlogged ->
+        (n, unlogged) ->
             LOG.warn(
                 "Rejected {} to {}: {}{}",
                 DeadLetters.source(context()),

@@ -14,6 +14,7 @@ import io.trainwatch.monitor.job.StepStats;
 import io.trainwatch.monitor.rules.RuleId;
 import io.trainwatch.monitor.rules.RunSettings;
 import io.trainwatch.schemas.Alert;
+import io.trainwatch.schemas.util.RateLimitedLog;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -50,7 +51,7 @@ final class JobProcessor extends ContextualProcessor<String, JobSignal, Object, 
   private final MonitorConfig config;
   private final JobEvaluator evaluator;
   private final JobAlertFactory alerts;
-  private final RateLimitedLog stale = new RateLimitedLog(60_000);
+  private final RateLimitedLog stale = RateLimitedLog.perInterval(60_000);
 
   private KeyValueStore<String, JobState> jobs;
   private KeyValueStore<String, RankState> ranks;
@@ -102,7 +103,7 @@ final class JobProcessor extends ContextualProcessor<String, JobSignal, Object, 
       int current = state.attempt();
       stale.occurred(
           now,
-          unlogged ->
+          (n, unlogged) ->
               LOG.info(
                   "Job {}: ignored a report of attempt {} (the job is at attempt {}){}",
                   job,

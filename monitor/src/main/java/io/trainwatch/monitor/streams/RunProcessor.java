@@ -25,6 +25,7 @@ import io.trainwatch.schemas.RunStarted;
 import io.trainwatch.schemas.RunStatus;
 import io.trainwatch.schemas.Severity;
 import io.trainwatch.schemas.TrainingEvent;
+import io.trainwatch.schemas.util.RateLimitedLog;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -67,7 +68,7 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
   /** When this processor (i.e. this task on this instance) started watching its runs. */
   private long watchingSinceMs;
 
-  private final RateLimitedLog rejections = new RateLimitedLog(LOG_INTERVAL_MS);
+  private final RateLimitedLog rejections = RateLimitedLog.perInterval(LOG_INTERVAL_MS);
 
   RunProcessor(
       MonitorConfig config,
@@ -364,7 +365,7 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
     metrics.deadLettered("run", reason);
     rejections.occurred(
         context().currentSystemTimeMs(),
-        unlogged ->
+        (n, unlogged) ->
             LOG.warn(
                 "Rejected {} (run {}) to {}: {}{}",
                 DeadLetters.source(context()),
