@@ -1,5 +1,6 @@
 package io.trainwatch.bench;
 
+import io.trainwatch.schemas.util.Quantiles;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -104,8 +105,8 @@ public final class ChangelogSizes {
     return new StoreSize(
         store,
         sizes.length,
-        Percentiles.nearestRank(sizes, 50),
-        Percentiles.nearestRank(sizes, 99),
+        Quantiles.percentileOfSorted(sizes, 50),
+        Quantiles.percentileOfSorted(sizes, 99),
         sizes[sizes.length - 1],
         meanKey);
   }

@@ -1,8 +1,8 @@
 package io.trainwatch.bench;
 
+import io.trainwatch.schemas.util.Quantiles;
 import io.trainwatch.trainer.InMemoryEventPublisher;
 import io.trainwatch.trainer.TrainwatchListener;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -79,12 +79,10 @@ final class ListenerHookProfile {
   }
 
   private static double median(double[] v) {
-    return pct(v, 0.5);
+    return Quantiles.median(v);
   }
 
   private static double pct(double[] v, double p) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    return s[(int) Math.min(s.length - 1, Math.floor(p * s.length))];
+    return Quantiles.percentile(v, 100 * p);
   }
 }

@@ -1,10 +1,11 @@
 package io.trainwatch.bench;
 
+import io.trainwatch.schemas.util.Quantiles;
 import java.util.Arrays;
 
 /**
- * Latency percentiles by the nearest-rank method: p99 of 100 samples is the 99th smallest, never an
- * interpolation below a value that was actually observed.
+ * Latency percentiles by the nearest rank, the one definition in {@link Quantiles}: p99 of 100
+ * samples is the 99th smallest, never an interpolation below a value that was actually observed.
  *
  * @param p50Ms median, milliseconds
  * @param p99Ms 99th percentile, milliseconds
@@ -27,19 +28,10 @@ public record Percentiles(double p50Ms, double p99Ms, double maxMs, int count) {
     long[] sorted = latenciesNs.clone();
     Arrays.sort(sorted);
     return new Percentiles(
-        toMs(nearestRank(sorted, 50)),
-        toMs(nearestRank(sorted, 99)),
+        toMs(Quantiles.percentileOfSorted(sorted, 50)),
+        toMs(Quantiles.percentileOfSorted(sorted, 99)),
         toMs(sorted[sorted.length - 1]),
         sorted.length);
-  }
-
-  /** The smallest sample such that at least {@code percent}% of the samples are at or below it. */
-  static long nearestRank(long[] sorted, double percent) {
-    if (!(percent > 0 && percent <= 100)) {
-      throw new IllegalArgumentException("percent=" + percent + ": must be in (0, 100]");
-    }
-    int rank = (int) Math.ceil(percent / 100.0 * sorted.length);
-    return sorted[Math.max(rank, 1) - 1];
   }
 
   private static double toMs(long nanos) {

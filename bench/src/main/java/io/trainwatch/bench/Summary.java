@@ -1,5 +1,6 @@
 package io.trainwatch.bench;
 
+import io.trainwatch.schemas.util.Quantiles;
 import java.util.Arrays;
 import java.util.Collection;
 
@@ -7,7 +8,8 @@ import java.util.Collection;
  * One figure measured over repeated runs: the median is the figure quoted, min and max show the
  * spread.
  *
- * @param median the middle value (mean of the two middle values for an even count)
+ * @param median the middle value (mean of the two middle values for an even count), as {@link
+ *     Quantiles#median} defines it
  * @param min the smallest value
  * @param max the largest value
  * @param count how many repetitions
@@ -32,7 +34,7 @@ public record Summary(double median, double min, double max, int count) {
     double[] sorted = values.clone();
     Arrays.sort(sorted);
     int n = sorted.length;
-    double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    double median = Quantiles.medianOfSorted(sorted);
     return new Summary(median, sorted[0], sorted[n - 1], n);
   }
 

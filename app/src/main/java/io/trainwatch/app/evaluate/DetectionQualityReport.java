@@ -3,6 +3,7 @@ package io.trainwatch.app.evaluate;
 import static io.trainwatch.monitor.rules.VanishingGradientRule.MIN_FIRST_LAYER_RATIO;
 
 import io.trainwatch.monitor.rules.RuleId;
+import io.trainwatch.schemas.util.Quantiles;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -74,10 +75,7 @@ public final class DetectionQualityReport {
       if (batchDelays.isEmpty()) {
         return Double.NaN;
       }
-      int n = batchDelays.size();
-      return n % 2 == 1
-          ? batchDelays.get(n / 2)
-          : (batchDelays.get(n / 2 - 1) + batchDelays.get(n / 2)) / 2.0;
+      return Quantiles.medianOfSorted(batchDelays.stream().mapToLong(Long::longValue).toArray());
     }
 
     /** Largest batch delay, or -1. */
@@ -502,8 +500,13 @@ public final class DetectionQualityReport {
         md.append(" | - | - | - | - |\n");
         continue;
       }
-      for (double q : new double[] {0, 0.01, 0.5, 1}) {
-        double ratio = ratios[(int) Math.round(q * (ratios.length - 1))];
+      double[] columns = {
+        ratios[0],
+        Quantiles.percentileOfSorted(ratios, 1),
+        Quantiles.medianOfSorted(ratios),
+        ratios[ratios.length - 1]
+      };
+      for (double ratio : columns) {
         md.append(" | ").append(String.format(Locale.ROOT, "%.2g", ratio));
       }
       md.append(" |\n");

@@ -1,6 +1,7 @@
 package io.trainwatch.monitor.job;
 
 import io.trainwatch.monitor.run.AlertTrack;
+import io.trainwatch.schemas.util.Quantiles;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -198,13 +199,19 @@ public final class JobState {
     }
   }
 
-  /** The 99th percentile of recent step times in ms (the largest of the last 64), or 0. */
+  /**
+   * The 99th percentile of the last {@value #STEP_TIMES} step times in ms by {@link Quantiles}'
+   * nearest rank (with fewer than 100 values, their largest), or 0 before any.
+   */
   public double p99StepMs() {
-    double max = 0;
-    for (int i = 0; i < stepTimesSize; i++) {
-      max = Math.max(max, stepTimes[i]);
+    if (stepTimesSize == 0) {
+      return 0;
     }
-    return max;
+    double[] ms = new double[stepTimesSize];
+    for (int i = 0; i < stepTimesSize; i++) {
+      ms[i] = stepTimes[i];
+    }
+    return Quantiles.percentile(ms, 99);
   }
 
   // Codec access.

@@ -1,8 +1,12 @@
 package io.trainwatch.monitor.job;
 
+import io.trainwatch.schemas.util.Quantiles;
 import java.util.Arrays;
 
-/** Robust statistics over small samples: median and MAD, which one outlier cannot move. */
+/**
+ * Robust statistics over small samples: MAD and trimmed mean, which one outlier cannot move. The
+ * median they rest on is {@link Quantiles#median}.
+ */
 public final class Robust {
 
   /** Scales a median absolute deviation to a standard deviation under normal noise. */
@@ -10,29 +14,13 @@ public final class Robust {
 
   private Robust() {}
 
-  /** The median of sorted values; NaN when there are none. */
-  public static double medianOfSorted(double[] sorted) {
-    int n = sorted.length;
-    if (n == 0) {
-      return Double.NaN;
-    }
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-  }
-
-  /** The median of values in any order (not modified); NaN when there are none. */
-  public static double median(double[] values) {
-    double[] copy = values.clone();
-    Arrays.sort(copy);
-    return medianOfSorted(copy);
-  }
-
   /** The median absolute deviation from {@code center}; NaN when there are no values. */
   public static double mad(double[] values, double center) {
     double[] dev = new double[values.length];
     for (int i = 0; i < values.length; i++) {
       dev[i] = Math.abs(values[i] - center);
     }
-    return median(dev);
+    return Quantiles.median(dev);
   }
 
   /**

@@ -1,5 +1,7 @@
 package io.trainwatch.monitor.job;
 
+import io.trainwatch.schemas.util.Quantiles;
+
 /**
  * One rank at one step, judged against the other ranks' reports of the same step. Steps are matched
  * by number, not by arrival: ranks replayed far apart, or on partitions processed at different
@@ -45,23 +47,23 @@ public record Verdict(
     double computeExcess = Double.NaN;
     double dataExcess = Double.NaN;
     if (logWork.length > 0 && Float.isFinite(s.work()) && s.work() > 0) {
-      double m = Robust.medianOfSorted(logWork);
+      double m = Quantiles.medianOfSorted(logWork);
       medianWork = Math.exp(m);
       logRatio = Math.log(s.work()) - m;
       sigma = Robust.MAD_TO_SIGMA * Robust.mad(logWork, m);
       double[] compute = step.peers(step.computeColumn(), rank, false);
       if (compute.length > 0 && Float.isFinite(s.computeMs())) {
-        computeExcess = (s.computeMs() - Robust.medianOfSorted(compute)) / medianWork;
+        computeExcess = (s.computeMs() - Quantiles.medianOfSorted(compute)) / medianWork;
       }
       double[] data = step.peers(step.dataColumn(), rank, false);
       if (data.length > 0 && Float.isFinite(s.dataMs())) {
-        dataExcess = (s.dataMs() - Robust.medianOfSorted(data)) / medianWork;
+        dataExcess = (s.dataMs() - Quantiles.medianOfSorted(data)) / medianWork;
       }
     }
     double[] loss = step.peers(step.lossColumn(), rank, false);
-    double lossMedian = Robust.medianOfSorted(loss);
+    double lossMedian = Quantiles.medianOfSorted(loss);
     double[] grad = step.peers(step.gradColumn(), rank, false);
-    double gradMedian = Robust.medianOfSorted(grad);
+    double gradMedian = Quantiles.medianOfSorted(grad);
     return new Verdict(
         s.step(),
         s.tsMs(),

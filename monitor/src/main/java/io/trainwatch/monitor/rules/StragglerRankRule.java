@@ -2,6 +2,7 @@ package io.trainwatch.monitor.rules;
 
 import io.trainwatch.monitor.job.RankState;
 import io.trainwatch.monitor.job.Robust;
+import io.trainwatch.schemas.util.Quantiles;
 import java.util.List;
 import java.util.Optional;
 
@@ -114,7 +115,7 @@ public final class StragglerRankRule implements RuleDefinition {
       // Short windows: the median (data-loader hiccups cluster; a median ignores up to half).
       // Long ones: the interquartile mean, steadier than a median and as robust in practice.
       boolean shortWindow = n < LONG_WINDOW;
-      double m = shortWindow ? Robust.median(x) : Robust.trimmedMean(x, TRIM);
+      double m = shortWindow ? Quantiles.median(x) : Robust.trimmedMean(x, TRIM);
       double slowdown = Math.expm1(m);
       if (slowdown < minSlowdown) {
         continue;
@@ -129,9 +130,9 @@ public final class StragglerRankRule implements RuleDefinition {
       if (score < z) {
         continue;
       }
-      double computeExcess = Robust.median(finite(column(rank, n, 2)));
-      double dataExcess = Robust.median(finite(column(rank, n, 3)));
-      double medianWork = Robust.median(finite(column(rank, n, 4)));
+      double computeExcess = Quantiles.median(finite(column(rank, n, 2)));
+      double dataExcess = Quantiles.median(finite(column(rank, n, 3)));
+      double medianWork = Quantiles.median(finite(column(rank, n, 4)));
       boolean data =
           Double.isFinite(dataExcess)
               && (!Double.isFinite(computeExcess) || dataExcess > computeExcess);
@@ -159,8 +160,8 @@ public final class StragglerRankRule implements RuleDefinition {
    */
   private static double noise(RankState rank, int size) {
     double[] all = column(rank, size, 0);
-    double peersSigma = Robust.median(finite(column(rank, size, 1)));
-    double ownSigma = Robust.MAD_TO_SIGMA * Robust.mad(all, Robust.median(all));
+    double peersSigma = Quantiles.median(finite(column(rank, size, 1)));
+    double ownSigma = Robust.MAD_TO_SIGMA * Robust.mad(all, Quantiles.median(all));
     return Math.max(NOISE_FLOOR, Math.max(ownSigma, Double.isNaN(peersSigma) ? 0 : peersSigma));
   }
 

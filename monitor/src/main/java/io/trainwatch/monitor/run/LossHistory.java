@@ -1,5 +1,6 @@
 package io.trainwatch.monitor.run;
 
+import io.trainwatch.schemas.util.Quantiles;
 import java.util.Arrays;
 
 /**
@@ -152,7 +153,7 @@ public final class LossHistory {
     }
     float[] sorted = Arrays.copyOf(recent, n);
     Arrays.sort(sorted);
-    return median(sorted);
+    return Quantiles.medianOfSorted(sorted);
   }
 
   /**
@@ -172,12 +173,12 @@ public final class LossHistory {
       diffs[i] = recent[(oldest + i + 1) % RECENT] - recent[(oldest + i) % RECENT];
     }
     Arrays.sort(diffs);
-    double m = median(diffs);
+    double m = Quantiles.medianOfSorted(diffs);
     for (int i = 0; i < diffs.length; i++) {
       diffs[i] = (float) Math.abs(diffs[i] - m);
     }
     Arrays.sort(diffs);
-    return MAD_TO_SIGMA / Math.sqrt(2) * median(diffs);
+    return MAD_TO_SIGMA / Math.sqrt(2) * Quantiles.medianOfSorted(diffs);
   }
 
   /** Number of complete blocks of {@link #BLOCK_SIZE} finite losses so far. */
@@ -196,10 +197,5 @@ public final class LossHistory {
           "blocksAgo=" + blocksAgo + ": must be in [0, " + Math.min(BLOCKS, blocksDone) + ")");
     }
     return blocks[(int) ((blocksDone - 1 - blocksAgo) % BLOCKS)];
-  }
-
-  private static double median(float[] sorted) {
-    int n = sorted.length;
-    return (n & 1) == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + (double) sorted[n / 2]) / 2;
   }
 }
