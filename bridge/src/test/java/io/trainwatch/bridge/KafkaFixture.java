@@ -1,5 +1,7 @@
 package io.trainwatch.bridge;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.trainwatch.broker.EmbeddedKafkaBroker;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.AlertCodec;
@@ -24,6 +26,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.Awaitility;
 
 /**
  * Topics, a transactional alert producer (as the monitor writes) and readers, on the shared real
@@ -167,13 +170,16 @@ final class KafkaFixture implements AutoCloseable {
               .toList();
       c.assign(tps);
       c.seekToBeginning(tps);
-      long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-      while (out.size() < n && System.nanoTime() < deadline) {
-        c.poll(Duration.ofMillis(100)).forEach(out::add);
-      }
-    }
-    if (out.size() < n) {
-      throw new AssertionError("expected " + n + " records on " + topic + ", found " + out.size());
+      Awaitility.await("at least " + n + " records on " + topic)
+          .atMost(Duration.ofSeconds(15))
+          .pollInSameThread()
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(10))
+          .untilAsserted(
+              () -> {
+                c.poll(Duration.ofMillis(100)).forEach(out::add);
+                assertThat(out).as("records on " + topic).hasSizeGreaterThanOrEqualTo(n);
+              });
     }
     return out;
   }
@@ -225,18 +231,12 @@ final class KafkaFixture implements AutoCloseable {
 
   /** Waits until {@code condition} holds; fails with {@code what} after {@code timeout}. */
   static void await(Duration timeout, String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout + " waiting for: " + what);
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for: " + what, e);
-      }
-    }
+    Awaitility.await(what)
+        .atMost(timeout)
+        .pollInSameThread()
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(20))
+        .until(condition::getAsBoolean);
   }
 
   static String header(ConsumerRecord<byte[], byte[]> r, String name) {

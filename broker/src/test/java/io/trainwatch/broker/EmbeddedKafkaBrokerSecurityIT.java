@@ -2,6 +2,7 @@ package io.trainwatch.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.trainwatch.broker.BrokerSecurity.SaslMechanism;
 import java.time.Duration;
@@ -169,14 +170,20 @@ class EmbeddedKafkaBrokerSecurityIT {
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
     props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-    int seen = 0;
+    int[] seen = {0};
     try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
       consumer.subscribe(List.of(topic));
-      long deadline = System.currentTimeMillis() + 30_000;
-      while (seen < n && System.currentTimeMillis() < deadline) {
-        seen += consumer.poll(Duration.ofMillis(200)).count();
-      }
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInSameThread()
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(10))
+          .until(
+              () -> {
+                seen[0] += consumer.poll(Duration.ofMillis(200)).count();
+                return seen[0] >= n;
+              });
     }
-    return seen;
+    return seen[0];
   }
 }

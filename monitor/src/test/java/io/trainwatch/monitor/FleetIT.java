@@ -137,8 +137,15 @@ class FleetIT {
                     && has(seen, "hang-job/job_hang");
               });
       // Anything late (a second page, a wrong rank) would come within a few wall-clock checks.
-      Thread.sleep(5_000);
-      seen.addAll(poll(alerts));
+      await()
+          .during(Duration.ofSeconds(5))
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(200))
+          .until(
+              () -> {
+                seen.addAll(poll(alerts));
+                return seen.stream().filter(Alert::firing).count() == 3;
+              });
     }
 
     List<Alert> firing = seen.stream().filter(Alert::firing).toList();

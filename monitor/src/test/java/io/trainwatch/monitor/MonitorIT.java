@@ -2,6 +2,7 @@ package io.trainwatch.monitor;
 
 import static io.trainwatch.monitor.testing.Events.batch;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.trainwatch.broker.EmbeddedKafkaBroker;
 import io.trainwatch.monitor.streams.DeadLetters;
@@ -118,7 +119,7 @@ class MonitorIT {
                   assertThat(a.eventId()).isEqualTo("nll-run/negative_loss#2");
                 });
       }
-      assertThat(readAlerts(alerts, list -> false, Duration.ofSeconds(1))).isEmpty();
+      assertThat(readLateAlerts(alerts, Duration.ofSeconds(1))).isEmpty();
     }
   }
 
@@ -135,25 +136,51 @@ class MonitorIT {
   private static List<Alert> readAlerts(
       KafkaConsumer<String, byte[]> consumer, Predicate<List<Alert>> done, Duration timeout) {
     List<Alert> out = new ArrayList<>();
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!done.test(out) && System.nanoTime() < deadline) {
-      for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-        Alert a = AlertCodec.decode(r.value());
-        assertThat(r.key()).isEqualTo(a.alertId());
-        out.add(a);
-      }
+    await()
+        .atMost(timeout)
+        .pollInSameThread()
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(10))
+        .until(() -> done.test(poll(consumer, out)));
+    return out;
+  }
+
+  /** The alerts that arrive within {@code quiet}, which should be none. */
+  private static List<Alert> readLateAlerts(
+      KafkaConsumer<String, byte[]> consumer, Duration quiet) {
+    List<Alert> out = new ArrayList<>();
+    await()
+        .during(quiet)
+        .atMost(quiet.plusSeconds(10))
+        .pollInSameThread()
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(10))
+        .until(() -> poll(consumer, out).isEmpty());
+    return out;
+  }
+
+  private static List<Alert> poll(KafkaConsumer<String, byte[]> consumer, List<Alert> out) {
+    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+      Alert a = AlertCodec.decode(r.value());
+      assertThat(r.key()).isEqualTo(a.alertId());
+      out.add(a);
     }
     return out;
   }
 
   private static ConsumerRecord<String, byte[]> readOne(KafkaConsumer<String, byte[]> consumer) {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (System.nanoTime() < deadline) {
-      for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-        return r;
-      }
-    }
-    throw new AssertionError("no record within " + TIMEOUT);
+    List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+    await()
+        .atMost(TIMEOUT)
+        .pollInSameThread()
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(10))
+        .until(
+            () -> {
+              consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+              return !out.isEmpty();
+            });
+    return out.get(0);
   }
 
   private static KafkaProducer<String, byte[]> producer() {

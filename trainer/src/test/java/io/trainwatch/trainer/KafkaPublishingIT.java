@@ -1,6 +1,7 @@
 package io.trainwatch.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.trainwatch.broker.EmbeddedKafkaBroker;
 import io.trainwatch.schemas.BatchEvent;
@@ -151,7 +152,8 @@ class KafkaPublishingIT {
   }
 
   /**
-   * This run's records from the beginning of the events topic, until {@code done} or the timeout.
+   * This run's records from the beginning of the events topic, until {@code done}; fails after the
+   * timeout.
    */
   private static List<ConsumerRecord<String, byte[]>> consume(
       String runId, Predicate<List<ConsumerRecord<String, byte[]>>> done, Duration timeout) {
@@ -163,16 +165,22 @@ class KafkaPublishingIT {
             ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
             ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
-    long deadline = System.nanoTime() + timeout.toNanos();
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {
       consumer.subscribe(List.of(Topics.EVENTS));
-      while (!done.test(records) && System.nanoTime() < deadline) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          if (runId.equals(r.key())) {
-            records.add(r);
-          }
-        }
-      }
+      await()
+          .atMost(timeout)
+          .pollInSameThread()
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(10))
+          .until(
+              () -> {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                  if (runId.equals(r.key())) {
+                    records.add(r);
+                  }
+                }
+                return done.test(records);
+              });
     }
     return records;
   }

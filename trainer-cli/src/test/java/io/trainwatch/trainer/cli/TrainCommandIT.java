@@ -1,6 +1,7 @@
 package io.trainwatch.trainer.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.trainwatch.broker.EmbeddedKafkaBroker;
 import io.trainwatch.schemas.BatchEvent;
@@ -81,16 +82,22 @@ class TrainCommandIT {
             ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
             ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {
       consumer.subscribe(List.of(Topics.EVENTS));
-      while (records.size() < expected && System.nanoTime() < deadline) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          if (runId.equals(r.key())) {
-            records.add(r);
-          }
-        }
-      }
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInSameThread()
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(10))
+          .until(
+              () -> {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                  if (runId.equals(r.key())) {
+                    records.add(r);
+                  }
+                }
+                return records.size() >= expected;
+              });
     }
     assertThat(records).hasSize(expected);
     return records;
