@@ -1,6 +1,7 @@
 package io.trainwatch.app;
 
 import io.trainwatch.cli.ClientConfigOption;
+import io.trainwatch.cli.KafkaReachability;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.AlertCodec;
 import io.trainwatch.schemas.InvalidEventException;
@@ -34,6 +35,10 @@ import picocli.CommandLine.Option;
             + Topics.ALERTS
             + " (or --topic) as they arrive (committed records only), until Ctrl-C.")
 final class AlertsCommand implements Callable<Integer> {
+
+  /** The Kafka client whose connection warnings would interleave with the alerts. */
+  private static final String NETWORK_CLIENT_LOG =
+      "org.slf4j.simpleLogger.log.org.apache.kafka.clients.NetworkClient";
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -91,6 +96,10 @@ final class AlertsCommand implements Callable<Integer> {
     if (connectTimeoutSeconds < 1) {
       throw new IllegalArgumentException(
           "--connect-timeout=" + connectTimeoutSeconds + ": must be >= 1");
+    }
+    // A terminal that prints alerts: the client's connection warnings would garble it.
+    if (System.getProperty(NETWORK_CLIENT_LOG) == null) {
+      System.setProperty(NETWORK_CLIENT_LOG, "error");
     }
     Optional<String> unreachable = KafkaReachability.check(props, connectTimeoutSeconds);
     if (unreachable.isPresent()) {

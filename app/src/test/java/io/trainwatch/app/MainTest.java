@@ -192,6 +192,30 @@ class MainTest {
   }
 
   @Test
+  void shouldStopTheMonitorOnAnUnreachableBrokerWithOneLine(@TempDir Path dir) throws IOException {
+    int port = closedPort();
+    Run r =
+        run(
+            "monitor",
+            "--bootstrap-server",
+            "127.0.0.1:" + port,
+            "--connect-timeout",
+            "1",
+            "--http-port",
+            "0",
+            "--state-dir",
+            dir.resolve("state").toString());
+
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err())
+        .isEqualTo(
+            "monitor: cannot reach Kafka at 127.0.0.1:"
+                + port
+                + " within 1 s (is it running? see --connect-timeout)"
+                + System.lineSeparator());
+  }
+
+  @Test
   void shouldReportABadSecurityProtocolInOneLineForTheMonitorAndTheBridge(@TempDir Path dir)
       throws IOException {
     Path client = dir.resolve("client.properties");

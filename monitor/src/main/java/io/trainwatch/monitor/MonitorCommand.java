@@ -2,6 +2,7 @@ package io.trainwatch.monitor;
 
 import io.trainwatch.cli.ClientConfigOption;
 import io.trainwatch.cli.KafkaErrors;
+import io.trainwatch.cli.KafkaReachability;
 import io.trainwatch.cli.http.HttpSettings;
 import io.trainwatch.cli.http.Registries;
 import io.trainwatch.monitor.config.MonitorConfig;
@@ -9,6 +10,8 @@ import io.trainwatch.monitor.http.MonitorHttp;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine;
@@ -85,6 +88,15 @@ public final class MonitorCommand implements Callable<Integer> {
               + "${DEFAULT-VALUE}).")
   String httpHost;
 
+  @Option(
+      names = "--connect-timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "30",
+      description =
+          "Give up with one line and exit status 1 when Kafka cannot be reached within this many "
+              + "seconds at start-up (default: ${DEFAULT-VALUE}).")
+  int connectTimeoutSeconds;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -94,6 +106,10 @@ public final class MonitorCommand implements Callable<Integer> {
     MonitorOptions options;
     HttpSettings http;
     try {
+      if (connectTimeoutSeconds < 1) {
+        throw new IllegalArgumentException(
+            "--connect-timeout=" + connectTimeoutSeconds + ": must be >= 1");
+      }
       http = new HttpSettings(httpHost, httpPort);
       MonitorConfig config =
           (configFile == null ? MonitorConfig.defaults() : MonitorConfig.load(configFile))
@@ -118,6 +134,16 @@ public final class MonitorCommand implements Callable<Integer> {
     }
     out.println("http ready at " + server.localUrl());
     out.flush();
+    Properties client = new Properties();
+    client.putAll(options.clientProperties());
+    client.put("bootstrap.servers", bootstrapServer);
+    // An unreachable broker or a bad client setting: one line, not the clients' warnings.
+    Optional<String> unreachable = KafkaReachability.check(client, connectTimeoutSeconds);
+    if (unreachable.isPresent()) {
+      server.close();
+      err.println("monitor: " + unreachable.get());
+      return 1;
+    }
     Monitor monitor;
     try {
       monitor = Monitor.start(options, server.hooks());
