@@ -209,7 +209,23 @@ public final class FleetBench {
       double stateBytesPerJob,
       double streamCpuSeconds,
       double processCpuSeconds,
-      int cores) {
+      int cores,
+      Map<String, Double> streamThreadStates,
+      double drainRate,
+      double drainStreamCpuSeconds) {
+
+    /**
+     * Events per second of stream-thread CPU after the window, with the producers stopped and the
+     * monitor reading its backlog, or 0 if it processed nothing then.
+     */
+    public double drainEventsPerStreamCoreSecond() {
+      return drainStreamCpuSeconds <= 0 ? 0 : drainRate * drainSeconds / drainStreamCpuSeconds;
+    }
+
+    /** The per-core rate the sizing uses: the better of the window's and the drain's. */
+    public double sizingRate() {
+      return Math.max(eventsPerStreamCoreSecond(), drainEventsPerStreamCoreSecond());
+    }
 
     /** Events the monitor processes per second of stream-thread CPU: one core's worth. */
     public double eventsPerStreamCoreSecond() {
@@ -228,7 +244,7 @@ public final class FleetBench {
 
     /** Stream threads (one core each) the fleet needs at {@link #TARGET_UTILIZATION}. */
     public int streamThreadsNeeded() {
-      double perCore = eventsPerStreamCoreSecond();
+      double perCore = sizingRate();
       return perCore <= 0
           ? 0
           : (int) Math.ceil(settings.offeredRate() / (perCore * TARGET_UTILIZATION));
@@ -343,6 +359,7 @@ public final class FleetBench {
         long ackedAtStart = load.acked.sum();
         long committedAtStart = committedEvents(probe, applicationId);
         double streamCpuAtStart = streamCpuSeconds(threads);
+        ThreadStates states = new ThreadStates(name -> name.contains("StreamThread"));
         double processCpuAtStart = processCpuSeconds();
         long maxLag = 0;
         List<Double> slices = new ArrayList<>();
@@ -378,6 +395,7 @@ public final class FleetBench {
         long committedAtEnd = committedEvents(probe, applicationId);
         long endAtEnd = sum(probe.endOffsets(probe.partitions(Topics.EVENTS)));
         double streamCpu = streamCpuSeconds(threads) - streamCpuAtStart;
+        states.close();
         double processCpu = processCpuSeconds() - processCpuAtStart;
         long behind = load.behindSchedule();
         long lagAtEnd = endAtEnd - committedAtEnd;
@@ -395,16 +413,22 @@ public final class FleetBench {
         // Drain: the monitor catches up, and the last faults' alerts arrive (a hang needs a
         // minute).
         long drainStart = System.nanoTime();
+        long committedAtDrain = committedEvents(probe, applicationId);
+        double streamCpuAtDrain = streamCpuSeconds(threads);
         long drainDeadline = drainStart + s.drainTimeout().toNanos();
         Map<TopicPartition, Long> finalEnd = probe.endOffsets(probe.partitions(Topics.EVENTS));
         boolean caughtUp = false;
         double drainSeconds = 0;
+        long drainCommitted = -1;
+        double drainCpuEnd = 0;
         long lastLog = drainStart;
         while (System.nanoTime() < drainDeadline) {
           check(load, alerts);
           if (!caughtUp && probe.caughtUp(applicationId, finalEnd)) {
             caughtUp = true;
             drainSeconds = (System.nanoTime() - drainStart) / 1e9;
+            drainCommitted = committedEvents(probe, applicationId);
+            drainCpuEnd = streamCpuSeconds(threads);
             LOG.info("fleet: caught up {} s after the window", Math.round(drainSeconds));
           }
           boolean allAlerted =
@@ -432,8 +456,12 @@ public final class FleetBench {
           CatchUp.sleep(Duration.ofMillis(500));
         }
         if (!caughtUp) {
-          drainSeconds = s.drainTimeout().toMillis() / 1000.0;
+          drainSeconds = (System.nanoTime() - drainStart) / 1e9;
+          drainCommitted = committedEvents(probe, applicationId);
+          drainCpuEnd = streamCpuSeconds(threads);
         }
+        double drainRate = (drainCommitted - committedAtDrain) / Math.max(1e-3, drainSeconds);
+        double drainCpu = drainCpuEnd - streamCpuAtDrain;
         // A moment for alerts committed last to reach the watcher.
         CatchUp.sleep(Duration.ofSeconds(1));
         alerts.close();
@@ -509,7 +537,10 @@ public final class FleetBench {
             perJob(state, s),
             streamCpu,
             processCpu,
-            Runtime.getRuntime().availableProcessors());
+            Runtime.getRuntime().availableProcessors(),
+            states.shares(),
+            drainRate,
+            drainCpu);
       }
     } finally {
       if (probes != null) {

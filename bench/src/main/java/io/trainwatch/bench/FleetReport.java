@@ -213,9 +213,24 @@ final class FleetReport {
         .append(num(f.processCpuSeconds() / window, 2))
         .append(" of ")
         .append(f.cores())
-        .append(" cores). Per core of stream thread, the monitor processed **")
+        .append(" cores): **")
         .append(count(f.eventsPerStreamCoreSecond()))
-        .append(" events/s**.\n\n");
+        .append(" events per second of stream-thread CPU**. After the window, the producers")
+        .append(" stopped, the monitor read its backlog at ")
+        .append(count(f.drainRate()))
+        .append(" events/s, ")
+        .append(count(f.drainEventsPerStreamCoreSecond()))
+        .append(" per second of stream-thread CPU.\n\n");
+    if (!f.streamThreadStates().isEmpty()) {
+      out.append(
+              "Where the stream thread's wall-clock time went in the window (its state and stack")
+          .append(" sampled every ")
+          .append(ThreadStates.PERIOD_MS)
+          .append(" ms):\n\n");
+      List<List<String>> rows = new ArrayList<>();
+      f.streamThreadStates().forEach((k, v) -> rows.add(List.of(k, percent(v))));
+      out.append(table(List.of("stream thread", "share of samples"), rows)).append('\n');
+    }
     if (f.sustained()) {
       out.append("The fleet was sustained on this box.\n\n");
     } else {
@@ -229,7 +244,12 @@ final class FleetReport {
             .append(percent(1 - f.processedRate() / s.offeredRate()))
             .append(" short; the fleet needs ")
             .append(ratio(f.shortfall()))
-            .append(" this box's processing rate. ");
+            .append(" the rate this box processed. ");
+      }
+      if (f.offeredRate() < 0.98 * s.offeredRate()) {
+        out.append("The producers themselves offered only ")
+            .append(ratio(f.offeredRate() / s.offeredRate()))
+            .append(" of the fleet's rate on what CPU they got. ");
       }
       if (f.probeLatency() == null) {
         out.append("No probe alert arrived, so no latency was measured. ");
@@ -240,37 +260,44 @@ final class FleetReport {
             .append(num(FleetBench.P99_TARGET_MS, 0))
             .append(" ms (")
             .append(ratio(f.probeLatency().p99Ms() / FleetBench.P99_TARGET_MS))
-            .append(")");
-        out.append(
-            f.lagAtEnd() > f.processedRate()
-                ? ": events waited in the growing lag before the monitor read them. "
-                : ". ");
+            .append(")")
+            .append(
+                f.lagAtEnd() > f.processedRate()
+                    ? ": events waited in the growing lag before the monitor read them. "
+                    : ". ");
       }
       out.append("Why: ");
+      double commit = f.streamThreadStates().getOrDefault(ThreadStates.COMMIT, 0.0);
+      double running = f.streamThreadStates().getOrDefault(ThreadStates.RUNNING, 0.0);
       double streamCores = f.streamCpuSeconds() / window;
-      double jvmCores = f.processCpuSeconds() / window;
-      if (streamCores >= 0.85 * f.streamThreads()) {
+      if (commit >= 0.5) {
+        out.append("the stream thread spent ")
+            .append(percent(commit))
+            .append(" of the window blocked in exactly-once commits, waiting for the")
+            .append(" transaction's writes to be acknowledged, and used ")
+            .append(num(streamCores, 2))
+            .append(" cores: it was neither busy nor short of CPU, it waited on the broker");
+      } else if (streamCores >= 0.85 * f.streamThreads()) {
         out.append("the stream thread(s) were busy ")
             .append(percent(streamCores / f.streamThreads()))
-            .append(" of the window: the monitor is CPU-bound at about ")
-            .append(count(f.eventsPerStreamCoreSecond()))
-            .append(" events per core-second");
+            .append(" of the window: the monitor is CPU-bound");
       } else {
-        out.append("the stream thread(s) got only ")
+        out.append("the stream thread(s) got ")
             .append(num(streamCores, 2))
-            .append(" cores: the JVM used ")
-            .append(num(jvmCores, 2))
+            .append(" cores while runnable ")
+            .append(percent(running))
+            .append(" of the time: the JVM used ")
+            .append(num(f.processCpuSeconds() / window, 2))
             .append(" of the ")
             .append(f.cores())
-            .append(
-                " cores, the broker and the producers offering the load taking the rest, and other")
-            .append(" processes on this shared machine took their share (summary table)");
+            .append(" cores, the broker and the producers taking their share, and other")
+            .append(" processes on this shared machine theirs (summary table)");
       }
       out.append(". ");
     }
-    out.append("At ")
-        .append(count(f.eventsPerStreamCoreSecond()))
-        .append(" events/s per core and stream threads at most ")
+    out.append("Sized on the better of the two per-core rates (")
+        .append(count(f.sizingRate()))
+        .append(" events/s) with stream threads at most ")
         .append(percent(FleetBench.TARGET_UTILIZATION))
         .append(" busy (so queues stay short and alerts fast), ")
         .append(count(s.offeredRate()))
@@ -280,14 +307,14 @@ final class FleetReport {
         .append(f.instancesNeeded())
         .append(" instances** of ")
         .append(f.cores())
-        .append(" cores (one stream thread per core, the broker elsewhere) and at least **")
+        .append(" cores (one stream thread per core, the brokers elsewhere) and at least **")
         .append(f.partitionsNeeded())
         .append(
             " partitions** of trainwatch.events (a partition is never split between threads; the")
-        .append(" job- and host-signal topics follow the events' count), plus the brokers'")
-        .append(" own cores for ")
-        .append(count(s.offeredRate()))
-        .append(" events/s in and the changelog traffic.\n\n");
+        .append(
+            " job- and host-signal topics follow the events' count). This is a floor: it assumes")
+        .append(" a thread keeps the per-core rate measured here, which the commit waits above")
+        .append(" did not let it reach.\n\n");
     return out.toString();
   }
 
