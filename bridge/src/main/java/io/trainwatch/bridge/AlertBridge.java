@@ -4,13 +4,17 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.random.RandomGenerator;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,11 +69,24 @@ public final class AlertBridge implements AutoCloseable {
   private final BridgeStats stats = new BridgeStats();
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean stopping = new AtomicBoolean();
-  private final CountDownLatch assigned = new CountDownLatch(1);
+  private final ConsumerView view = new ConsumerView();
   private final CountDownLatch finished = new CountDownLatch(1);
   private volatile KafkaConsumer<byte[], byte[]> consumer;
   private volatile Thread thread;
   private volatile RuntimeException failure;
+  private volatile ClientMetrics clientMetrics = ClientMetrics.NONE;
+
+  /**
+   * Binds a bridge's Kafka clients to metrics while they live: called in the bridge thread once the
+   * clients are created; what it returns is run before they are closed (it must not throw).
+   */
+  @FunctionalInterface
+  interface ClientMetrics {
+    ClientMetrics NONE = (consumer, producer) -> () -> {};
+
+    /** Binds the clients; returns what unbinds them. */
+    Runnable bind(Consumer<?, ?> alertsConsumer, Producer<?, ?> producer);
+  }
 
   AlertBridge(
       BridgeConfig config,
@@ -169,18 +186,24 @@ public final class AlertBridge implements AutoCloseable {
                 random,
                 stats,
                 stopping,
-                assigned,
+                view,
                 STARTUP_TIMEOUT);
-        if (config.startFrom() == BridgeConfig.StartFrom.ACTIVE) {
-          loop.pageWhatIsOpen(clients.activeReader());
+        Runnable unbindMetrics = clientMetrics.bind(alerts, producer);
+        try {
+          if (config.startFrom() == BridgeConfig.StartFrom.ACTIVE) {
+            loop.pageWhatIsOpen(clients.activeReader());
+          }
+          loop.run();
+        } finally {
+          unbindMetrics.run();
         }
-        loop.run();
       }
     } catch (RuntimeException e) {
       failure = e;
       throw e;
     } finally {
       consumer = null;
+      view.clear();
       LOG.info("bridge {} stopped: {}", config.name(), stats.snapshot());
       finished.countDown();
     }
@@ -192,11 +215,41 @@ public final class AlertBridge implements AutoCloseable {
   }
 
   /**
-   * {@code true} once the consumer has been given its partitions, {@code false} if not within
-   * {@code timeout}.
+   * {@code true} once the consumer has been through its first rebalance (it has been given its
+   * partitions, or learnt that it gets none), {@code false} if not within {@code timeout}.
    */
   public boolean awaitAssignment(Duration timeout) throws InterruptedException {
-    return assigned.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    return view.awaitFirstRebalance(timeout);
+  }
+
+  /**
+   * The partitions of the alerts topic the consumer owns now: empty before the first assignment,
+   * during an eager rebalance, after a revocation that gave them all to other members, and once the
+   * bridge stopped.
+   */
+  public Set<TopicPartition> assignment() {
+    return view.owned();
+  }
+
+  /**
+   * Records between the consumer's position and the end of the partitions it owns, summed, as of
+   * its last fetch: alerts written that this bridge has not read yet.
+   */
+  public long consumerLag() {
+    return view.lag();
+  }
+
+  /** Alerts read and not finished yet: waiting for delivery, a retry or the rate limit. */
+  public int pending() {
+    return view.pending();
+  }
+
+  /** Binds the Kafka clients to metrics while they live; before {@link #start()}/{@link #run()}. */
+  void bindClientMetrics(ClientMetrics binder) {
+    if (started.get()) {
+      throw new IllegalStateException("bridge " + config.name() + ": already started");
+    }
+    this.clientMetrics = binder;
   }
 
   /** Why the bridge stopped on its own, if it did. */

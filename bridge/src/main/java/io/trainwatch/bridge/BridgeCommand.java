@@ -203,9 +203,11 @@ public final class BridgeCommand implements Callable<Integer> {
   }
 
   /**
-   * {@code null} when the bridge is ready (its consumer has been given its partitions), else why
-   * not. A bridge in a group with more members than the alerts topic has partitions stays not
-   * ready: it has nothing to deliver until another member leaves.
+   * {@code null} when the bridge is ready (its consumer owns partitions of the alerts topic now),
+   * else why not. Readiness follows the group: a rebalance that revokes every partition of this
+   * bridge (another member took them) makes it not ready until a reassignment gives it some; a
+   * bridge in a group with more members than the alerts topic has partitions stays not ready, with
+   * nothing to deliver until another member leaves.
    */
   static String notReady(AlertBridge bridge, BridgeConfig config) {
     var failure = bridge.failure();
@@ -213,9 +215,16 @@ public final class BridgeCommand implements Callable<Integer> {
       return "bridge stopped: "
           + config.redactor().redact(String.valueOf(failure.get().getMessage()));
     }
+    if (!bridge.assignment().isEmpty()) {
+      return null;
+    }
     try {
       return bridge.awaitAssignment(Duration.ZERO)
-          ? null
+          ? "consumer of "
+              + config.topic()
+              + " owns no partition now (group "
+              + config.groupId()
+              + " rebalancing, or more members than partitions)"
           : "consumer of " + config.topic() + " not assigned yet (group " + config.groupId() + ")";
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

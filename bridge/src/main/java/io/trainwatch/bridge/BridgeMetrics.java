@@ -1,8 +1,10 @@
 package io.trainwatch.bridge;
 
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
@@ -20,8 +22,17 @@ import java.util.function.ToLongFunction;
  *   <li>{@code trainwatch_bridge_retries_total}: failed attempts that will be retried;
  *   <li>{@code trainwatch_bridge_rate_limited_total}: 429 answers;
  *   <li>{@code trainwatch_bridge_parked_total}: alerts set aside after their last attempt;
- *   <li>{@code trainwatch_bridge_resent_total}: firing alerts re-sent to keep them alive.
+ *   <li>{@code trainwatch_bridge_resent_total}: firing alerts re-sent to keep them alive;
+ *   <li>{@code trainwatch_bridge_consumer_lag_records}: records of the alerts topic written and not
+ *       read yet by this bridge (its owned partitions, as of its last fetch);
+ *   <li>{@code trainwatch_bridge_alerts_pending}: alerts read and not finished (waiting for
+ *       delivery, a retry or the rate limit);
+ *   <li>{@code trainwatch_bridge_assigned_partitions}: partitions of the alerts topic it owns now
+ *       (0: not ready).
  * </ul>
+ *
+ * Plus Kafka's own metrics of the bridge's consumer and producer ({@code kafka_consumer_*}, {@code
+ * kafka_producer_*}, with {@code client_id="trainwatch-bridge-NAME"}), bound while they live.
  */
 public final class BridgeMetrics {
 
@@ -33,6 +44,36 @@ public final class BridgeMetrics {
   public static void bind(
       MeterRegistry registry, String name, Destination destination, AlertBridge bridge) {
     bind(registry, name, destination, bridge, AlertBridge::stats);
+    Tags tags = Tags.of("bridge", name, "destination", destination.wire());
+    Gauge.builder("trainwatch.bridge.consumer.lag", bridge, b -> (double) b.consumerLag())
+        .description("Records of the alerts topic written and not read yet by this bridge")
+        .baseUnit("records")
+        .tags(tags)
+        .strongReference(true)
+        .register(registry);
+    Gauge.builder("trainwatch.bridge.alerts.pending", bridge, b -> (double) b.pending())
+        .description(
+            "Alerts read and not finished: waiting for delivery, a retry or the rate limit")
+        .tags(tags)
+        .strongReference(true)
+        .register(registry);
+    Gauge.builder(
+            "trainwatch.bridge.assigned.partitions", bridge, b -> (double) b.assignment().size())
+        .description("Partitions of the alerts topic this bridge owns now (0: not ready)")
+        .tags(tags)
+        .strongReference(true)
+        .register(registry);
+    bridge.bindClientMetrics(
+        (consumer, producer) -> {
+          KafkaClientMetrics consumerMetrics = new KafkaClientMetrics(consumer, tags);
+          KafkaClientMetrics producerMetrics = new KafkaClientMetrics(producer, tags);
+          consumerMetrics.bindTo(registry);
+          producerMetrics.bindTo(registry);
+          return () -> {
+            consumerMetrics.close();
+            producerMetrics.close();
+          };
+        });
   }
 
   /**

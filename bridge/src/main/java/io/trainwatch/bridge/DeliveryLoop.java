@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.random.RandomGenerator;
 import org.apache.kafka.clients.consumer.CommitFailedException;
@@ -65,7 +64,7 @@ final class DeliveryLoop implements ConsumerRebalanceListener {
   private final Redactor redactor;
   private final BridgeStats stats;
   private final AtomicBoolean stopping;
-  private final CountDownLatch assigned;
+  private final ConsumerView view;
   private final Duration catchUpTimeout;
 
   /** Alertmanager's re-sends of firing alerts; empty for other destinations. */
@@ -82,7 +81,7 @@ final class DeliveryLoop implements ConsumerRebalanceListener {
       RandomGenerator random,
       BridgeStats stats,
       AtomicBoolean stopping,
-      CountDownLatch assigned,
+      ConsumerView view,
       Duration catchUpTimeout) {
     this.config = config;
     this.sink = sink;
@@ -95,7 +94,7 @@ final class DeliveryLoop implements ConsumerRebalanceListener {
     this.redactor = config.redactor();
     this.stats = stats;
     this.stopping = stopping;
-    this.assigned = assigned;
+    this.view = view;
     this.catchUpTimeout = catchUpTimeout;
     this.backPressure = new BackPressure(config.maxPending());
     Instant now = clock.instant();
@@ -256,9 +255,11 @@ final class DeliveryLoop implements ConsumerRebalanceListener {
     for (ConsumerRecord<byte[], byte[]> r : consumer.poll(pollWait(now))) {
       intake(r);
     }
+    view.updateLag(consumer::currentLag);
     deliverDue();
     resendDue();
     commitFinished(consumer.assignment());
+    view.pending(scheduler.pending());
   }
 
   private Duration pollWait(Instant now) {
@@ -487,11 +488,13 @@ final class DeliveryLoop implements ConsumerRebalanceListener {
   public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
     commitFinished(partitions);
     forget(partitions);
+    view.removed(partitions);
   }
 
   @Override
   public void onPartitionsLost(Collection<TopicPartition> partitions) {
     forget(partitions);
+    view.removed(partitions);
   }
 
   @Override
@@ -510,7 +513,7 @@ final class DeliveryLoop implements ConsumerRebalanceListener {
       resends.ifPresent(r -> r.assigned(partitions, ledger));
       LOG.info("bridge {}: assigned {}", config.name(), partitions);
     }
-    assigned.countDown();
+    view.assigned(partitions);
   }
 
   private void forget(Collection<TopicPartition> partitions) {
