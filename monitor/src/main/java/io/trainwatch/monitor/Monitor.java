@@ -80,6 +80,8 @@ public final class Monitor implements AutoCloseable {
     if (hooks.applicationServer() != null) {
       props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, hooks.applicationServer());
     }
+    // An object, not a string: the exception handler Kafka Streams creates counts its dead letters.
+    props.put(DeadLetterProcessingExceptionHandler.METRICS_CONFIG, hooks.metrics());
     KafkaStreams streams =
         new KafkaStreams(
             MonitorTopology.build(

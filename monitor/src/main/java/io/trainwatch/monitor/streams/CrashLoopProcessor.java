@@ -42,11 +42,13 @@ final class CrashLoopProcessor extends ContextualProcessor<String, AttemptSignal
 
   private final MonitorConfig config;
   private final HintCatalog hints;
+  private final TopologyMetrics metrics;
   private KeyValueStore<String, JobAttempts> jobs;
 
-  CrashLoopProcessor(MonitorConfig config, HintCatalog hints) {
+  CrashLoopProcessor(MonitorConfig config, HintCatalog hints, TopologyMetrics metrics) {
     this.config = config;
     this.hints = hints;
+    this.metrics = metrics;
   }
 
   @Override
@@ -134,10 +136,12 @@ final class CrashLoopProcessor extends ContextualProcessor<String, AttemptSignal
         }
       }
       Alert published = audit.isEmpty() ? alert : alert.withActions(audit);
+      long now = context().currentSystemTimeMs();
       context()
           .forward(
-              new Record<Object, Object>(alertId, published, context().currentSystemTimeMs()),
+              new Record<Object, Object>(alertId, published, now),
               MonitorTopology.CRASH_LOOP_ALERTS_SINK);
+      metrics.alertEmitted(published, Math.max(0, now - e.atMs()));
       LOG.info("{} {} rev {}: {}", published.status().wire(), alertId, e.revision(), summary);
       published.actionLines().forEach(l -> LOG.info("{}", l));
     } else if (stop && !out.stop().isEmpty() && out.state().looping()) {

@@ -28,13 +28,23 @@ public final class DeadLetterProcessingExceptionHandler implements ProcessingExc
    */
   public static final String DLQ_TOPIC_CONFIG = "trainwatch.monitor.dlq_topic";
 
+  /**
+   * The Streams configuration key holding the {@link TopologyMetrics} (an object, not a string)
+   * that counts these dead letters with stage {@code processing}; none counted when absent.
+   */
+  public static final String METRICS_CONFIG = "trainwatch.monitor.metrics";
+
   private String dlqTopic = Topics.EVENTS_DLQ;
+  private TopologyMetrics metrics = TopologyMetrics.NONE;
 
   @Override
   public void configure(Map<String, ?> configs) {
     Object topic = configs.get(DLQ_TOPIC_CONFIG);
     if (topic != null) {
       dlqTopic = topic.toString();
+    }
+    if (configs.get(METRICS_CONFIG) instanceof TopologyMetrics m) {
+      metrics = m;
     }
   }
 
@@ -73,6 +83,7 @@ public final class DeadLetterProcessingExceptionHandler implements ProcessingExc
             context.sourceRawKey(),
             context.sourceRawValue(),
             headers);
+    metrics.deadLettered("processing", reason);
     return Response.resume(List.of(dead));
   }
 }

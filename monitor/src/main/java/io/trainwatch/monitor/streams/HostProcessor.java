@@ -37,13 +37,15 @@ final class HostProcessor extends ContextualProcessor<String, Implication, Strin
 
   private final MonitorConfig config;
   private final JobAlertFactory alerts;
+  private final TopologyMetrics metrics;
   private final SuspectNodeRule rule = Rules.suspectNode();
 
   private KeyValueStore<String, HostState> hosts;
 
-  HostProcessor(MonitorConfig config, JobAlertFactory alerts) {
+  HostProcessor(MonitorConfig config, JobAlertFactory alerts, TopologyMetrics metrics) {
     this.config = config;
     this.alerts = alerts;
+    this.metrics = metrics;
   }
 
   @Override
@@ -125,6 +127,7 @@ final class HostProcessor extends ContextualProcessor<String, Implication, Strin
                       new JobEmission(e, host, null, runId, null, host, device, List.of(), 0, null),
                       null);
               context().forward(new Record<>(a.alertId(), a, now));
+              metrics.alertEmitted(a, Math.max(0, now - e.atMs()));
               LOG.info(
                   "{} {} rev {}: {}", a.status().wire(), a.alertId(), a.revision(), a.summary());
             });

@@ -51,6 +51,7 @@ final class JobProcessor extends ContextualProcessor<String, JobSignal, Object, 
   private final MonitorConfig config;
   private final JobEvaluator evaluator;
   private final JobAlertFactory alerts;
+  private final TopologyMetrics metrics;
   private final RateLimitedLog stale = RateLimitedLog.perInterval(60_000);
 
   private KeyValueStore<String, JobState> jobs;
@@ -59,10 +60,15 @@ final class JobProcessor extends ContextualProcessor<String, JobSignal, Object, 
   private long watchingSinceMs;
   private long lastSweepMs;
 
-  JobProcessor(MonitorConfig config, JobEvaluator evaluator, JobAlertFactory alerts) {
+  JobProcessor(
+      MonitorConfig config,
+      JobEvaluator evaluator,
+      JobAlertFactory alerts,
+      TopologyMetrics metrics) {
     this.config = config;
     this.evaluator = evaluator;
     this.alerts = alerts;
+    this.metrics = metrics;
   }
 
   @Override
@@ -279,6 +285,7 @@ final class JobProcessor extends ContextualProcessor<String, JobSignal, Object, 
     for (JobEmission j : emissions) {
       Alert alert = alerts.toAlert(j, state.framework());
       context().forward(new Record<>(alert.alertId(), alert, now), MonitorTopology.JOB_ALERTS_SINK);
+      metrics.alertEmitted(alert, Math.max(0, now - j.emission().atMs()));
       LOG.info(
           "{} {} rev {}: {}",
           alert.status().wire(),

@@ -219,7 +219,8 @@ public final class MonitorTopology {
         new StringDeserializer(),
         ActionSerdes.attemptSignal().deserializer(),
         config.actions().attemptsTopic());
-    t.addProcessor(CRASH_LOOPS, () -> new CrashLoopProcessor(config, hints), ATTEMPTS_SOURCE);
+    t.addProcessor(
+        CRASH_LOOPS, () -> new CrashLoopProcessor(config, hints, metrics), ATTEMPTS_SOURCE);
     t.addStateStore(
         Stores.keyValueStoreBuilder(
                 store(config, JOB_ATTEMPTS_STORE), Serdes.String(), ActionSerdes.jobAttempts())
@@ -249,7 +250,7 @@ public final class MonitorTopology {
         config.jobs().jobSignalsTopic());
     t.addProcessor(
         EVALUATE_JOBS,
-        () -> new JobProcessor(config, new JobEvaluator(), jobAlerts),
+        () -> new JobProcessor(config, new JobEvaluator(), jobAlerts, metrics),
         JOB_SIGNALS_SOURCE);
     t.addStateStore(
         Stores.keyValueStoreBuilder(
@@ -280,7 +281,8 @@ public final class MonitorTopology {
         new StringDeserializer(),
         StateSerdes.implication().deserializer(),
         config.jobs().hostSignalsTopic());
-    t.addProcessor(EVALUATE_HOSTS, () -> new HostProcessor(config, jobAlerts), HOST_SIGNALS_SOURCE);
+    t.addProcessor(
+        EVALUATE_HOSTS, () -> new HostProcessor(config, jobAlerts, metrics), HOST_SIGNALS_SOURCE);
     t.addStateStore(
         Stores.keyValueStoreBuilder(
                 store(config, HOST_STATE_STORE), Serdes.String(), StateSerdes.hostState())

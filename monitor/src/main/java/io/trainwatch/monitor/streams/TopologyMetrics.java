@@ -39,10 +39,11 @@ public interface TopologyMetrics {
   void deadLettered(String stage, String reason);
 
   /**
-   * An alert was published.
+   * An alert was published: a run's own, a distributed job's page, a host's or a crash loop's (each
+   * published alert once; a rank's alert is counted as part of its job's page).
    *
-   * @param latencyMs processing time of the alert minus the event time of the batch that decided
-   *     it, 0 when the trainer's clock is ahead
+   * @param latencyMs processing time of the alert minus the event time of the batch (or signal)
+   *     that decided it, 0 when the trainer's clock is ahead
    */
   void alertEmitted(Alert alert, long latencyMs);
 

@@ -3,11 +3,13 @@ package io.trainwatch.monitor.streams;
 import static io.trainwatch.monitor.testing.Events.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.trainwatch.monitor.Monitor;
 import io.trainwatch.monitor.MonitorOptions;
 import io.trainwatch.monitor.alerting.HintCatalog;
 import io.trainwatch.monitor.alerting.RunEvaluator;
 import io.trainwatch.monitor.config.MonitorConfig;
+import io.trainwatch.monitor.http.MonitorMetrics;
 import io.trainwatch.monitor.testing.Events;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.AlertStatus;
@@ -93,6 +95,45 @@ class JobTopologyTest {
         .extracting(Alert::alertId, Alert::status, Alert::revision)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("llm/nonfinite_loss", AlertStatus.RESOLVED, 2));
+  }
+
+  @Test
+  void shouldCountTheJobsPageAndTheStragglerInTheAlertsMetric() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    start(MonitorConfig.defaults(), new MonitorMetrics(registry));
+    startRanks("llm", 8, "host-a");
+    startRanks("vit", 8, "host-b");
+    Random rnd = new Random(7);
+    for (int step = 0; step < 60; step++) {
+      for (int r = 0; r < 8; r++) {
+        double loss = step >= 10 ? Double.NaN : 2.0;
+        send(batch(run("llm", r), step).loss(loss).build().withPhases(10.0, 100.0));
+        double compute =
+            100 * Math.exp(0.03 * rnd.nextGaussian()) * (r == 5 && step >= 20 ? 1.2 : 1);
+        send(batch(run("vit", r), step).build().withPhases(10.0, compute));
+      }
+    }
+    driver.advanceWallClockTime(Duration.ofSeconds(10));
+
+    List<Alert> out = alerts.readValuesToList();
+    assertThat(out)
+        .extracting(Alert::alertId)
+        .containsExactlyInAnyOrder("llm/nonfinite_loss", run("vit", 5) + "/straggler_rank");
+    // Eight ranks' NaN alerts are one page, counted once, like the straggler found by the job.
+    assertThat(firing(registry, "nonfinite_loss")).isEqualTo(1);
+    assertThat(firing(registry, "straggler_rank")).isEqualTo(1);
+    assertThat(registry.get("trainwatch.alert.latency").timer().count()).isEqualTo(2);
+  }
+
+  private static double firing(SimpleMeterRegistry registry, String rule) {
+    return registry
+        .get("trainwatch.alerts")
+        .tag("rule", rule)
+        .tag("status", "firing")
+        .counters()
+        .stream()
+        .mapToDouble(c -> c.count())
+        .sum();
   }
 
   @Test
@@ -238,6 +279,10 @@ class JobTopologyTest {
   }
 
   private void start(MonitorConfig config) {
+    start(config, TopologyMetrics.NONE);
+  }
+
+  private void start(MonitorConfig config, TopologyMetrics metrics) {
     MonitorConfig inMemory = config.withStateStore(MonitorConfig.StateStoreType.IN_MEMORY);
     Properties props =
         Monitor.streamsProperties(
@@ -247,7 +292,8 @@ class JobTopologyTest {
                 .withConfig(inMemory));
     driver =
         new TopologyTestDriver(
-            MonitorTopology.build(inMemory, RunEvaluator.standard(), HintCatalog.standard()),
+            MonitorTopology.build(
+                inMemory, RunEvaluator.standard(), HintCatalog.standard(), metrics),
             props,
             WALL_START);
     events =
