@@ -37,7 +37,10 @@ final class MonitorProcess {
                 "--application-id",
                 applicationId,
                 "--state-dir",
-                stateDir.toString()));
+                stateDir.toString(),
+                // A free port: several monitors (and other builds' tests) share the machine.
+                "--http-port",
+                "0"));
     if (config != null) {
       args.addAll(List.of("--config", config.toString()));
     }

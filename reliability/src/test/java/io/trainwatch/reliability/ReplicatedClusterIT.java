@@ -68,13 +68,6 @@ class ReplicatedClusterIT {
   /** Between two steps of every trainer: the stream outlasts the election (about 10 s). */
   private static final long STEP_MS = 120;
 
-  /**
-   * Kafka's default session is 45 s; a survivor takes the dead instance's partitions after it.
-   * Shortened so that the test does not wait for it (docs/reliability.md, guarantee 2).
-   */
-  private static final Map<String, String> MONITOR_CLIENT =
-      Map.of("session.timeout.ms", "6000", "heartbeat.interval.ms", "1500");
-
   private static final Map<String, String> REPLICATION =
       Map.of(
           "monitor.topics.replication_factor",
@@ -116,8 +109,6 @@ class ReplicatedClusterIT {
       Monitor survivor = Monitor.start(monitorOptions(cluster, app, tmp.resolve("a")));
       Path config = tmp.resolve("monitor.properties");
       Files.writeString(config, properties(REPLICATION));
-      Path client = tmp.resolve("client.properties");
-      Files.writeString(client, properties(MONITOR_CLIENT));
       ChildJvm victim =
           MonitorProcess.start(
               "monitor-b",
@@ -125,7 +116,7 @@ class ReplicatedClusterIT {
               app,
               tmp.resolve("b"),
               config,
-              client,
+              null,
               ChildJvm.logDir("replicated-cluster").resolve("monitor-b.log"));
       try {
         Map<String, Set<Integer>> members = awaitMembers(cluster, app, 2);
@@ -411,8 +402,7 @@ class ReplicatedClusterIT {
     return MonitorOptions.of(cluster.bootstrapServers())
         .withApplicationId(app)
         .withStateDir(dir)
-        .withConfig(MonitorConfig.parse(REPLICATION))
-        .withClientProperties(MONITOR_CLIENT);
+        .withConfig(MonitorConfig.parse(REPLICATION));
   }
 
   /**
