@@ -21,15 +21,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code trainwatch status}: what a running monitor sees now, from its runs API: the firing alerts
- * first, then every run; or one run with its open alerts' hints and evidence.
+ * {@code trainwatch status}: what a running monitor sees now, from its runs and jobs API: the
+ * firing alerts first (runs' and distributed jobs'), then every run and every distributed job; or
+ * one run with its open alerts' hints and evidence.
  */
 @Command(
     name = "status",
     mixinStandardHelpOptions = true,
     description = {
-      "Prints what a running monitor sees now (its runs API): firing alerts first, then every run.",
-      "With --run, one run: its open alerts with the hint and the evidence."
+      "Prints what a running monitor sees now (its runs and jobs API): firing alerts first, then every"
+          + " run and every distributed job.",
+      "With --run, one run: its open alerts with the hint and the evidence. With --job, one job's runs"
+          + " and, for a distributed job, its ranks."
     })
 final class StatusCommand implements Callable<Integer> {
 
@@ -45,7 +48,10 @@ final class StatusCommand implements Callable<Integer> {
   @Option(names = "--run", paramLabel = "RUN_ID", description = "Show this run in detail.")
   String runId;
 
-  @Option(names = "--job", paramLabel = "JOB", description = "Only the runs of this job.")
+  @Option(
+      names = "--job",
+      paramLabel = "JOB",
+      description = "Only this job: its runs and, for a distributed job, its ranks.")
   String job;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -68,13 +74,40 @@ final class StatusCommand implements Callable<Integer> {
       printRun(out, run);
     } else {
       String q = job == null ? "" : "?job=" + URLEncoder.encode(job, StandardCharsets.UTF_8);
-      printFleet(out, get("/api/runs" + q));
+      JsonNode runs = get("/api/runs" + q);
+      JsonNode jobs;
+      if (job == null) {
+        jobs = getIfFound("/api/jobs");
+      } else {
+        JsonNode one = getIfFound("/api/jobs/" + URLEncoder.encode(job, StandardCharsets.UTF_8));
+        jobs =
+            one == null
+                ? null
+                : JSON.createObjectNode().set("jobs", JSON.createArrayNode().add(one));
+      }
+      printFleet(out, runs, jobs);
+      if (job != null && jobs != null) {
+        printRanks(out, jobs.path("jobs").get(0));
+      }
     }
     out.flush();
     return 0;
   }
 
+  /**
+   * What {@code path} answers, {@code null} for 404 (a job that is not distributed, or a monitor
+   * older than the jobs API).
+   */
+  private JsonNode getIfFound(String path) throws IOException, InterruptedException {
+    return get(path, true);
+  }
+
   private JsonNode get(String path) throws IOException, InterruptedException {
+    return get(path, false);
+  }
+
+  private JsonNode get(String path, boolean notFoundIsNull)
+      throws IOException, InterruptedException {
     URI uri = URI.create(url.toString().replaceAll("/+$", "") + path);
     HttpResponse<String> r;
     try {
@@ -89,6 +122,9 @@ final class StatusCommand implements Callable<Integer> {
       throw new IllegalStateException(
           "cannot reach the monitor at " + url + " (" + e + "); is it running? --url sets it", e);
     }
+    if (notFoundIsNull && r.statusCode() == 404) {
+      return null;
+    }
     JsonNode body = JSON.readTree(r.body());
     if (r.statusCode() != 200) {
       throw new IllegalStateException(
@@ -97,18 +133,33 @@ final class StatusCommand implements Callable<Integer> {
     return body;
   }
 
-  void printFleet(PrintWriter out, JsonNode list) {
+  /**
+   * The firing alerts (runs' then jobs'), every run, every distributed job.
+   *
+   * @param jobList the jobs API's answer, {@code null} when there is none
+   */
+  void printFleet(PrintWriter out, JsonNode list, JsonNode jobList) {
     List<JsonNode> runs = new ArrayList<>();
     list.path("runs").forEach(runs::add);
+    List<JsonNode> jobs = new ArrayList<>();
+    if (jobList != null) {
+      jobList.path("jobs").forEach(jobs::add);
+    }
     List<JsonNode> firing = new ArrayList<>();
     for (JsonNode run : runs) {
       run.path("firing").forEach(firing::add);
     }
+    int jobFiring = jobs.stream().mapToInt(j -> j.path("firing").size()).sum();
     long alertingRuns = runs.stream().filter(r -> r.path("alerting").asBoolean()).count();
-    if (firing.isEmpty()) {
+    long alertingJobs = jobs.stream().filter(j -> j.path("alerting").asBoolean()).count();
+    if (firing.isEmpty() && jobFiring == 0) {
       out.println("FIRING: none");
     } else {
-      out.printf("FIRING: %d alert(s) in %d run(s)%n", firing.size(), alertingRuns);
+      out.printf(
+          "FIRING: %d alert(s) in %d run(s)%s%n",
+          firing.size() + jobFiring,
+          alertingRuns,
+          jobs.isEmpty() ? "" : " and " + alertingJobs + " distributed job(s)");
       for (JsonNode run : runs) {
         for (JsonNode a : run.path("firing")) {
           out.printf(
@@ -119,6 +170,17 @@ final class StatusCommand implements Callable<Integer> {
               a.path("step").asText("-"),
               a.path("starts_at").asText(),
               a.path("summary").asText());
+        }
+      }
+      for (JsonNode j : jobs) {
+        for (JsonNode a : j.path("firing")) {
+          out.printf(
+              "  %-8s job %s  %s  %s%s%n",
+              a.path("severity").asText().toUpperCase(java.util.Locale.ROOT),
+              j.path("job").asText(),
+              a.path("rule").asText(),
+              a.path("what").asText(),
+              a.hasNonNull("run_id") ? "  (run " + a.path("run_id").asText() + ")" : "");
         }
       }
     }
@@ -146,6 +208,59 @@ final class StatusCommand implements Callable<Integer> {
     }
     list.path("unreachable")
         .forEach(u -> out.println("  (incomplete: instance " + u.asText() + ")"));
+    if (jobs.isEmpty()) {
+      return;
+    }
+    out.printf("%nDISTRIBUTED JOBS: %d (%d alerting)%n", jobs.size(), alertingJobs);
+    out.printf(
+        "  %-24s %-9s %-6s %8s %10s  %-28s %s%n",
+        "JOB", "RANKS", "STATE", "STEP", "P99 STEP", "FIRING", "LAST EVENT");
+    for (JsonNode j : jobs) {
+      List<String> rules = new ArrayList<>();
+      j.path("firing").forEach(a -> rules.add(a.path("rule").asText()));
+      JsonNode p99 = j.path("p99_step_ms");
+      out.printf(
+          "  %-24s %-9s %-6s %8d %10s  %-28s %s%n",
+          j.path("job").asText(),
+          j.path("ranks").asInt() + "/" + j.path("world_size").asInt(),
+          j.path("state").asText(),
+          j.path("max_step").asLong(),
+          p99.isNumber() ? Math.round(p99.asDouble()) + " ms" : "-",
+          rules.isEmpty() ? "-" : String.join(",", rules),
+          ago(now - j.path("last_event_ms").asLong()));
+    }
+    if (jobList != null) {
+      jobList
+          .path("unreachable")
+          .forEach(u -> out.println("  (incomplete: instance " + u.asText() + ")"));
+    }
+  }
+
+  /** A distributed job's ranks, as {@code /api/jobs/{job}} gives them. */
+  void printRanks(PrintWriter out, JsonNode job) {
+    out.printf(
+        "%nRANKS of %s (attempt %d)%n", job.path("job").asText(), job.path("attempt").asInt());
+    out.printf(
+        "  %4s  %-32s %-16s %-10s %8s %-6s %s%n",
+        "RANK", "RUN", "HOST", "DEVICE", "STEP", "STATE", "FIRING");
+    for (JsonNode r : job.path("rank_states")) {
+      List<String> rules = new ArrayList<>();
+      if (r.path("straggler_firing").asBoolean()) {
+        rules.add("straggler_rank");
+      }
+      if (r.path("divergence_firing").asBoolean()) {
+        rules.add("rank_divergence");
+      }
+      out.printf(
+          "  %4d  %-32s %-16s %-10s %8d %-6s %s%n",
+          r.path("rank").asInt(),
+          r.path("run_id").asText(),
+          r.path("host").asText("-"),
+          r.path("device").asText("-"),
+          r.path("last_step").asLong(),
+          r.path("ended").asBoolean() ? "ended" : "live",
+          rules.isEmpty() ? "-" : String.join(",", rules));
+    }
   }
 
   void printRun(PrintWriter out, JsonNode run) {

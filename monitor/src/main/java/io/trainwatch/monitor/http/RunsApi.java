@@ -100,22 +100,7 @@ final class RunsApi implements HttpHandler {
     Boolean alerting = alertingText == null ? null : Boolean.valueOf(alertingText);
     List<JsonNode> runs = new ArrayList<>(localRuns(s));
     ArrayNode unreachable = RunViews.JSON.createArrayNode();
-    int instances = 1;
-    if (!local) {
-      for (StreamsMetadata m : s.metadataForAllStreamsClients()) {
-        HostInfo host = m.hostInfo();
-        if (host.equals(self.get()) || host.port() < 0) {
-          continue;
-        }
-        instances++;
-        try {
-          JsonNode answer = get(host, PREFIX + "?local=true");
-          answer.path("runs").forEach(runs::add);
-        } catch (IOException e) {
-          unreachable.add(host.host() + ":" + host.port() + ": " + e.getMessage());
-        }
-      }
-    }
+    int instances = local ? 1 : gather(s, PREFIX + "?local=true", "runs", runs, unreachable);
     runs.removeIf(r -> !RunViews.matches(r, job, state, alerting));
     runs.sort(
         Comparator.comparing((JsonNode r) -> !r.path("alerting").asBoolean())
@@ -125,6 +110,31 @@ final class RunsApi implements HttpHandler {
     body.set("unreachable", unreachable);
     body.putArray("runs").addAll(runs);
     Responses.json(ex, 200, RunViews.JSON.writeValueAsBytes(body));
+  }
+
+  /**
+   * Asks every other instance of the application for {@code localPath} and adds the elements of
+   * {@code field} of each answer to {@code into}; the instances that do not answer go to {@code
+   * unreachable}, with why.
+   *
+   * @return how many instances were asked, this one included
+   */
+  int gather(
+      KafkaStreams s, String localPath, String field, List<JsonNode> into, ArrayNode unreachable) {
+    int instances = 1;
+    for (StreamsMetadata m : s.metadataForAllStreamsClients()) {
+      HostInfo host = m.hostInfo();
+      if (host.equals(self.get()) || host.port() < 0) {
+        continue;
+      }
+      instances++;
+      try {
+        get(host, localPath).path(field).forEach(into::add);
+      } catch (IOException e) {
+        unreachable.add(host.host() + ":" + host.port() + ": " + e.getMessage());
+      }
+    }
+    return instances;
   }
 
   private List<JsonNode> localRuns(KafkaStreams s) {
@@ -202,7 +212,7 @@ final class RunsApi implements HttpHandler {
         StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, V>keyValueStore()));
   }
 
-  private String owner() {
+  String owner() {
     HostInfo h = self.get();
     return h.host() + ":" + h.port();
   }

@@ -1,4 +1,5 @@
-// trainwatch dashboard: a fleet view and a run view over the monitor's runs API, polled every 2 s.
+// trainwatch dashboard: a fleet view, a run view and a job view over the monitor's runs and jobs
+// API, polled every 2 s.
 // No dependencies and no build step. Every value from the API is set as text (never as HTML).
 "use strict";
 
@@ -40,6 +41,39 @@ function runLink(id) {
   return el("a", { href: "#/runs/" + encodeURIComponent(id) }, id);
 }
 
+function jobLink(id) {
+  return el("a", { href: "#/jobs/" + encodeURIComponent(id) }, id);
+}
+
+// What fires in a job, one line each: severity, rule, and which ranks.
+function firingCell(firing) {
+  const td = el("td", {});
+  if (firing.length === 0) td.append(el("span", { class: "muted" }, "–"));
+  for (const a of firing) td.append(el("div", {}, badge(a.severity), a.rule, " ", el("span", { class: "muted" }, a.what)));
+  return td;
+}
+
+function jobsTable(jobs) {
+  const section = el("section", { "aria-labelledby": "jobs-heading" });
+  section.append(el("h2", { id: "jobs-heading" }, jobs.length + " distributed job" + (jobs.length === 1 ? "" : "s")
+    + ", " + jobs.filter(j => j.alerting).length + " alerting"));
+  const table = el("table", { "aria-labelledby": "jobs-heading", id: "jobs" });
+  table.append(el("thead", {}, el("tr", {},
+    ...["Job", "Ranks", "State", "Step", "p99 step", "Firing", "Last event"].map(h => el("th", { scope: "col" }, h)))));
+  const tbody = el("tbody", {});
+  for (const j of jobs) {
+    tbody.append(el("tr", { class: j.alerting ? "alerting" : "", "data-job": j.job },
+      el("td", {}, jobLink(j.job)),
+      el("td", {}, j.ranks + " of " + j.world_size + (j.ended_ranks ? ", " + j.ended_ranks + " ended" : "")),
+      el("td", {}, j.state), el("td", {}, j.max_step),
+      el("td", {}, j.p99_step_ms === null ? "–" : fmt(j.p99_step_ms) + " ms"),
+      firingCell(j.firing), el("td", {}, ago(j.last_event_ms))));
+  }
+  table.append(tbody);
+  section.append(table);
+  return section;
+}
+
 function setStatus(text, error) {
   const s = document.getElementById("status");
   s.textContent = text;
@@ -53,8 +87,9 @@ async function getJson(path) {
   return body;
 }
 
-function fleetView(data) {
+function fleetView(data, jobData) {
   const runs = data.runs;
+  const distributed = new Set(jobData.jobs.map(j => j.job));
   const alerting = runs.filter(r => r.alerting);
   const view = el("div", {});
   view.append(el("h1", {}, "Fleet"));
@@ -67,13 +102,14 @@ function fleetView(data) {
   }
   const jobList = el("ul", { class: "jobs", "aria-label": "Jobs" });
   for (const [j, s] of [...jobs.entries()].sort((a, b) => b[1].alerting - a[1].alerting)) {
-    jobList.append(el("li", { class: "job" }, el("strong", {}, j), " ",
+    jobList.append(el("li", { class: "job" }, el("strong", {}, distributed.has(j) ? jobLink(j) : j), " ",
       el("span", { class: "muted" }, s.runs + " runs, " + s.live + " live"), " ",
       s.alerting ? el("span", { class: "badge critical" }, s.alerting + " ALERTING") : null));
   }
   jobList.style.listStyle = "none";
   jobList.style.padding = "0";
   view.append(jobList);
+  if (jobData.jobs.length) view.append(jobsTable(jobData.jobs));
   view.append(el("h2", { id: "runs-heading" },
     runs.length + " runs, " + alerting.length + " alerting"));
   const table = el("table", { "aria-labelledby": "runs-heading", id: "runs" });
@@ -93,6 +129,60 @@ function fleetView(data) {
   if (runs.length === 0) view.append(el("p", { class: "muted" }, "No runs yet: start a trainer."));
   for (const u of data.unreachable || []) {
     view.append(el("p", { class: "muted" }, "Incomplete: instance " + u));
+  }
+  return view;
+}
+
+function jobView(job) {
+  const view = el("div", {});
+  view.append(el("p", {}, el("a", { href: "#/" }, "← Fleet")));
+  view.append(el("h1", {}, job.job));
+  view.append(el("p", { class: "muted" }, "distributed job · " + job.framework + " · attempt " + job.attempt
+    + " · " + job.state + " · " + job.ranks + " of " + job.world_size + " ranks"
+    + (job.ended_ranks ? " (" + job.ended_ranks + " ended)" : "") + " · step " + job.max_step
+    + (job.p99_step_ms === null ? "" : " · p99 step " + fmt(job.p99_step_ms) + " ms")
+    + " · last event " + ago(job.last_event_ms)));
+  const firing = el("section", { "aria-labelledby": "job-alerts-heading", id: "job-firing" });
+  firing.append(el("h2", { id: "job-alerts-heading" },
+    job.firing.length ? job.firing.length + " firing" : "Nothing firing"));
+  for (const a of job.firing) {
+    firing.append(el("article", { class: "alert " + a.severity },
+      el("div", {}, badge(a.severity), el("strong", {}, a.rule), el("span", { class: "muted" }, " · " + a.what)),
+      a.run_id ? el("p", {}, "Run: ", runLink(a.run_id)) : null));
+  }
+  view.append(firing);
+  view.append(el("h2", { id: "ranks-heading" }, "Ranks"));
+  const table = el("table", { "aria-labelledby": "ranks-heading", id: "ranks" });
+  table.append(el("thead", {}, el("tr", {},
+    ...["Rank", "Run", "Host", "Device", "Step", "State", "Firing", "Last event"].map(h => el("th", { scope: "col" }, h)))));
+  const tbody = el("tbody", {});
+  for (const r of job.rank_states) {
+    const rules = [];
+    if (r.straggler_firing) rules.push("straggler_rank");
+    if (r.divergence_firing) rules.push("rank_divergence");
+    const cell = el("td", {});
+    if (rules.length === 0) cell.append(el("span", { class: "muted" }, "–"));
+    for (const rule of rules) cell.append(el("div", {}, badge("warning"), rule));
+    tbody.append(el("tr", { class: rules.length ? "alerting" : "", "data-rank": r.rank },
+      el("td", {}, r.rank), el("td", {}, runLink(r.run_id)), el("td", {}, r.host || "–"),
+      el("td", {}, r.device || "–"), el("td", {}, r.last_step), el("td", {}, r.ended ? "ended" : "live"),
+      cell, el("td", {}, ago(r.last_event_ms))));
+  }
+  table.append(tbody);
+  view.append(table);
+  const groups = job.alert_groups.filter(g => g.phase !== "idle");
+  if (groups.length) {
+    view.append(el("h2", { id: "groups-heading" }, "Ranks' alerts, grouped into one page per rule"));
+    const t = el("table", { "aria-labelledby": "groups-heading" });
+    t.append(el("thead", {}, el("tr", {}, ...["Rule", "Phase", "Firing ranks", "Ranks", "First"].map(h => el("th", { scope: "col" }, h)))));
+    const tb = el("tbody", {});
+    for (const g of groups) {
+      tb.append(el("tr", {}, el("td", {}, g.severity ? badge(g.severity) : null, g.rule), el("td", {}, g.phase),
+        el("td", {}, g.firing_ranks), el("td", {}, g.ranks.join(", ")),
+        el("td", {}, g.first_run_id ? runLink(g.first_run_id) : "–", g.first_host ? " on " + g.first_host : "")));
+    }
+    t.append(tb);
+    view.append(t);
   }
   return view;
 }
@@ -224,7 +314,15 @@ async function render() {
   try {
     let view;
     const m = hash.match(/^#\/runs\/(.+)$/);
-    if (m) {
+    const jm = hash.match(/^#\/jobs\/(.+)$/);
+    if (jm) {
+      const job = await getJson("/api/jobs/" + jm[1]);
+      const key = hash + JSON.stringify(job);
+      if (key === shown) { setStatus("updated " + new Date().toLocaleTimeString(), false); return; }
+      shown = key;
+      view = jobView(job);
+      document.title = (job.firing.length ? "(" + job.firing.length + ") " : "") + job.job + " · trainwatch";
+    } else if (m) {
       const run = await getJson("/api/runs/" + m[1]);
       const key = hash + JSON.stringify(run);
       if (key === shown) { setStatus("updated " + new Date().toLocaleTimeString(), false); return; }
@@ -232,12 +330,12 @@ async function render() {
       view = runView(run);
       document.title = (run.open_alerts.length ? "(" + run.open_alerts.length + ") " : "") + run.run_id + " · trainwatch";
     } else {
-      const data = await getJson("/api/runs");
-      const key = hash + JSON.stringify(data);
+      const [data, jobData] = await Promise.all([getJson("/api/runs"), getJson("/api/jobs")]);
+      const key = hash + JSON.stringify(data) + JSON.stringify(jobData);
       if (key === shown) { setStatus("updated " + new Date().toLocaleTimeString(), false); return; }
       shown = key;
-      view = fleetView(data);
-      const n = data.runs.filter(r => r.alerting).length;
+      view = fleetView(data, jobData);
+      const n = data.runs.filter(r => r.alerting).length + jobData.jobs.filter(j => j.alerting).length;
       document.title = (n ? "(" + n + " alerting) " : "") + "trainwatch";
     }
     main.replaceChildren(view);

@@ -11,6 +11,7 @@ import io.trainwatch.monitor.Monitor;
 import io.trainwatch.monitor.MonitorOptions;
 import io.trainwatch.monitor.testing.Events;
 import io.trainwatch.schemas.EventCodec;
+import io.trainwatch.schemas.RunStarted;
 import io.trainwatch.schemas.Topics;
 import io.trainwatch.schemas.TrainingEvent;
 import io.trainwatch.simulator.TrainingSimulator;
@@ -29,6 +30,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -53,16 +55,20 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The operator surface as its users meet it, all real: a monitor on the embedded broker watching
- * three runs (one healthy, one whose loss diverges, one feeding softmax into an NLL loss), scraped
- * by a real Prometheus server, and its dashboard loaded in headless Chromium through Selenium. Each
- * test is skipped, saying why, where its program is not installed ({@code apt-get install
- * prometheus chromium chromium-driver}; CI installs them).
+ * three runs (one healthy, one whose loss diverges, one feeding softmax into an NLL loss) and a
+ * distributed job of eight ranks whose rank 5 computes 20% slower than its peers, scraped by a real
+ * Prometheus server, and its dashboard loaded in headless Chromium through Selenium. Each test is
+ * skipped, saying why, where its program is not installed ({@code apt-get install prometheus
+ * chromium chromium-driver}; CI installs them).
  */
 class OperatorSurfaceIT {
 
   static final String HEALTHY = "resnet-healthy";
   static final String DIVERGING = "resnet-diverging";
   static final String SOFTMAX_NLL = "bert-softmax-nll";
+  static final String JOB = "llm-ddp";
+  static final int WORLD = 8;
+  static final int SLOW_RANK = 5;
 
   private static final Duration TIMEOUT = Duration.ofSeconds(90);
   private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
@@ -107,7 +113,44 @@ class OperatorSurfaceIT {
       for (int step = 0; step < 60; step++) {
         send(producer, Events.batch(SOFTMAX_NLL, step).loss(-0.1 - step / 200.0).build());
       }
+      for (int rank = 0; rank < WORLD; rank++) {
+        send(producer, rankStarted(rank));
+      }
+      Random jitter = new Random(7);
+      for (int step = 0; step < 60; step++) {
+        for (int rank = 0; rank < WORLD; rank++) {
+          double computeMs =
+              100
+                  * Math.exp(0.03 * jitter.nextGaussian())
+                  * (rank == SLOW_RANK && step >= 20 ? 1.2 : 1);
+          send(producer, Events.batch(rank(rank), step).build().withPhases(10.0, computeMs));
+        }
+      }
     }
+  }
+
+  static String rank(int rank) {
+    return JOB + "-rank" + rank;
+  }
+
+  private static RunStarted rankStarted(int rank) {
+    return new RunStarted(
+        rank(rank),
+        Events.ts(0) - 1000,
+        "pytorch",
+        JOB,
+        "node-" + rank / 4,
+        rank,
+        WORLD,
+        "cuda:" + rank % 4,
+        0,
+        "model",
+        Map.of(),
+        10,
+        null,
+        null,
+        null,
+        Map.of());
   }
 
   @AfterAll
@@ -129,6 +172,7 @@ class OperatorSurfaceIT {
         Files.isExecutable(PROMETHEUS),
         PROMETHEUS + " not installed (apt-get install prometheus): skipped");
     awaitAlertsFor(DIVERGING, SOFTMAX_NLL);
+    awaitJobAlerting();
     int port = freePort();
     Path config = dir.resolve("prometheus.yml");
     Files.writeString(
@@ -160,14 +204,14 @@ class OperatorSurfaceIT {
               () -> {
                 JsonNode events = query(api, "sum(trainwatch_events_read_total{type=\"batch\"})");
                 assertThat(events.path(0).path("value").path(1).asDouble())
-                    .isEqualTo(840.0); // 400 + 380 + 60 batches
+                    .isEqualTo(1320.0); // 400 + 380 + 60 batches, 8 ranks x 60
                 JsonNode alerts =
                     query(
                         api,
                         "trainwatch_alerts_total{status=\"firing\",job=\"trainwatch-monitor\"}");
                 assertThat(alerts)
                     .extracting(a -> a.path("metric").path("rule").asText())
-                    .contains("loss_divergence", "negative_loss");
+                    .contains("loss_divergence", "negative_loss", "straggler_rank");
                 JsonNode up = query(api, "up{job=\"trainwatch-monitor\"}");
                 assertThat(up.path(0).path("value").path(1).asText()).isEqualTo("1");
               });
@@ -186,6 +230,7 @@ class OperatorSurfaceIT {
             + CHROMEDRIVER
             + " not installed (apt-get install chromium chromium-driver): skipped");
     awaitAlertsFor(DIVERGING, SOFTMAX_NLL);
+    awaitJobAlerting();
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
     options.addArguments(
@@ -211,12 +256,45 @@ class OperatorSurfaceIT {
               });
       assertThat(row.getText()).contains("loss_divergence");
       List<WebElement> rows = browser.findElements(By.cssSelector("#runs tbody tr"));
-      assertThat(rows).hasSize(3);
-      assertThat(rows.get(2).getAttribute("data-run"))
-          .as("the quiet run comes last")
-          .isEqualTo(HEALTHY);
-      assertThat(browser.getTitle()).startsWith("(2 alerting)");
+      assertThat(rows).hasSize(3 + WORLD);
+      assertThat(rows)
+          .extracting(r -> r.getAttribute("class").contains("alerting"))
+          .as("the alerting runs come first")
+          .containsExactly(
+              true, true, false, false, false, false, false, false, false, false, false);
+      WebElement jobRow = browser.findElement(By.cssSelector("#jobs tr[data-job='" + JOB + "']"));
+      assertThat(jobRow.getAttribute("class")).contains("alerting");
+      assertThat(jobRow.getText())
+          .contains("8 of 8")
+          .contains("straggler_rank")
+          .contains("rank " + SLOW_RANK + " on node-1 cuda:1");
+      assertThat(browser.getTitle()).startsWith("(3 alerting)");
       screenshot(browser, "dashboard-fleet.png");
+
+      jobRow.findElement(By.linkText(JOB)).click();
+      WebElement jobAlert =
+          wait.until(
+              b ->
+                  b.findElements(By.cssSelector("#job-firing article")).stream()
+                      .findFirst()
+                      .orElse(null));
+      assertThat(jobAlert.getText()).contains("straggler_rank").contains(rank(SLOW_RANK));
+      List<WebElement> ranks = browser.findElements(By.cssSelector("#ranks tbody tr"));
+      assertThat(ranks).hasSize(WORLD);
+      for (WebElement r : ranks) {
+        boolean slow = r.getAttribute("data-rank").equals(String.valueOf(SLOW_RANK));
+        assertThat(r.getAttribute("class").contains("alerting")).as(r.getText()).isEqualTo(slow);
+        assertThat(r.getText().contains("straggler_rank")).as(r.getText()).isEqualTo(slow);
+      }
+      screenshot(browser, "dashboard-job.png");
+
+      browser.navigate().back();
+      row =
+          wait.until(
+              b ->
+                  b.findElements(By.cssSelector("tr[data-run='" + DIVERGING + "']")).stream()
+                      .findFirst()
+                      .orElse(null));
 
       row.findElement(By.linkText(DIVERGING)).click();
       WebElement alert =
@@ -254,6 +332,25 @@ class OperatorSurfaceIT {
                     .as(run + " alerting")
                     .isTrue();
               }
+            });
+  }
+
+  private void awaitJobAlerting() {
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () -> {
+              HttpResponse<String> r =
+                  client.send(
+                      HttpRequest.newBuilder(URI.create(http.localUrl() + "/api/jobs/" + JOB))
+                          .build(),
+                      HttpResponse.BodyHandlers.ofString());
+              assertThat(r.statusCode()).isEqualTo(200);
+              JsonNode job = RunViews.JSON.readTree(r.body());
+              assertThat(job.path("ranks").asInt()).isEqualTo(WORLD);
+              assertThat(job.path("firing"))
+                  .extracting(a -> a.path("rule").asText() + " " + a.path("rank").asInt())
+                  .containsExactly("straggler_rank " + SLOW_RANK);
             });
   }
 
