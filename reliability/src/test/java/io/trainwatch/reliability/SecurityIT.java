@@ -222,7 +222,9 @@ class SecurityIT {
                   "--state-dir",
                   tmp.resolve("state2").toString(),
                   "--client-config",
-                  badMonitor.toString()),
+                  badMonitor.toString(),
+                  "--http-port",
+                  "0"),
               logs.resolve("monitor-wrong-password.log"));
       assertThat(refusedMonitor.waitFor(Duration.ofSeconds(120))).as("monitor gave up").isTrue();
       int refusedMonitorExit = refusedMonitor.stop(Duration.ofSeconds(1));
