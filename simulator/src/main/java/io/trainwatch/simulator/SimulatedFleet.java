@@ -415,6 +415,8 @@ public final class SimulatedFleet {
       }
       wall += 5_000 + rnd.nextInt(10_000); // loading the checkpoint, building the model
       boolean[] stopped = new boolean[world];
+      long[] arrival = new long[world];
+      java.util.Arrays.fill(arrival, wall);
       long pause = 0;
       boolean nanSeen = false;
       int nanSteps = 0;
@@ -505,7 +507,9 @@ public final class SimulatedFleet {
                       3e-4,
                       stepMs)
                   .withPhases(round(data[r]), round(compute[r]));
-          events.add(new Timed(wall + 20 + rnd.nextInt(200), b));
+          // One producer per rank: its events arrive in order, each after some network latency.
+          arrival[r] = Math.max(arrival[r] + 1, wall + 20 + rnd.nextInt(200));
+          events.add(new Timed(arrival[r], b));
         }
         if (hang && step > fault.onsetStep()) {
           // Nobody reports again; no run_ended either.
@@ -532,7 +536,7 @@ public final class SimulatedFleet {
           if (r != silent) {
             events.add(
                 new Timed(
-                    wall + 500 + rnd.nextInt(2_000),
+                    Math.max(arrival[r] + 1, wall + 500 + rnd.nextInt(2_000)),
                     new RunEnded(
                         job.runId(r, attempt), wall + 500, RunStatus.KILLED, "preempted")));
           }
@@ -548,7 +552,7 @@ public final class SimulatedFleet {
       for (int r = 0; r < world; r++) {
         events.add(
             new Timed(
-                wall + 200 + rnd.nextInt(1_000),
+                Math.max(arrival[r] + 1, wall + 200 + rnd.nextInt(1_000)),
                 new RunEnded(
                     job.runId(r, attempt), wall + 100, status, nanSeen ? "loss is NaN" : null)));
       }
