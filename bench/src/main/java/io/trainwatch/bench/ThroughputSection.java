@@ -1,6 +1,7 @@
 package io.trainwatch.bench;
 
 import io.trainwatch.broker.EmbeddedKafkaBroker;
+import io.trainwatch.cli.Progress;
 import io.trainwatch.schemas.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -245,6 +246,9 @@ public final class ThroughputSection {
     List<Double> ratios = new ArrayList<>();
     List<Double> toFloor = new ArrayList<>();
     List<Double> startups = new ArrayList<>();
+    // Every measured rung of every repetition is one step: [i/N], elapsed and about how long is
+    // left.
+    Progress progress = Progress.start(Math.max(1, repetitions * rungs.size()));
     for (int rep = 0; rep < repetitions; rep++) {
       Map<Rung, Double> thisRep = new EnumMap<>(Rung.class);
       for (Rung rung : rungs) {
@@ -260,7 +264,8 @@ public final class ThroughputSection {
           lastMonitorId = applicationId;
         }
         LOG.info(
-            "repetition {}/{}: {}: {} events/s, {} µs of CPU per event",
+            "{} repetition {}/{}: {}: {} events/s, {} µs of CPU per event",
+            progress.step(),
             rep + 1,
             repetitions,
             rung.label(),
