@@ -49,8 +49,9 @@ class TakeoverIT {
       Map<String, AlertStatus> expected = scenario.expectedEmissions();
 
       ChildJvm a = start("monitor-a", broker, tmp.resolve("a"), logs);
-      ChildJvm b = start("monitor-b", broker, tmp.resolve("b"), logs);
+      ChildJvm b = null;
       try {
+        b = start("monitor-b", broker, tmp.resolve("b"), logs);
         KafkaFixtures.produceEvents(client, Topics.EVENTS, scenario.starts());
         KafkaFixtures.produceEvents(client, Topics.EVENTS, scenario.batches(0, 13));
         // Every NaN incident (step 10) fires before the kill: 1 firing per NON_FINITE run.
@@ -87,7 +88,9 @@ class TakeoverIT {
         assertExactlyOnce(alerts, expected, scenario);
       } finally {
         a.kill();
-        b.stop(Duration.ofSeconds(30));
+        if (b != null) {
+          b.stop(Duration.ofSeconds(30));
+        }
       }
     }
   }
@@ -102,21 +105,24 @@ class TakeoverIT {
       AlertScenario scenario = new AlertScenario("rolling", 32, 60, 20, 4);
       Map<String, AlertStatus> expected = scenario.expectedEmissions();
 
-      ChildJvm a = start("monitor-a", broker, tmp.resolve("a"), logs);
-      ChildJvm b = start("monitor-b", broker, tmp.resolve("b"), logs);
+      ChildJvm a = null;
+      ChildJvm b = null;
       // The trainers publish one step every 250 ms throughout both restarts.
       KafkaFixtures.produceEvents(client, Topics.EVENTS, scenario.starts());
-      CompletableFuture<Void> trainers =
-          CompletableFuture.runAsync(
-              () -> {
-                for (int step = 0; step < scenario.steps(); step++) {
-                  KafkaFixtures.produceEvents(client, Topics.EVENTS, scenario.batchesAt(step));
-                  ChildJvm.sleep(250);
-                }
-                KafkaFixtures.produceEvents(client, Topics.EVENTS, scenario.ends());
-              });
-      long[] restartMs = new long[2];
+      CompletableFuture<Void> trainers = null;
       try {
+        a = start("monitor-a", broker, tmp.resolve("a"), logs);
+        b = start("monitor-b", broker, tmp.resolve("b"), logs);
+        trainers =
+            CompletableFuture.runAsync(
+                () -> {
+                  for (int step = 0; step < scenario.steps(); step++) {
+                    KafkaFixtures.produceEvents(client, Topics.EVENTS, scenario.batchesAt(step));
+                    ChildJvm.sleep(250);
+                  }
+                  KafkaFixtures.produceEvents(client, Topics.EVENTS, scenario.ends());
+                });
+        long[] restartMs = new long[2];
         ChildJvm.sleep(2_000);
         long t = System.nanoTime();
         assertThat(a.stop(Duration.ofSeconds(30)))
@@ -146,9 +152,14 @@ class TakeoverIT {
             restartMs[0], restartMs[1], scenario.runIds().size(), expected.size(), alerts.size());
         assertExactlyOnce(alerts, expected, scenario);
       } finally {
-        trainers.cancel(true);
-        a.stop(Duration.ofSeconds(30));
-        b.stop(Duration.ofSeconds(30));
+        if (trainers != null) {
+          trainers.cancel(true);
+        }
+        for (ChildJvm m : new ChildJvm[] {a, b}) {
+          if (m != null) {
+            m.stop(Duration.ofSeconds(30));
+          }
+        }
       }
     }
   }
