@@ -1,6 +1,7 @@
 package io.trainwatch.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.trainwatch.monitor.Monitor;
 import io.trainwatch.monitor.MonitorOptions;
@@ -20,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -229,17 +231,23 @@ abstract class EndToEndScenarios {
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       consumer.subscribe(List.of(topic));
-      long deadline = System.nanoTime() + ALERT_TIMEOUT.toNanos();
-      while (System.nanoTime() < deadline) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          if (r.key() != null && new String(r.key(), StandardCharsets.UTF_8).equals(key)) {
-            return r;
-          }
-        }
-      }
+      List<ConsumerRecord<byte[], byte[]>> found = new ArrayList<>();
+      await("a record with key " + key + " on " + topic)
+          .atMost(ALERT_TIMEOUT)
+          .pollInSameThread()
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(10))
+          .until(
+              () -> {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                  if (r.key() != null && new String(r.key(), StandardCharsets.UTF_8).equals(key)) {
+                    found.add(r);
+                  }
+                }
+                return !found.isEmpty();
+              });
+      return found.get(0);
     }
-    throw new AssertionError(
-        "no record with key " + key + " on " + topic + " within " + ALERT_TIMEOUT);
   }
 
   private static String headersAsText(ConsumerRecord<byte[], byte[]> r) {

@@ -1,6 +1,7 @@
 package io.trainwatch.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.trainwatch.broker.EmbeddedKafkaBroker;
@@ -168,37 +169,37 @@ class PyTorchEndToEndIT {
       throws Exception {
     try (Admin admin =
         Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (true) {
-        Map<TopicPartition, OffsetAndMetadata> committed =
-            admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get();
-        List<TopicPartition> partitions =
-            admin
-                .describeTopics(List.of(Topics.EVENTS))
-                .allTopicNames()
-                .get()
-                .get(Topics.EVENTS)
-                .partitions()
-                .stream()
-                .map(p -> new TopicPartition(Topics.EVENTS, p.partition()))
-                .toList();
-        Map<TopicPartition, OffsetSpec> latest =
-            partitions.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest()));
-        var ends = admin.listOffsets(latest).all().get();
-        boolean caughtUp =
-            partitions.stream()
-                .allMatch(
-                    p ->
-                        ends.get(p).offset() == 0
-                            || committed.get(p) != null
-                                && committed.get(p).offset() >= ends.get(p).offset());
-        if (caughtUp) {
-          return;
-        }
-        assertThat(System.nanoTime()).as("monitor caught up with the events").isLessThan(deadline);
-        Thread.sleep(200);
-      }
+      await("monitor caught up with the events")
+          .atMost(WAIT)
+          .pollInSameThread()
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> caughtUp(admin, applicationId));
     }
+  }
+
+  private static boolean caughtUp(Admin admin, String applicationId) throws Exception {
+    Map<TopicPartition, OffsetAndMetadata> committed =
+        admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get();
+    List<TopicPartition> partitions =
+        admin
+            .describeTopics(List.of(Topics.EVENTS))
+            .allTopicNames()
+            .get()
+            .get(Topics.EVENTS)
+            .partitions()
+            .stream()
+            .map(p -> new TopicPartition(Topics.EVENTS, p.partition()))
+            .toList();
+    Map<TopicPartition, OffsetSpec> latest =
+        partitions.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest()));
+    var ends = admin.listOffsets(latest).all().get();
+    return partitions.stream()
+        .allMatch(
+            p ->
+                ends.get(p).offset() == 0
+                    || committed.get(p) != null
+                        && committed.get(p).offset() >= ends.get(p).offset());
   }
 
   /** Every committed alert, read to the end of the alert topic (its last stable offsets). */
@@ -217,13 +218,21 @@ class PyTorchEndToEndIT {
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
       List<Alert> alerts = new ArrayList<>();
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          alerts.add(AlertCodec.decode(r.value()));
-        }
-        assertThat(System.nanoTime()).as("alerts read to the end").isLessThan(deadline);
-      }
+      await("alerts read to the end")
+          .atMost(WAIT)
+          .pollInSameThread()
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(10))
+          .until(
+              () -> {
+                if (partitions.stream().allMatch(p -> consumer.position(p) >= ends.get(p))) {
+                  return true;
+                }
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                  alerts.add(AlertCodec.decode(r.value()));
+                }
+                return false;
+              });
       return alerts;
     }
   }

@@ -14,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A main class run in a separate JVM on the test's own classpath, its output captured in a file:
@@ -177,23 +179,31 @@ final class ChildJvm implements AutoCloseable {
    * @throws AssertionError with the output's tail if the line does not come in time
    */
   void awaitOutput(Predicate<String> line, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (output().lines().anyMatch(line)) {
-        return;
-      }
-      if (!process.isAlive()) {
-        throw new AssertionError(
-            name
-                + " exited with "
-                + process.exitValue()
-                + " before the expected output:\n"
-                + tail(40));
-      }
-      sleep(100);
+    try {
+      Awaitility.await()
+          .atMost(timeout)
+          .pollInSameThread()
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () -> {
+                if (output().lines().anyMatch(line)) {
+                  return true;
+                }
+                if (!process.isAlive()) {
+                  throw new AssertionError(
+                      name
+                          + " exited with "
+                          + process.exitValue()
+                          + " before the expected output:\n"
+                          + tail(40));
+                }
+                return false;
+              });
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(
+          name + ": expected output did not appear within " + timeout + ":\n" + tail(40));
     }
-    throw new AssertionError(
-        name + ": expected output did not appear within " + timeout + ":\n" + tail(40));
   }
 
   String tail(int lines) {

@@ -23,6 +23,8 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Producing test input and reading results back, with plain Kafka clients (no group, so no group
@@ -93,16 +95,25 @@ final class KafkaFixtures {
       }
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
-      long deadline = System.nanoTime() + timeout.toNanos();
-      long lastNew = System.nanoTime();
-      while (System.nanoTime() < deadline) {
-        int before = out.size();
-        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-        if (out.size() > before) {
-          lastNew = System.nanoTime();
-        } else if (done.test(out) && System.nanoTime() - lastNew >= quiet.toNanos()) {
-          break;
-        }
+      long[] lastNew = {System.nanoTime()};
+      try {
+        Awaitility.await()
+            .atMost(timeout)
+            .pollInSameThread()
+            .pollDelay(Duration.ZERO)
+            .pollInterval(Duration.ofMillis(10))
+            .until(
+                () -> {
+                  int before = out.size();
+                  consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+                  if (out.size() > before) {
+                    lastNew[0] = System.nanoTime();
+                    return false;
+                  }
+                  return done.test(out) && System.nanoTime() - lastNew[0] >= quiet.toNanos();
+                });
+      } catch (ConditionTimeoutException e) {
+        // What arrived until the timeout: the callers' assertions say what is missing.
       }
     }
     return out;

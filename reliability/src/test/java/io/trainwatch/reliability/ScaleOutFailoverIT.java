@@ -1,6 +1,7 @@
 package io.trainwatch.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.trainwatch.broker.EmbeddedKafkaBroker;
 import io.trainwatch.monitor.Monitor;
@@ -28,6 +29,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -194,16 +196,27 @@ class ScaleOutFailoverIT {
 
   private static void awaitMembers(EmbeddedKafkaBroker broker, int members, Duration timeout)
       throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      Map<String, Set<Integer>> a = assignment(broker);
-      if (a.size() == members && a.values().stream().mapToInt(Set::size).sum() == PARTITIONS) {
-        return;
-      }
-      ChildJvm.sleep(200);
+    try {
+      await()
+          .atMost(timeout)
+          .pollInSameThread()
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(200))
+          .until(
+              () -> {
+                Map<String, Set<Integer>> a = assignment(broker);
+                return a.size() == members
+                    && a.values().stream().mapToInt(Set::size).sum() == PARTITIONS;
+              });
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(
+          "group "
+              + APP_ID
+              + " did not settle on "
+              + members
+              + " member(s): "
+              + assignment(broker));
     }
-    throw new AssertionError(
-        "group " + APP_ID + " did not settle on " + members + " member(s): " + assignment(broker));
   }
 
   /** Waits until the application's committed offsets reach the end of every events partition. */
@@ -215,27 +228,26 @@ class ScaleOutFailoverIT {
       }
       Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
           admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (System.nanoTime() < deadline) {
-        Map<TopicPartition, OffsetAndMetadata> committed =
-            admin
-                .listConsumerGroupOffsets(APP_ID)
-                .partitionsToOffsetAndMetadata()
-                .get(10, TimeUnit.SECONDS);
-        boolean done =
-            ends.entrySet().stream()
-                .allMatch(
-                    e -> {
-                      OffsetAndMetadata c = committed.get(e.getKey());
-                      return e.getValue().offset() == 0
-                          || c != null && c.offset() >= e.getValue().offset();
-                    });
-        if (done) {
-          return;
-        }
-        ChildJvm.sleep(200);
-      }
-      throw new AssertionError(APP_ID + " did not process every event within " + timeout);
+      await(APP_ID + " processed every event")
+          .atMost(timeout)
+          .pollInSameThread()
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(200))
+          .until(
+              () -> {
+                Map<TopicPartition, OffsetAndMetadata> committed =
+                    admin
+                        .listConsumerGroupOffsets(APP_ID)
+                        .partitionsToOffsetAndMetadata()
+                        .get(10, TimeUnit.SECONDS);
+                return ends.entrySet().stream()
+                    .allMatch(
+                        e -> {
+                          OffsetAndMetadata c = committed.get(e.getKey());
+                          return e.getValue().offset() == 0
+                              || c != null && c.offset() >= e.getValue().offset();
+                        });
+              });
     }
   }
 }
