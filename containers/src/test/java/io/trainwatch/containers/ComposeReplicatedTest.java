@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +33,7 @@ class ComposeReplicatedTest {
   private static final Path BASE = PROJECT.resolve("docker-compose.yml");
   private static final Path OVERRIDE = PROJECT.resolve("docker-compose.replicated.yml");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final Pattern BUILD_CONTEXT = Pattern.compile("(?m)^\\s*context:\\s*(\\S+)\\s*$");
   private static final List<String> BROKERS = List.of("kafka", "kafka-2", "kafka-3");
 
   @Test
@@ -118,8 +121,20 @@ class ComposeReplicatedTest {
       System.out.println("SKIPPED " + ComposeReplicatedTest.class.getSimpleName() + ": " + reason);
       Assumptions.abort(reason);
     }
+    // compose checks that every build context exists; on a fresh clone the contexts
+    // (containers/target/roles/<role>, written by `package`) do not exist yet at test time. The
+    // files are merged in a scratch copy of the project that has them as empty directories.
+    Path project = Files.createTempDirectory("compose-replicated");
+    Path base = Files.copy(BASE, project.resolve(BASE.getFileName()));
+    Path override = Files.copy(OVERRIDE, project.resolve(OVERRIDE.getFileName()));
+    for (Path file : List.of(base, override)) {
+      Matcher context = BUILD_CONTEXT.matcher(Files.readString(file));
+      while (context.find()) {
+        Files.createDirectories(project.resolve(context.group(1)));
+      }
+    }
     List<String> command = new ArrayList<>(compose);
-    command.addAll(List.of("-f", BASE.toString(), "-f", OVERRIDE.toString(), "config"));
+    command.addAll(List.of("-f", base.toString(), "-f", override.toString(), "config"));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(false);
     // Every variable at its default: none of the file's variables from this environment.
     pb.environment().keySet().removeIf(k -> k.startsWith("TRAINWATCH_") || k.startsWith("KAFKA_"));
