@@ -2,6 +2,7 @@ package io.trainwatch.trainer;
 
 import io.trainwatch.schemas.TrainingEvent;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * What {@link TrainingRun} trains: a small network on {@link SyntheticPixels}, healthy or with a
@@ -140,226 +141,54 @@ public record TrainingSpec(
   }
 
   public TrainingSpec withJob(String newJob) {
-    return new TrainingSpec(
-        runId,
-        newJob,
-        fault,
-        steps,
-        batchSize,
-        numClasses,
-        examples,
-        seed,
-        onsetStep,
-        recoveryStep,
-        labels,
-        architecture,
-        inputScaling,
-        objective,
-        optimizer,
-        mixedPrecision);
+    return edit(b -> b.job = newJob);
   }
 
   public TrainingSpec withSteps(int newSteps) {
-    return new TrainingSpec(
-        runId,
-        job,
-        fault,
-        newSteps,
-        batchSize,
-        numClasses,
-        examples,
-        seed,
-        onsetStep,
-        recoveryStep,
-        labels,
-        architecture,
-        inputScaling,
-        objective,
-        optimizer,
-        mixedPrecision);
+    return edit(b -> b.steps = newSteps);
   }
 
   public TrainingSpec withBatchSize(int newBatchSize) {
-    return new TrainingSpec(
-        runId,
-        job,
-        fault,
-        steps,
-        newBatchSize,
-        numClasses,
-        examples,
-        seed,
-        onsetStep,
-        recoveryStep,
-        labels,
-        architecture,
-        inputScaling,
-        objective,
-        optimizer,
-        mixedPrecision);
+    return edit(b -> b.batchSize = newBatchSize);
   }
 
   public TrainingSpec withClasses(int newNumClasses) {
-    return new TrainingSpec(
-        runId,
-        job,
-        fault,
-        steps,
-        batchSize,
-        newNumClasses,
-        examples,
-        seed,
-        onsetStep,
-        recoveryStep,
-        labels,
-        architecture,
-        inputScaling,
-        objective,
-        optimizer,
-        mixedPrecision);
+    return edit(b -> b.numClasses = newNumClasses);
   }
 
   public TrainingSpec withSeed(long newSeed) {
-    return new TrainingSpec(
-        runId,
-        job,
-        fault,
-        steps,
-        batchSize,
-        numClasses,
-        examples,
-        newSeed,
-        onsetStep,
-        recoveryStep,
-        labels,
-        architecture,
-        inputScaling,
-        objective,
-        optimizer,
-        mixedPrecision);
+    return edit(b -> b.seed = newSeed);
   }
 
   /**
    * A timed fault active from {@code onset} until {@code recovery} ({@code null} = never fixed).
    */
   public TrainingSpec withFaultWindow(int onset, Integer recovery) {
-    return new TrainingSpec(
-        runId,
-        job,
-        fault,
-        steps,
-        batchSize,
-        numClasses,
-        examples,
-        seed,
-        onset,
-        recovery,
-        labels,
-        architecture,
-        inputScaling,
-        objective,
-        optimizer,
-        mixedPrecision);
+    return edit(
+        b -> {
+          b.onsetStep = onset;
+          b.recoveryStep = recovery;
+        });
   }
 
   public TrainingSpec withLabels(Map<String, String> newLabels) {
-    return new TrainingSpec(
-        runId,
-        job,
-        fault,
-        steps,
-        batchSize,
-        numClasses,
-        examples,
-        seed,
-        onsetStep,
-        recoveryStep,
-        newLabels,
-        architecture,
-        inputScaling,
-        objective,
-        optimizer,
-        mixedPrecision);
+    return edit(b -> b.labels = newLabels);
   }
 
   public TrainingSpec withArchitecture(Architecture newArchitecture) {
-    return new TrainingSpec(
-        runId,
-        job,
-        fault,
-        steps,
-        batchSize,
-        numClasses,
-        examples,
-        seed,
-        onsetStep,
-        recoveryStep,
-        labels,
-        newArchitecture,
-        inputScaling,
-        objective,
-        optimizer,
-        mixedPrecision);
+    return edit(b -> b.architecture = newArchitecture);
   }
 
   public TrainingSpec withInputScaling(InputScaling newInputScaling) {
-    return new TrainingSpec(
-        runId,
-        job,
-        fault,
-        steps,
-        batchSize,
-        numClasses,
-        examples,
-        seed,
-        onsetStep,
-        recoveryStep,
-        labels,
-        architecture,
-        newInputScaling,
-        objective,
-        optimizer,
-        mixedPrecision);
+    return edit(b -> b.inputScaling = newInputScaling);
   }
 
   public TrainingSpec withObjective(Objective newObjective) {
-    return new TrainingSpec(
-        runId,
-        job,
-        fault,
-        steps,
-        batchSize,
-        numClasses,
-        examples,
-        seed,
-        onsetStep,
-        recoveryStep,
-        labels,
-        architecture,
-        inputScaling,
-        newObjective,
-        optimizer,
-        mixedPrecision);
+    return edit(b -> b.objective = newObjective);
   }
 
   public TrainingSpec withOptimizer(Optimizer newOptimizer) {
-    return new TrainingSpec(
-        runId,
-        job,
-        fault,
-        steps,
-        batchSize,
-        numClasses,
-        examples,
-        seed,
-        onsetStep,
-        recoveryStep,
-        labels,
-        architecture,
-        inputScaling,
-        objective,
-        newOptimizer,
-        mixedPrecision);
+    return edit(b -> b.optimizer = newOptimizer);
   }
 
   /** A spec in full precision (the spec before mixed precision). */
@@ -400,23 +229,7 @@ public record TrainingSpec(
 
   /** This spec trained in emulated fp16 with a dynamic loss scaler ({@link DynamicLossScaler}). */
   public TrainingSpec withMixedPrecision(boolean on) {
-    return new TrainingSpec(
-        runId,
-        job,
-        fault,
-        steps,
-        batchSize,
-        numClasses,
-        examples,
-        seed,
-        onsetStep,
-        recoveryStep,
-        labels,
-        architecture,
-        inputScaling,
-        objective,
-        optimizer,
-        on);
+    return edit(b -> b.mixedPrecision = on);
   }
 
   /** Steps per epoch: whole batches in the training set. */
@@ -433,6 +246,72 @@ public record TrainingSpec(
       return true;
     }
     return step >= onsetStep && (recoveryStep == null || step < recoveryStep);
+  }
+
+  /** This spec with {@code change} applied to a copy of its components, validated again. */
+  private TrainingSpec edit(Consumer<Components> change) {
+    Components b = new Components(this);
+    change.accept(b);
+    return b.build();
+  }
+
+  /** The components of a spec, mutable while one {@code with...} method changes some. */
+  private static final class Components {
+    String runId;
+    String job;
+    Fault fault;
+    int steps;
+    int batchSize;
+    int numClasses;
+    int examples;
+    long seed;
+    int onsetStep;
+    Integer recoveryStep;
+    Map<String, String> labels;
+    Architecture architecture;
+    InputScaling inputScaling;
+    Objective objective;
+    Optimizer optimizer;
+    boolean mixedPrecision;
+
+    Components(TrainingSpec spec) {
+      runId = spec.runId;
+      job = spec.job;
+      fault = spec.fault;
+      steps = spec.steps;
+      batchSize = spec.batchSize;
+      numClasses = spec.numClasses;
+      examples = spec.examples;
+      seed = spec.seed;
+      onsetStep = spec.onsetStep;
+      recoveryStep = spec.recoveryStep;
+      labels = spec.labels;
+      architecture = spec.architecture;
+      inputScaling = spec.inputScaling;
+      objective = spec.objective;
+      optimizer = spec.optimizer;
+      mixedPrecision = spec.mixedPrecision;
+    }
+
+    TrainingSpec build() {
+      return new TrainingSpec(
+          runId,
+          job,
+          fault,
+          steps,
+          batchSize,
+          numClasses,
+          examples,
+          seed,
+          onsetStep,
+          recoveryStep,
+          labels,
+          architecture,
+          inputScaling,
+          objective,
+          optimizer,
+          mixedPrecision);
+    }
   }
 
   private static void require(Object value, String name) {

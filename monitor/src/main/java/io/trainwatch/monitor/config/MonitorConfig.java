@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -263,127 +264,114 @@ public record MonitorConfig(
     if (prefix == null || prefix.isEmpty()) {
       return this;
     }
-    return new MonitorConfig(
-        prefix + eventsTopic,
-        prefix + alertsTopic,
-        prefix + dlqTopic,
-        eventsPartitions,
-        alertsPartitions,
-        dlqPartitions,
-        replicationFactor,
-        minInsyncReplicas,
-        processingGuarantee,
-        streamThreads,
-        stateStore,
-        wallClockInterval,
-        maxRuns,
-        endedRunRetention,
-        idleRunRetention,
-        maxRecordBytes,
-        rules,
-        actions.withTopicPrefix(prefix),
-        jobs.withTopicPrefix(prefix),
-        group);
+    return edit(
+        b -> {
+          b.eventsTopic = prefix + eventsTopic;
+          b.alertsTopic = prefix + alertsTopic;
+          b.dlqTopic = prefix + dlqTopic;
+          b.actions = actions.withTopicPrefix(prefix);
+          b.jobs = jobs.withTopicPrefix(prefix);
+        });
   }
 
   /** This configuration with other closed-loop actions (tests and embedding). */
   public MonitorConfig withActions(ActionConfig newActions) {
-    return new MonitorConfig(
-        eventsTopic,
-        alertsTopic,
-        dlqTopic,
-        eventsPartitions,
-        alertsPartitions,
-        dlqPartitions,
-        replicationFactor,
-        minInsyncReplicas,
-        processingGuarantee,
-        streamThreads,
-        stateStore,
-        wallClockInterval,
-        maxRuns,
-        endedRunRetention,
-        idleRunRetention,
-        maxRecordBytes,
-        rules,
-        newActions,
-        jobs,
-        group);
+    return edit(b -> b.actions = newActions);
   }
 
   /** This configuration with other rule settings (tests and embedding). */
   public MonitorConfig withRules(RuleConfig newRules) {
-    return new MonitorConfig(
-        eventsTopic,
-        alertsTopic,
-        dlqTopic,
-        eventsPartitions,
-        alertsPartitions,
-        dlqPartitions,
-        replicationFactor,
-        minInsyncReplicas,
-        processingGuarantee,
-        streamThreads,
-        stateStore,
-        wallClockInterval,
-        maxRuns,
-        endedRunRetention,
-        idleRunRetention,
-        maxRecordBytes,
-        newRules,
-        actions,
-        jobs,
-        group);
+    return edit(b -> b.rules = newRules);
   }
 
   /** This configuration with another state store type (tests and embedding). */
   public MonitorConfig withStateStore(StateStoreType type) {
-    return new MonitorConfig(
-        eventsTopic,
-        alertsTopic,
-        dlqTopic,
-        eventsPartitions,
-        alertsPartitions,
-        dlqPartitions,
-        replicationFactor,
-        minInsyncReplicas,
-        processingGuarantee,
-        streamThreads,
-        type,
-        wallClockInterval,
-        maxRuns,
-        endedRunRetention,
-        idleRunRetention,
-        maxRecordBytes,
-        rules,
-        actions,
-        jobs,
-        group);
+    return edit(b -> b.stateStore = type);
   }
 
   /** This configuration with other group settings (tests and embedding). */
   public MonitorConfig withGroup(GroupConfig newGroup) {
-    return new MonitorConfig(
-        eventsTopic,
-        alertsTopic,
-        dlqTopic,
-        eventsPartitions,
-        alertsPartitions,
-        dlqPartitions,
-        replicationFactor,
-        minInsyncReplicas,
-        processingGuarantee,
-        streamThreads,
-        stateStore,
-        wallClockInterval,
-        maxRuns,
-        endedRunRetention,
-        idleRunRetention,
-        maxRecordBytes,
-        rules,
-        actions,
-        jobs,
-        newGroup);
+    return edit(b -> b.group = newGroup);
+  }
+
+  /**
+   * This configuration with {@code change} applied to a copy of its components, validated again.
+   */
+  private MonitorConfig edit(Consumer<Components> change) {
+    Components b = new Components(this);
+    change.accept(b);
+    return b.build();
+  }
+
+  /** The components of a configuration, mutable while one {@code with...} method changes some. */
+  private static final class Components {
+    String eventsTopic;
+    String alertsTopic;
+    String dlqTopic;
+    int eventsPartitions;
+    int alertsPartitions;
+    int dlqPartitions;
+    short replicationFactor;
+    OptionalInt minInsyncReplicas;
+    ProcessingGuarantee processingGuarantee;
+    int streamThreads;
+    StateStoreType stateStore;
+    Duration wallClockInterval;
+    int maxRuns;
+    Duration endedRunRetention;
+    Duration idleRunRetention;
+    int maxRecordBytes;
+    RuleConfig rules;
+    ActionConfig actions;
+    JobConfig jobs;
+    GroupConfig group;
+
+    Components(MonitorConfig from) {
+      eventsTopic = from.eventsTopic;
+      alertsTopic = from.alertsTopic;
+      dlqTopic = from.dlqTopic;
+      eventsPartitions = from.eventsPartitions;
+      alertsPartitions = from.alertsPartitions;
+      dlqPartitions = from.dlqPartitions;
+      replicationFactor = from.replicationFactor;
+      minInsyncReplicas = from.minInsyncReplicas;
+      processingGuarantee = from.processingGuarantee;
+      streamThreads = from.streamThreads;
+      stateStore = from.stateStore;
+      wallClockInterval = from.wallClockInterval;
+      maxRuns = from.maxRuns;
+      endedRunRetention = from.endedRunRetention;
+      idleRunRetention = from.idleRunRetention;
+      maxRecordBytes = from.maxRecordBytes;
+      rules = from.rules;
+      actions = from.actions;
+      jobs = from.jobs;
+      group = from.group;
+    }
+
+    MonitorConfig build() {
+      return new MonitorConfig(
+          eventsTopic,
+          alertsTopic,
+          dlqTopic,
+          eventsPartitions,
+          alertsPartitions,
+          dlqPartitions,
+          replicationFactor,
+          minInsyncReplicas,
+          processingGuarantee,
+          streamThreads,
+          stateStore,
+          wallClockInterval,
+          maxRuns,
+          endedRunRetention,
+          idleRunRetention,
+          maxRecordBytes,
+          rules,
+          actions,
+          jobs,
+          group);
+    }
   }
 
   private static RunSettings applyRuleKey(
