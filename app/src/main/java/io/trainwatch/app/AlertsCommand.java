@@ -2,6 +2,7 @@ package io.trainwatch.app;
 
 import io.trainwatch.cli.ClientConfigOption;
 import io.trainwatch.cli.KafkaReachability;
+import io.trainwatch.cli.TopicPrefixOption;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.AlertCodec;
 import io.trainwatch.schemas.InvalidEventException;
@@ -85,11 +86,16 @@ final class AlertsCommand implements Callable<Integer> {
 
   @Mixin ClientConfigOption kafkaClient;
 
+  /** In front of the topic and of the command's own consumer group. */
+  @Mixin TopicPrefixOption topicPrefix;
+
   @Override
   public Integer call() {
     Properties props = kafkaClient.properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServer);
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, "trainwatch-alerts-cli-" + UUID.randomUUID());
+    props.put(
+        ConsumerConfig.GROUP_ID_CONFIG,
+        topicPrefix.apply("trainwatch-alerts-cli-" + UUID.randomUUID()));
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -117,7 +123,7 @@ final class AlertsCommand implements Callable<Integer> {
         new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       Thread main = Thread.currentThread();
       Runtime.getRuntime().addShutdownHook(new Thread(consumer::wakeup, "alerts-shutdown"));
-      consumer.subscribe(List.of(topic));
+      consumer.subscribe(List.of(topicPrefix.apply(topic)));
       while ((max == null || printed < max)
           && System.nanoTime() < deadline
           && !main.isInterrupted()) {

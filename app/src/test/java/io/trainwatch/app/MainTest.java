@@ -15,6 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
@@ -157,6 +158,28 @@ class MainTest {
             });
 
     assertThat(unfinished).isEmpty();
+  }
+
+  /**
+   * Every command that names topics, consumer groups or transactional ids takes the same {@code
+   * --topic-prefix} (a shared cluster with prefixed ACLs hosts every role, not only the monitor),
+   * and the role's page in docs/ says so.
+   */
+  @ParameterizedTest
+  @CsvSource({
+    "monitor, docs/monitor.md",
+    "bridge, docs/bridges.md",
+    "train, docs/trainer.md",
+    "alerts, README.md"
+  })
+  void shouldOfferEveryRoleTheTopicPrefixAndDocumentIt(String command, String doc)
+      throws IOException {
+    CommandLine sub = Main.commandLine(Map.of()).getSubcommands().get(command);
+
+    assertThat(sub.getCommandSpec().findOption("--topic-prefix")).as(command).isNotNull();
+    assertThat(Files.readString(Path.of("..").resolve(doc)))
+        .as(doc)
+        .contains("--topic-prefix PREFIX");
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.trainwatch.bridge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.trainwatch.cli.ClientConfigOption;
 import io.trainwatch.cli.KafkaErrors;
+import io.trainwatch.cli.TopicPrefixOption;
 import io.trainwatch.cli.http.HttpSettings;
 import io.trainwatch.cli.http.OperatorServer;
 import io.trainwatch.cli.http.Registries;
@@ -38,7 +39,7 @@ import picocli.CommandLine.Spec;
       "",
       "Config file keys (properties; all of them in docs/bridges.md):",
       "  bridge.to  bridge.name  bridge.start_from=active|latest|earliest",
-      "  bridge.topic  bridge.dlq_topic",
+      "  bridge.topic  bridge.dlq_topic (--topic-prefix goes in front)",
       "  slack.webhook_url ($TRAINWATCH_SLACK_WEBHOOK_URL)  slack.group_window",
       "  pagerduty.routing_key ($TRAINWATCH_PAGERDUTY_ROUTING_KEY)  pagerduty.url",
       "  alertmanager.url ($TRAINWATCH_ALERTMANAGER_URL)",
@@ -93,6 +94,9 @@ public final class BridgeCommand implements Callable<Integer> {
 
   @Mixin ClientConfigOption kafkaClient;
 
+  /** In front of bridge.topic, bridge.dlq_topic, the state topic and the consumer group. */
+  @Mixin TopicPrefixOption topicPrefix;
+
   @Option(
       names = "--http-port",
       paramLabel = "PORT",
@@ -134,7 +138,7 @@ public final class BridgeCommand implements Callable<Integer> {
   public Integer call() {
     BridgeConfig bridgeConfig;
     try {
-      bridgeConfig = BridgeConfig.load(config, env, to);
+      bridgeConfig = BridgeConfig.load(config, env, to).withTopicPrefix(topicPrefix.value());
     } catch (BridgeConfigException e) {
       throw new ParameterException(
           spec.commandLine(), (config == null ? "" : config + ": ") + e.getMessage());

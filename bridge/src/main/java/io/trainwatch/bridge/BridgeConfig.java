@@ -22,6 +22,8 @@ import org.apache.kafka.common.config.types.Password;
  * naming the key; secrets never appear in messages or in {@link #toString()}.
  *
  * @param name names the consumer group and the state topic
+ * @param topicPrefix in front of the consumer group and the state topic ({@code --topic-prefix};
+ *     already in front of {@code topic} and {@code dlqTopic}), or the empty string
  * @param topic the alerts topic
  * @param dlqTopic the bridge's dead-letter topic
  * @param startFrom where a new consumer group starts reading
@@ -31,6 +33,7 @@ import org.apache.kafka.common.config.types.Password;
  */
 public record BridgeConfig(
     String name,
+    String topicPrefix,
     String topic,
     String dlqTopic,
     StartFrom startFrom,
@@ -77,6 +80,7 @@ public record BridgeConfig(
         || rate == null
         || links == null
         || startFrom == null
+        || topicPrefix == null
         || topic == null
         || dlqTopic == null) {
       throw new IllegalArgumentException("all settings are required");
@@ -88,17 +92,42 @@ public record BridgeConfig(
     return destinationSettings.destination();
   }
 
-  /** The consumer group: {@code trainwatch-bridge-NAME}. */
+  /** The consumer group: {@code trainwatch-bridge-NAME}, after the topic prefix. */
   public String groupId() {
-    return "trainwatch-bridge-" + name;
+    return topicPrefix + "trainwatch-bridge-" + name;
   }
 
   /**
    * The compacted topic holding the last revision delivered per alert_id: {@code
-   * trainwatch.bridge.NAME.state}.
+   * trainwatch.bridge.NAME.state}, after the topic prefix.
    */
   public String stateTopic() {
-    return "trainwatch.bridge." + name + ".state";
+    return topicPrefix + "trainwatch.bridge." + name + ".state";
+  }
+
+  /**
+   * This configuration with {@code prefix} in front of every Kafka name it uses: the alerts topic
+   * (and so its {@code .active} topic), the dead-letter topic, the state topic and the consumer
+   * group ({@code --topic-prefix}: a shared cluster whose ACLs grant a team one prefix).
+   */
+  public BridgeConfig withTopicPrefix(String prefix) {
+    if (prefix == null || prefix.isEmpty()) {
+      return this;
+    }
+    return new BridgeConfig(
+        name,
+        topicPrefix + prefix,
+        prefix + topic,
+        prefix + dlqTopic,
+        startFrom,
+        maxPending,
+        filter,
+        retry,
+        rate,
+        httpTimeout,
+        httpConnectTimeout,
+        links,
+        destinationSettings);
   }
 
   /** Redacts every secret of this config. */
@@ -183,6 +212,7 @@ public record BridgeConfig(
       String runbookUrl = string(BridgeConfigDef.LINKS_RUNBOOK_URL);
       return new BridgeConfig(
           name == null ? destination.wire() : name,
+          "",
           string(BridgeConfigDef.BRIDGE_TOPIC),
           string(BridgeConfigDef.BRIDGE_DLQ_TOPIC),
           StartFrom.valueOf(string(BridgeConfigDef.BRIDGE_START_FROM).toUpperCase(Locale.ROOT)),

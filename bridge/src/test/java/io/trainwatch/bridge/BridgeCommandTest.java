@@ -28,6 +28,7 @@ class BridgeCommandTest {
             "--config=FILE",
             "--bootstrap-server=HOST:PORT",
             "--command-config=FILE",
+            "--topic-prefix=PREFIX",
             "slack.webhook_url",
             "pagerduty.routing_key",
             "filter.min_severity");
@@ -41,6 +42,25 @@ class BridgeCommandTest {
     assertThat(err.toString())
         .startsWith("Missing required option: '--bootstrap-server=HOST:PORT'")
         .contains("Usage: bridge");
+  }
+
+  @Test
+  void shouldRefuseATopicPrefixKafkaCannotNameInOneLine() {
+    int code =
+        run(
+            Map.of(),
+            "--to",
+            "slack",
+            "--bootstrap-server",
+            "localhost:9092",
+            "--topic-prefix",
+            "team a/");
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString())
+        .startsWith(
+            "--topic-prefix=team a/: must be 1 to 200 of a-z A-Z 0-9 . _ - (the characters of a"
+                + " topic name)");
   }
 
   @Test

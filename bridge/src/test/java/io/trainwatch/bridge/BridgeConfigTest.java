@@ -39,6 +39,23 @@ class BridgeConfigTest {
   }
 
   @Test
+  void shouldPutTheTopicPrefixInFrontOfEveryKafkaName() {
+    BridgeConfig c =
+        BridgeConfig.parse(
+                Map.of("slack.webhook_url", SLACK_URL, "bridge.topic", "ml.alerts"),
+                Map.of(),
+                Destination.SLACK)
+            .withTopicPrefix("team-a.");
+
+    assertThat(c.topic()).isEqualTo("team-a.ml.alerts");
+    assertThat(c.dlqTopic()).isEqualTo("team-a.trainwatch.alerts.bridge-dlq");
+    assertThat(c.stateTopic()).isEqualTo("team-a.trainwatch.bridge.slack.state");
+    assertThat(c.groupId()).isEqualTo("team-a.trainwatch-bridge-slack");
+    assertThat(c.withTopicPrefix("")).isSameAs(c);
+    assertThat(c.toString()).doesNotContain(SLACK_URL);
+  }
+
+  @Test
   void shouldParseEveryKey() {
     Map<String, String> p = new HashMap<>();
     p.put("bridge.to", "pagerduty");

@@ -3,6 +3,7 @@ package io.trainwatch.monitor;
 import io.trainwatch.cli.ClientConfigOption;
 import io.trainwatch.cli.KafkaErrors;
 import io.trainwatch.cli.KafkaReachability;
+import io.trainwatch.cli.TopicPrefixOption;
 import io.trainwatch.cli.http.HttpSettings;
 import io.trainwatch.cli.http.Registries;
 import io.trainwatch.monitor.config.MonitorConfig;
@@ -62,13 +63,12 @@ public final class MonitorCommand implements Callable<Integer> {
               + ").")
   String applicationId;
 
-  @Option(
-      names = "--topic-prefix",
-      paramLabel = "PREFIX",
-      description =
-          "Put PREFIX in front of the monitor's topic names and of the default application id, "
-              + "for a shared cluster whose ACLs grant one prefix (e.g. team-a.).")
-  String topicPrefix;
+  /**
+   * In front of the monitor's topic names ({@code monitor.topics.*}, the signals topics) and of the
+   * default application id, which names Kafka Streams' internal topics, group and transactional
+   * ids.
+   */
+  @Mixin TopicPrefixOption topicPrefix;
 
   @Option(
       names = "--http-port",
@@ -113,7 +113,7 @@ public final class MonitorCommand implements Callable<Integer> {
       http = new HttpSettings(httpHost, httpPort);
       MonitorConfig config =
           (configFile == null ? MonitorConfig.defaults() : MonitorConfig.load(configFile))
-              .withTopicPrefix(topicPrefix);
+              .withTopicPrefix(topicPrefix.value());
       options =
           MonitorOptions.of(bootstrapServer)
               .withApplicationId(applicationId())
@@ -189,7 +189,7 @@ public final class MonitorCommand implements Callable<Integer> {
     if (applicationId != null) {
       return applicationId;
     }
-    return (topicPrefix == null ? "" : topicPrefix) + MonitorOptions.DEFAULT_APPLICATION_ID;
+    return topicPrefix.apply(MonitorOptions.DEFAULT_APPLICATION_ID);
   }
 
   /** Runs the command on its own (the {@code ./trainwatch} launcher is the usual way in). */

@@ -3,6 +3,7 @@ package io.trainwatch.trainer.cli;
 import io.trainwatch.cli.ClientConfigOption;
 import io.trainwatch.cli.ConfigDefs;
 import io.trainwatch.cli.PropertiesFile;
+import io.trainwatch.cli.TopicPrefixOption;
 import io.trainwatch.schemas.RunStatus;
 import io.trainwatch.trainer.Architecture;
 import io.trainwatch.trainer.Fault;
@@ -165,6 +166,9 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Mixin ClientConfigOption kafkaClient;
 
+  /** In front of publisher.topic. */
+  @Mixin TopicPrefixOption topicPrefix;
+
   @Option(
       names = "--config",
       paramLabel = "FILE",
@@ -216,8 +220,9 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   /**
-   * The publisher the options describe: {@code --config} keys, then {@code --delivery-timeout}; bad
-   * keys and values fail with one line naming the key.
+   * The publisher the options describe: {@code --config} keys, {@code --topic-prefix} in front of
+   * the topic, then {@code --delivery-timeout}; bad keys and values fail with one line naming the
+   * key.
    */
   KafkaPublisherSettings publisherSettings() {
     Map<String, String> file = PropertiesFile.read(config, "--config");
@@ -234,6 +239,7 @@ public final class TrainCommand implements Callable<Integer> {
         KafkaPublisherSettings.fromConfig(
                 bootstrapServers, ConfigDefs.parse(PublisherConfigDef.DEF, file))
             .withClientProperties(kafkaClient.properties());
+    s = s.withTopic(topicPrefix.apply(s.topic()));
     if (deliveryTimeout != null) {
       s = s.withTimeouts(deliveryTimeout, s.metadataWarmup(), s.closeTimeout());
     }

@@ -205,6 +205,21 @@ class TrainCommandTest {
   }
 
   @Test
+  void shouldPutTheTopicPrefixInFrontOfTheConfiguredTopic(
+      @org.junit.jupiter.api.io.TempDir Path dir) throws java.io.IOException {
+    TrainCommand plain = new TrainCommand();
+    new CommandLine(plain).parseArgs("--bootstrap-server", "h:1", "--topic-prefix", "team-a.");
+    Path f = dir.resolve("publisher.properties");
+    java.nio.file.Files.writeString(f, "publisher.topic=ml.events\n");
+    TrainCommand configured = new TrainCommand();
+    new CommandLine(configured)
+        .parseArgs("--bootstrap-server", "h:1", "--config", f.toString(), "--topic-prefix", "b-");
+
+    assertThat(plain.publisherSettings().topic()).isEqualTo("team-a.trainwatch.events");
+    assertThat(configured.publisherSettings().topic()).isEqualTo("b-ml.events");
+  }
+
+  @Test
   void shouldRefuseABadPublisherKeyInOneLine(@org.junit.jupiter.api.io.TempDir Path dir)
       throws java.io.IOException {
     Path f = dir.resolve("publisher.properties");
