@@ -28,39 +28,4 @@ public record BenchResults(
     MemoryBench.Result memory,
     List<CostCurveSection.Point> costCurve,
     List<JmhSection.Score> jmh,
-    FleetBench.Result fleet) {
-
-  /** Everything but the fleet section. */
-  public BenchResults(
-      BenchPlan plan,
-      String command,
-      Instant startedAt,
-      Duration elapsed,
-      MachineInfo machine,
-      SourceRevision source,
-      String monitorDescription,
-      List<CpuUsage.Share> load,
-      ThroughputSection.Result throughput,
-      LatencyBench.Result latency,
-      TrainerSection.Result trainer,
-      MemoryBench.Result memory,
-      List<CostCurveSection.Point> costCurve,
-      List<JmhSection.Score> jmh) {
-    this(
-        plan,
-        command,
-        startedAt,
-        elapsed,
-        machine,
-        source,
-        monitorDescription,
-        load,
-        throughput,
-        latency,
-        trainer,
-        memory,
-        costCurve,
-        jmh,
-        null);
-  }
-}
+    FleetBench.Result fleet) {}
