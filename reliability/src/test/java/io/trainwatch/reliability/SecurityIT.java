@@ -2,6 +2,7 @@ package io.trainwatch.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.trainwatch.broker.BrokerSecurity;
 import io.trainwatch.broker.BrokerSecurity.SaslMechanism;
@@ -40,6 +41,7 @@ import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -415,10 +417,17 @@ class SecurityIT {
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c)) {
       consumer.assign(List.of(new TopicPartition(Topics.ALERTS, 0)));
       consumer.seekToBeginning(List.of(new TopicPartition(Topics.ALERTS, 0)));
-      long deadline = System.currentTimeMillis() + 15_000;
-      while (System.currentTimeMillis() < deadline) {
-        consumer.poll(Duration.ofMillis(200));
-      }
+      // Polls until the broker refuses (the exception leaves await); a consumer that is let read
+      // ends in a ConditionTimeoutException, which the caller's assertion reports.
+      await("a refusal to read " + Topics.ALERTS)
+          .atMost(Duration.ofSeconds(15))
+          .pollInSameThread()
+          .pollDelay(Duration.ZERO)
+          .until(
+              () -> {
+                consumer.poll(Duration.ofMillis(200));
+                return false;
+              });
     }
   }
 
@@ -434,9 +443,20 @@ class SecurityIT {
           List.of(new TopicPartition(Topics.CONTROL, 0), new TopicPartition(Topics.CONTROL, 1));
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
-      long deadline = System.currentTimeMillis() + 15_000;
-      while (System.currentTimeMillis() < deadline && out.isEmpty()) {
-        consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(ControlCodec.decode(r.value())));
+      try {
+        await("a command on " + Topics.CONTROL)
+            .atMost(Duration.ofSeconds(15))
+            .pollInSameThread()
+            .pollDelay(Duration.ZERO)
+            .until(
+                () -> {
+                  consumer
+                      .poll(Duration.ofMillis(200))
+                      .forEach(r -> out.add(ControlCodec.decode(r.value())));
+                  return !out.isEmpty();
+                });
+      } catch (ConditionTimeoutException none) {
+        // Nothing arrived: the caller's assertion says so with what was read (nothing).
       }
     }
     return out;
