@@ -3,6 +3,7 @@ package io.trainwatch.monitor.alerting;
 import io.trainwatch.monitor.run.RunInfo;
 import io.trainwatch.monitor.run.RunState;
 import io.trainwatch.schemas.Alert;
+import io.trainwatch.schemas.Severity;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -10,6 +11,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Turns an {@link Emission} into the published {@link Alert}: ids, one-line summary, the hint in
@@ -61,41 +63,80 @@ public final class AlertFactory {
     values.put("num_classes", run.numClasses());
     values.put("step", e.step());
     values.putAll(e.evidence());
-    String title = hints.title(e.rule(), e.diagnosis());
-    String summary;
-    String hint;
-    if (e.firing()) {
-      summary =
-          runId
+    Wording words = Wording.of(hints, runId, e, run.framework(), values, AlertFactory::resolution);
+    return fromEmission(alertId, e, e.rule().severity(), runId, run.job(), words, info.labels());
+  }
+
+  /**
+   * What an alert says to people: the one-line summary and the hint.
+   *
+   * @param summary firing: {@code "<who>: <rule>: <the catalog's summary> (<title>)"}; resolved:
+   *     {@code "<who>: <rule> resolved, <why> (<title>)"}
+   * @param hint the catalog's hint in the framework's words when firing, empty when resolved
+   */
+  record Wording(String summary, String hint) {
+
+    /**
+     * The wording of emission {@code e} about {@code who} (a run, a job's rank, a job or a host).
+     *
+     * @param values what the catalog's templates may name
+     * @param resolution why a resolved emission resolved, in words (not asked of a firing one)
+     */
+    static Wording of(
+        HintCatalog hints,
+        String who,
+        Emission e,
+        String framework,
+        Map<String, Object> values,
+        Function<Emission, String> resolution) {
+      String title = hints.title(e.rule(), e.diagnosis());
+      if (!e.firing()) {
+        return new Wording(
+            who + ": " + e.rule().id() + " resolved, " + resolution.apply(e) + " (" + title + ")",
+            "");
+      }
+      return new Wording(
+          who
               + ": "
               + e.rule().id()
               + ": "
               + hints.summary(e.rule(), e.diagnosis(), values)
               + " ("
               + title
-              + ")";
-      hint = hints.hint(e.rule(), e.diagnosis(), run.framework(), values);
-    } else {
-      summary = runId + ": " + e.rule().id() + " resolved, " + resolution(e) + " (" + title + ")";
-      hint = "";
+              + ")",
+          hints.hint(e.rule(), e.diagnosis(), framework, values));
     }
+  }
+
+  /**
+   * The alert of emission {@code e} under {@code alertId}: its event id, revision, status, rule,
+   * diagnosis, evidence, step and times come from the emission, the rest from the caller.
+   */
+  static Alert fromEmission(
+      String alertId,
+      Emission e,
+      Severity severity,
+      String runId,
+      String job,
+      Wording words,
+      Map<String, String> labels) {
     return new Alert(
         alertId,
         eventId(alertId, e.revision()),
         e.revision(),
         e.status(),
         e.rule().id(),
-        e.rule().severity(),
+        severity,
         runId,
-        run.job(),
-        summary,
-        hint,
+        job,
+        words.summary(),
+        words.hint(),
         e.diagnosis(),
         e.evidence(),
         e.step(),
         Instant.ofEpochMilli(e.startsAtMs()),
         e.firing() ? null : Instant.ofEpochMilli(e.atMs()),
-        info.labels());
+        labels);
   }
 
   private static String resolution(Emission e) {

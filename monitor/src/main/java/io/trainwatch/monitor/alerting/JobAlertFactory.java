@@ -2,7 +2,6 @@ package io.trainwatch.monitor.alerting;
 
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.AlertPlacement;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -45,42 +44,10 @@ public final class JobAlertFactory {
     values.put("host", j.host());
     values.put("device", j.device());
     values.putAll(e.evidence());
-    String title = hints.title(e.rule(), e.diagnosis());
-    String who = who(j);
-    String summary;
-    String hint;
-    if (e.firing()) {
-      summary =
-          who
-              + ": "
-              + e.rule().id()
-              + ": "
-              + hints.summary(e.rule(), e.diagnosis(), values)
-              + " ("
-              + title
-              + ")";
-      hint = hints.hint(e.rule(), e.diagnosis(), framework, values);
-    } else {
-      summary = who + ": " + e.rule().id() + " resolved, " + resolution(e) + " (" + title + ")";
-      hint = "";
-    }
-    return new Alert(
-        alertId,
-        AlertFactory.eventId(alertId, e.revision()),
-        e.revision(),
-        e.status(),
-        e.rule().id(),
-        e.rule().severity(),
-        j.runId(),
-        j.job(),
-        summary,
-        hint,
-        e.diagnosis(),
-        e.evidence(),
-        e.step(),
-        Instant.ofEpochMilli(e.startsAtMs()),
-        e.firing() ? null : Instant.ofEpochMilli(e.atMs()),
-        Map.of());
+    AlertFactory.Wording words =
+        AlertFactory.Wording.of(hints, who(j), e, framework, values, JobAlertFactory::resolution);
+    return AlertFactory.fromEmission(
+        alertId, e, e.rule().severity(), j.runId(), j.job(), words, Map.of());
   }
 
   private Alert grouped(JobEmission j, String alertId) {
@@ -104,23 +71,9 @@ public final class JobAlertFactory {
     } else {
       summary = j.job() + ": " + e.rule().id() + " resolved on " + where;
     }
-    return new Alert(
-        alertId,
-        AlertFactory.eventId(alertId, e.revision()),
-        e.revision(),
-        e.status(),
-        e.rule().id(),
-        first.severity(),
-        j.runId(),
-        j.job(),
-        summary,
-        e.firing() ? first.hint() : "",
-        e.diagnosis(),
-        e.evidence(),
-        e.step(),
-        Instant.ofEpochMilli(e.startsAtMs()),
-        e.firing() ? null : Instant.ofEpochMilli(e.atMs()),
-        first.labels());
+    AlertFactory.Wording words = new AlertFactory.Wording(summary, e.firing() ? first.hint() : "");
+    return AlertFactory.fromEmission(
+        alertId, e, first.severity(), j.runId(), j.job(), words, first.labels());
   }
 
   /** The first rank's summary without its "run: rule: " prefix. */
