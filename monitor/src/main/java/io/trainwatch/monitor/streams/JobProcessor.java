@@ -25,7 +25,6 @@ import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,9 +53,9 @@ final class JobProcessor extends ContextualProcessor<String, JobSignal, Object, 
   private final TopologyMetrics metrics;
   private final RateLimitedLog stale = RateLimitedLog.perInterval(60_000);
 
-  private KeyValueStore<String, JobState> jobs;
-  private KeyValueStore<String, RankState> ranks;
-  private KeyValueStore<String, StepStats> steps;
+  private ObjectCacheStore<JobState> jobs;
+  private ObjectCacheStore<RankState> ranks;
+  private ObjectCacheStore<StepStats> steps;
   private long watchingSinceMs;
   private long lastSweepMs;
 
@@ -74,9 +73,9 @@ final class JobProcessor extends ContextualProcessor<String, JobSignal, Object, 
   @Override
   public void init(ProcessorContext<Object, Object> context) {
     super.init(context);
-    jobs = context.getStateStore(MonitorTopology.JOB_STATE_STORE);
-    ranks = context.getStateStore(MonitorTopology.JOB_RANKS_STORE);
-    steps = context.getStateStore(MonitorTopology.JOB_STEPS_STORE);
+    jobs = ObjectCacheStore.of(context.getStateStore(MonitorTopology.JOB_STATE_STORE));
+    ranks = ObjectCacheStore.of(context.getStateStore(MonitorTopology.JOB_RANKS_STORE));
+    steps = ObjectCacheStore.of(context.getStateStore(MonitorTopology.JOB_STEPS_STORE));
     watchingSinceMs = context.currentSystemTimeMs();
     lastSweepMs = watchingSinceMs;
     long tickMs = config.wallClockInterval().toMillis();
@@ -98,11 +97,24 @@ final class JobProcessor extends ContextualProcessor<String, JobSignal, Object, 
 
   @Override
   public void process(Record<String, JobSignal> record) {
+    try {
+      processSignal(record);
+    } catch (RuntimeException e) {
+      // Objects of the job, its ranks and steps may be half-changed: the next signals read the
+      // values last written.
+      jobs.forgetAll();
+      ranks.forgetAll();
+      steps.forgetAll();
+      throw e;
+    }
+  }
+
+  private void processSignal(Record<String, JobSignal> record) {
     String job = record.key();
     JobSignal signal = record.value();
     RankIdentity id = signal.rank();
     long now = context().currentSystemTimeMs();
-    JobState state = jobs.get(job);
+    JobState state = jobs.cached(job);
     if (state == null) {
       state = new JobState();
     } else if (id.attempt() < state.attempt()) {
@@ -126,7 +138,7 @@ final class JobProcessor extends ContextualProcessor<String, JobSignal, Object, 
           id.attempt());
     }
     String key = rankKey(job, id.rank());
-    RankState rank = ranks.get(key);
+    RankState rank = ranks.cached(key);
     RunSettings settings = config.rules().forJob(job);
     List<JobEmission> out;
     switch (signal.kind()) {
@@ -170,7 +182,7 @@ final class JobProcessor extends ContextualProcessor<String, JobSignal, Object, 
     return new StepLookup() {
       @Override
       public StepStats get(long step) {
-        return steps.get(stepKey(job, step));
+        return steps.cached(stepKey(job, step));
       }
 
       @Override
@@ -181,6 +193,9 @@ final class JobProcessor extends ContextualProcessor<String, JobSignal, Object, 
   }
 
   private void onTick(long now) {
+    // The scans below read the stores alone: this tick's writes so far go to them first.
+    ranks.writePendingNow();
+    steps.writePendingNow();
     boolean sweep = now - lastSweepMs >= config.wallClockInterval().toMillis();
     if (sweep) {
       lastSweepMs = now;
@@ -262,7 +277,9 @@ final class JobProcessor extends ContextualProcessor<String, JobSignal, Object, 
   }
 
   private void forgetRanksAndSteps(String job) {
-    for (KeyValueStore<String, ?> store : List.of(ranks, steps)) {
+    ranks.writePendingNow();
+    steps.writePendingNow();
+    for (ObjectCacheStore<?> store : List.of(ranks, steps)) {
       List<String> keys = new ArrayList<>();
       try (KeyValueIterator<String, ?> it = store.prefixScan(job + SEP, new StringSerializer())) {
         while (it.hasNext()) {

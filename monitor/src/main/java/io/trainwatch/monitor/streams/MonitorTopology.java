@@ -119,6 +119,18 @@ public final class MonitorTopology {
    */
   static final int RUN_OBJECTS_PER_TASK = 4_096;
 
+  /** Jobs kept as objects per task: a job state takes well under 1 KiB of heap. */
+  static final int JOB_OBJECTS_PER_TASK = 4_096;
+
+  /** Ranks of jobs kept as objects per task: a rank state takes about 3 KiB of heap. */
+  static final int RANK_OBJECTS_PER_TASK = 4_096;
+
+  /**
+   * Recent steps of jobs kept as objects per task (about 2 KiB of heap each): the steps being
+   * reported now, a few per job.
+   */
+  static final int STEP_OBJECTS_PER_TASK = 4_096;
+
   /** Run traces kept as objects per task: a full trace takes a few KiB of heap. */
   static final int TRACE_OBJECTS_PER_TASK = 4_096;
 
@@ -253,19 +265,16 @@ public final class MonitorTopology {
         () -> new JobProcessor(config, new JobEvaluator(), jobAlerts, metrics),
         JOB_SIGNALS_SOURCE);
     t.addStateStore(
-        Stores.keyValueStoreBuilder(
-                store(config, JOB_STATE_STORE), Serdes.String(), StateSerdes.jobState())
-            .withCachingEnabled(),
+        objectCached(
+            config, JOB_STATE_STORE, StateSerdes.jobState(), JOB_OBJECTS_PER_TASK, PENDING_BYTES),
         EVALUATE_JOBS);
     t.addStateStore(
-        Stores.keyValueStoreBuilder(
-                store(config, JOB_RANKS_STORE), Serdes.String(), StateSerdes.rankState())
-            .withCachingEnabled(),
+        objectCached(
+            config, JOB_RANKS_STORE, StateSerdes.rankState(), RANK_OBJECTS_PER_TASK, PENDING_BYTES),
         EVALUATE_JOBS);
     t.addStateStore(
-        Stores.keyValueStoreBuilder(
-                store(config, JOB_STEPS_STORE), Serdes.String(), StateSerdes.stepStats())
-            .withCachingEnabled(),
+        objectCached(
+            config, JOB_STEPS_STORE, StateSerdes.stepStats(), STEP_OBJECTS_PER_TASK, PENDING_BYTES),
         EVALUATE_JOBS);
     addAlertSink(t, config, JOB_ALERTS_SINK, EVALUATE_JOBS);
     t.addSink(

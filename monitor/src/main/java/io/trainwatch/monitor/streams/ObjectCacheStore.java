@@ -1,15 +1,21 @@
 package io.trainwatch.monitor.streams;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
@@ -60,7 +66,11 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
  * ({@link #get}, {@link #all}), which never return a cached object: they decode the pending bytes
  * or the store's, so they see what the processing thread wrote, never an object it is changing.
  *
- * <p>Only the operations the monitor uses are supported: no ranges or prefix scans.
+ * <p><b>Ranges and prefix scans</b> ({@link #range}, {@link #prefixScan}) return the store's
+ * entries in its key order (UTF-8 bytes) with the pending writes laid over them, decoded afresh
+ * like {@link #all}: safe from any thread, at a cost that grows with the pending writes. The
+ * processing thread makes them cheap by writing the pending writes first ({@link
+ * #writePendingNow}). Reverse iteration is not supported.
  *
  * @param <V> the value type
  */
@@ -172,6 +182,23 @@ public final class ObjectCacheStore<V>
   /** Drops the cached object of {@code key}: the next read decodes the last value written. */
   public void forget(String key) {
     objects.remove(key);
+  }
+
+  /**
+   * Drops every cached object: the next reads decode the last values written. For a processor that
+   * fails midway after changing objects of several keys.
+   */
+  public void forgetAll() {
+    objects.clear();
+  }
+
+  /**
+   * Writes the pending writes to the store under this one now, inside the open transaction, as an
+   * early flush does: for the processing thread only, before a range or prefix scan, which then
+   * reads the store alone.
+   */
+  public void writePendingNow() {
+    writePending();
   }
 
   /** Reads from the pending writes or the store, never from the objects: safe from any thread. */
@@ -290,9 +317,53 @@ public final class ObjectCacheStore<V>
     return new Overlay(new HashMap<>(pending), wrapped().all());
   }
 
+  /**
+   * The entries from {@code from} to {@code to} (inclusive; {@code null} is unbounded) in the
+   * store's key order, the pending writes laid over them; values decoded afresh. Safe from any
+   * thread.
+   */
   @Override
   public KeyValueIterator<String, V> range(String from, String to) {
-    throw new UnsupportedOperationException(name() + ": range queries are not supported");
+    byte[] lo = from == null ? null : utf8(from);
+    byte[] hi = to == null ? null : utf8(to);
+    if (lo != null && hi != null && Arrays.compareUnsigned(lo, hi) > 0) {
+      return new SortedOverlay(new TreeMap<>(), wrapped().range(from, to));
+    }
+    return new SortedOverlay(
+        pendingWhere(
+            k ->
+                (lo == null || Arrays.compareUnsigned(k, lo) >= 0)
+                    && (hi == null || Arrays.compareUnsigned(k, hi) <= 0)),
+        wrapped().range(from, to));
+  }
+
+  /**
+   * The entries whose serialized key starts with the serialized {@code prefix}, in the store's key
+   * order, the pending writes laid over them; values decoded afresh. Safe from any thread.
+   */
+  @Override
+  public <PS extends Serializer<P>, P> KeyValueIterator<String, V> prefixScan(
+      P prefix, PS prefixKeySerializer) {
+    byte[] p = prefixKeySerializer.serialize(null, prefix);
+    return new SortedOverlay(
+        pendingWhere(k -> k.length >= p.length && Arrays.equals(k, 0, p.length, p, 0, p.length)),
+        wrapped().prefixScan(prefix, prefixKeySerializer));
+  }
+
+  private static byte[] utf8(String key) {
+    return key.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The pending writes whose serialized keys pass {@code test}, by serialized key. */
+  private TreeMap<Bytes, Map.Entry<String, Pending>> pendingWhere(Predicate<byte[]> test) {
+    TreeMap<Bytes, Map.Entry<String, Pending>> out = new TreeMap<>();
+    for (Map.Entry<String, Pending> e : pending.entrySet()) {
+      byte[] k = utf8(e.getKey());
+      if (test.test(k)) {
+        out.put(Bytes.wrap(k), Map.entry(e.getKey(), e.getValue()));
+      }
+    }
+    return out;
   }
 
   @Override
@@ -333,6 +404,87 @@ public final class ObjectCacheStore<V>
         Map.Entry<String, Pending> e = rest.next();
         if (e.getValue().bytes() != TOMBSTONE) {
           next = KeyValue.pair(e.getKey(), decode.apply(e.getValue().bytes()));
+        }
+      }
+      return true;
+    }
+
+    @Override
+    public KeyValue<String, V> next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      KeyValue<String, V> kv = next;
+      next = null;
+      return kv;
+    }
+
+    @Override
+    public String peekNextKey() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      return next.key;
+    }
+
+    @Override
+    public void close() {
+      base.close();
+    }
+  }
+
+  /**
+   * A sorted range of the store merged with the pending writes of the same range: both in the order
+   * of their serialized keys, a pending write replacing (or, a delete, hiding) the store's entry of
+   * its key.
+   */
+  private final class SortedOverlay implements KeyValueIterator<String, V> {
+    private final Iterator<Map.Entry<String, Pending>> overlay;
+    private final KeyValueIterator<String, byte[]> base;
+    private Map.Entry<String, Pending> nextPending;
+    private Bytes nextPendingKey;
+    private KeyValue<String, byte[]> nextBase;
+    private Bytes nextBaseKey;
+    private KeyValue<String, V> next;
+
+    SortedOverlay(
+        TreeMap<Bytes, Map.Entry<String, Pending>> overlay, KeyValueIterator<String, byte[]> base) {
+      this.overlay = overlay.values().iterator();
+      this.base = base;
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (next == null) {
+        if (nextPending == null && overlay.hasNext()) {
+          nextPending = overlay.next();
+          nextPendingKey = Bytes.wrap(utf8(nextPending.getKey()));
+        }
+        if (nextBase == null && base.hasNext()) {
+          nextBase = base.next();
+          nextBaseKey = Bytes.wrap(utf8(nextBase.key));
+        }
+        if (nextPending == null && nextBase == null) {
+          return false;
+        }
+        int order =
+            nextPending == null ? -1 : nextBase == null ? 1 : nextBaseKey.compareTo(nextPendingKey);
+        byte[] bytes;
+        String key;
+        if (order < 0) {
+          key = nextBase.key;
+          bytes = nextBase.value;
+          nextBase = null;
+        } else {
+          key = nextPending.getKey();
+          bytes = nextPending.getValue().bytes();
+          nextPending = null;
+          if (order == 0) {
+            nextBase = null; // replaced by the pending write
+          }
+        }
+        if (bytes != null && bytes != TOMBSTONE) {
+          next = KeyValue.pair(key, decode.apply(bytes));
         }
       }
       return true;

@@ -69,6 +69,27 @@ class ObjectCacheStoreTest {
       try {
         switch (record.value()) {
           case "delete" -> counts.delete(key);
+          case "range" -> {
+            // Pending writes within the range: a new key, a changed one, a deleted one.
+            counts.put("k2", new Count(20));
+            counts.put("k4", new Count(40));
+            counts.delete("k3");
+            List<String> seen = new ArrayList<>();
+            try (KeyValueIterator<String, Count> it = counts.range("k1", "k4")) {
+              it.forEachRemaining(kv -> seen.add(kv.key + "=" + kv.value.n));
+            }
+            seen.add("|");
+            try (KeyValueIterator<String, Count> it =
+                counts.prefixScan("k", new StringSerializer())) {
+              it.forEachRemaining(kv -> seen.add(kv.key + "=" + kv.value.n));
+            }
+            seen.add("|");
+            counts.writePendingNow();
+            try (KeyValueIterator<String, Count> it = counts.range("k2", null)) {
+              it.forEachRemaining(kv -> seen.add(kv.key + "=" + kv.value.n));
+            }
+            context().forward(record.withValue(String.join(" ", seen)));
+          }
           case "scan" -> {
             counts.put("scanned", new Count(7));
             counts.delete("gone");
@@ -238,5 +259,29 @@ class ObjectCacheStoreTest {
     assertThat(driver.getKeyValueStore(STORE).get("a"))
         .extracting(c -> ((Count) c).n)
         .isEqualTo(1L);
+  }
+
+  @Test
+  void shouldAnswerRangesAndPrefixScansInKeyOrderWithThePendingWritesLaidOver() {
+    for (String key : List.of("k1", "k3", "k4", "k5", "l1")) {
+      in.pipeInput(key, "x");
+    }
+
+    in.pipeInput("any", "range");
+
+    assertThat(out.readValuesToList())
+        .containsExactly(
+            "1",
+            "1",
+            "1",
+            "1",
+            "1",
+            "k1=1 k2=20 k4=40 | k1=1 k2=20 k4=40 k5=1 | k2=20 k4=40 k5=1 l1=1");
+    KeyValueStore<String, Count> store = driver.getKeyValueStore(STORE);
+    List<String> committed = new ArrayList<>();
+    try (KeyValueIterator<String, Count> it = store.range("k0", "k9")) {
+      it.forEachRemaining(kv -> committed.add(kv.key + "=" + kv.value.n));
+    }
+    assertThat(committed).containsExactly("k1=1", "k2=20", "k4=40", "k5=1");
   }
 }
