@@ -50,6 +50,15 @@ public final class LossHistory {
   final float[] blocks = new float[BLOCKS];
   long blocksDone;
 
+  /**
+   * {@link #recentNoise()} as last computed, valid while {@link #finite} equals {@link
+   * #noiseAtCount} (the recent losses change only with it): the loss is observed and then judged
+   * with the same noise. Not part of the stored state.
+   */
+  private double noiseCache;
+
+  private long noiseAtCount = -1;
+
   /** Adds one batch's loss; non-finite values are ignored. */
   public void observe(double loss) {
     if (!Double.isFinite(loss)) {
@@ -163,6 +172,15 @@ public final class LossHistory {
    * noise; the median ignores a few outliers. 0 with fewer than three values.
    */
   public double recentNoise() {
+    if (noiseAtCount == finite) {
+      return noiseCache;
+    }
+    noiseCache = computeRecentNoise();
+    noiseAtCount = finite;
+    return noiseCache;
+  }
+
+  private double computeRecentNoise() {
     int n = recentCount();
     if (n < 3) {
       return 0;
