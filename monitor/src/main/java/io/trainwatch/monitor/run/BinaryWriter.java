@@ -18,11 +18,49 @@ final class BinaryWriter {
   private static final VarHandle LONG_LE =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
+  /** Above this capacity a thread's scratch writer is not kept for the next encoding. */
+  private static final int SCRATCH_MAX = 64 * 1024;
+
+  private static final ThreadLocal<BinaryWriter> SCRATCH =
+      ThreadLocal.withInitial(() -> new BinaryWriter(4096));
+
   private byte[] buf;
   private int pos;
 
   BinaryWriter(int initialCapacity) {
     buf = new byte[initialCapacity];
+  }
+
+  /**
+   * The calling thread's reusable writer, emptied: for an encoding that ends with {@link
+   * #toByteArray} before the thread encodes anything else (not reentrant). Saves allocating and
+   * growing a buffer per record.
+   */
+  static BinaryWriter scratch() {
+    BinaryWriter w = SCRATCH.get();
+    if (w.buf.length > SCRATCH_MAX) {
+      w = new BinaryWriter(4096);
+      SCRATCH.set(w);
+    }
+    w.pos = 0;
+    return w;
+  }
+
+  /** Bytes already encoded by this writer's methods (no length prefix). */
+  void writeRaw(byte[] bytes, int offset, int length) {
+    ensure(length);
+    System.arraycopy(bytes, offset, buf, pos, length);
+    pos += length;
+  }
+
+  /** Bytes written so far. */
+  int size() {
+    return pos;
+  }
+
+  /** The buffer holding the bytes written so far (valid up to {@link #size}). */
+  byte[] buffer() {
+    return buf;
   }
 
   void writeByte(int b) {

@@ -43,7 +43,7 @@ public final class RunStateCodec {
 
   /** Serializes a run state. */
   public static byte[] encode(RunState s) {
-    BinaryWriter w = new BinaryWriter(256);
+    BinaryWriter w = BinaryWriter.scratch();
     w.writeByte(VERSION);
     w.writeByte((s.profile != null ? HAS_PROFILE : 0) | (s.ended ? ENDED : 0));
     w.writeVarLong(s.batches);

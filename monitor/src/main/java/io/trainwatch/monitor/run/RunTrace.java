@@ -87,6 +87,19 @@ public final class RunTrace {
 
   long lastIndex = -1;
 
+  /** The stride the points were last thinned to, 0 when unknown (decoded, or cleared). */
+  private long pointsStride;
+
+  /**
+   * The encoded {@link #points} as {@link RunTraceCodec} writes them (each a delta from the one
+   * before), valid for the first {@link #encodedPoints} points: the points only grow between two
+   * thinnings, so a kept batch encodes one point, not the whole history. {@code null} when they
+   * must be encoded again.
+   */
+  BinaryWriter encodedPointsOut;
+
+  int encodedPoints;
+
   /**
    * {@code true} if batch {@code index} (0-based) is kept, {@code false} otherwise. A pure function
    * of the index.
@@ -132,13 +145,21 @@ public final class RunTrace {
   public void observe(long index, BatchEvent b) {
     if (index <= lastIndex) {
       points.clear();
+      pointsStride = 0;
+      encodedPointsOut = null;
     }
     lastIndex = index;
     if (!keeps(index)) {
       return;
     }
     long stride = strideFor(index);
-    points.removeIf(p -> p.index() % stride != 0);
+    // Points kept since the last thinning are multiples of its stride: only a larger one drops any.
+    if (stride != pointsStride) {
+      if (points.removeIf(p -> p.index() % stride != 0)) {
+        encodedPointsOut = null;
+      }
+      pointsStride = stride;
+    }
     points.add(Point.of(index, b));
   }
 

@@ -16,28 +16,12 @@ public final class RunTraceCodec {
   private RunTraceCodec() {}
 
   public static byte[] encode(RunTrace t) {
-    BinaryWriter w = new BinaryWriter(64 + t.points.size() * 32);
+    BinaryWriter w = BinaryWriter.scratch();
     w.writeByte(VERSION);
     w.writeSignedVarLong(t.lastIndex);
     w.writeVarLong(t.points.size());
-    long prevIndex = 0;
-    long prevStep = 0;
-    long prevTs = 0;
-    for (RunTrace.Point p : t.points) {
-      // Deltas: indexes, steps and times grow, so each takes a byte or two.
-      w.writeSignedVarLong(p.index() - prevIndex);
-      w.writeSignedVarLong(p.step() - prevStep);
-      w.writeSignedVarLong(p.tsMs() - prevTs);
-      prevIndex = p.index();
-      prevStep = p.step();
-      prevTs = p.tsMs();
-      w.writeFloat(p.loss());
-      w.writeFloat(p.gradNorm());
-      w.writeFloat(p.inputMin());
-      w.writeFloat(p.inputMax());
-      w.writeFloat(p.outputMin());
-      w.writeFloat(p.outputMax());
-    }
+    BinaryWriter points = encodedPoints(t);
+    w.writeRaw(points.buffer(), 0, points.size());
     w.writeVarLong(t.markers.size());
     for (RunTrace.Marker m : t.markers) {
       w.writeSignedVarLong(m.step());
@@ -58,6 +42,36 @@ public final class RunTraceCodec {
       w.writeUtf8(e.json());
     }
     return w.toByteArray();
+  }
+
+  /**
+   * The trace's points encoded, each as a delta from the one before: the points encoded last time
+   * plus those added since, or all of them again after a thinning or a restart.
+   */
+  private static BinaryWriter encodedPoints(RunTrace t) {
+    BinaryWriter out = t.encodedPointsOut;
+    if (out == null || t.encodedPoints > t.points.size()) {
+      out = new BinaryWriter(32 + t.points.size() * 32);
+      t.encodedPointsOut = out;
+      t.encodedPoints = 0;
+    }
+    RunTrace.Point prev = t.encodedPoints == 0 ? null : t.points.get(t.encodedPoints - 1);
+    for (int i = t.encodedPoints; i < t.points.size(); i++) {
+      RunTrace.Point p = t.points.get(i);
+      // Deltas: indexes, steps and times grow, so each takes a byte or two.
+      out.writeSignedVarLong(p.index() - (prev == null ? 0 : prev.index()));
+      out.writeSignedVarLong(p.step() - (prev == null ? 0 : prev.step()));
+      out.writeSignedVarLong(p.tsMs() - (prev == null ? 0 : prev.tsMs()));
+      out.writeFloat(p.loss());
+      out.writeFloat(p.gradNorm());
+      out.writeFloat(p.inputMin());
+      out.writeFloat(p.inputMax());
+      out.writeFloat(p.outputMin());
+      out.writeFloat(p.outputMax());
+      prev = p;
+    }
+    t.encodedPoints = t.points.size();
+    return out;
   }
 
   /**

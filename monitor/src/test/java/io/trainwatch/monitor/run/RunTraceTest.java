@@ -132,4 +132,28 @@ class RunTraceTest {
         status == AlertStatus.FIRING ? null : Instant.ofEpochMilli(2_000),
         Map.of("team", "ml"));
   }
+
+  @Test
+  void shouldEncodeOnlyTheNewPointsYetWriteTheSameBytesAsAFreshEncoding() {
+    RunTrace t = new RunTrace();
+    // Two incarnations of the run: the second restarts with fresh history after 300 batches.
+    long[] lengths = {300, 1_500};
+    for (long length : lengths) {
+      for (long i = 0; i < length; i++) {
+        if (!RunTrace.keeps(i)) {
+          continue;
+        }
+        t.observe(i, batch("r", i * 2).loss(1.0 + (i % 7) * 0.125).build());
+        byte[] incremental = RunTraceCodec.encode(t);
+        RunTrace fresh = RunTraceCodec.decode(incremental);
+        assertThat(fresh.points()).isEqualTo(t.points());
+        assertThat(fresh.lastIndex).isEqualTo(t.lastIndex);
+        assertThat(RunTraceCodec.encode(fresh)).isEqualTo(incremental);
+        if (i % 40 == 0) {
+          // A decoded trace goes on from its own, freshly encoded points.
+          t = fresh;
+        }
+      }
+    }
+  }
 }
