@@ -42,6 +42,7 @@ import picocli.CommandLine.Option;
       "  cost        throughput and latency at 1x, 4x and 16x the runs",
       "  jmh         micro-benchmarks of the event codec",
       "  fleet       16,384 ranks (2,048 jobs x 8) live at 163,840 events/s, every rule on",
+      "  takeover    restart and failover of monitor processes with 100,000 runs of state",
       "Full sizes take about 15 minutes; --quick under 2 (its figures only show that everything runs).",
       ""
     })
@@ -57,7 +58,8 @@ public final class BenchCommand implements Callable<Integer> {
     MEMORY,
     COST,
     JMH,
-    FLEET
+    FLEET,
+    TAKEOVER
   }
 
   @Option(
@@ -77,7 +79,8 @@ public final class BenchCommand implements Callable<Integer> {
       names = "--only",
       split = ",",
       paramLabel = "SECTION",
-      description = "Run only these sections (default: all of them; --quick skips jmh).")
+      description =
+          "Run only these sections (default: all of them; --quick skips jmh and takeover).")
   Set<Section> only;
 
   @Option(
@@ -110,6 +113,29 @@ public final class BenchCommand implements Callable<Integer> {
       paramLabel = "SECONDS",
       description = "Measured window of the fleet section, after its warm-up (default 60).")
   Integer fleetDuration;
+
+  @Option(
+      names = "--takeover-runs",
+      paramLabel = "N",
+      description = "Runs of state in the takeover section (default 100,000).")
+  Integer takeoverRuns;
+
+  @Option(
+      names = "--takeover-repetitions",
+      paramLabel = "N",
+      description = "Set-ups per takeover scenario, each on a fresh broker (default 3).")
+  Integer takeoverRepetitions;
+
+  @Option(
+      names = "--takeover-scenarios",
+      split = ",",
+      paramLabel = "ID",
+      description =
+          "Takeover scenarios to run (default all): classic-restart, classic-restart-txn,"
+              + " streams-restart,"
+              + " classic-failover-standby1, streams-failover-standby1,"
+              + " classic-failover-standby0, streams-failover-standby0.")
+  List<String> takeoverScenarios;
 
   @Option(names = "--no-profile", description = "Skip the JFR-profiled monitor pass of item 1.")
   boolean noProfile;
@@ -159,6 +185,10 @@ public final class BenchCommand implements Callable<Integer> {
     Set<Section> sections = only != null ? EnumSet.copyOf(only) : EnumSet.allOf(Section.class);
     if (only == null && !plan.jmh()) {
       sections.remove(Section.JMH);
+    }
+    if (only == null && plan.smokeTest()) {
+      // A minute of process starts and session timeouts: TakeoverBenchIT runs it at --quick size.
+      sections.remove(Section.TAKEOVER);
     }
     Path report =
         out != null ? out : Path.of(quick ? "target/benchmarks-quick.md" : "docs/benchmarks.md");
@@ -259,6 +289,20 @@ public final class BenchCommand implements Callable<Integer> {
       progress.done();
     }
 
+    TakeoverBench.Result takeover = null;
+    if (sections.contains(Section.TAKEOVER)) {
+      TakeoverBench.Settings ts = takeoverSettings(plan);
+      LOG.info(
+          "{} takeover: {} runs of state, {} scenarios x {} repetitions",
+          progress.next(),
+          Markdown.count(ts.runs()),
+          ts.scenarios().size(),
+          ts.repetitions());
+      takeover = TakeoverBench.run(ts, partitions, Path.of("target", "takeover-logs"));
+      mark = record(load, Section.TAKEOVER, mark);
+      progress.done();
+    }
+
     BenchResults results =
         new BenchResults(
             plan,
@@ -275,7 +319,8 @@ public final class BenchCommand implements Callable<Integer> {
             memory,
             cost,
             jmh,
-            fleet);
+            fleet,
+            takeover);
     write(report, BenchReport.render(results));
     for (Verdict v : BenchReport.verdicts(results)) {
       spec.commandLine()
@@ -340,6 +385,34 @@ public final class BenchCommand implements Callable<Integer> {
               fleetDuration != null ? Duration.ofSeconds(fleetDuration) : fs.duration());
     }
     return fs;
+  }
+
+  private TakeoverBench.Settings takeoverSettings(BenchPlan plan) {
+    TakeoverBench.Settings ts =
+        plan.smokeTest()
+            ? TakeoverBench.Settings.quick(plan.seed())
+            : TakeoverBench.Settings.full(plan.seed());
+    if (takeoverRuns != null || takeoverRepetitions != null) {
+      ts =
+          ts.withSize(
+              takeoverRuns != null ? takeoverRuns : ts.runs(),
+              takeoverRepetitions != null ? takeoverRepetitions : ts.repetitions());
+    }
+    if (takeoverScenarios != null) {
+      List<TakeoverBench.Scenario> chosen = new ArrayList<>();
+      for (String id : takeoverScenarios) {
+        chosen.add(
+            TakeoverBench.allScenarios().stream()
+                .filter(sc -> sc.id().equals(id))
+                .findFirst()
+                .orElseThrow(
+                    () ->
+                        new CommandLine.ParameterException(
+                            spec.commandLine(), "--takeover-scenarios: unknown scenario " + id)));
+      }
+      ts = ts.withScenarios(chosen);
+    }
+    return ts;
   }
 
   private String commandText() {

@@ -183,6 +183,9 @@ public final class BenchReport {
     if (r.fleet() != null) {
       v.add(FleetReport.verdict(r.fleet()));
     }
+    if (r.takeover() != null) {
+      v.addAll(TakeoverReport.verdicts(r.takeover()));
+    }
     return v;
   }
 
@@ -198,6 +201,9 @@ public final class BenchReport {
     costCurve();
     if (r.fleet() != null) {
       out.append(FleetReport.section(r.fleet()));
+    }
+    if (r.takeover() != null) {
+      out.append(TakeoverReport.section(r.takeover()));
     }
     jmh();
     profile();
@@ -309,6 +315,8 @@ public final class BenchReport {
             "./trainwatch bench --only fleet --out docs/benchmarks-fleet.md   # item 6 alone (about 6 min)\n")
         .append(
             "./trainwatch bench --only fleet --fleet-jobs 256 --fleet-duration 20 --out target/fleet.md   # a smaller fleet\n")
+        .append(
+            "./trainwatch bench --only takeover --out docs/benchmarks-takeover.md   # item 7 alone (about 40 min)\n")
         .append("```\n\n")
         .append(
             "Without the command line, from the bench module: `./mvnw -B -q -pl bench -am package -DskipTests` ")

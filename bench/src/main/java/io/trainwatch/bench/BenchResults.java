@@ -12,6 +12,7 @@ import java.util.List;
  * @param monitorDescription the system under test and its relevant settings
  * @param load who used the machine's CPU during each section, in the order they ran
  * @param fleet the fleet section, or {@code null}
+ * @param takeover the takeover section, or {@code null}
  */
 public record BenchResults(
     BenchPlan plan,
@@ -28,4 +29,5 @@ public record BenchResults(
     MemoryBench.Result memory,
     List<CostCurveSection.Point> costCurve,
     List<JmhSection.Score> jmh,
-    FleetBench.Result fleet) {}
+    FleetBench.Result fleet,
+    TakeoverBench.Result takeover) {}

@@ -124,6 +124,7 @@ class BenchReportTest {
         m,
         List.of(),
         List.of(),
+        null,
         null);
   }
 
