@@ -25,17 +25,26 @@ final class TimedDataSetIterator implements DataSetIterator {
 
   @Override
   public boolean hasNext() {
-    return listener.readData(source::hasNext, false);
+    long start = System.nanoTime();
+    boolean more = source.hasNext();
+    listener.waitedForData(start, System.nanoTime(), false);
+    return more;
   }
 
   @Override
   public DataSet next() {
-    return listener.readData(source::next, true);
+    long start = System.nanoTime();
+    DataSet batch = source.next();
+    listener.waitedForData(start, System.nanoTime(), true);
+    return batch;
   }
 
   @Override
   public DataSet next(int num) {
-    return listener.readData(() -> source.next(num), true);
+    long start = System.nanoTime();
+    DataSet batch = source.next(num);
+    listener.waitedForData(start, System.nanoTime(), true);
+    return batch;
   }
 
   @Override

@@ -19,17 +19,26 @@ final class TimedMultiDataSetIterator implements MultiDataSetIterator {
 
   @Override
   public boolean hasNext() {
-    return listener.readData(source::hasNext, false);
+    long start = System.nanoTime();
+    boolean more = source.hasNext();
+    listener.waitedForData(start, System.nanoTime(), false);
+    return more;
   }
 
   @Override
   public MultiDataSet next() {
-    return listener.readData(source::next, true);
+    long start = System.nanoTime();
+    MultiDataSet batch = source.next();
+    listener.waitedForData(start, System.nanoTime(), true);
+    return batch;
   }
 
   @Override
   public MultiDataSet next(int num) {
-    return listener.readData(() -> source.next(num), true);
+    long start = System.nanoTime();
+    MultiDataSet batch = source.next(num);
+    listener.waitedForData(start, System.nanoTime(), true);
+    return batch;
   }
 
   @Override

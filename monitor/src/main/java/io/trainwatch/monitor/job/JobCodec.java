@@ -141,6 +141,16 @@ public final class JobCodec {
           }
           writeTrack(out, s.straggler());
           writeTrack(out, s.divergence());
+          // Added later in version 1: the straggler rule's peers' spreads and baseline. A record
+          // without them is of the earlier layout, whose window held other values.
+          for (float f : s.peerSigmas()) {
+            out.writeFloat(f);
+          }
+          StragglerBaseline b = s.baseline();
+          out.writeFloat(b.workCount());
+          out.writeFloat(b.workSum());
+          out.writeFloat(b.computeCount());
+          out.writeFloat(b.computeSum());
         });
   }
 
@@ -174,6 +184,20 @@ public final class JobCodec {
           s.restoreJudged(pos, size);
           s.setStraggler(readTrack(in));
           s.setDivergence(readTrack(in));
+          if (in.available() > 0) {
+            float[] sigmas = new float[4];
+            for (int i = 0; i < sigmas.length; i++) {
+              sigmas[i] = in.readFloat();
+            }
+            s.restorePeerSigmas(sigmas);
+            s.setBaseline(
+                new StragglerBaseline(
+                    in.readFloat(), in.readFloat(), in.readFloat(), in.readFloat()));
+          } else {
+            // The earlier layout: its window's second column was the peers' spread, not the
+            // compute ratio. Start the straggler statistics over (64 steps).
+            s.restoreJudged(0, 0);
+          }
           return s;
         });
   }
@@ -198,6 +222,9 @@ public final class JobCodec {
           }
           // Added after the first records of version 1 were written: optional at the end.
           out.writeLong(s.nonfiniteOnRankStep());
+          for (long v : s.pauseScalars()) {
+            out.writeLong(v);
+          }
         });
   }
 
@@ -229,6 +256,9 @@ public final class JobCodec {
             if (step >= 0) {
               s.noteNonfiniteOnRank(step);
             }
+          }
+          if (in.available() >= 2 * Long.BYTES) {
+            s.restorePauseScalars(in.readLong(), in.readLong());
           }
           return s;
         });

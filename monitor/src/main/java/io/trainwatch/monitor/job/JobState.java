@@ -32,6 +32,8 @@ public final class JobState {
   private AlertTrack hang = AlertTrack.NEW;
   private String hangRunId;
   private long nonfiniteOnRankStep = -1;
+  private long maxStepTsMs = -1;
+  private long longestPauseMs;
   private final List<AlertGroup> groups = new ArrayList<>();
 
   public int attempt() {
@@ -100,6 +102,16 @@ public final class JobState {
     return nonfiniteOnRankStep;
   }
 
+  /**
+   * The longest event-time gap between two successive advances of the job (the first report of a
+   * new highest step after the first report of the previous one), over this attempt and the earlier
+   * ones: the longest pause (a checkpoint, an evaluation, a logging interval) the job already came
+   * back from. 0 before two steps.
+   */
+  public long longestPauseMs() {
+    return longestPauseMs;
+  }
+
   /** One rank alone turned non-finite at {@code step}. */
   public void noteNonfiniteOnRank(long step) {
     nonfiniteOnRankStep = Math.max(nonfiniteOnRankStep, step);
@@ -137,6 +149,7 @@ public final class JobState {
     s.attempt = newAttempt;
     s.hang = hang.inactive();
     s.hangRunId = hangRunId;
+    s.longestPauseMs = longestPauseMs; // the job's pauses (checkpoints) do not change on restart
     for (AlertGroup g : groups) {
       s.groups.add(
           AlertGroup.restore(
@@ -191,6 +204,12 @@ public final class JobState {
     if (rankAdvanced) {
       progressWallMs = wallMs;
     }
+    if (s.step() > maxStep) {
+      if (maxStep >= 0 && maxStepTsMs >= 0 && s.tsMs() > maxStepTsMs) {
+        longestPauseMs = Math.max(longestPauseMs, s.tsMs() - maxStepTsMs);
+      }
+      maxStepTsMs = s.tsMs();
+    }
     maxStep = Math.max(maxStep, s.step());
     if (Float.isFinite(s.stepMs()) && s.stepMs() >= 0) {
       stepTimes[stepTimesPos] = s.stepMs();
@@ -243,6 +262,15 @@ public final class JobState {
     endedRanks = (int) v[8];
     stepTimesPos = (int) v[9];
     stepTimesSize = (int) v[10];
+  }
+
+  long[] pauseScalars() {
+    return new long[] {maxStepTsMs, longestPauseMs};
+  }
+
+  void restorePauseScalars(long maxStepTs, long longestPause) {
+    maxStepTsMs = maxStepTs;
+    longestPauseMs = longestPause;
   }
 
   float[] stepTimesRaw() {

@@ -5,8 +5,9 @@ import io.trainwatch.monitor.run.AlertTrack;
 /**
  * What the job-level rules remember about one rank of a job: who and where it is, how far it got,
  * its last reports not yet judged (their step has not been reported by enough peers), and its
- * recent judged timings. Bounded: at most {@link #MAX_PENDING} pending reports and {@link #WINDOW}
- * judged steps, about 2 KB, whatever the job's size. Mutable.
+ * recent judged timings, and the straggler rule's summary of the rank's own earlier steps (its
+ * baseline). Bounded: at most {@link #MAX_PENDING} pending reports, {@link #WINDOW} judged steps
+ * and a few numbers, about 2 KB, whatever the job's size. Mutable.
  */
 public final class RankState {
 
@@ -33,10 +34,18 @@ public final class RankState {
 
   private final java.util.ArrayDeque<RankSample> pending = new java.util.ArrayDeque<>();
 
-  // Ring of judged steps: logRatio, sigma, computeExcess, dataExcess, medianWorkMs.
+  // Ring of judged steps: logRatio, computeLogRatio, computeExcess, dataExcess, medianWorkMs.
   private final float[] judged = new float[WINDOW * JUDGED_FIELDS];
   private int judgedPos;
   private int judgedSize;
+
+  // The peers' spread per step (work, compute), averaged over the judged steps.
+  private float peerSigma;
+  private float peerComputeSigma;
+  private int peerSigmaCount;
+  private int peerComputeSigmaCount;
+
+  private StragglerBaseline baseline = StragglerBaseline.EMPTY;
 
   private AlertTrack straggler = AlertTrack.NEW;
   private AlertTrack divergence = AlertTrack.NEW;
@@ -95,6 +104,31 @@ public final class RankState {
   /** Steps judged since the rank started. */
   public long judgedTotal() {
     return judgedTotal;
+  }
+
+  /**
+   * The straggler rule's summary of this rank's judged steps that left the {@link #WINDOW}: its own
+   * earlier level, against which a change is measured.
+   */
+  public StragglerBaseline baseline() {
+    return baseline;
+  }
+
+  public void setBaseline(StragglerBaseline b) {
+    baseline = b;
+  }
+
+  /**
+   * The peers' spread of ln(work) at a step (a standard deviation), averaged over the judged steps
+   * (the last {@value #WINDOW} weigh most), or NaN before any.
+   */
+  public double peerSigma() {
+    return peerSigmaCount == 0 ? Double.NaN : peerSigma;
+  }
+
+  /** The same for ln(compute), or NaN when no compute time was compared. */
+  public double peerComputeSigma() {
+    return peerComputeSigmaCount == 0 ? Double.NaN : peerComputeSigma;
   }
 
   public AlertTrack straggler() {
@@ -156,12 +190,20 @@ public final class RankState {
     }
     int at = judgedPos * JUDGED_FIELDS;
     judged[at] = (float) v.logRatio();
-    judged[at + 1] = (float) v.sigma();
+    judged[at + 1] = (float) v.computeLogRatio();
     judged[at + 2] = (float) v.computeExcess();
     judged[at + 3] = (float) v.dataExcess();
     judged[at + 4] = (float) v.medianWorkMs();
     judgedPos = (judgedPos + 1) % WINDOW;
     judgedSize = Math.min(WINDOW, judgedSize + 1);
+    if (Double.isFinite(v.sigma())) {
+      peerSigmaCount = Math.min(WINDOW, peerSigmaCount + 1);
+      peerSigma += (float) ((v.sigma() - peerSigma) / peerSigmaCount);
+    }
+    if (Double.isFinite(v.computeSigma())) {
+      peerComputeSigmaCount = Math.min(WINDOW, peerComputeSigmaCount + 1);
+      peerComputeSigma += (float) ((v.computeSigma() - peerComputeSigma) / peerComputeSigmaCount);
+    }
   }
 
   /** Drops pending reports of steps at or below {@code step} (their peers will never come). */
@@ -179,7 +221,8 @@ public final class RankState {
   /**
    * One value of the i-th most recent judged step (0 = newest).
    *
-   * @param field 0 log ratio, 1 sigma, 2 compute excess, 3 data excess, 4 median work ms
+   * @param field 0 log ratio of work, 1 log ratio of compute, 2 compute excess, 3 data excess, 4
+   *     median work ms
    */
   public double recent(int i, int field) {
     int slot = Math.floorMod(judgedPos - 1 - i, WINDOW);
@@ -215,5 +258,16 @@ public final class RankState {
   void restoreJudged(int pos, int size) {
     judgedPos = pos;
     judgedSize = size;
+  }
+
+  float[] peerSigmas() {
+    return new float[] {peerSigma, peerComputeSigma, peerSigmaCount, peerComputeSigmaCount};
+  }
+
+  void restorePeerSigmas(float[] v) {
+    peerSigma = v[0];
+    peerComputeSigma = v[1];
+    peerSigmaCount = (int) v[2];
+    peerComputeSigmaCount = (int) v[3];
   }
 }

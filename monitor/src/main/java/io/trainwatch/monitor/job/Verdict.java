@@ -9,6 +9,8 @@ import io.trainwatch.schemas.util.Quantiles;
  *
  * @param logRatio ln(rank's work / median work of the peers)
  * @param sigma the peers' spread of ln(work) (MAD scaled to a standard deviation)
+ * @param computeLogRatio ln(rank's compute / median compute of the peers), or NaN
+ * @param computeSigma the peers' spread of ln(compute), or NaN
  * @param computeExcess (rank's compute - peers' median compute) / peers' median work
  * @param dataExcess (rank's data wait - peers' median data wait) / peers' median work
  * @param medianWorkMs the peers' median work, in ms
@@ -26,6 +28,8 @@ public record Verdict(
     RankSample sample,
     double logRatio,
     double sigma,
+    double computeLogRatio,
+    double computeSigma,
     double computeExcess,
     double dataExcess,
     double medianWorkMs,
@@ -46,6 +50,8 @@ public record Verdict(
     double medianWork = Double.NaN;
     double computeExcess = Double.NaN;
     double dataExcess = Double.NaN;
+    double computeLogRatio = Double.NaN;
+    double computeSigma = Double.NaN;
     if (logWork.length > 0 && Float.isFinite(s.work()) && s.work() > 0) {
       double m = Quantiles.medianOfSorted(logWork);
       medianWork = Math.exp(m);
@@ -54,6 +60,12 @@ public record Verdict(
       double[] compute = step.peers(step.computeColumn(), rank, false);
       if (compute.length > 0 && Float.isFinite(s.computeMs())) {
         computeExcess = (s.computeMs() - Quantiles.medianOfSorted(compute)) / medianWork;
+      }
+      double[] logCompute = step.peers(step.computeColumn(), rank, true);
+      if (logCompute.length > 0 && Float.isFinite(s.computeMs()) && s.computeMs() > 0) {
+        double mc = Quantiles.medianOfSorted(logCompute);
+        computeLogRatio = Math.log(s.computeMs()) - mc;
+        computeSigma = Robust.MAD_TO_SIGMA * Robust.mad(logCompute, mc);
       }
       double[] data = step.peers(step.dataColumn(), rank, false);
       if (data.length > 0 && Float.isFinite(s.dataMs())) {
@@ -70,6 +82,8 @@ public record Verdict(
         s,
         logRatio,
         sigma,
+        computeLogRatio,
+        computeSigma,
         computeExcess,
         dataExcess,
         medianWork,

@@ -3,24 +3,46 @@ package io.trainwatch.monitor.rules;
 import io.trainwatch.monitor.job.RankState;
 import io.trainwatch.monitor.job.Robust;
 import io.trainwatch.schemas.util.Quantiles;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * {@code straggler_rank} (warning): one rank of a job is persistently slower than its peers at the
  * same steps. Judged on the rank's own work before gradient synchronization ({@code compute_ms}
- * plus {@code data_ms}, where published): synchronous training makes every rank's {@code step_ms}
- * the same, so step time alone cannot name the slow rank.
+ * plus {@code data_ms}, where published), and on {@code compute_ms} alone: synchronous training
+ * makes every rank's {@code step_ms} the same, so step time alone cannot name the slow rank.
  *
- * <p>Each judged step gives x = ln(rank's work / the peers' median work at that step), so a pause
- * all ranks take together (checkpoint, evaluation) or a drift of the whole job (heat, a slower
- * dataset shard for everyone) cancels out. Over the last n judged steps (n = {@code min_steps}, 2x,
- * 4x, 8x, at most 64) the rank is slow when the median of x (windows under 24 steps) or its
- * interquartile mean (longer ones: as robust to data-loader hiccups, and steadier) is a slowdown of
- * at least {@code min_slowdown} and at least {@code z_score} standard errors from 0, the noise
- * being the larger of the peers' spread and the rank's own over the whole window; the first window
- * that qualifies is reported. A large slowdown is named after a few steps, a small one after enough
- * steps to be sure.
+ * <p>Each judged step gives x = ln(rank's time / the peers' median time at that step), for the work
+ * and for the compute, so a pause all ranks take together (checkpoint, evaluation) or a drift of
+ * the whole job (heat, a slower dataset shard for everyone) cancels out. Two tests, after NVIDIA's
+ * straggler detector (nvidia-resiliency-ext), which scores each rank against the best rank
+ * (relative score) and against its own history (individual score):
+ *
+ * <ul>
+ *   <li><b>Against its peers</b>: over the last n judged steps (n = {@code min_steps}, 12, 16, 24,
+ *       32, 48, 64) the median of x (windows under 24 steps) or its interquartile mean is a
+ *       slowdown of at least {@code min_slowdown} and at least {@code z_score} standard errors
+ *       above {@code tolerance}, the spread that is normal between healthy devices. This names a
+ *       rank that is much slower from its first steps (a degraded device, a restart on the same bad
+ *       node).
+ *   <li><b>Against its own earlier steps</b>: a change. Devices differ by a few percent for good
+ *       (clocks, cooling, the host's drift), so a rank 3% slower than its peers all along is not a
+ *       straggler, but one that became 5% slower than it was is. For each window of the last n
+ *       steps (8 to 56) the mean of x, winsorized at 3 noise units from the window's median, is
+ *       compared with the mean of every earlier step the rank remembers (its older recent steps,
+ *       and a {@link StragglerBaseline} of the steps before them that fades out after {@value
+ *       StragglerBaseline#MEMORY}); the rank changed when the difference is at least {@code
+ *       min_change} and at least {@code change_z_score} standard errors of a difference of two
+ *       means, with at least {@code baseline_steps} earlier steps, and the rank is now slower than
+ *       its peers' median. A change of 20% is named after a few steps, one of 5% after a few dozen
+ *       (the noise allowing); a rank's baseline stops learning while it is flagged, and starts over
+ *       with each attempt (a restart makes new rank records).
+ * </ul>
+ *
+ * <p>The noise of a step is the larger of the peers' spread at the same steps and the rank's own
+ * step-to-step spread (from differences of consecutive steps, which a change of level does not
+ * inflate). The first window that qualifies is reported.
  *
  * <p>Diagnoses: {@code slow_data} (the excess is mostly time waiting for data: the input pipeline,
  * storage or network of that host) and {@code slow_compute} (mostly forward/backward: a degraded
@@ -31,18 +53,19 @@ public final class StragglerRankRule implements RuleDefinition {
   public static final Param MIN_SLOWDOWN =
       Param.number(
           "min_slowdown",
-          0.03,
+          0.08,
           0.001,
           100,
-          "Smallest slowdown reported, as a fraction of the peers' median work (0.03 = 3% slower).");
+          "Smallest slowdown against the peers reported by the peer test, as a fraction of the peers' "
+              + "median work (0.08 = 8% slower); smaller ones are found as changes (min_change).");
   public static final Param TOLERANCE =
       Param.number(
           "tolerance",
-          0.015,
+          0.04,
           0,
           100,
-          "Slowdown that is normal between healthy devices (0.015 = 1.5%): the rank's typical slowdown "
-              + "must be z_score standard errors above it.");
+          "Slowdown that is normal between healthy devices for good (0.04 = 4%): the rank's typical "
+              + "slowdown against its peers must be z_score standard errors above it.");
   public static final Param Z_SCORE =
       Param.number(
           "z_score",
@@ -57,8 +80,31 @@ public final class StragglerRankRule implements RuleDefinition {
           8,
           3,
           64,
-          "Fewest judged steps the statistic uses; longer windows (12, 16, 24, 32, 48, 64 steps) "
+          "Fewest judged steps the peer test uses; longer windows (12, 16, 24, 32, 48, 64 steps) "
               + "catch smaller slowdowns.");
+  public static final Param MIN_CHANGE =
+      Param.number(
+          "min_change",
+          0.03,
+          0.001,
+          100,
+          "Smallest change reported by the change test: the rank became this much slower than over its "
+              + "own earlier steps, relative to its peers (0.03 = 3%).");
+  public static final Param CHANGE_Z_SCORE =
+      Param.number(
+          "change_z_score",
+          5,
+          1,
+          1000,
+          "How many standard errors of the difference the rank's recent mean must be above its earlier "
+              + "mean: higher is fewer false alarms on large fleets and later detection.");
+  public static final Param BASELINE_STEPS =
+      Param.integer(
+          "baseline_steps",
+          24,
+          4,
+          100_000,
+          "Fewest earlier judged steps of the rank before a change is judged (each attempt starts over).");
 
   public static final String SLOW_COMPUTE = "slow_compute";
   public static final String SLOW_DATA = "slow_data";
@@ -69,14 +115,38 @@ public final class StragglerRankRule implements RuleDefinition {
   /** Windows of at least this many steps use the interquartile mean, shorter ones the median. */
   static final int LONG_WINDOW = 24;
 
-  /** Window lengths tried, shortest first (the first is raised to min_steps). */
+  /** Window lengths tried by the peer test, shortest first (the first is raised to min_steps). */
   static final int[] WINDOWS = {8, 12, 16, 24, 32, 48, 64};
+
+  /** Window lengths tried by the change test, shortest first. */
+  static final int[] CHANGE_WINDOWS = {8, 12, 16, 20, 24, 32, 40, 48, 56};
+
+  /** Values further than this many noise units from the window's median are clipped there. */
+  static final double WINSOR = 3;
+
+  /** The standard error of a winsorized mean, in units of sigma/sqrt(n), under normal noise. */
+  static final double WINSORIZED_SE = 1.05;
 
   /** Smallest noise assumed (0.5%): timings identical to the microsecond prove nothing more. */
   static final double NOISE_FLOOR = 0.005;
 
+  /** The channels: the whole work before synchronization, and its compute part. */
+  static final int WORK = 0;
+
+  static final int COMPUTE = 1;
+
   private static final RuleSpec SPEC =
-      RuleSpec.of(RuleId.STRAGGLER_RANK, 3, 20, MIN_SLOWDOWN, TOLERANCE, Z_SCORE, MIN_STEPS);
+      RuleSpec.of(
+          RuleId.STRAGGLER_RANK,
+          3,
+          20,
+          MIN_SLOWDOWN,
+          TOLERANCE,
+          Z_SCORE,
+          MIN_STEPS,
+          MIN_CHANGE,
+          CHANGE_Z_SCORE,
+          BASELINE_STEPS);
 
   @Override
   public RuleSpec spec() {
@@ -89,15 +159,44 @@ public final class StragglerRankRule implements RuleDefinition {
   }
 
   /**
-   * Judges a rank over its recent judged steps.
+   * Judges a rank after its newest judged step, and folds the step about to leave its window into
+   * its baseline (unless the rank is flagged or pending).
    *
    * @return a finding when the rank is a straggler, empty when it is not (or not known yet)
    */
   public Optional<Finding> evaluate(RankState rank, RuleSettings settings) {
+    int size = rank.windowSize();
+    if (size == 0) {
+      return Optional.empty();
+    }
+    Channel work = Channel.of(rank, WORK, size);
+    Channel compute = Channel.of(rank, COMPUTE, size);
+    if (work == null) {
+      return Optional.empty(); // not reached: the window only holds steps with a work ratio
+    }
+    Optional<Finding> f = againstPeers(rank, work, settings);
+    if (f.isEmpty()) {
+      f = change(rank, work, compute, settings);
+    }
+    if (size == RankState.WINDOW
+        && f.isEmpty()
+        && rank.straggler().phase() == io.trainwatch.monitor.run.AlertTrack.Phase.INACTIVE) {
+      // The oldest step leaves the window at the next judged step: it joins the baseline.
+      rank.setBaseline(
+          rank.baseline()
+              .plus(
+                  work.winsorized(size - 1),
+                  compute == null ? Double.NaN : compute.winsorized(size - 1)));
+    }
+    return f;
+  }
+
+  /** The peer test: much slower than the peers' median. */
+  private Optional<Finding> againstPeers(RankState rank, Channel work, RuleSettings settings) {
     int minSteps = (int) settings.integer(MIN_STEPS);
     double minSlowdown = settings.number(MIN_SLOWDOWN);
     double z = settings.number(Z_SCORE);
-    int size = rank.windowSize();
+    int size = work.size();
     if (size < minSteps) {
       return Optional.empty();
     }
@@ -111,7 +210,7 @@ public final class StragglerRankRule implements RuleDefinition {
       if (n > size) {
         break;
       }
-      double[] x = column(rank, n, 0);
+      double[] x = Arrays.copyOf(work.values(), n);
       // Short windows: the median (data-loader hiccups cluster; a median ignores up to half).
       // Long ones: the interquartile mean, steadier than a median and as robust in practice.
       boolean shortWindow = n < LONG_WINDOW;
@@ -121,7 +220,7 @@ public final class StragglerRankRule implements RuleDefinition {
         continue;
       }
       if (Double.isNaN(scale)) {
-        scale = noise(rank, size);
+        scale = peerNoise(rank, work.values());
       }
       // Standard errors under normal noise: median sqrt(pi/2) sigma / sqrt(n), interquartile mean
       // about 1.09 sigma / sqrt(n).
@@ -132,35 +231,181 @@ public final class StragglerRankRule implements RuleDefinition {
       }
       double computeExcess = Quantiles.median(finite(column(rank, n, 2)));
       double dataExcess = Quantiles.median(finite(column(rank, n, 3)));
-      double medianWork = Quantiles.median(finite(column(rank, n, 4)));
       boolean data =
           Double.isFinite(dataExcess)
               && (!Double.isFinite(computeExcess) || dataExcess > computeExcess);
       return Optional.of(
-          Finding.of(data ? SLOW_DATA : SLOW_COMPUTE, slowdown)
-              .put("rank", rank.rank())
-              .put("host", rank.host())
-              .put("device", rank.device())
-              .put("slowdown", round(slowdown))
-              .put("phase", data ? "data" : "compute")
-              .put("rank_work_ms", round(medianWork * Math.exp(m)))
-              .put("peer_median_work_ms", round(medianWork))
-              .put("compute_excess", Double.isFinite(computeExcess) ? round(computeExcess) : null)
-              .put("data_excess", Double.isFinite(dataExcess) ? round(dataExcess) : null)
-              .put("steps", n)
-              .put("z_score", round(score))
+          finding(rank, data, slowdown, m, n, score, computeExcess, dataExcess)
+              .put("compared_with", "peers")
               .build());
     }
     return Optional.empty();
   }
 
+  /** The change test: slower than the rank's own earlier steps, on work or on compute. */
+  private Optional<Finding> change(
+      RankState rank, Channel work, Channel compute, RuleSettings settings) {
+    double minChange = Math.log1p(settings.number(MIN_CHANGE));
+    double z = settings.number(CHANGE_Z_SCORE);
+    double minBaseline = settings.integer(BASELINE_STEPS);
+    for (int n : CHANGE_WINDOWS) {
+      for (Channel c : compute == null ? List.of(work) : List.of(compute, work)) {
+        double before = rank.baseline().count(c.index()) + (c.size() - n);
+        if (n >= c.size() || before < minBaseline) {
+          continue;
+        }
+        double recent = c.mean(0, n);
+        double earlier =
+            (rank.baseline().sum(c.index()) + c.mean(n, c.size()) * (c.size() - n)) / before;
+        double d = recent - earlier;
+        if (d < minChange || recent <= 0) {
+          continue;
+        }
+        double se = WINSORIZED_SE * c.noise() * Math.sqrt(1.0 / n + 1.0 / before);
+        double score = d / se;
+        if (score < z) {
+          continue;
+        }
+        double computeChange = excessChange(rank, 2, n, c.size());
+        double dataChange = excessChange(rank, 3, n, c.size());
+        boolean data =
+            c.index() == WORK
+                && Double.isFinite(dataChange)
+                && (!Double.isFinite(computeChange) || dataChange > computeChange);
+        double computeExcess = Quantiles.median(finite(column(rank, n, 2)));
+        double dataExcess = Quantiles.median(finite(column(rank, n, 3)));
+        double workRecent = work.mean(0, n);
+        return Optional.of(
+            finding(
+                    rank,
+                    data,
+                    Math.expm1(workRecent),
+                    workRecent,
+                    n,
+                    score,
+                    computeExcess,
+                    dataExcess)
+                .put("compared_with", "own_earlier_steps")
+                .put("change", round(Math.expm1(d)))
+                .put("change_of", c.index() == WORK ? "work" : "compute")
+                .put("baseline_steps", (long) Math.floor(before))
+                .build());
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Finding.Builder finding(
+      RankState rank,
+      boolean data,
+      double slowdown,
+      double logRatio,
+      int n,
+      double score,
+      double computeExcess,
+      double dataExcess) {
+    double medianWork = Quantiles.median(finite(column(rank, n, 4)));
+    return Finding.of(data ? SLOW_DATA : SLOW_COMPUTE, slowdown)
+        .put("rank", rank.rank())
+        .put("host", rank.host())
+        .put("device", rank.device())
+        .put("slowdown", round(slowdown))
+        .put("phase", data ? "data" : "compute")
+        .put("rank_work_ms", round(medianWork * Math.exp(logRatio)))
+        .put("peer_median_work_ms", round(medianWork))
+        .put("compute_excess", Double.isFinite(computeExcess) ? round(computeExcess) : null)
+        .put("data_excess", Double.isFinite(dataExcess) ? round(dataExcess) : null)
+        .put("steps", n)
+        .put("z_score", round(score));
+  }
+
   /**
-   * The noise of one judged step, over the whole window (a MAD of 8 values is itself too noisy to
-   * trust): the peers' spread at the same steps, or the rank's own spread when it is larger.
+   * How much an excess (field 2 compute, 3 data) grew: its median now minus before, in the window.
    */
-  private static double noise(RankState rank, int size) {
-    double[] all = column(rank, size, 0);
-    double peersSigma = Quantiles.median(finite(column(rank, size, 1)));
+  private static double excessChange(RankState rank, int field, int n, int size) {
+    double[] all = column(rank, size, field);
+    double now = Quantiles.median(finite(Arrays.copyOfRange(all, 0, n)));
+    double[] older = finite(Arrays.copyOfRange(all, n, size));
+    return older.length == 0 ? now : now - Quantiles.median(older);
+  }
+
+  /**
+   * One channel's recent judged steps (newest first), its noise and its values winsorized at
+   * {@value #WINSOR} noise units around their median.
+   */
+  private record Channel(int index, double[] values, double noise, double[] clipped) {
+
+    /**
+     * The channel, or {@code null} when a step in the window lacks it (compute not published; the
+     * window only holds steps whose work was compared).
+     */
+    static Channel of(RankState rank, int index, int size) {
+      double[] v = column(rank, size, index);
+      for (double x : v) {
+        if (!Double.isFinite(x)) {
+          return null;
+        }
+      }
+      return new Channel(index, v, Double.NaN, null).complete(rank);
+    }
+
+    private Channel complete(RankState rank) {
+      double peers = index == WORK ? rank.peerSigma() : rank.peerComputeSigma();
+      double noise =
+          Math.max(NOISE_FLOOR, Math.max(ownNoise(values), Double.isNaN(peers) ? 0 : peers));
+      double center = values.length == 0 ? 0 : Quantiles.median(values);
+      double[] c = new double[values.length];
+      for (int i = 0; i < c.length; i++) {
+        c[i] = Math.max(center - WINSOR * noise, Math.min(center + WINSOR * noise, values[i]));
+      }
+      return new Channel(index, values, noise, c);
+    }
+
+    int size() {
+      return values.length;
+    }
+
+    double winsorized(int i) {
+      return clipped[i];
+    }
+
+    /**
+     * The mean of the winsorized values from {@code from} (inclusive, 0 = newest) to {@code to}.
+     */
+    double mean(int from, int to) {
+      if (to <= from) {
+        return 0;
+      }
+      double sum = 0;
+      for (int i = from; i < to; i++) {
+        sum += clipped[i];
+      }
+      return sum / (to - from);
+    }
+  }
+
+  /**
+   * The rank's own step-to-step noise: the spread of differences of consecutive steps divided by
+   * sqrt(2), which a change of level (one large difference) barely moves.
+   */
+  static double ownNoise(double[] newestFirst) {
+    if (newestFirst.length < 3) {
+      return 0;
+    }
+    double[] diff = new double[newestFirst.length - 1];
+    for (int i = 0; i < diff.length; i++) {
+      diff[i] = Math.abs(newestFirst[i] - newestFirst[i + 1]);
+    }
+    return Robust.MAD_TO_SIGMA * Quantiles.median(diff) / Math.sqrt(2);
+  }
+
+  /**
+   * The noise of one judged step for the peer test, over the whole window (a MAD of 8 values is
+   * itself too noisy to trust): the peers' spread at the same steps, or the rank's own spread when
+   * it is larger.
+   */
+  private static double peerNoise(RankState rank, double[] all) {
+    double peersSigma = rank.peerSigma();
     double ownSigma = Robust.MAD_TO_SIGMA * Robust.mad(all, Quantiles.median(all));
     return Math.max(NOISE_FLOOR, Math.max(ownSigma, Double.isNaN(peersSigma) ? 0 : peersSigma));
   }
@@ -174,7 +419,7 @@ public final class StragglerRankRule implements RuleDefinition {
   }
 
   private static double[] finite(double[] v) {
-    return java.util.Arrays.stream(v).filter(Double::isFinite).toArray();
+    return Arrays.stream(v).filter(Double::isFinite).toArray();
   }
 
   static double round(double v) {

@@ -55,12 +55,12 @@ class FleetSimulationTest {
   void shouldNameAFivePercentStragglerWithinFiftyStepsOnTheMedian() {
     List<Long> delays = delays(FaultKind.SLOW_COMPUTE, 1.05, "straggler_rank", 20);
     System.out.println("fleet simulation: straggler 5% (compute) delays in steps: " + delays);
-    // 5% of compute is 4.5% of the rank's work, against 3.3% noise per step and healthy devices
-    // that differ by up to 1.5%: about 30 steps is what the information allows. The bar (50) holds
-    // for the median; the slowest cases are ranks whose own device was fast to begin with.
+    // 5% of compute is 4.5% of the rank's work against 3.3% noise per step, and healthy devices
+    // differ by up to 1.5% for good: the change test compares the rank with its own earlier steps
+    // (here 150), on its compute alone too (5% against 3% noise).
     List<Long> sorted = delays.stream().sorted().toList();
-    assertThat(sorted.get(sorted.size() / 2)).isLessThanOrEqualTo(50);
-    assertThat(delays).allMatch(d -> d >= 0 && d <= 128);
+    assertThat(sorted.get(sorted.size() / 2)).isLessThanOrEqualTo(30);
+    assertThat(delays).allMatch(d -> d >= 0 && d <= 50);
   }
 
   @Test

@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.trainwatch.monitor.fleet.HostState;
 import io.trainwatch.monitor.fleet.Implication;
+import io.trainwatch.monitor.job.JobCodec;
 import io.trainwatch.monitor.job.JobState;
 import io.trainwatch.monitor.job.RankSample;
 import io.trainwatch.monitor.job.RankState;
 import io.trainwatch.monitor.job.StepStats;
 import io.trainwatch.monitor.job.Verdict;
+import io.trainwatch.monitor.run.AlertTrack;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -53,6 +55,45 @@ class JobRulesTest {
           .as("trial %d", trial)
           .isEmpty();
     }
+  }
+
+  @Test
+  void shouldNotCallARankSlowerForGoodAStragglerButNameOneThatChanged() {
+    RuleSettings s = defaults.get(RuleId.STRAGGLER_RANK);
+    Random rnd = new Random(11);
+    // 3.5% slower than its peers all along (a slower device, the host's drift): not a straggler.
+    RankState steady = new RankState("r", 1, "h", "d");
+    for (int step = 0; step < 400; step++) {
+      judge(steady, step, 0.035 + 0.033 * rnd.nextGaussian(), 0, 0.033);
+      assertThat(Rules.straggler().evaluate(steady, s)).as("step %d", step).isEmpty();
+    }
+    // A rank 2% slower becomes 5% slower than it was at step 100: named, as a change.
+    RankState changed = new RankState("r", 1, "h", "d");
+    Optional<Finding> f = Optional.empty();
+    int step = 0;
+    for (; step < 400 && f.isEmpty(); step++) {
+      judge(changed, step, 0.02 + (step >= 100 ? 0.05 : 0) + 0.033 * rnd.nextGaussian(), 0, 0.033);
+      f = Rules.straggler().evaluate(changed, s);
+      if (step < 100) {
+        assertThat(f).as("step %d", step).isEmpty();
+      }
+    }
+    assertThat(f).isPresent();
+    assertThat(step - 100).isLessThanOrEqualTo(50);
+    assertThat(f.get().evidence())
+        .containsEntry("compared_with", "own_earlier_steps")
+        .containsEntry("phase", "compute");
+    assertThat((double) f.get().evidence().get("change")).isBetween(0.03, 0.12);
+  }
+
+  @Test
+  void shouldKeepTheBaselineAcrossAnEncodeDecodeRoundTrip() {
+    RankState r = judged(100, 0.01, 0, 0.03);
+    Rules.straggler().evaluate(r, defaults.get(RuleId.STRAGGLER_RANK));
+    RankState back = JobCodec.decodeRank(JobCodec.encode(r));
+    assertThat(back.baseline()).isEqualTo(r.baseline());
+    assertThat(back.peerSigma()).isEqualTo(r.peerSigma());
+    assertThat(back.windowSize()).isEqualTo(RankState.WINDOW);
   }
 
   @Test
@@ -136,6 +177,87 @@ class JobRulesTest {
     // A monitor that just started watching does not call the job silent.
     assertThat(Rules.hang().evaluateAt(job, () -> ranks, last + 60_000, last + 30_000, s))
         .isEmpty();
+  }
+
+  @Test
+  void shouldSayTheCulpritIsUnknownWhenEveryRankStoppedAtTheSameStep() {
+    JobState job = new JobState();
+    List<RankState> ranks = stoppedAtTheSameStep(job);
+    Finding f =
+        Rules.hang()
+            .evaluateAt(
+                job, () -> ranks, job.progressWallMs() + 60_000, 0, defaults.get(RuleId.JOB_HANG))
+            .orElseThrow();
+    // Rank 3 reported last and rank 0 first, by chance: step reports cannot tell who hangs.
+    assertThat(f.evidence())
+        .containsEntry("behind_count", 0)
+        .containsEntry("culprit_basis", "none")
+        .containsEntry("rank", null)
+        .containsEntry("host", null)
+        .containsEntry("culprit_run_id", "run0");
+    assertThat((String) f.evidence().get("culprit_unknown"))
+        .contains("all 4 ranks reported step 9")
+        .contains("before the all-reduce of step 10");
+  }
+
+  @Test
+  void shouldNameTheOneRankAlreadyFlaggedSlowWhenEveryRankStoppedAtTheSameStep() {
+    JobState job = new JobState();
+    List<RankState> ranks = stoppedAtTheSameStep(job);
+    ranks.get(1).setStraggler(new AlertTrack(AlertTrack.Phase.FIRING, 3, 0, 0, 1, 1));
+    Finding f =
+        Rules.hang()
+            .evaluateAt(
+                job, () -> ranks, job.progressWallMs() + 60_000, 0, defaults.get(RuleId.JOB_HANG))
+            .orElseThrow();
+    assertThat(f.evidence())
+        .containsEntry("culprit_basis", "straggler")
+        .containsEntry("rank", 1)
+        .containsEntry("host", "node-1")
+        .doesNotContainKey("culprit_unknown");
+  }
+
+  /** Four ranks that all reported steps 0 to 9, rank 3's reports arriving last. */
+  private static List<RankState> stoppedAtTheSameStep(JobState job) {
+    List<RankState> ranks = new ArrayList<>();
+    for (int r = 0; r < 4; r++) {
+      job.learn(0, 4, r, "pytorch", true);
+      RankState rank = new RankState("run" + r, r, "node-" + r, "cuda:" + r);
+      for (int step = 0; step < 10; step++) {
+        long t = 1000L * step + 10 * r;
+        RankSample s = RankSample.of(step, t, 100.0, 1.0, 90.0, 2.0, 1.0);
+        job.observe(s, rank.observe(s, t), t);
+      }
+      ranks.add(rank);
+    }
+    return ranks;
+  }
+
+  @Test
+  void shouldLearnALongCheckpointAndNotPageAtTheNextOne() {
+    JobState job = new JobState();
+    List<RankState> ranks = new ArrayList<>();
+    RankState rank = new RankState("run0", 0, "node-0", "cuda:0");
+    ranks.add(rank);
+    job.learn(0, 2, 0, "pytorch", true);
+    job.learn(0, 2, 1, "pytorch", true);
+    RuleSettings s = defaults.get(RuleId.JOB_HANG);
+    long t = 0;
+    for (int step = 0; step < 200; step++) {
+      // A 100 s checkpoint after step 99, steps of 1 s otherwise (step_ms leaves the pause out).
+      t += step == 100 ? 100_000 : 1_000;
+      RankSample sample = RankSample.of(step, t, 1000.0, 1.0, 900.0, 2.0, 1.0);
+      job.observe(sample, rank.observe(sample, t), t);
+    }
+    assertThat(job.longestPauseMs()).isEqualTo(100_000);
+    assertThat(Rules.hang().limitMs(job, s)).isEqualTo(150_000);
+    // The next checkpoint, 100 s again: no hang; 150 s of silence: a hang.
+    assertThat(Rules.hang().evaluateAt(job, () -> ranks, t + 100_000, 0, s)).isEmpty();
+    assertThat(Rules.hang().evaluateAt(job, () -> ranks, t + 150_000, 0, s)).isPresent();
+    // Kept across restarts, capped by max_learned_seconds.
+    assertThat(job.restart(1).longestPauseMs()).isEqualTo(100_000);
+    assertThat(JobCodec.decodeJob(JobCodec.encode(job)).longestPauseMs()).isEqualTo(100_000);
+    assertThat(Rules.hang().limitMs(job, s.with("max_learned_seconds", 90))).isEqualTo(90_000);
   }
 
   @Test
@@ -225,6 +347,22 @@ class JobRulesTest {
     double computeExcess = dataExcess > 0 ? 0.01 : Math.expm1(x);
     r.judged(
         new Verdict(
-            step, step, s, x, sigma, computeExcess, dataExcess, 100, 7, 7, 2, 0.1, 7, 1, 0.1));
+            step,
+            step,
+            s,
+            x,
+            sigma,
+            Math.log1p(computeExcess),
+            sigma,
+            computeExcess,
+            dataExcess,
+            100,
+            7,
+            7,
+            2,
+            0.1,
+            7,
+            1,
+            0.1));
   }
 }
