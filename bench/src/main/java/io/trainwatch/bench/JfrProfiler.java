@@ -82,6 +82,12 @@ public final class JfrProfiler implements AutoCloseable {
   }
 
   /**
+   * System property naming a file where {@link #stop} keeps a copy of the recording, for a closer
+   * look with {@code jfr print} or JDK Mission Control.
+   */
+  public static final String KEEP_PROPERTY = "trainwatch.bench.jfr";
+
+  /**
    * Stops the recording and aggregates it.
    *
    * @param profiledThread which threads' samples to break down (e.g. names containing {@code
@@ -96,6 +102,12 @@ public final class JfrProfiler implements AutoCloseable {
     try {
       file = Files.createTempFile("trainwatch-bench-", ".jfr");
       recording.dump(file);
+      String keep = System.getProperty(KEEP_PROPERTY);
+      if (keep != null) {
+        Path copy = Path.of(keep);
+        Files.copy(file, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        System.err.println("JFR recording kept in " + copy.toAbsolutePath());
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the JFR recording", e);
     }

@@ -2,13 +2,16 @@ package io.trainwatch.monitor.job;
 
 import io.trainwatch.monitor.run.AlertTrack;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The versioned binary formats of the job-level state and of the job-signals topic. Every record
@@ -424,19 +427,93 @@ public final class JobCodec {
     T read(DataInputStream in) throws IOException;
   }
 
+  /** The calling thread's buffer for {@link #write} (encodings do not nest). */
+  private static final ThreadLocal<ByteBuffer> SCRATCH =
+      ThreadLocal.withInitial(() -> new ByteBuffer(4096));
+
   static byte[] write(int size, Writer w) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(size);
+    ByteBuffer bytes = SCRATCH.get();
+    if (bytes.buf.length > 64 * 1024) {
+      bytes = new ByteBuffer(Math.max(size, 4096));
+      SCRATCH.set(bytes);
+    }
+    bytes.count = 0;
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       out.writeByte(VERSION);
       w.write(out);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return bytes.toByteArray();
+    return Arrays.copyOf(bytes.buf, bytes.count);
+  }
+
+  /**
+   * A growable byte sink without {@link java.io.ByteArrayOutputStream}'s locking: DataOutputStream
+   * writes a float as four single-byte writes, and a rank's state is a few hundred floats.
+   */
+  private static final class ByteBuffer extends OutputStream {
+    byte[] buf;
+    int count;
+
+    ByteBuffer(int capacity) {
+      buf = new byte[capacity];
+    }
+
+    @Override
+    public void write(int b) {
+      if (count == buf.length) {
+        buf = Arrays.copyOf(buf, buf.length * 2);
+      }
+      buf[count++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      if (count + len > buf.length) {
+        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, count + len));
+      }
+      System.arraycopy(b, off, buf, count, len);
+      count += len;
+    }
+  }
+
+  /** Reads a byte array without {@link ByteArrayInputStream}'s locking. */
+  private static final class ByteSource extends InputStream {
+    private final byte[] buf;
+    private int pos;
+
+    ByteSource(byte[] buf) {
+      this.buf = buf;
+    }
+
+    @Override
+    public int read() {
+      return pos < buf.length ? buf[pos++] & 0xFF : -1;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) {
+      Objects.checkFromIndexSize(off, len, b.length);
+      if (len == 0) {
+        return 0;
+      }
+      if (pos >= buf.length) {
+        return -1;
+      }
+      int n = Math.min(len, buf.length - pos);
+      System.arraycopy(buf, pos, b, off, n);
+      pos += n;
+      return n;
+    }
+
+    @Override
+    public int available() {
+      return buf.length - pos;
+    }
   }
 
   static <T> T read(byte[] bytes, String what, Reader<T> r) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+    try (DataInputStream in = new DataInputStream(new ByteSource(bytes))) {
       int version = in.readUnsignedByte();
       if (version != VERSION) {
         throw new IllegalStateException(
