@@ -268,7 +268,7 @@ final class DemoCommand implements Callable<Integer> {
     boolean ok = true;
     for (int i = 0; i < scenarios.size(); i++) {
       DemoScenario s = scenarios.get(i);
-      if (s.fault() == io.trainwatch.trainer.Fault.DIVERGE) {
+      if (s.fault() == io.trainwatch.schemas.Fault.DIVERGE) {
         boolean stopped = training.get(i).contains("stopped by trainwatch");
         out.printf("  %s: %s%n", s.runId(), stopped ? training.get(i) : "NOT stopped");
         ok &= stopped;

@@ -1,7 +1,7 @@
 package io.trainwatch.app;
 
 import io.trainwatch.schemas.Alert;
-import io.trainwatch.trainer.Fault;
+import io.trainwatch.schemas.Fault;
 import java.util.List;
 
 /**

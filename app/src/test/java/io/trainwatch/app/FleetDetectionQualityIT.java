@@ -7,7 +7,7 @@ import io.trainwatch.app.evaluate.FleetReport;
 import io.trainwatch.app.evaluate.SimulatedFleetEvaluation;
 import io.trainwatch.app.evaluate.SimulatedFleetEvaluation.Outcome;
 import io.trainwatch.schemas.Alert;
-import io.trainwatch.simulator.SimulatedFleet.FaultKind;
+import io.trainwatch.simulator.RankFault;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,7 +53,7 @@ class FleetDetectionQualityIT {
   @Test
   void shouldNameA20PercentStragglerWithin10StepsAnd5PercentWithin50() {
     List<FleetCaseResult> stragglers =
-        SimulatedFleetEvaluation.ofKind(faulty, FaultKind.SLOW_COMPUTE);
+        SimulatedFleetEvaluation.ofKind(faulty, RankFault.SLOW_COMPUTE);
 
     assertThat(stragglers).hasSizeGreaterThanOrEqualTo(5);
     for (FleetCaseResult c : stragglers) {
@@ -68,7 +68,7 @@ class FleetDetectionQualityIT {
 
   @Test
   void shouldNameTheHungRankAndItsHost() {
-    List<FleetCaseResult> hangs = SimulatedFleetEvaluation.ofKind(faulty, FaultKind.HANG);
+    List<FleetCaseResult> hangs = SimulatedFleetEvaluation.ofKind(faulty, RankFault.HANG);
 
     assertThat(hangs).isNotEmpty();
     for (FleetCaseResult c : hangs) {
@@ -82,7 +82,7 @@ class FleetDetectionQualityIT {
 
   @Test
   void shouldNameTheNanRankOnceWithOnePage() {
-    List<FleetCaseResult> nan = SimulatedFleetEvaluation.ofKind(faulty, FaultKind.NAN_RANK);
+    List<FleetCaseResult> nan = SimulatedFleetEvaluation.ofKind(faulty, RankFault.NAN_RANK);
 
     assertThat(nan).hasSizeGreaterThanOrEqualTo(2);
     for (FleetCaseResult c : nan) {

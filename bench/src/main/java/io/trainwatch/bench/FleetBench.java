@@ -6,8 +6,8 @@ import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.EventCodec;
 import io.trainwatch.schemas.Topics;
 import io.trainwatch.schemas.TrainingEvent;
+import io.trainwatch.simulator.RankFault;
 import io.trainwatch.simulator.SimulatedJob.Fault;
-import io.trainwatch.simulator.SimulatedJob.FaultKind;
 import io.trainwatch.simulator.SimulatedRun;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -296,18 +296,18 @@ public final class FleetBench {
     // only
     // the pair below shares a node. A hang is judged a minute (job_hang.min_seconds) after it
     // starts: it starts first.
-    f.put(n / 8, new Fault(FaultKind.HANG, 1, warmupSteps, 1));
-    f.put(3 * n / 8, new Fault(FaultKind.SLOW_COMPUTE, 1, onset, 1.2));
-    f.put(4 * n / 8, new Fault(FaultKind.SLOW_DATA, 1, onset, 3));
-    f.put(5 * n / 8, new Fault(FaultKind.NAN_RANK, 0, onset, 1));
+    f.put(n / 8, new Fault(RankFault.HANG, 1, warmupSteps, 1));
+    f.put(3 * n / 8, new Fault(RankFault.SLOW_COMPUTE, 1, onset, 1.2));
+    f.put(4 * n / 8, new Fault(RankFault.SLOW_DATA, 1, onset, 3));
+    f.put(5 * n / 8, new Fault(RankFault.NAN_RANK, 0, onset, 1));
     // Two jobs sharing node 6n/8 + 1 (the upper half of one, the lower half of the next) both get
     // a straggler there: the node is suspect.
-    f.put(6 * n / 8, new Fault(FaultKind.SLOW_COMPUTE, world - 1, onset, 1.3));
-    f.put(6 * n / 8 + 1, new Fault(FaultKind.SLOW_COMPUTE, 0, onset + 20, 1.3));
+    f.put(6 * n / 8, new Fault(RankFault.SLOW_COMPUTE, world - 1, onset, 1.3));
+    f.put(6 * n / 8 + 1, new Fault(RankFault.SLOW_COMPUTE, 0, onset + 20, 1.3));
     return f;
   }
 
-  static String expectedRule(FaultKind kind) {
+  static String expectedRule(RankFault kind) {
     return switch (kind) {
       case SLOW_COMPUTE, SLOW_DATA -> "straggler_rank";
       case NAN_RANK -> "rank_divergence";

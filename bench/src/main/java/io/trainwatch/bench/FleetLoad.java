@@ -2,9 +2,9 @@ package io.trainwatch.bench;
 
 import io.trainwatch.schemas.EventCodec;
 import io.trainwatch.schemas.Topics;
+import io.trainwatch.simulator.RankFault;
 import io.trainwatch.simulator.SimulatedJob;
 import io.trainwatch.simulator.SimulatedJob.Fault;
-import io.trainwatch.simulator.SimulatedJob.FaultKind;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -94,7 +94,7 @@ final class FleetLoad implements AutoCloseable {
       for (int r = 0; r < world; r++) {
         keys[j][r] = job.runId(r).getBytes(StandardCharsets.UTF_8);
       }
-      if (fault.kind() == FaultKind.NONE) {
+      if (fault.kind() == RankFault.NONE) {
         templates[j] = new EventTemplate[world][TEMPLATE_STEPS];
         for (int k = 0; k < TEMPLATE_STEPS; k++) {
           for (int r = 0; r < world; r++) {
@@ -199,7 +199,7 @@ final class FleetLoad implements AutoCloseable {
     long now = System.currentTimeMillis();
     for (int j = 0; j < jobs.size(); j++) {
       SimulatedJob job = jobs.get(j);
-      if (job.fault().kind() == FaultKind.HANG) {
+      if (job.fault().kind() == RankFault.HANG) {
         continue;
       }
       KafkaProducer<byte[], byte[]> producer = producers.get(j % producers.size());

@@ -66,23 +66,16 @@ public final class SimulatedFleet {
   private static final Stats NAN_LOGITS =
       Stats.of(Double.NaN, Double.NaN, Double.NaN, Double.NaN, 16L * 32_000, 16L * 32_000);
 
-  /** An injected fault. */
-  public enum FaultKind {
-    /** The rank computes {@code factor} times slower from the onset (a throttled accelerator). */
-    SLOW_COMPUTE,
-    /** The rank waits {@code factor} times longer for data from the onset (its input pipeline). */
-    SLOW_DATA,
-    /** The rank alone turns NaN at the onset; every rank is NaN a step later; the job fails. */
-    NAN_RANK,
-    /**
-     * The rank hangs in step {@code onset} after the all-reduce (a device hang): the others report
-     * the step and block at the next all-reduce; nobody reports anything after.
-     */
-    HANG
-  }
-
   /** A fault in one job, from {@code onsetStep}; {@code factor} for the slowdowns. */
-  public record Fault(FaultKind kind, int rank, int onsetStep, double factor) {}
+  public record Fault(RankFault kind, int rank, int onsetStep, double factor) {
+
+    public Fault {
+      if (kind == null || kind == RankFault.NONE) {
+        throw new IllegalArgumentException(
+            "kind=" + kind + ": a healthy job has no Fault (Job.fault() is null)");
+      }
+    }
+  }
 
   /** One launch of a job: steps {@code firstStep} (inclusive) to {@code endStep} (exclusive). */
   public record Attempt(int attempt, long startMs, int firstStep, int endStep, boolean preempted) {}
@@ -294,22 +287,22 @@ public final class SimulatedFleet {
     int deviceIndex = (sharedHalf % 2) * 4 + 1;
     badHost = host(sharedHalf / 2);
     badDevice = "cuda:" + deviceIndex;
-    faults[first] = new Fault(FaultKind.NAN_RANK, rankOn(plans.get(first), sharedHalf), 60, 1);
+    faults[first] = new Fault(RankFault.NAN_RANK, rankOn(plans.get(first), sharedHalf), 60, 1);
     faults[second] =
-        new Fault(FaultKind.SLOW_COMPUTE, rankOn(plans.get(second), sharedHalf), 40, 1.25);
+        new Fault(RankFault.SLOW_COMPUTE, rankOn(plans.get(second), sharedHalf), 40, 1.25);
     onBadHost[first] = true;
     onBadHost[second] = true;
     takeHosts(plans.get(first), taken);
     takeHosts(plans.get(second), taken);
     Fault[] others = {
-      new Fault(FaultKind.SLOW_COMPUTE, 5, 40, 1.2),
-      new Fault(FaultKind.SLOW_COMPUTE, 2, 40, 1.2),
-      new Fault(FaultKind.SLOW_COMPUTE, 6, 40, 1.05),
-      new Fault(FaultKind.SLOW_COMPUTE, 3, 40, 1.05),
-      new Fault(FaultKind.SLOW_DATA, 1, 40, 3),
-      new Fault(FaultKind.HANG, 6, 90, 1),
-      new Fault(FaultKind.HANG, 0, 70, 1),
-      new Fault(FaultKind.NAN_RANK, 4, 80, 1),
+      new Fault(RankFault.SLOW_COMPUTE, 5, 40, 1.2),
+      new Fault(RankFault.SLOW_COMPUTE, 2, 40, 1.2),
+      new Fault(RankFault.SLOW_COMPUTE, 6, 40, 1.05),
+      new Fault(RankFault.SLOW_COMPUTE, 3, 40, 1.05),
+      new Fault(RankFault.SLOW_DATA, 1, 40, 3),
+      new Fault(RankFault.HANG, 6, 90, 1),
+      new Fault(RankFault.HANG, 0, 70, 1),
+      new Fault(RankFault.NAN_RANK, 4, 80, 1),
     };
     int next = 0;
     for (int j = 0; j < plans.size() && next < others.length; j++) {
@@ -443,9 +436,9 @@ public final class SimulatedFleet {
             d *= 10;
           }
           if (fault != null && r == fault.rank() && step >= fault.onsetStep()) {
-            if (fault.kind() == FaultKind.SLOW_COMPUTE) {
+            if (fault.kind() == RankFault.SLOW_COMPUTE) {
               c *= fault.factor();
-            } else if (fault.kind() == FaultKind.SLOW_DATA) {
+            } else if (fault.kind() == RankFault.SLOW_DATA) {
               d *= fault.factor();
             }
           }
@@ -468,7 +461,7 @@ public final class SimulatedFleet {
         wall += (long) stepMs;
         double loss = lossFloor + (lossStart - lossFloor) * Math.exp(-step / decay);
         double grad = 0.5 + Math.exp(-step / 300.0) * (1 + 0.1 * rnd.nextGaussian());
-        boolean hang = fault != null && fault.kind() == FaultKind.HANG;
+        boolean hang = fault != null && fault.kind() == RankFault.HANG;
         for (int r = 0; r < world; r++) {
           if (stopped[r]) {
             continue;
@@ -483,7 +476,7 @@ public final class SimulatedFleet {
           }
           double l = loss * Math.exp(0.05 * rnd.nextGaussian());
           Double g = grad;
-          if (fault != null && fault.kind() == FaultKind.NAN_RANK && step >= fault.onsetStep()) {
+          if (fault != null && fault.kind() == RankFault.NAN_RANK && step >= fault.onsetStep()) {
             if (r == fault.rank() || step > fault.onsetStep()) {
               l = Double.NaN;
             }
@@ -516,7 +509,7 @@ public final class SimulatedFleet {
           attempts.add(new Attempt(attempt, attemptStart, attemptFirst, fault.onsetStep(), false));
           return;
         }
-        if (fault != null && fault.kind() == FaultKind.NAN_RANK && step > fault.onsetStep()) {
+        if (fault != null && fault.kind() == RankFault.NAN_RANK && step > fault.onsetStep()) {
           nanSeen = true;
           if (++nanSteps >= 20) {
             // The training script's NaN check raises.

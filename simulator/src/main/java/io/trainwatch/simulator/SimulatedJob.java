@@ -39,19 +39,6 @@ public final class SimulatedJob {
   /** The all-reduce after the slowest rank, ms. */
   public static final double ALL_REDUCE_MS = 5;
 
-  /** What can go wrong in a job. */
-  public enum FaultKind {
-    NONE,
-    /** The rank computes {@code factor} times slower from the onset: a straggler (a slow GPU). */
-    SLOW_COMPUTE,
-    /** The rank waits {@code factor} times longer for data from the onset (a slow data loader). */
-    SLOW_DATA,
-    /** The rank alone reports a NaN loss at the onset; every rank does from the next step. */
-    NAN_RANK,
-    /** The rank stops at the onset; the others report one more step and then block. */
-    HANG
-  }
-
   /**
    * One fault.
    *
@@ -59,10 +46,10 @@ public final class SimulatedJob {
    * @param onset the first step it shows
    * @param factor how many times slower, for the slow kinds
    */
-  public record Fault(FaultKind kind, int rank, long onset, double factor) {
+  public record Fault(RankFault kind, int rank, long onset, double factor) {
 
     /** No fault: a healthy job. */
-    public static final Fault NONE = new Fault(FaultKind.NONE, -1, Long.MAX_VALUE, 1);
+    public static final Fault NONE = new Fault(RankFault.NONE, -1, Long.MAX_VALUE, 1);
   }
 
   private static final long GOLDEN = 0x9E3779B97F4A7C15L;
@@ -144,7 +131,7 @@ public final class SimulatedJob {
 
   /** {@code true} if the rank reports this step, {@code false} once it (or its job) hangs. */
   public boolean reports(int rank, long step) {
-    return fault.kind() != FaultKind.HANG || step < fault.onset() + (rank == fault.rank() ? 0 : 1);
+    return fault.kind() != RankFault.HANG || step < fault.onset() + (rank == fault.rank() ? 0 : 1);
   }
 
   /** A rank describes itself: a PyTorch classifier, rank {@code rank} of this job. */
@@ -182,10 +169,10 @@ public final class SimulatedJob {
 
   /**
    * The loss a rank reports for a step: the job's curve with 5% batch noise; NaN from a {@link
-   * FaultKind#NAN_RANK} fault's onset on. Cheap and stateless: callers may compute it apart.
+   * RankFault#NAN_RANK} fault's onset on. Cheap and stateless: callers may compute it apart.
    */
   public double loss(int rank, long step) {
-    if (fault.kind() == FaultKind.NAN_RANK
+    if (fault.kind() == RankFault.NAN_RANK
         && step >= fault.onset()
         && (rank == fault.rank() || step > fault.onset())) {
       return Double.NaN;
@@ -204,7 +191,7 @@ public final class SimulatedJob {
   }
 
   private Double gradNorm(int step) {
-    if (fault.kind() == FaultKind.NAN_RANK && step > fault.onset()) {
+    if (fault.kind() == RankFault.NAN_RANK && step > fault.onset()) {
       return Double.NaN;
     }
     return 1.0 + 0.1 * gaussian(mix(seed, 0, step));
@@ -242,9 +229,9 @@ public final class SimulatedJob {
         d *= 10; // a data-loader hiccup
       }
       if (r == fault.rank() && step >= fault.onset()) {
-        if (fault.kind() == FaultKind.SLOW_COMPUTE) {
+        if (fault.kind() == RankFault.SLOW_COMPUTE) {
           c *= fault.factor();
-        } else if (fault.kind() == FaultKind.SLOW_DATA) {
+        } else if (fault.kind() == RankFault.SLOW_DATA) {
           d *= fault.factor();
         }
       }

@@ -1,6 +1,7 @@
 package io.trainwatch.simulator;
 
 import io.trainwatch.schemas.BatchEvent;
+import io.trainwatch.schemas.Fault;
 import io.trainwatch.schemas.InputKind;
 import io.trainwatch.schemas.InputRange;
 import io.trainwatch.schemas.LossDescriptor;
@@ -131,7 +132,7 @@ public final class SimulatedRun {
   }
 
   private boolean blownUp(int s) {
-    return profile == RunProfile.DIVERGING && s > divergesAtStep + BLOW_UP_STEPS;
+    return profile.fault() == Fault.DIVERGE && s > divergesAtStep + BLOW_UP_STEPS;
   }
 
   private double loss(int s) {
@@ -165,7 +166,7 @@ public final class SimulatedRun {
 
   private Stats input() {
     long count = (long) batchSize * features;
-    if (profile == RunProfile.UNNORMALIZED_INPUT) {
+    if (profile.fault() == Fault.UNNORMALIZED_INPUT) {
       return Stats.of(
           0, 255, 110 + 5 * random.nextGaussian(), 70 + 3 * random.nextGaussian(), 0, count);
     }
@@ -194,7 +195,7 @@ public final class SimulatedRun {
           0,
           count);
     }
-    if (pytorch && profile != RunProfile.SOFTMAX_INTO_NLL) {
+    if (pytorch && profile.fault() != Fault.SOFTMAX_INTO_NLL) {
       // Logits.
       return Stats.of(
           -8 - 4 * progress,
@@ -228,7 +229,7 @@ public final class SimulatedRun {
   }
 
   private Double gradNorm(int s) {
-    if (profile == RunProfile.DIVERGING && s >= divergesAtStep) {
+    if (profile.fault() == Fault.DIVERGE && s >= divergesAtStep) {
       return blownUp(s) ? Double.POSITIVE_INFINITY : Math.pow(2, s - divergesAtStep);
     }
     return (0.1 + (1 - progress(s))) * (1 + 0.1 * random.nextGaussian());

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.trainwatch.schemas.BatchEvent;
 import io.trainwatch.schemas.RunStarted;
 import io.trainwatch.simulator.SimulatedJob.Fault;
-import io.trainwatch.simulator.SimulatedJob.FaultKind;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -69,7 +68,7 @@ class SimulatedJobTest {
   void shouldSlowTheStragglerFromItsOnsetOnly() {
     SimulatedJob healthy = new SimulatedJob("j", HOSTS, 3, Fault.NONE);
     SimulatedJob slow =
-        new SimulatedJob("j", HOSTS, 3, new Fault(FaultKind.SLOW_COMPUTE, 2, 10, 1.2));
+        new SimulatedJob("j", HOSTS, 3, new Fault(RankFault.SLOW_COMPUTE, 2, 10, 1.2));
 
     assertThat(slow.batch(2, 9, 0).computeMs()).isEqualTo(healthy.batch(2, 9, 0).computeMs());
     assertThat(slow.batch(2, 10, 0).computeMs())
@@ -80,7 +79,7 @@ class SimulatedJobTest {
 
   @Test
   void shouldTurnOneRankNanFirstThenAll() {
-    SimulatedJob job = new SimulatedJob("j", HOSTS, 4, new Fault(FaultKind.NAN_RANK, 6, 20, 1));
+    SimulatedJob job = new SimulatedJob("j", HOSTS, 4, new Fault(RankFault.NAN_RANK, 6, 20, 1));
 
     assertThat(job.loss(6, 19)).isFinite();
     assertThat(job.loss(6, 20)).isNaN();
@@ -91,7 +90,7 @@ class SimulatedJobTest {
 
   @Test
   void shouldStopTheHungRankFirstThenTheOthers() {
-    SimulatedJob job = new SimulatedJob("j", HOSTS, 5, new Fault(FaultKind.HANG, 6, 30, 1));
+    SimulatedJob job = new SimulatedJob("j", HOSTS, 5, new Fault(RankFault.HANG, 6, 30, 1));
 
     assertThat(job.reports(6, 29)).isTrue();
     assertThat(job.reports(6, 30)).isFalse();

@@ -1,5 +1,8 @@
 package io.trainwatch.trainer;
 
+import io.trainwatch.schemas.Fault;
+import io.trainwatch.schemas.WireName;
+
 /**
  * The network {@link TrainingRun} trains (a fault may bring its own, see {@link
  * Fault#VANISHING_GRADIENT}).

@@ -1,5 +1,7 @@
 package io.trainwatch.trainer;
 
+import io.trainwatch.schemas.WireName;
+
 /** How {@link SyntheticPixels} presents pixel values to the network. */
 public enum InputScaling implements WireName {
   /** Raw intensities 0..255: the unnormalized-input bug, never a healthy choice. */

@@ -1,5 +1,7 @@
 package io.trainwatch.trainer;
 
+import io.trainwatch.schemas.WireName;
+
 /** What {@link TrainingRun}'s network learns from the same labels. */
 public enum Objective implements WireName {
   /** Classify: softmax output, {@code LossMCXENT} (loss >= 0, starts near ln C). */

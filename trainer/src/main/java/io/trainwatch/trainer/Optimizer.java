@@ -1,5 +1,7 @@
 package io.trainwatch.trainer;
 
+import io.trainwatch.schemas.WireName;
+
 /** The updater of {@link TrainingRun}'s network. */
 public enum Optimizer implements WireName {
   /** SGD with Nesterov momentum 0.9, learning rate 0.02. */

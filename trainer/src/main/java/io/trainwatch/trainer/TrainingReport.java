@@ -1,5 +1,6 @@
 package io.trainwatch.trainer;
 
+import io.trainwatch.schemas.Fault;
 import io.trainwatch.schemas.RunStatus;
 import io.trainwatch.schemas.util.Numbers;
 

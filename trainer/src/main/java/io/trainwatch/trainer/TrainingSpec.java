@@ -1,5 +1,6 @@
 package io.trainwatch.trainer;
 
+import io.trainwatch.schemas.Fault;
 import io.trainwatch.schemas.TrainingEvent;
 import java.util.Map;
 import java.util.function.Consumer;

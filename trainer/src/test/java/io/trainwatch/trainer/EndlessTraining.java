@@ -1,5 +1,6 @@
 package io.trainwatch.trainer;
 
+import io.trainwatch.schemas.Fault;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**

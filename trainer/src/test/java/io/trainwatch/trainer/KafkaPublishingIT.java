@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.trainwatch.broker.EmbeddedKafkaBroker;
 import io.trainwatch.schemas.BatchEvent;
 import io.trainwatch.schemas.EventCodec;
+import io.trainwatch.schemas.Fault;
 import io.trainwatch.schemas.RunEnded;
 import io.trainwatch.schemas.RunStarted;
 import io.trainwatch.schemas.RunStatus;

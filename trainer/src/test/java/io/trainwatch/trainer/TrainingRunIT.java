@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.trainwatch.schemas.BatchEvent;
+import io.trainwatch.schemas.Fault;
 import io.trainwatch.schemas.InputKind;
 import io.trainwatch.schemas.LossDescriptor;
 import io.trainwatch.schemas.RunEnded;

@@ -1,8 +1,8 @@
 package io.trainwatch.app.evaluate;
 
 import io.trainwatch.app.evaluate.Scenario.ExpectedAlert;
+import io.trainwatch.schemas.Fault;
 import io.trainwatch.trainer.Architecture;
-import io.trainwatch.trainer.Fault;
 import io.trainwatch.trainer.InputScaling;
 import io.trainwatch.trainer.Objective;
 import io.trainwatch.trainer.Optimizer;

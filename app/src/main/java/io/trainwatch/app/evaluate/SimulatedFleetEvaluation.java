@@ -10,8 +10,8 @@ import io.trainwatch.monitor.streams.StateSerdes;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.EventCodec;
 import io.trainwatch.schemas.Topics;
+import io.trainwatch.simulator.RankFault;
 import io.trainwatch.simulator.SimulatedFleet;
-import io.trainwatch.simulator.SimulatedFleet.FaultKind;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -137,6 +137,8 @@ public final class SimulatedFleetEvaluation {
       String bad = j.badHost() ? " (the bad host)" : "";
       out.add(
           switch (f.kind()) {
+            case NONE ->
+                throw new AssertionError(j.name() + ": a faulty job's fault is never NONE");
             case SLOW_COMPUTE ->
                 new FleetCase(
                     scenario,
@@ -271,7 +273,7 @@ public final class SimulatedFleetEvaluation {
   }
 
   /** The jobs of a fault kind, for tests. */
-  public static List<FleetCaseResult> ofKind(Outcome o, FaultKind kind) {
+  public static List<FleetCaseResult> ofKind(Outcome o, RankFault kind) {
     return o.cases().stream()
         .filter(
             c ->

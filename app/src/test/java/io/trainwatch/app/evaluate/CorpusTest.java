@@ -2,8 +2,8 @@ package io.trainwatch.app.evaluate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.trainwatch.schemas.Fault;
 import io.trainwatch.trainer.Architecture;
-import io.trainwatch.trainer.Fault;
 import io.trainwatch.trainer.InputScaling;
 import io.trainwatch.trainer.Objective;
 import io.trainwatch.trainer.Optimizer;

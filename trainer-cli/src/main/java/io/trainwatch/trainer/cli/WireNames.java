@@ -1,11 +1,11 @@
 package io.trainwatch.trainer.cli;
 
+import io.trainwatch.schemas.Fault;
+import io.trainwatch.schemas.WireName;
 import io.trainwatch.trainer.Architecture;
-import io.trainwatch.trainer.Fault;
 import io.trainwatch.trainer.InputScaling;
 import io.trainwatch.trainer.Objective;
 import io.trainwatch.trainer.Optimizer;
-import io.trainwatch.trainer.WireName;
 import java.util.Iterator;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;

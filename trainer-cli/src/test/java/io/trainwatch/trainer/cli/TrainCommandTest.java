@@ -3,8 +3,8 @@ package io.trainwatch.trainer.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.trainwatch.schemas.Fault;
 import io.trainwatch.trainer.Architecture;
-import io.trainwatch.trainer.Fault;
 import io.trainwatch.trainer.InputScaling;
 import io.trainwatch.trainer.Objective;
 import io.trainwatch.trainer.Optimizer;

@@ -1,14 +1,16 @@
-package io.trainwatch.trainer;
+package io.trainwatch.schemas;
 
 import java.util.List;
 
 /**
- * A training bug {@link TrainingRun} reproduces on purpose, faithfully: the real mistake, not a
- * fake statistic.
+ * The project's one list of training bugs: what the trainer's {@code TrainingRun} reproduces on
+ * purpose, faithfully (the real mistake, not a fake statistic), and what the simulator's runs
+ * ({@code RunProfile}, for the benchmarks' fleets) are labeled with. The evaluation and the
+ * benchmarks score the monitor against these labels.
  *
- * <p>A <em>timed</em> fault begins at {@link TrainingSpec#onsetStep()} (default {@link
- * #defaultOnsetStep()}) and, if {@link TrainingSpec#recoveryStep()} is set, is fixed again there.
- * The others are part of the network and last the whole run.
+ * <p>A <em>timed</em> fault begins at the run's onset step ({@code TrainingSpec#onsetStep()},
+ * default {@link #defaultOnsetStep()}) and, if a recovery step is set, is fixed again there. The
+ * others are part of the network and last the whole run.
  */
 public enum Fault implements WireName {
   /**
@@ -16,9 +18,9 @@ public enum Fault implements WireName {
    */
   NONE("none", false, true, 0, "healthy"),
   /**
-   * PyTorch's classic bug: softmax probabilities fed to a loss that expects log-probabilities
-   * ({@link LogProbNllLoss}, like {@code nll_loss}). The loss is -mean(p_target): in [-1, 0], near
-   * -1/C at first, sliding toward -1.
+   * PyTorch's classic bug: softmax probabilities fed to a loss that expects log-probabilities (the
+   * trainer's {@code LogProbNllLoss}, like {@code nll_loss}). The loss is -mean(p_target): in [-1,
+   * 0], near -1/C at first, sliding toward -1.
    */
   SOFTMAX_INTO_NLL(
       "softmax-into-nll",
@@ -129,7 +131,7 @@ public enum Fault implements WireName {
   }
 
   /**
-   * The onset step {@link TrainingSpec#of} uses: 100 for faults that need a healthy baseline first,
+   * The onset step {@code TrainingSpec.of} uses: 100 for faults that need a healthy baseline first,
    * else 0.
    */
   public int defaultOnsetStep() {

@@ -1,4 +1,4 @@
-package io.trainwatch.trainer;
+package io.trainwatch.schemas;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -7,7 +7,8 @@ import java.util.Locale;
 /**
  * An enum constant's spelling on the command line and in reports ({@code softmax-into-nll}, {@code
  * deep-mlp}), and how such enums are parsed from it (the command line's converters are in the
- * trainer-cli module).
+ * trainer-cli module). Here beside {@link Fault}, the one fault list the trainer and the simulator
+ * share; the trainer's own enums (architecture, objective, ...) spell themselves the same way.
  */
 public interface WireName {
 
