@@ -131,10 +131,10 @@ public final class BenchCommand implements Callable<Integer> {
       split = ",",
       paramLabel = "ID",
       description =
-          "Takeover scenarios to run (default all): classic-restart, classic-restart-txn,"
-              + " streams-restart,"
-              + " classic-failover-standby1, streams-failover-standby1,"
-              + " classic-failover-standby0, streams-failover-standby0.")
+          "Takeover scenarios to run (default the first three): classic-failover-standby1,"
+              + " streams-failover-standby1, classic-failover-standby0 (each with a standby also"
+              + " restarts the survivor), streams-failover-standby0, classic-restart,"
+              + " classic-restart-txn, streams-restart.")
   List<String> takeoverScenarios;
 
   @Option(names = "--no-profile", description = "Skip the JFR-profiled monitor pass of item 1.")

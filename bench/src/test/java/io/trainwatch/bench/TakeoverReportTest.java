@@ -56,12 +56,18 @@ class TakeoverReportTest {
     assertThat(TakeoverBench.allScenarios())
         .extracting(TakeoverBench.Scenario::id)
         .containsExactly(
-            "classic-restart",
-            "classic-restart-txn",
-            "streams-restart",
             "classic-failover-standby1",
             "streams-failover-standby1",
             "classic-failover-standby0",
-            "streams-failover-standby0");
+            "streams-failover-standby0",
+            "classic-restart",
+            "classic-restart-txn",
+            "streams-restart");
+    assertThat(TakeoverBench.defaultScenarios())
+        .extracting(TakeoverBench.Scenario::id)
+        .containsExactly(
+            "classic-failover-standby1", "streams-failover-standby1", "classic-failover-standby0");
+    assertThat(TakeoverBench.defaultScenarios().get(0).events())
+        .containsExactly(Event.KILL_FAILOVER, Event.KILL_RESTART, Event.TERM_RESTART);
   }
 }
