@@ -492,7 +492,11 @@ public final class TakeoverBench {
       default -> throw new IllegalStateException("unknown event " + event);
     }
     int restoresBefore = event == Event.KILL_FAILOVER ? measured.restores().size() : 0;
-    Map<String, Long> seen = watcher.await(sent.keySet(), s.timeout());
+    Map<String, Long> seen = watcher.await(sent.keySet(), s.timeout(), measured::isAlive);
+    if (!measured.isAlive()) {
+      throw new IllegalStateException(
+          measured + " exited during the measurement (see " + appId + "'s logs)");
+    }
     CatchUp.sleep(DUPLICATE_WINDOW);
     double first = seen.values().stream().mapToLong(Long::longValue).min().orElse(Long.MIN_VALUE);
     double last = seen.values().stream().mapToLong(Long::longValue).max().orElse(Long.MIN_VALUE);
@@ -754,13 +758,17 @@ public final class TakeoverBench {
     }
 
     /**
-     * Waits until every run's probe alert was seen or {@code timeout} passed.
+     * Waits until every run's probe alert was seen, {@code timeout} passed, or the instance that
+     * should answer is gone.
      *
      * @return when each seen one was first seen ({@link System#nanoTime})
      */
-    Map<String, Long> await(Collection<String> runIds, Duration timeout) {
+    Map<String, Long> await(
+        Collection<String> runIds, Duration timeout, java.util.function.BooleanSupplier alive) {
       long deadline = System.nanoTime() + timeout.toNanos();
-      while (System.nanoTime() < deadline && !firstSeen.keySet().containsAll(runIds)) {
+      while (System.nanoTime() < deadline
+          && alive.getAsBoolean()
+          && !firstSeen.keySet().containsAll(runIds)) {
         if (failure.get() != null) {
           throw failure.get();
         }

@@ -50,6 +50,9 @@ public final class Monitor implements AutoCloseable {
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
+  /** How often a start that outlasts its timeout because of a restore says how far it got. */
+  static final Duration RESTORE_REPORT = Duration.ofSeconds(10);
+
   private final KafkaStreams streams;
   private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -70,6 +73,12 @@ public final class Monitor implements AutoCloseable {
   /**
    * Starts a monitor with what its process adds (metrics, an HTTP endpoint for interactive queries)
    * and waits until it processes events.
+   *
+   * <p>The startup timeout bounds the wait for the group and the first assignment. Restoring a
+   * large state from the changelogs (a restart after a crash: under exactly-once, Kafka Streams
+   * rebuilds a SIGKILLed instance's stores from scratch) may take longer: while a restore is under
+   * way the wait goes on, with a line every {@link #RESTORE_REPORT} saying how far it got, instead
+   * of giving up on an instance that is doing its work.
    *
    * @throws IllegalStateException if the topics cannot be created or the application does not start
    *     in time
@@ -100,6 +109,8 @@ public final class Monitor implements AutoCloseable {
             running.countDown();
           }
         });
+    RestoreProgress restore = new RestoreProgress();
+    streams.setGlobalStateRestoreListener(restore);
     // A thread that dies of an unexpected error is replaced: the monitor keeps watching every other
     // run.
     streams.setUncaughtExceptionHandler(
@@ -110,6 +121,13 @@ public final class Monitor implements AutoCloseable {
     streams.start();
     try {
       boolean started = running.await(options.startupTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      // Past the timeout, an instance restoring its state is not stuck: let it finish.
+      while (!started && restore.started() && streams.state() == KafkaStreams.State.REBALANCING) {
+        LOG.info(
+            "Monitor still restoring state from the changelogs: {}; waiting until it is done",
+            restore.describe());
+        started = running.await(RESTORE_REPORT.toMillis(), TimeUnit.MILLISECONDS);
+      }
       if (!started || streams.state() != KafkaStreams.State.RUNNING) {
         KafkaStreams.State state = streams.state();
         closeStreams(streams);
