@@ -94,6 +94,7 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
   private final Clock clock;
   private final Duration shutdownFlushTimeout;
   private final long maxInputElements;
+  private final ComputeClock computeClock;
   private final TensorSummarizer summarizer = new TensorSummarizer();
   private final CheckpointRotation rotation;
   private final long checkpointEvery;
@@ -151,6 +152,7 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
     this.clock = b.clock;
     this.shutdownFlushTimeout = b.shutdownFlushTimeout;
     this.maxInputElements = b.maxInputElements;
+    this.computeClock = b.computeClock;
     this.rotation =
         b.checkpointDir == null ? null : new CheckpointRotation(b.checkpointDir, b.keepLast);
     this.checkpointEvery = b.checkpointEvery;
@@ -205,13 +207,13 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
     if (!ready(model)) {
       return;
     }
-    long start = System.nanoTime();
+    long start = computeClock.nanos();
     try {
       summarizeInput(activations.get(0));
     } catch (RuntimeException e) {
       onListenerError("input statistics", e);
     } finally {
-      listenerNanosSinceComputeStart += System.nanoTime() - start;
+      listenerNanosSinceComputeStart += computeClock.nanos() - start;
     }
   }
 
@@ -220,7 +222,7 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
     if (!ready(model)) {
       return;
     }
-    long start = System.nanoTime();
+    long start = computeClock.nanos();
     try {
       INDArray input = activations.get(anatomy.graphInputName());
       if (input == null && model instanceof ComputationGraph graph) {
@@ -230,7 +232,7 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
     } catch (RuntimeException e) {
       onListenerError("input statistics", e);
     } finally {
-      listenerNanosSinceComputeStart += System.nanoTime() - start;
+      listenerNanosSinceComputeStart += computeClock.nanos() - start;
     }
   }
 
@@ -244,7 +246,7 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
     if (!ready(model)) {
       return;
     }
-    long start = System.nanoTime();
+    long start = computeClock.nanos();
     try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
       INDArray output = outputEvaluator.evaluate();
       if (output == null) {
@@ -256,7 +258,7 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
     } catch (RuntimeException e) {
       onListenerError("output statistics", e);
     } finally {
-      listenerNanosSinceComputeStart += System.nanoTime() - start;
+      listenerNanosSinceComputeStart += computeClock.nanos() - start;
     }
   }
 
@@ -270,7 +272,7 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
       return;
     }
     if (computeStartNanos >= 0) {
-      long nanos = System.nanoTime() - computeStartNanos - listenerNanosSinceComputeStart;
+      long nanos = computeClock.nanos() - computeStartNanos - listenerNanosSinceComputeStart;
       computeMs = Math.max(0, nanos) / 1e6;
     }
     try {
@@ -521,8 +523,26 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
       dataWaitNanos = now - previousIterationEndNanos;
       dataWaitKnown = true;
     }
-    computeStartNanos = now;
+    computeStartNanos = computeClock == ComputeClock.WALL ? now : computeClock.nanos();
     listenerNanosSinceComputeStart = 0;
+  }
+
+  /**
+   * The step's compute phase so far, as {@code compute_ms} will count it (in {@link
+   * #computeClock()}'s nanoseconds): the time since the batch was in hand ({@link #dataReady}) less
+   * the listener's own work; -1 when unknown this step. Training thread only. A fault that makes a
+   * rank's compute slower scales with it ({@link DataParallelTraining}).
+   */
+  /** What {@code compute_ms} is measured with. */
+  ComputeClock computeClock() {
+    return computeClock;
+  }
+
+  long computeNanosSoFar() {
+    if (computeStartNanos < 0) {
+      return -1;
+    }
+    return Math.max(0, computeClock.nanos() - computeStartNanos - listenerNanosSinceComputeStart);
   }
 
   /**
@@ -563,7 +583,7 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
     dataWaitNanos += endNanos - startNanos;
     dataWaitKnown = true;
     if (batchInHand) {
-      computeStartNanos = endNanos;
+      computeStartNanos = computeClock == ComputeClock.WALL ? endNanos : computeClock.nanos();
       listenerNanosSinceComputeStart = 0;
     }
   }
@@ -779,6 +799,7 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
     private Clock clock = Clock.systemUTC();
     private Duration shutdownFlushTimeout = Duration.ofSeconds(2);
     private long maxInputElements = DEFAULT_MAX_INPUT_ELEMENTS;
+    private ComputeClock computeClock = ComputeClock.WALL;
     private java.nio.file.Path checkpointDir;
     private long checkpointEvery;
     private int keepLast = 3;
@@ -988,6 +1009,21 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
         throw new IllegalArgumentException("maxInputElements=" + maxElements + ": must be >= 1");
       }
       this.maxInputElements = maxElements;
+      return this;
+    }
+
+    /**
+     * What {@code compute_ms} is measured with (default {@link ComputeClock#WALL}); {@link
+     * ComputeClock#THREAD_CPU} for CPU training on an oversubscribed host.
+     *
+     * @throws IllegalArgumentException if this JVM cannot measure it
+     */
+    public Builder computeClock(ComputeClock clock) {
+      if (clock == null || !clock.supported()) {
+        throw new IllegalArgumentException(
+            "computeClock=" + clock + ": " + (clock == null ? "required" : "not supported here"));
+      }
+      this.computeClock = clock;
       return this;
     }
 

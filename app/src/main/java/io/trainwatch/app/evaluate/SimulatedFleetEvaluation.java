@@ -228,6 +228,19 @@ public final class SimulatedFleetEvaluation {
 
   /** Pipes the fleet's events through the topology at their arrival times; every alert out. */
   static List<Alert> drive(SimulatedFleet fleet, MonitorConfig config) throws IOException {
+    return drive(fleet.events(), SimulatedFleet.START_MS, AFTERMATH, config);
+  }
+
+  /**
+   * Pipes events through the monitor's topology in a {@link TopologyTestDriver} whose wall clock
+   * starts at {@code startMs} and reaches each event's arrival time (1 s at a time) before it is
+   * piped, then runs on for {@code aftermath}; every alert out, in order.
+   *
+   * @param events in arrival order
+   */
+  static List<Alert> drive(
+      List<SimulatedFleet.Timed> timed, long startMs, Duration aftermath, MonitorConfig config)
+      throws IOException {
     Path stateDir = Files.createTempDirectory("trainwatch-fleet-");
     Properties props =
         Monitor.streamsProperties(
@@ -235,7 +248,7 @@ public final class SimulatedFleetEvaluation {
                 .withApplicationId("trainwatch-evaluate-fleet")
                 .withStateDir(stateDir)
                 .withConfig(config));
-    long now = SimulatedFleet.START_MS;
+    long now = startMs;
     List<Alert> out = new ArrayList<>();
     try (TopologyTestDriver driver =
         new TopologyTestDriver(
@@ -248,7 +261,7 @@ public final class SimulatedFleetEvaluation {
       TestOutputTopic<String, Alert> alerts =
           driver.createOutputTopic(
               Topics.ALERTS, new StringDeserializer(), StateSerdes.alertDeserializer());
-      for (SimulatedFleet.Timed t : fleet.events()) {
+      for (SimulatedFleet.Timed t : timed) {
         while (now < t.wallMs()) {
           long step = Math.min(TICK_MS, t.wallMs() - now);
           driver.advanceWallClockTime(Duration.ofMillis(step));
@@ -262,7 +275,7 @@ public final class SimulatedFleetEvaluation {
           out.addAll(alerts.readValuesToList());
         }
       }
-      for (long end = now + AFTERMATH.toMillis(); now < end; now += TICK_MS) {
+      for (long end = now + aftermath.toMillis(); now < end; now += TICK_MS) {
         driver.advanceWallClockTime(Duration.ofMillis(TICK_MS));
       }
       out.addAll(alerts.readValuesToList());

@@ -1,0 +1,126 @@
+package io.trainwatch.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.trainwatch.app.evaluate.FleetCaseResult;
+import io.trainwatch.app.evaluate.RealJobEvaluation;
+import io.trainwatch.app.evaluate.RealJobEvaluation.JobOutcome;
+import io.trainwatch.schemas.Alert;
+import io.trainwatch.trainer.RankFault;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The fleet rules' bar on real DL4J jobs, exactly as {@code ./trainwatch evaluate} runs them: 4
+ * ranks training their replicas on their shards with an all-reduce per step, publishing through
+ * their listeners to an embedded broker, read back and judged by the monitor's topology. A hung
+ * rank and a NaN rank are named with their hosts, in one page; a healthy job raises nothing; a rank
+ * 20% slower is named within 10 steps, 5% within 50. Asserts what was said, never how long anything
+ * took: what depends on timings (the stragglers, a healthy job's straggler_rank) is judged only
+ * when the host's load lets a slowdown show at all (the healthy ranks' measured per-step compute
+ * noise), and skipped with that figure otherwise; the figures are printed either way.
+ */
+class RealJobDetectionQualityIT {
+
+  private static RealJobEvaluation.Outcome outcome;
+
+  @BeforeAll
+  static void trainAndJudgeTheJobs() throws Exception {
+    System.setProperty("org.slf4j.simpleLogger.log.io.trainwatch", "warn");
+    System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
+    outcome = RealJobEvaluation.run(RealJobEvaluation.jobs(), System.out::println);
+    System.out.printf("real DL4J jobs evaluated in %.0f s%n", outcome.seconds());
+  }
+
+  @Test
+  void shouldRunEveryJobAsDesignedAndPublishEveryRank() {
+    for (JobOutcome o : outcome.jobs()) {
+      assertThat(o.ranAsDesigned()).as(o.report().summary()).isTrue();
+      assertThat(o.report().ranks()).hasSize(RealJobEvaluation.WORLD_SIZE);
+      assertThat(o.report().ranks()).allSatisfy(r -> assertThat(r.publisher().dropped()).isZero());
+      assertThat(o.events()).isGreaterThan(RealJobEvaluation.WORLD_SIZE * 20L);
+    }
+  }
+
+  @Test
+  void shouldNameTheHungRankAndItsHostInOnePage() {
+    JobOutcome o = job("dl4j-hang");
+    FleetCaseResult c = o.result();
+
+    assertThat(o.failures()).as(c.firedSummary()).isEmpty();
+    Alert a = c.detection().orElseThrow(() -> new AssertionError(c.firedSummary()));
+    assertThat(a.placement().rank()).isEqualTo(RealJobEvaluation.FAULTY_RANK);
+    assertThat(a.placement().host())
+        .isEqualTo(RealJobEvaluation.host("dl4j-hang", RealJobEvaluation.FAULTY_RANK));
+    assertThat(c.pages()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldNameTheNanRankAtItsStepInOnePage() {
+    JobOutcome o = job("dl4j-nan");
+    FleetCaseResult c = o.result();
+
+    assertThat(o.failures()).as(c.firedSummary()).isEmpty();
+    Alert a = c.detection().orElseThrow(() -> new AssertionError(c.firedSummary()));
+    assertThat(a.diagnosis()).isEqualTo("nonfinite_on_rank");
+    assertThat(c.delaySteps()).hasValue(0L);
+    assertThat(c.pages()).isEqualTo(1);
+  }
+
+  /**
+   * The stragglers' bar, judged when the healthy ranks' per-step compute noise lets the rule see a
+   * 20% (5%) slowdown in 10 (50) steps at all; skipped, with the noise measured, on a host loaded
+   * beyond that.
+   */
+  @TestFactory
+  Stream<DynamicTest> shouldNameTheStragglersInTimeWhenTheHostLetsThemShow() {
+    return outcome.jobs().stream()
+        .filter(o -> o.job().spec().fault() != null)
+        .filter(o -> o.job().spec().fault().kind() == RankFault.Kind.SLOW_COMPUTE)
+        .map(
+            o ->
+                DynamicTest.dynamicTest(
+                    o.result().fleetCase().subject() + ": " + o.result().fleetCase().description(),
+                    () -> {
+                      assumeTrue(
+                          o.timingsJudged(),
+                          "compute noise "
+                              + o.noise()
+                              + " > "
+                              + o.noiseLimit()
+                              + ": the host is too loaded for a slowdown to show");
+                      assertThat(o.failures()).as(o.result().firedSummary()).isEmpty();
+                      Alert a = o.judged().detection().orElseThrow();
+                      assertThat(a.evidence()).containsEntry("phase", "compute");
+                    }));
+  }
+
+  /**
+   * Nothing on the healthy job but the known gap ({@link RealJobEvaluation#knownGap}, printed here
+   * and reported in docs/detection-quality.md); its straggler_rank judged when the host lets
+   * timings mean something (skipped with the noise measured otherwise).
+   */
+  @Test
+  void shouldRaiseNothingOnTheHealthyJob() {
+    JobOutcome o = job("dl4j-healthy");
+    o.result().firings().stream()
+        .filter(RealJobEvaluation::knownGap)
+        .forEach(a -> System.out.println("healthy job, known gap: " + a.summary()));
+
+    assertThat(o.failures()).as(o.result().firedSummary()).isEmpty();
+    assumeTrue(
+        o.timingsJudged(), "compute noise " + o.noise() + ": too loaded to judge straggler_rank");
+    assertThat(o.judged().firings()).isEmpty();
+  }
+
+  private static JobOutcome job(String name) {
+    return outcome.jobs().stream()
+        .filter(o -> o.result().fleetCase().subject().equals(name))
+        .findFirst()
+        .orElseThrow();
+  }
+}
