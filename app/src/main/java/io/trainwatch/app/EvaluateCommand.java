@@ -110,6 +110,11 @@ final class EvaluateCommand implements Callable<Integer> {
       System.out.println("  faulty-fleet: " + FleetReport.totals(fleets).summary());
       fleets.add(
           SimulatedFleetEvaluation.run(
+              FleetReport.SWEEP,
+              SimulatedFleetEvaluation.SWEEP_STRAGGLERS + " ranks 5% slower in compute, 1 per job",
+              SimulatedFleetEvaluation.stragglerSweep()));
+      fleets.add(
+          SimulatedFleetEvaluation.run(
               "healthy-fleet", "healthy jobs only", SimulatedFleetEvaluation.healthyFleet()));
       md += FleetReport.markdown(fleets, results);
     }

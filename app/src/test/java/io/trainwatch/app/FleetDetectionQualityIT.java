@@ -24,6 +24,7 @@ import org.junit.jupiter.api.TestFactory;
 class FleetDetectionQualityIT {
 
   private static Outcome faulty;
+  private static Outcome sweep;
   private static Outcome healthy;
 
   @BeforeAll
@@ -33,10 +34,13 @@ class FleetDetectionQualityIT {
     faulty =
         SimulatedFleetEvaluation.run(
             "faulty-fleet", "faults", SimulatedFleetEvaluation.faultyFleet());
+    sweep =
+        SimulatedFleetEvaluation.run(
+            FleetReport.SWEEP, "5% stragglers", SimulatedFleetEvaluation.stragglerSweep());
     healthy =
         SimulatedFleetEvaluation.run(
             "healthy-fleet", "healthy", SimulatedFleetEvaluation.healthyFleet());
-    System.out.println(FleetReport.totals(List.of(faulty, healthy)).summary());
+    System.out.println(FleetReport.totals(List.of(faulty, sweep, healthy)).summary());
   }
 
   @TestFactory
@@ -114,26 +118,39 @@ class FleetDetectionQualityIT {
   }
 
   /**
-   * Known gap (docs/detection-quality.md#fleet): the bar is 0 alerts on the healthy fleet, and 2 of
-   * its 200 jobs get a straggler_rank warning (a rank 2-4% slower than its peers for a while:
-   * device offset, host drift and data-loader hiccups together). Asserted here: nothing pages (no
-   * error or critical alert, no suspect_node), and every alert is such a warning, printed; the gap
-   * itself is reported, not hidden.
+   * The 5% bar over many stragglers: every one named by the right rule, rank and host as compute,
+   * and the median delay within 50 steps. The distribution is printed (the report quotes it).
    */
   @Test
-  void shouldPageNobodyOnTheHealthyFleet() {
+  void shouldNameEverySweptFivePercentStragglerWithAMedianDelayWithin50Steps() {
+    List<FleetCaseResult> stragglers =
+        SimulatedFleetEvaluation.ofKind(sweep, FaultKind.SLOW_COMPUTE);
+    assertThat(stragglers).hasSize(SimulatedFleetEvaluation.SWEEP_STRAGGLERS);
+    for (FleetCaseResult c : stragglers) {
+      assertThat(c.failures()).as(c.firedSummary()).isEmpty();
+      Alert a = c.detection().orElseThrow(() -> new AssertionError(c.firedSummary()));
+      assertThat(a.evidence()).containsEntry("phase", "compute");
+    }
+    List<Long> delays = FleetReport.sweepDelays(List.of(sweep));
+    System.out.println("straggler sweep (5%): " + FleetReport.sweepSummary(delays) + ": " + delays);
+    assertThat(delays.get(delays.size() / 2))
+        .isLessThanOrEqualTo(SimulatedFleetEvaluation.STRAGGLER_5_BAR);
+    assertThat(sweep.cases())
+        .filteredOn(c -> c.fleetCase().healthy())
+        .allSatisfy(c -> assertThat(c.firings()).as(c.fleetCase().subject()).isEmpty());
+    assertThat(sweep.unattributed()).filteredOn(Alert::firing).isEmpty();
+  }
+
+  /**
+   * The control: 200 healthy jobs (restarts, checkpoints, drift, data-loader hiccups, device
+   * offsets) raise nothing at all, of any severity: no page, no warning.
+   */
+  @Test
+  void shouldRaiseNothingAtAllOnTheHealthyFleet() {
     assertThat(healthy.fleet().jobs()).hasSize(200);
     assertThat(healthy.fleet().jobs().stream().filter(j -> j.attempts().size() > 1))
         .as("restarted jobs in the control")
         .isNotEmpty();
-    healthy.alerts().stream()
-        .filter(Alert::firing)
-        .forEach(a -> System.out.println("healthy fleet, known gap: " + a.summary()));
-    assertThat(healthy.alerts())
-        .allSatisfy(
-            a -> {
-              assertThat(a.rule()).isEqualTo("straggler_rank");
-              assertThat(a.severity().wire()).isEqualTo("warning");
-            });
+    assertThat(healthy.alerts()).extracting(Alert::summary).isEmpty();
   }
 }

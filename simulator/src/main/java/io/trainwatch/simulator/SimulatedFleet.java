@@ -132,18 +132,39 @@ public final class SimulatedFleet {
   }
 
   private final Spec spec;
+  private final int stragglers;
+  private final double stragglerFactor;
   private final List<Job> jobs = new ArrayList<>();
   private final List<Timed> events = new ArrayList<>();
   private String badHost;
   private String badDevice;
 
-  private SimulatedFleet(Spec spec) {
+  private SimulatedFleet(Spec spec, int stragglers, double stragglerFactor) {
     this.spec = spec;
+    this.stragglers = stragglers;
+    this.stragglerFactor = stragglerFactor;
   }
 
   /** Simulates a fleet. */
   public static SimulatedFleet generate(Spec spec) {
-    SimulatedFleet f = new SimulatedFleet(spec);
+    SimulatedFleet f = new SimulatedFleet(spec, 0, 1);
+    f.build();
+    return f;
+  }
+
+  /**
+   * Simulates a healthy fleet ({@code spec.withFaults()} must be {@code false}) in which {@code
+   * count} jobs get one {@link FaultKind#SLOW_COMPUTE} straggler of {@code factor}: a rank chosen
+   * at random (so its device's own offset too), from a step between 40 and 60, each on hosts no
+   * other straggler uses, in jobs that are not preempted. A sample of one fault for its delay
+   * distribution; the other jobs are healthy controls.
+   */
+  public static SimulatedFleet withStragglers(Spec spec, int count, double factor) {
+    if (spec.withFaults() || count < 1 || factor <= 1) {
+      throw new IllegalArgumentException(
+          "stragglers in a healthy fleet: count=" + count + ", factor=" + factor);
+    }
+    SimulatedFleet f = new SimulatedFleet(spec, count, factor);
     f.build();
     return f;
   }
@@ -251,6 +272,8 @@ public final class SimulatedFleet {
     boolean[] onBadHost = new boolean[plans.size()];
     if (spec.withFaults()) {
       assignFaults(plans, faults, onBadHost, rnd);
+    } else if (stragglers > 0) {
+      assignStragglers(plans, faults, rnd);
     }
     for (Plan p : plans) {
       simulate(p, faults[p.index()], onBadHost[p.index()], hostPhase, hostAmplitude, deviceOffset);
@@ -316,6 +339,30 @@ public final class SimulatedFleet {
     }
     if (next < others.length) {
       throw new IllegalStateException("not enough jobs on free hosts for every fault");
+    }
+  }
+
+  /** {@link #stragglers} jobs with a straggler each, on hosts no other straggler uses. */
+  private void assignStragglers(List<Plan> plans, Fault[] faults, Random rnd) {
+    java.util.Set<Integer> taken = new java.util.HashSet<>();
+    int assigned = 0;
+    for (int j = 0; j < plans.size() && assigned < stragglers; j++) {
+      Plan p = plans.get(j);
+      if (p.preemptAt() >= 0 || !hostsFree(p, taken)) {
+        continue;
+      }
+      faults[j] =
+          new Fault(
+              FaultKind.SLOW_COMPUTE,
+              rnd.nextInt(spec.world()),
+              40 + rnd.nextInt(21),
+              stragglerFactor);
+      takeHosts(p, taken);
+      assigned++;
+    }
+    if (assigned < stragglers) {
+      throw new IllegalStateException(
+          "only " + assigned + " of " + stragglers + " stragglers fit on distinct hosts");
     }
   }
 

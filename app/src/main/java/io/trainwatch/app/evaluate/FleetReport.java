@@ -22,7 +22,53 @@ public final class FleetReport {
           "spike-recovers",
           "spike-persists");
 
+  /** The scenario name of the straggler sweep (a delay distribution of one fault). */
+  public static final String SWEEP = "straggler-sweep";
+
   private FleetReport() {}
+
+  /**
+   * The delays in steps of the sweep's stragglers, sorted; a straggler never named counts as {@link
+   * Long#MAX_VALUE}.
+   */
+  public static List<Long> sweepDelays(List<SimulatedFleetEvaluation.Outcome> outcomes) {
+    List<Long> out = new ArrayList<>();
+    for (SimulatedFleetEvaluation.Outcome o : outcomes) {
+      if (!o.scenario().equals(SWEEP)) {
+        continue;
+      }
+      for (FleetCaseResult c : o.cases()) {
+        if (!c.fleetCase().healthy()) {
+          out.add(c.delaySteps().orElse(Long.MAX_VALUE));
+        }
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /** "median m, max M steps, k of n within the bar": the sweep's distribution in one line. */
+  public static String sweepSummary(List<Long> sorted) {
+    if (sorted.isEmpty()) {
+      return "no sweep";
+    }
+    int n = sorted.size();
+    double median =
+        n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0;
+    long within =
+        sorted.stream().filter(d -> d <= SimulatedFleetEvaluation.STRAGGLER_5_BAR).count();
+    long missed = sorted.stream().filter(d -> d == Long.MAX_VALUE).count();
+    long max = sorted.stream().filter(d -> d != Long.MAX_VALUE).mapToLong(d -> d).max().orElse(-1);
+    return String.format(
+        Locale.ROOT,
+        "median %s, max %d steps; %d of %d within %d steps%s",
+        median == Math.rint(median) ? String.valueOf((long) median) : String.valueOf(median),
+        max,
+        within,
+        n,
+        SimulatedFleetEvaluation.STRAGGLER_5_BAR,
+        missed > 0 ? ", " + missed + " not named" : "");
+  }
 
   /**
    * Totals over the fleet scenarios.
@@ -156,6 +202,25 @@ public final class FleetReport {
     appendRule(md, outcomes, "rank_divergence", null, 0, "NaN on one rank");
     appendRule(md, outcomes, "job_hang", null, 0, "one rank hangs");
     appendRule(md, outcomes, "suspect_node", null, 0, "one accelerator fails in 2 jobs");
+    List<Long> sweep = sweepDelays(outcomes);
+    if (!sweep.isEmpty()) {
+      md.append("| `straggler_rank` | 5% slower compute, the sweep (")
+          .append(sweep.size())
+          .append(" jobs) | ")
+          .append(sweep.size())
+          .append(" | ")
+          .append(sweep.stream().filter(d -> d <= SimulatedFleetEvaluation.STRAGGLER_5_BAR).count())
+          .append(" | ")
+          .append(sweepSummary(sweep))
+          .append(": ")
+          .append(
+              sweep.stream()
+                  .map(d -> d == Long.MAX_VALUE ? "never" : String.valueOf(d))
+                  .collect(Collectors.joining(", ")))
+          .append(" | <= ")
+          .append(SimulatedFleetEvaluation.STRAGGLER_5_BAR)
+          .append(" steps |\n");
+    }
     md.append("\n### Faults\n\n")
         .append(
             "| fleet | job / host | what | expected | fired (rule/diagnosis@step [rank, host]) | delay |"
@@ -180,7 +245,15 @@ public final class FleetReport {
             .append(" | ")
             .append(c.pages())
             .append(" | ")
-            .append(c.meetsBar() ? "ok" : "**FAIL**: " + String.join("; ", c.failures()))
+            .append(
+                !c.meetsBar()
+                    ? "**FAIL**: " + String.join("; ", c.failures())
+                    : o.scenario().equals(SWEEP)
+                            && c.delaySteps().orElse(0L) > SimulatedFleetEvaluation.STRAGGLER_5_BAR
+                        ? "named, **later than "
+                            + SimulatedFleetEvaluation.STRAGGLER_5_BAR
+                            + " steps**"
+                        : "ok")
             .append(" |\n");
       }
     }
@@ -259,7 +332,13 @@ public final class FleetReport {
             " one rank that the next all-reduce spreads to all, and a bad accelerator on one host that")
         .append(
             " turns its rank NaN in one job and 25% slower in a later job on the same half host. Each")
-        .append(" fault is on hosts no other fault touches. Seeds are fixed.\n\n")
+        .append(
+            " fault is on hosts no other fault touches. The straggler sweep: 60 jobs like those, 24")
+        .append(
+            " of them with one rank 5% slower in compute from a step between 40 and 60 (the rank, so its")
+        .append(
+            " device's offset, and the job's compute and data times drawn at random; hosts not shared")
+        .append(" between stragglers), for the delay's distribution. Seeds are fixed.\n\n")
         .append(
             "**Delay.** Steps from the onset to the step of the detecting alert (`rank_divergence`: 0 =")
         .append(
@@ -389,6 +468,9 @@ public final class FleetReport {
       String label) {
     List<FleetCaseResult> cases = new ArrayList<>();
     for (SimulatedFleetEvaluation.Outcome o : outcomes) {
+      if (o.scenario().equals(SWEEP)) {
+        continue; // its own row: a distribution
+      }
       for (FleetCaseResult c : o.cases()) {
         FleetCase f = c.fleetCase();
         if (!rule.equals(f.expectedRule())

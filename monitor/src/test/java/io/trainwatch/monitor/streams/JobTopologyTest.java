@@ -168,6 +168,36 @@ class JobTopologyTest {
   }
 
   @Test
+  void shouldSayTheHangsCulpritIsUnknownWhenEveryRankStoppedAtTheSameStep() {
+    MonitorConfig config = MonitorConfig.defaults();
+    start(config);
+    startRanks("gpt", 4, "host-d");
+    for (int step = 0; step < 30; step++) {
+      for (int r = 0; r < 4; r++) {
+        send(batch(run("gpt", r), step).build().withPhases(10.0, 100.0));
+      }
+    }
+    // One rank hangs before the all-reduce of step 30: every rank's last report is step 29.
+    driver.advanceWallClockTime(Duration.ofSeconds(70));
+
+    List<Alert> out = alerts.readValuesToList();
+    assertThat(out).hasSize(1);
+    Alert hang = out.get(0);
+    assertThat(hang.diagnosis()).isEqualTo("job_stopped");
+    assertThat(hang.evidence())
+        .containsEntry("behind_count", 0L)
+        .containsEntry("culprit_basis", "none");
+    assertThat(hang.evidence().get("rank")).isNull();
+    assertThat(hang.evidence().get("host")).isNull();
+    assertThat(hang.placement().rank()).isNull();
+    assertThat(hang.hint())
+        .contains("Culprit unknown: all 4 ranks reported step 29 and stopped")
+        .doesNotContain("Likely culprit")
+        .doesNotContain("{");
+    assertThat(hang.summary()).doesNotContain("{");
+  }
+
+  @Test
   void shouldNameTheRankBehindAHangWithinAMinuteAndSilenceStalledRuns() {
     MonitorConfig config = MonitorConfig.defaults();
     start(config);
