@@ -61,6 +61,7 @@ class ComposeStackIT {
                 "BASE_IMAGE", RoleImages.baseImage(),
                 "TRAINWATCH_KAFKA_PORT", String.valueOf(kafkaPort),
                 "TRAINWATCH_CONTROLLER_PORT", String.valueOf(EmbeddedKafkaBroker.freePort()),
+                "TRAINWATCH_MONITOR_HTTP_PORT", String.valueOf(EmbeddedKafkaBroker.freePort()),
                 "TRAINWATCH_DEMO_STEPS", String.valueOf(DEMO_STEPS)));
     // Built (or reused) before the clock starts: the compose file names these images.
     RoleImages.image(Role.MONITOR);

@@ -3,6 +3,7 @@ package io.trainwatch.containers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.dockerjava.api.DockerClient;
+import io.trainwatch.broker.EmbeddedKafkaBroker;
 import io.trainwatch.containers.RoleImages.Role;
 import java.time.Duration;
 import org.testcontainers.DockerClientFactory;
@@ -36,6 +37,8 @@ final class Containers {
   static GenericContainer<?> monitor(String bootstrapServers, String logName) {
     return role(Role.MONITOR, logName)
         .withEnv("TRAINWATCH_BOOTSTRAP_SERVER", bootstrapServers)
+        // Host networking: the image's default port (8081) may be taken on a shared machine.
+        .withEnv("TRAINWATCH_HTTP_PORT", String.valueOf(EmbeddedKafkaBroker.freePort()))
         .waitingFor(
             Wait.forLogMessage("(?s).*monitor running.*", 1)
                 .withStartupTimeout(Duration.ofMinutes(2)));
