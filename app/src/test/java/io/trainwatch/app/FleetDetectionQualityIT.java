@@ -124,7 +124,7 @@ class FleetDetectionQualityIT {
   @Test
   void shouldNameEverySweptFivePercentStragglerWithAMedianDelayWithin50Steps() {
     List<FleetCaseResult> stragglers =
-        SimulatedFleetEvaluation.ofKind(sweep, FaultKind.SLOW_COMPUTE);
+        SimulatedFleetEvaluation.ofKind(sweep, RankFault.SLOW_COMPUTE);
     assertThat(stragglers).hasSize(SimulatedFleetEvaluation.SWEEP_STRAGGLERS);
     for (FleetCaseResult c : stragglers) {
       assertThat(c.failures()).as(c.firedSummary()).isEmpty();

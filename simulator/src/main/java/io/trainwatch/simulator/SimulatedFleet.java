@@ -154,7 +154,7 @@ public final class SimulatedFleet {
 
   /**
    * Simulates a healthy fleet ({@code spec.withFaults()} must be {@code false}) in which {@code
-   * count} jobs get one {@link FaultKind#SLOW_COMPUTE} straggler of {@code factor}: a rank chosen
+   * count} jobs get one {@link RankFault#SLOW_COMPUTE} straggler of {@code factor}: a rank chosen
    * at random (so its device's own offset too), from a step between 40 and 60, each on hosts no
    * other straggler uses, in jobs that are not preempted. A sample of one fault for its delay
    * distribution; the other jobs are healthy controls.
@@ -353,7 +353,7 @@ public final class SimulatedFleet {
       }
       faults[j] =
           new Fault(
-              FaultKind.SLOW_COMPUTE,
+              RankFault.SLOW_COMPUTE,
               rnd.nextInt(spec.world()),
               40 + rnd.nextInt(21),
               stragglerFactor);

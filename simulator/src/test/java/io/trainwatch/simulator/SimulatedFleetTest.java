@@ -3,7 +3,6 @@ package io.trainwatch.simulator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.trainwatch.simulator.SimulatedFleet.FaultKind;
 import io.trainwatch.simulator.SimulatedFleet.Job;
 import java.util.HashSet;
 import java.util.List;
@@ -22,7 +21,7 @@ class SimulatedFleetTest {
     Set<String> hosts = new HashSet<>();
     Set<Integer> ranks = new HashSet<>();
     for (Job j : slow) {
-      assertThat(j.fault().kind()).isEqualTo(FaultKind.SLOW_COMPUTE);
+      assertThat(j.fault().kind()).isEqualTo(RankFault.SLOW_COMPUTE);
       assertThat(j.fault().factor()).isEqualTo(1.05);
       assertThat(j.fault().onsetStep()).isBetween(40, 60);
       assertThat(j.attempts()).hasSize(1);
