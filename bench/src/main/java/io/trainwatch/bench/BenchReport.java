@@ -316,7 +316,7 @@ public final class BenchReport {
         .append(
             "./trainwatch bench --only fleet --fleet-jobs 256 --fleet-duration 20 --out target/fleet.md   # a smaller fleet\n")
         .append(
-            "./trainwatch bench --only takeover --out docs/benchmarks-takeover.md   # item 7 alone (about 40 min)\n")
+            "./trainwatch bench --only takeover --out docs/benchmarks-takeover.md   # item 7, only run when named (about an hour on a loaded 2-core machine)\n")
         .append("```\n\n")
         .append(
             "Without the command line, from the bench module: `./mvnw -B -q -pl bench -am package -DskipTests` ")

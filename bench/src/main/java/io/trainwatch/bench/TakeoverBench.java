@@ -196,7 +196,8 @@ public final class TakeoverBench {
    * @param repetitions set-ups per scenario, each on a fresh broker
    * @param scenarios what is measured
    * @param heap each monitor's {@code -Xmx}
-   * @param timeout longest wait for a catch-up or for the probes' alerts
+   * @param timeout longest wait for a monitor to start, a catch-up or the probes' alerts (the
+   *     machine may be shared with many builds)
    */
   public record Settings(
       int runs,
@@ -228,7 +229,7 @@ public final class TakeoverBench {
           1,
           List.of(new Scenario(Protocol.CLASSIC, true, 1, false)),
           "512m",
-          Duration.ofMinutes(3),
+          Duration.ofMinutes(10),
           seed);
     }
 
@@ -404,12 +405,12 @@ public final class TakeoverBench {
 
       long startNanos = System.nanoTime();
       children.add(inst.start("a"));
-      children.get(0).awaitRunning(Duration.ofMinutes(2));
+      children.get(0).awaitRunning(s.timeout());
       if (sc.failover()) {
         // Both instances before the state exists: each is active for half of the tasks, and the
         // standbys (if any) are the only copies of the other half.
         children.add(inst.start("b"));
-        children.get(1).awaitRunning(Duration.ofMinutes(2));
+        children.get(1).awaitRunning(s.timeout());
       }
       Fleet fleet = new Fleet(new FleetSpec("takeover", s.runs(), 0.0, s.seed() + rep));
       EventLoader.LoadResult load =
@@ -539,7 +540,7 @@ public final class TakeoverBench {
             m.missing(),
             m.duplicates()));
     if (event != Event.KILL_FAILOVER && measured.readyNanos() == 0) {
-      measured.awaitRunning(Duration.ofMinutes(2));
+      measured.awaitRunning(s.timeout());
     }
     return m;
   }
