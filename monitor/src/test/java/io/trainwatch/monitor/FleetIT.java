@@ -11,7 +11,6 @@ import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.AlertCodec;
 import io.trainwatch.schemas.AlertStatus;
 import io.trainwatch.schemas.EventCodec;
-import io.trainwatch.schemas.RunStarted;
 import io.trainwatch.schemas.Topics;
 import io.trainwatch.schemas.TrainingEvent;
 import java.io.StringReader;
@@ -179,23 +178,7 @@ class FleetIT {
       send(
           producer,
           r,
-          new RunStarted(
-              run(job, r),
-              Events.ts(0) - 1000,
-              "pytorch",
-              job,
-              "node-" + (r / 4),
-              r,
-              world,
-              "cuda:" + (r % 4),
-              0,
-              "model",
-              Map.of(),
-              10,
-              null,
-              null,
-              null,
-              Map.of()));
+          Events.rankStarted(run(job, r), job, "node-" + (r / 4), r, world, "cuda:" + (r % 4), 0));
     }
   }
 

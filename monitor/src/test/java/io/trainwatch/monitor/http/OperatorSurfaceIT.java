@@ -134,23 +134,8 @@ class OperatorSurfaceIT {
   }
 
   private static RunStarted rankStarted(int rank) {
-    return new RunStarted(
-        rank(rank),
-        Events.ts(0) - 1000,
-        "pytorch",
-        JOB,
-        "node-" + rank / 4,
-        rank,
-        WORLD,
-        "cuda:" + rank % 4,
-        0,
-        "model",
-        Map.of(),
-        10,
-        null,
-        null,
-        null,
-        Map.of());
+    return Events.rankStarted(
+        rank(rank), JOB, "node-" + rank / 4, rank, WORLD, "cuda:" + rank % 4, 0);
   }
 
   @AfterAll

@@ -221,23 +221,8 @@ class RunsApiIT {
   }
 
   private static RunStarted rankStarted(int rank) {
-    return new RunStarted(
-        JOB + "-rank" + rank,
-        Events.ts(0) - 1000,
-        "pytorch",
-        JOB,
-        "node-" + rank / 2,
-        rank,
-        4,
-        "cuda:" + rank % 2,
-        0,
-        "model",
-        Map.of(),
-        10,
-        null,
-        null,
-        null,
-        Map.of());
+    return Events.rankStarted(
+        JOB + "-rank" + rank, JOB, "node-" + rank / 2, rank, 4, "cuda:" + rank % 2, 0);
   }
 
   /** The sum over the series of a scrape that start with {@code prefix}. */

@@ -4,10 +4,6 @@ import static io.trainwatch.monitor.testing.Events.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import io.trainwatch.monitor.Monitor;
-import io.trainwatch.monitor.MonitorOptions;
-import io.trainwatch.monitor.alerting.HintCatalog;
-import io.trainwatch.monitor.alerting.RunEvaluator;
 import io.trainwatch.monitor.config.MonitorConfig;
 import io.trainwatch.monitor.testing.Events;
 import io.trainwatch.schemas.Alert;
@@ -16,19 +12,10 @@ import io.trainwatch.schemas.CheckpointEvent;
 import io.trainwatch.schemas.CommandType;
 import io.trainwatch.schemas.ControlCodec;
 import io.trainwatch.schemas.ControlCommand;
-import io.trainwatch.schemas.EventCodec;
-import io.trainwatch.schemas.Topics;
 import io.trainwatch.schemas.TrainingEvent;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
@@ -38,20 +25,18 @@ import org.junit.jupiter.api.io.TempDir;
 /** Checkpoints, recovery advice and commands through the real topology (TopologyTestDriver). */
 class ClosedLoopTopologyTest {
 
-  private static final Instant WALL_START = Instant.parse("2026-01-01T00:00:00Z");
-
   @TempDir Path stateDir;
 
+  private TopologyFixture topology;
   private TopologyTestDriver driver;
-  private TestInputTopic<byte[], byte[]> events;
   private TestOutputTopic<String, Alert> alerts;
   private TestOutputTopic<String, byte[]> control;
   private TestOutputTopic<byte[], byte[]> deadLetters;
 
   @AfterEach
   void close() {
-    if (driver != null) {
-      driver.close();
+    if (topology != null) {
+      topology.close();
     }
   }
 
@@ -293,34 +278,14 @@ class ClosedLoopTopologyTest {
   }
 
   private void start(Map<String, String> keys) {
-    MonitorConfig config =
-        MonitorConfig.parse(keys).withStateStore(MonitorConfig.StateStoreType.IN_MEMORY);
-    Properties props =
-        Monitor.streamsProperties(
-            MonitorOptions.of("localhost:9")
-                .withApplicationId("closed-loop-test")
-                .withStateDir(stateDir)
-                .withConfig(config));
-    driver =
-        new TopologyTestDriver(
-            MonitorTopology.build(config, RunEvaluator.standard(), HintCatalog.standard()),
-            props,
-            WALL_START);
-    events =
-        driver.createInputTopic(
-            Topics.EVENTS, new ByteArraySerializer(), new ByteArraySerializer());
-    alerts =
-        driver.createOutputTopic(
-            Topics.ALERTS, new StringDeserializer(), StateSerdes.alertDeserializer());
-    control =
-        driver.createOutputTopic(
-            Topics.CONTROL, new StringDeserializer(), new ByteArrayDeserializer());
-    deadLetters =
-        driver.createOutputTopic(
-            Topics.EVENTS_DLQ, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    topology = new TopologyFixture(stateDir, "closed-loop-test", MonitorConfig.parse(keys));
+    driver = topology.driver;
+    alerts = topology.alerts;
+    control = topology.control;
+    deadLetters = topology.deadLetters;
   }
 
   private void send(TrainingEvent e) {
-    events.pipeInput(e.runId().getBytes(StandardCharsets.UTF_8), EventCodec.encode(e), e.tsMs());
+    topology.send(e);
   }
 }

@@ -3,33 +3,20 @@ package io.trainwatch.monitor.streams;
 import static io.trainwatch.monitor.testing.Events.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.trainwatch.monitor.Monitor;
-import io.trainwatch.monitor.MonitorOptions;
-import io.trainwatch.monitor.alerting.HintCatalog;
-import io.trainwatch.monitor.alerting.RunEvaluator;
 import io.trainwatch.monitor.config.MonitorConfig;
 import io.trainwatch.monitor.testing.Events;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.AlertStatus;
-import io.trainwatch.schemas.EventCodec;
 import io.trainwatch.schemas.RunEnded;
-import io.trainwatch.schemas.RunStarted;
 import io.trainwatch.schemas.RunStatus;
-import io.trainwatch.schemas.Topics;
 import io.trainwatch.schemas.TrainingEvent;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.function.IntFunction;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
@@ -43,21 +30,20 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FleetLifecycleTopologyTest {
 
-  private static final Instant WALL_START = Instant.parse("2026-01-01T00:00:00Z");
   private static final long WALL_STEP_MS = 200;
 
   @TempDir Path stateDir;
 
+  private TopologyFixture topology;
   private TopologyTestDriver driver;
-  private TestInputTopic<byte[], byte[]> events;
   private TestOutputTopic<String, Alert> alerts;
   private final List<Alert> seen = new ArrayList<>();
   private final Random rnd = new Random(11);
 
   @AfterEach
   void close() {
-    if (driver != null) {
-      driver.close();
+    if (topology != null) {
+      topology.close();
     }
   }
 
@@ -316,23 +302,8 @@ class FleetLifecycleTopologyTest {
   private void startRanks(String job, int world, int attempt, IntFunction<String> host) {
     for (int r = 0; r < world; r++) {
       send(
-          new RunStarted(
-              run(job, r, attempt),
-              Events.ts(0) - 1000,
-              "pytorch",
-              job,
-              host.apply(r),
-              r,
-              world,
-              "cuda:" + r,
-              attempt,
-              "model",
-              Map.of(),
-              10,
-              null,
-              null,
-              null,
-              Map.of()));
+          Events.rankStarted(
+              run(job, r, attempt), job, host.apply(r), r, world, "cuda:" + r, attempt));
     }
   }
 
@@ -366,28 +337,13 @@ class FleetLifecycleTopologyTest {
   }
 
   private void start(MonitorConfig config) {
-    MonitorConfig inMemory = config.withStateStore(MonitorConfig.StateStoreType.IN_MEMORY);
-    Properties props =
-        Monitor.streamsProperties(
-            MonitorOptions.of("localhost:9")
-                .withApplicationId("fleet-lifecycle-test")
-                .withStateDir(stateDir)
-                .withConfig(inMemory));
-    driver =
-        new TopologyTestDriver(
-            MonitorTopology.build(inMemory, RunEvaluator.standard(), HintCatalog.standard()),
-            props,
-            WALL_START);
-    events =
-        driver.createInputTopic(
-            Topics.EVENTS, new ByteArraySerializer(), new ByteArraySerializer());
-    alerts =
-        driver.createOutputTopic(
-            Topics.ALERTS, new StringDeserializer(), StateSerdes.alertDeserializer());
+    topology = new TopologyFixture(stateDir, "fleet-lifecycle-test", config);
+    driver = topology.driver;
+    alerts = topology.alerts;
   }
 
   private void send(TrainingEvent e) {
-    events.pipeInput(e.runId().getBytes(StandardCharsets.UTF_8), EventCodec.encode(e), e.tsMs());
+    topology.send(e);
     drain();
   }
 }

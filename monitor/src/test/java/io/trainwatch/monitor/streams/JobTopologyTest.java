@@ -4,30 +4,17 @@ import static io.trainwatch.monitor.testing.Events.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.trainwatch.monitor.Monitor;
-import io.trainwatch.monitor.MonitorOptions;
-import io.trainwatch.monitor.alerting.HintCatalog;
 import io.trainwatch.monitor.alerting.RunEvaluator;
 import io.trainwatch.monitor.config.MonitorConfig;
 import io.trainwatch.monitor.http.MonitorMetrics;
 import io.trainwatch.monitor.testing.Events;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.AlertStatus;
-import io.trainwatch.schemas.EventCodec;
-import io.trainwatch.schemas.RunStarted;
-import io.trainwatch.schemas.Topics;
 import io.trainwatch.schemas.TrainingEvent;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
@@ -41,18 +28,16 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class JobTopologyTest {
 
-  private static final Instant WALL_START = Instant.parse("2026-01-01T00:00:00Z");
-
   @TempDir Path stateDir;
 
+  private TopologyFixture topology;
   private TopologyTestDriver driver;
-  private TestInputTopic<byte[], byte[]> events;
   private TestOutputTopic<String, Alert> alerts;
 
   @AfterEach
   void close() {
-    if (driver != null) {
-      driver.close();
+    if (topology != null) {
+      topology.close();
     }
   }
 
@@ -283,24 +268,7 @@ class JobTopologyTest {
     for (int r = 0; r < world; r++) {
       String host =
           hostPrefix.equals("host") ? (r == 3 ? "bad-node" : "host-0") : hostPrefix + "-" + r / 8;
-      send(
-          new RunStarted(
-              run(job, r),
-              Events.ts(0) - 1000,
-              "pytorch",
-              job,
-              host,
-              r,
-              world,
-              "cuda:" + r,
-              0,
-              "model",
-              Map.of(),
-              10,
-              null,
-              null,
-              null,
-              Map.of()));
+      send(Events.rankStarted(run(job, r), job, host, r, world, "cuda:" + r, 0));
     }
   }
 
@@ -313,28 +281,14 @@ class JobTopologyTest {
   }
 
   private void start(MonitorConfig config, TopologyMetrics metrics) {
-    MonitorConfig inMemory = config.withStateStore(MonitorConfig.StateStoreType.IN_MEMORY);
-    Properties props =
-        Monitor.streamsProperties(
-            MonitorOptions.of("localhost:9")
-                .withApplicationId("job-topology-test")
-                .withStateDir(stateDir)
-                .withConfig(inMemory));
-    driver =
-        new TopologyTestDriver(
-            MonitorTopology.build(
-                inMemory, RunEvaluator.standard(), HintCatalog.standard(), metrics),
-            props,
-            WALL_START);
-    events =
-        driver.createInputTopic(
-            Topics.EVENTS, new ByteArraySerializer(), new ByteArraySerializer());
-    alerts =
-        driver.createOutputTopic(
-            Topics.ALERTS, new StringDeserializer(), StateSerdes.alertDeserializer());
+    topology =
+        new TopologyFixture(
+            stateDir, "job-topology-test", config, RunEvaluator.standard(), metrics);
+    driver = topology.driver;
+    alerts = topology.alerts;
   }
 
   private void send(TrainingEvent e) {
-    events.pipeInput(e.runId().getBytes(StandardCharsets.UTF_8), EventCodec.encode(e), e.tsMs());
+    topology.send(e);
   }
 }

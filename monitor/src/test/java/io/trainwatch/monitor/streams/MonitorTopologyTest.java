@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.trainwatch.monitor.Monitor;
-import io.trainwatch.monitor.MonitorOptions;
-import io.trainwatch.monitor.alerting.HintCatalog;
 import io.trainwatch.monitor.alerting.Inhibitions;
 import io.trainwatch.monitor.alerting.RunEvaluator;
 import io.trainwatch.monitor.config.MonitorConfig;
@@ -35,10 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.function.DoubleUnaryOperator;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -52,10 +46,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 class MonitorTopologyTest {
 
-  private static final Instant WALL_START = Instant.parse("2026-01-01T00:00:00Z");
-
   @TempDir Path stateDir;
 
+  private TopologyFixture topology;
   private TopologyTestDriver driver;
   private TestInputTopic<byte[], byte[]> events;
   private TestOutputTopic<String, Alert> alerts;
@@ -63,8 +56,8 @@ class MonitorTopologyTest {
 
   @AfterEach
   void close() {
-    if (driver != null) {
-      driver.close();
+    if (topology != null) {
+      topology.close();
     }
   }
 
@@ -167,7 +160,7 @@ class MonitorTopologyTest {
     assertThat(record.key()).isEqualTo("r1/negative_loss");
     // Processing time, not the event's: the broker refuses records stamped far ahead and deletes
     // expired ones.
-    assertThat(record.timestamp()).isEqualTo(WALL_START.toEpochMilli());
+    assertThat(record.timestamp()).isEqualTo(TopologyFixture.WALL_START.toEpochMilli());
   }
 
   @Test
@@ -375,7 +368,9 @@ class MonitorTopologyTest {
         .containsEntry("stall_seconds", 600L);
     // Noticed at the first wall-clock check after 600 s of silence (checks run every 10 s).
     assertThat(stalled.startsAt())
-        .isBetween(WALL_START.plusSeconds(600), WALL_START.plusSeconds(610));
+        .isBetween(
+            TopologyFixture.WALL_START.plusSeconds(600),
+            TopologyFixture.WALL_START.plusSeconds(610));
     assertThat(stalled.hint()).contains("jstack");
     assertThat(alerts.isEmpty())
         .as("one alert per incident, and none for the finished run")
@@ -569,27 +564,11 @@ class MonitorTopologyTest {
   }
 
   private void start(MonitorConfig config, RunEvaluator evaluator, TopologyMetrics metrics) {
-    MonitorConfig inMemory = config.withStateStore(MonitorConfig.StateStoreType.IN_MEMORY);
-    Properties props =
-        Monitor.streamsProperties(
-            MonitorOptions.of("localhost:9")
-                .withApplicationId("topology-test")
-                .withStateDir(stateDir)
-                .withConfig(inMemory));
-    driver =
-        new TopologyTestDriver(
-            MonitorTopology.build(inMemory, evaluator, HintCatalog.standard(), metrics),
-            props,
-            WALL_START);
-    events =
-        driver.createInputTopic(
-            Topics.EVENTS, new ByteArraySerializer(), new ByteArraySerializer());
-    alerts =
-        driver.createOutputTopic(
-            Topics.ALERTS, new StringDeserializer(), StateSerdes.alertDeserializer());
-    deadLetters =
-        driver.createOutputTopic(
-            Topics.EVENTS_DLQ, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    topology = new TopologyFixture(stateDir, "topology-test", config, evaluator, metrics);
+    driver = topology.driver;
+    events = topology.events;
+    alerts = topology.alerts;
+    deadLetters = topology.deadLetters;
   }
 
   @Test
@@ -663,7 +642,7 @@ class MonitorTopologyTest {
   }
 
   private void send(TrainingEvent e) {
-    events.pipeInput(key(e.runId()), EventCodec.encode(e), e.tsMs());
+    topology.send(e);
   }
 
   private void sendBatches(String runId, int from, int to, DoubleUnaryOperator lossAtStep) {

@@ -134,6 +134,17 @@ public final class Events {
         Map.of());
   }
 
+  /**
+   * The run_started of one rank of a distributed PyTorch job: a 10-class model, no loss declared, a
+   * second before step 0.
+   */
+  public static RunStarted rankStarted(
+      String runId, String job, String host, int rank, int world, String device, int attempt) {
+    return new RunStarted(
+        runId, T0 - 1000, "pytorch", job, host, rank, world, device, attempt, "model", Map.of(), 10,
+        null, null, null, Map.of());
+  }
+
   /** A run_started with per-run rule overrides. */
   public static RunStarted withRules(RunStarted s, Map<String, Map<String, Object>> rules) {
     return new RunStarted(
