@@ -49,26 +49,48 @@ class RealJobDetectionQualityIT {
   @Test
   void shouldNameTheHungRankAndItsHostInOnePage() {
     JobOutcome o = job("dl4j-hang");
-    FleetCaseResult c = o.result();
+    FleetCaseResult c = o.judged();
 
-    assertThat(o.failures()).as(c.firedSummary()).isEmpty();
+    assertThat(o.ranAsDesigned()).as(o.report().summary()).isTrue();
     Alert a = c.detection().orElseThrow(() -> new AssertionError(c.firedSummary()));
+    assertThat(a.rule()).isEqualTo("job_hang");
     assertThat(a.placement().rank()).isEqualTo(RealJobEvaluation.FAULTY_RANK);
     assertThat(a.placement().host())
         .isEqualTo(RealJobEvaluation.host("dl4j-hang", RealJobEvaluation.FAULTY_RANK));
-    assertThat(c.pages()).isEqualTo(1);
+    assertThat(pages(o)).as(c.firedSummary()).isEqualTo(1);
   }
 
   @Test
   void shouldNameTheNanRankAtItsStepInOnePage() {
     JobOutcome o = job("dl4j-nan");
-    FleetCaseResult c = o.result();
+    FleetCaseResult c = o.judged();
 
-    assertThat(o.failures()).as(c.firedSummary()).isEmpty();
+    assertThat(o.ranAsDesigned()).as(o.report().summary()).isTrue();
     Alert a = c.detection().orElseThrow(() -> new AssertionError(c.firedSummary()));
     assertThat(a.diagnosis()).isEqualTo("nonfinite_on_rank");
     assertThat(c.delaySteps()).hasValue(0L);
-    assertThat(c.pages()).isEqualTo(1);
+    assertThat(pages(o)).as(c.firedSummary()).isEqualTo(1);
+  }
+
+  /**
+   * The job's pages, the known gap left out, and straggler_rank's too when the host is too loaded
+   * for timings to mean anything (printed then).
+   */
+  private static long pages(JobOutcome o) {
+    boolean quiet = o.noise() <= RealJobEvaluation.MAX_NOISE_FOR_5_PERCENT;
+    if (!quiet) {
+      System.out.println(
+          o.result().fleetCase().subject()
+              + ": compute noise "
+              + o.noise()
+              + ", straggler_rank not judged: "
+              + o.judged().firedSummary());
+    }
+    return o.judged().firings().stream()
+        .filter(a -> quiet || !a.rule().equals("straggler_rank"))
+        .map(Alert::alertId)
+        .distinct()
+        .count();
   }
 
   /**

@@ -335,7 +335,9 @@ public final class DataParallelTraining {
           // The peers report the hung step and block in the next step's collective; then the
           // job is killed, as a scheduler or NCCL's timeout would.
           long deadline = System.nanoTime() + spec.collectiveTimeout().toNanos();
-          while (!collective.peersReported(collective.hungStep) && System.nanoTime() < deadline) {
+          while (!collective.peersReported(collective.hungStep)
+              && !collective.aborted
+              && System.nanoTime() < deadline) {
             Thread.sleep(20);
           }
           Thread.sleep(HANG_GRACE.toMillis());
