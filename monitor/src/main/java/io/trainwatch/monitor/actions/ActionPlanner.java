@@ -36,7 +36,8 @@ public final class ActionPlanner {
    */
   public record Plan(List<ControlCommand> commands, List<AlertAction> audit, List<String> notes) {
 
-    static final Plan NOTHING = new Plan(List.of(), List.of(), List.of());
+    /** No command, no audit, nothing to say. */
+    public static final Plan NOTHING = new Plan(List.of(), List.of(), List.of());
 
     public Plan {
       commands = List.copyOf(commands);

@@ -10,10 +10,15 @@ import io.trainwatch.monitor.rules.TimedRule;
 import io.trainwatch.monitor.run.RunState;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.CheckpointEvent;
+import io.trainwatch.schemas.ControlCommand;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
 
 /**
  * The per-run half of closing the loop, for {@link RunProcessor}: remembers each run's recent
@@ -116,5 +121,39 @@ final class ClosedLoop {
 
   ActionConfig config() {
     return config;
+  }
+
+  /**
+   * A job- or host-level alert through the action policies, as a run's alert goes through them:
+   * every command a matching policy asks is asked of each of {@code runIds} (a distributed job's
+   * ranks cannot go on without each other; a suspect host's runs are the ones on it). There is no
+   * checkpoint to name, so {@code pin_checkpoint} is left out (said in the notes). The alert
+   * carries the audit; {@link #write} writes the commands.
+   *
+   * @param tsMs event time of the emission (the commands' {@code ts_ms})
+   */
+  static Planned plan(ActionConfig config, Alert alert, List<String> runIds, long tsMs) {
+    ActionPlanner.Plan plan = ActionPlanner.plan(config, alert, runIds, Optional.empty(), tsMs);
+    return new Planned(plan.audit().isEmpty() ? alert : alert.withActions(plan.audit()), plan);
+  }
+
+  /** An alert with its policies' audit, and the plan whose commands go with it. */
+  record Planned(Alert alert, ActionPlanner.Plan plan) {}
+
+  /**
+   * Writes a plan's commands to {@code controlSink}, keyed by run id, in the caller's task and
+   * hence in the transaction of the alert they go with; logs them and the plan's notes.
+   */
+  static void write(
+      ProcessorContext<Object, Object> context,
+      ActionPlanner.Plan plan,
+      String controlSink,
+      Logger log) {
+    for (ControlCommand c : plan.commands()) {
+      context.forward(
+          new Record<Object, Object>(c.runId(), c, context.currentSystemTimeMs()), controlSink);
+      log.info("{} {}: {}", c.command().wire(), c.runId(), c.commandId());
+    }
+    plan.notes().forEach(n -> log.info("{}", n));
   }
 }

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * {@link SuspectNodeRule}. A wall-clock punctuation lets faults age out of the window (resolving
  * the alert) and forgets hosts with nothing left to remember.
  */
-final class HostProcessor extends ContextualProcessor<String, Implication, String, Alert> {
+final class HostProcessor extends ContextualProcessor<String, Implication, Object, Object> {
 
   private static final Logger LOG = LoggerFactory.getLogger(HostProcessor.class);
 
@@ -49,7 +49,7 @@ final class HostProcessor extends ContextualProcessor<String, Implication, Strin
   }
 
   @Override
-  public void init(ProcessorContext<String, Alert> context) {
+  public void init(ProcessorContext<Object, Object> context) {
     super.init(context);
     hosts = context.getStateStore(MonitorTopology.HOST_STATE_STORE);
     context.schedule(
@@ -126,7 +126,20 @@ final class HostProcessor extends ContextualProcessor<String, Implication, Strin
                   alerts.toAlert(
                       new JobEmission(e, host, null, runId, null, host, device, List.of(), 0, null),
                       null);
-              context().forward(new Record<>(a.alertId(), a, now));
+              // The policies of a suspect host act on the runs whose faults implicated it.
+              ClosedLoop.Planned planned =
+                  ClosedLoop.plan(
+                      config.actions(),
+                      a,
+                      all.stream().map(Implication::runId).distinct().toList(),
+                      e.atMs());
+              a = planned.alert();
+              context()
+                  .forward(
+                      new Record<Object, Object>(a.alertId(), a, now),
+                      MonitorTopology.HOST_ALERTS_SINK);
+              // Same task, same transaction as the alert.
+              ClosedLoop.write(context(), planned.plan(), MonitorTopology.HOST_CONTROL_SINK, LOG);
               metrics.alertEmitted(a, Math.max(0, now - e.atMs()));
               LOG.info(
                   "{} {} rev {}: {}", a.status().wire(), a.alertId(), a.revision(), a.summary());

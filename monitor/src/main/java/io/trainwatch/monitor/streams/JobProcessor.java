@@ -1,5 +1,6 @@
 package io.trainwatch.monitor.streams;
 
+import io.trainwatch.monitor.actions.ActionPlanner;
 import io.trainwatch.monitor.alerting.JobAlertFactory;
 import io.trainwatch.monitor.alerting.JobEmission;
 import io.trainwatch.monitor.alerting.JobEvaluator;
@@ -299,9 +300,27 @@ final class JobProcessor extends ContextualProcessor<String, JobSignal, Object, 
   }
 
   private void publish(JobState state, List<JobEmission> emissions, long now) {
+    List<String> runIds = null;
     for (JobEmission j : emissions) {
       Alert alert = alerts.toAlert(j, state.framework());
+      ActionPlanner.Plan plan = ActionPlanner.Plan.NOTHING;
+      if (j.first() == null
+          && alert.firing()
+          && !config.actions().matching(alert.rule(), alert.severity(), alert.job()).isEmpty()) {
+        // A job rule's alert: its policies act on the whole job, every rank. (A grouped page's
+        // commands were planned with each rank's own alert.)
+        if (runIds == null) {
+          ranks.writePendingNow(); // the scan reads the store alone
+          runIds = ranksOf(j.job()).stream().map(RankState::runId).toList();
+        }
+        ClosedLoop.Planned planned =
+            ClosedLoop.plan(config.actions(), alert, runIds, j.emission().atMs());
+        alert = planned.alert();
+        plan = planned.plan();
+      }
       context().forward(new Record<>(alert.alertId(), alert, now), MonitorTopology.JOB_ALERTS_SINK);
+      // Same task, same transaction as the alert.
+      ClosedLoop.write(context(), plan, MonitorTopology.JOB_CONTROL_SINK, LOG);
       metrics.alertEmitted(alert, Math.max(0, now - j.emission().atMs()));
       LOG.info(
           "{} {} rev {}: {}",

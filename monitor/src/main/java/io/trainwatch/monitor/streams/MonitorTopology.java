@@ -81,10 +81,17 @@ public final class MonitorTopology {
   public static final String JOB_SIGNALS_SOURCE = "job-signals-source";
   public static final String EVALUATE_JOBS = "evaluate-jobs";
   public static final String JOB_ALERTS_SINK = "job-alerts-sink";
+
+  /** Commands of the job rules' alerts' policies (on the control topic). */
+  public static final String JOB_CONTROL_SINK = "job-control-sink";
+
   public static final String HOST_SIGNALS_SINK = "host-signals-sink";
   public static final String HOST_SIGNALS_SOURCE = "host-signals-source";
   public static final String EVALUATE_HOSTS = "evaluate-hosts";
   public static final String HOST_ALERTS_SINK = "host-alerts-sink";
+
+  /** Commands of the suspect_node alerts' policies (on the control topic). */
+  public static final String HOST_CONTROL_SINK = "host-control-sink";
 
   /** Who a run is in its distributed job (only ranks of jobs of 2 or more). */
   public static final String RUN_RANK_STORE = "run-rank";
@@ -278,6 +285,12 @@ public final class MonitorTopology {
         EVALUATE_JOBS);
     addAlertSink(t, config, JOB_ALERTS_SINK, EVALUATE_JOBS);
     t.addSink(
+        JOB_CONTROL_SINK,
+        config.actions().controlTopic(),
+        new StringSerializer(),
+        ActionSerdes.commandSerializer(),
+        EVALUATE_JOBS);
+    t.addSink(
         HOST_SIGNALS_SINK,
         config.jobs().hostSignalsTopic(),
         new StringSerializer(),
@@ -298,6 +311,12 @@ public final class MonitorTopology {
             .withCachingEnabled(),
         EVALUATE_HOSTS);
     addAlertSink(t, config, HOST_ALERTS_SINK, EVALUATE_HOSTS);
+    t.addSink(
+        HOST_CONTROL_SINK,
+        config.actions().controlTopic(),
+        new StringSerializer(),
+        ActionSerdes.commandSerializer(),
+        EVALUATE_HOSTS);
     return t;
   }
 

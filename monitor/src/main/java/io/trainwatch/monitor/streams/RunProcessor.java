@@ -19,7 +19,6 @@ import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.AlertCodec;
 import io.trainwatch.schemas.BatchEvent;
 import io.trainwatch.schemas.CheckpointEvent;
-import io.trainwatch.schemas.ControlCommand;
 import io.trainwatch.schemas.RunEnded;
 import io.trainwatch.schemas.RunStarted;
 import io.trainwatch.schemas.RunStatus;
@@ -326,14 +325,7 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
             alert.summary());
       }
       // Same task, same transaction as the alert: never one without the other, never twice.
-      for (ControlCommand c : plan.commands()) {
-        context()
-            .forward(
-                new Record<Object, Object>(c.runId(), c, context().currentSystemTimeMs()),
-                MonitorTopology.CONTROL_SINK);
-        LOG.info("{} {}: {}", c.command().wire(), c.runId(), c.commandId());
-      }
-      plan.notes().forEach(n -> LOG.info("{}", n));
+      ClosedLoop.write(context(), plan, MonitorTopology.CONTROL_SINK, LOG);
     }
     if (batch != null || !published.isEmpty()) {
       long index = batch == null ? -1 : state.batches() - 1;

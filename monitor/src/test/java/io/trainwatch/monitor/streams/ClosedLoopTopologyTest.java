@@ -16,6 +16,7 @@ import io.trainwatch.schemas.TrainingEvent;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
@@ -157,6 +158,122 @@ class ClosedLoopTopologyTest {
   }
 
   @Test
+  void shouldActOnEveryRankOfAJobWhenAPolicyMatchesAJobRulesAlert() {
+    start(
+        Map.of(
+            "actions.policies", "stragglers",
+            "actions.policy.stragglers.rules", "straggler_rank,job_hang",
+            "actions.policy.stragglers.jobs", "vit",
+            "actions.policy.stragglers.commands", "checkpoint_now,stop"));
+    // An 8-rank job whose rank 5 computes 20% slower from step 20: straggler_rank on rank 5.
+    for (int r = 0; r < 8; r++) {
+      send(Events.rankStarted(rank("vit", r), "vit", "node-" + r / 4, r, 8, "cuda:" + r % 4, 0));
+    }
+    Random rnd = new Random(7);
+    for (int step = 0; step < 60; step++) {
+      for (int r = 0; r < 8; r++) {
+        double compute =
+            100 * Math.exp(0.03 * rnd.nextGaussian()) * (r == 5 && step >= 20 ? 1.2 : 1);
+        send(batch(rank("vit", r), step).build().withPhases(10.0, compute));
+      }
+    }
+
+    Alert straggler = alerts.readValuesToList().get(0);
+    assertThat(straggler.alertId()).isEqualTo(rank("vit", 5) + "/straggler_rank");
+    List<ControlCommand> sent = commands();
+    // The job's ranks cannot go on without each other: each is asked, in the alert's transaction.
+    assertThat(sent)
+        .extracting(ControlCommand::command, ControlCommand::runId)
+        .containsExactlyInAnyOrderElementsOf(
+            java.util.stream.IntStream.range(0, 8)
+                .boxed()
+                .flatMap(
+                    r ->
+                        java.util.stream.Stream.of(
+                            tuple(CommandType.CHECKPOINT_NOW, rank("vit", r)),
+                            tuple(CommandType.STOP, rank("vit", r))))
+                .toList());
+    assertThat(sent)
+        .allSatisfy(
+            c -> {
+              assertThat(c.alertId()).isEqualTo(straggler.alertId());
+              assertThat(c.alertEventId()).isEqualTo(straggler.eventId());
+              assertThat(c.job()).isEqualTo("vit");
+              assertThat(c.rule()).isEqualTo("straggler_rank");
+            });
+    assertThat(straggler.actions())
+        .hasSize(16)
+        .allSatisfy(a -> assertThat(a.policy()).isEqualTo("stragglers"));
+  }
+
+  @Test
+  void shouldActOnTheRunsThatImplicatedASuspectHost() {
+    start(
+        Map.of(
+            "actions.policies", "bad_hosts",
+            "actions.policy.bad_hosts.rules", "suspect_node",
+            "actions.policy.bad_hosts.commands", "stop"));
+    // Rank 3 of two jobs runs on bad-node and goes NaN alone: suspect_node for bad-node.
+    for (String job : List.of("job-x", "job-y")) {
+      for (int r = 0; r < 4; r++) {
+        String host = r == 3 ? "bad-node" : "host-0";
+        send(Events.rankStarted(rank(job, r), job, host, r, 4, "cuda:" + r, 0));
+      }
+      for (int step = 0; step < 12; step++) {
+        for (int r = 0; r < 4; r++) {
+          double loss = r == 3 && step == 10 ? Double.NaN : 2.0;
+          send(batch(rank(job, r), step).loss(loss).build().withPhases(10.0, 100.0));
+        }
+      }
+    }
+    driver.advanceWallClockTime(java.time.Duration.ofSeconds(10));
+
+    Alert suspect =
+        alerts.readValuesToList().stream()
+            .filter(a -> a.rule().equals("suspect_node"))
+            .findFirst()
+            .orElseThrow();
+    List<ControlCommand> sent = commands();
+    assertThat(sent)
+        .extracting(ControlCommand::command, ControlCommand::runId, ControlCommand::alertId)
+        .containsExactly(
+            tuple(CommandType.STOP, rank("job-x", 3), "bad-node/suspect_node"),
+            tuple(CommandType.STOP, rank("job-y", 3), "bad-node/suspect_node"));
+    assertThat(suspect.actions())
+        .extracting(AlertAction::runId)
+        .containsExactly(rank("job-x", 3), rank("job-y", 3));
+  }
+
+  @Test
+  void shouldAskNothingOfAJobWithoutAMatchingPolicy() {
+    start(
+        Map.of(
+            "actions.policies", "other",
+            "actions.policy.other.rules", "job_hang",
+            "actions.policy.other.commands", "stop"));
+    for (int r = 0; r < 4; r++) {
+      send(Events.rankStarted(rank("bert", r), "bert", "node-0", r, 4, "cuda:" + r, 0));
+    }
+    Random rnd = new Random(7);
+    for (int step = 0; step < 60; step++) {
+      for (int r = 0; r < 4; r++) {
+        double compute =
+            100 * Math.exp(0.03 * rnd.nextGaussian()) * (r == 2 && step >= 20 ? 1.2 : 1);
+        send(batch(rank("bert", r), step).build().withPhases(10.0, compute));
+      }
+    }
+
+    assertThat(alerts.readValuesToList())
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.rule()).isEqualTo("straggler_rank");
+              assertThat(a.actions()).isEmpty();
+            });
+    assertThat(control.isEmpty()).isTrue();
+  }
+
+  @Test
   void shouldDeadLetterACheckpointOfAnUnknownRun() {
     start(Map.of());
     send(CheckpointEvent.of("nobody", 1L, 3, "/x"));
@@ -268,6 +385,10 @@ class ClosedLoopTopologyTest {
                 runId, Events.ts(step) + 1, step, "/ckpt/" + runId + "/step-" + step + ".zip"));
       }
     }
+  }
+
+  private static String rank(String job, int rank) {
+    return job + "-rank" + rank;
   }
 
   private List<ControlCommand> commands() {
