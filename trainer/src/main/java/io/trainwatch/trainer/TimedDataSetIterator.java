@@ -25,26 +25,17 @@ final class TimedDataSetIterator implements DataSetIterator {
 
   @Override
   public boolean hasNext() {
-    long start = System.nanoTime();
-    boolean more = source.hasNext();
-    listener.waitedForData(start, System.nanoTime(), false);
-    return more;
+    return listener.readData(source::hasNext, false);
   }
 
   @Override
   public DataSet next() {
-    long start = System.nanoTime();
-    DataSet batch = source.next();
-    listener.waitedForData(start, System.nanoTime(), true);
-    return batch;
+    return listener.readData(source::next, true);
   }
 
   @Override
   public DataSet next(int num) {
-    long start = System.nanoTime();
-    DataSet batch = source.next(num);
-    listener.waitedForData(start, System.nanoTime(), true);
-    return batch;
+    return listener.readData(() -> source.next(num), true);
   }
 
   @Override

@@ -19,26 +19,17 @@ final class TimedMultiDataSetIterator implements MultiDataSetIterator {
 
   @Override
   public boolean hasNext() {
-    long start = System.nanoTime();
-    boolean more = source.hasNext();
-    listener.waitedForData(start, System.nanoTime(), false);
-    return more;
+    return listener.readData(source::hasNext, false);
   }
 
   @Override
   public MultiDataSet next() {
-    long start = System.nanoTime();
-    MultiDataSet batch = source.next();
-    listener.waitedForData(start, System.nanoTime(), true);
-    return batch;
+    return listener.readData(source::next, true);
   }
 
   @Override
   public MultiDataSet next(int num) {
-    long start = System.nanoTime();
-    MultiDataSet batch = source.next(num);
-    listener.waitedForData(start, System.nanoTime(), true);
-    return batch;
+    return listener.readData(() -> source.next(num), true);
   }
 
   @Override

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
@@ -576,16 +577,21 @@ public final class TrainwatchListener extends BaseTrainingListener implements Au
   }
 
   /**
-   * Time the training thread spent in a timed iterator between {@code startNanos} and {@code
-   * endNanos}; {@code batchInHand} once {@code next()} returned.
+   * What {@code read} returns from a timed iterator's source, the time the training thread spent in
+   * it counted as the step's data phase; {@code batchInHand} for a read that returns a batch
+   * ({@code next()}), after which the step's compute phase starts.
    */
-  void waitedForData(long startNanos, long endNanos, boolean batchInHand) {
+  <T> T readData(Supplier<T> read, boolean batchInHand) {
+    long startNanos = System.nanoTime();
+    T result = read.get();
+    long endNanos = System.nanoTime();
     dataWaitNanos += endNanos - startNanos;
     dataWaitKnown = true;
     if (batchInHand) {
       computeStartNanos = computeClock == ComputeClock.WALL ? endNanos : computeClock.nanos();
       listenerNanosSinceComputeStart = 0;
     }
+    return result;
   }
 
   /**
