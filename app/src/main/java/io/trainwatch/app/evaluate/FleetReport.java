@@ -344,7 +344,7 @@ public final class FleetReport {
         .append(
             " the NaN step itself); a hang: the silence (wall-clock seconds without progress) the monitor")
         .append(
-            " measured when it fired, against its limit max(60 s, 3 x the job's p99 step time).")
+            " measured when it fired, against its limit max(60 s, 3 x the job's p99 step time, 1.5 x the longest pause it came back from up to 600 s).")
         .append(
             " **Bar**: 20% slower named within 10 steps, 5% within 50, a NaN rank at its step or the")
         .append(
