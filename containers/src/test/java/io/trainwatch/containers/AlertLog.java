@@ -1,5 +1,7 @@
 package io.trainwatch.containers;
 
+import static org.awaitility.Awaitility.await;
+
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.AlertCodec;
 import io.trainwatch.schemas.Topics;
@@ -16,6 +18,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.awaitility.core.ConditionFactory;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Everything committed to {@code trainwatch.alerts}, read from the start as a downstream consumer
@@ -46,9 +50,10 @@ final class AlertLog implements AutoCloseable {
    * them all.
    */
   List<Alert> readUntil(Predicate<List<Alert>> done, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!done.test(alerts) && System.nanoTime() < deadline) {
-      poll();
+    try {
+      reading(timeout).until(() -> done.test(alerts) || pollThen(() -> done.test(alerts)));
+    } catch (ConditionTimeoutException e) {
+      // The caller's assertion reports what was read.
     }
     return List.copyOf(alerts);
   }
@@ -58,19 +63,41 @@ final class AlertLog implements AutoCloseable {
    * reads committed records only) and returns every alert read so far.
    */
   List<Alert> readToEnd(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (consumer.assignment().isEmpty() && System.nanoTime() < deadline) {
-      poll();
+    long started = System.nanoTime();
+    try {
+      reading(timeout)
+          .until(
+              () ->
+                  !consumer.assignment().isEmpty()
+                      || pollThen(() -> !consumer.assignment().isEmpty()));
+    } catch (ConditionTimeoutException e) {
+      // Nothing assigned: there is no end to reach (an empty topic list), as before.
     }
     Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
-    while (!reached(end) && System.nanoTime() < deadline) {
-      poll();
-    }
-    if (!reached(end)) {
+    Duration left = timeout.minusNanos(System.nanoTime() - started);
+    try {
+      reading(left.isNegative() ? Duration.ZERO : left)
+          .until(() -> reached(end) || pollThen(() -> reached(end)));
+    } catch (ConditionTimeoutException e) {
       throw new IllegalStateException(
-          "did not reach the end of " + Topics.ALERTS + " " + end + " in " + timeout);
+          "did not reach the end of " + Topics.ALERTS + " " + end + " in " + timeout, e);
     }
     return List.copyOf(alerts);
+  }
+
+  /** Awaitility in this thread (the consumer is not thread-safe), polling back to back. */
+  private static ConditionFactory reading(Duration timeout) {
+    return await()
+        .atMost(timeout.plusMillis(1))
+        .pollInSameThread()
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(1));
+  }
+
+  /** Polls once, then tells whether {@code done} holds. */
+  private boolean pollThen(java.util.function.BooleanSupplier done) {
+    poll();
+    return done.getAsBoolean();
   }
 
   /** {@link System#nanoTime()} when the first alert was read, or 0 if none was. */

@@ -1,6 +1,7 @@
 package io.trainwatch.containers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
@@ -17,6 +18,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.DockerClientFactory;
@@ -172,27 +175,42 @@ class ComposeStackIT {
   }
 
   /** Waits until the service's one container has exited; returns its exit status. */
-  private long awaitExit(String project, String service, Duration timeout)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      List<Container> found =
-          docker
-              .listContainersCmd()
-              .withShowAll(true)
-              .withLabelFilter(Map.of(PROJECT_LABEL, project, SERVICE_LABEL, service))
-              .exec();
-      if (found.size() == 1) {
-        InspectContainerResponse.ContainerState state =
-            docker.inspectContainerCmd(found.get(0).getId()).exec().getState();
-        if (!Boolean.TRUE.equals(state.getRunning())
-            && state.getFinishedAt() != null
-            && !state.getFinishedAt().startsWith("0001")) {
-          return state.getExitCodeLong();
-        }
-      }
-      Thread.sleep(500);
+  private long awaitExit(String project, String service, Duration timeout) {
+    AtomicReference<Long> exit = new AtomicReference<>();
+    try {
+      await(service + " of " + project + " exited")
+          .atMost(timeout)
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () -> {
+                exit.set(exitStatus(project, service));
+                return exit.get() != null;
+              });
+    } catch (ConditionTimeoutException e) {
+      throw new IllegalStateException(
+          service + " of " + project + " did not finish in " + timeout, e);
     }
-    throw new IllegalStateException(service + " of " + project + " did not finish in " + timeout);
+    return exit.get();
+  }
+
+  /** The exit status of the service's one container, or {@code null} while it has not exited. */
+  private Long exitStatus(String project, String service) {
+    List<Container> found =
+        docker
+            .listContainersCmd()
+            .withShowAll(true)
+            .withLabelFilter(Map.of(PROJECT_LABEL, project, SERVICE_LABEL, service))
+            .exec();
+    if (found.size() == 1) {
+      InspectContainerResponse.ContainerState state =
+          docker.inspectContainerCmd(found.get(0).getId()).exec().getState();
+      if (!Boolean.TRUE.equals(state.getRunning())
+          && state.getFinishedAt() != null
+          && !state.getFinishedAt().startsWith("0001")) {
+        return state.getExitCodeLong();
+      }
+    }
+    return null;
   }
 }

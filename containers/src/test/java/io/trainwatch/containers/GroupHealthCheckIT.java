@@ -1,6 +1,7 @@
 package io.trainwatch.containers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.trainwatch.broker.EmbeddedKafkaBroker;
 import java.io.ByteArrayOutputStream;
@@ -58,10 +59,15 @@ class GroupHealthCheckIT {
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       consumer.subscribe(List.of("health-check-topic"));
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (consumer.assignment().isEmpty() && System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(100));
-      }
+      await("a partition assigned to the group")
+          .atMost(Duration.ofSeconds(30))
+          .pollInSameThread()
+          .pollDelay(Duration.ZERO)
+          .until(
+              () -> {
+                consumer.poll(Duration.ofMillis(100));
+                return !consumer.assignment().isEmpty();
+              });
       StringBuilder consuming = new StringBuilder();
       assertThat(check("trainwatch-monitor", consuming)).isZero();
       assertThat(consuming).hasToString("healthy: group trainwatch-monitor is Stable");

@@ -1,10 +1,13 @@
 package io.trainwatch.containers;
 
+import static org.awaitility.Awaitility.await;
+
 import io.trainwatch.schemas.Topics;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -12,6 +15,7 @@ import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Whether the monitor has processed everything on {@code trainwatch.events}: its group's committed
@@ -28,24 +32,28 @@ final class MonitorProgress {
   static void awaitCaughtUp(String bootstrapServers, Duration timeout) throws InterruptedException {
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    long deadline = System.nanoTime() + timeout.toNanos();
-    Map<TopicPartition, Long> lag = Map.of();
+    AtomicReference<Map<TopicPartition, Long>> lag = new AtomicReference<>(Map.of());
     try (Admin admin = Admin.create(props)) {
-      while (System.nanoTime() < deadline) {
-        lag = lag(admin);
-        if (lag.values().stream().allMatch(l -> l == 0)) {
-          return;
-        }
-        Thread.sleep(250);
-      }
+      await("the monitor caught up with " + Topics.EVENTS)
+          .atMost(timeout)
+          .pollInSameThread()
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(250))
+          .until(
+              () -> {
+                lag.set(lag(admin));
+                return lag.get().values().stream().allMatch(l -> l == 0);
+              });
+    } catch (ConditionTimeoutException e) {
+      throw new IllegalStateException(
+          "the monitor did not catch up with "
+              + Topics.EVENTS
+              + " in "
+              + timeout
+              + "; lag per partition: "
+              + lag.get(),
+          e);
     }
-    throw new IllegalStateException(
-        "the monitor did not catch up with "
-            + Topics.EVENTS
-            + " in "
-            + timeout
-            + "; lag per partition: "
-            + lag);
   }
 
   private static Map<TopicPartition, Long> lag(Admin admin) throws InterruptedException {
