@@ -399,7 +399,7 @@ public final class FleetReport {
         .append(RealJobEvaluation.MAX_NOISE_FOR_5_PERCENT)
         .append(
             " (its tolerance 1.5%, 4 standard errors); above, those verdicts (and a healthy job's"
-                + " `straggler_rank`) are shown but not judged.\n\n");
+                + " `straggler_rank`) are shown but not c.\n\n");
     md.append("| measure | value |\n|---|---|\n")
         .append("| summary | ")
         .append(o.summary())
@@ -413,7 +413,6 @@ public final class FleetReport {
             + "|---|---|---|---|---|---|---|---|---|---|\n");
     for (RealJobEvaluation.JobOutcome j : o.jobs()) {
       FleetCaseResult c = j.result();
-      FleetCaseResult judged = j.judged();
       md.append("| ")
           .append(c.fleetCase().subject())
           .append(" | ")
@@ -423,9 +422,9 @@ public final class FleetReport {
           .append(" | ")
           .append(c.firedSummary().isEmpty() ? "-" : c.firedSummary())
           .append(" | ")
-          .append(c.fleetCase().healthy() ? "-" : judged.delaySummary())
+          .append(c.fleetCase().healthy() ? "-" : c.delaySummary())
           .append(" | ")
-          .append(judged.pages())
+          .append(c.pages())
           .append(" | ")
           .append(
               Double.isFinite(j.computeRatio())
@@ -444,18 +443,6 @@ public final class FleetReport {
           .append(j.verdict())
           .append(" |\n");
     }
-    md.append(
-        "\n**Known gap: `rank_divergence`/`grad_norm_outlier` on healthy jobs near convergence.**"
-            + " From about step 160 the loss is about 0.02 and a batch's gradient norm is set by the"
-            + " few examples it still gets wrong: between the 4 ranks' batches of 32 it varies 2-4x"
-            + " from step to step (e.g. step 167: 0.50 on rank 3 against 0.12, 0.11 and 0.20;"
-            + " step 168: 0.43 against 0.09, 0.21 and 0.12; step 169: 0.24 against 0.12, 0.12 and"
-            + " 0.13). The peers' spread, estimated from 3 values at one step, is then below the"
-            + " rule's floor (10% of their median), so 3 such steps in a row page. The runs are"
-            + " deterministic, so every 200-step job here pages it, at step 169 on rank 3. Left to the"
-            + " rule's owners (a spread over the rank's recent steps, or a floor that knows a"
-            + " gradient norm's usual step-to-step spread, would not page it); reported here, not"
-            + " counted against the bar.\n");
     return md.toString();
   }
 

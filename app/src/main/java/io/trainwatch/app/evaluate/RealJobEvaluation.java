@@ -70,15 +70,6 @@ public final class RealJobEvaluation {
 
   public static final double MAX_NOISE_FOR_20_PERCENT = 0.09;
 
-  /**
-   * The known gap on healthy real jobs: {@code rank_divergence}'s {@code grad_norm_outlier} fires
-   * near convergence, where one rank's batch of 32 has a gradient norm 2-4x its peers' for a few
-   * steps (docs/detection-quality.md, "Real DL4J jobs").
-   */
-  public static boolean knownGap(Alert a) {
-    return "rank_divergence".equals(a.rule()) && "grad_norm_outlier".equals(a.diagnosis());
-  }
-
   /** Wall-clock time the monitor runs on after a job's last event (a hang needs 60 s and more). */
   static final Duration AFTERMATH = Duration.ofMinutes(5);
 
@@ -130,17 +121,6 @@ public final class RealJobEvaluation {
                           && r.stepsRun() == job.spec().model().steps());
     }
 
-    /** The alerts of the known gap ({@link #knownGap}), reported apart. */
-    public List<Alert> knownGapAlerts() {
-      return result.firings().stream().filter(RealJobEvaluation::knownGap).toList();
-    }
-
-    /** The verdict without the known gap's alerts. */
-    public FleetCaseResult judged() {
-      return new FleetCaseResult(
-          result.fleetCase(), result.alerts().stream().filter(a -> !knownGap(a)).toList());
-    }
-
     /**
      * The most per-step compute noise under which this job's timing verdicts mean anything: a
      * straggler's, and a healthy job's {@code straggler_rank}; infinite for the others.
@@ -162,16 +142,16 @@ public final class RealJobEvaluation {
     }
 
     /**
-     * Why the job misses the bar, the known gap left out; empty if it meets it. Where the host was
-     * too loaded for timings to mean anything ({@link #timingsJudged()} false), a straggler that
-     * was not named in time, or a healthy job's {@code straggler_rank}, is not counted.
+     * Why the job misses the bar; empty if it meets it. Where the host was too loaded for timings
+     * to mean anything ({@link #timingsJudged()} false), a straggler that was not named in time, or
+     * a healthy job's {@code straggler_rank}, is not counted.
      */
     public List<String> failures() {
       List<String> why = new ArrayList<>();
       if (!ranAsDesigned()) {
         why.add("the job did not run as designed: " + report.summary());
       }
-      FleetCaseResult j = judged();
+      FleetCaseResult j = result;
       if (!timingsJudged()) {
         j =
             new FleetCaseResult(
@@ -192,11 +172,6 @@ public final class RealJobEvaluation {
     /** The report's verdict: ok, not judged (with the noise), or what fails. */
     public String verdict() {
       List<String> why = failures();
-      String gap =
-          knownGapAlerts().isEmpty()
-              ? ""
-              : "; known gap: "
-                  + new FleetCaseResult(result.fleetCase(), knownGapAlerts()).firedSummary();
       String noiseNote =
           timingsJudged()
               ? ""
@@ -205,7 +180,7 @@ public final class RealJobEvaluation {
                   "; timings not judged: compute noise %.3f > %.2f",
                   noise,
                   noiseLimit());
-      return (why.isEmpty() ? "ok" : "**FAIL**: " + String.join("; ", why)) + noiseNote + gap;
+      return (why.isEmpty() ? "ok" : "**FAIL**: " + String.join("; ", why)) + noiseNote;
     }
   }
 
@@ -230,17 +205,16 @@ public final class RealJobEvaluation {
       long faulty = jobs.stream().filter(o -> !o.result().fleetCase().healthy()).count();
       long detected =
           jobs.stream()
-              .filter(o -> !o.result().fleetCase().healthy() && o.judged().detected())
+              .filter(o -> !o.result().fleetCase().healthy() && o.result().detected())
               .count();
       long notJudged = jobs.stream().filter(o -> !o.timingsJudged()).count();
       return String.format(
           java.util.Locale.ROOT,
           "real DL4J jobs: %d/%d faults detected in time, %d job(s) whose timings were not judged"
-              + " (host too loaded), %d known-gap alert(s): %s",
+              + " (host too loaded): %s",
           detected,
           faulty,
           notJudged,
-          jobs.stream().mapToLong(o -> o.knownGapAlerts().size()).sum(),
           meetsBar()
               ? "meets the bar"
               : "MISSES the bar ("

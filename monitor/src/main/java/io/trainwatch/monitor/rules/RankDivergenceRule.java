@@ -16,7 +16,8 @@ import java.util.Optional;
  * (one step, whatever {@code for_batches} says); when every rank is non-finite the model diverged,
  * which {@code nonfinite_loss} reports, grouped per job. An outlier is |value - peers' median| of
  * at least {@code z_score} x max(the peers' spread, {@code relative_floor} x |median|), with at
- * least {@code min_peers} peers; it fires after {@code for_batches} consecutive judged steps.
+ * least {@code min_peers} peers, and for a gradient norm also {@code grad_norm_ratio} times the
+ * median or less than its inverse; it fires after {@code for_batches} consecutive judged steps.
  *
  * <p>Diagnoses: {@code nonfinite_on_rank}, {@code grad_norm_outlier}, {@code loss_outlier}.
  */
@@ -38,6 +39,15 @@ public final class RankDivergenceRule implements RuleDefinition {
           1000,
           "Smallest spread assumed, as a fraction of the peers' median: with z_score 6, a value must "
               + "differ by at least 60% of the median.");
+  public static final Param GRAD_NORM_RATIO =
+      Param.number(
+          "grad_norm_ratio",
+          10,
+          1,
+          1e6,
+          "A rank's gradient norm is an outlier only when it is also at least this many times its "
+              + "peers' median, or at most its inverse: in healthy training near convergence one "
+              + "rank's batch often has a gradient norm 2-4x its peers' for a few steps running.");
   public static final Param MIN_PEERS =
       Param.integer(
           "min_peers",
@@ -52,7 +62,8 @@ public final class RankDivergenceRule implements RuleDefinition {
   public static final String LOSS_OUTLIER = "loss_outlier";
 
   private static final RuleSpec SPEC =
-      RuleSpec.of(RuleId.RANK_DIVERGENCE, 3, 20, Z_SCORE, RELATIVE_FLOOR, MIN_PEERS);
+      RuleSpec.of(
+          RuleId.RANK_DIVERGENCE, 3, 20, Z_SCORE, RELATIVE_FLOOR, GRAD_NORM_RATIO, MIN_PEERS);
 
   @Override
   public RuleSpec spec() {
@@ -91,7 +102,7 @@ public final class RankDivergenceRule implements RuleDefinition {
     int minPeers = (int) settings.integer(MIN_PEERS);
     if (v.sample().gradPublished() && Float.isFinite(grad) && v.peersGrad() >= minPeers) {
       double dev = deviation(grad, v.peerGradMedian(), v.peerGradMad(), floor);
-      if (dev >= z) {
+      if (dev >= z && farApart(grad, v.peerGradMedian(), settings.number(GRAD_NORM_RATIO))) {
         return Optional.of(
             base(GRAD_NORM_OUTLIER, dev, rank, v)
                 .put("value", "grad_norm")
@@ -142,6 +153,17 @@ public final class RankDivergenceRule implements RuleDefinition {
       return value == median ? 0 : Double.POSITIVE_INFINITY;
     }
     return Math.abs(value - median) / scale;
+  }
+
+  /**
+   * {@code true} if {@code value} is at least {@code ratio} times {@code median} or at most its
+   * inverse (gradient norms are never negative: the ratio is the natural scale of their
+   * batch-to-batch variation).
+   */
+  static boolean farApart(double value, double median, double ratio) {
+    double hi = Math.max(Math.abs(value), Math.abs(median));
+    double lo = Math.min(Math.abs(value), Math.abs(median));
+    return hi >= ratio * lo;
   }
 
   private static Double finiteOrNull(double v) {

@@ -149,6 +149,33 @@ class JobRulesTest {
         .isEmpty();
   }
 
+  @Test
+  void shouldFlagAGradNormAnOrderOfMagnitudeOffButNotTheBatchToBatchSpreadOfHealthyTraining() {
+    // Near convergence: 7 peers tight at 0.12, one rank's batch at 4x (seen in real DL4J jobs).
+    StepStats step = new StepStats();
+    for (int r = 0; r < 8; r++) {
+      step.add(r, new RankSample(5, 5, 100, 90, 10, 110, 0.02f, 0.12f + r * 0.001f, true));
+    }
+    RankState rank = new RankState("r7", 7, "h", "cuda:7");
+    RuleSettings s = defaults.get(RuleId.RANK_DIVERGENCE);
+    for (float healthy : new float[] {0.5f, 0.03f}) {
+      assertThat(Rules.divergence().evaluate(rank, Verdict.judge(7, grad(healthy), step), s))
+          .as("grad norm %s against peers at 0.12", healthy)
+          .isEmpty();
+    }
+    for (float faulty : new float[] {1.5f, 0.01f}) {
+      assertThat(Rules.divergence().evaluate(rank, Verdict.judge(7, grad(faulty), step), s))
+          .as("grad norm %s against peers at 0.12", faulty)
+          .get()
+          .extracting(Finding::diagnosis)
+          .isEqualTo(RankDivergenceRule.GRAD_NORM_OUTLIER);
+    }
+  }
+
+  private static RankSample grad(float gradNorm) {
+    return new RankSample(5, 5, 100, 90, 10, 110, 0.02f, gradNorm, true);
+  }
+
   // job_hang
 
   @Test
