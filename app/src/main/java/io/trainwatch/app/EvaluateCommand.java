@@ -68,7 +68,7 @@ final class EvaluateCommand implements Callable<Integer> {
       fallbackValue = "true",
       description =
           "Also evaluate real DL4J data-parallel jobs (4 ranks with an all-reduce per step: healthy,"
-              + " a rank 20% and one 5% slower, a hung rank, a NaN rank) through the monitor's"
+              + " a rank 20%% and one 5%% slower, a hung rank, a NaN rank) through the monitor's"
               + " topology (default: on; --no-real-jobs skips them).")
   boolean realJobs;
 
