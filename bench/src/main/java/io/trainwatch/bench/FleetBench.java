@@ -6,8 +6,8 @@ import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.EventCodec;
 import io.trainwatch.schemas.Topics;
 import io.trainwatch.schemas.TrainingEvent;
+import io.trainwatch.simulator.JobFault;
 import io.trainwatch.simulator.RankFault;
-import io.trainwatch.simulator.SimulatedJob.Fault;
 import io.trainwatch.simulator.SimulatedRun;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -285,25 +285,27 @@ public final class FleetBench {
   }
 
   /** The faults, by job index: see the class comment. */
-  static Map<Integer, Fault> faults(Settings s) {
-    long warmupSteps = Math.round(s.warmup().toMillis() / 1000.0 * s.stepsPerSecond());
-    long onset =
-        warmupSteps + Math.round(0.1 * s.duration().toMillis() / 1000.0 * s.stepsPerSecond());
+  static Map<Integer, JobFault> faults(Settings s) {
+    int warmupSteps =
+        Math.toIntExact(Math.round(s.warmup().toMillis() / 1000.0 * s.stepsPerSecond()));
+    int onset =
+        warmupSteps
+            + Math.toIntExact(
+                Math.round(0.1 * s.duration().toMillis() / 1000.0 * s.stepsPerSecond()));
     int n = s.jobs();
     int world = s.ranksPerJob();
-    Map<Integer, Fault> f = new LinkedHashMap<>();
+    Map<Integer, JobFault> f = new LinkedHashMap<>();
     // Single faults on lower-half ranks (their job's own node, which no other faulty job uses):
-    // only
-    // the pair below shares a node. A hang is judged a minute (job_hang.min_seconds) after it
+    // only the pair below shares a node. A hang is judged a minute (job_hang.min_seconds) after it
     // starts: it starts first.
-    f.put(n / 8, new Fault(RankFault.HANG, 1, warmupSteps, 1));
-    f.put(3 * n / 8, new Fault(RankFault.SLOW_COMPUTE, 1, onset, 1.2));
-    f.put(4 * n / 8, new Fault(RankFault.SLOW_DATA, 1, onset, 3));
-    f.put(5 * n / 8, new Fault(RankFault.NAN_RANK, 0, onset, 1));
+    f.put(n / 8, new JobFault(RankFault.HANG, 1, warmupSteps, 1));
+    f.put(3 * n / 8, new JobFault(RankFault.SLOW_COMPUTE, 1, onset, 1.2));
+    f.put(4 * n / 8, new JobFault(RankFault.SLOW_DATA, 1, onset, 3));
+    f.put(5 * n / 8, new JobFault(RankFault.NAN_RANK, 0, onset, 1));
     // Two jobs sharing node 6n/8 + 1 (the upper half of one, the lower half of the next) both get
     // a straggler there: the node is suspect.
-    f.put(6 * n / 8, new Fault(RankFault.SLOW_COMPUTE, world - 1, onset, 1.3));
-    f.put(6 * n / 8 + 1, new Fault(RankFault.SLOW_COMPUTE, 0, onset + 20, 1.3));
+    f.put(6 * n / 8, new JobFault(RankFault.SLOW_COMPUTE, world - 1, onset, 1.3));
+    f.put(6 * n / 8 + 1, new JobFault(RankFault.SLOW_COMPUTE, 0, onset + 20, 1.3));
     return f;
   }
 
@@ -318,7 +320,7 @@ public final class FleetBench {
 
   static Result runOn(
       String bootstrap, StreamsApp monitor, int partitions, int streamThreads, Settings s) {
-    Map<Integer, Fault> faults = faults(s);
+    Map<Integer, JobFault> faults = faults(s);
     int badNode = 6 * s.jobs() / 8 + 1;
     String badHost = FleetLoad.host(badNode, 0, s.jobs(), s.ranksPerJob());
     Map<String, Integer> faultyJobs = new LinkedHashMap<>();
@@ -560,7 +562,7 @@ public final class FleetBench {
         h.getMaxValue());
   }
 
-  private static String describe(Fault f) {
+  private static String describe(JobFault f) {
     return switch (f.kind()) {
       case SLOW_COMPUTE ->
           "rank "
@@ -568,18 +570,22 @@ public final class FleetBench {
               + " computes "
               + Math.round((f.factor() - 1) * 100)
               + "% slower from step "
-              + f.onset();
+              + f.onsetStep();
       case SLOW_DATA ->
           "rank "
               + f.rank()
               + " waits "
               + Markdown.num(f.factor(), 0)
               + "× longer for data from step "
-              + f.onset();
+              + f.onsetStep();
       case NAN_RANK ->
-          "rank " + f.rank() + " turns NaN at step " + f.onset() + ", the others a step later";
+          "rank " + f.rank() + " turns NaN at step " + f.onsetStep() + ", the others a step later";
       case HANG ->
-          "rank " + f.rank() + " hangs at step " + f.onset() + ", the others block a step later";
+          "rank "
+              + f.rank()
+              + " hangs at step "
+              + f.onsetStep()
+              + ", the others block a step later";
       case NONE -> "none";
     };
   }
@@ -674,7 +680,7 @@ public final class FleetBench {
   private static final class Classifier implements FleetAlerts.Classifier {
     static final String PROBES = "(probes)";
     private final FleetLoad load;
-    private final Map<Integer, Fault> faults;
+    private final Map<Integer, JobFault> faults;
     private final Map<String, Integer> faultyJobs;
     private final String badHost;
     private final int badNode;
@@ -682,7 +688,7 @@ public final class FleetBench {
 
     Classifier(
         FleetLoad load,
-        Map<Integer, Fault> faults,
+        Map<Integer, JobFault> faults,
         Map<String, Integer> faultyJobs,
         String badHost,
         int badNode,
@@ -711,16 +717,16 @@ public final class FleetBench {
         }
         // The node became suspect with the second job's straggler: from that fault's onset.
         int second = badNode;
-        return load.stepTs(second, faults.get(second).onset());
+        return load.stepTs(second, faults.get(second).onsetStep());
       }
       Integer j = job(a);
       if (j == null) {
         return 0;
       }
-      Fault f = faults.get(j);
+      JobFault f = faults.get(j);
       long ts = a.step() == null ? 0 : load.stepTs(j, a.step());
       if (ts == 0 || from(a) == FleetAlerts.From.ONSET) {
-        ts = load.stepTs(j, f.onset());
+        ts = load.stepTs(j, f.onsetStep());
       }
       return ts;
     }

@@ -2,9 +2,9 @@ package io.trainwatch.bench;
 
 import io.trainwatch.schemas.EventCodec;
 import io.trainwatch.schemas.Topics;
+import io.trainwatch.simulator.JobFault;
 import io.trainwatch.simulator.RankFault;
 import io.trainwatch.simulator.SimulatedJob;
-import io.trainwatch.simulator.SimulatedJob.Fault;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -53,7 +53,7 @@ final class FleetLoad implements AutoCloseable {
   private final FleetBench.Settings settings;
   private final String bootstrap;
   private final List<SimulatedJob> jobs = new ArrayList<>();
-  private final Map<Integer, Fault> faults;
+  private final Map<Integer, JobFault> faults;
 
   /** Pre-encoded batches of healthy jobs: [job][rank][template step], null for faulty jobs. */
   private final EventTemplate[][][] templates;
@@ -71,7 +71,7 @@ final class FleetLoad implements AutoCloseable {
   private final long[] behind;
   private volatile long startNs;
 
-  FleetLoad(FleetBench.Settings settings, String bootstrap, Map<Integer, Fault> faults) {
+  FleetLoad(FleetBench.Settings settings, String bootstrap, Map<Integer, JobFault> faults) {
     this.settings = settings;
     this.bootstrap = bootstrap;
     this.faults = Map.copyOf(faults);
@@ -87,7 +87,7 @@ final class FleetLoad implements AutoCloseable {
       for (int r = 0; r < world; r++) {
         hosts.add(host(j, r, n, world));
       }
-      Fault fault = faults.getOrDefault(j, Fault.NONE);
+      JobFault fault = faults.getOrDefault(j, JobFault.NONE);
       SimulatedJob job =
           new SimulatedJob(jobName(j), hosts, settings.seed() * 1_000_003L + j, fault);
       jobs.add(job);

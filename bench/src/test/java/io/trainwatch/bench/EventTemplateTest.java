@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.trainwatch.schemas.BatchEvent;
 import io.trainwatch.schemas.EventCodec;
+import io.trainwatch.simulator.JobFault;
 import io.trainwatch.simulator.SimulatedJob;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class EventTemplateTest {
 
   private static final SimulatedJob JOB =
-      new SimulatedJob("job-a", List.of("n0", "n0", "n1", "n1"), 11, SimulatedJob.Fault.NONE);
+      new SimulatedJob("job-a", List.of("n0", "n0", "n1", "n1"), 11, JobFault.NONE);
 
   @Test
   void shouldRenderTheBatchWithTheStepsValues() {

@@ -2,9 +2,10 @@ package io.trainwatch.simulator;
 
 /**
  * What goes wrong on one rank of a synchronous data-parallel job: the simulator's one list of
- * distributed faults, used by both fleet simulators ({@link SimulatedJob} for the benchmarks'
- * fleet, {@link SimulatedFleet} for the evaluation's). The training bugs a single run reproduces
- * are {@link io.trainwatch.schemas.Fault}.
+ * distributed faults, injected as a {@link JobFault} into the one job model ({@link
+ * SynchronousJob}) by every job generator ({@link SimulatedJob} for the benchmarks' fleet, {@link
+ * SimulatedFleet} for the evaluation's, the monitor's test fleets). The training bugs a single run
+ * reproduces are {@link io.trainwatch.schemas.Fault}.
  */
 public enum RankFault {
   /** Nothing: a healthy job. */

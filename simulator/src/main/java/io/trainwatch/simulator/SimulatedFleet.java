@@ -19,7 +19,9 @@ import java.util.Random;
  * A simulated fleet of synchronous data-parallel jobs: every rank's {@code run_started}, {@code
  * batch} and {@code run_ended}, with the wall-clock time each event arrives at, as a fleet of
  * {@link Spec#hosts} hosts of {@value #GPUS_PER_HOST} accelerators would produce them.
- * Deterministic for a seed.
+ * Deterministic for a seed. Each job is its ranks in the one job model ({@link SynchronousJob}: the
+ * ranks' compute and data times and what a {@link JobFault} does to them), drawing in sequence from
+ * the job's generator; the fleet adds schedules, drift, checkpoints and preemptions.
  *
  * <p>What a healthy fleet does (the noise a fleet-level detector must ignore):
  *
@@ -44,10 +46,10 @@ import java.util.Random;
  *       ranks (read after the all-reduce).
  * </ul>
  *
- * <p>With faults ({@link Spec#withFaults}), some jobs get one {@link Fault}, each on hosts no other
- * fault touches, and one host has a bad accelerator that fails in two different jobs: a NaN on its
- * rank in one (which reaches every rank at the next step; the job then stops), a 25% slowdown in a
- * later one.
+ * <p>With faults ({@link Spec#withFaults}), some jobs get one {@link JobFault}, each on hosts no
+ * other fault touches, and one host has a bad accelerator that fails in two different jobs: a NaN
+ * on its rank in one (which reaches every rank at the next step; the job then stops), a 25%
+ * slowdown in a later one.
  */
 public final class SimulatedFleet {
 
@@ -66,17 +68,6 @@ public final class SimulatedFleet {
   private static final Stats NAN_LOGITS =
       Stats.of(Double.NaN, Double.NaN, Double.NaN, Double.NaN, 16L * 32_000, 16L * 32_000);
 
-  /** A fault in one job, from {@code onsetStep}; {@code factor} for the slowdowns. */
-  public record Fault(RankFault kind, int rank, int onsetStep, double factor) {
-
-    public Fault {
-      if (kind == null || kind == RankFault.NONE) {
-        throw new IllegalArgumentException(
-            "kind=" + kind + ": a healthy job has no Fault (Job.fault() is null)");
-      }
-    }
-  }
-
   /** One launch of a job: steps {@code firstStep} (inclusive) to {@code endStep} (exclusive). */
   public record Attempt(int attempt, long startMs, int firstStep, int endStep, boolean preempted) {}
 
@@ -85,7 +76,7 @@ public final class SimulatedFleet {
    *
    * @param hosts the host of each rank
    * @param devices the device of each rank
-   * @param fault its fault, or {@code null}
+   * @param fault its fault, or {@code null} for a healthy job
    * @param badHost {@code true} if its fault is the bad host's accelerator
    */
   public record Job(
@@ -93,7 +84,7 @@ public final class SimulatedFleet {
       int world,
       List<String> hosts,
       List<String> devices,
-      Fault fault,
+      JobFault fault,
       boolean badHost,
       List<Attempt> attempts) {
 
@@ -226,7 +217,7 @@ public final class SimulatedFleet {
     double[][] deviceOffset = new double[spec.hosts()][GPUS_PER_HOST];
     for (double[] host : deviceOffset) {
       for (int d = 0; d < GPUS_PER_HOST; d++) {
-        host[d] = Math.max(-0.015, Math.min(0.015, 0.007 * rnd.nextGaussian()));
+        host[d] = SynchronousJob.deviceOffset(0.007 * rnd.nextGaussian());
       }
     }
     int halvesPerJob = spec.world() / 4;
@@ -268,7 +259,7 @@ public final class SimulatedFleet {
       }
       plans.add(new Plan(j, steps, computeMs, checkpointEvery, sharded, preemptAt, start, chosen));
     }
-    Fault[] faults = new Fault[plans.size()];
+    JobFault[] faults = new JobFault[plans.size()];
     boolean[] onBadHost = new boolean[plans.size()];
     if (spec.withFaults()) {
       assignFaults(plans, faults, onBadHost, rnd);
@@ -285,7 +276,7 @@ public final class SimulatedFleet {
    * The bad host (two jobs that used the same half host one after the other, its second device
    * failing in both) and one job per other fault, each on hosts no other faulty job uses.
    */
-  private void assignFaults(List<Plan> plans, Fault[] faults, boolean[] onBadHost, Random rnd) {
+  private void assignFaults(List<Plan> plans, JobFault[] faults, boolean[] onBadHost, Random rnd) {
     java.util.Set<Integer> taken = new java.util.HashSet<>();
     // Two jobs on the same half host, not overlapping in time (one after the other).
     int first = -1;
@@ -310,22 +301,22 @@ public final class SimulatedFleet {
     int deviceIndex = (sharedHalf % 2) * 4 + 1;
     badHost = host(sharedHalf / 2);
     badDevice = "cuda:" + deviceIndex;
-    faults[first] = new Fault(RankFault.NAN_RANK, rankOn(plans.get(first), sharedHalf), 60, 1);
+    faults[first] = new JobFault(RankFault.NAN_RANK, rankOn(plans.get(first), sharedHalf), 60, 1);
     faults[second] =
-        new Fault(RankFault.SLOW_COMPUTE, rankOn(plans.get(second), sharedHalf), 40, 1.25);
+        new JobFault(RankFault.SLOW_COMPUTE, rankOn(plans.get(second), sharedHalf), 40, 1.25);
     onBadHost[first] = true;
     onBadHost[second] = true;
     takeHosts(plans.get(first), taken);
     takeHosts(plans.get(second), taken);
-    Fault[] others = {
-      new Fault(RankFault.SLOW_COMPUTE, 5, 40, 1.2),
-      new Fault(RankFault.SLOW_COMPUTE, 2, 40, 1.2),
-      new Fault(RankFault.SLOW_COMPUTE, 6, 40, 1.05),
-      new Fault(RankFault.SLOW_COMPUTE, 3, 40, 1.05),
-      new Fault(RankFault.SLOW_DATA, 1, 40, 3),
-      new Fault(RankFault.HANG, 6, 90, 1),
-      new Fault(RankFault.HANG, 0, 70, 1),
-      new Fault(RankFault.NAN_RANK, 4, 80, 1),
+    JobFault[] others = {
+      new JobFault(RankFault.SLOW_COMPUTE, 5, 40, 1.2),
+      new JobFault(RankFault.SLOW_COMPUTE, 2, 40, 1.2),
+      new JobFault(RankFault.SLOW_COMPUTE, 6, 40, 1.05),
+      new JobFault(RankFault.SLOW_COMPUTE, 3, 40, 1.05),
+      new JobFault(RankFault.SLOW_DATA, 1, 40, 3),
+      new JobFault(RankFault.HANG, 6, 90, 1),
+      new JobFault(RankFault.HANG, 0, 70, 1),
+      new JobFault(RankFault.NAN_RANK, 4, 80, 1),
     };
     int next = 0;
     for (int j = 0; j < plans.size() && next < others.length; j++) {
@@ -343,7 +334,7 @@ public final class SimulatedFleet {
   }
 
   /** {@link #stragglers} jobs with a straggler each, on hosts no other straggler uses. */
-  private void assignStragglers(List<Plan> plans, Fault[] faults, Random rnd) {
+  private void assignStragglers(List<Plan> plans, JobFault[] faults, Random rnd) {
     java.util.Set<Integer> taken = new java.util.HashSet<>();
     int assigned = 0;
     for (int j = 0; j < plans.size() && assigned < stragglers; j++) {
@@ -352,7 +343,7 @@ public final class SimulatedFleet {
         continue;
       }
       faults[j] =
-          new Fault(
+          new JobFault(
               RankFault.SLOW_COMPUTE,
               rnd.nextInt(spec.world()),
               40 + rnd.nextInt(21),
@@ -396,7 +387,7 @@ public final class SimulatedFleet {
 
   private void simulate(
       Plan p,
-      Fault fault,
+      JobFault fault,
       boolean onBad,
       double[] hostPhase,
       double[] hostAmplitude,
@@ -418,6 +409,11 @@ public final class SimulatedFleet {
     List<Attempt> attempts = new ArrayList<>();
     Job job = new Job(name, world, hosts, devices, fault, onBad, attempts);
     jobs.add(job);
+    SynchronousJob ranks = new SynchronousJob(world, fault == null ? JobFault.NONE : fault);
+    SynchronousJob.Noise noise = SynchronousJob.Noise.of(rnd);
+    boolean hang = ranks.fault().kind() == RankFault.HANG;
+    boolean nan = ranks.fault().kind() == RankFault.NAN_RANK;
+    int onset = ranks.fault().onsetStep();
     double dataMs = p.computeMs() * (0.05 + 0.1 * rnd.nextDouble());
     double lossStart = 2 + 8 * rnd.nextDouble();
     double lossFloor = 0.1 + 0.5 * rnd.nextDouble();
@@ -454,7 +450,6 @@ public final class SimulatedFleet {
                     Map.of())));
       }
       wall += 5_000 + rnd.nextInt(10_000); // loading the checkpoint, building the model
-      boolean[] stopped = new boolean[world];
       long[] arrival = new long[world];
       java.util.Arrays.fill(arrival, wall);
       long pause = 0;
@@ -467,31 +462,22 @@ public final class SimulatedFleet {
         double drift0 = 2 * Math.PI * (wall - START_MS) / DRIFT_PERIOD_MS;
         boolean checkpoint = step > 0 && step % p.checkpointEvery() == 0;
         double checkpointMs = checkpoint ? 5_000 + 35_000 * rnd.nextDouble() : 0;
+        double slowest =
+            ranks.time(
+                step,
+                noise,
+                r -> {
+                  int h = hostIndex[r];
+                  double drift = 1 + hostAmplitude[h] * Math.sin(drift0 + hostPhase[h]);
+                  return p.computeMs() * drift * (1 + deviceOffset[h][deviceIndex[r]]);
+                },
+                dataMs,
+                1);
         double[] compute = new double[world];
         double[] data = new double[world];
-        double slowest = 0;
         for (int r = 0; r < world; r++) {
-          int h = hostIndex[r];
-          double drift = 1 + hostAmplitude[h] * Math.sin(drift0 + hostPhase[h]);
-          double c =
-              p.computeMs()
-                  * drift
-                  * (1 + deviceOffset[h][deviceIndex[r]])
-                  * Math.exp(0.03 * rnd.nextGaussian());
-          double d = dataMs * Math.exp(0.2 * rnd.nextGaussian());
-          if (rnd.nextDouble() < 0.01) {
-            d *= 10;
-          }
-          if (fault != null && r == fault.rank() && step >= fault.onsetStep()) {
-            if (fault.kind() == RankFault.SLOW_COMPUTE) {
-              c *= fault.factor();
-            } else if (fault.kind() == RankFault.SLOW_DATA) {
-              d *= fault.factor();
-            }
-          }
-          compute[r] = c;
-          data[r] = d;
-          slowest = Math.max(slowest, c + d);
+          compute[r] = ranks.computeMs(r);
+          data[r] = ranks.dataMs(r);
         }
         if (checkpoint) {
           for (int r = 0; r < world; r++) {
@@ -508,29 +494,14 @@ public final class SimulatedFleet {
         wall += (long) stepMs;
         double loss = lossFloor + (lossStart - lossFloor) * Math.exp(-step / decay);
         double grad = 0.5 + Math.exp(-step / 300.0) * (1 + 0.1 * rnd.nextGaussian());
-        boolean hang = fault != null && fault.kind() == RankFault.HANG;
         for (int r = 0; r < world; r++) {
-          if (stopped[r]) {
+          if (!ranks.reports(r, step)) {
+            // A hung rank never reports its onset step (it hangs after the all-reduce); its peers
+            // block in the next all-reduce, which it never joins.
             continue;
           }
-          if (hang && step == fault.onsetStep() && r == fault.rank()) {
-            stopped[r] = true; // hangs after the all-reduce: never reports this step
-            continue;
-          }
-          if (hang && step == fault.onsetStep() + 1) {
-            stopped[r] = true; // blocked in the all-reduce the hung rank never joins
-            continue;
-          }
-          double l = loss * Math.exp(0.05 * rnd.nextGaussian());
-          Double g = grad;
-          if (fault != null && fault.kind() == RankFault.NAN_RANK && step >= fault.onsetStep()) {
-            if (r == fault.rank() || step > fault.onsetStep()) {
-              l = Double.NaN;
-            }
-            if (step > fault.onsetStep()) {
-              g = Double.NaN;
-            }
-          }
+          double l = ranks.loss(r, step, loss * Math.exp(0.05 * rnd.nextGaussian()));
+          Double g = ranks.gradNorm(step, grad);
           BatchEvent b =
               new BatchEvent(
                       job.runId(r, attempt),
@@ -551,12 +522,12 @@ public final class SimulatedFleet {
           arrival[r] = Math.max(arrival[r] + 1, wall + 20 + rnd.nextInt(200));
           events.add(new Timed(arrival[r], b));
         }
-        if (hang && step > fault.onsetStep()) {
+        if (hang && step > onset) {
           // Nobody reports again; no run_ended either.
-          attempts.add(new Attempt(attempt, attemptStart, attemptFirst, fault.onsetStep(), false));
+          attempts.add(new Attempt(attempt, attemptStart, attemptFirst, onset, false));
           return;
         }
-        if (fault != null && fault.kind() == RankFault.NAN_RANK && step > fault.onsetStep()) {
+        if (nan && step > onset) {
           nanSeen = true;
           if (++nanSteps >= 20) {
             // The training script's NaN check raises.

@@ -15,16 +15,17 @@ import java.util.SplittableRandom;
 /**
  * One synchronous data-parallel job of a simulated fleet: its ranks' {@code run_started}, {@code
  * batch} and {@code run_ended} events, with the noise of real fleets and, optionally, one injected
- * fault. Each rank's batches come from a {@link TrainingSimulator} whose parts the job sets.
+ * {@link JobFault}: {@code N} ranks of the one per-run generator ({@link TrainingSimulator}, whose
+ * parts the job sets) held in lockstep by the one job model ({@link SynchronousJob}).
  *
  * <p>What the job-level rules compare across ranks (loss, gradient norm, step, compute and data
  * times) is a function of (seed, rank, step): any step of any rank can be asked for in any order,
  * again and again, with the same answer, so a producer may pre-encode some steps and compute the
  * loss of others apart ({@link #loss}). Predictions are too; input and output statistics are
- * constant. Healthy behaviour: every rank computes about {@link #COMPUTE_MS} ms per step with 3%
- * jitter and a persistent per-rank offset of up to ±1.5% (GPUs are not identical), waits about
- * {@link #DATA_MS} ms for data with 20% jitter and a 10x data-loader hiccup on 1% of steps; the
- * step takes as long as the slowest rank plus the all-reduce (synchronous training). The loss
+ * constant. Healthy behaviour ({@link SynchronousJob}'s): every rank computes about {@link
+ * #COMPUTE_MS} ms per step with 3% jitter and a persistent per-rank offset of up to ±1.5% (GPUs are
+ * not identical), waits about {@link #DATA_MS} ms for data with 20% jitter and a 10x data-loader
+ * hiccup on 1% of steps; the step takes as long as the slowest rank plus the all-reduce. The loss
  * follows one curve with 5% per-rank batch noise; the gradient norm is the same on every rank (it
  * is read after the all-reduce). Not thread-safe (the ranks' simulators keep their generators).
  */
@@ -39,31 +40,16 @@ public final class SimulatedJob {
   /** The all-reduce after the slowest rank, ms. */
   public static final double ALL_REDUCE_MS = 5;
 
-  /**
-   * One fault.
-   *
-   * @param rank the rank at fault
-   * @param onset the first step it shows
-   * @param factor how many times slower, for the slow kinds
-   */
-  public record Fault(RankFault kind, int rank, long onset, double factor) {
-
-    /** No fault: a healthy job. */
-    public static final Fault NONE = new Fault(RankFault.NONE, -1, Long.MAX_VALUE, 1);
-  }
-
   private static final long GOLDEN = 0x9E3779B97F4A7C15L;
 
   private final String job;
   private final int worldSize;
   private final List<String> hosts;
   private final long seed;
-  private final Fault fault;
+  private final SynchronousJob model;
   private final double[] offsets;
   private final TrainingSimulator[] ranks;
   private long timedStep = -1;
-  private final double[] compute;
-  private final double[] data;
   private double stepMs;
 
   /**
@@ -71,7 +57,7 @@ public final class SimulatedJob {
    *
    * @param hosts the host of each rank, by rank
    */
-  public SimulatedJob(String job, List<String> hosts, long seed, Fault fault) {
+  public SimulatedJob(String job, List<String> hosts, long seed, JobFault fault) {
     if (hosts.size() < 2) {
       throw new IllegalArgumentException("a distributed job has at least 2 ranks");
     }
@@ -79,13 +65,11 @@ public final class SimulatedJob {
     this.worldSize = hosts.size();
     this.hosts = List.copyOf(hosts);
     this.seed = seed;
-    this.fault = fault;
+    this.model = new SynchronousJob(worldSize, fault);
     this.offsets = new double[worldSize];
-    this.compute = new double[worldSize];
-    this.data = new double[worldSize];
     SplittableRandom devices = new SplittableRandom(seed);
     for (int r = 0; r < worldSize; r++) {
-      offsets[r] = Math.max(-0.015, Math.min(0.015, devices.nextDouble(-1, 1) * 0.012));
+      offsets[r] = SynchronousJob.deviceOffset(devices.nextDouble(-1, 1) * 0.012);
     }
     this.ranks = new TrainingSimulator[worldSize];
     for (int r = 0; r < worldSize; r++) {
@@ -111,8 +95,8 @@ public final class SimulatedJob {
     return worldSize;
   }
 
-  public Fault fault() {
-    return fault;
+  public JobFault fault() {
+    return model.fault();
   }
 
   /** The run id of a rank: {@code <job>-r<rank>}. */
@@ -131,7 +115,7 @@ public final class SimulatedJob {
 
   /** {@code true} if the rank reports this step, {@code false} once it (or its job) hangs. */
   public boolean reports(int rank, long step) {
-    return fault.kind() != RankFault.HANG || step < fault.onset() + (rank == fault.rank() ? 0 : 1);
+    return model.reports(rank, step);
   }
 
   /** A rank describes itself: a PyTorch classifier, rank {@code rank} of this job. */
@@ -159,7 +143,7 @@ public final class SimulatedJob {
   public BatchEvent batch(int rank, long step, long tsMs) {
     time(step);
     int s = (int) Math.min(Integer.MAX_VALUE, step);
-    return ranks[rank].batch(s, tsMs).withPhases(data[rank], compute[rank]);
+    return ranks[rank].batch(s, tsMs).withPhases(model.dataMs(rank), model.computeMs(rank));
   }
 
   /** A rank finishes. */
@@ -172,13 +156,8 @@ public final class SimulatedJob {
    * RankFault#NAN_RANK} fault's onset on. Cheap and stateless: callers may compute it apart.
    */
   public double loss(int rank, long step) {
-    if (fault.kind() == RankFault.NAN_RANK
-        && step >= fault.onset()
-        && (rank == fault.rank() || step > fault.onset())) {
-      return Double.NaN;
-    }
     double level = 2.0 * Math.exp(-step / 500.0) + 0.3;
-    return level * (1 + 0.05 * gaussian(mix(seed, rank + 1, step)));
+    return model.loss(rank, step, level * (1 + 0.05 * gaussian(mix(seed, rank + 1, step))));
   }
 
   /**
@@ -191,10 +170,7 @@ public final class SimulatedJob {
   }
 
   private Double gradNorm(int step) {
-    if (fault.kind() == RankFault.NAN_RANK && step > fault.onset()) {
-      return Double.NaN;
-    }
-    return 1.0 + 0.1 * gaussian(mix(seed, 0, step));
+    return model.gradNorm(step, 1.0 + 0.1 * gaussian(mix(seed, 0, step)));
   }
 
   /** The step's time: its slowest rank's compute and data wait, plus the all-reduce, ms. */
@@ -206,40 +182,26 @@ public final class SimulatedJob {
   /** A rank's compute time in a step, ms. */
   public double computeMs(int rank, long step) {
     time(step);
-    return compute[rank];
+    return model.computeMs(rank);
   }
 
   /** A rank's data wait in a step, ms. */
   public double dataMs(int rank, long step) {
     time(step);
-    return data[rank];
+    return model.dataMs(rank);
   }
 
-  /** Every rank's compute and data times of a step, and the step time they make. */
+  /**
+   * Every rank's compute and data times of a step, and the step time they make: the step's own
+   * generator, so that any step can be asked for in any order.
+   */
   private void time(long step) {
     if (step == timedStep) {
       return;
     }
-    SplittableRandom rnd = new SplittableRandom(mix(seed, -1, step));
-    double slowest = 0;
-    for (int r = 0; r < worldSize; r++) {
-      double c = COMPUTE_MS * (1 + offsets[r]) * Math.exp(0.03 * gaussian(rnd));
-      double d = DATA_MS * Math.exp(0.2 * gaussian(rnd));
-      if (rnd.nextDouble() < 0.01) {
-        d *= 10; // a data-loader hiccup
-      }
-      if (r == fault.rank() && step >= fault.onset()) {
-        if (fault.kind() == RankFault.SLOW_COMPUTE) {
-          c *= fault.factor();
-        } else if (fault.kind() == RankFault.SLOW_DATA) {
-          d *= fault.factor();
-        }
-      }
-      compute[r] = c;
-      data[r] = d;
-      slowest = Math.max(slowest, c + d);
-    }
-    stepMs = slowest + ALL_REDUCE_MS;
+    SynchronousJob.Noise noise = SynchronousJob.Noise.of(new SplittableRandom(mix(seed, -1, step)));
+    stepMs =
+        model.time(step, noise, r -> COMPUTE_MS * (1 + offsets[r]), DATA_MS, 1) + ALL_REDUCE_MS;
     timedStep = step;
   }
 
@@ -252,13 +214,6 @@ public final class SimulatedJob {
   }
 
   private static double gaussian(long h) {
-    return gaussian(new SplittableRandom(h));
-  }
-
-  /** A standard normal draw (Box-Muller, one of the pair). */
-  private static double gaussian(SplittableRandom rnd) {
-    double u = 1 - rnd.nextDouble();
-    double v = rnd.nextDouble();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    return SynchronousJob.Noise.of(new SplittableRandom(h)).gaussian();
   }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.trainwatch.schemas.BatchEvent;
 import io.trainwatch.schemas.RunStarted;
-import io.trainwatch.simulator.SimulatedJob.Fault;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -16,7 +15,7 @@ class SimulatedJobTest {
 
   @Test
   void shouldDescribeEachRankOfTheJob() {
-    SimulatedJob job = new SimulatedJob("j", HOSTS, 1, Fault.NONE);
+    SimulatedJob job = new SimulatedJob("j", HOSTS, 1, JobFault.NONE);
 
     RunStarted r5 = job.started(5, 1000);
 
@@ -30,8 +29,8 @@ class SimulatedJobTest {
 
   @Test
   void shouldGiveTheSameRankValuesForAStepWhateverTheOrderAsked() {
-    SimulatedJob a = new SimulatedJob("j", HOSTS, 7, Fault.NONE);
-    SimulatedJob b = new SimulatedJob("j", HOSTS, 7, Fault.NONE);
+    SimulatedJob a = new SimulatedJob("j", HOSTS, 7, JobFault.NONE);
+    SimulatedJob b = new SimulatedJob("j", HOSTS, 7, JobFault.NONE);
     BatchEvent first = a.batch(3, 40, 1);
     a.batch(0, 2, 1);
     BatchEvent again = a.batch(3, 40, 1);
@@ -48,7 +47,7 @@ class SimulatedJobTest {
 
   @Test
   void shouldTimeAStepByItsSlowestRankAndShareItsGradientNorm() {
-    SimulatedJob job = new SimulatedJob("j", HOSTS, 2, Fault.NONE);
+    SimulatedJob job = new SimulatedJob("j", HOSTS, 2, JobFault.NONE);
     for (long step = 0; step < 50; step++) {
       double slowest = 0;
       List<BatchEvent> ranks = new ArrayList<>();
@@ -66,9 +65,9 @@ class SimulatedJobTest {
 
   @Test
   void shouldSlowTheStragglerFromItsOnsetOnly() {
-    SimulatedJob healthy = new SimulatedJob("j", HOSTS, 3, Fault.NONE);
+    SimulatedJob healthy = new SimulatedJob("j", HOSTS, 3, JobFault.NONE);
     SimulatedJob slow =
-        new SimulatedJob("j", HOSTS, 3, new Fault(RankFault.SLOW_COMPUTE, 2, 10, 1.2));
+        new SimulatedJob("j", HOSTS, 3, new JobFault(RankFault.SLOW_COMPUTE, 2, 10, 1.2));
 
     assertThat(slow.batch(2, 9, 0).computeMs()).isEqualTo(healthy.batch(2, 9, 0).computeMs());
     assertThat(slow.batch(2, 10, 0).computeMs())
@@ -79,7 +78,7 @@ class SimulatedJobTest {
 
   @Test
   void shouldTurnOneRankNanFirstThenAll() {
-    SimulatedJob job = new SimulatedJob("j", HOSTS, 4, new Fault(RankFault.NAN_RANK, 6, 20, 1));
+    SimulatedJob job = new SimulatedJob("j", HOSTS, 4, new JobFault(RankFault.NAN_RANK, 6, 20, 1));
 
     assertThat(job.loss(6, 19)).isFinite();
     assertThat(job.loss(6, 20)).isNaN();
@@ -90,7 +89,7 @@ class SimulatedJobTest {
 
   @Test
   void shouldStopTheHungRankFirstThenTheOthers() {
-    SimulatedJob job = new SimulatedJob("j", HOSTS, 5, new Fault(RankFault.HANG, 6, 30, 1));
+    SimulatedJob job = new SimulatedJob("j", HOSTS, 5, new JobFault(RankFault.HANG, 6, 30, 1));
 
     assertThat(job.reports(6, 29)).isTrue();
     assertThat(job.reports(6, 30)).isFalse();
@@ -100,7 +99,7 @@ class SimulatedJobTest {
 
   @Test
   void shouldDecayTheLossWithoutAlarmingNoise() {
-    SimulatedJob job = new SimulatedJob("j", HOSTS, 6, Fault.NONE);
+    SimulatedJob job = new SimulatedJob("j", HOSTS, 6, JobFault.NONE);
     double early = 0;
     double late = 0;
     for (int r = 0; r < 8; r++) {

@@ -10,6 +10,7 @@ import io.trainwatch.monitor.streams.StateSerdes;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.EventCodec;
 import io.trainwatch.schemas.Topics;
+import io.trainwatch.simulator.JobFault;
 import io.trainwatch.simulator.RankFault;
 import io.trainwatch.simulator.SimulatedFleet;
 import java.io.IOException;
@@ -151,7 +152,7 @@ public final class SimulatedFleetEvaluation {
         out.add(FleetCase.healthy(scenario, j.name(), "healthy" + restarts));
         continue;
       }
-      SimulatedFleet.Fault f = j.fault();
+      JobFault f = j.fault();
       int r = f.rank();
       String host = j.hosts().get(r);
       String where = "rank " + r + " on " + host + " " + j.devices().get(r);

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.trainwatch.monitor.alerting.JobEvaluator;
 import io.trainwatch.monitor.rules.RunSettings;
 import io.trainwatch.monitor.testing.FleetSimulator;
-import io.trainwatch.monitor.testing.FleetSimulator.Fault;
-import io.trainwatch.monitor.testing.FleetSimulator.FaultKind;
 import io.trainwatch.monitor.testing.JobHarness;
+import io.trainwatch.simulator.JobFault;
+import io.trainwatch.simulator.RankFault;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -22,14 +22,14 @@ class FleetSimulationTest {
 
   private static final int WORLD = 8;
   private static final int STEPS = 400;
-  private static final long ONSET = 150;
+  private static final int ONSET = 150;
 
   @Test
   void shouldRaiseNothingOnAHundredHealthyJobs() {
     int alerts = 0;
     List<String> seen = new ArrayList<>();
     for (int j = 0; j < 100; j++) {
-      JobHarness h = run("healthy-" + j, j, Fault.NONE, false);
+      JobHarness h = run("healthy-" + j, j, JobFault.NONE, false);
       for (JobHarness.Emitted e : h.emitted()) {
         if (e.firing()) {
           alerts++;
@@ -46,14 +46,14 @@ class FleetSimulationTest {
 
   @Test
   void shouldNameATwentyPercentStragglerWithinTenSteps() {
-    List<Long> delays = delays(FaultKind.SLOW_COMPUTE, 1.20, "straggler_rank", 20);
+    List<Long> delays = delays(RankFault.SLOW_COMPUTE, 1.20, "straggler_rank", 20);
     System.out.println("fleet simulation: straggler 20% (compute) delays in steps: " + delays);
     assertThat(delays).allMatch(d -> d >= 0 && d <= 10);
   }
 
   @Test
   void shouldNameAFivePercentStragglerWithinFiftyStepsOnTheMedian() {
-    List<Long> delays = delays(FaultKind.SLOW_COMPUTE, 1.05, "straggler_rank", 20);
+    List<Long> delays = delays(RankFault.SLOW_COMPUTE, 1.05, "straggler_rank", 20);
     System.out.println("fleet simulation: straggler 5% (compute) delays in steps: " + delays);
     // 5% of compute is 4.5% of the rank's work against 3.3% noise per step, and healthy devices
     // differ by up to 1.5% for good: the change test compares the rank with its own earlier steps
@@ -65,7 +65,7 @@ class FleetSimulationTest {
 
   @Test
   void shouldNameASlowDataLoaderAsData() {
-    List<Long> delays = delays(FaultKind.SLOW_DATA, 3.0, "straggler_rank", 10);
+    List<Long> delays = delays(RankFault.SLOW_DATA, 3.0, "straggler_rank", 10);
     System.out.println(
         "fleet simulation: data wait x3 (+20% of a step) delays in steps: " + delays);
     assertThat(delays).allMatch(d -> d >= 0 && d <= 10);
@@ -73,7 +73,7 @@ class FleetSimulationTest {
 
   @Test
   void shouldNameTheRankThatTurnedNanFirst() {
-    List<Long> delays = delays(FaultKind.NAN_RANK, 1, "rank_divergence", 20);
+    List<Long> delays = delays(RankFault.NAN_RANK, 1, "rank_divergence", 20);
     System.out.println(
         "fleet simulation: NaN on one rank, rank_divergence delays in steps: " + delays);
     assertThat(delays).allMatch(d -> d == 0);
@@ -83,7 +83,7 @@ class FleetSimulationTest {
   void shouldFindAStragglerWhenItsRanksArriveFarApart() {
     for (int j = 0; j < 10; j++) {
       JobHarness h =
-          run("replayed-" + j, 1000 + j, new Fault(FaultKind.SLOW_COMPUTE, 5, ONSET, 1.2), true);
+          run("replayed-" + j, 1000 + j, new JobFault(RankFault.SLOW_COMPUTE, 5, ONSET, 1.2), true);
       assertThat(h.firing("straggler_rank"))
           .as("job %d", j)
           .extracting(e -> e.emission().rank())
@@ -93,7 +93,7 @@ class FleetSimulationTest {
 
   @Test
   void shouldKeepStateSmallAndTheSameAfterAnEncodeDecodeRoundTrip() {
-    JobHarness h = run("sizes", 77, new Fault(FaultKind.SLOW_COMPUTE, 2, ONSET, 1.2), false);
+    JobHarness h = run("sizes", 77, new JobFault(RankFault.SLOW_COMPUTE, 2, ONSET, 1.2), false);
     int maxRank = 0;
     for (RankState r : h.ranks().values()) {
       byte[] bytes = JobCodec.encode(r);
@@ -120,11 +120,11 @@ class FleetSimulationTest {
     assertThat(h.storedSteps()).isLessThanOrEqualTo((int) JobEvaluator.STEP_RETENTION);
   }
 
-  private List<Long> delays(FaultKind kind, double factor, String rule, int jobs) {
+  private List<Long> delays(RankFault kind, double factor, String rule, int jobs) {
     List<Long> out = new ArrayList<>();
     for (int j = 0; j < jobs; j++) {
       int rank = j % WORLD;
-      JobHarness h = run(kind + "-" + j, 500 + j, new Fault(kind, rank, ONSET, factor), false);
+      JobHarness h = run(kind + "-" + j, 500 + j, new JobFault(kind, rank, ONSET, factor), false);
       List<JobHarness.Emitted> fired = h.firing(rule);
       assertThat(fired).as("job %d: %s", j, h.emitted()).isNotEmpty();
       assertThat(fired.get(0).emission().rank()).as("job %d", j).isEqualTo(rank);
@@ -133,17 +133,17 @@ class FleetSimulationTest {
       assertThat(h.emitted().stream().filter(JobHarness.Emitted::firing))
           .as("job %d", j)
           .allMatch(e -> e.rule().equals(rule) && e.emission().rank() == rank);
-      if (kind == FaultKind.SLOW_DATA) {
+      if (kind == RankFault.SLOW_DATA) {
         assertThat(fired.get(0).emission().emission().diagnosis()).isEqualTo("slow_data");
       }
-      if (kind == FaultKind.SLOW_COMPUTE) {
+      if (kind == RankFault.SLOW_COMPUTE) {
         assertThat(fired.get(0).emission().emission().diagnosis()).isEqualTo("slow_compute");
       }
     }
     return out;
   }
 
-  private static JobHarness run(String name, long seed, Fault fault, boolean farApart) {
+  private static JobHarness run(String name, long seed, JobFault fault, boolean farApart) {
     var job = new FleetSimulator.Job(name, WORLD, STEPS, seed, fault);
     var reports = FleetSimulator.reports(job, 0);
     if (farApart) {

@@ -1,6 +1,9 @@
 package io.trainwatch.monitor.testing;
 
 import io.trainwatch.monitor.job.RankSample;
+import io.trainwatch.simulator.JobFault;
+import io.trainwatch.simulator.RankFault;
+import io.trainwatch.simulator.SynchronousJob;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -8,7 +11,10 @@ import java.util.Random;
 
 /**
  * Synthetic data-parallel jobs: what each rank of a synchronous job reports per step, with the
- * noise of real fleets and, optionally, one injected fault. Deterministic for a seed.
+ * noise of real fleets and, optionally, one injected {@link JobFault} of the simulator's one list
+ * ({@link RankFault}), as {@link RankSample}s. Deterministic for a seed. The ranks are the
+ * simulator's one job model ({@link SynchronousJob}) drawing in sequence from the job's generator;
+ * this class adds the drift, the checkpoints and the arrival order.
  *
  * <p>Healthy behaviour: every rank computes about {@link #COMPUTE_MS} ms per step with 3% jitter
  * per step and a persistent per-rank offset of up to +-1.5% (GPUs are not identical), waits about
@@ -23,30 +29,11 @@ public final class FleetSimulator {
   public static final double COMPUTE_MS = 100;
   public static final double DATA_MS = 10;
 
-  /** An injected fault. */
-  public enum FaultKind {
-    NONE,
-    /** The rank's compute is {@code factor} times slower from the onset. */
-    SLOW_COMPUTE,
-    /** The rank waits {@code factor} times longer for data from the onset. */
-    SLOW_DATA,
-    /** The rank alone reports a NaN loss at the onset; the NaN reaches every rank a step later. */
-    NAN_RANK,
-    /** The rank stops at the onset; the others report one more step and then block. */
-    HANG
-  }
-
-  /** One fault. */
-  public record Fault(FaultKind kind, int rank, long onset, double factor) {
-
-    public static final Fault NONE = new Fault(FaultKind.NONE, -1, Long.MAX_VALUE, 1);
-  }
-
   /** One rank's report and when it arrives (processing time). */
   public record Report(int rank, RankSample sample, long wallMs) {}
 
   /** A job to simulate. */
-  public record Job(String name, int world, int steps, long seed, Fault fault) {}
+  public record Job(String name, int world, int steps, long seed, JobFault fault) {}
 
   private FleetSimulator() {}
 
@@ -66,11 +53,12 @@ public final class FleetSimulator {
    */
   public static List<Report> reports(Job job, long wallStartMs) {
     Random rnd = new Random(job.seed());
+    SynchronousJob.Noise noise = SynchronousJob.Noise.of(rnd);
     double[] offset = new double[job.world()];
     for (int r = 0; r < offset.length; r++) {
-      offset[r] = Math.max(-0.015, Math.min(0.015, rnd.nextGaussian() * 0.007));
+      offset[r] = SynchronousJob.deviceOffset(rnd.nextGaussian() * 0.007);
     }
-    Fault f = job.fault();
+    SynchronousJob ranks = new SynchronousJob(job.world(), job.fault());
     List<Report> out = new ArrayList<>();
     long wall = wallStartMs;
     long ts = 1_700_000_000_000L;
@@ -79,29 +67,9 @@ public final class FleetSimulator {
       boolean checkpoint = step > 0 && step % 100 == 0;
       double loss = 2.0 * Math.exp(-step / 500.0) + 0.3;
       double grad = 1.0 * (1 + 0.1 * rnd.nextGaussian());
-      double[] compute = new double[job.world()];
-      double[] data = new double[job.world()];
-      double slowest = 0;
-      for (int r = 0; r < job.world(); r++) {
-        double c = COMPUTE_MS * drift * (1 + offset[r]) * Math.exp(0.03 * rnd.nextGaussian());
-        double d = DATA_MS * Math.exp(0.2 * rnd.nextGaussian());
-        if (rnd.nextDouble() < 0.01) {
-          d *= 10; // a data-loader hiccup
-        }
-        if (checkpoint) {
-          c *= 5;
-        }
-        if (r == f.rank() && step >= f.onset()) {
-          if (f.kind() == FaultKind.SLOW_COMPUTE) {
-            c *= f.factor();
-          } else if (f.kind() == FaultKind.SLOW_DATA) {
-            d *= f.factor();
-          }
-        }
-        compute[r] = c;
-        data[r] = d;
-        slowest = Math.max(slowest, c + d);
-      }
+      double slowest =
+          ranks.time(
+              step, noise, r -> COMPUTE_MS * drift * (1 + offset[r]), DATA_MS, checkpoint ? 5 : 1);
       double stepMs = slowest + 5; // + all-reduce
       wall += (long) stepMs;
       ts += (long) stepMs;
@@ -111,24 +79,19 @@ public final class FleetSimulator {
       }
       Collections.shuffle(order, rnd);
       for (int r : order) {
-        if (f.kind() == FaultKind.HANG && step >= f.onset() + (r == f.rank() ? 0 : 1)) {
+        if (!ranks.reports(r, step)) {
           continue;
         }
-        double l = loss * (1 + 0.05 * rnd.nextGaussian());
-        if (f.kind() == FaultKind.NAN_RANK
-            && step >= f.onset()
-            && (r == f.rank() || step > f.onset())) {
-          l = Double.NaN;
-        }
+        double l = ranks.loss(r, step, loss * (1 + 0.05 * rnd.nextGaussian()));
         RankSample s =
             RankSample.of(
                 step,
                 ts + rnd.nextInt(5),
                 stepMs,
-                data[r],
-                compute[r],
+                ranks.dataMs(r),
+                ranks.computeMs(r),
                 l,
-                f.kind() == FaultKind.NAN_RANK && step > f.onset() ? Double.NaN : grad);
+                ranks.gradNorm(step, grad));
         out.add(new Report(r, s, wall + rnd.nextInt(20)));
       }
     }
