@@ -371,46 +371,43 @@ public final class ObjectCacheStore<V>
     return wrapped().approximateNumEntries();
   }
 
-  /** The store's entries with the pending writes laid over them, then the pending new keys. */
-  private final class Overlay implements KeyValueIterator<String, V> {
-    private final Map<String, Pending> overlay;
-    private final KeyValueIterator<String, byte[]> base;
-    private Iterator<Map.Entry<String, Pending>> rest;
+  /**
+   * An iterator over the store's entries with the pending writes laid over them, values decoded
+   * afresh: a subclass says how to find the next live entry ({@link #advance}).
+   */
+  private abstract class OverlayIterator implements KeyValueIterator<String, V> {
+    final KeyValueIterator<String, byte[]> base;
     private KeyValue<String, V> next;
 
-    Overlay(Map<String, Pending> overlay, KeyValueIterator<String, byte[]> base) {
-      this.overlay = overlay;
+    OverlayIterator(KeyValueIterator<String, byte[]> base) {
       this.base = base;
     }
 
+    /**
+     * Takes one entry from the store or the pending writes and {@link #offer}s it; {@code false}
+     * once both are exhausted.
+     */
+    abstract boolean advance();
+
+    /** The next entry is {@code key} with {@code bytes}, unless they are a delete (none). */
+    final void offer(String key, byte[] bytes) {
+      if (bytes != null && bytes != TOMBSTONE) {
+        next = KeyValue.pair(key, decode.apply(bytes));
+      }
+    }
+
     @Override
-    public boolean hasNext() {
+    public final boolean hasNext() {
       while (next == null) {
-        if (base.hasNext()) {
-          KeyValue<String, byte[]> kv = base.next();
-          Pending p = overlay.remove(kv.key);
-          byte[] bytes = p == null ? kv.value : p.bytes();
-          if (bytes != null && bytes != TOMBSTONE) {
-            next = KeyValue.pair(kv.key, decode.apply(bytes));
-          }
-          continue;
-        }
-        if (rest == null) {
-          rest = new ArrayList<>(overlay.entrySet()).iterator();
-        }
-        if (!rest.hasNext()) {
+        if (!advance()) {
           return false;
-        }
-        Map.Entry<String, Pending> e = rest.next();
-        if (e.getValue().bytes() != TOMBSTONE) {
-          next = KeyValue.pair(e.getKey(), decode.apply(e.getValue().bytes()));
         }
       }
       return true;
     }
 
     @Override
-    public KeyValue<String, V> next() {
+    public final KeyValue<String, V> next() {
       if (!hasNext()) {
         throw new NoSuchElementException();
       }
@@ -420,7 +417,7 @@ public final class ObjectCacheStore<V>
     }
 
     @Override
-    public String peekNextKey() {
+    public final String peekNextKey() {
       if (!hasNext()) {
         throw new NoSuchElementException();
       }
@@ -428,8 +425,38 @@ public final class ObjectCacheStore<V>
     }
 
     @Override
-    public void close() {
+    public final void close() {
       base.close();
+    }
+  }
+
+  /** The store's entries with the pending writes laid over them, then the pending new keys. */
+  private final class Overlay extends OverlayIterator {
+    private final Map<String, Pending> overlay;
+    private Iterator<Map.Entry<String, Pending>> rest;
+
+    Overlay(Map<String, Pending> overlay, KeyValueIterator<String, byte[]> base) {
+      super(base);
+      this.overlay = overlay;
+    }
+
+    @Override
+    boolean advance() {
+      if (base.hasNext()) {
+        KeyValue<String, byte[]> kv = base.next();
+        Pending p = overlay.remove(kv.key);
+        offer(kv.key, p == null ? kv.value : p.bytes());
+        return true;
+      }
+      if (rest == null) {
+        rest = new ArrayList<>(overlay.entrySet()).iterator();
+      }
+      if (!rest.hasNext()) {
+        return false;
+      }
+      Map.Entry<String, Pending> e = rest.next();
+      offer(e.getKey(), e.getValue().bytes());
+      return true;
     }
   }
 
@@ -438,79 +465,45 @@ public final class ObjectCacheStore<V>
    * of their serialized keys, a pending write replacing (or, a delete, hiding) the store's entry of
    * its key.
    */
-  private final class SortedOverlay implements KeyValueIterator<String, V> {
+  private final class SortedOverlay extends OverlayIterator {
     private final Iterator<Map.Entry<String, Pending>> overlay;
-    private final KeyValueIterator<String, byte[]> base;
     private Map.Entry<String, Pending> nextPending;
     private Bytes nextPendingKey;
     private KeyValue<String, byte[]> nextBase;
     private Bytes nextBaseKey;
-    private KeyValue<String, V> next;
 
     SortedOverlay(
         TreeMap<Bytes, Map.Entry<String, Pending>> overlay, KeyValueIterator<String, byte[]> base) {
+      super(base);
       this.overlay = overlay.values().iterator();
-      this.base = base;
     }
 
     @Override
-    public boolean hasNext() {
-      while (next == null) {
-        if (nextPending == null && overlay.hasNext()) {
-          nextPending = overlay.next();
-          nextPendingKey = Bytes.wrap(utf8(nextPending.getKey()));
-        }
-        if (nextBase == null && base.hasNext()) {
-          nextBase = base.next();
-          nextBaseKey = Bytes.wrap(utf8(nextBase.key));
-        }
-        if (nextPending == null && nextBase == null) {
-          return false;
-        }
-        int order =
-            nextPending == null ? -1 : nextBase == null ? 1 : nextBaseKey.compareTo(nextPendingKey);
-        byte[] bytes;
-        String key;
-        if (order < 0) {
-          key = nextBase.key;
-          bytes = nextBase.value;
-          nextBase = null;
-        } else {
-          key = nextPending.getKey();
-          bytes = nextPending.getValue().bytes();
-          nextPending = null;
-          if (order == 0) {
-            nextBase = null; // replaced by the pending write
-          }
-        }
-        if (bytes != null && bytes != TOMBSTONE) {
-          next = KeyValue.pair(key, decode.apply(bytes));
+    boolean advance() {
+      if (nextPending == null && overlay.hasNext()) {
+        nextPending = overlay.next();
+        nextPendingKey = Bytes.wrap(utf8(nextPending.getKey()));
+      }
+      if (nextBase == null && base.hasNext()) {
+        nextBase = base.next();
+        nextBaseKey = Bytes.wrap(utf8(nextBase.key));
+      }
+      if (nextPending == null && nextBase == null) {
+        return false;
+      }
+      int order =
+          nextPending == null ? -1 : nextBase == null ? 1 : nextBaseKey.compareTo(nextPendingKey);
+      if (order < 0) {
+        offer(nextBase.key, nextBase.value);
+        nextBase = null;
+      } else {
+        offer(nextPending.getKey(), nextPending.getValue().bytes());
+        nextPending = null;
+        if (order == 0) {
+          nextBase = null; // replaced by the pending write
         }
       }
       return true;
-    }
-
-    @Override
-    public KeyValue<String, V> next() {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      KeyValue<String, V> kv = next;
-      next = null;
-      return kv;
-    }
-
-    @Override
-    public String peekNextKey() {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      return next.key;
-    }
-
-    @Override
-    public void close() {
-      base.close();
     }
   }
 
