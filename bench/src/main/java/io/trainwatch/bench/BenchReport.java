@@ -364,16 +364,30 @@ public final class BenchReport {
     double raw = t.rates().get(Rung.RAW).median();
     for (Map.Entry<Rung, Summary> e : t.rates().entrySet()) {
       Summary cpu = t.cpuMicrosPerEvent().get(e.getKey());
+      ThroughputSection.Cores cores = t.cores().get(e.getKey());
       rows.add(
           List.of(
               e.getKey().label(),
               e.getValue().format("%,.0f"),
               ratio(e.getValue().median() / raw),
-              cpu == null ? "" : cpu.format("%.2f")));
+              cpu == null ? "" : cpu.format("%.2f"),
+              cores == null
+                  ? ""
+                  : num(cores.reader().median(), 2)
+                      + " / "
+                      + num(cores.jvm().median(), 2)
+                      + " / "
+                      + num(cores.others().median(), 2)));
     }
     out.append(
             table(
-                List.of("reader", "events/s", "÷ raw", "CPU µs per event (reading thread)"), rows))
+                List.of(
+                    "reader",
+                    "events/s",
+                    "÷ raw",
+                    "CPU µs per event (reading thread)",
+                    "cores used: reading threads / this JVM / other processes"),
+                rows))
         .append('\n');
     out.append(
             "CPU µs per event is the CPU time of the thread that reads (the consumer's caller, or the ")
@@ -381,7 +395,13 @@ public final class BenchReport {
             "stream thread) from its first record to the end, divided by the events: it leaves out ")
         .append(
             "the producer's I/O thread and the broker, and, unlike a rate, it hardly changes when ")
-        .append("other processes take the machine's cores.\n\n");
+        .append("other processes take the machine's cores. Cores used are CPU time ÷ elapsed ")
+        .append("time while the reader read (medians): its reading threads, this whole JVM (the ")
+        .append("reader, the in-process broker, the clients' I/O threads), and other processes; ")
+        .append("the machine has ")
+        .append(r.machine().cores())
+        .append(" cores, so when the three together reach that, a second stream thread has no ")
+        .append("core to run on.\n\n");
     if (t.monitorToFloor() != null) {
       out.append(
               "Monitor ÷ the engine's floor (the minimal EOS app with decode + per-run get/put), ")
@@ -406,7 +426,27 @@ public final class BenchReport {
             .append(count(perCore.median()))
             .append(" events/s, ")
             .append(ratio(perCore.median() / t.rates().get(Rung.REFERENCE).median()))
-            .append(" the single-threaded floor's rate (the broker shares the same cores).");
+            .append(" the single-threaded floor's rate (the broker shares the same cores)");
+        ThroughputSection.Cores two = t.cores().get(Rung.MONITOR_PER_CORE);
+        ThroughputSection.Cores one = t.cores().get(Rung.MONITOR);
+        if (two != null && one != null) {
+          out.append(": its stream threads used ")
+              .append(num(two.reader().median(), 2))
+              .append(" cores, the whole JVM ")
+              .append(num(two.jvm().median(), 2))
+              .append(" and other processes ")
+              .append(num(two.others().median(), 2))
+              .append(" of the machine's ")
+              .append(r.machine().cores())
+              .append(" (one stream thread: ")
+              .append(num(one.reader().median(), 2))
+              .append(", ")
+              .append(num(one.jvm().median(), 2))
+              .append(" and ")
+              .append(num(one.others().median(), 2))
+              .append(")");
+        }
+        out.append(".");
       }
       out.append("\n\n");
     }

@@ -67,6 +67,10 @@ public final class CatchUp {
     long start = System.nanoTime();
     long done;
     long cpuNs;
+    // The machine's CPU counters from the first record on (seen within a poll), to tell the cores
+    // this JVM used while the app read from those other processes took.
+    CpuUsage.Snapshot atFirst = null;
+    CpuUsage.Snapshot atDone;
     try (TopicProbe probe = new TopicProbe(bootstrapServers);
         StreamsApp.Running running = app.start(bootstrapServers, applicationId, stateDir, config)) {
       long deadline = start + timeout.toNanos();
@@ -82,10 +86,14 @@ public final class CatchUp {
                   + probe.committed(applicationId)
                   + ")");
         }
+        if (atFirst == null && FirstRecordInterceptor.firstRecordNs() != 0) {
+          atFirst = CpuUsage.take();
+        }
         sleep(POLL);
       }
       done = System.nanoTime();
       cpuNs = FirstRecordInterceptor.cpuNsSinceFirstRecord();
+      atDone = CpuUsage.take();
       whileCaughtUp.run();
     } finally {
       deleteRecursively(stateDir);
@@ -95,7 +103,15 @@ public final class CatchUp {
       throw new IllegalStateException(
           app.name() + " committed without consuming: is the interceptor configured?");
     }
-    return new Throughput(records, done - first, done - start, cpuNs);
+    CpuUsage.Share share = atFirst == null ? null : CpuUsage.between("", atFirst, atDone);
+    int cores = CpuUsage.machineCores();
+    return new Throughput(
+        records,
+        done - first,
+        done - start,
+        cpuNs,
+        share == null ? Double.NaN : share.own() * cores,
+        share == null ? Double.NaN : share.others() * cores);
   }
 
   /** A fresh application id: a new consumer group, new changelogs, reading from the beginning. */

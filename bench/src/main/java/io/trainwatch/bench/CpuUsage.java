@@ -50,6 +50,25 @@ public final class CpuUsage {
     return Files.isReadable(Path.of("/proc/stat")) && Files.isReadable(Path.of("/proc/self/stat"));
   }
 
+  /**
+   * The machine's cores as {@code /proc/stat} counts them (its shares are of all of them), or the
+   * processors available to the JVM when it cannot be read.
+   */
+  public static int machineCores() {
+    try {
+      long n =
+          Files.readAllLines(Path.of("/proc/stat")).stream()
+              .filter(l -> l.length() > 3 && l.startsWith("cpu") && Character.isDigit(l.charAt(3)))
+              .count();
+      if (n > 0) {
+        return (int) n;
+      }
+    } catch (IOException | RuntimeException e) {
+      // Not Linux: fall back.
+    }
+    return Runtime.getRuntime().availableProcessors();
+  }
+
   /** The counters now. */
   public static Snapshot take() {
     long total = -1;

@@ -62,6 +62,8 @@ public final class ThroughputSection {
    *     profiled
    * @param state per-run state sizes from the changelogs of the last monitor repetition
    * @param alerts what the monitor found
+   * @param cores the cores each rung's reading threads, the whole JVM and other processes used
+   *     while it read, over repetitions (absent when not measured)
    */
   public record Result(
       int runs,
@@ -75,7 +77,17 @@ public final class ThroughputSection {
       Summary monitorStartupMs,
       JfrProfiler.Profile profile,
       List<ChangelogSizes.StoreSize> state,
-      AlertTally alerts) {}
+      AlertTally alerts,
+      Map<Rung, Cores> cores) {}
+
+  /**
+   * Cores used while a rung read (CPU time ÷ elapsed time), over repetitions: by its reading
+   * threads (the stream threads), by this whole JVM (with the in-process broker and the clients'
+   * I/O threads), and by other processes on the machine. On a machine of {@code n} cores they say
+   * whether more stream threads could have had a core: reader + the rest of the JVM + others
+   * reaching {@code n} means they could not.
+   */
+  public record Cores(Summary reader, Summary jvm, Summary others) {}
 
   /** What the monitor's stream thread is made of, for the profile. */
   static final List<JfrProfiler.Category> MONITOR_CATEGORIES =
@@ -242,6 +254,7 @@ public final class ThroughputSection {
     }
     Map<Rung, List<Double>> rates = new EnumMap<>(Rung.class);
     Map<Rung, List<Double>> cpu = new EnumMap<>(Rung.class);
+    Map<Rung, List<double[]>> cores = new EnumMap<>(Rung.class);
     String lastMonitorId = null;
     List<Double> ratios = new ArrayList<>();
     List<Double> toFloor = new ArrayList<>();
@@ -259,18 +272,27 @@ public final class ThroughputSection {
         if (!Double.isNaN(t.cpuMicrosPerRecord())) {
           cpu.computeIfAbsent(rung, r -> new ArrayList<>()).add(t.cpuMicrosPerRecord());
         }
+        if (!Double.isNaN(t.readerCores()) && !Double.isNaN(t.jvmCores())) {
+          cores
+              .computeIfAbsent(rung, r -> new ArrayList<>())
+              .add(new double[] {t.readerCores(), t.jvmCores(), t.otherCores()});
+        }
         if (rung == Rung.MONITOR) {
           startups.add(t.startupMs());
           lastMonitorId = applicationId;
         }
         LOG.info(
-            "{} repetition {}/{}: {}: {} events/s, {} µs of CPU per event",
+            "{} repetition {}/{}: {}: {} events/s, {} µs of CPU per event; cores used: reading"
+                + " threads {}, this JVM {}, other processes {}",
             progress.step(),
             rep + 1,
             repetitions,
             rung.label(),
             Markdown.count(t.recordsPerSecond()),
-            String.format(Locale.ROOT, "%.2f", t.cpuMicrosPerRecord()));
+            String.format(Locale.ROOT, "%.2f", t.cpuMicrosPerRecord()),
+            String.format(Locale.ROOT, "%.2f", t.readerCores()),
+            String.format(Locale.ROOT, "%.2f", t.jvmCores()),
+            String.format(Locale.ROOT, "%.2f", t.otherCores()));
       }
       if (thisRep.containsKey(Rung.MONITOR) && thisRep.containsKey(Rung.RAW)) {
         ratios.add(thisRep.get(Rung.MONITOR) / thisRep.get(Rung.RAW));
@@ -291,6 +313,15 @@ public final class ThroughputSection {
     rates.forEach((r, v) -> summaries.put(r, Summary.of(v)));
     Map<Rung, Summary> cpuSummaries = new EnumMap<>(Rung.class);
     cpu.forEach((r, v) -> cpuSummaries.put(r, Summary.of(v)));
+    Map<Rung, Cores> coreSummaries = new EnumMap<>(Rung.class);
+    cores.forEach(
+        (r, v) ->
+            coreSummaries.put(
+                r,
+                new Cores(
+                    Summary.of(v.stream().map(c -> c[0]).toList()),
+                    Summary.of(v.stream().map(c -> c[1]).toList()),
+                    Summary.of(v.stream().map(c -> c[2]).toList()))));
     List<ChangelogSizes.StoreSize> state =
         lastMonitorId == null
             ? List.of()
@@ -308,6 +339,7 @@ public final class ThroughputSection {
         startups.isEmpty() ? null : Summary.of(startups),
         monitorProfile,
         state,
-        alerts);
+        alerts,
+        coreSummaries);
   }
 }

@@ -56,7 +56,10 @@ class BenchReportTest {
         new AlertTally(
             Map.of(RunProfile.HEALTHY, 9_700, RunProfile.DIVERGING, 300),
             Map.of(RunProfile.HEALTHY, 0, RunProfile.DIVERGING, 300),
-            Map.of("nonfinite_loss", 300)));
+            Map.of("nonfinite_loss", 300)),
+        Map.of(
+            Rung.MONITOR,
+            new ThroughputSection.Cores(Summary.of(0.9), Summary.of(1.4), Summary.of(0.1))));
   }
 
   private static LatencyBench.Result latency(double p99Ms) {
