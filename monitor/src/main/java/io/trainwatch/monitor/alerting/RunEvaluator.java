@@ -37,6 +37,13 @@ public final class RunEvaluator {
       EnumSet.of(RuleId.NONFINITE_LOSS, RuleId.NEGATIVE_LOSS);
 
   private final List<Rule> rules;
+
+  /**
+   * Each rule's id, at the rule's index in {@link #rules}: looked up once, not through the rule's
+   * spec for every rule of every batch.
+   */
+  private final RuleId[] ids;
+
   private final Inhibitions inhibitions;
 
   /**
@@ -44,6 +51,7 @@ public final class RunEvaluator {
    */
   public RunEvaluator(List<Rule> rules, Inhibitions inhibitions) {
     this.rules = List.copyOf(rules);
+    this.ids = this.rules.stream().map(Rule::id).toArray(RuleId[]::new);
     this.inhibitions = inhibitions;
   }
 
@@ -63,21 +71,21 @@ public final class RunEvaluator {
     List<Emission> out = new ArrayList<>(2);
     boolean skipped = ScalerHistory.skippedByScaler(batch);
     Long step = batch.step(); // boxed once, not once per rule
-    for (Rule rule : rules) {
-      RuleSettings s = settings.get(rule.id());
+    for (int i = 0; i < ids.length; i++) {
+      Rule rule = rules.get(i);
+      RuleId id = ids[i];
+      RuleSettings s = settings.get(id);
       if (!s.enabled()
           || (skipped && !rule.judgesSkippedSteps())
-          || inhibitions.inhibited(rule.id(), run)
+          || inhibitions.inhibited(id, run)
           || !rule.appliesTo(run, batch, s)) {
         continue;
       }
       Optional<Finding> finding = rule.evaluate(run, batch, s);
-      advance(
-          run,
-          rule,
-          AlertLifecycle.evaluate(
-              rule, run.track(rule.id().code()), finding, s, batch.tsMs(), step),
-          out);
+      AlertLifecycle.Step st =
+          AlertLifecycle.evaluate(rule, run.track(id.code()), finding, s, batch.tsMs(), step);
+      run.setTrack(id.code(), st.track());
+      st.emission().ifPresent(out::add);
     }
     boolean lossIsACurve = true;
     for (RuleId r : LOSS_INVALIDATING) {

@@ -80,7 +80,7 @@ public final class RuleSettings {
   }
 
   private int index(Param p) {
-    int i = spec.indexOf(p.key());
+    int i = spec.indexOf(p);
     if (i < 0) {
       throw new IllegalArgumentException(
           spec.id() + "." + p.key() + ": not a parameter of this rule");

@@ -79,6 +79,17 @@ public record RuleSpec(RuleId id, List<Param> params) {
     return new RuleSpec(id, all);
   }
 
+  /** The position of {@code p} in {@link #params()} (the same object, else its key), or -1. */
+  public int indexOf(Param p) {
+    // The rules pass their own constants: found by identity first, without comparing strings.
+    for (int i = 0; i < params.size(); i++) {
+      if (params.get(i) == p) {
+        return i;
+      }
+    }
+    return indexOf(p.key());
+  }
+
   /** The position of {@code key} in {@link #params()}, or -1. */
   public int indexOf(String key) {
     for (int i = 0; i < params.size(); i++) {
