@@ -35,6 +35,10 @@ def init(
     checkpoint=None,
     on_pin=None,
     control=True,
+    compute_clock="wall",
+    host=None,
+    device=None,
+    attempt=None,
 ):
     """Starts watching a training run.
 
@@ -47,6 +51,14 @@ def init(
     {"loss_plateau": {"enabled": False}}. model: a one-line description (default: from the watched model).
     publisher: any object with publish(run_id, ts_ms, payload), flush(timeout), close(timeout) and stats,
     instead of Kafka (e.g. MemoryPublisher for tests).
+
+    A rank of a distributed job: rank and world_size come from torch.distributed (or torchrun's environment).
+    host: the machine (default socket.gethostname(); in a container give the node's name, e.g. from Kubernetes'
+    downward API, so that faults of several jobs on one node are linked). device: the accelerator's id (default
+    the watched model's GPU UUID). attempt: the job's restart count (default TORCHELASTIC_RESTART_COUNT).
+    compute_clock: what compute_ms measures, "wall" (default) or "thread_cpu", the training thread's CPU time:
+    for training on the CPU (torch.set_num_threads(1)) on a host with more busy threads than cores, where a
+    step's wall time mostly measures the scheduler.
 
     The closed loop (commands from the monitor on trainwatch.control, read on a background thread when
     publishing to Kafka and `control` is true): `checkpoint(step) -> location` saves a checkpoint and says where
@@ -70,6 +82,10 @@ def init(
         max_input_elements=max_input_elements,
         checkpoint=checkpoint,
         on_pin=on_pin,
+        compute_clock=compute_clock,
+        host=host,
+        device=device,
+        attempt=attempt,
     )
     if control and isinstance(publisher, KafkaPublisher):
         from ._control import ControlSubscriber

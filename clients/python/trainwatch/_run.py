@@ -20,6 +20,9 @@ DEFAULT_MAX_INPUT_ELEMENTS = 16384
 # Steps whose statistics may still be on their way from an accelerator before log() waits for the oldest.
 _MAX_PENDING = 8
 
+# What compute_ms measures: "wall" (host wall time) or "thread_cpu" (the training thread's CPU time).
+COMPUTE_CLOCKS = ("wall", "thread_cpu")
+
 _live_runs = weakref.WeakSet()
 _hooks_installed = False
 _uncaught = None  # (type, value) of an exception that reached the top level
@@ -71,7 +74,15 @@ class Run:
         close_timeout=5.0,
         checkpoint=None,
         on_pin=None,
+        compute_clock="wall",
+        host=None,
+        device=None,
+        attempt=None,
     ):
+        if compute_clock not in COMPUTE_CLOCKS:
+            raise ValueError("compute_clock %r: one of %s" % (compute_clock, ", ".join(COMPUTE_CLOCKS)))
+        if attempt is not None and (not isinstance(attempt, int) or attempt < 0):
+            raise ValueError("attempt %r: a whole number >= 0" % (attempt,))
         self.run_id = run_id or uuid.uuid4().hex
         if not 1 <= len(self.run_id) <= 256:
             raise ValueError("run_id %r: must have 1 to 256 characters" % self.run_id)
@@ -85,6 +96,11 @@ class Run:
         self.max_input_elements = max_input_elements
         self.publisher = publisher
         self._clock = clock
+        # compute_ms's clock: wall time, or the training thread's CPU time (CPU training on a shared host).
+        self._compute_timer = time.thread_time if compute_clock == "thread_cpu" else time.perf_counter
+        self._host = host
+        self._device_id = device
+        self._attempt = attempt
         self._close_timeout = close_timeout
         self._model = None
         self._scaler = None
@@ -96,6 +112,7 @@ class Run:
         self._input = None
         self._output = None
         self._forward_start = None
+        self._compute_start = None
         self._forward_ms = None
         self._data_ms = None
         self._last_log_end = None
@@ -134,8 +151,9 @@ class Run:
         self._params = [p for p in model.parameters() if p.requires_grad]
         self._first_layer_params = []
         self._first_layer_found = False
-        self._handles.append(model.register_forward_pre_hook(self._before_forward))
-        self._handles.append(model.register_forward_hook(self._after_forward))
+        timed = _replica(model)
+        self._handles.append(timed.register_forward_pre_hook(self._before_forward))
+        self._handles.append(timed.register_forward_hook(self._after_forward))
         # The first trainable layer is the first module with trainable parameters of its own to run forward:
         # one pre-hook per such module, removed after the first forward pass.
         self._layer_handles = []
@@ -147,17 +165,21 @@ class Run:
             self.model_description = _describe(model)
         return model
 
-    def log(self, loss, inputs=None, outputs=None, grad_norm=None, lr=None, epoch=None):
+    def log(self, loss, inputs=None, outputs=None, grad_norm=None, lr=None, epoch=None, loss_scale=None,
+            skipped=None):
         """One batch event for this step. Call it once per optimizer step, after `optimizer.step()` (or
         `scaler.step(optimizer)` and `scaler.update()`) and before the next `zero_grad()`.
 
         `inputs` / `outputs` replace what the model's hooks saw (for a model called with keyword arguments,
         or a loss computed on something else than the model's output). `grad_norm`: the total norm returned
         by `clip_grad_norm_` when gradients are clipped in place, so that the event carries the gradient
-        before clipping. Never raises and never waits for Kafka."""
+        before clipping. `loss_scale` / `skipped`: a dynamic loss scaler other than a GradScaler given to `watch`
+        (DeepSpeed's, Apex's, your own): the scale this step used and whether the optimizer step was skipped
+        because the scaled gradients were not finite. Never raises and never waits for Kafka."""
         started = time.perf_counter()
+        self._log_compute_now = self._compute_timer()
         try:
-            self._log(loss, inputs, outputs, grad_norm, lr, epoch, started)
+            self._log(loss, inputs, outputs, grad_norm, lr, epoch, started, loss_scale, skipped)
         except Exception as e:  # never into the training loop
             self._errors += 1
             if self._errors == 1 or self._errors % 1000 == 0:
@@ -167,6 +189,7 @@ class Run:
             self._input = None
             self._output = None
             self._forward_start = None
+            self._compute_start = None
             self._last_log_start = started
             self._last_log_end = time.perf_counter()
 
@@ -228,6 +251,7 @@ class Run:
         now = time.perf_counter()
         if self._forward_start is None:
             self._forward_start = now
+            self._compute_start = self._compute_timer()
             if self._last_log_end is not None:
                 self._data_ms = (now - self._last_log_end) * 1000.0
         self._input = _first_tensor(args)
@@ -235,8 +259,8 @@ class Run:
     def _after_forward(self, module, args, output):
         if not _grad_enabled():
             return
-        if self._forward_start is not None:
-            self._forward_ms = (time.perf_counter() - self._forward_start) * 1000.0
+        if self._compute_start is not None:
+            self._forward_ms = (self._compute_timer() - self._compute_start) * 1000.0
         self._output = _first_tensor(output)
 
     def _layer_hook(self, params):
@@ -258,7 +282,7 @@ class Run:
 
     # ---------------------------------------------------------------- the step
 
-    def _log(self, loss, inputs, outputs, grad_norm, lr, epoch, started):
+    def _log(self, loss, inputs, outputs, grad_norm, lr, epoch, started, loss_scale=None, skipped=None):
         import torch
 
         from . import _stats
@@ -301,7 +325,9 @@ class Run:
             "lr": self._lr() if lr is None else float(lr),
             "step_ms": None if self._last_log_start is None else (started - self._last_log_start) * 1000.0,
             "data_ms": self._data_ms,
-            "compute_ms": self._compute_ms(started),
+            "compute_ms": self._compute_ms(),
+            "loss_scale": None if loss_scale is None else float(loss_scale),
+            "skipped": None if skipped is None else bool(skipped),
             "x": x if vector is not None and _has_nan_risk(x) else None,
             "y": y if vector is not None and _has_nan_risk(y) else None,
         }
@@ -375,7 +401,13 @@ class Run:
             if meta[key] is not None and _finite(meta[key]):
                 event[key] = max(0.0, meta[key])
         scale = v["scale"]
-        if scale is not None and _finite(scale) and scale > 0:
+        if meta.get("loss_scale") is not None or meta.get("skipped") is not None:
+            # The caller's own loss scaler.
+            if meta["loss_scale"] is not None and _finite(meta["loss_scale"]) and meta["loss_scale"] > 0:
+                event["loss_scale"] = meta["loss_scale"]
+            if meta["skipped"] is not None:
+                event["skipped"] = meta["skipped"]
+        elif scale is not None and _finite(scale) and scale > 0:
             used = self._previous_scale if self._previous_scale is not None else self._init_scale
             if used is None:
                 used = scale
@@ -472,7 +504,7 @@ class Run:
         }
         if self.job:
             event["job"] = str(self.job)[:256]
-        host = socket.gethostname()
+        host = self._host or socket.gethostname()
         if host:
             event["host"] = host[:256]
         torch = importlib.import_module("torch") if "torch" in sys.modules else None
@@ -482,11 +514,13 @@ class Run:
         if world_size is not None:
             event["world_size"] = world_size
             self._world_size = world_size
-        device = _device(torch, self._model)
+        device = self._device_id or _device(torch, self._model)
         if device:
             event["device"] = device[:256]
         attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT")
-        if attempt is not None and attempt.isdigit():
+        if self._attempt is not None:
+            event["attempt"] = self._attempt
+        elif attempt is not None and attempt.isdigit():
             event["attempt"] = int(attempt)
         if self.model_description:
             event["model"] = str(self.model_description)[:1024]
@@ -529,15 +563,16 @@ class Run:
     def _now(self):
         return int(self._clock() * 1000)
 
-    def _compute_ms(self, log_started):
+    def _compute_ms(self):
         """Alone: forward, backward and the optimizer step (the forward's start to this log call). One rank of
         several: the forward alone, since backward waits in the gradient all-reduce for the slowest rank and
-        would hide which one is slow (docs/trainer.md, fleet fields). Host wall time."""
-        if self._forward_start is None:
+        would hide which one is slow (docs/trainer.md, fleet fields). On the compute clock: host wall time, or
+        the training thread's CPU time (`compute_clock="thread_cpu"`)."""
+        if self._compute_start is None:
             return None
         if self._world_size is not None and self._world_size > 1:
             return self._forward_ms
-        return (log_started - self._forward_start) * 1000.0
+        return (self._log_compute_now - self._compute_start) * 1000.0
 
     def _lr(self):
         if self._optimizer is None:
@@ -577,6 +612,19 @@ class _Pending:
             self._event.synchronize()
             self._values = self._host.tolist()
         return self._values
+
+
+def _replica(model):
+    """The module whose forward is the step's compute: the replica inside DistributedDataParallel (its forward
+    starts with DDP's own synchronization, a broadcast of buffers from rank 0 that waits for rank 0 and would
+    make every other rank look slow when rank 0 is), the model itself otherwise."""
+    try:
+        from torch.nn.parallel import DistributedDataParallel
+    except ImportError:  # pragma: no cover - a torch without distributed
+        return model
+    if isinstance(model, DistributedDataParallel):
+        return model.module
+    return model
 
 
 def _finite(v):
