@@ -138,7 +138,7 @@ public final class JobEvaluator {
       rank.judged(v);
       changed = true;
       RuleSettings ds = settings.get(RuleId.RANK_DIVERGENCE);
-      if (ds.enabled()) {
+      if (ds.enabled() && divergence.judges(v, ds)) {
         Optional<Finding> f = divergence.evaluate(rank, v, ds);
         if (f.isPresent() && RankDivergenceRule.NONFINITE_ON_RANK.equals(f.get().diagnosis())) {
           state.noteNonfiniteOnRank(p.step());

@@ -21,6 +21,9 @@ import io.trainwatch.schemas.util.Quantiles;
  * @param peersGrad peers that published a finite gradient norm
  * @param peerGradMedian their median gradient norm
  * @param peerGradMad its MAD
+ * @param peerLossFarthest the peer's finite loss farthest from the peers' median, or NaN: when it
+ *     is as far out as an outlier, the step's losses are heavy-tailed and one rank's is not judged
+ * @param peerGradFarthest the same for the gradient norms
  */
 public record Verdict(
     long step,
@@ -39,7 +42,50 @@ public record Verdict(
     double peerLossMad,
     int peersGrad,
     double peerGradMedian,
-    double peerGradMad) {
+    double peerGradMad,
+    double peerLossFarthest,
+    double peerGradFarthest) {
+
+  /** A verdict without the peers' farthest values (NaN: no peer is taken as an outlier). */
+  public Verdict(
+      long step,
+      long tsMs,
+      RankSample sample,
+      double logRatio,
+      double sigma,
+      double computeLogRatio,
+      double computeSigma,
+      double computeExcess,
+      double dataExcess,
+      double medianWorkMs,
+      int peers,
+      int peersFiniteLoss,
+      double peerLossMedian,
+      double peerLossMad,
+      int peersGrad,
+      double peerGradMedian,
+      double peerGradMad) {
+    this(
+        step,
+        tsMs,
+        sample,
+        logRatio,
+        sigma,
+        computeLogRatio,
+        computeSigma,
+        computeExcess,
+        dataExcess,
+        medianWorkMs,
+        peers,
+        peersFiniteLoss,
+        peerLossMedian,
+        peerLossMad,
+        peersGrad,
+        peerGradMedian,
+        peerGradMad,
+        Double.NaN,
+        Double.NaN);
+  }
 
   /** Judges a rank's sample against the step's reports. */
   public static Verdict judge(int rank, RankSample s, StepStats step) {
@@ -93,6 +139,18 @@ public record Verdict(
         loss.length == 0 ? Double.NaN : Robust.mad(loss, lossMedian),
         grad.length,
         gradMedian,
-        grad.length == 0 ? Double.NaN : Robust.mad(grad, gradMedian));
+        grad.length == 0 ? Double.NaN : Robust.mad(grad, gradMedian),
+        farthest(loss, lossMedian),
+        farthest(grad, gradMedian));
+  }
+
+  /** The value of {@code sorted} farthest from {@code median} (its first or last), or NaN. */
+  static double farthest(double[] sorted, double median) {
+    if (sorted.length == 0) {
+      return Double.NaN;
+    }
+    double lo = sorted[0];
+    double hi = sorted[sorted.length - 1];
+    return median - lo > hi - median ? lo : hi;
   }
 }

@@ -19,6 +19,13 @@ import java.util.Optional;
  * least {@code min_peers} peers, and for a gradient norm also {@code grad_norm_ratio} times the
  * median or less than its inverse; it fires after {@code for_batches} consecutive judged steps.
  *
+ * <p>An outlier is judged only when it is the step's only one: when a peer's value is as far out by
+ * the same test, the step's values are heavy-tailed (near convergence a hard batch has 100 to
+ * 10,000 times the loss of the others, whose median may be 1e-7; in a job that starts to diverge
+ * the ranks blow up one or two steps apart), and one rank among several outliers is not a rank
+ * computing wrongly. Such a step neither advances nor clears the rank's alert. The price: two ranks
+ * of one job that turn out of line at the same steps are not named by this test (a NaN still is).
+ *
  * <p>Diagnoses: {@code nonfinite_on_rank}, {@code grad_norm_outlier}, {@code loss_outlier}.
  */
 public final class RankDivergenceRule implements RuleDefinition {
@@ -75,6 +82,42 @@ public final class RankDivergenceRule implements RuleDefinition {
     return List.of(NONFINITE_ON_RANK, GRAD_NORM_OUTLIER, LOSS_OUTLIER);
   }
 
+  /**
+   * {@code true} if this step can be judged for this rank, {@code false} when its loss or gradient
+   * norm is out of line but so is a peer's at the same step (heavy-tailed values, not one rank
+   * computing wrongly): such a step neither advances nor clears the alert. Non-finite values are
+   * always judged.
+   */
+  public boolean judges(Verdict v, RuleSettings settings) {
+    float loss = v.sample().loss();
+    float grad = v.sample().gradNorm();
+    if (!Float.isFinite(loss) || (v.sample().gradPublished() && !Float.isFinite(grad))) {
+      return true;
+    }
+    double z = settings.number(Z_SCORE);
+    double floor = settings.number(RELATIVE_FLOOR);
+    double ratio = settings.number(GRAD_NORM_RATIO);
+    int minPeers = (int) settings.integer(MIN_PEERS);
+    boolean lossOut =
+        v.peersFiniteLoss() >= minPeers
+            && deviation(loss, v.peerLossMedian(), v.peerLossMad(), floor) >= z
+            && outlier(v.peerLossFarthest(), v.peerLossMedian(), v.peerLossMad(), floor, z, 1);
+    boolean gradOut =
+        v.sample().gradPublished()
+            && v.peersGrad() >= minPeers
+            && deviation(grad, v.peerGradMedian(), v.peerGradMad(), floor) >= z
+            && farApart(grad, v.peerGradMedian(), ratio)
+            && outlier(v.peerGradFarthest(), v.peerGradMedian(), v.peerGradMad(), floor, z, ratio);
+    return !lossOut && !gradOut;
+  }
+
+  private static boolean outlier(
+      double value, double median, double mad, double floor, double z, double ratio) {
+    return Double.isFinite(value)
+        && deviation(value, median, mad, floor) >= z
+        && farApart(value, median, ratio);
+  }
+
   /** Judges a rank at one step against its peers. */
   public Optional<Finding> evaluate(RankState rank, Verdict v, RuleSettings settings) {
     float loss = v.sample().loss();
@@ -102,7 +145,8 @@ public final class RankDivergenceRule implements RuleDefinition {
     int minPeers = (int) settings.integer(MIN_PEERS);
     if (v.sample().gradPublished() && Float.isFinite(grad) && v.peersGrad() >= minPeers) {
       double dev = deviation(grad, v.peerGradMedian(), v.peerGradMad(), floor);
-      if (dev >= z && farApart(grad, v.peerGradMedian(), settings.number(GRAD_NORM_RATIO))) {
+      double ratio = settings.number(GRAD_NORM_RATIO);
+      if (dev >= z && farApart(grad, v.peerGradMedian(), ratio)) {
         return Optional.of(
             base(GRAD_NORM_OUTLIER, dev, rank, v)
                 .put("value", "grad_norm")

@@ -10,6 +10,13 @@ package io.trainwatch.monitor.run;
  * <p>The band is recomputed after every batch, as it was before excursions were tracked: its noise
  * estimate is a median, which a few outliers barely move. An excursion ends once {@link
  * #RECOVERED_BATCHES} consecutive batches are back in the band.
+ *
+ * <p>During an excursion the band never widens: the loss must come back to where it was before the
+ * excursion, judged with the noise it had then. After a destructive update the loss is often both
+ * higher and far noisier (a real 4-rank PyTorch job whose weights one bad step threw off: best
+ * 0.09, then losses of 0.1 to 5 for 100 steps and more); a band that took in that noise (six times
+ * a noise of 0.8) held all of it, and the spike "recovered" two steps after it began. It may narrow
+ * (the best level can still fall), and it follows the history again once the excursion ended.
  */
 public final class LossExcursion {
 
@@ -131,6 +138,9 @@ public final class LossExcursion {
    * Sets the band for the next batch ({@code null} while the loss history is too short to judge).
    */
   public void rebase(Band next) {
+    if (active && band != null && next != null && next.threshold() > band.threshold()) {
+      next = new Band(next.best(), band.threshold(), next.smoothed(), band.noise());
+    }
     band = next;
   }
 

@@ -150,6 +150,37 @@ class JobRulesTest {
   }
 
   @Test
+  void shouldNotJudgeARankOutOfLineWhenAPeerIsAsFarOutAtTheSameStep() {
+    // A real 4-rank PyTorch DDP job (trainwatch.ddp --scenario diverge) whose learning rate jumped:
+    // losses near zero spread over 7 orders of magnitude, then the ranks blow up a step apart.
+    // Rank 3 was out of line at steps 89, 90 and 91, each time with another rank as far out.
+    float[][] steps = {
+      {3.651e-7f, 8.941e-8f, 0.4893f, 6.041e-4f},
+      {3.502e-7f, 0.2357f, 1.378e-7f, 7.241e-5f},
+      {0.03716f, 1.179f, 3.725e-9f, 0.9899f}
+    };
+    RankState rank = new RankState("r3", 3, "h", "cpu:3");
+    RuleSettings s = defaults.get(RuleId.RANK_DIVERGENCE);
+    for (float[] losses : steps) {
+      StepStats step = step(4, r -> losses[r]);
+      Verdict v = Verdict.judge(3, sample(losses[3]), step);
+      assertThat(Rules.divergence().evaluate(rank, v, s)).as("out of line by the test").isPresent();
+      assertThat(Rules.divergence().judges(v, s)).as("but not alone: not judged").isFalse();
+    }
+    // One rank alone out of line, its peers tight or merely noisy: judged, and an outlier.
+    StepStats alone = step(4, r -> r == 3 ? 2.3f : 0.05f + r * 0.004f);
+    Verdict v = Verdict.judge(3, sample(2.3f), alone);
+    assertThat(Rules.divergence().judges(v, s)).isTrue();
+    assertThat(Rules.divergence().evaluate(rank, v, s))
+        .get()
+        .extracting(Finding::diagnosis)
+        .isEqualTo(RankDivergenceRule.LOSS_OUTLIER);
+    // A non-finite value is always judged, whatever the peers do.
+    StepStats nan = step(4, r -> r == 3 ? Float.NaN : r == 1 ? 50f : 0.05f);
+    assertThat(Rules.divergence().judges(Verdict.judge(3, sample(Float.NaN), nan), s)).isTrue();
+  }
+
+  @Test
   void shouldFlagAGradNormAnOrderOfMagnitudeOffButNotTheBatchToBatchSpreadOfHealthyTraining() {
     // Near convergence: 7 peers tight at 0.12, one rank's batch at 4x (seen in real DL4J jobs).
     StepStats step = new StepStats();

@@ -52,6 +52,28 @@ class LossDivergenceRuleTest {
   }
 
   @Test
+  void shouldPageAJumpThatStaysUpAndNoisyInsteadOfTakingItsNoiseIntoTheBand() {
+    // As a real 4-rank DDP job after one update at 300x the learning rate: best about 0.09, then
+    // losses between 0.1 and 5 (mean 2) that never come back. The excursion's own noise (about
+    // 0.8 batch to batch) must not widen the band it is judged against.
+    RunState run = run(Events.dl4jMcxent("r"));
+    Random random = new Random(5);
+    for (int step = 0; step < 300; step++) {
+      judge(rule, run, batch("r", step).loss(LossCurves.noisyDecay(step, random)).build());
+    }
+    double best = run.loss().emaMin();
+    Optional<Finding> f = Optional.empty();
+    int step = 300;
+    while (f.isEmpty() && step < 420) {
+      double loss = Math.max(0.05, 2.0 + 0.9 * random.nextGaussian()) + best;
+      f = judge(rule, run, batch("r", step++).loss(loss).build());
+    }
+    assertThat(f).as("paged within the recovery window and a few noisy batches").isPresent();
+    assertThat(step - 1).isBetween(330, 345);
+    assertThat(f.get().evidence()).containsEntry("onset_step", 300L);
+  }
+
+  @Test
   void shouldNotPageASpikeThatComesBackByItself() {
     RunState run = run(Events.dl4jMcxent("r"));
     Random random = new Random(3);
