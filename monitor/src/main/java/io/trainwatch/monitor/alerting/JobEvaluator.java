@@ -43,8 +43,13 @@ public final class JobEvaluator {
   /** Steps behind the job's newest whose reports are still kept. */
   public static final long STEP_RETENTION = 256;
 
-  /** Steps after which a step reported by half the ranks is judged without the rest. */
-  public static final long JUDGE_LAG = 8;
+  /**
+   * Steps after which a step reported by half the ranks is judged without the rest: as long as a
+   * rank's reports can wait ({@link RankState#MAX_PENDING}), since under load a monitor polls some
+   * partitions ahead of others, and a step's late peers usually do come. A step judged without them
+   * feeds {@code rank_divergence} but not the timing comparison of {@code straggler_rank}.
+   */
+  public static final long JUDGE_LAG = RankState.MAX_PENDING;
 
   /**
    * Steps after one rank alone turned non-finite within which the job's NaN is that rank's
@@ -115,6 +120,8 @@ public final class JobEvaluator {
       List<JobEmission> out) {
     int target = Math.min(Math.max(2, state.worldSize()), StepStats.MAX_SAMPLES);
     int quorum = Math.max(2, (target + 1) / 2);
+    // Every live rank's report: a rank that never reported this attempt is not waited for.
+    int live = Math.max(2, Math.min(target, state.ranks() - state.endedRanks()));
     boolean changed = false;
     for (RankSample p : new ArrayList<>(rank.pending())) {
       boolean old = p.step() <= state.maxStep() - JUDGE_LAG;
@@ -135,7 +142,11 @@ public final class JobEvaluator {
         break;
       }
       Verdict v = Verdict.judge(rank.rank(), p, st);
-      rank.judged(v);
+      // Timing is compared only against every live peer: a step judged with half of them (its
+      // other partitions lagging) has a median that depends on which ranks came first, and the
+      // order drifts with the monitor's load, a change no rank made.
+      boolean complete = count >= live;
+      rank.judged(v, complete);
       changed = true;
       RuleSettings ds = settings.get(RuleId.RANK_DIVERGENCE);
       if (ds.enabled() && divergence.judges(v, ds)) {
@@ -152,7 +163,7 @@ public final class JobEvaluator {
         st2.emission().ifPresent(e -> out.add(rankEmission(job, rank, e)));
       }
       RuleSettings ss = settings.get(RuleId.STRAGGLER_RANK);
-      if (ss.enabled() && Double.isFinite(v.logRatio())) {
+      if (ss.enabled() && complete && Double.isFinite(v.logRatio())) {
         Optional<Finding> f = straggler.evaluate(rank, ss);
         AlertLifecycle.Step st2 =
             AlertLifecycle.evaluate(straggler, rank.straggler(), f, ss, p.tsMs(), p.step());

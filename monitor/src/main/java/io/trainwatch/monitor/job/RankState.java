@@ -180,12 +180,17 @@ public final class RankState {
     return pending;
   }
 
-  /** Records a judged step (and drops it from the pending reports). */
-  public void judged(Verdict v) {
+  /**
+   * Records a judged step (and drops it from the pending reports).
+   *
+   * @param timingComparable whether its timings enter the straggler window: only when the step was
+   *     judged against every live peer
+   */
+  public void judged(Verdict v, boolean timingComparable) {
     pending.remove(v.sample());
     lastJudgedStep = Math.max(lastJudgedStep, v.step());
     judgedTotal++;
-    if (!Double.isFinite(v.logRatio())) {
+    if (!timingComparable || !Double.isFinite(v.logRatio())) {
       return; // no timing to compare: the straggler window only holds comparable steps
     }
     int at = judgedPos * JUDGED_FIELDS;

@@ -26,7 +26,7 @@ class JobCodecTest {
     for (long step = 0; step < RankState.WINDOW + 10; step++) {
       RankSample s = sample(step);
       r.observe(s, 5_000 + step);
-      r.judged(Verdict.judge(3, s, peers));
+      r.judged(Verdict.judge(3, s, peers), true);
     }
     for (long step = 100; step < 100 + RankState.MAX_PENDING; step++) {
       r.observe(sample(step), 9_000 + step);

@@ -421,6 +421,7 @@ class JobRulesTest {
             0.1,
             7,
             1,
-            0.1));
+            0.1),
+        true);
   }
 }

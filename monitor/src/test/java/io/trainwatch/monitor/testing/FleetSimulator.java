@@ -110,4 +110,38 @@ public final class FleetSimulator {
     }
     return timed;
   }
+
+  /**
+   * The same reports as {@code partitions} partitions (rank % partitions) processed at drifting
+   * speeds: each partition lags the fastest by 0 to {@code maxLag} steps, its lag a random walk, as
+   * a monitor's stream thread that polls some partitions ahead of others under load.
+   */
+  public static List<Report> partitionsDrifting(
+      List<Report> reports, int partitions, int maxLag, long seed) {
+    Random rnd = new Random(seed);
+    List<java.util.ArrayDeque<Report>> queues = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      queues.add(new java.util.ArrayDeque<>());
+    }
+    long lastStep = 0;
+    for (Report r : reports) {
+      queues.get(r.rank() % partitions).add(r);
+      lastStep = Math.max(lastStep, r.sample().step());
+    }
+    int[] lag = new int[partitions];
+    List<Report> out = new ArrayList<>(reports.size());
+    long wall = reports.isEmpty() ? 0 : reports.get(0).wallMs();
+    for (long t = 0; t <= lastStep + maxLag; t++) {
+      for (int p = 0; p < partitions; p++) {
+        lag[p] = Math.max(0, Math.min(maxLag, lag[p] + rnd.nextInt(5) - 2));
+        java.util.ArrayDeque<Report> q = queues.get(p);
+        while (!q.isEmpty() && (q.peek().sample().step() <= t - lag[p] || t > lastStep)) {
+          Report r = q.poll();
+          wall = Math.max(wall, r.wallMs());
+          out.add(new Report(r.rank(), r.sample(), wall));
+        }
+      }
+    }
+    return out;
+  }
 }
