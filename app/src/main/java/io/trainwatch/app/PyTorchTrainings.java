@@ -117,6 +117,46 @@ public final class PyTorchTrainings {
     return run(args, lines, timeoutSeconds);
   }
 
+  /**
+   * Why data-parallel PyTorch jobs cannot run here: what {@link #unavailable} says, or a PyTorch
+   * without {@code torch.distributed}; empty when they can.
+   */
+  public Optional<String> distributedUnavailable() {
+    Optional<String> basic = unavailable();
+    if (basic.isPresent()) {
+      return basic;
+    }
+    try {
+      Result r =
+          run(
+              List.of(
+                  "-c",
+                  "import torch.distributed as d; print('yes' if d.is_available() else 'no')"),
+              line -> {},
+              120);
+      if (r.exitCode() != 0 || !r.output().contains("yes")) {
+        return Optional.of(
+            python + "'s PyTorch has no torch.distributed: " + String.join(" / ", r.output()));
+      }
+      return Optional.empty();
+    } catch (IOException e) {
+      return Optional.of(python + " cannot be started: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Runs {@code python3 -m trainwatch.<module> args...} (for example {@code ddp}, the data-parallel
+   * jobs, or {@code recipes}, the healthy single-run trainings); each output line goes to {@code
+   * lines} as it comes.
+   */
+  public Result module(
+      String module, List<String> args, Consumer<String> lines, long timeoutSeconds)
+      throws IOException {
+    List<String> command = new ArrayList<>(List.of("-m", "trainwatch." + module));
+    command.addAll(args);
+    return run(command, lines, timeoutSeconds);
+  }
+
   private Result run(List<String> args, Consumer<String> lines, long timeoutSeconds)
       throws IOException {
     List<String> command = new ArrayList<>();
