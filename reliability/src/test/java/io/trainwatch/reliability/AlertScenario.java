@@ -1,5 +1,7 @@
 package io.trainwatch.reliability;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.trainwatch.monitor.rules.RuleId;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.AlertStatus;
@@ -12,12 +14,15 @@ import io.trainwatch.schemas.RunEnded;
 import io.trainwatch.schemas.RunStarted;
 import io.trainwatch.schemas.RunStatus;
 import io.trainwatch.schemas.Stats;
+import io.trainwatch.schemas.Topics;
 import io.trainwatch.schemas.TrainingEvent;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * A fleet of runs whose alerts are known in advance: the yardstick of the crash and failover tests.
@@ -173,6 +178,53 @@ final class AlertScenario {
   /** The emission key of an alert, comparable with {@link #expectedEmissions()}. */
   static String emissionKey(Alert a) {
     return a.alertId() + "#" + a.revision();
+  }
+
+  /**
+   * The alerts on {@code trainwatch.alerts}, read from the beginning ({@code read_committed}), once
+   * at least as many as {@linkplain #expectedEmissions() expected} have arrived and nothing more
+   * for {@code quiet}, or what there is after {@code timeout} (the caller's assertions say what is
+   * missing).
+   */
+  List<Alert> readAlerts(Map<String, Object> client, Duration quiet, Duration timeout) {
+    int expected = expectedEmissions().size();
+    return KafkaFixtures.alerts(
+        KafkaFixtures.readAll(client, Topics.ALERTS, r -> r.size() >= expected, quiet, timeout));
+  }
+
+  /** How many distinct emissions {@code alerts} hold. */
+  static long distinctEmissions(List<Alert> alerts) {
+    return alerts.stream().map(AlertScenario::emissionKey).distinct().count();
+  }
+
+  /**
+   * Exactly once, as the reliability tests mean it: {@code alerts} (read with read_committed) hold
+   * every {@linkplain #expectedEmissions() expected emission} once, none twice and nothing else,
+   * and every {@code negative_loss} alert fired at {@link #negativeFiringStep()} (had a run's
+   * pending count been lost in a move or a restart, it would have counted the bad batches afresh
+   * and fired later).
+   */
+  void assertExactlyOnce(List<Alert> alerts) {
+    Map<String, Long> counts =
+        alerts.stream()
+            .collect(
+                Collectors.groupingBy(
+                    AlertScenario::emissionKey, TreeMap::new, Collectors.counting()));
+    assertThat(counts.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey))
+        .as("alert emissions seen more than once")
+        .isEmpty();
+    Map<String, AlertStatus> statuses =
+        alerts.stream()
+            .collect(
+                Collectors.toMap(
+                    AlertScenario::emissionKey, Alert::status, (x, y) -> x, TreeMap::new));
+    assertThat(statuses)
+        .as("every expected alert emission, exactly once, nothing else")
+        .isEqualTo(expectedEmissions());
+    assertThat(alerts)
+        .filteredOn(a -> a.firing() && a.rule().equals("negative_loss"))
+        .extracting(Alert::step)
+        .containsOnly((long) negativeFiringStep());
   }
 
   private RunStarted runStarted(String id) {

@@ -13,8 +13,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -108,15 +106,9 @@ class MonitorCrashRestartIT {
               null,
               clientConfig,
               logs.resolve("monitor-2.log"));
-      List<ConsumerRecord<byte[], byte[]>> committed;
+      List<Alert> alerts;
       try {
-        committed =
-            KafkaFixtures.readAll(
-                client,
-                Topics.ALERTS,
-                r -> r.size() >= expected.size(),
-                Duration.ofSeconds(3),
-                Duration.ofSeconds(90));
+        alerts = scenario.readAlerts(client, Duration.ofSeconds(3), Duration.ofSeconds(90));
       } finally {
         second.stop(Duration.ofSeconds(30));
       }
@@ -125,43 +117,24 @@ class MonitorCrashRestartIT {
           KafkaFixtures.readAll(
               uncommitted(client),
               Topics.ALERTS,
-              r -> r.size() >= committed.size(),
+              r -> r.size() >= alerts.size(),
               Duration.ofSeconds(1),
               Duration.ofSeconds(20));
 
-      Map<String, Long> seen =
-          KafkaFixtures.alerts(committed).stream()
-              .collect(
-                  Collectors.groupingBy(
-                      AlertScenario::emissionKey, TreeMap::new, Collectors.counting()));
-      Map<String, AlertStatus> statuses =
-          KafkaFixtures.alerts(committed).stream()
-              .collect(
-                  Collectors.toMap(
-                      AlertScenario::emissionKey, Alert::status, (a, b) -> a, TreeMap::new));
       System.out.printf(
           "crash/restart: %d runs, %d alert emissions expected, %d seen by read_committed "
               + "(%d distinct); %d records in the log including aborted ones (%d written when SIGKILL came, %d "
               + "committed); restart to all alerts: %d ms%n",
           scenario.runIds().size(),
           expected.size(),
-          committed.size(),
-          seen.size(),
+          alerts.size(),
+          AlertScenario.distinctEmissions(alerts),
           everything.size(),
           uncommittedAtKill,
           firingsBeforeKill,
           recoveryMs);
 
-      assertThat(seen.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey))
-          .as("emissions seen more than once")
-          .isEmpty();
-      assertThat(statuses)
-          .as("every expected emission, exactly once, nothing else")
-          .isEqualTo(expected);
-      assertThat(KafkaFixtures.alerts(committed))
-          .filteredOn(a -> a.firing() && a.rule().equals("negative_loss"))
-          .extracting(Alert::step)
-          .containsOnly((long) scenario.negativeFiringStep());
+      scenario.assertExactlyOnce(alerts);
     }
   }
 

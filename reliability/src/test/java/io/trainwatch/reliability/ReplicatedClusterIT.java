@@ -170,26 +170,7 @@ class ReplicatedClusterIT {
           .as("events written more than once")
           .isEmpty();
       assertThat(deadLetters).as("events dead-lettered (a repeat would be)").isZero();
-      Map<String, Long> counts =
-          alerts.stream()
-              .collect(
-                  Collectors.groupingBy(
-                      AlertScenario::emissionKey, TreeMap::new, Collectors.counting()));
-      assertThat(counts.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey))
-          .as("alert emissions seen more than once by read_committed")
-          .isEmpty();
-      Map<String, AlertStatus> statuses =
-          alerts.stream()
-              .collect(
-                  Collectors.toMap(
-                      AlertScenario::emissionKey, Alert::status, (x, y) -> x, TreeMap::new));
-      assertThat(statuses)
-          .as("every expected alert emission, exactly once, nothing else")
-          .isEqualTo(scenario.expectedEmissions());
-      assertThat(alerts)
-          .filteredOn(a -> a.firing() && a.rule().equals("negative_loss"))
-          .extracting(Alert::step)
-          .containsOnly((long) scenario.negativeFiringStep());
+      scenario.assertExactlyOnce(alerts);
     }
   }
 
@@ -282,13 +263,8 @@ class ReplicatedClusterIT {
               .collect(Collectors.groupingBy(k -> k, TreeMap::new, Collectors.counting()));
       Map<String, AlertStatus> expected = scenario.expectedEmissions();
       List<Alert> alerts =
-          KafkaFixtures.alerts(
-              KafkaFixtures.readAll(
-                  cluster.adminClientConfig(),
-                  Topics.ALERTS,
-                  r -> r.size() >= expected.size(),
-                  Duration.ofSeconds(2),
-                  Duration.ofSeconds(60)));
+          scenario.readAlerts(
+              cluster.adminClientConfig(), Duration.ofSeconds(2), Duration.ofSeconds(60));
       long deadLetters =
           KafkaFixtures.readAll(
                   cluster.adminClientConfig(),

@@ -11,10 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,20 +69,14 @@ class TakeoverIT {
         System.out.printf("takeover: monitor-a SIGKILLed at %s%n", java.time.LocalTime.now());
         KafkaFixtures.produceEvents(client, Topics.EVENTS, scenario.batches(13, scenario.steps()));
         KafkaFixtures.produceEvents(client, Topics.EVENTS, scenario.ends());
-        List<ConsumerRecord<byte[], byte[]>> committed =
-            KafkaFixtures.readAll(
-                client,
-                Topics.ALERTS,
-                r -> r.size() >= expected.size(),
-                Duration.ofSeconds(3),
-                Duration.ofSeconds(120));
+        List<Alert> alerts =
+            scenario.readAlerts(client, Duration.ofSeconds(3), Duration.ofSeconds(120));
         long allMs = (System.nanoTime() - killNanos) / 1_000_000;
-        List<Alert> alerts = KafkaFixtures.alerts(committed);
         System.out.printf(
             "takeover: SIGKILL of one of two instances (standby 1, session 10 s) to every alert"
                 + " of the stream committed by the survivor: %d ms; %d emissions expected, %d seen%n",
             allMs, expected.size(), alerts.size());
-        assertExactlyOnce(alerts, expected, scenario);
+        scenario.assertExactlyOnce(alerts);
       } finally {
         a.kill();
         if (b != null) {
@@ -139,18 +130,12 @@ class TakeoverIT {
         restartMs[1] = (System.nanoTime() - t) / 1_000_000;
         trainers.get();
         List<Alert> alerts =
-            KafkaFixtures.alerts(
-                KafkaFixtures.readAll(
-                    client,
-                    Topics.ALERTS,
-                    r -> r.size() >= expected.size(),
-                    Duration.ofSeconds(3),
-                    Duration.ofSeconds(120)));
+            scenario.readAlerts(client, Duration.ofSeconds(3), Duration.ofSeconds(120));
         System.out.printf(
             "rolling restart: monitor-a stop to running again %d ms, monitor-b %d ms, while %d"
                 + " runs published; %d emissions expected, %d seen%n",
             restartMs[0], restartMs[1], scenario.runIds().size(), expected.size(), alerts.size());
-        assertExactlyOnce(alerts, expected, scenario);
+        scenario.assertExactlyOnce(alerts);
       } finally {
         if (trainers != null) {
           trainers.cancel(true);
@@ -183,28 +168,5 @@ class TakeoverIT {
         null,
         clientConfig,
         logs.resolve(name + ".log"));
-  }
-
-  private static void assertExactlyOnce(
-      List<Alert> alerts, Map<String, AlertStatus> expected, AlertScenario scenario) {
-    Map<String, Long> counts =
-        alerts.stream()
-            .collect(
-                Collectors.groupingBy(
-                    AlertScenario::emissionKey, TreeMap::new, Collectors.counting()));
-    Map<String, AlertStatus> statuses =
-        alerts.stream()
-            .collect(
-                Collectors.toMap(
-                    AlertScenario::emissionKey, Alert::status, (x, y) -> x, TreeMap::new));
-    assertThat(counts.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey))
-        .as("emissions seen more than once")
-        .isEmpty();
-    assertThat(statuses).as("every expected emission, exactly once").isEqualTo(expected);
-    // Had a run's pending count been lost in the move, its alert would fire later than this step.
-    assertThat(alerts)
-        .filteredOn(al -> al.firing() && al.rule().equals("negative_loss"))
-        .extracting(Alert::step)
-        .containsOnly((long) scenario.negativeFiringStep());
   }
 }
