@@ -4,18 +4,13 @@ import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.AlertCodec;
 import io.trainwatch.schemas.Topics;
 import io.trainwatch.simulator.RunProfile;
-import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * What the monitor found in a pre-loaded fleet: which runs got a firing alert, by the kind of run
@@ -41,29 +36,17 @@ public record AlertTally(
     Set<String> alerted = new HashSet<>();
     Map<String, Integer> byRule = new TreeMap<>();
     try (TopicProbe probe = new TopicProbe(bootstrapServers);
-        KafkaConsumer<byte[], byte[]> consumer =
-            new KafkaConsumer<>(
-                Map.of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    bootstrapServers,
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                    "read_committed",
-                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                    false),
-                new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-      Map<TopicPartition, Long> end = probe.endOffsets(probe.partitions(Topics.ALERTS));
-      consumer.assign(end.keySet());
-      consumer.seekToBeginning(end.keySet());
-      while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          Alert a = AlertCodec.decode(r.value());
-          if (a.firing() && profiles.containsKey(a.runId())) {
-            alerted.add(a.runId());
-            byRule.merge(a.rule(), 1, Integer::sum);
-          }
-        }
-      }
+        KafkaConsumer<byte[], byte[]> consumer = TopicReading.committed(bootstrapServers)) {
+      TopicReading.readToEnd(
+          consumer,
+          probe.endOffsets(probe.partitions(Topics.ALERTS)),
+          r -> {
+            Alert a = AlertCodec.decode(r.value());
+            if (a.firing() && profiles.containsKey(a.runId())) {
+              alerted.add(a.runId());
+              byRule.merge(a.rule(), 1, Integer::sum);
+            }
+          });
     }
     Map<RunProfile, Integer> runs = new EnumMap<>(RunProfile.class);
     Map<RunProfile, Integer> hit = new EnumMap<>(RunProfile.class);

@@ -1,17 +1,13 @@
 package io.trainwatch.bench;
 
 import io.trainwatch.schemas.util.Quantiles;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
@@ -68,30 +64,20 @@ public final class ChangelogSizes {
       Predicate<String> keys) {
     Map<String, Integer> latest = new HashMap<>();
     try (KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                false),
-            new StringDeserializer(),
-            new ByteArrayDeserializer())) {
-      consumer.assign(end.keySet());
-      consumer.seekToBeginning(end.keySet());
-      while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          if (!keys.test(r.key())) {
-            continue;
-          }
-          if (r.value() == null) {
-            latest.remove(r.key());
-          } else {
-            latest.put(r.key(), r.value().length);
-          }
-        }
-      }
+        TopicReading.consumer(bootstrapServers, true, new StringDeserializer())) {
+      TopicReading.readToEnd(
+          consumer,
+          end,
+          r -> {
+            if (!keys.test(r.key())) {
+              return;
+            }
+            if (r.value() == null) {
+              latest.remove(r.key());
+            } else {
+              latest.put(r.key(), r.value().length);
+            }
+          });
     }
     long[] sizes = latest.values().stream().mapToLong(Integer::longValue).sorted().toArray();
     double meanKey =

@@ -5,7 +5,6 @@ import io.trainwatch.schemas.AlertCodec;
 import io.trainwatch.schemas.Topics;
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -14,11 +13,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.HdrHistogram.Histogram;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Reads {@code trainwatch.alerts} as a pager would ({@code read_committed}, from the end as it was
@@ -77,24 +73,8 @@ final class FleetAlerts implements Runnable, AutoCloseable {
 
   FleetAlerts(String bootstrap, Classifier classifier) {
     this.classifier = classifier;
-    this.consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                false),
-            new ByteArrayDeserializer(),
-            new ByteArrayDeserializer());
-    List<TopicPartition> partitions =
-        consumer.partitionsFor(Topics.ALERTS, Duration.ofSeconds(30)).stream()
-            .map(p -> new TopicPartition(p.topic(), p.partition()))
-            .toList();
-    consumer.assign(partitions);
-    consumer.seekToEnd(partitions);
-    partitions.forEach(consumer::position);
+    this.consumer = TopicReading.committed(bootstrap);
+    TopicReading.fromEnd(consumer, Topics.ALERTS);
     this.thread = new Thread(this, "fleet-alert-watcher");
     thread.setDaemon(true);
     thread.start();

@@ -19,14 +19,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -338,16 +336,7 @@ public final class LatencyBench {
         AtomicReference<Exception> failure) {
       this.committed = committed;
       this.consumer =
-          new KafkaConsumer<>(
-              Map.of(
-                  ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                  bootstrapServers,
-                  ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                  committed ? "read_committed" : "read_uncommitted",
-                  ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                  false),
-              new ByteArrayDeserializer(),
-              new ByteArrayDeserializer());
+          TopicReading.consumer(bootstrapServers, committed, new ByteArrayDeserializer());
       this.faults = faults;
       this.healthyAlerted = healthyAlerted;
       this.stop = stop;
@@ -358,13 +347,7 @@ public final class LatencyBench {
      * Positions at the current end, before any fault is injected; only alerts from now on count.
      */
     void seekToEnd() {
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(Topics.ALERTS, Duration.ofSeconds(30)).stream()
-              .map(p -> new TopicPartition(p.topic(), p.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToEnd(partitions);
-      partitions.forEach(consumer::position);
+      TopicReading.fromEnd(consumer, Topics.ALERTS);
     }
 
     @Override
