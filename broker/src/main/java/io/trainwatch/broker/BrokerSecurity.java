@@ -128,11 +128,36 @@ public record BrokerSecurity(
     if (password == null) {
       throw new IllegalArgumentException("user '" + user + "': no such account on this broker");
     }
+    return clientConfig(user, password);
+  }
+
+  /**
+   * The client settings ({@code security.protocol}, {@code sasl.mechanism}, {@code
+   * sasl.jaas.config}) of {@code user} logging in with {@code password}, right or wrong: what a
+   * test of a refused login uses.
+   */
+  public Map<String, Object> clientConfig(String user, String password) {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("security.protocol", "SASL_PLAINTEXT");
     config.put("sasl.mechanism", mechanism.wireName());
     config.put("sasl.jaas.config", jaas(mechanism.loginModule(), user, password, Map.of()));
     return config;
+  }
+
+  /**
+   * The same settings as {@link #clientConfig(String, String)}, as the text of a client properties
+   * file ({@code --command-config}) that an operator would write.
+   */
+  public String clientProperties(String user, String password) {
+    StringBuilder out = new StringBuilder();
+    clientConfig(user, password)
+        .forEach(
+            (key, value) ->
+                out.append(key)
+                    .append('=')
+                    .append(String.valueOf(value).replace("\\", "\\\\"))
+                    .append('\n'));
+    return out.toString();
   }
 
   /** Broker settings for SASL listeners (client and controller) and, if enabled, the authorizer. */

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.trainwatch.broker.BrokerSecurity.SaslMechanism;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,14 +17,10 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.acl.AccessControlEntry;
-import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
-import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.resource.PatternType;
-import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -56,10 +51,7 @@ class EmbeddedKafkaBrokerSecurityIT {
       // Wrong password: refused at authentication, and the message does not echo the password
       // tried.
       Map<String, Object> wrong = new HashMap<>(broker.clientConfig("alice"));
-      wrong.put(
-          "sasl.jaas.config",
-          "org.apache.kafka.common.security.scram.ScramLoginModule required"
-              + " username=\"alice\" password=\"guess-123\";");
+      wrong.putAll(security.clientConfig("alice", "guess-123"));
       try (Admin admin = Admin.create(shortTimeouts(wrong))) {
         assertThatThrownBy(() -> admin.listTopics().names().get(10, TimeUnit.SECONDS))
             .hasCauseInstanceOf(SaslAuthenticationException.class)
@@ -119,16 +111,7 @@ class EmbeddedKafkaBrokerSecurityIT {
       String name,
       AclOperation... operations)
       throws Exception {
-    List<AclBinding> bindings = new ArrayList<>();
-    for (AclOperation op : operations) {
-      bindings.add(
-          new AclBinding(
-              new ResourcePattern(type, name, PatternType.LITERAL),
-              new AccessControlEntry("User:" + user, "*", op, AclPermissionType.ALLOW)));
-    }
-    try (Admin admin = Admin.create(broker.adminClientConfig())) {
-      admin.createAcls(bindings).all().get();
-    }
+    new AclGrants().allow(user, type, name, PatternType.LITERAL, operations).grantOn(broker);
   }
 
   private static Map<String, Object> shortTimeouts(Map<String, Object> config) {

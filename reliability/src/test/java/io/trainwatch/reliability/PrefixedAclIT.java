@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
+import io.trainwatch.broker.AclGrants;
 import io.trainwatch.broker.BrokerSecurity;
 import io.trainwatch.broker.BrokerSecurity.SaslMechanism;
 import io.trainwatch.broker.EmbeddedKafkaBroker;
@@ -25,12 +26,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.GroupListing;
-import org.apache.kafka.common.acl.AccessControlEntry;
-import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
-import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.resource.PatternType;
-import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,7 +97,7 @@ class PrefixedAclIT {
                   "--state-dir",
                   tmp.resolve("state").toString(),
                   "--command-config",
-                  clientConfig(tmp, "monitor", monitorPassword).toString(),
+                  clientConfig(security, tmp, "monitor", monitorPassword).toString(),
                   "--topic-prefix",
                   PREFIX,
                   "--http-port",
@@ -120,7 +117,7 @@ class PrefixedAclIT {
                     "--config",
                     bridgeConfig.toString(),
                     "--command-config",
-                    clientConfig(tmp, "bridge", bridgePassword).toString(),
+                    clientConfig(security, tmp, "bridge", bridgePassword).toString(),
                     "--topic-prefix",
                     PREFIX,
                     "--http-port",
@@ -135,7 +132,7 @@ class PrefixedAclIT {
                     "--bootstrap-server",
                     broker.bootstrapServers(),
                     "--command-config",
-                    clientConfig(tmp, "trainer", trainerPassword).toString(),
+                    clientConfig(security, tmp, "trainer", trainerPassword).toString(),
                     "--topic-prefix",
                     PREFIX,
                     "--run-id",
@@ -216,56 +213,58 @@ class PrefixedAclIT {
    * nothing else: no literal name, no cluster-wide right.
    */
   private static void grantThePrefixOnly(EmbeddedKafkaBroker broker) throws Exception {
-    List<AclBinding> acls = new ArrayList<>();
+    AclGrants acls = new AclGrants();
     // The trainer publishes events (idempotently: WRITE on the topic is enough since Kafka 3.0).
-    allow(acls, "trainer", ResourceType.TOPIC, AclOperation.WRITE, AclOperation.DESCRIBE);
+    acls.allow(
+        "trainer",
+        ResourceType.TOPIC,
+        PREFIX,
+        PatternType.PREFIXED,
+        AclOperation.WRITE,
+        AclOperation.DESCRIBE);
     // The monitor creates its topics, reads events, writes alerts, commands and its own re-keying
     // and changelog topics (Kafka Streams also purges repartition topics: DELETE), in
     // transactions, in its group.
-    allow(acls, "monitor", ResourceType.TOPIC, AclOperation.ALL);
-    allow(acls, "monitor", ResourceType.GROUP, AclOperation.READ, AclOperation.DESCRIBE);
-    allow(
-        acls, "monitor", ResourceType.TRANSACTIONAL_ID, AclOperation.WRITE, AclOperation.DESCRIBE);
+    acls.allow("monitor", ResourceType.TOPIC, PREFIX, PatternType.PREFIXED, AclOperation.ALL);
+    acls.allow(
+        "monitor",
+        ResourceType.GROUP,
+        PREFIX,
+        PatternType.PREFIXED,
+        AclOperation.READ,
+        AclOperation.DESCRIBE);
+    acls.allow(
+        "monitor",
+        ResourceType.TRANSACTIONAL_ID,
+        PREFIX,
+        PatternType.PREFIXED,
+        AclOperation.WRITE,
+        AclOperation.DESCRIBE);
     // The bridge creates its state and dead-letter topics, reads alerts and the active alerts,
     // writes its state and dead letters, in its group.
-    allow(
-        acls,
+    acls.allow(
         "bridge",
         ResourceType.TOPIC,
+        PREFIX,
+        PatternType.PREFIXED,
         AclOperation.READ,
         AclOperation.WRITE,
         AclOperation.DESCRIBE,
         AclOperation.CREATE);
-    allow(acls, "bridge", ResourceType.GROUP, AclOperation.READ, AclOperation.DESCRIBE);
-    try (Admin admin = Admin.create(broker.adminClientConfig())) {
-      admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
-    }
-  }
-
-  private static void allow(
-      List<AclBinding> acls, String user, ResourceType type, AclOperation... operations) {
-    for (AclOperation op : operations) {
-      acls.add(
-          new AclBinding(
-              new ResourcePattern(type, PREFIX, PatternType.PREFIXED),
-              new AccessControlEntry("User:" + user, "*", op, AclPermissionType.ALLOW)));
-    }
+    acls.allow(
+        "bridge",
+        ResourceType.GROUP,
+        PREFIX,
+        PatternType.PREFIXED,
+        AclOperation.READ,
+        AclOperation.DESCRIBE);
+    acls.grantOn(broker);
   }
 
   /** A {@code --command-config} file, as an operator writes it. */
-  private static Path clientConfig(Path dir, String user, String password) throws IOException {
+  private static Path clientConfig(BrokerSecurity security, Path dir, String user, String password)
+      throws IOException {
     return Files.writeString(
-        dir.resolve(user + "-client.properties"),
-        String.join(
-            "\n",
-            "security.protocol=SASL_PLAINTEXT",
-            "sasl.mechanism=SCRAM-SHA-256",
-            "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required"
-                + " username=\""
-                + user
-                + "\" password=\""
-                + password
-                + "\";",
-            ""));
+        dir.resolve(user + "-client.properties"), security.clientProperties(user, password));
   }
 }

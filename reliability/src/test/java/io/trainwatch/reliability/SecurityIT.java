@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.trainwatch.broker.AclGrants;
 import io.trainwatch.broker.BrokerSecurity;
 import io.trainwatch.broker.BrokerSecurity.SaslMechanism;
 import io.trainwatch.broker.EmbeddedKafkaBroker;
@@ -30,14 +31,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.acl.AccessControlEntry;
-import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
-import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.resource.PatternType;
-import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -106,7 +103,7 @@ class SecurityIT {
         broker.createTopic(internal, 2);
       }
       grantLeastPrivileges(broker);
-      Path monitorConfig = clientConfig(tmp, "monitor", "monitor", monitorPassword);
+      Path monitorConfig = clientConfig(broker, tmp, "monitor", "monitor", monitorPassword);
       // A policy, so that the alert also writes a command to trainwatch.control.
       Path policy =
           Files.writeString(
@@ -114,7 +111,7 @@ class SecurityIT {
               "actions.policies=checkpoint_on_nll\n"
                   + "actions.policy.checkpoint_on_nll.rules=negative_loss\n"
                   + "actions.policy.checkpoint_on_nll.commands=checkpoint_now\n");
-      Path trainerConfig = clientConfig(tmp, "trainer", "trainer", trainerPassword);
+      Path trainerConfig = clientConfig(broker, tmp, "trainer", "trainer", trainerPassword);
 
       // The monitor and a trainer reproducing softmax-into-NLL, each with its own credentials: an
       // alert comes out.
@@ -159,7 +156,7 @@ class SecurityIT {
       }
       // Wrong password: refused, and the error does not repeat it.
       Map<String, Object> wrong = new HashMap<>(broker.clientConfig("trainer"));
-      wrong.put("sasl.jaas.config", jaas("trainer", wrongPassword));
+      wrong.putAll(security.clientConfig("trainer", wrongPassword));
       try (Admin admin = Admin.create(shortTimeouts(wrong))) {
         assertThatThrownBy(() -> admin.listTopics().names().get(15, TimeUnit.SECONDS))
             .hasCauseInstanceOf(SaslAuthenticationException.class)
@@ -191,7 +188,7 @@ class SecurityIT {
       // The commands with a wrong password: the trainer trains on and counts its events as failed,
       // the monitor
       // refuses to start; neither says the password.
-      Path badTrainer = clientConfig(tmp, "bad-trainer", "trainer", wrongPassword);
+      Path badTrainer = clientConfig(broker, tmp, "bad-trainer", "trainer", wrongPassword);
       ChildJvm refusedTrainer =
           ChildJvm.start(
               "trainer-wrong-password",
@@ -211,7 +208,7 @@ class SecurityIT {
               logs.resolve("trainer-wrong-password.log"),
               true);
       assertThat(refusedTrainer.waitFor(Duration.ofSeconds(120))).isTrue();
-      Path badMonitor = clientConfig(tmp, "bad-monitor", "monitor", wrongPassword);
+      Path badMonitor = clientConfig(broker, tmp, "bad-monitor", "monitor", wrongPassword);
       ChildJvm refusedMonitor =
           ChildJvm.start(
               "monitor-wrong-password",
@@ -259,10 +256,9 @@ class SecurityIT {
 
   /** What each principal needs, and nothing more. */
   private static void grantLeastPrivileges(EmbeddedKafkaBroker broker) throws Exception {
-    List<AclBinding> acls = new ArrayList<>();
+    AclGrants acls = new AclGrants();
     // The trainer writes events (idempotently: WRITE on the topic is enough since Kafka 3.0).
-    allow(
-        acls,
+    acls.allow(
         "trainer",
         ResourceType.TOPIC,
         Topics.EVENTS,
@@ -270,8 +266,7 @@ class SecurityIT {
         AclOperation.WRITE,
         AclOperation.DESCRIBE);
     // The monitor reads events and writes alerts and dead letters, in transactions (exactly-once).
-    allow(
-        acls,
+    acls.allow(
         "monitor",
         ResourceType.TOPIC,
         Topics.EVENTS,
@@ -279,8 +274,7 @@ class SecurityIT {
         AclOperation.READ,
         AclOperation.DESCRIBE);
     for (String out : List.of(Topics.ALERTS, Topics.ALERTS_ACTIVE, Topics.EVENTS_DLQ)) {
-      allow(
-          acls,
+      acls.allow(
           "monitor",
           ResourceType.TOPIC,
           out,
@@ -290,16 +284,14 @@ class SecurityIT {
     }
     // Closing the loop: only the monitor writes commands; trainers read them. The monitor's own
     // re-keying topics (crash-loop guard, job and host signals) are the monitor's alone.
-    allow(
-        acls,
+    acls.allow(
         "monitor",
         ResourceType.TOPIC,
         Topics.CONTROL,
         PatternType.LITERAL,
         AclOperation.WRITE,
         AclOperation.DESCRIBE);
-    allow(
-        acls,
+    acls.allow(
         "trainer",
         ResourceType.TOPIC,
         Topics.CONTROL,
@@ -307,8 +299,7 @@ class SecurityIT {
         AclOperation.READ,
         AclOperation.DESCRIBE);
     for (String internal : INTERNAL_TOPICS) {
-      allow(
-          acls,
+      acls.allow(
           "monitor",
           ResourceType.TOPIC,
           internal,
@@ -318,42 +309,22 @@ class SecurityIT {
           AclOperation.DESCRIBE);
     }
     // Kafka Streams: its consumer group, its internal (changelog) topics and its transactional ids.
-    allow(
-        acls,
+    acls.allow(
         "monitor",
         ResourceType.GROUP,
         APP_ID,
         PatternType.LITERAL,
         AclOperation.READ,
         AclOperation.DESCRIBE);
-    allow(
-        acls, "monitor", ResourceType.TOPIC, APP_ID + "-", PatternType.PREFIXED, AclOperation.ALL);
-    allow(
-        acls,
+    acls.allow("monitor", ResourceType.TOPIC, APP_ID + "-", PatternType.PREFIXED, AclOperation.ALL);
+    acls.allow(
         "monitor",
         ResourceType.TRANSACTIONAL_ID,
         APP_ID + "-",
         PatternType.PREFIXED,
         AclOperation.WRITE,
         AclOperation.DESCRIBE);
-    try (Admin admin = Admin.create(broker.adminClientConfig())) {
-      admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
-    }
-  }
-
-  private static void allow(
-      List<AclBinding> acls,
-      String user,
-      ResourceType type,
-      String name,
-      PatternType pattern,
-      AclOperation... operations) {
-    for (AclOperation op : operations) {
-      acls.add(
-          new AclBinding(
-              new ResourcePattern(type, name, pattern),
-              new AccessControlEntry("User:" + user, "*", op, AclPermissionType.ALLOW)));
-    }
+    acls.grantOn(broker);
   }
 
   private static ChildJvm train(
@@ -378,24 +349,12 @@ class SecurityIT {
   }
 
   /** A {@code --client-config} file, as an operator writes it. */
-  private static Path clientConfig(Path dir, String name, String user, String password)
+  private static Path clientConfig(
+      EmbeddedKafkaBroker broker, Path dir, String name, String user, String password)
       throws IOException {
     return Files.writeString(
         dir.resolve(name + ".properties"),
-        String.join(
-            "\n",
-            "security.protocol=SASL_PLAINTEXT",
-            "sasl.mechanism=SCRAM-SHA-256",
-            "sasl.jaas.config=" + jaas(user, password).replace("\\", "\\\\"),
-            ""));
-  }
-
-  private static String jaas(String user, String password) {
-    return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
-        + user
-        + "\" password=\""
-        + password
-        + "\";";
+        broker.security().orElseThrow().clientProperties(user, password));
   }
 
   private static void publish(Map<String, Object> client, String topic) throws Exception {
