@@ -2,15 +2,20 @@ package io.trainwatch.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.IllegalFormatException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -158,6 +163,69 @@ class MainTest {
             });
 
     assertThat(unfinished).isEmpty();
+  }
+
+  /**
+   * Picocli renders every help text through {@link String#format}: a lone {@code %} ("20% slower")
+   * makes it warn on stderr ("[picocli WARN] Could not format ...") and print the raw text, with
+   * its {@code %n} unreplaced. The full help of every command (and subcommand) is rendered here
+   * with stderr captured (picocli's tracer writes to the {@code System.err} of the moment), and
+   * nothing may be warned. The command texts picocli keeps raw until it renders them (headings,
+   * header, description, footer) are also formatted here as picocli formats them, with no
+   * arguments, to name the text at fault. (Option and parameter descriptions come out of picocli
+   * already formatted: formatting them again would turn a correct {@code %%} into an error.)
+   */
+  @Test
+  void shouldFormatEveryHelpTextAsPicocliDoesWithoutAStrayPercent() {
+    List<String> unformattable = new ArrayList<>();
+    List<CommandLine> commands = new ArrayList<>(List.of(Main.commandLine(Map.of())));
+    ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+    PrintStream stderr = System.err;
+    System.setErr(new PrintStream(warnings, true, StandardCharsets.UTF_8));
+    try {
+      for (int i = 0; i < commands.size(); i++) {
+        CommandLine cmd = commands.get(i);
+        commands.addAll(cmd.getSubcommands().values());
+        CommandLine.Model.CommandSpec spec = cmd.getCommandSpec();
+        CommandLine.Model.UsageMessageSpec usage = spec.usageMessage();
+        List<String> texts =
+            new ArrayList<>(
+                List.of(
+                    usage.headerHeading(),
+                    usage.synopsisHeading(),
+                    usage.descriptionHeading(),
+                    usage.parameterListHeading(),
+                    usage.optionListHeading(),
+                    usage.commandListHeading(),
+                    usage.footerHeading()));
+        texts.addAll(List.of(usage.header()));
+        texts.addAll(List.of(usage.customSynopsis()));
+        texts.addAll(List.of(usage.description()));
+        texts.addAll(List.of(usage.footer()));
+        for (String text : texts) {
+          try {
+            String.format(Locale.ROOT, text == null ? "" : text);
+          } catch (IllegalFormatException e) {
+            unformattable.add(spec.qualifiedName() + ": '" + text + "' (" + e.getMessage() + ")");
+          }
+        }
+        String help = cmd.getUsageMessage(CommandLine.Help.Ansi.OFF);
+        if (help.contains("%n")) {
+          unformattable.add(spec.qualifiedName() + ": help printed with a raw %n:\n" + help);
+        }
+      }
+    } finally {
+      System.setErr(stderr);
+    }
+    String warned = warnings.toString(StandardCharsets.UTF_8);
+
+    assertThat(commands).hasSizeGreaterThan(8);
+    assertThat(warned.lines().filter(l -> l.contains("picocli WARN")))
+        .as("picocli's warnings while rendering every help ('%' is written '%%')")
+        .isEmpty();
+    assertThat(unformattable)
+        .as("help texts picocli cannot format ('%' is written '%%')")
+        .isEmpty();
   }
 
   /**
