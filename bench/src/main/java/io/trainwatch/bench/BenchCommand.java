@@ -131,10 +131,13 @@ public final class BenchCommand implements Callable<Integer> {
       split = ",",
       paramLabel = "ID",
       description =
-          "Takeover scenarios to run (default the first three): classic-failover-standby1,"
-              + " streams-failover-standby1, classic-failover-standby0 (each with a standby also"
-              + " restarts the survivor), streams-failover-standby0, classic-restart,"
-              + " classic-restart-txn, streams-restart.")
+          "Takeover scenarios to run (default the first four): classic-failover-standby1,"
+              + " classic-failover-standby1-kafka-defaults, classic-peer-restart,"
+              + " classic-failover-standby0 (each failover with a standby also restarts the"
+              + " survivor), streams-failover-standby1, streams-failover-standby0,"
+              + " classic-restart, classic-restart-kafka-defaults, streams-restart."
+              + " -kafka-defaults: without the monitor's restart settings (transactional stores,"
+              + " small memtables, no JMX reporter).")
   List<String> takeoverScenarios;
 
   @Option(names = "--no-profile", description = "Skip the JFR-profiled monitor pass of item 1.")

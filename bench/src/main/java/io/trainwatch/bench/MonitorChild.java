@@ -40,10 +40,22 @@ final class MonitorChild implements AutoCloseable {
           "Finished restoring changelog (\\S+) to store (\\S+) with a total number of (\\d+)"
               + " records");
 
-  /** Kafka Streams' WARN line when a task's local state is wiped (EOS, no checkpoint). */
-  static final String WIPED = "we have to treat it as a task corruption error and wipe out";
+  /**
+   * Kafka Streams' WARN line when the stream thread closes corrupted tasks dirty and wipes their
+   * local state (EOS, a store without a valid committed offset). Not the "did not find checkpoint
+   * offsets ... wipe out" line: the start-up pass that reads the stores' offsets logs it too, and
+   * wipes nothing.
+   */
+  static final Pattern WIPED =
+      Pattern.compile("Detected the states of tasks \\[([^\\]]*)\\] are corrupted");
 
-  private static final Pattern DL4J_JARS = Pattern.compile("/org/(deeplearning4j|nd4j|bytedeco)/");
+  /** Environment variable with extra JVM options for every monitor child. */
+  static final String CHILD_OPTS_ENV = "TRAINWATCH_TAKEOVER_CHILD_OPTS";
+
+  private static final Pattern DL4J_JARS =
+      Pattern.compile(
+          // In the Maven repository (a run from the IDE or mvn exec) or copied to bench/target/lib.
+          "/org/(deeplearning4j|nd4j|bytedeco)/|/(deeplearning4j|nd4j|javacpp|openblas)-[^/]*\\.jar$");
 
   private final String name;
   private final Process process;
@@ -97,6 +109,20 @@ final class MonitorChild implements AutoCloseable {
     command.add(
         "-Dorg.slf4j.simpleLogger.log.org.apache.kafka.streams.processor.internals"
             + ".StoreChangelogReader=info");
+    // Where each store's restore starts (its committed offset, or none) and which tasks were
+    // found corrupted and wiped: what explains a restore after a crash.
+    command.add(
+        "-Dorg.slf4j.simpleLogger.log.org.apache.kafka.streams.processor.internals"
+            + ".ProcessorStateManager=info");
+    command.add(
+        "-Dorg.slf4j.simpleLogger.log.org.apache.kafka.streams.processor.internals"
+            + ".DefaultStateUpdater=info");
+    // Extra JVM options for the children, e.g. a flight recording of a restart
+    // (-XX:StartFlightRecording=filename=...): TRAINWATCH_TAKEOVER_CHILD_OPTS, split at spaces.
+    String extra = System.getenv(CHILD_OPTS_ENV);
+    if (extra != null && !extra.isBlank()) {
+      command.addAll(List.of(extra.strip().split("\\s+")));
+    }
     command.add("-cp");
     command.add(classpath());
     command.add(MAIN);
@@ -162,9 +188,10 @@ final class MonitorChild implements AutoCloseable {
             restores.add(new Restore(m.group(1), Long.parseLong(m.group(3)), now));
           }
         }
-        if (line.contains(WIPED)) {
+        Matcher w = WIPED.matcher(line);
+        if (w.find()) {
           synchronized (restores) {
-            wipes++;
+            wipes += w.group(1).isBlank() ? 0 : w.group(1).split(",").length;
           }
         }
       }
@@ -198,6 +225,28 @@ final class MonitorChild implements AutoCloseable {
   private String exitCode() {
     return process.isAlive() ? "none yet" : String.valueOf(process.exitValue());
   }
+
+  /**
+   * CPU time (user and system) the process used so far, in milliseconds, from {@code
+   * /proc/<pid>/stat}; NaN where that cannot be read (not Linux, or the process is gone). Unlike
+   * wall-clock times it barely depends on what else runs on the machine.
+   */
+  double cpuMillis() {
+    try {
+      String stat =
+          Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat")).strip();
+      // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      // utime and stime are fields 14 and 15, i.e. 11 and 12 after the state (field 3).
+      long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+      return ticks * 1000.0 / CLOCK_TICKS_PER_SECOND;
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
+  }
+
+  /** Linux's USER_HZ, the unit of {@code /proc/<pid>/stat}'s times (100 on every usual kernel). */
+  private static final int CLOCK_TICKS_PER_SECOND = 100;
 
   /** {@link System#nanoTime} when the process was spawned. */
   long spawnedNanos() {

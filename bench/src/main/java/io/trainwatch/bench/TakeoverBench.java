@@ -72,6 +72,18 @@ public final class TakeoverBench {
   /** How long duplicates of a probe's alert are waited for after the last probe was answered. */
   static final Duration DUPLICATE_WINDOW = Duration.ofSeconds(3);
 
+  /**
+   * The client settings that undo the monitor's restart settings ({@code Monitor.startupDefaults}):
+   * Kafka Streams' defaults, as the monitor ran before them.
+   */
+  static final String KAFKA_DEFAULTS =
+      "enable.transactional.statestores=false\n"
+          + "rocksdb.config.setter="
+          + KafkaDefaultRocksDb.class.getName()
+          + "\n"
+          + "metric.reporters=org.apache.kafka.common.metrics.JmxReporter\n"
+          + "enable.metrics.push=true\n";
+
   /** The group protocol a scenario's monitors use. */
   public enum Protocol {
     /** The classic rebalance protocol with static membership (the product's default). */
@@ -97,7 +109,15 @@ public final class TakeoverBench {
     /** One instance alone; SIGTERM (clean close, leaves the group), then started again. */
     TERM_RESTART("SIGTERM, restarted on the same state directory", "process start"),
     /** One of two instances gets SIGKILL and never returns: the survivor takes its work over. */
-    KILL_FAILOVER("SIGKILL of one of two instances, never restarted", "kill");
+    KILL_FAILOVER("SIGKILL of one of two instances, never restarted", "kill"),
+    /**
+     * One of two instances gets SIGKILL and is started again at once on its state directory, while
+     * its peer holds caught-up standbys of its tasks: the clock runs to the group's output, whoever
+     * produces it.
+     */
+    KILL_RESTART_PEER(
+        "SIGKILL of one of two instances, restarted at once beside its caught-up peer",
+        "process start");
 
     private final String description;
     private final String from;
@@ -122,17 +142,32 @@ public final class TakeoverBench {
    * are transactional.
    *
    * @param failover two instances, one killed for good; otherwise one instance restarted
-   * @param transactionalStores Kafka Streams' {@code enable.transactional.statestores} (KIP-892):
-   *     under exactly-once a store keeps its uncommitted writes apart until the commit, so a
-   *     SIGKILLed instance's state is not wiped at restart
+   * @param kafkaDefaults the monitor with Kafka Streams' own settings where it changes them for a
+   *     fast restart ({@link #KAFKA_DEFAULTS}): no transactional state stores, RocksDB's default
+   *     memtables, the JMX reporter and the client-metrics push on; for comparison
+   * @param peerRestart two instances with standbys; one is SIGKILLed and restarted at once ({@link
+   *     Event#KILL_RESTART_PEER})
    */
   public record Scenario(
-      Protocol protocol, boolean failover, int standbyReplicas, boolean transactionalStores) {
+      Protocol protocol,
+      boolean failover,
+      int standbyReplicas,
+      boolean kafkaDefaults,
+      boolean peerRestart) {
 
     public Scenario {
       if (standbyReplicas < 0) {
         throw new IllegalArgumentException("standbyReplicas=" + standbyReplicas);
       }
+      if (peerRestart && (!failover || standbyReplicas < 1)) {
+        throw new IllegalArgumentException("a peer restart needs two instances and a standby");
+      }
+    }
+
+    /** A scenario without a peer restart. */
+    public Scenario(
+        Protocol protocol, boolean failover, int standbyReplicas, boolean kafkaDefaults) {
+      this(protocol, failover, standbyReplicas, kafkaDefaults, false);
     }
 
     /**
@@ -141,6 +176,9 @@ public final class TakeoverBench {
      * serves both measurements (building 100,000 runs takes minutes on a loaded machine).
      */
     public List<Event> events() {
+      if (peerRestart) {
+        return List.of(Event.KILL_RESTART_PEER);
+      }
       if (!failover) {
         return List.of(Event.KILL_RESTART, Event.TERM_RESTART);
       }
@@ -149,11 +187,13 @@ public final class TakeoverBench {
           : List.of(Event.KILL_FAILOVER);
     }
 
-    /** A short id: {@code classic-failover-standby1}, {@code classic-restart-txn}. */
+    /** A short id: {@code classic-failover-standby1}, {@code classic-restart-kafka-defaults}. */
     public String id() {
       return protocol.wire()
-          + (failover ? "-failover-standby" + standbyReplicas : "-restart")
-          + (transactionalStores ? "-txn" : "");
+          + (peerRestart
+              ? "-peer-restart"
+              : failover ? "-failover-standby" + standbyReplicas : "-restart")
+          + (kafkaDefaults ? "-kafka-defaults" : "");
     }
 
     /** For the report: {@code classic, 1 standby replica}. */
@@ -162,7 +202,8 @@ public final class TakeoverBench {
           + (failover
               ? ", " + (standbyReplicas == 0 ? "no standby" : standbyReplicas + " standby replica")
               : "")
-          + (transactionalStores ? ", transactional stores" : "");
+          + (peerRestart ? ", two instances" : "")
+          + (kafkaDefaults ? ", Kafka Streams' store and metrics defaults" : "");
     }
   }
 
@@ -170,8 +211,10 @@ public final class TakeoverBench {
   public static List<Scenario> allScenarios() {
     return List.of(
         new Scenario(Protocol.CLASSIC, true, 1, false),
-        new Scenario(Protocol.STREAMS, true, 1, false),
+        new Scenario(Protocol.CLASSIC, true, 1, true),
+        new Scenario(Protocol.CLASSIC, true, 1, false, true),
         new Scenario(Protocol.CLASSIC, true, 0, false),
+        new Scenario(Protocol.STREAMS, true, 1, false),
         new Scenario(Protocol.STREAMS, true, 0, false),
         new Scenario(Protocol.CLASSIC, false, 1, false),
         new Scenario(Protocol.CLASSIC, false, 1, true),
@@ -179,11 +222,12 @@ public final class TakeoverBench {
   }
 
   /**
-   * What the full section measures: both protocols' failover to a standby followed by restarts of
-   * the survivor, and the classic failover without a standby for comparison.
+   * What the full section measures with the classic protocol (the product's): failover to a standby
+   * followed by restarts of the survivor, the same with Kafka Streams' defaults for comparison, a
+   * crashed instance restarted beside its caught-up peer, and the failover without a standby.
    */
   public static List<Scenario> defaultScenarios() {
-    return allScenarios().subList(0, 3);
+    return allScenarios().subList(0, 4);
   }
 
   /**
@@ -254,11 +298,13 @@ public final class TakeoverBench {
    *     the event, from Kafka Streams' restore log
    * @param restoredPartitions changelog partitions restored
    * @param restoreDoneMs from {@link Event#from()} to the end of the last restore, NaN if none
-   * @param wipedTasks stores (of a task) that Kafka Streams wiped and rebuilt from the changelog
+   * @param wipedTasks tasks whose local state Kafka Streams wiped and rebuilt from the changelogs
    * @param probes probes published (one per partition)
    * @param missing probes whose alert never came
    * @param duplicates probe alerts seen more than once
    * @param loadAverage the machine's 1-minute load average when the measurement ended
+   * @param cpuMs CPU time the (re)started process had used when every partition's probe was
+   *     answered (restarts only; NaN for a failover or where it cannot be read)
    */
   public record Measurement(
       Scenario scenario,
@@ -274,7 +320,8 @@ public final class TakeoverBench {
       int probes,
       int missing,
       int duplicates,
-      double loadAverage) {}
+      double loadAverage,
+      double cpuMs) {}
 
   /**
    * The state one set-up measured with.
@@ -397,7 +444,7 @@ public final class TakeoverBench {
           "group.protocol="
               + sc.protocol().wire()
               + "\n"
-              + (sc.transactionalStores() ? "enable.transactional.statestores=true\n" : ""),
+              + (sc.kafkaDefaults() ? KAFKA_DEFAULTS : ""),
           StandardCharsets.UTF_8);
       Instances inst = new Instances(bootstrap, appId, work, config, client, logs, s.heap());
 
@@ -482,6 +529,15 @@ public final class TakeoverBench {
         t0 = restarted.spawnedNanos();
         measured = restarted;
       }
+      case KILL_RESTART_PEER -> {
+        // The first instance; its peer keeps running with standbys of its tasks.
+        children.get(0).kill();
+        sent = probes.publish();
+        MonitorChild restarted = inst.start("a");
+        children.set(0, restarted);
+        t0 = restarted.spawnedNanos();
+        measured = restarted;
+      }
       case KILL_FAILOVER -> {
         t0 = System.nanoTime();
         children.get(0).kill();
@@ -492,6 +548,8 @@ public final class TakeoverBench {
     }
     int restoresBefore = event == Event.KILL_FAILOVER ? measured.restores().size() : 0;
     Map<String, Long> seen = watcher.await(sent.keySet(), s.timeout(), measured::isAlive);
+    // The restarted process's CPU time up to its answers (not meaningful for a survivor).
+    double cpuMs = event == Event.KILL_FAILOVER ? Double.NaN : measured.cpuMillis();
     if (!measured.isAlive()) {
       throw new IllegalStateException(
           measured + " exited during the measurement (see " + appId + "'s logs)");
@@ -522,12 +580,14 @@ public final class TakeoverBench {
             sent.size(),
             sent.size() - seen.size(),
             watcher.duplicates(sent.keySet()),
-            loadAverage());
+            loadAverage(),
+            cpuMs);
     LOG.info(
         String.format(
             Locale.ROOT,
             "takeover %s, %s: first output %.0f ms, every partition %.0f ms after the %s;"
-                + " restored %d records from %d changelog partitions; %d missing, %d duplicated",
+                + " restored %d records from %d changelog partitions; %d missing, %d duplicated;"
+                + " %.1f CPU s; load %.1f",
             sc.id(),
             event.description(),
             m.firstOutputMs(),
@@ -536,7 +596,9 @@ public final class TakeoverBench {
             restored,
             restores.size(),
             m.missing(),
-            m.duplicates()));
+            m.duplicates(),
+            cpuMs / 1000,
+            m.loadAverage()));
     if (event != Event.KILL_FAILOVER && measured.readyNanos() == 0) {
       measured.awaitRunning(s.timeout());
     }

@@ -30,6 +30,8 @@ final class TakeoverReport {
 
   static final Scenario FAILOVER = new Scenario(Protocol.CLASSIC, true, 1, false);
   static final Scenario FAILOVER_NO_STANDBY = new Scenario(Protocol.CLASSIC, true, 0, false);
+  static final Scenario PEER_RESTART = new Scenario(Protocol.CLASSIC, true, 1, false, true);
+  static final Scenario FAILOVER_KAFKA_DEFAULTS = new Scenario(Protocol.CLASSIC, true, 1, true);
 
   static List<Verdict> verdicts(TakeoverBench.Result r) {
     List<Verdict> v = new ArrayList<>();
@@ -65,6 +67,29 @@ final class TakeoverReport {
               BenchCommand.Section.TAKEOVER,
               ITEM + "c. Failover without a standby (changelog restore), " + runs,
               seconds(cold) + " from the kill to every partition's output",
+              "(a comparison, no target)",
+              null));
+    }
+    Summary peer = r.summary(PEER_RESTART, Event.KILL_RESTART_PEER, Measurement::allOutputMs);
+    if (peer != null) {
+      v.add(
+          new Verdict(
+              BenchCommand.Section.TAKEOVER,
+              ITEM
+                  + "d. Restart after SIGKILL beside a caught-up peer (the group's output), "
+                  + runs,
+              seconds(peer) + " from process start to every partition's output",
+              "≤ " + num(RESTART_TARGET_S, 0) + " s",
+              peer.median() <= RESTART_TARGET_S * 1000));
+    }
+    Summary before =
+        r.summary(FAILOVER_KAFKA_DEFAULTS, Event.KILL_RESTART, Measurement::allOutputMs);
+    if (before != null) {
+      v.add(
+          new Verdict(
+              BenchCommand.Section.TAKEOVER,
+              ITEM + "e. The same as 7a with Kafka Streams' store and metrics defaults, " + runs,
+              seconds(before) + " from process start to every partition's output",
               "(a comparison, no target)",
               null));
     }
@@ -124,6 +149,7 @@ final class TakeoverReport {
                 cell(r, sc, e, Measurement::firstOutputMs),
                 cell(r, sc, e, Measurement::allOutputMs),
                 e == Event.KILL_FAILOVER ? "" : cell(r, sc, e, Measurement::runningMs),
+                e == Event.KILL_FAILOVER ? "" : cell(r, sc, e, Measurement::cpuMs),
                 restoredCell(r, sc, e),
                 String.valueOf(ms.stream().mapToInt(Measurement::wipedTasks).sum()),
                 ms.stream().mapToInt(Measurement::missing).sum()
@@ -142,8 +168,9 @@ final class TakeoverReport {
                     "first output, s",
                     "every partition, s",
                     "`monitor running`, s",
+                    "CPU used by then, s",
                     "restored records",
-                    "stores wiped",
+                    "tasks wiped",
                     "probes missing / duplicated",
                     "load average (1 min)"),
                 rows))
@@ -152,7 +179,12 @@ final class TakeoverReport {
         "The machine has 2 cores, shared with other builds while this ran; the load average "
             + "column says how shared. `monitor running` is when the restarted process said so "
             + "(JVM start, topics checked, group joined); Kafka Streams restores state after "
-            + "that, before it processes.\n\n");
+            + "that, before it processes. *CPU used by then* is the restarted process's CPU time "
+            + "(user and system, all its threads) when every partition had answered: it barely "
+            + "depends on the load, so it says how long the restart would take on a machine with "
+            + "cores to spare (at most that, at least that divided by the 2 cores). *Tasks wiped* "
+            + "are tasks whose local state Kafka Streams found corrupted and rebuilt from their "
+            + "changelogs.\n\n");
     List<List<String>> setupRows = new ArrayList<>();
     for (TakeoverBench.Setup u : r.setups()) {
       setupRows.add(

@@ -37,7 +37,8 @@ class TakeoverReportTest {
 
   private static Measurement measurement(
       TakeoverBench.Scenario sc, Event e, int rep, double allMs) {
-    return new Measurement(sc, e, rep, allMs / 2, allMs, 1_000, 0, 0, Double.NaN, 0, 6, 0, 0, 3.5);
+    return new Measurement(
+        sc, e, rep, allMs / 2, allMs, 1_000, 0, 0, Double.NaN, 0, 6, 0, 0, 3.5, 8_000);
   }
 
   @Test
@@ -57,17 +58,24 @@ class TakeoverReportTest {
         .extracting(TakeoverBench.Scenario::id)
         .containsExactly(
             "classic-failover-standby1",
-            "streams-failover-standby1",
+            "classic-failover-standby1-kafka-defaults",
+            "classic-peer-restart",
             "classic-failover-standby0",
+            "streams-failover-standby1",
             "streams-failover-standby0",
             "classic-restart",
-            "classic-restart-txn",
+            "classic-restart-kafka-defaults",
             "streams-restart");
     assertThat(TakeoverBench.defaultScenarios())
         .extracting(TakeoverBench.Scenario::id)
         .containsExactly(
-            "classic-failover-standby1", "streams-failover-standby1", "classic-failover-standby0");
+            "classic-failover-standby1",
+            "classic-failover-standby1-kafka-defaults",
+            "classic-peer-restart",
+            "classic-failover-standby0");
     assertThat(TakeoverBench.defaultScenarios().get(0).events())
         .containsExactly(Event.KILL_FAILOVER, Event.KILL_RESTART, Event.TERM_RESTART);
+    assertThat(TakeoverBench.defaultScenarios().get(2).events())
+        .containsExactly(Event.KILL_RESTART_PEER);
   }
 }

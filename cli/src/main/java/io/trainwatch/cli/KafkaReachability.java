@@ -45,6 +45,9 @@ public final class KafkaReachability {
     String bootstrap =
         String.valueOf(clientProperties.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
     Properties p = new Properties();
+    // A short-lived client: no JMX MBeans and no metrics push (both cost CPU at start).
+    p.put(AdminClientConfig.METRIC_REPORTER_CLASSES_CONFIG, "");
+    p.put(AdminClientConfig.ENABLE_METRICS_PUSH_CONFIG, false);
     p.putAll(clientProperties);
     int timeoutMs = (int) TimeUnit.SECONDS.toMillis(timeoutSeconds);
     p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);

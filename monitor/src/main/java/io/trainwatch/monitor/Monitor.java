@@ -4,6 +4,7 @@ import io.trainwatch.monitor.alerting.HintCatalog;
 import io.trainwatch.monitor.alerting.RunEvaluator;
 import io.trainwatch.monitor.config.GroupConfig;
 import io.trainwatch.monitor.config.MonitorConfig;
+import io.trainwatch.monitor.streams.CrashSafeRocksDb;
 import io.trainwatch.monitor.streams.DeadLetterProcessingExceptionHandler;
 import io.trainwatch.monitor.streams.MonitorTopology;
 import io.trainwatch.schemas.Topics;
@@ -188,7 +189,9 @@ public final class Monitor implements AutoCloseable {
   public static Properties streamsProperties(MonitorOptions o) {
     MonitorConfig c = o.config();
     Properties p = new Properties();
-    // Client settings first, so that nothing below can be overridden by accident.
+    startupDefaults(p);
+    // Client settings next (they may change the defaults above), so that nothing below can be
+    // overridden by accident.
     p.putAll(o.clientProperties());
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, o.applicationId());
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, o.bootstrapServers());
@@ -215,6 +218,31 @@ public final class Monitor implements AutoCloseable {
         StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
         LogAndContinueExceptionHandler.class.getName());
     return p;
+  }
+
+  /**
+   * Defaults that make a restart fast; a {@code --command-config} setting of the same key wins.
+   * docs/reliability.md (section 10) has the measurements.
+   *
+   * <ul>
+   *   <li>Transactional state stores (KIP-892): each store keeps its committed changelog offset
+   *       with its data, so after a crash (SIGKILL, OOM kill) a restarted instance replays the tail
+   *       of the changelogs instead of wiping every store and replaying all of them (exactly-once
+   *       without them must: a store may hold writes of an aborted transaction). Memtables small
+   *       enough to be flushed while the instance runs ({@link CrashSafeRocksDb}) keep that tail
+   *       short.
+   *   <li>No JMX reporter and no client-metrics push: Kafka's {@code JmxReporter} re-registers an
+   *       MBean at every metric added or removed, and the telemetry reporter renames each one with
+   *       regular expressions; a start opens every store twice (once to read its offsets, once for
+   *       its task), each with dozens of metrics, and those two took about half of the Java CPU of
+   *       a restart. The monitor serves the same metrics on its HTTP port ({@code /metrics}).
+   * </ul>
+   */
+  private static void startupDefaults(Properties p) {
+    p.put(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG, true);
+    p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, CrashSafeRocksDb.class.getName());
+    p.put(StreamsConfig.METRIC_REPORTER_CLASSES_CONFIG, "");
+    p.put(StreamsConfig.ENABLE_METRICS_PUSH_CONFIG, false);
   }
 
   /**
@@ -248,6 +276,9 @@ public final class Monitor implements AutoCloseable {
   private static void createTopics(MonitorOptions o) {
     MonitorConfig c = o.config();
     Properties p = new Properties();
+    // A short-lived client: no JMX MBeans and no metrics push (both cost CPU at start).
+    p.put(AdminClientConfig.METRIC_REPORTER_CLASSES_CONFIG, "");
+    p.put(AdminClientConfig.ENABLE_METRICS_PUSH_CONFIG, false);
     p.putAll(o.clientProperties());
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, o.bootstrapServers());
     p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis());

@@ -53,7 +53,14 @@ final class RunsApi implements HttpHandler {
 
   private final Supplier<KafkaStreams> streams;
   private final Supplier<HostInfo> self;
-  private final HttpClient client = HttpClient.newBuilder().connectTimeout(FORWARD_TIMEOUT).build();
+
+  /**
+   * For queries of runs another instance owns; built at the first one, not at start: building an
+   * HTTP client loads the default TLS context (the JDK's trust store): in a profile of a restart,
+   * about a third of the main thread's CPU samples before the HTTP port opened, for a client that a
+   * monitor alone never uses.
+   */
+  private volatile HttpClient client;
 
   /**
    * @param streams the application, {@code null} before it is created
@@ -62,6 +69,20 @@ final class RunsApi implements HttpHandler {
   RunsApi(Supplier<KafkaStreams> streams, Supplier<HostInfo> self) {
     this.streams = streams;
     this.self = self;
+  }
+
+  private HttpClient client() {
+    HttpClient c = client;
+    if (c == null) {
+      synchronized (this) {
+        c = client;
+        if (c == null) {
+          c = HttpClient.newBuilder().connectTimeout(FORWARD_TIMEOUT).build();
+          client = c;
+        }
+      }
+    }
+    return c;
   }
 
   @Override
@@ -232,7 +253,7 @@ final class RunsApi implements HttpHandler {
             .timeout(FORWARD_TIMEOUT)
             .build();
     try {
-      return client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+      return client().send(request, HttpResponse.BodyHandlers.ofByteArray());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
