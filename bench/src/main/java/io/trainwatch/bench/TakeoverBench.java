@@ -555,6 +555,10 @@ public final class TakeoverBench {
           measured + " exited during the measurement (see " + appId + "'s logs)");
     }
     CatchUp.sleep(DUPLICATE_WINDOW);
+    // A restarted instance beside a peer may not be running yet when the group has answered.
+    if (event != Event.KILL_FAILOVER && measured.readyNanos() == 0) {
+      measured.awaitRunning(s.timeout());
+    }
     double first = seen.values().stream().mapToLong(Long::longValue).min().orElse(Long.MIN_VALUE);
     double last = seen.values().stream().mapToLong(Long::longValue).max().orElse(Long.MIN_VALUE);
     List<MonitorChild.Restore> restores =
@@ -599,9 +603,6 @@ public final class TakeoverBench {
             m.duplicates(),
             cpuMs / 1000,
             m.loadAverage()));
-    if (event != Event.KILL_FAILOVER && measured.readyNanos() == 0) {
-      measured.awaitRunning(s.timeout());
-    }
     return m;
   }
 
