@@ -133,6 +133,15 @@ public final class JobHangRule implements RuleDefinition {
       return Optional.empty();
     }
     if (jobSilent >= limit) {
+      long newest = live.stream().mapToLong(RankState::lastTsMs).max().orElse(0);
+      long oldest = live.stream().mapToLong(RankState::lastTsMs).min().orElse(0);
+      if (newest - oldest >= limit) {
+        // The ranks' last reports are farther apart in event time than the limit: the ranks of a
+        // synchronous job that hangs all stop within a step of each other, so this is the
+        // monitor's view lagging on some ranks' partitions (a restart catching up, a backlog),
+        // not a hang. Their reports are on their way; judge the job once they are in.
+        return Optional.empty();
+      }
       long top = live.stream().mapToLong(RankState::lastStep).max().orElse(-1);
       List<RankState> behind =
           new ArrayList<>(live.stream().filter(r -> r.lastStep() < top).toList());

@@ -238,6 +238,39 @@ class JobRulesTest {
   }
 
   @Test
+  void shouldNotCallAJobHungWhileTheMonitorIsBehindOnSomeRanks() {
+    // Seen on a real 4-rank PyTorch job while a restarted monitor caught up a backlog: rank 3's
+    // partition was read up to step 108, ranks 0-2's only up to steps 1-2, and nothing of the job
+    // came for 15 s. A synchronous job's ranks never drift apart that far: the others were not
+    // hung, their reports were waiting to be read.
+    JobState job = new JobState();
+    List<RankState> ranks = new ArrayList<>();
+    for (int r = 0; r < 4; r++) {
+      job.learn(0, 4, r, "pytorch", true);
+      RankState rank = new RankState("run" + r, r, "vm", "cpu:" + r);
+      int last = r == 3 ? 108 : r == 0 ? 2 : 1;
+      for (int step = 0; step <= last; step++) {
+        RankSample s = RankSample.of(step, 200L * step, 100.0, 1.0, 90.0, 2.0, 1.0);
+        job.observe(s, rank.observe(s, 1000L * step), 1000L * step);
+      }
+      ranks.add(rank);
+    }
+    RuleSettings s = defaults.get(RuleId.JOB_HANG).with("min_seconds", 15);
+    long last = job.progressWallMs();
+    assertThat(Rules.hang().evaluateAt(job, () -> ranks, last + 60_000, 0, s)).isEmpty();
+    // Once the lagging ranks' reports are in and every rank stopped near step 108, it is a hang.
+    for (RankState rank : ranks.subList(0, 3)) {
+      for (long step = rank.lastStep() + 1; step <= (rank.rank() == 2 ? 107 : 108); step++) {
+        RankSample x = RankSample.of(step, 200L * step, 100.0, 1.0, 90.0, 2.0, 1.0);
+        job.observe(x, rank.observe(x, last + 1000), last + 1000);
+      }
+    }
+    Finding f = Rules.hang().evaluateAt(job, () -> ranks, last + 17_000, 0, s).orElseThrow();
+    assertThat(f.diagnosis()).isEqualTo(JobHangRule.JOB_STOPPED);
+    assertThat(f.evidence()).containsEntry("rank", 2).containsEntry("culprit_basis", "behind");
+  }
+
+  @Test
   void shouldSayTheCulpritIsUnknownWhenEveryRankStoppedAtTheSameStep() {
     JobState job = new JobState();
     List<RankState> ranks = stoppedAtTheSameStep(job);
