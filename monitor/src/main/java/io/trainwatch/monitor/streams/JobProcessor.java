@@ -230,6 +230,7 @@ final class JobProcessor extends ContextualProcessor<String, JobSignal, Object, 
       RunSettings settings = config.rules().forJob(job);
       List<RankState> rankStates = ranksOf(job);
       StepLookup lookup = lookup(job);
+      var noiseBefore = state.noise();
       for (RankState r : rankStates) {
         if (!r.pending().isEmpty()) {
           List<JobEmission> judged = new ArrayList<>(0);
@@ -242,7 +243,7 @@ final class JobProcessor extends ContextualProcessor<String, JobSignal, Object, 
       var hangBefore = state.hang();
       out.addAll(
           evaluator.onWallClock(job, state, () -> rankStates, now, watchingSinceMs, settings));
-      changed |= !state.hang().equals(hangBefore);
+      changed |= !state.hang().equals(hangBefore) || !state.noise().equals(noiseBefore);
       forgetOldSteps(job, state);
     }
     if (changed || !out.isEmpty()) {

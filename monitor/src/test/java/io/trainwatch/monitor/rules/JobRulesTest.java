@@ -86,6 +86,82 @@ class JobRulesTest {
     assertThat((double) f.get().evidence().get("change")).isBetween(0.03, 0.12);
   }
 
+  /**
+   * A healthy rank on a shared CPU host: its ln ratio to the peers is AR(1) (lag-1 correlation 0.6,
+   * 4% spread: load drifts over several steps) plus, on 1 step in 250, a burst of 1 to 8 steps up
+   * to 10% slower (another process on its cores). The peers' spread at a step is the independent
+   * part only, as a test that took steps for independent would trust.
+   */
+  private static final class BurstyNoise {
+    private final Random rnd;
+    private double ar;
+    private int burstLeft;
+    private double burst;
+
+    BurstyNoise(long seed) {
+      rnd = new Random(seed);
+    }
+
+    double next() {
+      ar = 0.6 * ar + 0.04 * Math.sqrt(1 - 0.36) * rnd.nextGaussian();
+      if (burstLeft == 0 && rnd.nextDouble() < 1 / 250.0) {
+        burstLeft = 1 + rnd.nextInt(8);
+        burst = Math.log1p(0.10 * rnd.nextDouble());
+      }
+      double x = ar;
+      if (burstLeft > 0) {
+        x += burst;
+        burstLeft--;
+      }
+      return x;
+    }
+  }
+
+  /** Steps at which the rule reported a finding for for_batches (3) judged steps in a row. */
+  private static List<Long> alarms(
+      RankState r, JobState job, int steps, java.util.function.LongToDoubleFunction x) {
+    RuleSettings s = RunSettings.defaults().get(RuleId.STRAGGLER_RANK);
+    List<Long> out = new ArrayList<>();
+    int run = 0;
+    for (int step = 0; step < steps; step++) {
+      judge(r, step, x.applyAsDouble(step), 0, 0.04 * 0.8);
+      run = Rules.straggler().evaluate(r, job, s).isPresent() ? run + 1 : 0;
+      if (run == 3) {
+        out.add((long) step);
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void shouldRaiseNothingOnAutocorrelatedBurstyNoiseOverThousandsOfSteps() {
+    // Steps are not independent here: the spread of a mean of 16 steps is about twice what 16
+    // independent steps would give. Judged on the variance of means of consecutive steps (the
+    // rank's own and its job's), not on the step-to-step spread, none of this is a change.
+    for (long seed = 1; seed <= 5; seed++) {
+      BurstyNoise noise = new BurstyNoise(seed);
+      RankState r = new RankState("r", 1, "h", "d");
+      JobState job = new JobState();
+      assertThat(alarms(r, job, 4000, step -> noise.next())).as("seed %d", seed).isEmpty();
+      // The job's long-run noise is measured above the step-to-step spread (0.04 x sqrt(1 - 0.6)).
+      assertThat(job.noise().sigma(0)).as("seed %d", seed).isGreaterThan(0.04);
+    }
+  }
+
+  @Test
+  void shouldStillFindAFivePercentChangeThroughAutocorrelatedBurstyNoise() {
+    for (long seed = 1; seed <= 5; seed++) {
+      BurstyNoise noise = new BurstyNoise(100 + seed);
+      RankState r = new RankState("r", 1, "h", "d");
+      JobState job = new JobState();
+      List<Long> fired =
+          alarms(r, job, 1000, step -> noise.next() + (step >= 600 ? Math.log(1.05) : 0));
+      assertThat(fired).as("seed %d", seed).isNotEmpty();
+      assertThat(fired.get(0)).as("seed %d: %s", seed, fired).isBetween(600L, 800L);
+      System.out.printf("bursty noise, 5%% change at step 600: first named at %d%n", fired.get(0));
+    }
+  }
+
   @Test
   void shouldKeepTheBaselineAcrossAnEncodeDecodeRoundTrip() {
     RankState r = judged(100, 0.01, 0, 0.03);
