@@ -11,12 +11,15 @@ package io.trainwatch.monitor.run;
  * estimate is a median, which a few outliers barely move. An excursion ends once {@link
  * #RECOVERED_BATCHES} consecutive batches are back in the band.
  *
- * <p>During an excursion the band never widens: the loss must come back to where it was before the
- * excursion, judged with the noise it had then. After a destructive update the loss is often both
- * higher and far noisier (a real 4-rank PyTorch job whose weights one bad step threw off: best
- * 0.09, then losses of 0.1 to 5 for 100 steps and more); a band that took in that noise (six times
- * a noise of 0.8) held all of it, and the spike "recovered" two steps after it began. It may narrow
- * (the best level can still fall), and it follows the history again once the excursion ended.
+ * <p>During an excursion the band widens only while the loss's smoothed level stays within one
+ * noise unit of its best: a loss that is merely noisier than its noise estimate said (a healthy
+ * run's batches scattering around the same level) may take that noise in; a loss whose level moved
+ * up must come back to where it was before the excursion, judged with the noise it had then. After
+ * a destructive update the loss is often both higher and far noisier (a real 4-rank PyTorch job
+ * whose weights one bad step threw off: best 0.09, then losses of 0.1 to 5 for 100 steps and more);
+ * a band that took in that noise (six times a noise of 0.8) held all of it, and the spike
+ * "recovered" two steps after it began. It may narrow (the best level can still fall), and it
+ * follows the history again once the excursion ended.
  */
 public final class LossExcursion {
 
@@ -138,7 +141,11 @@ public final class LossExcursion {
    * Sets the band for the next batch ({@code null} while the loss history is too short to judge).
    */
   public void rebase(Band next) {
-    if (active && band != null && next != null && next.threshold() > band.threshold()) {
+    if (active
+        && band != null
+        && next != null
+        && next.threshold() > band.threshold()
+        && next.smoothed() - next.best() > next.noise()) {
       next = new Band(next.best(), band.threshold(), next.smoothed(), band.noise());
     }
     band = next;
