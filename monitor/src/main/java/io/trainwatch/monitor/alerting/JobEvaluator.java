@@ -164,7 +164,7 @@ public final class JobEvaluator {
       }
       RuleSettings ss = settings.get(RuleId.STRAGGLER_RANK);
       if (ss.enabled() && complete && Double.isFinite(v.logRatio())) {
-        Optional<Finding> f = straggler.evaluate(rank, state, ss);
+        Optional<Finding> f = straggler.evaluate(rank, ss);
         AlertLifecycle.Step st2 =
             AlertLifecycle.evaluate(straggler, rank.straggler(), f, ss, p.tsMs(), p.step());
         rank.setStraggler(st2.track());

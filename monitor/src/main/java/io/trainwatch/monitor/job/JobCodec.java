@@ -228,11 +228,6 @@ public final class JobCodec {
           for (long v : s.pauseScalars()) {
             out.writeLong(v);
           }
-          JobNoise n = s.noise();
-          out.writeFloat(n.workVariance());
-          out.writeFloat(n.workBlocks());
-          out.writeFloat(n.computeVariance());
-          out.writeFloat(n.computeBlocks());
         });
   }
 
@@ -267,10 +262,6 @@ public final class JobCodec {
           }
           if (in.available() >= 2 * Long.BYTES) {
             s.restorePauseScalars(in.readLong(), in.readLong());
-          }
-          if (in.available() >= 4 * Float.BYTES) {
-            s.setNoise(
-                new JobNoise(in.readFloat(), in.readFloat(), in.readFloat(), in.readFloat()));
           }
           return s;
         });

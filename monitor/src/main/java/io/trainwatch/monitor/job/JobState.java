@@ -34,7 +34,6 @@ public final class JobState {
   private long nonfiniteOnRankStep = -1;
   private long maxStepTsMs = -1;
   private long longestPauseMs;
-  private JobNoise noise = JobNoise.EMPTY;
   private final List<AlertGroup> groups = new ArrayList<>();
 
   public int attempt() {
@@ -272,15 +271,6 @@ public final class JobState {
   void restorePauseScalars(long maxStepTs, long longestPause) {
     maxStepTsMs = maxStepTs;
     longestPauseMs = longestPause;
-  }
-
-  /** The straggler rule's long-run noise of the job's ranks. */
-  public JobNoise noise() {
-    return noise;
-  }
-
-  public void setNoise(JobNoise n) {
-    noise = n;
   }
 
   float[] stepTimesRaw() {

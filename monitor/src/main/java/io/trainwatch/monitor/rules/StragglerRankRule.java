@@ -1,7 +1,5 @@
 package io.trainwatch.monitor.rules;
 
-import io.trainwatch.monitor.job.JobNoise;
-import io.trainwatch.monitor.job.JobState;
 import io.trainwatch.monitor.job.RankState;
 import io.trainwatch.monitor.job.Robust;
 import io.trainwatch.schemas.util.Quantiles;
@@ -27,8 +25,7 @@ import java.util.Optional;
  *       slowdown of at least {@code min_slowdown} and at least {@code z_score} standard errors
  *       above {@code tolerance}, the spread that is normal between healthy devices. This names a
  *       rank that is much slower from its first steps (a degraded device, a restart on the same bad
- *       node): a window is judged so only while fewer than {@code baseline_steps} of the rank's
- *       steps precede it; later, a rank that became slower is the change test's.
+ *       node).
  *   <li><b>Against its own earlier steps</b>: a change. Devices differ by a few percent for good
  *       (clocks, cooling, the host's drift), so a rank 3% slower than its peers all along is not a
  *       straggler, but one that became 5% slower than it was is. For each window of the last n
@@ -43,17 +40,9 @@ import java.util.Optional;
  *       with each attempt (a restart makes new rank records).
  * </ul>
  *
- * <p>Persistence: for windows of up to 28 steps, the window twice as long must show the change at
- * half the z-score (a real change fills it once it is that old, a short burst does not).
- *
- * <p>The noise is the long-run noise of a mean of consecutive steps, the largest of: the peers'
- * spread at the same steps; the rank's own step-to-step spread (from differences of consecutive
- * steps, which a change of level does not inflate); the rank's own batch means (the spread of means
- * of {@value JobNoise#BLOCK} consecutive steps of its window, times sqrt(BLOCK)); and its job's
- * ({@link JobNoise}, the same pooled over the job's ranks). On a shared host slow steps come in
- * bursts, and a mean of n steps then varies much more than the per-step spread over sqrt(n): a test
- * that took steps for independent would page on every burst. The first window that qualifies is
- * reported.
+ * <p>The noise of a step is the larger of the peers' spread at the same steps and the rank's own
+ * step-to-step spread (from differences of consecutive steps, which a change of level does not
+ * inflate). The first window that qualifies is reported.
  *
  * <p>Diagnoses: {@code slow_data} (the excess is mostly time waiting for data: the input pipeline,
  * storage or network of that host) and {@code slow_compute} (mostly forward/backward: a degraded
@@ -84,8 +73,7 @@ public final class StragglerRankRule implements RuleDefinition {
           1,
           1000,
           "How many standard errors the rank's typical slowdown must be above the tolerance (the noise "
-              + "is the largest of the peers' spread, the rank's own and the long-run noise of "
-              + "consecutive steps).");
+              + "is the larger of the peers' spread and the rank's own).");
   public static final Param MIN_STEPS =
       Param.integer(
           "min_steps",
@@ -93,8 +81,7 @@ public final class StragglerRankRule implements RuleDefinition {
           3,
           64,
           "Fewest judged steps the peer test uses; longer windows (12, 16, 24, 32, 48, 64 steps) "
-              + "catch smaller slowdowns. A window is judged against the peers only while fewer than "
-              + "baseline_steps of the rank's steps precede it.");
+              + "catch smaller slowdowns.");
   public static final Param MIN_CHANGE =
       Param.number(
           "min_change",
@@ -109,9 +96,8 @@ public final class StragglerRankRule implements RuleDefinition {
           5,
           1,
           1000,
-          "How many standard errors of the difference (with the long-run noise of consecutive steps) "
-              + "the rank's recent mean must be above its earlier mean: higher is fewer false alarms "
-              + "on large fleets and later detection.");
+          "How many standard errors of the difference the rank's recent mean must be above its earlier "
+              + "mean: higher is fewer false alarms on large fleets and later detection.");
   public static final Param BASELINE_STEPS =
       Param.integer(
           "baseline_steps",
@@ -140,17 +126,6 @@ public final class StragglerRankRule implements RuleDefinition {
 
   /** The standard error of a winsorized mean, in units of sigma/sqrt(n), under normal noise. */
   static final double WINSORIZED_SE = 1.05;
-
-  /**
-   * Age in judged steps of the block a rank adds to its job's long-run noise: old enough that a
-   * real change is flagged by then (and left out), young enough that a job learns its noise early.
-   */
-  static final int NOISE_AGE = 24;
-
-  /** Fewest degrees of freedom (blocks less segments) for a rank's own long-run noise. */
-  static final int MIN_BLOCK_DOF = 2;
-
-  private static final double NaN = Double.NaN;
 
   /** Smallest noise assumed (0.5%): timings identical to the microsecond prove nothing more. */
   static final double NOISE_FLOOR = 0.005;
@@ -184,22 +159,12 @@ public final class StragglerRankRule implements RuleDefinition {
   }
 
   /**
-   * Judges a rank without its job's long-run noise (a job of its own): see {@link
-   * #evaluate(RankState, JobState, RuleSettings)}.
-   */
-  public Optional<Finding> evaluate(RankState rank, RuleSettings settings) {
-    return evaluate(rank, new JobState(), settings);
-  }
-
-  /**
    * Judges a rank after its newest judged step, and folds the step about to leave its window into
-   * its baseline, and every {@value JobNoise#BLOCK} judged steps its block of steps {@value
-   * #NOISE_AGE} old into the job's long-run noise (unless the rank is flagged or pending).
+   * its baseline (unless the rank is flagged or pending).
    *
-   * @param job the rank's job, whose {@link JobState#noise()} this reads and updates
    * @return a finding when the rank is a straggler, empty when it is not (or not known yet)
    */
-  public Optional<Finding> evaluate(RankState rank, JobState job, RuleSettings settings) {
+  public Optional<Finding> evaluate(RankState rank, RuleSettings settings) {
     int size = rank.windowSize();
     if (size == 0) {
       return Optional.empty();
@@ -209,25 +174,13 @@ public final class StragglerRankRule implements RuleDefinition {
     if (work == null) {
       return Optional.empty(); // not reached: the window only holds steps with a work ratio
     }
-    JobNoise jobNoise = job.noise();
-    Optional<Finding> f = againstPeers(rank, work, jobNoise, settings);
+    Optional<Finding> f = againstPeers(rank, work, settings);
     if (f.isEmpty()) {
-      f = change(rank, work, compute, jobNoise, settings);
+      f = change(rank, work, compute, settings);
     }
-    boolean quiet =
-        f.isEmpty()
-            && rank.straggler().phase() == io.trainwatch.monitor.run.AlertTrack.Phase.INACTIVE;
-    if (quiet
-        && size >= NOISE_AGE + 2 * JobNoise.BLOCK
-        && rank.judgedTotal() % JobNoise.BLOCK == 0) {
-      // Every BLOCK steps, the block of steps NOISE_AGE old (by then a real change has been
-      // flagged, and is left out) joins the job's long-run noise.
-      job.setNoise(
-          jobNoise.plus(
-              work.blockVariance(NOISE_AGE),
-              compute == null ? NaN : compute.blockVariance(NOISE_AGE)));
-    }
-    if (size == RankState.WINDOW && quiet) {
+    if (size == RankState.WINDOW
+        && f.isEmpty()
+        && rank.straggler().phase() == io.trainwatch.monitor.run.AlertTrack.Phase.INACTIVE) {
       // The oldest step leaves the window at the next judged step: it joins the baseline.
       rank.setBaseline(
           rank.baseline()
@@ -239,8 +192,7 @@ public final class StragglerRankRule implements RuleDefinition {
   }
 
   /** The peer test: much slower than the peers' median. */
-  private Optional<Finding> againstPeers(
-      RankState rank, Channel work, JobNoise jobNoise, RuleSettings settings) {
+  private Optional<Finding> againstPeers(RankState rank, Channel work, RuleSettings settings) {
     int minSteps = (int) settings.integer(MIN_STEPS);
     double minSlowdown = settings.number(MIN_SLOWDOWN);
     double z = settings.number(Z_SCORE);
@@ -249,8 +201,7 @@ public final class StragglerRankRule implements RuleDefinition {
       return Optional.empty();
     }
     double tolerance = Math.log1p(settings.number(TOLERANCE));
-    double minBaseline = settings.integer(BASELINE_STEPS);
-    double perStep = Double.NaN; // computed when first needed: most checks stop before
+    double scale = Double.NaN; // computed when first needed: most checks stop before
     for (int k = 0; k < WINDOWS.length; k++) {
       int n = k == 0 ? minSteps : Math.max(minSteps, WINDOWS[k]);
       if (k > 0 && WINDOWS[k] <= minSteps) {
@@ -258,12 +209,6 @@ public final class StragglerRankRule implements RuleDefinition {
       }
       if (n > size) {
         break;
-      }
-      // A window shorter than the rank's history is judged against the peers only while the
-      // steps before it are too few for the change test: once they are enough, a rank that became
-      // slower is the change test's, which judges it against its own history and its bursts.
-      if (n < size && size - n >= minBaseline) {
-        continue;
       }
       double[] x = Arrays.copyOf(work.values(), n);
       // Short windows: the median (data-loader hiccups cluster; a median ignores up to half).
@@ -274,13 +219,9 @@ public final class StragglerRankRule implements RuleDefinition {
       if (slowdown < minSlowdown) {
         continue;
       }
-      // The per-step noise, or the long-run noise of a mean of consecutive steps where bursts
-      // make it larger: the rank's own (its last n steps and the earlier ones apart, so that a
-      // change between them is not counted as noise), or its job's.
-      if (Double.isNaN(perStep)) {
-        perStep = max(peerNoise(rank, work.values()), jobNoise.sigma(WORK));
+      if (Double.isNaN(scale)) {
+        scale = peerNoise(rank, work.values());
       }
-      double scale = max(perStep, work.longRun(n, size));
       // Standard errors under normal noise: median sqrt(pi/2) sigma / sqrt(n), interquartile mean
       // about 1.09 sigma / sqrt(n).
       double se = (shortWindow ? 1.2533 : 1.09) * scale / Math.sqrt(n);
@@ -296,7 +237,6 @@ public final class StragglerRankRule implements RuleDefinition {
       return Optional.of(
           finding(rank, data, slowdown, m, n, score, computeExcess, dataExcess)
               .put("compared_with", "peers")
-              .put("noise", round(scale))
               .build());
     }
     return Optional.empty();
@@ -304,7 +244,7 @@ public final class StragglerRankRule implements RuleDefinition {
 
   /** The change test: slower than the rank's own earlier steps, on work or on compute. */
   private Optional<Finding> change(
-      RankState rank, Channel work, Channel compute, JobNoise jobNoise, RuleSettings settings) {
+      RankState rank, Channel work, Channel compute, RuleSettings settings) {
     double minChange = Math.log1p(settings.number(MIN_CHANGE));
     double z = settings.number(CHANGE_Z_SCORE);
     double minBaseline = settings.integer(BASELINE_STEPS);
@@ -314,28 +254,17 @@ public final class StragglerRankRule implements RuleDefinition {
         if (n >= c.size() || before < minBaseline) {
           continue;
         }
-        double d = c.mean(0, n) - c.earlier(rank, n);
-        if (d < minChange || c.mean(0, n) <= 0) {
+        double recent = c.mean(0, n);
+        double earlier =
+            (rank.baseline().sum(c.index()) + c.mean(n, c.size()) * (c.size() - n)) / before;
+        double d = recent - earlier;
+        if (d < minChange || recent <= 0) {
           continue;
         }
-        double noise = c.noiseOfMeans(n, jobNoise);
-        double score = d / (WINSORIZED_SE * noise * Math.sqrt(1.0 / n + 1.0 / before));
+        double se = WINSORIZED_SE * c.noise() * Math.sqrt(1.0 / n + 1.0 / before);
+        double score = d / se;
         if (score < z) {
           continue;
-        }
-        // Persistence: a burst of slow steps (another process on the host's cores for a while)
-        // fills a short window as a change does, but not the window twice as long, which a real
-        // change fills as soon as it is that old. The longer window must show the change at half
-        // the z-score (its mean is diluted by earlier steps while the change is young), with the
-        // same noise (split at 2n, the rank's own long-run noise would count the change as noise).
-        int twice = 2 * n;
-        if (twice <= CHANGE_WINDOWS[CHANGE_WINDOWS.length - 1] && twice < c.size()) {
-          double before2 = rank.baseline().count(c.index()) + (c.size() - twice);
-          double d2 = c.mean(0, twice) - c.earlier(rank, twice);
-          double score2 = d2 / (WINSORIZED_SE * noise * Math.sqrt(1.0 / twice + 1.0 / before2));
-          if (before2 < minBaseline || score2 < z / 2) {
-            continue;
-          }
         }
         double computeChange = excessChange(rank, 2, n, c.size());
         double dataChange = excessChange(rank, 3, n, c.size());
@@ -357,7 +286,6 @@ public final class StragglerRankRule implements RuleDefinition {
                     computeExcess,
                     dataExcess)
                 .put("compared_with", "own_earlier_steps")
-                .put("noise", round(noise))
                 .put("change", round(Math.expm1(d)))
                 .put("change_of", c.index() == WORK ? "work" : "compute")
                 .put("baseline_steps", (long) Math.floor(before))
@@ -437,72 +365,8 @@ public final class StragglerRankRule implements RuleDefinition {
       return values.length;
     }
 
-    /**
-     * The long-run standard deviation of one step by batch means: the spread of the means of
-     * {@value JobNoise#BLOCK} consecutive winsorized values around their segment's mean, times
-     * sqrt(BLOCK), with the recent steps [0, split) and the earlier ones [split, to) as two
-     * segments (so a change of level between them does not count as noise); NaN when fewer than
-     * {@value #MIN_BLOCK_DOF} degrees of freedom remain. Under independent noise it estimates the
-     * per-step standard deviation; bursts of slow or fast steps make it larger, as they make the
-     * mean of a window vary more.
-     */
-    double longRun(int split, int to) {
-      double ss = 0;
-      int blocks = 0;
-      int segments = 0;
-      for (int[] seg : new int[][] {{0, split}, {split, to}}) {
-        int k = (seg[1] - seg[0]) / JobNoise.BLOCK;
-        if (k == 0) {
-          continue;
-        }
-        double[] means = new double[k];
-        double total = 0;
-        for (int j = 0; j < k; j++) {
-          means[j] = mean(seg[0] + j * JobNoise.BLOCK, seg[0] + (j + 1) * JobNoise.BLOCK);
-          total += means[j];
-        }
-        double center = total / k;
-        for (double m : means) {
-          ss += (m - center) * (m - center);
-        }
-        blocks += k;
-        segments++;
-      }
-      int dof = blocks - segments;
-      return dof < MIN_BLOCK_DOF ? Double.NaN : Math.sqrt(JobNoise.BLOCK * ss / dof);
-    }
-
-    /**
-     * One block's estimate of the long-run variance, for the job's noise: BLOCK x the squared
-     * deviation of the mean of the {@value JobNoise#BLOCK} values from {@code age} (0 = newest)
-     * from the mean of all values from {@code age} on, corrected for that mean's own share of the
-     * blocks; NaN with fewer than two blocks.
-     */
-    double blockVariance(int age) {
-      int k = (size() - age) / JobNoise.BLOCK;
-      if (k < 2) {
-        return Double.NaN;
-      }
-      double d = mean(age, age + JobNoise.BLOCK) - mean(age, age + k * JobNoise.BLOCK);
-      return JobNoise.BLOCK * d * d * k / (k - 1);
-    }
-
     double winsorized(int i) {
       return clipped[i];
-    }
-
-    /** The mean of the rank's earlier steps: its window's from {@code n} on and its baseline's. */
-    double earlier(RankState rank, int n) {
-      double before = rank.baseline().count(index) + (size() - n);
-      return (rank.baseline().sum(index) + mean(n, size()) * (size() - n)) / before;
-    }
-
-    /**
-     * The noise of a mean of consecutive steps: the per-step noise, or the long-run one where the
-     * rank's steps (its recent n and its earlier ones apart) or its job's come in bursts.
-     */
-    double noiseOfMeans(int n, JobNoise job) {
-      return max(noise, longRun(n, size()), job.sigma(index));
     }
 
     /**
@@ -544,17 +408,6 @@ public final class StragglerRankRule implements RuleDefinition {
     double peersSigma = rank.peerSigma();
     double ownSigma = Robust.MAD_TO_SIGMA * Robust.mad(all, Quantiles.median(all));
     return Math.max(NOISE_FLOOR, Math.max(ownSigma, Double.isNaN(peersSigma) ? 0 : peersSigma));
-  }
-
-  /** The largest of the values that are not NaN. */
-  static double max(double first, double... more) {
-    double m = first;
-    for (double v : more) {
-      if (!Double.isNaN(v) && (Double.isNaN(m) || v > m)) {
-        m = v;
-      }
-    }
-    return m;
   }
 
   private static double[] column(RankState rank, int n, int field) {

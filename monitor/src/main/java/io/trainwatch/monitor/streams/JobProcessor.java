@@ -230,7 +230,6 @@ final class JobProcessor extends ContextualProcessor<String, JobSignal, Object, 
       RunSettings settings = config.rules().forJob(job);
       List<RankState> rankStates = ranksOf(job);
       StepLookup lookup = lookup(job);
-      var noiseBefore = state.noise();
       for (RankState r : rankStates) {
         if (!r.pending().isEmpty()) {
           List<JobEmission> judged = new ArrayList<>(0);
@@ -243,7 +242,7 @@ final class JobProcessor extends ContextualProcessor<String, JobSignal, Object, 
       var hangBefore = state.hang();
       out.addAll(
           evaluator.onWallClock(job, state, () -> rankStates, now, watchingSinceMs, settings));
-      changed |= !state.hang().equals(hangBefore) || !state.noise().equals(noiseBefore);
+      changed |= !state.hang().equals(hangBefore);
       forgetOldSteps(job, state);
     }
     if (changed || !out.isEmpty()) {
