@@ -25,6 +25,9 @@ public final class AlertLifecycle {
   public static final String RUN_ENDED = "run_ended";
   public static final String EVICTED = "evicted";
 
+  /** A job started a newer attempt: the old attempt's incidents are over. */
+  public static final String RESTARTED = "restarted";
+
   private AlertLifecycle() {}
 
   /** The new track and, when the alert fired or resolved, the record to publish. */
@@ -78,7 +81,7 @@ public final class AlertLifecycle {
   /**
    * The run is over (run_ended, or evicted): a firing alert resolves, a pending one is dropped.
    *
-   * @param reason {@link #RUN_ENDED} or {@link #EVICTED}
+   * @param reason {@link #RUN_ENDED}, {@link #EVICTED} or {@link #RESTARTED}
    * @param evidence what to publish as the resolved record's evidence
    */
   public static Step close(

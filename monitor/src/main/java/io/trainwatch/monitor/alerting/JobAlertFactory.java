@@ -98,6 +98,8 @@ public final class JobAlertFactory {
         return "run ended";
       case AlertLifecycle.EVICTED:
         return "forgotten after " + e.evidence().getOrDefault("idle_seconds", "?") + " s idle";
+      case AlertLifecycle.RESTARTED:
+        return "the job restarted (attempt " + e.evidence().getOrDefault("attempt", "?") + ")";
       default:
         return e.resolution();
     }

@@ -278,22 +278,49 @@ public final class JobEvaluator {
    */
   public List<JobEmission> onEvicted(
       String job, JobState state, List<RankState> ranks, long nowMs) {
+    return closeAll(
+        job,
+        state,
+        ranks,
+        nowMs,
+        AlertLifecycle.EVICTED,
+        Map.of("idle_seconds", Math.max(0, (nowMs - state.lastEventWallMs()) / 1000)));
+  }
+
+  /**
+   * The job started a newer attempt (a restart, often after a crash that left no run_ended): the
+   * old attempt's ranks and steps are about to be forgotten, and every open alert of the job and of
+   * those ranks resolves with them. Reports of the old attempt that come later are ignored, so
+   * nothing else would ever resolve them.
+   *
+   * @return the records to publish
+   */
+  public List<JobEmission> onRestart(
+      String job, JobState state, List<RankState> ranks, long nowMs, int newAttempt) {
+    return closeAll(
+        job, state, ranks, nowMs, AlertLifecycle.RESTARTED, Map.of("attempt", newAttempt));
+  }
+
+  private List<JobEmission> closeAll(
+      String job,
+      JobState state,
+      List<RankState> ranks,
+      long nowMs,
+      String reason,
+      Map<String, Object> evidence) {
     List<JobEmission> out = new ArrayList<>(0);
-    Map<String, Object> evidence =
-        Map.of("idle_seconds", Math.max(0, (nowMs - state.lastEventWallMs()) / 1000));
     Long step = state.maxStep() < 0 ? null : state.maxStep();
     for (RankState rank : ranks) {
       AlertLifecycle.Step d =
-          AlertLifecycle.close(
-              divergence, rank.divergence(), nowMs, step, AlertLifecycle.EVICTED, evidence);
+          AlertLifecycle.close(divergence, rank.divergence(), nowMs, step, reason, evidence);
+      rank.setDivergence(d.track());
       d.emission().ifPresent(e -> out.add(rankEmission(job, rank, e)));
       AlertLifecycle.Step s =
-          AlertLifecycle.close(
-              straggler, rank.straggler(), nowMs, step, AlertLifecycle.EVICTED, evidence);
+          AlertLifecycle.close(straggler, rank.straggler(), nowMs, step, reason, evidence);
+      rank.setStraggler(s.track());
       s.emission().ifPresent(e -> out.add(rankEmission(job, rank, e)));
     }
-    AlertLifecycle.Step h =
-        AlertLifecycle.close(hang, state.hang(), nowMs, step, AlertLifecycle.EVICTED, evidence);
+    AlertLifecycle.Step h = AlertLifecycle.close(hang, state.hang(), nowMs, step, reason, evidence);
     state.setHang(h.track(), state.hangRunId());
     h.emission()
         .ifPresent(

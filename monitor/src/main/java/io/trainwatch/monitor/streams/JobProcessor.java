@@ -131,6 +131,8 @@ final class JobProcessor extends ContextualProcessor<String, JobSignal, Object, 
                   RateLimitedLog.andMore(unlogged)));
       return;
     } else if (state.isNewerAttempt(id.attempt())) {
+      ranks.writePendingNow(); // the scan reads the store alone
+      publish(state, evaluator.onRestart(job, state, ranksOf(job), now, id.attempt()), now);
       forgetRanksAndSteps(job);
       state = state.restart(id.attempt());
       LOG.info(
