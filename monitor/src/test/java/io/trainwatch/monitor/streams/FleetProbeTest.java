@@ -140,6 +140,26 @@ class FleetProbeTest {
   }
 
   @Test
+  void shouldLeaveARunAloneWithARankButNoWorldSizeToTheStallRule() {
+    // One process that says job and rank 0 and no world size (as v1 producers' single runs do), and
+    // stops without run_ended: a run alone, its stall stalled_run's, paged once, not a job_hang.
+    Spec s =
+        spec(
+            "alone",
+            2,
+            j -> {
+              j.ranks = 1;
+              j.declaredWorld = null;
+              j.finish = false;
+              j.iterations = 100;
+            });
+    Outcome o = run(MonitorConfig.defaults(), 900, s);
+
+    assertThat(o.firing("job_hang")).as(o.describe()).isEmpty();
+    assertThat(o.firing()).as(o.describe()).hasSizeLessThanOrEqualTo(1);
+  }
+
+  @Test
   @EnabledIfSystemProperty(named = "trainwatch.probe", matches = "true")
   void survey() {
     Map<String, Consumer<Spec>> healthy = new java.util.LinkedHashMap<>();
