@@ -57,7 +57,10 @@ public final class JobEvaluator {
    */
   static final long SPREAD_STEPS = 2;
 
-  /** Per-run rules whose grouped alert is silenced while the job's hang fires. */
+  /**
+   * Per-run rules whose grouped alert is silenced while the job's hang fires, and once a rank of
+   * the job completed.
+   */
   static final List<String> INHIBITED_BY_HANG = List.of(RuleId.STALLED_RUN.id());
 
   private final StragglerRankRule straggler = Rules.straggler();
@@ -231,18 +234,23 @@ public final class JobEvaluator {
   }
 
   /**
-   * A rank ended: its alerts resolve; when every rank ended, so does the job's hang alert.
+   * A rank ended: its alerts resolve; when every rank ended, or one completed (the job's training
+   * loop finished), so does the job's hang alert.
    *
+   * @param completed {@code true} if the rank ended with status completed
    * @return the records to publish
    */
   public List<JobEmission> onRankEnded(
-      String job, JobState state, RankState rank, long tsMs, long wallMs) {
+      String job, JobState state, RankState rank, long tsMs, long wallMs, boolean completed) {
     List<JobEmission> out = new ArrayList<>(0);
     if (rank.ended()) {
       return out;
     }
     rank.end(wallMs);
     state.rankEnded();
+    if (completed) {
+      state.rankCompleted();
+    }
     Long step = rank.lastStep() < 0 ? null : rank.lastStep();
     Map<String, Object> evidence = Map.of("run_status", "ended");
     AlertLifecycle.Step d =
@@ -255,7 +263,7 @@ public final class JobEvaluator {
             straggler, rank.straggler(), tsMs, step, AlertLifecycle.RUN_ENDED, evidence);
     rank.setStraggler(s.track());
     s.emission().ifPresent(e -> out.add(rankEmission(job, rank, e)));
-    if (state.ended()) {
+    if (state.ended() || state.completedRanks() > 0) {
       AlertLifecycle.Step h =
           AlertLifecycle.close(
               hang, state.hang(), tsMs, step, AlertLifecycle.RUN_ENDED, Map.of("job", "ended"));
@@ -381,7 +389,10 @@ public final class JobEvaluator {
       if (g.phase() != AlertGroup.Phase.WAITING || nowMs - g.openedWallMs() < groupWaitMs) {
         continue;
       }
-      if (INHIBITED_BY_HANG.contains(g.rule()) && state.hang().firing()) {
+      if (INHIBITED_BY_HANG.contains(g.rule())
+          && (state.hang().firing() || state.completedRanks() > 0)) {
+        // While the job hangs, its page says it; once a rank completed, the job finished and
+        // the ranks that stopped reporting exited without run_ended.
         g.close(false);
         continue;
       }

@@ -228,6 +228,7 @@ public final class JobCodec {
           for (long v : s.pauseScalars()) {
             out.writeLong(v);
           }
+          out.writeInt(s.completedRanks());
         });
   }
 
@@ -262,6 +263,9 @@ public final class JobCodec {
           }
           if (in.available() >= 2 * Long.BYTES) {
             s.restorePauseScalars(in.readLong(), in.readLong());
+          }
+          if (in.available() >= Integer.BYTES) {
+            s.restoreCompletedRanks(in.readInt());
           }
           return s;
         });

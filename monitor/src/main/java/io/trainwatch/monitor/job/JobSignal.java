@@ -16,7 +16,9 @@ public record JobSignal(
     STARTED,
     BATCH,
     ENDED,
-    ALERT
+    ALERT,
+    /** It ended with status completed (its training loop finished). */
+    COMPLETED
   }
 
   public JobSignal {

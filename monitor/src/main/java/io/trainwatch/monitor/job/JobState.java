@@ -26,6 +26,7 @@ public final class JobState {
   private long lastEventWallMs;
   private int ranks;
   private int endedRanks;
+  private int completedRanks;
   private final float[] stepTimes = new float[STEP_TIMES];
   private int stepTimesPos;
   private int stepTimesSize;
@@ -74,6 +75,20 @@ public final class JobState {
 
   public int endedRanks() {
     return endedRanks;
+  }
+
+  /**
+   * Ranks of this attempt that ended with status completed. In synchronous data-parallel training a
+   * rank's loop completes only after every rank's last all-reduce: one is enough to say the job
+   * finished, and the ranks that did not say so exited without run_ended.
+   */
+  public int completedRanks() {
+    return completedRanks;
+  }
+
+  /** A rank ended with status completed. */
+  public void rankCompleted() {
+    completedRanks++;
   }
 
   /** {@code true} if every known rank ended, {@code false} otherwise. */
@@ -190,6 +205,7 @@ public final class JobState {
   /** An ended rank started again (the same rank, a new run): it is live again. */
   public void rankRestarted() {
     endedRanks = Math.max(0, endedRanks - 1);
+    completedRanks = 0; // the job goes on in place: what completed was not the end
   }
 
   /** A rank ended. */
@@ -266,6 +282,10 @@ public final class JobState {
 
   long[] pauseScalars() {
     return new long[] {maxStepTsMs, longestPauseMs};
+  }
+
+  void restoreCompletedRanks(int n) {
+    completedRanks = n;
   }
 
   void restorePauseScalars(long maxStepTs, long longestPause) {

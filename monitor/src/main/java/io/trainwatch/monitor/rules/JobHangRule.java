@@ -33,9 +33,11 @@ import java.util.function.Supplier;
  *       stopped): the process died or hangs without run_ended.
  * </ul>
  *
- * <p>A job is never judged silent for longer than the monitor has been watching it; ranks that
- * ended are not judged, and a job half of whose ranks ended is being torn down, not hung (a
- * preempted job whose killed rank could not say so); the next step of any rank resolves the alert.
+ * <p>A job one of whose ranks ended with status {@code completed} finished (its loop completes only
+ * after every rank's last all-reduce), whatever the others said. A job is never judged silent for
+ * longer than the monitor has been watching it; ranks that ended are not judged, and a job half of
+ * whose ranks ended is being torn down, not hung (a preempted job whose killed rank could not say
+ * so); the next step of any rank resolves the alert.
  */
 public final class JobHangRule implements RuleDefinition {
 
@@ -115,6 +117,12 @@ public final class JobHangRule implements RuleDefinition {
       long nowMs,
       long watchingSinceMs,
       RuleSettings settings) {
+    if (job.completedRanks() > 0) {
+      // A rank completed: its training loop ran to the end, which in synchronous training it does
+      // only after every rank's last all-reduce. The job finished; ranks that never said so
+      // (`if rank == 0: finish()`) exited without run_ended, they do not hang.
+      return Optional.empty();
+    }
     if (job.ended() || job.maxStep() < 0 || job.endedRanks() * 2 >= job.ranks()) {
       // Half the ranks or more said they ended (completed, failed, killed): the job is being torn
       // down (a preemption, a crash the launcher restarts), and the ranks that did not say so are

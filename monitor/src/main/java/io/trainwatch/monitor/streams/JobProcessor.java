@@ -161,10 +161,18 @@ final class JobProcessor extends ContextualProcessor<String, JobSignal, Object, 
         out = evaluator.onBatch(job, state, rank, signal.sample(), lookup(job), settings, now);
         break;
       case ENDED:
+      case COMPLETED:
         if (rank == null) {
           return;
         }
-        out = evaluator.onRankEnded(job, state, rank, record.timestamp(), now);
+        out =
+            evaluator.onRankEnded(
+                job,
+                state,
+                rank,
+                record.timestamp(),
+                now,
+                signal.kind() == JobSignal.Kind.COMPLETED);
         break;
       default:
         out = evaluator.onRankAlert(job, state, id, signal.alert(), now);

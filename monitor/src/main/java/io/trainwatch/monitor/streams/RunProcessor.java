@@ -188,7 +188,10 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
               b.step(), b.tsMs(), b.stepMs(), b.dataMs(), b.computeMs(), b.loss(), b.gradNorm());
       signal = new JobSignal(JobSignal.Kind.BATCH, runId, id, sample, null);
     } else {
-      signal = new JobSignal(JobSignal.Kind.ENDED, runId, id, null, null);
+      boolean completed = ((RunEnded) event).status() == RunStatus.COMPLETED;
+      signal =
+          new JobSignal(
+              completed ? JobSignal.Kind.COMPLETED : JobSignal.Kind.ENDED, runId, id, null, null);
     }
     forwardToJob(id, signal);
   }

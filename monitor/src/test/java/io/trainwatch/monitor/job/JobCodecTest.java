@@ -43,6 +43,24 @@ class JobCodecTest {
   }
 
   @Test
+  void shouldRoundTripAJobThatARankCompletedAndReadARecordWrittenBeforeThatField() {
+    JobState j = new JobState();
+    j.learn(0, 8, 0, "pytorch", true);
+    j.learn(0, 8, 1, "pytorch", true);
+    j.rankEnded();
+    j.rankCompleted();
+
+    byte[] bytes = JobCodec.encode(j);
+    JobState back = JobCodec.decodeJob(bytes);
+
+    assertThat(back.completedRanks()).isEqualTo(1);
+    assertThat(JobCodec.encode(back)).isEqualTo(bytes);
+    // A record written before completed ranks were kept ends 4 bytes earlier: none completed.
+    byte[] older = java.util.Arrays.copyOf(bytes, bytes.length - Integer.BYTES);
+    assertThat(JobCodec.decodeJob(older).completedRanks()).isZero();
+  }
+
+  @Test
   void shouldWriteTheBytesDataOutputStreamWrites() throws IOException {
     RankIdentity id = new RankIdentity("job", 2, 8, 0, "node-1", null, "pytorch");
     JobSignal signal = new JobSignal(JobSignal.Kind.BATCH, "job-r2", id, sample(7), null);

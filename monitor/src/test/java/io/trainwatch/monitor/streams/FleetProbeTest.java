@@ -70,6 +70,12 @@ class FleetProbeTest {
     for (Spec s : specs) {
       all.addAll(ProbeFleet.events(s));
     }
+    return run(config, tailSeconds, all);
+  }
+
+  /** Runs events through the real topology, then lets {@code tailSeconds} of wall clock pass. */
+  Outcome run(MonitorConfig config, long tailSeconds, List<ProbeFleet.Event> events) {
+    List<ProbeFleet.Event> all = new ArrayList<>(events);
     all.sort(Comparator.comparingLong(ProbeFleet.Event::wallMs));
     Path dir = stateDir.resolve("s" + System.nanoTime());
     try (TopologyFixture f = new TopologyFixture(dir, "fleet-probe", config)) {
@@ -157,6 +163,54 @@ class FleetProbeTest {
 
     assertThat(o.firing("job_hang")).as(o.describe()).isEmpty();
     assertThat(o.firing()).as(o.describe()).hasSizeLessThanOrEqualTo(1);
+  }
+
+  @Test
+  void shouldNotCallAJobThatCompletedOnRankZeroAHang() {
+    // A common pattern: `if rank == 0: run.finish()`. Rank 0 says completed, the other 7 ranks
+    // exit without run_ended. In synchronous training rank 0 completes only after every rank's
+    // last all-reduce: the job finished, nobody hangs.
+    Spec s =
+        spec(
+            "done",
+            3,
+            j -> {
+              j.onlyRank0Ends = true;
+              j.iterations = 200;
+            });
+    Outcome o = run(MonitorConfig.defaults(), 1200, s);
+
+    assertThat(o.firing()).as(o.describe()).isEmpty();
+  }
+
+  @Test
+  void shouldStillPageAHangWhenOneRankFailedAndTheOthersWait() {
+    // Rank 2 fails (run_ended failed) after step 120; the others wait in the next all-reduce
+    // until NCCL's timeout: a real hang, whatever run_ended said.
+    Spec s =
+        spec(
+            "failed",
+            4,
+            j -> {
+              j.allHangAt = 120;
+              j.finish = false;
+            });
+    List<ProbeFleet.Event> events = new ArrayList<>(ProbeFleet.events(s));
+    ProbeFleet.Event last = events.get(events.size() - 1);
+    events.add(
+        new ProbeFleet.Event(
+            last.wallMs() + 1000,
+            ProbeFleet.runId(s, 0, 2),
+            last.tsMs() + 1000,
+            "{\"schema_version\":1,\"type\":\"run_ended\",\"run_id\":\""
+                + ProbeFleet.runId(s, 0, 2)
+                + "\",\"ts_ms\":"
+                + (last.tsMs() + 1000)
+                + ",\"status\":\"failed\",\"reason\":\"RuntimeError: CUDA error\"}",
+            Integer.MAX_VALUE));
+    Outcome o = run(MonitorConfig.defaults(), 120, events);
+
+    assertThat(o.firing("job_hang")).as(o.describe()).hasSize(1);
   }
 
   @Test

@@ -103,6 +103,7 @@ public final class ProbeFleet {
     public int hangAt = -1; // the rank never finishes this iteration
     public int allHangAt = -1; // every rank stops after this iteration
     public boolean finish = true; // run_ended completed after the last iteration
+    public boolean onlyRank0Ends = false; // only rank 0 sends run_ended (if rank == 0: finish())
     public int spikeAt = -1;
     public int spikeLength = 4; // -1: never recovers
     public double spikeFactor = 4;
@@ -301,7 +302,7 @@ public final class ProbeFleet {
     if (s.finish && s.hangAt < 0 && s.allHangAt < 0) {
       t += 500;
       for (int r = 0; r < world; r++) {
-        if (s.onlyRank0Logs && r != 0) {
+        if ((s.onlyRank0Logs || s.onlyRank0Ends) && r != 0) {
           continue;
         }
         emit(s, out, seq, rnd, attempt, r, t, ended(runId(s, attempt, r), t, "completed"));
