@@ -98,12 +98,11 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, 
         if (!decoded.ignored().isEmpty()) {
           reportSkipped(event.runId(), decoded.ignored());
         }
-        String key = new String(record.key(), StandardCharsets.UTF_8);
         reason =
-            key.equals(event.runId())
+            keyIsRunId(record.key(), event.runId())
                 ? null
                 : "key \""
-                    + abbreviate(key)
+                    + abbreviate(new String(record.key(), StandardCharsets.UTF_8))
                     + "\": must equal run_id \""
                     + abbreviate(event.runId())
                     + "\"";
@@ -157,6 +156,28 @@ final class DecodeProcessor extends ContextualProcessor<byte[], byte[], Object, 
                 dlqTopic,
                 reason,
                 RateLimitedLog.andMore(unlogged)));
+  }
+
+  /**
+   * {@code true} if the key, read as UTF-8, is the run id: an ASCII run id is compared byte by byte
+   * (no string is made per event), any other the long way.
+   */
+  static boolean keyIsRunId(byte[] key, String runId) {
+    int n = runId.length();
+    if (key.length == n) {
+      for (int i = 0; i < n; i++) {
+        char c = runId.charAt(i);
+        if (c >= 0x80) {
+          return new String(key, StandardCharsets.UTF_8).equals(runId);
+        }
+        if (key[i] != (byte) c) {
+          // An ASCII byte that differs, or a byte >= 0x80, which never reads as this ASCII id.
+          return false;
+        }
+      }
+      return true;
+    }
+    return new String(key, StandardCharsets.UTF_8).equals(runId);
   }
 
   private static String abbreviate(String s) {

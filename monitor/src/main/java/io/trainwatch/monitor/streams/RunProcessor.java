@@ -15,6 +15,7 @@ import io.trainwatch.monitor.run.RunHistoryCheck;
 import io.trainwatch.monitor.run.RunInfo;
 import io.trainwatch.monitor.run.RunProfile;
 import io.trainwatch.monitor.run.RunState;
+import io.trainwatch.monitor.run.RunTrace;
 import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.AlertCodec;
 import io.trainwatch.schemas.BatchEvent;
@@ -330,8 +331,10 @@ final class RunProcessor extends ContextualProcessor<String, ReadEvent, Object, 
       // Same task, same transaction as the alert: never one without the other, never twice.
       ClosedLoop.write(context(), plan, MonitorTopology.CONTROL_SINK, LOG);
     }
-    if (batch != null || !published.isEmpty()) {
-      long index = batch == null ? -1 : state.batches() - 1;
+    long index = batch == null ? -1 : state.batches() - 1;
+    // The tracer reads and writes only for the batches its trace keeps and for alerts: the other
+    // batches are not forwarded at all (a forward costs the stream thread as much as a rule).
+    if ((batch != null && RunTrace.keeps(index)) || !published.isEmpty()) {
       context()
           .forward(
               new Record<>(
