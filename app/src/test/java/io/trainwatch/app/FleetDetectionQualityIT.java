@@ -7,7 +7,7 @@ import io.trainwatch.app.evaluate.FleetReport;
 import io.trainwatch.app.evaluate.SimulatedFleetEvaluation;
 import io.trainwatch.app.evaluate.SimulatedFleetEvaluation.Outcome;
 import io.trainwatch.schemas.Alert;
-import io.trainwatch.simulator.RankFault;
+import io.trainwatch.schemas.RankFault;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;

@@ -7,7 +7,7 @@ import io.trainwatch.app.evaluate.FleetCaseResult;
 import io.trainwatch.app.evaluate.RealJobEvaluation;
 import io.trainwatch.app.evaluate.RealJobEvaluation.JobOutcome;
 import io.trainwatch.schemas.Alert;
-import io.trainwatch.trainer.RankFault;
+import io.trainwatch.schemas.RankFault;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -101,8 +101,7 @@ class RealJobDetectionQualityIT {
   @TestFactory
   Stream<DynamicTest> shouldNameTheStragglersInTimeWhenTheHostLetsThemShow() {
     return outcome.jobs().stream()
-        .filter(o -> o.job().spec().fault() != null)
-        .filter(o -> o.job().spec().fault().kind() == RankFault.Kind.SLOW_COMPUTE)
+        .filter(o -> o.job().spec().fault().kind() == RankFault.SLOW_COMPUTE)
         .map(
             o ->
                 DynamicTest.dynamicTest(

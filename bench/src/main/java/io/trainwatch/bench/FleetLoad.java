@@ -1,9 +1,9 @@
 package io.trainwatch.bench;
 
 import io.trainwatch.schemas.EventCodec;
+import io.trainwatch.schemas.JobFault;
+import io.trainwatch.schemas.RankFault;
 import io.trainwatch.schemas.Topics;
-import io.trainwatch.simulator.JobFault;
-import io.trainwatch.simulator.RankFault;
 import io.trainwatch.simulator.SimulatedJob;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

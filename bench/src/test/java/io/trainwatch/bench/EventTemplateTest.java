@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.trainwatch.schemas.BatchEvent;
 import io.trainwatch.schemas.EventCodec;
-import io.trainwatch.simulator.JobFault;
+import io.trainwatch.schemas.JobFault;
 import io.trainwatch.simulator.SimulatedJob;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -2,7 +2,9 @@ package io.trainwatch.simulator;
 
 import io.trainwatch.schemas.BatchEvent;
 import io.trainwatch.schemas.InputKind;
+import io.trainwatch.schemas.JobFault;
 import io.trainwatch.schemas.LossDescriptor;
+import io.trainwatch.schemas.RankFault;
 import io.trainwatch.schemas.RunEnded;
 import io.trainwatch.schemas.RunStarted;
 import io.trainwatch.schemas.RunStatus;

@@ -1,5 +1,6 @@
 package io.trainwatch.simulator;
 
+import io.trainwatch.schemas.JobFault;
 import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.function.IntToDoubleFunction;

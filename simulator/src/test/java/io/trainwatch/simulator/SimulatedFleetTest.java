@@ -3,6 +3,7 @@ package io.trainwatch.simulator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.trainwatch.schemas.RankFault;
 import io.trainwatch.simulator.SimulatedFleet.Job;
 import java.util.HashSet;
 import java.util.List;

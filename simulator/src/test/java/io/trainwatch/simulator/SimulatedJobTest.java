@@ -3,6 +3,8 @@ package io.trainwatch.simulator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.trainwatch.schemas.BatchEvent;
+import io.trainwatch.schemas.JobFault;
+import io.trainwatch.schemas.RankFault;
 import io.trainwatch.schemas.RunStarted;
 import java.util.ArrayList;
 import java.util.List;

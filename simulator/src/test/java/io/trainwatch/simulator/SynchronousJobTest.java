@@ -3,6 +3,8 @@ package io.trainwatch.simulator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.trainwatch.schemas.JobFault;
+import io.trainwatch.schemas.RankFault;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

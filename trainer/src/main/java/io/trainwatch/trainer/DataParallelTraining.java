@@ -1,6 +1,8 @@
 package io.trainwatch.trainer;
 
 import io.trainwatch.schemas.Fault;
+import io.trainwatch.schemas.JobFault;
+import io.trainwatch.schemas.RankFault;
 import io.trainwatch.schemas.RunStatus;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,12 +42,13 @@ import org.slf4j.LoggerFactory;
  * replicas stay equal, the slowest rank sets every rank's {@code step_ms}, and only {@code
  * compute_ms} and {@code data_ms} tell who is slow; a NaN on one rank reaches all of them at the
  * next step; and a rank that stops leaves the others blocked in the collective, as NCCL leaves
- * them. One {@link RankFault} can be reproduced on one rank.
+ * them. One {@link JobFault} can be reproduced on one rank: {@link RankFault#SLOW_COMPUTE}, {@link
+ * RankFault#HANG} or {@link RankFault#NAN_RANK}.
  *
  * <pre>{@code
  * DataParallelTraining.Spec spec =
  *     DataParallelTraining.Spec.of("job-7", 4, TrainingSpec.of("job-7", Fault.NONE).withSteps(200))
- *         .withFault(RankFault.slowCompute(2, 100, 0.2));
+ *         .withFault(JobFault.slowCompute(2, 100, 1.2));
  * DataParallelTraining.Report report = DataParallelTraining.run(spec, "localhost:9092");
  * }</pre>
  */
@@ -87,7 +90,7 @@ public final class DataParallelTraining {
       int worldSize,
       int attempt,
       TrainingSpec model,
-      RankFault fault,
+      JobFault fault,
       List<String> hosts,
       List<String> devices,
       Duration collectiveTimeout,
@@ -119,11 +122,27 @@ public final class DataParallelTraining {
                 + " shards needs at least batch_size="
                 + model.batchSize());
       }
-      if (fault != null && fault.rank() >= worldSize) {
+      if (fault == null) {
+        fault = JobFault.NONE;
+      }
+      if (fault.kind() == RankFault.SLOW_DATA) {
+        throw new IllegalArgumentException(
+            "fault "
+                + fault.kind().wire()
+                + ": a job reproduces slow-compute, hang and nan-rank faults");
+      }
+      if (fault.kind() == RankFault.SLOW_COMPUTE
+          && !(fault.factor() > 1 && fault.factor() <= 101)) {
+        throw new IllegalArgumentException(
+            "fault slow-compute: factor="
+                + fault.factor()
+                + " must be in (1, 101] (1.2 = 20% slower)");
+      }
+      if (fault.kind() != RankFault.NONE && fault.rank() >= worldSize) {
         throw new IllegalArgumentException(
             "fault on rank " + fault.rank() + ": must be < worldSize=" + worldSize);
       }
-      if (fault != null && fault.onsetStep() >= model.steps()) {
+      if (fault.kind() != RankFault.NONE && fault.onsetStep() >= model.steps()) {
         throw new IllegalArgumentException(
             "fault at step " + fault.onsetStep() + ": the job runs " + model.steps() + " steps");
       }
@@ -166,7 +185,7 @@ public final class DataParallelTraining {
           ComputeClock.THREAD_CPU);
     }
 
-    public Spec withFault(RankFault newFault) {
+    public Spec withFault(JobFault newFault) {
       return new Spec(
           job,
           worldSize,
@@ -253,7 +272,7 @@ public final class DataParallelTraining {
           "job %s (%d ranks, %s): %s after %d steps, %.1f ms/step, %d events dropped",
           spec.job(),
           spec.worldSize(),
-          spec.fault() == null ? "healthy" : spec.fault().describe(),
+          spec.fault().describe(),
           hung
               ? "hung, torn down"
               : ranks.stream().allMatch(r -> r.status() == RunStatus.COMPLETED)
@@ -405,7 +424,7 @@ public final class DataParallelTraining {
           throw new CollectiveAborted("aborted while waiting to compute", null);
         }
         DataSet batch = loader.next();
-        if (faults.active(RankFault.Kind.NAN)) {
+        if (faults.startsAt(RankFault.NAN_RANK)) {
           batch.getFeatures().putScalar(0, 0, Float.NaN);
         }
         net.fit(batch);
@@ -452,7 +471,9 @@ public final class DataParallelTraining {
         failure,
         step,
         step == 0 ? Double.NaN : net.score(),
-        spec.fault() != null && spec.fault().rank() == rank ? spec.fault().onsetStep() : null,
+        spec.fault().kind() != RankFault.NONE && spec.fault().rank() == rank
+            ? spec.fault().onsetStep()
+            : null,
         null,
         firstNonFinite,
         meanStepMs,
@@ -747,39 +768,45 @@ public final class DataParallelTraining {
     }
   }
 
-  /** The rank's {@link RankFault}, where it acts in the step. */
+  /** The rank's {@link JobFault}, where it acts in the step. */
   private static final class RankFaults extends BaseTrainingListener {
-    private final RankFault fault;
+    private final JobFault fault;
     private final int rank;
     private final TrainwatchListener listener;
     private final Collective collective;
     int step;
 
-    RankFaults(RankFault fault, int rank, TrainwatchListener listener, Collective collective) {
+    RankFaults(JobFault fault, int rank, TrainwatchListener listener, Collective collective) {
       this.fault = fault;
       this.rank = rank;
       this.listener = listener;
       this.collective = collective;
     }
 
-    boolean active(RankFault.Kind kind) {
-      return fault != null && fault.kind() == kind && fault.activeAt(rank, step);
+    /** {@code true} if the fault of that kind acts on the rank at this step (from its onset). */
+    boolean active(RankFault kind) {
+      return fault.kind() == kind && fault.actsOn(rank, step);
+    }
+
+    /** {@code true} if the fault of that kind begins on the rank at this step. */
+    boolean startsAt(RankFault kind) {
+      return fault.kind() == kind && fault.startsAt(rank, step);
     }
 
     /** The end of the compute phase (the listener measures it next). */
     @Override
     public void onGradientCalculation(Model model) {
       long compute = listener.computeNanosSoFar();
-      if (active(RankFault.Kind.SLOW_COMPUTE) && compute > 0) {
+      if (active(RankFault.SLOW_COMPUTE) && compute > 0) {
         // As a slower device would: the same work takes longer, on the clock compute_ms uses.
-        pause(listener.computeClock(), (long) (fault.amount() * compute));
+        pause(listener.computeClock(), (long) ((fault.factor() - 1) * compute));
       }
     }
 
     /** After the update, before the listener reports the step. */
     @Override
     public void iterationDone(Model model, int iteration, int epoch) {
-      if (!active(RankFault.Kind.HANG)) {
+      if (!startsAt(RankFault.HANG)) {
         return;
       }
       collective.hungRank = rank;

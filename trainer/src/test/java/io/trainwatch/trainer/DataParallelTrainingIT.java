@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.trainwatch.schemas.BatchEvent;
 import io.trainwatch.schemas.Fault;
+import io.trainwatch.schemas.JobFault;
 import io.trainwatch.schemas.RunEnded;
 import io.trainwatch.schemas.RunStarted;
 import io.trainwatch.schemas.RunStatus;
@@ -70,7 +71,7 @@ class DataParallelTrainingIT {
   void shouldSpreadOneRanksNanToEveryRankThroughTheAllReduce() throws Exception {
     List<InMemoryEventPublisher> p = publishers();
 
-    DataParallelTraining.run(spec("dp-nan", 16).withFault(RankFault.nan(1, 10)), p::get);
+    DataParallelTraining.run(spec("dp-nan", 16).withFault(JobFault.nanRank(1, 10)), p::get);
 
     for (int r = 0; r < WORLD; r++) {
       List<BatchEvent> b = p.get(r).batches();
@@ -85,7 +86,7 @@ class DataParallelTrainingIT {
     List<InMemoryEventPublisher> p = publishers();
 
     DataParallelTraining.Report report =
-        DataParallelTraining.run(spec("dp-hang", 40).withFault(RankFault.hang(3, 12)), p::get);
+        DataParallelTraining.run(spec("dp-hang", 40).withFault(JobFault.hang(3, 12)), p::get);
 
     assertThat(report.hung()).isTrue();
     for (int r = 0; r < WORLD; r++) {
@@ -98,13 +99,17 @@ class DataParallelTrainingIT {
 
   @Test
   void shouldRefuseAFaultOutsideTheJob() {
-    assertThatThrownBy(() -> spec("dp", 10).withFault(RankFault.hang(4, 5)))
+    assertThatThrownBy(() -> spec("dp", 10).withFault(JobFault.hang(4, 5)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("worldSize");
-    assertThatThrownBy(() -> spec("dp", 10).withFault(RankFault.nan(0, 10)))
+    assertThatThrownBy(() -> spec("dp", 10).withFault(JobFault.nanRank(0, 10)))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> RankFault.slowCompute(0, 5, 0))
-        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> spec("dp", 10).withFault(JobFault.slowCompute(0, 5, 1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("factor");
+    assertThatThrownBy(() -> spec("dp", 10).withFault(JobFault.slowData(0, 5, 3)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("slow-data");
     assertThatThrownBy(
             () ->
                 DataParallelTraining.Spec.of(

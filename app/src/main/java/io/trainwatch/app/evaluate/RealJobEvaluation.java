@@ -6,12 +6,13 @@ import io.trainwatch.schemas.Alert;
 import io.trainwatch.schemas.BatchEvent;
 import io.trainwatch.schemas.EventCodec;
 import io.trainwatch.schemas.Fault;
+import io.trainwatch.schemas.JobFault;
+import io.trainwatch.schemas.RankFault;
 import io.trainwatch.schemas.RunStarted;
 import io.trainwatch.schemas.Topics;
 import io.trainwatch.schemas.TrainingEvent;
 import io.trainwatch.simulator.SimulatedFleet;
 import io.trainwatch.trainer.DataParallelTraining;
-import io.trainwatch.trainer.RankFault;
 import io.trainwatch.trainer.TrainingSpec;
 import java.io.IOException;
 import java.time.Duration;
@@ -110,7 +111,7 @@ public final class RealJobEvaluation {
      * (the verdict about it then means nothing).
      */
     public boolean ranAsDesigned() {
-      if (job.spec().fault() != null && job.spec().fault().kind() == RankFault.Kind.HANG) {
+      if (job.spec().fault().kind() == RankFault.HANG) {
         return report.hung();
       }
       return !report.hung()
@@ -126,14 +127,14 @@ public final class RealJobEvaluation {
      * straggler's, and a healthy job's {@code straggler_rank}; infinite for the others.
      */
     public double noiseLimit() {
-      RankFault f = job.spec().fault();
-      if (f == null) {
+      JobFault f = job.spec().fault();
+      if (f.kind() == RankFault.NONE) {
         return MAX_NOISE_FOR_5_PERCENT;
       }
-      if (f.kind() != RankFault.Kind.SLOW_COMPUTE) {
+      if (f.kind() != RankFault.SLOW_COMPUTE) {
         return Double.POSITIVE_INFINITY;
       }
-      return f.amount() >= 0.2 ? MAX_NOISE_FOR_20_PERCENT : MAX_NOISE_FOR_5_PERCENT;
+      return f.factor() >= 1.2 ? MAX_NOISE_FOR_20_PERCENT : MAX_NOISE_FOR_5_PERCENT;
     }
 
     /** {@code true} if the host's noise lets the timing verdicts mean something. */
@@ -234,9 +235,9 @@ public final class RealJobEvaluation {
     List<Job> out = new ArrayList<>();
     out.add(
         new Job(
-            spec("dl4j-healthy", STEPS, null),
+            spec("dl4j-healthy", STEPS, JobFault.NONE),
             FleetCase.healthy(scenario, "dl4j-healthy", "healthy: 4 ranks, nothing wrong")));
-    RankFault slow20 = RankFault.slowCompute(FAULTY_RANK, ONSET, 0.20);
+    JobFault slow20 = JobFault.slowCompute(FAULTY_RANK, ONSET, 1.20);
     out.add(
         new Job(
             spec("dl4j-straggler-20", STEPS, slow20),
@@ -247,7 +248,7 @@ public final class RealJobEvaluation {
                 "straggler_rank",
                 "slow_compute",
                 SimulatedFleetEvaluation.STRAGGLER_20_BAR)));
-    RankFault slow5 = RankFault.slowCompute(FAULTY_RANK, ONSET, 0.05);
+    JobFault slow5 = JobFault.slowCompute(FAULTY_RANK, ONSET, 1.05);
     out.add(
         new Job(
             spec("dl4j-straggler-5", STEPS, slow5),
@@ -258,12 +259,12 @@ public final class RealJobEvaluation {
                 "straggler_rank",
                 "slow_compute",
                 SimulatedFleetEvaluation.STRAGGLER_5_BAR)));
-    RankFault hang = RankFault.hang(FAULTY_RANK, ONSET);
+    JobFault hang = JobFault.hang(FAULTY_RANK, ONSET);
     out.add(
         new Job(
             spec("dl4j-hang", STEPS, hang),
             faulty(scenario, "dl4j-hang", hang, "job_hang", "job_stopped", -1)));
-    RankFault nan = RankFault.nan(FAULTY_RANK, ONSET);
+    JobFault nan = JobFault.nanRank(FAULTY_RANK, ONSET);
     out.add(
         new Job(
             spec("dl4j-nan", ONSET + NAN_TAIL, nan),
@@ -282,7 +283,7 @@ public final class RealJobEvaluation {
     return job + "-node" + rank;
   }
 
-  private static DataParallelTraining.Spec spec(String job, int steps, RankFault fault) {
+  private static DataParallelTraining.Spec spec(String job, int steps, JobFault fault) {
     List<String> hosts = new ArrayList<>();
     for (int r = 0; r < WORLD_SIZE; r++) {
       hosts.add(host(job, r));
@@ -294,7 +295,7 @@ public final class RealJobEvaluation {
   private static FleetCase faulty(
       String scenario,
       String job,
-      RankFault fault,
+      JobFault fault,
       String rule,
       String diagnosis,
       int maxDelaySteps) {
@@ -305,10 +306,12 @@ public final class RealJobEvaluation {
               fault.describe()
                   + " (in its optimizer step): its peers report the step and block in the next"
                   + " all-reduce";
-          case NAN ->
+          case NAN_RANK ->
               fault.describe()
                   + ": its loss is NaN there, every rank's from the next step (the all-reduce"
                   + " spreads it)";
+          case NONE, SLOW_DATA ->
+              throw new IllegalArgumentException(fault.kind().wire() + ": not a DL4J job's fault");
         };
     return new FleetCase(
         scenario,

@@ -1,8 +1,8 @@
 package io.trainwatch.monitor.testing;
 
 import io.trainwatch.monitor.job.RankSample;
-import io.trainwatch.simulator.JobFault;
-import io.trainwatch.simulator.RankFault;
+import io.trainwatch.schemas.JobFault;
+import io.trainwatch.schemas.RankFault;
 import io.trainwatch.simulator.SynchronousJob;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,9 +1,13 @@
-package io.trainwatch.simulator;
+package io.trainwatch.schemas;
+
+import java.util.Locale;
 
 /**
- * One {@link RankFault} injected in a simulated data-parallel job, and what it does to the job's
- * ranks: the one fault record of every job generator ({@link SimulatedJob}, {@link SimulatedFleet}
- * and the monitor's test fleets), so that a fault means the same thing wherever it is simulated.
+ * One {@link RankFault} of a data-parallel job, and what it does to the job's ranks: the one fault
+ * record of the project's jobs, reproduced for real by the trainer's {@code DataParallelTraining}
+ * and simulated by every job generator of the simulator ({@code SimulatedJob}, {@code
+ * SimulatedFleet}, the monitor's test fleets), so that a fault means the same thing wherever it is
+ * injected.
  *
  * @param kind what goes wrong ({@link RankFault#NONE} only in {@link #NONE})
  * @param rank the rank at fault
@@ -15,6 +19,28 @@ public record JobFault(RankFault kind, int rank, int onsetStep, double factor) {
 
   /** No fault: a healthy job. */
   public static final JobFault NONE = new JobFault(RankFault.NONE, -1, Integer.MAX_VALUE, 1);
+
+  /**
+   * {@code rank} computes {@code factor} times slower from {@code onsetStep} (1.2 = 20% slower).
+   */
+  public static JobFault slowCompute(int rank, int onsetStep, double factor) {
+    return new JobFault(RankFault.SLOW_COMPUTE, rank, onsetStep, factor);
+  }
+
+  /** {@code rank} waits {@code factor} times longer for data from {@code onsetStep}. */
+  public static JobFault slowData(int rank, int onsetStep, double factor) {
+    return new JobFault(RankFault.SLOW_DATA, rank, onsetStep, factor);
+  }
+
+  /** {@code rank} hangs after the all-reduce of {@code onsetStep}. */
+  public static JobFault hang(int rank, int onsetStep) {
+    return new JobFault(RankFault.HANG, rank, onsetStep, 1);
+  }
+
+  /** {@code rank}'s batch of {@code onsetStep} holds a NaN. */
+  public static JobFault nanRank(int rank, int onsetStep) {
+    return new JobFault(RankFault.NAN_RANK, rank, onsetStep, 1);
+  }
 
   public JobFault {
     if (kind == null) {
@@ -29,6 +55,14 @@ public record JobFault(RankFault kind, int rank, int onsetStep, double factor) {
   /** {@code true} if the fault acts on {@code r} at {@code step}: its rank, from the onset. */
   public boolean actsOn(int r, long step) {
     return kind != RankFault.NONE && r == rank && step >= onsetStep;
+  }
+
+  /**
+   * {@code true} if the fault begins on {@code r} at {@code step}: its rank, at the onset (where a
+   * NaN enters the batch and a hang happens).
+   */
+  public boolean startsAt(int r, long step) {
+    return kind != RankFault.NONE && r == rank && step == onsetStep;
   }
 
   /** A rank's compute time of a step, {@code healthyMs} unless the fault slows its compute. */
@@ -65,5 +99,28 @@ public record JobFault(RankFault kind, int rank, int onsetStep, double factor) {
    */
   public double gradNorm(long step, double healthy) {
     return kind == RankFault.NAN_RANK && step > onsetStep ? Double.NaN : healthy;
+  }
+
+  /** One line for people, e.g. "rank 2 computes 20% slower from step 100". */
+  public String describe() {
+    return switch (kind) {
+      case NONE -> "healthy";
+      case SLOW_COMPUTE ->
+          String.format(
+              Locale.ROOT,
+              "rank %d computes %.0f%% slower from step %d",
+              rank,
+              100 * (factor - 1),
+              onsetStep);
+      case SLOW_DATA ->
+          String.format(
+              Locale.ROOT,
+              "rank %d waits %.0fx longer for data from step %d",
+              rank,
+              factor,
+              onsetStep);
+      case HANG -> "rank " + rank + " hangs after the all-reduce of step " + onsetStep;
+      case NAN_RANK -> "rank " + rank + "'s batch of step " + onsetStep + " holds a NaN";
+    };
   }
 }
