@@ -1,11 +1,13 @@
 package io.trainwatch.app;
 
+import io.trainwatch.cli.ChildProcesses;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -171,7 +173,8 @@ public final class PyTorchTrainings {
           clientDir.toAbsolutePath()
               + (path == null || path.isEmpty() ? "" : java.io.File.pathSeparator + path));
     }
-    Process p = pb.start();
+    // Registered: a DDP job's rank processes too are stopped if this JVM exits first.
+    Process p = ChildProcesses.register(pb.start());
     List<String> output = new ArrayList<>();
     Thread reader =
         new Thread(
@@ -195,13 +198,13 @@ public final class PyTorchTrainings {
     reader.start();
     try {
       if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
+        ChildProcesses.stop(p, Duration.ofSeconds(5));
         throw new IOException(
             python + " " + args + ": still running after " + timeoutSeconds + " s");
       }
       reader.join(5_000);
     } catch (InterruptedException e) {
-      p.destroyForcibly();
+      ChildProcesses.stop(p, Duration.ZERO);
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
     }

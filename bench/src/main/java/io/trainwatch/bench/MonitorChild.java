@@ -1,5 +1,6 @@
 package io.trainwatch.bench;
 
+import io.trainwatch.cli.ChildProcesses;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -149,7 +150,8 @@ final class MonitorChild implements AutoCloseable {
           StandardOpenOption.CREATE,
           StandardOpenOption.APPEND);
       long spawned = System.nanoTime();
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      Process p =
+          ChildProcesses.register(new ProcessBuilder(command).redirectErrorStream(true).start());
       return new MonitorChild(name, p, spawned, log);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + name, e);

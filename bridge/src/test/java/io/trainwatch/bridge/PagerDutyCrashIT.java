@@ -3,6 +3,7 @@ package io.trainwatch.bridge;
 import static io.trainwatch.bridge.KafkaFixture.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.trainwatch.cli.ChildProcesses;
 import io.trainwatch.schemas.Alert;
 import java.io.File;
 import java.nio.file.Files;
@@ -65,24 +66,29 @@ class PagerDutyCrashIT {
             }
           });
       child.set(
-          new ProcessBuilder(
-                  javaCommand(
-                      "io.trainwatch.bridge.BridgeCommand",
-                      "--to",
-                      "pagerduty",
-                      "--config",
-                      configFile.toString(),
-                      "--bootstrap-server",
-                      kafka.broker.bootstrapServers(),
-                      "--client-config",
-                      clientFile.toString()))
-              .redirectErrorStream(true)
-              .redirectOutput(childLog.toFile())
-              .start());
-      await(
-          WAIT,
-          "the bridge process killed mid-resolve",
-          () -> killed.get() && !child.get().isAlive());
+          ChildProcesses.register(
+              new ProcessBuilder(
+                      javaCommand(
+                          "io.trainwatch.bridge.BridgeCommand",
+                          "--to",
+                          "pagerduty",
+                          "--config",
+                          configFile.toString(),
+                          "--bootstrap-server",
+                          kafka.broker.bootstrapServers(),
+                          "--client-config",
+                          clientFile.toString()))
+                  .redirectErrorStream(true)
+                  .redirectOutput(childLog.toFile())
+                  .start()));
+      try {
+        await(
+            WAIT,
+            "the bridge process killed mid-resolve",
+            () -> killed.get() && !child.get().isAlive());
+      } finally {
+        ChildProcesses.stop(child.get(), Duration.ofSeconds(10));
+      }
 
       assertThat(api.requests())
           .extracting(r -> r.json().get("event_action").asText())
@@ -150,12 +156,16 @@ class PagerDutyCrashIT {
               .redirectErrorStream(true)
               .redirectOutput(out.toFile());
       pb.environment().put("TRAINWATCH_PAGERDUTY_ROUTING_KEY", routingKey);
-      Process p = pb.start();
-      await(WAIT, "the trigger accepted", () -> api.accepted().size() == 1);
+      Process p = ChildProcesses.register(pb.start());
+      try {
+        await(WAIT, "the trigger accepted", () -> api.accepted().size() == 1);
 
-      p.destroy(); // SIGTERM: the shutdown hook stops the bridge, which commits what it finished
+        p.destroy(); // SIGTERM: the shutdown hook stops the bridge, which commits what it finished
 
-      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      } finally {
+        ChildProcesses.stop(p, Duration.ofSeconds(10));
+      }
       assertThat(p.exitValue()).as("128 + SIGTERM, after the shutdown hook ran").isEqualTo(143);
       assertThat(Files.readString(out))
           .contains("bridge " + kafka.bridgeName + ": received=1 delivered=1 requests=1")

@@ -142,8 +142,13 @@ class ComposeReplicatedTest {
     Path err = Files.createTempFile("compose-config", ".err");
     pb.redirectError(err.toFile());
     Process p = pb.start();
-    byte[] out = p.getInputStream().readAllBytes();
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    byte[] out;
+    try {
+      out = p.getInputStream().readAllBytes();
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      p.destroyForcibly();
+    }
     assertThat(p.exitValue()).as("compose config: " + Files.readString(err)).isZero();
     Files.deleteIfExists(err);
     return YAML.readTree(out);

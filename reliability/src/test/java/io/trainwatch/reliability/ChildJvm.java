@@ -1,5 +1,6 @@
 package io.trainwatch.reliability;
 
+import io.trainwatch.cli.ChildProcesses;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,7 +21,8 @@ import org.awaitility.core.ConditionTimeoutException;
 /**
  * A main class run in a separate JVM on the test's own classpath, its output captured in a file:
  * how the tests run a monitor that they can kill with SIGKILL, as an operator's {@code kill -9} or
- * the OOM killer would.
+ * the OOM killer would. Every child is {@link ChildProcesses#register registered}: one still
+ * running when the test JVM exits (a test failed before it stopped it) is stopped then.
  */
 final class ChildJvm implements AutoCloseable {
 
@@ -80,10 +82,11 @@ final class ChildJvm implements AutoCloseable {
           java.nio.file.StandardOpenOption.CREATE,
           java.nio.file.StandardOpenOption.APPEND);
       Process p =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()))
-              .start();
+          ChildProcesses.register(
+              new ProcessBuilder(command)
+                  .redirectErrorStream(true)
+                  .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()))
+                  .start());
       return new ChildJvm(name, p, output);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + name, e);
@@ -203,6 +206,19 @@ final class ChildJvm implements AutoCloseable {
     } catch (ConditionTimeoutException e) {
       throw new AssertionError(
           name + ": expected output did not appear within " + timeout + ":\n" + tail(40));
+    }
+  }
+
+  /**
+   * Waits as {@link #awaitOutput} does, and stops the child (SIGTERM, then SIGKILL) if the line
+   * does not come: for a child that is of no use until it says it is ready.
+   */
+  void awaitOutputOrStop(Predicate<String> line, Duration timeout) {
+    try {
+      awaitOutput(line, timeout);
+    } catch (RuntimeException | Error e) {
+      close();
+      throw e;
     }
   }
 

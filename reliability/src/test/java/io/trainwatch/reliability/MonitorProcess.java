@@ -16,7 +16,8 @@ final class MonitorProcess {
   private MonitorProcess() {}
 
   /**
-   * Starts a monitor and waits until it is running.
+   * Starts a monitor and waits until it is running; stops it if it does not get there (a test that
+   * fails here leaves no monitor behind).
    *
    * @param clientConfig {@code --client-config} file, or {@code null}
    * @param config {@code --config} file, or {@code null}
@@ -48,7 +49,7 @@ final class MonitorProcess {
       args.addAll(List.of("--client-config", clientConfig.toString()));
     }
     ChildJvm jvm = ChildJvm.start(name, MAIN, args, log);
-    jvm.awaitOutput(line -> line.startsWith(READY), Duration.ofSeconds(90));
+    jvm.awaitOutputOrStop(line -> line.startsWith(READY), Duration.ofSeconds(90));
     return jvm;
   }
 }

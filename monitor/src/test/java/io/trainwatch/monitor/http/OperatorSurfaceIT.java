@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.trainwatch.broker.EmbeddedKafkaBroker;
+import io.trainwatch.cli.ChildProcesses;
 import io.trainwatch.cli.http.HttpSettings;
 import io.trainwatch.cli.http.Registries;
 import io.trainwatch.monitor.Monitor;
@@ -172,14 +173,15 @@ class OperatorSurfaceIT {
         """
             .formatted(http.port()));
     Process prometheus =
-        new ProcessBuilder(
-                PROMETHEUS.toString(),
-                "--config.file=" + config,
-                "--storage.tsdb.path=" + dir.resolve("data"),
-                "--web.listen-address=127.0.0.1:" + port)
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("prometheus.log").toFile())
-            .start();
+        ChildProcesses.register(
+            new ProcessBuilder(
+                    PROMETHEUS.toString(),
+                    "--config.file=" + config,
+                    "--storage.tsdb.path=" + dir.resolve("data"),
+                    "--web.listen-address=127.0.0.1:" + port)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("prometheus.log").toFile())
+                .start());
     try {
       String api = "http://127.0.0.1:" + port + "/api/v1/query?query=";
       await()
@@ -201,8 +203,7 @@ class OperatorSurfaceIT {
                 assertThat(up.path(0).path("value").path(1).asText()).isEqualTo("1");
               });
     } finally {
-      prometheus.destroy();
-      prometheus.waitFor();
+      ChildProcesses.stop(prometheus, ChildProcesses.DEFAULT_GRACE);
     }
   }
 
