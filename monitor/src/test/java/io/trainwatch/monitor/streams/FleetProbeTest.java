@@ -213,6 +213,25 @@ class FleetProbeTest {
     assertThat(o.firing("job_hang")).as(o.describe()).hasSize(1);
   }
 
+  /**
+   * Alerts the survey raises on jobs that are healthy by the generator's own account, each for a
+   * stated reason; anything else fails it.
+   */
+  static final Map<String, java.util.Set<String>> KNOWN_ON_HEALTHY =
+      Map.of(
+          // Handed to straggler3 (notes/straggler3-inbox.md): a per-rank AR(1) of sd 3.2%.
+          "ar1 drift", java.util.Set.of("straggler_rank"),
+          // The processes were killed without run_ended and the restart took 90 s: the job did
+          // stop; the page resolves when attempt 1 starts.
+          "restart resume", java.util.Set.of("job_hang"),
+          // Documented: a job whose first checkpoint takes longer than min_seconds pages at it.
+          "long checkpoint 90s", java.util.Set.of("job_hang"),
+          // Ranks 4-7 say rank >= world_size: their run_started is dead-lettered, so their token
+          // ids are judged as features.
+          "world_size wrong 4", java.util.Set.of("unnormalized_input"),
+          // A warning by design (issue 11: a spike that recovers is a loss_spike warning).
+          "spike recovers", java.util.Set.of("loss_spike"));
+
   @Test
   @EnabledIfSystemProperty(named = "trainwatch.probe", matches = "true")
   void survey() {
@@ -243,6 +262,7 @@ class FleetProbeTest {
           s.restartHostPrefix = s.job + "-new";
           s.restartEndsOldRuns = true;
         });
+    healthy.put("only rank 0 sends run_ended", s -> s.onlyRank0Ends = true);
     healthy.put("lognormal 0.15", s -> s.computeSigma = 0.15);
     healthy.put("pareto data", s -> s.paretoAlpha = 1.5);
     healthy.put(
@@ -298,6 +318,7 @@ class FleetProbeTest {
           s.iterations = 80;
         });
     StringBuilder table = new StringBuilder("\nscenario | seeds | firing alerts");
+    List<String> unexpected = new ArrayList<>();
     for (var e : healthy.entrySet()) {
       Map<String, Integer> total = new TreeMap<>();
       StringBuilder detail = new StringBuilder();
@@ -312,9 +333,32 @@ class FleetProbeTest {
         }
       }
       table.append("\n").append(e.getKey()).append(" | 3 | ").append(total).append(detail);
+      java.util.Set<String> allowed = KNOWN_ON_HEALTHY.getOrDefault(e.getKey(), java.util.Set.of());
+      total.keySet().stream()
+          .filter(rule -> !rule.startsWith("(") && !allowed.contains(rule))
+          .forEach(rule -> unexpected.add(e.getKey() + ": " + rule));
     }
     System.out.println(table);
+    assertThat(unexpected).as("alerts on healthy jobs").isEmpty();
   }
+
+  /** The rule each fault of {@code faults} must raise. */
+  static final Map<String, String> EXPECTED_FAULT =
+      Map.ofEntries(
+          Map.entry("nan rank 3 @150", "rank_divergence"),
+          // Not a rank of a job without world_size (contract): the ranks page one by one.
+          Map.entry("nan rank 3 @150, world_size missing", "nonfinite_loss"),
+          Map.entry("nan rank 3 @150, step_ms only, every 10", "rank_divergence"),
+          Map.entry("hang rank 5 @150", "job_hang"),
+          Map.entry("hang rank 5 @150, logging every 10", "job_hang"),
+          Map.entry("all hang @150", "job_hang"),
+          Map.entry("all hang @150, only rank 0 logs", "job_hang"),
+          Map.entry("hang after restart resume", "job_hang"),
+          Map.entry("straggler 20% rank 6 @100", "straggler_rank"),
+          Map.entry("straggler 5% rank 6 @100", "straggler_rank"),
+          Map.entry("slow data 20% rank 6 @100", "straggler_rank"),
+          Map.entry("spike stays @150", "loss_divergence"),
+          Map.entry("scale collapse @150", "loss_scale_collapse"));
 
   @Test
   @EnabledIfSystemProperty(named = "trainwatch.probe", matches = "true")
@@ -412,6 +456,7 @@ class FleetProbeTest {
           s.iterations = 200;
         });
     StringBuilder table = new StringBuilder("\nfault | seed | firing alerts");
+    List<String> missed = new ArrayList<>();
     for (var e : faults.entrySet()) {
       for (long seed = 1; seed <= 2; seed++) {
         Outcome o = run(spec("probe", seed, e.getValue()));
@@ -424,9 +469,14 @@ class FleetProbeTest {
             .append(o.counts())
             .append(o.deadLetters() > 0 ? " dead letters " + o.deadLetters() : "")
             .append(o.describe());
+        String expected = EXPECTED_FAULT.get(e.getKey());
+        if (o.firing(expected).isEmpty()) {
+          missed.add(e.getKey() + " seed " + seed + ": no " + expected);
+        }
       }
     }
     System.out.println(table);
+    assertThat(missed).as("faults not found").isEmpty();
   }
 
   @Test
@@ -465,5 +515,35 @@ class FleetProbeTest {
     }
     Outcome o = run(MonitorConfig.defaults(), 120, specs.toArray(Spec[]::new));
     System.out.println("\nsuspect node probe: " + o.counts() + o.describe());
+    assertThat(o.firing("suspect_node")).as(o.describe()).hasSize(1);
+    assertThat(o.firing("suspect_node").get(0).evidence()).containsEntry("host", "shared-1");
+  }
+
+  @Test
+  @EnabledIfSystemProperty(named = "trainwatch.probe", matches = "true")
+  void crashLoop() {
+    // Four attempts in quick succession, each NaN on rank 3 at its 30th step (from the same
+    // checkpoint: steps 0-32 again), each ending failed; 15 s between attempts.
+    List<Spec> specs = new ArrayList<>();
+    for (int a = 0; a < 4; a++) {
+      int aa = a;
+      specs.add(
+          spec(
+              "loop",
+              40 + a,
+              s -> {
+                s.firstAttempt = aa;
+                s.startMs += aa * 60_000L;
+                s.iterations = 40;
+                s.nanRank = 3;
+                s.nanAt = 30;
+                s.endAfterNan = true;
+                s.endStatus = "failed";
+              }));
+    }
+    Outcome o = run(MonitorConfig.defaults(), 120, specs.toArray(Spec[]::new));
+    System.out.println(
+        "\ncrash loop probe: " + o.counts() + " left open " + leftOpen(o.alerts()) + o.describe());
+    assertThat(o.firing("crash_loop")).as(o.describe()).hasSize(1);
   }
 }

@@ -104,6 +104,9 @@ public final class ProbeFleet {
     public int allHangAt = -1; // every rank stops after this iteration
     public boolean finish = true; // run_ended completed after the last iteration
     public boolean onlyRank0Ends = false; // only rank 0 sends run_ended (if rank == 0: finish())
+    public String endStatus = "completed"; // the run_ended status after the last iteration
+    public boolean endAfterNan = false; // the ranks end (endStatus) right after the NaN spread
+    public int firstAttempt = 0; // the attempt this spec starts at (a crash loop: one spec each)
     public int spikeAt = -1;
     public int spikeLength = 4; // -1: never recovers
     public double spikeFactor = 4;
@@ -151,7 +154,7 @@ public final class ProbeFleet {
     Random rnd = new Random(s.seed);
     List<Event> out = new ArrayList<>();
     int[] seq = {0};
-    int attempt = 0;
+    int attempt = s.firstAttempt;
     int world = s.ranks;
     long t = s.startMs;
     long step = s.firstStep;
@@ -298,6 +301,9 @@ public final class ProbeFleet {
       if (s.hangAt >= 0 && it >= s.hangAt) {
         break;
       }
+      if (s.endAfterNan && s.nanAt >= 0 && it == s.nanAt + 2) {
+        break;
+      }
     }
     if (s.finish && s.hangAt < 0 && s.allHangAt < 0) {
       t += 500;
@@ -305,7 +311,7 @@ public final class ProbeFleet {
         if ((s.onlyRank0Logs || s.onlyRank0Ends) && r != 0) {
           continue;
         }
-        emit(s, out, seq, rnd, attempt, r, t, ended(runId(s, attempt, r), t, "completed"));
+        emit(s, out, seq, rnd, attempt, r, t, ended(runId(s, attempt, r), t, s.endStatus));
       }
     }
     if (s.reorderWindow > 0) {
