@@ -23,7 +23,9 @@ import java.util.Random;
  * {@link Spec#hosts} hosts of {@value #GPUS_PER_HOST} accelerators would produce them.
  * Deterministic for a seed. Each job is its ranks in the one job model ({@link SynchronousJob}: the
  * ranks' compute and data times and what a {@link JobFault} does to them), drawing in sequence from
- * the job's generator; the fleet adds schedules, drift, checkpoints and preemptions.
+ * the job's generator, and each rank reports through the one per-run generator ({@link
+ * TrainingSimulator}, whose parts read the step the job model has just timed); the fleet adds
+ * schedules, drift, checkpoints and preemptions.
  *
  * <p>What a healthy fleet does (the noise a fleet-level detector must ignore):
  *
@@ -426,9 +428,11 @@ public final class SimulatedFleet {
     int attempt = 0;
     int lastCheckpoint = 0;
     boolean preempted = false;
+    Step now = new Step(world);
     while (true) {
       int attemptFirst = step;
       long attemptStart = wall;
+      TrainingSimulator[] reporters = reporters(job, attempt, ranks, rnd, now);
       for (int r = 0; r < world; r++) {
         events.add(
             new Timed(
@@ -494,32 +498,17 @@ public final class SimulatedFleet {
         double stepMs = slowest + 0.05 * p.computeMs() + pause;
         pause = 0;
         wall += (long) stepMs;
-        double loss = lossFloor + (lossStart - lossFloor) * Math.exp(-step / decay);
-        double grad = 0.5 + Math.exp(-step / 300.0) * (1 + 0.1 * rnd.nextGaussian());
+        now.loss = lossFloor + (lossStart - lossFloor) * Math.exp(-step / decay);
+        now.gradNorm = 0.5 + Math.exp(-step / 300.0) * (1 + 0.1 * rnd.nextGaussian());
+        now.stepMs = stepMs;
         for (int r = 0; r < world; r++) {
           if (!ranks.reports(r, step)) {
             // A hung rank never reports its onset step (it hangs after the all-reduce); its peers
             // block in the next all-reduce, which it never joins.
             continue;
           }
-          double l = ranks.loss(r, step, loss * Math.exp(0.05 * rnd.nextGaussian()));
-          Double g = ranks.gradNorm(step, grad);
           BatchEvent b =
-              new BatchEvent(
-                      job.runId(r, attempt),
-                      wall,
-                      step,
-                      step / 1000,
-                      16,
-                      l,
-                      TrainingSimulator.standardizedInputs(),
-                      Double.isFinite(l) ? LOGITS : NAN_LOGITS,
-                      null,
-                      g,
-                      null,
-                      3e-4,
-                      stepMs)
-                  .withPhases(round(data[r]), round(compute[r]));
+              reporters[r].batch(step, wall).withPhases(round(data[r]), round(compute[r]));
           // One producer per rank: its events arrive in order, each after some network latency.
           arrival[r] = Math.max(arrival[r] + 1, wall + 20 + rnd.nextInt(200));
           events.add(new Timed(arrival[r], b));
@@ -572,6 +561,55 @@ public final class SimulatedFleet {
       attempts.add(new Attempt(attempt, attemptStart, attemptFirst, step, false));
       return;
     }
+  }
+
+  /** The step a job is at: what its ranks' simulators report. */
+  private static final class Step {
+    /** The loss curve's level, before each rank's batch noise. */
+    double loss;
+
+    /** The gradient norm, the same on every rank (read after the all-reduce). */
+    double gradNorm;
+
+    double stepMs;
+
+    /** The loss each rank reported (its batch's output statistics follow it). */
+    final double[] reported;
+
+    Step(int world) {
+      reported = new double[world];
+    }
+  }
+
+  /**
+   * One {@link TrainingSimulator} per rank of an attempt (a new attempt has new run ids), its parts
+   * reading {@code now}: the loss the level with 5% log-normal batch noise drawn from the job's
+   * generator {@code rnd} in rank order (NaN where the fault says so), the gradient norm the job's,
+   * the output statistics those of a language model's logits (NaN ones after a NaN loss), no
+   * predictions.
+   */
+  private static TrainingSimulator[] reporters(
+      Job job, int attempt, SynchronousJob ranks, Random rnd, Step now) {
+    TrainingSimulator[] out = new TrainingSimulator[job.world()];
+    for (int r = 0; r < out.length; r++) {
+      int rank = r;
+      out[r] =
+          TrainingSimulator.healthyClassifier(job.runId(r, attempt), 0)
+              .batchSize(16)
+              .lr(3e-4)
+              .stepsPerEpoch(1000)
+              .firstLayerShare(null)
+              .predictions(step -> null)
+              .input(step -> TrainingSimulator.standardizedInputs())
+              .loss(
+                  step ->
+                      now.reported[rank] =
+                          ranks.loss(rank, step, now.loss * Math.exp(0.05 * rnd.nextGaussian())))
+              .gradNorm(step -> ranks.gradNorm(step, now.gradNorm))
+              .output(step -> Double.isFinite(now.reported[rank]) ? LOGITS : NAN_LOGITS)
+              .stepMs(step -> now.stepMs);
+    }
+    return out;
   }
 
   private static double round(double ms) {
