@@ -20,13 +20,9 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
@@ -126,7 +122,9 @@ class PyTorchEndToEndIT {
 
       // Sound, not timed: once the monitor has committed every event the trainings produced, every
       // alert it will ever raise for them is committed to the alert topic.
-      awaitMonitorCaughtUp(broker.bootstrapServers(), applicationId);
+      assertThat(MonitorCatchUp.await(broker.bootstrapServers(), applicationId, WAIT))
+          .as("monitor caught up")
+          .isTrue();
       List<Alert> alerts = readCommittedAlerts(broker.bootstrapServers());
 
       for (Map.Entry<String, Expected> fault : FAULTS.entrySet()) {
@@ -162,44 +160,6 @@ class PyTorchEndToEndIT {
         .filter(a -> a.runId().equals(runId))
         .map(a -> a.status() + " " + a.rule() + "/" + a.diagnosis() + " at step " + a.step())
         .collect(Collectors.joining(", ", "[", "]"));
-  }
-
-  /** Waits until the monitor's committed offsets on the event topic reach its end. */
-  private static void awaitMonitorCaughtUp(String bootstrap, String applicationId)
-      throws Exception {
-    try (Admin admin =
-        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-      await("monitor caught up with the events")
-          .atMost(WAIT)
-          .pollInSameThread()
-          .pollDelay(Duration.ZERO)
-          .pollInterval(Duration.ofMillis(200))
-          .until(() -> caughtUp(admin, applicationId));
-    }
-  }
-
-  private static boolean caughtUp(Admin admin, String applicationId) throws Exception {
-    Map<TopicPartition, OffsetAndMetadata> committed =
-        admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get();
-    List<TopicPartition> partitions =
-        admin
-            .describeTopics(List.of(Topics.EVENTS))
-            .allTopicNames()
-            .get()
-            .get(Topics.EVENTS)
-            .partitions()
-            .stream()
-            .map(p -> new TopicPartition(Topics.EVENTS, p.partition()))
-            .toList();
-    Map<TopicPartition, OffsetSpec> latest =
-        partitions.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest()));
-    var ends = admin.listOffsets(latest).all().get();
-    return partitions.stream()
-        .allMatch(
-            p ->
-                ends.get(p).offset() == 0
-                    || committed.get(p) != null
-                        && committed.get(p).offset() >= ends.get(p).offset());
   }
 
   /** Every committed alert, read to the end of the alert topic (its last stable offsets). */

@@ -18,23 +18,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
@@ -177,7 +169,9 @@ class PyTorchFleetEndToEndIT {
       // itself through its repartition topics, what it raises on events is committed; job-level
       // groups are published after group_wait (2 s) on the wall clock, which a quiet spell of
       // several wall-clock checks covers.
-      awaitMonitorCaughtUp(bootstrap, applicationId);
+      assertThat(MonitorCatchUp.await(bootstrap, applicationId, WAIT))
+          .as("monitor caught up")
+          .isTrue();
       await("no further alerts")
           .during(Duration.ofSeconds(8))
           .atMost(Duration.ofSeconds(60))
@@ -357,48 +351,5 @@ class PyTorchFleetEndToEndIT {
       out.add(AlertCodec.decode(r.value()));
     }
     return out;
-  }
-
-  /**
-   * Waits until the monitor's committed offsets reach the end of the event topic and of every topic
-   * it reads (its repartition topics included; ends as a read_committed reader sees them).
-   */
-  private static void awaitMonitorCaughtUp(String bootstrap, String applicationId)
-      throws Exception {
-    try (Admin admin =
-        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-      await("monitor caught up")
-          .atMost(WAIT)
-          .pollInSameThread()
-          .pollDelay(Duration.ZERO)
-          .pollInterval(Duration.ofMillis(500))
-          .until(() -> caughtUp(admin, applicationId));
-    }
-  }
-
-  private static boolean caughtUp(Admin admin, String applicationId) throws Exception {
-    Map<TopicPartition, OffsetAndMetadata> committed =
-        admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get();
-    Set<TopicPartition> partitions = new java.util.HashSet<>(committed.keySet());
-    admin
-        .describeTopics(List.of(Topics.EVENTS))
-        .allTopicNames()
-        .get()
-        .get(Topics.EVENTS)
-        .partitions()
-        .forEach(p -> partitions.add(new TopicPartition(Topics.EVENTS, p.partition())));
-    Map<TopicPartition, OffsetSpec> latest =
-        partitions.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest()));
-    var ends =
-        admin
-            .listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
-            .all()
-            .get();
-    return partitions.stream()
-        .allMatch(
-            p ->
-                ends.get(p).offset() == 0
-                    || committed.get(p) != null
-                        && committed.get(p).offset() >= ends.get(p).offset());
   }
 }

@@ -1,6 +1,7 @@
 package io.trainwatch.app.evaluate;
 
 import io.trainwatch.app.AlertCollector;
+import io.trainwatch.app.MonitorCatchUp;
 import io.trainwatch.broker.EmbeddedKafkaBroker;
 import io.trainwatch.monitor.Monitor;
 import io.trainwatch.monitor.MonitorOptions;
@@ -25,16 +26,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
@@ -105,7 +100,7 @@ public final class Evaluation {
       // collector has read all
       // there is once each firing has its resolution and each expected alert has come.
       boolean settled =
-          monitorCaughtUp(broker.bootstrapServers(), applicationId, SETTLE_TIMEOUT)
+          MonitorCatchUp.await(broker.bootstrapServers(), applicationId, SETTLE_TIMEOUT)
               && alerts.awaitCondition(
                   seen -> corpus.stream().allMatch(s -> settled(s, seen)), SETTLE_TIMEOUT);
       if (!settled) {
@@ -127,51 +122,6 @@ public final class Evaluation {
       return results;
     } finally {
       deleteQuietly(stateDir);
-    }
-  }
-
-  /**
-   * Waits until the monitor's committed offsets reach the end of {@code trainwatch.events} (the
-   * trainers' producers are not transactional, so the end offset is the last event + 1).
-   *
-   * @return {@code true} once caught up, {@code false} on timeout
-   */
-  private static boolean monitorCaughtUp(String bootstrap, String applicationId, Duration timeout)
-      throws InterruptedException, ExecutionException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    try (Admin admin =
-        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-      while (true) {
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        admin
-            .describeTopics(List.of(Topics.EVENTS))
-            .allTopicNames()
-            .get()
-            .get(Topics.EVENTS)
-            .partitions()
-            .forEach(
-                p ->
-                    latest.put(
-                        new TopicPartition(Topics.EVENTS, p.partition()), OffsetSpec.latest()));
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
-            admin.listOffsets(latest).all().get();
-        Map<TopicPartition, OffsetAndMetadata> committed =
-            admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get();
-        boolean caughtUp =
-            ends.entrySet().stream()
-                .allMatch(
-                    e ->
-                        e.getValue().offset() == 0
-                            || (committed.get(e.getKey()) != null
-                                && committed.get(e.getKey()).offset() >= e.getValue().offset()));
-        if (caughtUp) {
-          return true;
-        }
-        if (System.nanoTime() > deadline) {
-          return false;
-        }
-        Thread.sleep(200);
-      }
     }
   }
 
