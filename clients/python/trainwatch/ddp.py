@@ -31,7 +31,6 @@ attempt 0 and compute_ms on the training thread's CPU clock (4 ranks share this 
 per rank when it ends; exit code 0 when every rank ended as its scenario says and delivered its events.
 """
 
-import argparse
 import math
 import os
 import socket
@@ -39,6 +38,8 @@ import sys
 import tempfile
 import time
 import traceback
+
+from trainwatch import _examples
 
 SCENARIOS = ("healthy", "nan", "hang", "straggler", "spike-recovers", "spike-stays", "amp")
 EVAL_EVERY = 50
@@ -291,10 +292,9 @@ def _run_job(scenario, args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python3 -m trainwatch.ddp", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bootstrap-server", required=True, help="Kafka bootstrap servers, HOST:PORT")
-    parser.add_argument("--scenario", action="append", choices=SCENARIOS, help="repeatable; default: all")
-    parser.add_argument("--steps", type=int, default=200, help="training steps per rank (default 200)")
+    parser = _examples.parser(
+        "python3 -m trainwatch.ddp", __doc__, SCENARIOS, 200, "training steps per rank (default 200)"
+    )
     parser.add_argument("--world-size", type=int, default=4)
     parser.add_argument("--width", type=int, default=256, help="hidden layers' width (256)")
     parser.add_argument("--batch", type=int, default=32, help="examples per rank and step (32)")
@@ -303,7 +303,6 @@ def main(argv=None):
     parser.add_argument("--slowdown", type=float, default=0.2, help="straggler: extra work fraction (0.2)")
     parser.add_argument("--hang-seconds", type=int, default=90, help="hang: how long the rank hangs (90)")
     parser.add_argument("--release-file", help="hang: stop hanging as soon as this file exists")
-    parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--job-prefix", default="ddp-", help="job = prefix + scenario")
     parser.add_argument("--timeout", type=int, default=900, help="seconds one job may take (900)")
     args = parser.parse_args(argv)
@@ -319,10 +318,7 @@ def main(argv=None):
     if not dist.is_available():
         print("trainwatch.ddp: this PyTorch has no torch.distributed", file=sys.stderr)
         return 2
-    ok = True
-    for scenario in args.scenario or SCENARIOS:
-        ok &= _run_job(scenario, args)
-    return 0 if ok else 1
+    return _examples.train_all(args, SCENARIOS, lambda s: _run_job(s, args))
 
 
 if __name__ == "__main__":

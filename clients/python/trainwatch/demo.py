@@ -21,10 +21,10 @@ Prints one line per run when it ends (steps, final loss, ms per step, the publis
 when every run's events were delivered, 1 otherwise.
 """
 
-import argparse
-import math
 import sys
 import time
+
+from trainwatch import _examples
 
 SCENARIOS = (
     "healthy-cross-entropy",
@@ -155,60 +155,35 @@ def train(scenario, args, trainwatch, torch, nn, F):
         client_config=dict(kv.split("=", 1) for kv in args.client_property),
     )
     start = time.perf_counter()
-    final = math.nan
     steps = 20000 if scenario == "diverge-until-stopped" else args.steps
-    done = 0
+
+    def step_loss(step):
+        x, y = batches(step)
+        return loss_fn(model(x), y)
+
     with run:
         run.watch(model, optimizer=opt)
-        for step in range(steps):
-            if run.should_stop:
-                break
-            x, y = batches(step)
-            out = model(x)
-            loss = loss_fn(out, y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            run.log(loss)
-            final = float(loss.detach())
-            done += 1
-    elapsed = time.perf_counter() - start
-    stats = run.stats
-    print(
-        "%s: %d steps, final loss %.4g, %.2f ms/step; events published %d, delivered %d, dropped %d, failed %d%s"
-        % (run_id, done, final, 1000 * elapsed / max(1, done), stats.published, stats.delivered,
-           stats.dropped, stats.failed, "; " + run.stop_reason if run.stop_reason else ""),
-        flush=True,
-    )
-    return stats.delivered == stats.published
+        final, done = _examples.fit(run, opt, steps, step_loss, stop_when_asked=True)
+    return _examples.report(run_id, done, final, time.perf_counter() - start, run.stats, run.stop_reason)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python3 -m trainwatch.demo", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bootstrap-server", required=True, help="Kafka bootstrap servers, HOST:PORT")
-    parser.add_argument("--scenario", action="append", choices=SCENARIOS, help="repeatable; default: all")
-    parser.add_argument("--steps", type=int, default=200, help="training steps per run (default 200)")
-    parser.add_argument("--seed", type=int, default=42)
+    parser = _examples.parser(
+        "python3 -m trainwatch.demo", __doc__, SCENARIOS, 200, "training steps per run (default 200)"
+    )
     parser.add_argument("--job", default="pytorch-demo")
     parser.add_argument("--run-prefix", default="pytorch-", help="run id = prefix + scenario")
     parser.add_argument("--client-property", action="append", default=[], metavar="KEY=VALUE",
                         help="librdkafka setting (security.protocol, sasl.*, ssl.*), repeatable")
     args = parser.parse_args(argv)
-    try:
-        import torch
-        import torch.nn as nn
-        import torch.nn.functional as F
-    except ImportError:
-        print("trainwatch.demo: PyTorch is not installed (pip install torch, or apt-get install python3-torch)",
-              file=sys.stderr)
+    modules = _examples.import_torch("trainwatch.demo")
+    if modules is None:
         return 2
+    torch, nn, F = modules
     import trainwatch
 
     torch.set_num_threads(1)
-    ok = True
-    for scenario in args.scenario or SCENARIOS:
-        ok &= train(scenario, args, trainwatch, torch, nn, F)
-    return 0 if ok else 1
+    return _examples.train_all(args, SCENARIOS, lambda s: train(s, args, trainwatch, torch, nn, F))
 
 
 if __name__ == "__main__":

@@ -19,10 +19,11 @@ Scenarios (generated data, nothing downloaded; everything follows from --seed):
 Prints one line per run when it ends; exit code 0 when every run's events were delivered.
 """
 
-import argparse
 import math
 import sys
 import time
+
+from trainwatch import _examples
 
 SCENARIOS = (
     "adam-warmup-cosine",
@@ -94,19 +95,17 @@ def train(scenario, args, trainwatch, torch, nn, F):
 
     def classify(model, opt, loss_fn, sched=None, every=None, evaluate=None):
         nonlocal final
-        run.watch(model, optimizer=opt)
-        for step in range(steps):
+
+        def step_loss(step):
             xb, yb = at(step)
-            loss = loss_fn(model(xb), yb)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            run.log(loss)
-            if sched is not None:
-                sched.step()
+            return loss_fn(model(xb), yb)
+
+        def after_step(step):
             if every and (step + 1) % every == 0:
                 evaluate()
-            final = float(loss.detach())
+
+        run.watch(model, optimizer=opt)
+        final, _ = _examples.fit(run, opt, steps, step_loss, sched=sched, after_step=after_step)
 
     def held_out_accuracy(model):
         def evaluate():
@@ -181,15 +180,13 @@ def train(scenario, args, trainwatch, torch, nn, F):
             model = nn.Sequential(nn.Linear(16, 64), nn.Tanh(), nn.Linear(64, 64), nn.Tanh(), nn.Linear(64, 1))
             opt = torch.optim.Adam(model.parameters(), lr=2e-3)
             reg = _batches(xr, yr, 32)
-            run.watch(model, optimizer=opt)
-            for step in range(steps):
+
+            def regression_loss(step):
                 xb, yb = reg(step)
-                loss = F.mse_loss(model(xb).squeeze(1), yb)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                run.log(loss)
-                final = float(loss.detach())
+                return F.mse_loss(model(xb).squeeze(1), yb)
+
+            run.watch(model, optimizer=opt)
+            final, _ = _examples.fit(run, opt, steps, regression_loss)
         elif scenario == "frozen-backbone":
             backbone = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU())
             # "Pre-trained" on the first 5 classes (not watched), then frozen.
@@ -220,15 +217,7 @@ def train(scenario, args, trainwatch, torch, nn, F):
             classify(model, opt, nn.CrossEntropyLoss(), every=50, evaluate=held_out_accuracy(model))
         else:
             raise ValueError(scenario)
-    elapsed = time.perf_counter() - started
-    stats = run.stats
-    print(
-        "%s: %d steps, final loss %.4g, %.2f ms/step; events published %d, delivered %d, dropped %d, failed %d"
-        % (run.run_id, steps, final, 1000 * elapsed / max(1, steps), stats.published, stats.delivered,
-           stats.dropped, stats.failed),
-        flush=True,
-    )
-    return stats.delivered == stats.published
+    return _examples.report(run.run_id, steps, final, time.perf_counter() - started, run.stats)
 
 
 def _transformer_lm(run, args, trainwatch, torch, nn, F):
@@ -257,44 +246,31 @@ def _transformer_lm(run, args, trainwatch, torch, nn, F):
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
     warmup = max(1, args.steps // 10)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup))
-    run.watch(model, optimizer=opt)
-    final = math.nan
-    for step in range(args.steps):
+
+    def step_loss(step):
         rows = data[(step * batch) % len(data) :][:batch]
-        loss = F.cross_entropy(model(rows[:, :-1]).reshape(-1, vocab), rows[:, 1:].reshape(-1))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        run.log(loss)
-        sched.step()
-        final = float(loss.detach())
+        return F.cross_entropy(model(rows[:, :-1]).reshape(-1, vocab), rows[:, 1:].reshape(-1))
+
+    run.watch(model, optimizer=opt)
+    final, _ = _examples.fit(run, opt, args.steps, step_loss, sched=sched)
     return final
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python3 -m trainwatch.recipes", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bootstrap-server", required=True, help="Kafka bootstrap servers, HOST:PORT")
-    parser.add_argument("--scenario", action="append", choices=SCENARIOS, help="repeatable; default: all")
-    parser.add_argument("--steps", type=int, default=300, help="optimizer steps per run (default 300)")
-    parser.add_argument("--seed", type=int, default=42)
+    parser = _examples.parser(
+        "python3 -m trainwatch.recipes", __doc__, SCENARIOS, 300, "optimizer steps per run (default 300)"
+    )
     parser.add_argument("--job", default="pytorch-recipes")
     parser.add_argument("--run-prefix", default="recipe-", help="run id = prefix + scenario")
     args = parser.parse_args(argv)
-    try:
-        import torch
-        import torch.nn as nn
-        import torch.nn.functional as F
-    except ImportError:
-        print("trainwatch.recipes: PyTorch is not installed (pip install torch, or apt-get install python3-torch)",
-              file=sys.stderr)
+    modules = _examples.import_torch("trainwatch.recipes")
+    if modules is None:
         return 2
+    torch, nn, F = modules
     import trainwatch
 
     torch.set_num_threads(1)
-    ok = True
-    for scenario in args.scenario or SCENARIOS:
-        ok &= train(scenario, args, trainwatch, torch, nn, F)
-    return 0 if ok else 1
+    return _examples.train_all(args, SCENARIOS, lambda s: train(s, args, trainwatch, torch, nn, F))
 
 
 if __name__ == "__main__":
