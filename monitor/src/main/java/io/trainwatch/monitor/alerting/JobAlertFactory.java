@@ -70,6 +70,9 @@ public final class JobAlertFactory {
               + stripPrefix(first);
     } else {
       summary = j.job() + ": " + e.rule().id() + " resolved on " + where;
+      if (e.resolution() != null && !AlertLifecycle.CLEARED.equals(e.resolution())) {
+        summary += ": " + resolution(e);
+      }
     }
     AlertFactory.Wording words = new AlertFactory.Wording(summary, e.firing() ? first.hint() : "");
     return AlertFactory.fromEmission(

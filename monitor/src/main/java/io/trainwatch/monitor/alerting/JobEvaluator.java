@@ -338,7 +338,7 @@ public final class JobEvaluator {
                         e, job, job, state.hangRunId(), null, null, null, List.of(), 0, null)));
     for (AlertGroup g : state.groups()) {
       if (g.phase() == AlertGroup.Phase.FIRING) {
-        out.add(groupEmission(job, g, AlertStatus.RESOLVED, nowMs, step));
+        out.add(closedGroupEmission(job, g, nowMs, step, reason, evidence));
       }
     }
     return out;
@@ -432,6 +432,26 @@ public final class JobEvaluator {
 
   private static JobEmission groupEmission(
       String job, AlertGroup g, AlertStatus status, long atMs, Long step) {
+    return groupEmission(job, g, status, atMs, step, AlertLifecycle.CLEARED, Map.of());
+  }
+
+  /**
+   * The resolved record of a firing group closed with its job ({@code reason} {@link
+   * AlertLifecycle#RESTARTED} or {@link AlertLifecycle#EVICTED}), not by its ranks' resolutions.
+   */
+  private static JobEmission closedGroupEmission(
+      String job, AlertGroup g, long atMs, Long step, String reason, Map<String, Object> why) {
+    return groupEmission(job, g, AlertStatus.RESOLVED, atMs, step, reason, why);
+  }
+
+  private static JobEmission groupEmission(
+      String job,
+      AlertGroup g,
+      AlertStatus status,
+      long atMs,
+      Long step,
+      String resolution,
+      Map<String, Object> why) {
     Alert first = AlertCodec.decode(g.firstAlert());
     RuleId rule = RuleId.fromId(g.rule()).orElseThrow();
     int revision = status == AlertStatus.FIRING ? g.publishFiring() : g.close(true);
@@ -442,8 +462,10 @@ public final class JobEvaluator {
     evidence.put("hosts", g.hosts().isEmpty() ? null : String.join(", ", g.hosts()));
     if (status == AlertStatus.FIRING) {
       evidence.putAll(first.evidence());
-    } else {
+    } else if (AlertLifecycle.CLEARED.equals(resolution)) {
       evidence.put("resolution", "every rank's alert resolved");
+    } else {
+      evidence.putAll(why);
     }
     Emission e =
         new Emission(
@@ -457,7 +479,7 @@ public final class JobEvaluator {
             Math.max(atMs, g.startsAtMs()),
             step,
             g.rankCount(),
-            status == AlertStatus.FIRING ? null : AlertLifecycle.CLEARED);
+            status == AlertStatus.FIRING ? null : resolution);
     return new JobEmission(
         e,
         job,

@@ -146,6 +146,34 @@ class FleetProbeTest {
   }
 
   @Test
+  void shouldSayThatAJobsGroupedPageResolvedBecauseTheJobRestarted() {
+    // Every rank turns NaN at step 101 (the model diverged): one grouped nonfinite_loss page. The
+    // job dies there and attempt 1 starts 90 s later: the page resolves with the restart, and
+    // says so (not "every rank's alert resolved": none did).
+    Spec s =
+        spec(
+            "diverged",
+            6,
+            j -> {
+              j.nanAt = 100; // no rank alone: everyone from the next step
+              j.restartAt = 110;
+              j.resumeFrom = 50;
+              j.iterations = 200;
+            });
+    Outcome o = run(MonitorConfig.defaults(), 120, s);
+
+    assertThat(o.firing("nonfinite_loss")).as(o.describe()).hasSize(1);
+    Alert resolved =
+        o.alerts().stream()
+            .filter(a -> !a.firing() && a.rule().equals("nonfinite_loss"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(resolved.evidence()).containsEntry("attempt", 1L);
+    assertThat(resolved.summary()).contains("restarted");
+    assertThat(leftOpen(o.alerts())).as(o.describe()).isEmpty();
+  }
+
+  @Test
   void shouldLeaveARunAloneWithARankButNoWorldSizeToTheStallRule() {
     // One process that says job and rank 0 and no world size (as v1 producers' single runs do), and
     // stops without run_ended: a run alone, its stall stalled_run's, paged once, not a job_hang.
