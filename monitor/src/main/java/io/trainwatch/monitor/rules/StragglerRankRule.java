@@ -25,7 +25,9 @@ import java.util.Optional;
  *       slowdown of at least {@code min_slowdown} and at least {@code z_score} standard errors
  *       above {@code tolerance}, the spread that is normal between healthy devices. This names a
  *       rank that is much slower from its first steps (a degraded device, a restart on the same bad
- *       node).
+ *       node). Where both phases are published they are judged apart: the compute on its own ratio,
+ *       then the data wait on the lower quartile of its excess over the peers' median (scheduling
+ *       bursts on a busy host hit a minority of a rank's steps; a slow loader every step).
  *   <li><b>Against its own earlier steps</b>: a change. Devices differ by a few percent for good
  *       (clocks, cooling, the host's drift), so a rank 3% slower than its peers all along is not a
  *       straggler, but one that became 5% slower than it was is. For each window of the last n
@@ -127,6 +129,9 @@ public final class StragglerRankRule implements RuleDefinition {
   /** The standard error of a winsorized mean, in units of sigma/sqrt(n), under normal noise. */
   static final double WINSORIZED_SE = 1.05;
 
+  /** The standard error of a lower quartile, in units of sigma/sqrt(n), under normal noise. */
+  static final double QUARTILE_SE = 1.3626;
+
   /** Smallest noise assumed (0.5%): timings identical to the microsecond prove nothing more. */
   static final double NOISE_FLOOR = 0.005;
 
@@ -174,7 +179,7 @@ public final class StragglerRankRule implements RuleDefinition {
     if (work == null) {
       return Optional.empty(); // not reached: the window only holds steps with a work ratio
     }
-    Optional<Finding> f = againstPeers(rank, work, settings);
+    Optional<Finding> f = againstPeers(rank, work, compute, split(rank, compute), settings);
     if (f.isEmpty()) {
       f = change(rank, work, compute, settings);
     }
@@ -191,26 +196,36 @@ public final class StragglerRankRule implements RuleDefinition {
     return f;
   }
 
-  /** The peer test: much slower than the peers' median. */
-  private Optional<Finding> againstPeers(RankState rank, Channel work, RuleSettings settings) {
+  /**
+   * The peer test: much slower than the peers' median. Where both phases are published, each is
+   * judged on its own: the compute on its log ratio (a clean clock), then the data wait on its
+   * lower quartile ({@link #dataAgainstPeers}); else the work as a whole.
+   */
+  private Optional<Finding> againstPeers(
+      RankState rank, Channel work, Channel compute, boolean split, RuleSettings settings) {
+    if (!split) {
+      return levelAgainstPeers(rank, work, rank.peerSigma(), settings);
+    }
+    // The steps with a data wait (not the first step of a run, which has none), newest first.
+    double[] data = finite(column(rank, work.size(), 3));
+    Optional<Finding> f = levelAgainstPeers(rank, compute, rank.peerComputeSigma(), settings);
+    return f.isPresent() ? f : dataAgainstPeers(rank, data, settings);
+  }
+
+  /** The peer test on one channel's log ratio: its median or interquartile mean. */
+  private Optional<Finding> levelAgainstPeers(
+      RankState rank, Channel channel, double peersSigma, RuleSettings settings) {
     int minSteps = (int) settings.integer(MIN_STEPS);
     double minSlowdown = settings.number(MIN_SLOWDOWN);
     double z = settings.number(Z_SCORE);
-    int size = work.size();
+    int size = channel.size();
     if (size < minSteps) {
       return Optional.empty();
     }
     double tolerance = Math.log1p(settings.number(TOLERANCE));
     double scale = Double.NaN; // computed when first needed: most checks stop before
-    for (int k = 0; k < WINDOWS.length; k++) {
-      int n = k == 0 ? minSteps : Math.max(minSteps, WINDOWS[k]);
-      if (k > 0 && WINDOWS[k] <= minSteps) {
-        continue;
-      }
-      if (n > size) {
-        break;
-      }
-      double[] x = Arrays.copyOf(work.values(), n);
+    for (int n : peerWindows(minSteps, size)) {
+      double[] x = Arrays.copyOf(channel.values(), n);
       // Short windows: the median (data-loader hiccups cluster; a median ignores up to half).
       // Long ones: the interquartile mean, steadier than a median and as robust in practice.
       boolean shortWindow = n < LONG_WINDOW;
@@ -220,7 +235,7 @@ public final class StragglerRankRule implements RuleDefinition {
         continue;
       }
       if (Double.isNaN(scale)) {
-        scale = peerNoise(rank, work.values());
+        scale = peerNoise(peersSigma, channel.values());
       }
       // Standard errors under normal noise: median sqrt(pi/2) sigma / sqrt(n), interquartile mean
       // about 1.09 sigma / sqrt(n).
@@ -232,14 +247,83 @@ public final class StragglerRankRule implements RuleDefinition {
       double computeExcess = Quantiles.median(finite(column(rank, n, 2)));
       double dataExcess = Quantiles.median(finite(column(rank, n, 3)));
       boolean data =
-          Double.isFinite(dataExcess)
+          channel.index() == WORK
+              && Double.isFinite(dataExcess)
               && (!Double.isFinite(computeExcess) || dataExcess > computeExcess);
       return Optional.of(
-          finding(rank, data, slowdown, m, n, score, computeExcess, dataExcess)
+          finding(
+                  rank,
+                  data,
+                  slowdown,
+                  channel.index() == WORK ? Math.exp(m) : 1 + computeExcess,
+                  n,
+                  score,
+                  computeExcess,
+                  dataExcess)
               .put("compared_with", "peers")
               .build());
     }
     return Optional.empty();
+  }
+
+  /**
+   * The peer test on the data wait, (rank's wait - peers' median wait) / peers' median work per
+   * step: a rank whose loader is slow waits longer at (nearly) every step, while a process
+   * descheduled by a busy host waits 10-100 times its usual time at a few steps in ten, on any
+   * rank, in bursts. So the level is the window's lower quartile (the rank waited longer on at
+   * least three steps in four), which such bursts in a minority of the steps barely move; it must
+   * be at least {@code min_slowdown} and {@code z_score} standard errors of a quartile ({@value
+   * #QUARTILE_SE} spread / sqrt(n), the spread the MAD of the rank's whole window) above {@code
+   * tolerance}. A healthy rank's lower quartile lies below its typical excess, so the test errs on
+   * the quiet side.
+   */
+  private Optional<Finding> dataAgainstPeers(RankState rank, double[] data, RuleSettings settings) {
+    int minSteps = (int) settings.integer(MIN_STEPS);
+    double minSlowdown = settings.number(MIN_SLOWDOWN);
+    double tolerance = settings.number(TOLERANCE);
+    double z = settings.number(Z_SCORE);
+    if (data.length < minSteps) {
+      return Optional.empty();
+    }
+    double spread = Double.NaN;
+    for (int n : peerWindows(minSteps, data.length)) {
+      double[] x = Arrays.copyOf(data, n);
+      double q = Quantiles.percentile(x, 25);
+      if (q < minSlowdown) {
+        continue;
+      }
+      if (Double.isNaN(spread)) {
+        spread =
+            Math.max(NOISE_FLOOR, Robust.MAD_TO_SIGMA * Robust.mad(data, Quantiles.median(data)));
+      }
+      double score = (q - tolerance) / (QUARTILE_SE * spread / Math.sqrt(n));
+      if (score < z) {
+        continue;
+      }
+      double computeExcess = Quantiles.median(finite(column(rank, n, 2)));
+      return Optional.of(
+          finding(rank, true, q, 1 + q, n, score, computeExcess, Quantiles.median(x))
+              .put("compared_with", "peers")
+              .build());
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Whether the phases are judged apart: the compute is published at every step of the window and
+   * the newest step has a data wait (the first step of a run has none).
+   */
+  private static boolean split(RankState rank, Channel compute) {
+    return compute != null && Double.isFinite(rank.recent(0, 3));
+  }
+
+  /** The peer test's window lengths for a rank with {@code size} judged steps, shortest first. */
+  private static int[] peerWindows(int minSteps, int size) {
+    return Arrays.stream(WINDOWS)
+        .map(w -> Math.max(minSteps, w))
+        .distinct()
+        .filter(n -> n <= size)
+        .toArray();
   }
 
   /** The change test: slower than the rank's own earlier steps, on work or on compute. */
@@ -248,8 +332,9 @@ public final class StragglerRankRule implements RuleDefinition {
     double minChange = Math.log1p(settings.number(MIN_CHANGE));
     double z = settings.number(CHANGE_Z_SCORE);
     double minBaseline = settings.integer(BASELINE_STEPS);
+    List<Channel> channels = compute == null ? List.of(work) : List.of(compute, work);
     for (int n : CHANGE_WINDOWS) {
-      for (Channel c : compute == null ? List.of(work) : List.of(compute, work)) {
+      for (Channel c : channels) {
         double before = rank.baseline().count(c.index()) + (c.size() - n);
         if (n >= c.size() || before < minBaseline) {
           continue;
@@ -280,7 +365,7 @@ public final class StragglerRankRule implements RuleDefinition {
                     rank,
                     data,
                     Math.expm1(workRecent),
-                    workRecent,
+                    Math.exp(workRecent),
                     n,
                     score,
                     computeExcess,
@@ -299,7 +384,7 @@ public final class StragglerRankRule implements RuleDefinition {
       RankState rank,
       boolean data,
       double slowdown,
-      double logRatio,
+      double workRatio,
       int n,
       double score,
       double computeExcess,
@@ -311,7 +396,7 @@ public final class StragglerRankRule implements RuleDefinition {
         .put("device", rank.device())
         .put("slowdown", round(slowdown))
         .put("phase", data ? "data" : "compute")
-        .put("rank_work_ms", round(medianWork * Math.exp(logRatio)))
+        .put("rank_work_ms", round(medianWork * workRatio))
         .put("peer_median_work_ms", round(medianWork))
         .put("compute_excess", Double.isFinite(computeExcess) ? round(computeExcess) : null)
         .put("data_excess", Double.isFinite(dataExcess) ? round(dataExcess) : null)
@@ -404,8 +489,7 @@ public final class StragglerRankRule implements RuleDefinition {
    * itself too noisy to trust): the peers' spread at the same steps, or the rank's own spread when
    * it is larger.
    */
-  private static double peerNoise(RankState rank, double[] all) {
-    double peersSigma = rank.peerSigma();
+  private static double peerNoise(double peersSigma, double[] all) {
     double ownSigma = Robust.MAD_TO_SIGMA * Robust.mad(all, Quantiles.median(all));
     return Math.max(NOISE_FLOOR, Math.max(ownSigma, Double.isNaN(peersSigma) ? 0 : peersSigma));
   }
