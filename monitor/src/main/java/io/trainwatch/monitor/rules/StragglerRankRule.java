@@ -36,10 +36,10 @@ import java.util.Optional;
  *       and a {@link StragglerBaseline} of the steps before them that fades out after {@value
  *       StragglerBaseline#MEMORY}); the rank changed when the difference is at least {@code
  *       min_change} and at least {@code change_z_score} standard errors of a difference of two
- *       means, with at least {@code baseline_steps} earlier steps, and the rank is now slower than
- *       its peers' median. A change of 20% is named after a few steps, one of 5% after a few dozen
- *       (the noise allowing); a rank's baseline stops learning while it is flagged, and starts over
- *       with each attempt (a restart makes new rank records).
+ *       means, with at least {@code baseline_steps} earlier steps, and the rank is now at least
+ *       {@code min_change} slower than its peers' median. A change of 20% is named after a few
+ *       steps, one of 5% after a few dozen (the noise allowing); a rank's baseline stops learning
+ *       while it is flagged, and starts over with each attempt (a restart makes new rank records).
  * </ul>
  *
  * <p>The noise of a step is the larger of the peers' spread at the same steps and the rank's own
@@ -343,7 +343,9 @@ public final class StragglerRankRule implements RuleDefinition {
         double earlier =
             (rank.baseline().sum(c.index()) + c.mean(n, c.size()) * (c.size() - n)) / before;
         double d = recent - earlier;
-        if (d < minChange || recent <= 0) {
+        // A straggler is slower than its job's median now, not only slower than it was: a fast
+        // device drifting back towards its peers is not one.
+        if (d < minChange || recent < minChange) {
           continue;
         }
         double se = WINSORIZED_SE * c.noise() * Math.sqrt(1.0 / n + 1.0 / before);

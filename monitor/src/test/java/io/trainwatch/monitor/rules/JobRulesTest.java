@@ -87,6 +87,28 @@ class JobRulesTest {
   }
 
   @Test
+  void shouldNotNameAFastDeviceThatDriftsBackToItsPeers() {
+    RuleSettings s = defaults.get(RuleId.STRAGGLER_RANK);
+    Random rnd = new Random(5);
+    // 5% faster than its peers, then from step 100 only 1% slower: a 6% change, but the rank is
+    // not slower than its job's median by anything that makes it a straggler.
+    RankState drifted = new RankState("r", 1, "h", "d");
+    for (int step = 0; step < 300; step++) {
+      judge(drifted, step, (step < 100 ? -0.05 : 0.01) + 0.01 * rnd.nextGaussian(), 0, 0.01);
+      assertThat(Rules.straggler().evaluate(drifted, s)).as("step %d", step).isEmpty();
+    }
+    // The same device becoming 4% slower than its peers is one.
+    RankState slowed = new RankState("r", 1, "h", "d");
+    Optional<Finding> f = Optional.empty();
+    for (int step = 0; step < 300 && f.isEmpty(); step++) {
+      judge(slowed, step, (step < 100 ? -0.05 : 0.04) + 0.01 * rnd.nextGaussian(), 0, 0.01);
+      f = Rules.straggler().evaluate(slowed, s);
+    }
+    assertThat(f).isPresent();
+    assertThat(f.get().evidence()).containsEntry("compared_with", "own_earlier_steps");
+  }
+
+  @Test
   void shouldKeepTheBaselineAcrossAnEncodeDecodeRoundTrip() {
     RankState r = judged(100, 0.01, 0, 0.03);
     Rules.straggler().evaluate(r, defaults.get(RuleId.STRAGGLER_RANK));
